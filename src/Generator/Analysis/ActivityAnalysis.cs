@@ -1,0 +1,81 @@
+using System.Collections.Generic;
+using System.Linq;
+using Autodiff.Generator.Model;
+
+namespace Autodiff.Generator.Analysis;
+
+/// <summary>
+/// Activity analysis (Tapenade's "varied" half): a variable is active when it may hold a floating value that
+/// depends on a differentiable parameter. Flow-insensitive and iterated to a fixpoint, so it is sound across
+/// loops and branches. Only active variables get adjoints and tangents; the rest is treated as constant.
+/// </summary>
+internal sealed class ActivityAnalysis
+{
+    private readonly HashSet<string> _active;
+
+    private ActivityAnalysis(HashSet<string> active) => _active = active;
+
+    public static ActivityAnalysis Run(DifferentiableMethod method)
+    {
+        var active = new HashSet<string>(method.Parameters.Where(p => p.Differentiable).Select(p => p.Name));
+        var analysis = new ActivityAnalysis(active);
+        var floating = new HashSet<string>(method.Locals.Concat(method.Parameters).Where(v => v.IsFloating).Select(v => v.Name));
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (AssignStmt assign in Assignments(method.Body))
+            {
+                if (!active.Contains(assign.Target) && floating.Contains(assign.Target) && analysis.IsActive(assign.Value))
+                {
+                    active.Add(assign.Target);
+                    changed = true;
+                }
+            }
+        }
+
+        return analysis;
+    }
+
+    public bool IsActive(string variable) => _active.Contains(variable);
+
+    /// <summary>Whether the expression's value may depend on a differentiable parameter (and so carries a derivative).</summary>
+    public bool IsActive(Expr expr) => expr.Kind is ScalarKind.Double or ScalarKind.Float && expr switch
+    {
+        VarExpr v => _active.Contains(v.Name),
+        ElemExpr e => _active.Contains(e.Array),
+        CondExpr c => IsActive(c.WhenTrue) || IsActive(c.WhenFalse),
+        UnaryExpr or BinaryExpr or ConvertExpr or MathCallExpr or CallExpr => ExprFacts.Children(expr).Any(IsActive) || (expr is CallExpr call && call.Args.Any(a => a is VarExpr v && _active.Contains(v.Name))),
+        _ => false,
+    };
+
+    /// <summary>Whether an argument of a call (a scalar, or an array passed by name) carries a derivative.</summary>
+    public bool IsActiveArgument(Expr arg) => arg is VarExpr v ? _active.Contains(v.Name) : IsActive(arg);
+
+    public static IEnumerable<AssignStmt> Assignments(IEnumerable<Stmt> statements)
+    {
+        foreach (Stmt statement in statements)
+        {
+            switch (statement)
+            {
+                case AssignStmt a:
+                    yield return a;
+                    break;
+                case IfStmt s:
+                    foreach (AssignStmt a in Assignments(s.Then.Concat(s.Else)))
+                    {
+                        yield return a;
+                    }
+
+                    break;
+                case LoopStmt l:
+                    foreach (AssignStmt a in Assignments(l.Body.Concat(l.Step)))
+                    {
+                        yield return a;
+                    }
+
+                    break;
+            }
+        }
+    }
+}

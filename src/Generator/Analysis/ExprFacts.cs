@@ -1,0 +1,96 @@
+using System.Collections.Generic;
+using System.Linq;
+using Autodiff.Generator.Model;
+
+namespace Autodiff.Generator.Analysis;
+
+/// <summary>Small queries over IR expressions and statements.</summary>
+internal static class ExprFacts
+{
+    /// <summary>Children of an expression node, in evaluation order.</summary>
+    public static IEnumerable<Expr> Children(Expr expr) => expr switch
+    {
+        ElemExpr e => new[] { e.Index },
+        UnaryExpr u => new[] { u.Operand },
+        BinaryExpr b => new[] { b.Left, b.Right },
+        CondExpr c => new[] { c.Condition, c.WhenTrue, c.WhenFalse },
+        ConvertExpr c => new[] { c.Operand },
+        MathCallExpr m => m.Args,
+        CallExpr c => c.Args,
+        StopGradientExpr s => new[] { s.Operand },
+        _ => Enumerable.Empty<Expr>(),
+    };
+
+    /// <summary>Every variable or array whose value the expression reads.</summary>
+    public static void CollectReads(Expr expr, ISet<string> reads)
+    {
+        switch (expr)
+        {
+            case VarExpr v:
+                reads.Add(v.Name);
+                break;
+            case ElemExpr e:
+                reads.Add(e.Array);
+                break;
+            case LengthExpr l:
+                reads.Add(l.Array);
+                return;
+        }
+
+        foreach (Expr child in Children(expr))
+        {
+            CollectReads(child, reads);
+        }
+    }
+
+    public static HashSet<string> Reads(Expr expr)
+    {
+        var reads = new HashSet<string>();
+        CollectReads(expr, reads);
+        return reads;
+    }
+
+    /// <summary>Variables and arrays written anywhere in the statements (arrays by element writes and creation).</summary>
+    public static void CollectWrites(IEnumerable<Stmt> statements, ISet<string> writes)
+    {
+        foreach (Stmt statement in statements)
+        {
+            switch (statement)
+            {
+                case AssignStmt a:
+                    writes.Add(a.Target);
+                    break;
+                case ArrayDeclStmt d:
+                    writes.Add(d.Name);
+                    break;
+                case IfStmt s:
+                    CollectWrites(s.Then, writes);
+                    CollectWrites(s.Else, writes);
+                    break;
+                case LoopStmt l:
+                    CollectWrites(l.Body, writes);
+                    CollectWrites(l.Step, writes);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>i = i ± c</c> on an integer: the reverse sweep undoes it with <c>i = i ∓ c</c> instead of saving the
+    /// old value (loop counters cost nothing on the tape).
+    /// </summary>
+    public static bool IsInvertibleIncrement(AssignStmt assign, out BinaryOp inverse, out Expr? amount)
+    {
+        inverse = default;
+        amount = null;
+        if (assign.Index is null && assign.Value is BinaryExpr { Kind: ScalarKind.Int or ScalarKind.Long, Op: BinaryOp.Add or BinaryOp.Subtract } b
+            && b.Left is VarExpr v && v.Name == assign.Target && b.Right is ConstExpr c)
+        {
+            inverse = b.Op == BinaryOp.Add ? BinaryOp.Subtract : BinaryOp.Add;
+            amount = c;
+            return true;
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,127 @@
+using System;
+using System.Collections.Generic;
+
+namespace Autodiff.Generator;
+
+/// <summary>
+/// The one table of derivative rules for functions (operators live in the emitters, where the chain rule
+/// for + - * / is two lines each). Each rule gives the partial derivatives ∂f/∂aᵢ as C# text in terms of the
+/// arguments aᵢ and the result r; reverse mode emits <c>daᵢ += g * ∂f/∂aᵢ</c>, forward mode
+/// <c>t = Σ ∂f/∂aᵢ * taᵢ</c>. A function without a rule is a diagnostic (AD0104), never a silent zero.
+/// </summary>
+internal static class DerivativeRules
+{
+    /// <summary>What a rule may use: argument texts, the result text, the math class and typed literals.</summary>
+    internal sealed class Context
+    {
+        public Context(string[] args, Func<string> result, string mathClass, Func<double, string> literal)
+        {
+            A = args;
+            ResultFactory = result;
+            C = mathClass;
+            L = literal;
+        }
+
+        /// <summary>Argument values (identifiers or literals).</summary>
+        public string[] A { get; }
+
+        /// <summary>The result value; materialised only when a rule asks for it.</summary>
+        public string R => ResultFactory();
+
+        /// <summary>The class the call went to: <c>global::System.Math</c> or <c>global::System.MathF</c>.</summary>
+        public string C { get; }
+
+        /// <summary>A literal of the call's type (<c>1.0</c> or <c>1.0f</c>).</summary>
+        public Func<double, string> L { get; }
+
+        private Func<string> ResultFactory { get; }
+    }
+
+    private delegate string?[] Rule(Context c);
+
+    private static readonly Dictionary<(string Name, int Arity), Rule> Rules = new()
+    {
+        // d/da e^a = e^a
+        [("Exp", 1)] = c => new[] { c.R },
+        // d/da ln a = 1/a
+        [("Log", 1)] = c => new[] { $"{c.L(1)} / {c.A[0]}" },
+        // log_b a = ln a / ln b:  ∂/∂a = 1/(a ln b),  ∂/∂b = -ln a / (b (ln b)²)
+        [("Log", 2)] = c => new[]
+        {
+            $"{c.L(1)} / ({c.A[0]} * {c.C}.Log({c.A[1]}))",
+            $"-{c.C}.Log({c.A[0]}) / ({c.A[1]} * {c.C}.Log({c.A[1]}) * {c.C}.Log({c.A[1]}))",
+        },
+        // d/da log2 a = 1/(a ln 2)
+        [("Log2", 1)] = c => new[] { $"{c.L(1)} / ({c.A[0]} * {c.L(0.6931471805599453)})" },
+        // d/da log10 a = 1/(a ln 10)
+        [("Log10", 1)] = c => new[] { $"{c.L(1)} / ({c.A[0]} * {c.L(2.302585092994046)})" },
+        // d/da √a = 1/(2√a)
+        [("Sqrt", 1)] = c => new[] { $"{c.L(0.5)} / {c.R}" },
+        // d/da ∛a = 1/(3 ∛a²)
+        [("Cbrt", 1)] = c => new[] { $"{c.L(1)} / ({c.L(3)} * {c.R} * {c.R})" },
+        // a^b:  ∂/∂a = b a^(b-1),  ∂/∂b = a^b ln a (taken as 0 where a <= 0, as JAX and PyTorch do at a = 0)
+        [("Pow", 2)] = c => new[]
+        {
+            $"{c.A[1]} * {c.C}.Pow({c.A[0]}, {c.A[1]} - {c.L(1)})",
+            $"({c.A[0]} > {c.L(0)} ? {c.R} * {c.C}.Log({c.A[0]}) : {c.L(0)})",
+        },
+        // d/da sin a = cos a
+        [("Sin", 1)] = c => new[] { $"{c.C}.Cos({c.A[0]})" },
+        // d/da cos a = -sin a
+        [("Cos", 1)] = c => new[] { $"-{c.C}.Sin({c.A[0]})" },
+        // d/da tan a = 1 + tan² a
+        [("Tan", 1)] = c => new[] { $"({c.L(1)} + {c.R} * {c.R})" },
+        // d/da asin a = 1/√(1 - a²)
+        [("Asin", 1)] = c => new[] { $"{c.L(1)} / {c.C}.Sqrt({c.L(1)} - {c.A[0]} * {c.A[0]})" },
+        // d/da acos a = -1/√(1 - a²)
+        [("Acos", 1)] = c => new[] { $"-{c.L(1)} / {c.C}.Sqrt({c.L(1)} - {c.A[0]} * {c.A[0]})" },
+        // d/da atan a = 1/(1 + a²)
+        [("Atan", 1)] = c => new[] { $"{c.L(1)} / ({c.L(1)} + {c.A[0]} * {c.A[0]})" },
+        // atan2(y, x):  ∂/∂y = x/(x² + y²),  ∂/∂x = -y/(x² + y²)
+        [("Atan2", 2)] = c => new[]
+        {
+            $"{c.A[1]} / ({c.A[1]} * {c.A[1]} + {c.A[0]} * {c.A[0]})",
+            $"-{c.A[0]} / ({c.A[1]} * {c.A[1]} + {c.A[0]} * {c.A[0]})",
+        },
+        // d/da sinh a = cosh a
+        [("Sinh", 1)] = c => new[] { $"{c.C}.Cosh({c.A[0]})" },
+        // d/da cosh a = sinh a
+        [("Cosh", 1)] = c => new[] { $"{c.C}.Sinh({c.A[0]})" },
+        // d/da tanh a = 1 - tanh² a
+        [("Tanh", 1)] = c => new[] { $"({c.L(1)} - {c.R} * {c.R})" },
+        // d/da |a| = sign a (0 at 0, the subgradient JAX picks)
+        [("Abs", 1)] = c => new[] { $"({c.A[0]} > {c.L(0)} ? {c.L(1)} : {c.A[0]} < {c.L(0)} ? -{c.L(1)} : {c.L(0)})" },
+        // max(a, b): the derivative goes to the larger argument (to a on ties)
+        [("Max", 2)] = c => new[]
+        {
+            $"({c.A[0]} >= {c.A[1]} ? {c.L(1)} : {c.L(0)})",
+            $"({c.A[0]} >= {c.A[1]} ? {c.L(0)} : {c.L(1)})",
+        },
+        // min(a, b): the derivative goes to the smaller argument (to a on ties)
+        [("Min", 2)] = c => new[]
+        {
+            $"({c.A[0]} <= {c.A[1]} ? {c.L(1)} : {c.L(0)})",
+            $"({c.A[0]} <= {c.A[1]} ? {c.L(0)} : {c.L(1)})",
+        },
+        // clamp(v, lo, hi): the derivative goes to whichever of v, lo, hi is returned
+        [("Clamp", 3)] = c => new[]
+        {
+            $"({c.A[0]} >= {c.A[1]} && {c.A[0]} <= {c.A[2]} ? {c.L(1)} : {c.L(0)})",
+            $"({c.A[0]} < {c.A[1]} ? {c.L(1)} : {c.L(0)})",
+            $"({c.A[0]} > {c.A[2]} && {c.A[0]} >= {c.A[1]} ? {c.L(1)} : {c.L(0)})",
+        },
+        // fma(a, b, c) = a b + c:  ∂/∂a = b,  ∂/∂b = a,  ∂/∂c = 1
+        [("FusedMultiplyAdd", 3)] = c => new[] { c.A[1], c.A[0], c.L(1) },
+    };
+
+    private static readonly HashSet<string> PiecewiseConstant = new() { "Floor", "Ceiling", "Round", "Truncate", "Sign" };
+
+    /// <summary>Whether <c>Math.<paramref name="name"/></c> with <paramref name="arity"/> arguments has a rule.</summary>
+    public static bool Has(string name, int arity) => Rules.ContainsKey((name, arity));
+
+    /// <summary>Functions whose derivative is zero almost everywhere (reported with AD0301 on active arguments).</summary>
+    public static bool IsPiecewiseConstant(string name) => PiecewiseConstant.Contains(name);
+
+    /// <summary>The partial derivatives of <paramref name="name"/>, one per argument.</summary>
+    public static string?[] Partials(string name, Context context) => Rules[(name, context.A.Length)](context);
+}

@@ -1,0 +1,109 @@
+using System.Collections.Generic;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Autodiff.Generator.Diagnostics;
+
+/// <summary>
+/// The declaration checks (AD00xx) shared by the analyzer, which reports them, and the generator, which
+/// skips methods that fail them and stays quiet.
+/// </summary>
+internal static class SignatureRules
+{
+    /// <summary>Returns the declaration problems of a <c>[Differentiable]</c> method (empty when it is fine).</summary>
+    public static List<Diagnostic> Check(IMethodSymbol method)
+    {
+        var problems = new List<Diagnostic>();
+        Location location = method.Locations.Length > 0 ? method.Locations[0] : Location.None;
+        string name = method.Name;
+
+        if (!method.IsStatic)
+        {
+            problems.Add(Diagnostic.Create(DiagnosticDescriptors.MethodNotStatic, location, name));
+        }
+
+        if (method.IsGenericMethod)
+        {
+            problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedMethodShape, location, name, "generic"));
+        }
+
+        if (method.IsAsync)
+        {
+            problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedMethodShape, location, name, "async"));
+        }
+
+        if (method.IsAbstract || method.IsExtern || method.IsPartialDefinition && method.PartialImplementationPart is null && !HasBody(method))
+        {
+            problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedMethodShape, location, name, "without a body"));
+        }
+
+        if (method.MethodKind != MethodKind.Ordinary)
+        {
+            problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedMethodShape, location, name, "a " + method.MethodKind.ToString().ToLowerInvariant()));
+        }
+
+        if (!TypeClassifier.TryScalar(method.ReturnType, out ScalarKind ret) || !TypeClassifier.IsFloating(ret) || method.ReturnsByRef || method.ReturnsByRefReadonly)
+        {
+            problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedReturnType, location, name, method.ReturnType.ToDisplayString()));
+        }
+
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            Location parameterLocation = parameter.Locations.Length > 0 ? parameter.Locations[0] : location;
+            if (parameter.RefKind != RefKind.None)
+            {
+                problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, parameterLocation, parameter.Name, parameter.Type.ToDisplayString(),
+                    "ref, out and in parameters are not supported; pass values and return the result"));
+            }
+            else if (!TypeClassifier.TryClassify(parameter.Type, out _, out _))
+            {
+                problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, parameterLocation, parameter.Name, parameter.Type.ToDisplayString(),
+                    "use double, float, int, long or bool, or a one-dimensional array, Span<T> or ReadOnlySpan<T> of them"));
+            }
+        }
+
+        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (type.IsGenericType)
+            {
+                problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedMethodShape, location, name, "declared in the generic type '" + type.Name + "'"));
+            }
+
+            if (!IsPartial(type))
+            {
+                problems.Add(Diagnostic.Create(DiagnosticDescriptors.TypeNotPartial, location, type.Name, name));
+            }
+        }
+
+        return problems;
+    }
+
+    private static bool HasBody(IMethodSymbol method)
+    {
+        foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is MethodDeclarationSyntax { Body: not null } or MethodDeclarationSyntax { ExpressionBody: not null })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsPartial(INamedTypeSymbol type)
+    {
+        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is TypeDeclarationSyntax declaration && declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

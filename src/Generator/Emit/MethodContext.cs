@@ -1,0 +1,89 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Autodiff.Generator.Analysis;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Model;
+
+namespace Autodiff.Generator.Emit;
+
+/// <summary>
+/// Per-method state shared by the sweeps of one generated method: names (adjoints <c>d</c>-prefixed, tangents
+/// <c>t</c>-prefixed, helpers <c>__</c>-prefixed, all fresh), the hoisted declarations, the tapes in use and the
+/// pooled buffers to give back at the end.
+/// </summary>
+internal sealed class MethodContext
+{
+    public const string Pool = "global::System.Buffers.ArrayPool";
+    public const string Tape = "global::Autodiff.Generated.AutodiffTape";
+    public const string HelperClass = "global::Autodiff.Generated.AutodiffHelpers";
+
+    private readonly NameSet _names;
+    private readonly Dictionary<string, string> _derivativeNames = new();
+    private readonly Dictionary<ScalarKind, string> _tapes = new();
+    private int _temps;
+
+    public MethodContext(DifferentiableMethod method, string prefix)
+    {
+        Method = method;
+        Activity = ActivityAnalysis.Run(method);
+        Needs = ReverseNeeds.Run(method, Activity);
+        Variables = method.Parameters.Concat(method.Locals).ToDictionary(v => v.Name);
+        _names = new NameSet(Variables.Keys);
+        Prefix = prefix;
+        foreach (VarInfo variable in method.Parameters.Where(p => p.Differentiable).Concat(method.Locals.Where(l => Activity.IsActive(l.Name))))
+        {
+            string stem = variable.Name == method.ResultName ? "result" : variable.Name;
+            _derivativeNames[variable.Name] = _names.Fresh(prefix + stem);
+        }
+    }
+
+    public DifferentiableMethod Method { get; }
+
+    public ActivityAnalysis Activity { get; }
+
+    public ReverseNeeds Needs { get; }
+
+    public Dictionary<string, VarInfo> Variables { get; }
+
+    /// <summary><c>d</c> for adjoints, <c>t</c> for tangents.</summary>
+    public string Prefix { get; }
+
+    /// <summary>The method's floating type keyword.</summary>
+    public string T => TypeClassifier.Keyword(Method.ReturnKind);
+
+    /// <summary>Declarations hoisted to the top of the generated method (every local, slots, counters).</summary>
+    public CodeBlock Declarations { get; } = new();
+
+    /// <summary>Statements that give pooled buffers back, run before returning.</summary>
+    public CodeBlock Cleanup { get; } = new();
+
+    public IReadOnlyDictionary<ScalarKind, string> Tapes => _tapes;
+
+    /// <summary>Adjoint or tangent of an active variable or array.</summary>
+    public string Derivative(string variable) => _derivativeNames[variable];
+
+    public bool HasDerivative(string variable) => _derivativeNames.ContainsKey(variable);
+
+    public string Fresh(string stem) => _names.Fresh(stem);
+
+    /// <summary>A numbered helper name (<c>__g3</c>), unique in the method.</summary>
+    public string Temp(string stem) => _names.Fresh(stem + (++_temps).ToString(CultureInfo.InvariantCulture));
+
+    public string Literal(double value, ScalarKind kind) => Autodiff.Generator.Helpers.Literal.Number(value, kind);
+
+    /// <summary>The tape for a kind (bools share the int tape), declared on first use.</summary>
+    public string TapeFor(ScalarKind kind)
+    {
+        ScalarKind storage = kind == ScalarKind.Bool ? ScalarKind.Int : kind;
+        if (!_tapes.TryGetValue(storage, out string? name))
+        {
+            name = _names.Fresh("__tape" + char.ToUpperInvariant(TypeClassifier.Keyword(storage)[0]));
+            _tapes[storage] = name;
+        }
+
+        return name;
+    }
+
+    public string Zero(ScalarKind kind) => Literal(0, kind);
+}

@@ -1,0 +1,230 @@
+using System.Collections.Generic;
+using System.Linq;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Model;
+
+namespace Autodiff.Generator.Emit;
+
+// The chain rule for one expression, applied from the result down to the leaves: each node receives its
+// adjoint g and passes g times its local partial derivative to each active child; leaves accumulate (+=).
+internal sealed partial class ReverseEmitter
+{
+    private void Backprop(Expr expr, string g, ValueScope scope)
+    {
+        switch (expr)
+        {
+            case VarExpr v when _c.Activity.IsActive(v.Name):
+                scope.Body.Line($"{_c.Derivative(v.Name)} += {g};");
+                break;
+
+            case ElemExpr e when _c.Activity.IsActive(e.Array):
+                scope.Body.Line($"{_c.Derivative(e.Array)}[{ExprPrinter.Print(e.Index)}] += {g};");
+                break;
+
+            // -a: d/da = -1
+            case UnaryExpr { Op: UnaryOp.Negate } u:
+                Child(u.Operand, Negate(g), scope);
+                break;
+
+            case UnaryExpr { Op: UnaryOp.Plus } u:
+                Child(u.Operand, g, scope);
+                break;
+
+            // (T)a between float and double: the adjoint converts back
+            case ConvertExpr c:
+                Child(c.Operand, $"({TypeClassifier.Keyword(c.Operand.Kind)}){ExprPrinter.Paren(g)}", scope);
+                break;
+
+            // a + b: d/da = 1, d/db = 1
+            case BinaryExpr { Op: BinaryOp.Add } b:
+                Child(b.Left, g, scope);
+                Child(b.Right, g, scope);
+                break;
+
+            // a - b: d/da = 1, d/db = -1
+            case BinaryExpr { Op: BinaryOp.Subtract } b:
+                Child(b.Left, g, scope);
+                Child(b.Right, Negate(g), scope);
+                break;
+
+            // a * b: d/da = b, d/db = a
+            case BinaryExpr { Op: BinaryOp.Multiply } b:
+                Child(b.Left, Times(g, Value(b.Right, scope)), scope);
+                Child(b.Right, Times(Value(b.Left, scope), g), scope);
+                break;
+
+            // a / b: d/da = 1/b, d/db = -a/b²
+            case BinaryExpr { Op: BinaryOp.Divide } b:
+                if (_c.Activity.IsActive(b.Left))
+                {
+                    Child(b.Left, $"{ExprPrinter.Paren(g)} / {ExprPrinter.Paren(Value(b.Right, scope))}", scope);
+                }
+
+                if (_c.Activity.IsActive(b.Right))
+                {
+                    string r = ExprPrinter.Paren(Value(b.Right, scope));
+                    Child(b.Right, $"-{ExprPrinter.Paren(g)} * {ExprPrinter.Paren(Value(b.Left, scope))} / ({r} * {r})", scope);
+                }
+
+                break;
+
+            // a % b = a - trunc(a/b) b: d/da = 1, d/db = -trunc(a/b)
+            case BinaryExpr { Op: BinaryOp.Remainder } b:
+                Child(b.Left, g, scope);
+                if (_c.Activity.IsActive(b.Right))
+                {
+                    string truncate = $"{MathClass(b.Kind)}.Truncate({Value(b.Left, scope)} / {ExprPrinter.Paren(Value(b.Right, scope))})";
+                    Child(b.Right, $"-{ExprPrinter.Paren(g)} * {truncate}", scope);
+                }
+
+                break;
+
+            // c ? a : b: the adjoint goes to the branch that was taken
+            case CondExpr c:
+                var whenTrue = new ValueScope(scope);
+                var whenFalse = new ValueScope(scope);
+                Child(c.WhenTrue, g, whenTrue);
+                Child(c.WhenFalse, g, whenFalse);
+                var thenBlock = whenTrue.Flatten();
+                var elseBlock = whenFalse.Flatten();
+                if (!thenBlock.IsEmpty || !elseBlock.IsEmpty)
+                {
+                    WriteIf(scope.Body, ExprPrinter.Print(c.Condition, n => Lookup(n, scope)), thenBlock, elseBlock);
+                }
+
+                break;
+
+            // f(a₀, a₁, ...): daᵢ += g * ∂f/∂aᵢ from the rules table
+            case MathCallExpr m:
+                string?[] partials = DerivativeRules.Partials(m.Function, RuleContext(m, scope));
+                for (int i = 0; i < m.Args.Count; i++)
+                {
+                    if (partials[i] is { } partial && _c.Activity.IsActive(m.Args[i]))
+                    {
+                        Child(m.Args[i], Times(g, partial), scope);
+                    }
+                }
+
+                break;
+
+            case CallExpr call:
+                EmitVjpCall(call, g, scope);
+                break;
+        }
+    }
+
+    /// <summary>Passes <paramref name="g"/> to an active child, binding it to a temp first when the child will use it more than once.</summary>
+    private void Child(Expr child, string g, ValueScope scope)
+    {
+        if (!_c.Activity.IsActive(child))
+        {
+            return;
+        }
+
+        if (child is VarExpr or ElemExpr || IsIdentifier(g))
+        {
+            Backprop(child, g, scope);
+            return;
+        }
+
+        string temp = _c.Temp("__g");
+        scope.Body.Line($"{TypeClassifier.Keyword(child.Kind)} {temp} = {g};");
+        Backprop(child, temp, scope);
+    }
+
+    // A call to another differentiable function: its VJP, seeded with g, gives the adjoints of the arguments.
+    private void EmitVjpCall(CallExpr call, string g, ValueScope scope)
+    {
+        var arguments = new List<string>();
+        var outputs = new List<string>();
+        var after = new List<System.Action>();
+        for (int i = 0; i < call.Args.Count; i++)
+        {
+            CalleeParam parameter = call.Callee.Parameters[i];
+            Expr arg = call.Args[i];
+            arguments.Add(parameter.Shape == ShapeKind.Scalar ? Value(arg, scope) : ((VarExpr)arg).Name);
+        }
+
+        arguments.Add(g);
+        for (int i = 0; i < call.Args.Count; i++)
+        {
+            CalleeParam parameter = call.Callee.Parameters[i];
+            if (!parameter.Differentiable)
+            {
+                continue;
+            }
+
+            Expr arg = call.Args[i];
+            string keyword = TypeClassifier.Keyword(parameter.Kind);
+            if (parameter.Shape == ShapeKind.Scalar)
+            {
+                string d = _c.Temp("__d");
+                outputs.Add($"out {keyword} {d}");
+                after.Add(() => Child(arg, d, scope));
+                continue;
+            }
+
+            // Array adjoints come back in a pooled buffer (a VJP overwrites; ours accumulate).
+            string name = ((VarExpr)arg).Name;
+            string buffer = _c.Temp("__dbuffer");
+            scope.Body.Line($"{keyword}[] {buffer} = {MethodContext.Pool}<{keyword}>.Shared.Rent({name}.Length);");
+            outputs.Add($"new global::System.Span<{keyword}>({buffer}, 0, {name}.Length)");
+            after.Add(() =>
+            {
+                if (_c.Activity.IsActive(name))
+                {
+                    scope.Body.Line($"{MethodContext.HelperClass}.AddTo({_c.Derivative(name)}, new global::System.ReadOnlySpan<{keyword}>({buffer}, 0, {name}.Length));");
+                }
+
+                scope.Body.Line($"{MethodContext.Pool}<{keyword}>.Shared.Return({buffer});");
+            });
+        }
+
+        scope.Body.Line($"{call.Callee.Vjp}({string.Join(", ", arguments.Concat(outputs))});");
+        foreach (System.Action action in after)
+        {
+            action();
+        }
+    }
+
+    private DerivativeRules.Context RuleContext(MathCallExpr call, ValueScope scope)
+        => new(call.Args.Select(a => Value(a, scope)).ToArray(), () => Value(call, scope), call.Class, v => _c.Literal(v, call.Kind));
+
+    /// <summary>
+    /// The primal value of a node at this point of the reverse sweep (all inputs restored): leaves and passive
+    /// nodes print inline; an active inner node is computed once into a temp.
+    /// </summary>
+    private string Value(Expr node, ValueScope scope)
+    {
+        if (node is ConstExpr or VarExpr or ElemExpr or LengthExpr or OpaqueExpr)
+        {
+            return ExprPrinter.Print(node);
+        }
+
+        if (scope.Lookup(node) is { } known)
+        {
+            return known;
+        }
+
+        if (!_c.Activity.IsActive(node))
+        {
+            return ExprPrinter.Print(node, n => Lookup(n, scope));
+        }
+
+        string text = ExprPrinter.Print(node, n => ReferenceEquals(n, node) ? null : ExprPrinter.Paren(Value(n, scope)));
+        string temp = _c.Temp("__v");
+        scope.Pre.Line($"{TypeClassifier.Keyword(node.Kind)} {temp} = {text};");
+        scope.Remember(node, temp);
+        return temp;
+    }
+
+    private static string? Lookup(Expr node, ValueScope scope) => scope.Lookup(node);
+
+    private static string MathClass(ScalarKind kind) => kind == ScalarKind.Float ? "global::System.MathF" : "global::System.Math";
+
+    private static string Negate(string g) => "-" + ExprPrinter.Paren(g);
+
+    private static string Times(string a, string b) => ExprPrinter.Paren(a) + " * " + ExprPrinter.Paren(b);
+
+    private static bool IsIdentifier(string text) => text.Length > 0 && (char.IsLetter(text[0]) || text[0] == '_') && text.All(ch => char.IsLetterOrDigit(ch) || ch == '_');
+}

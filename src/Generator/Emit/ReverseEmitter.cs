@@ -1,0 +1,280 @@
+using System.Collections.Generic;
+using System.Linq;
+using Autodiff.Generator.Analysis;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Model;
+
+namespace Autodiff.Generator.Emit;
+
+/// <summary>
+/// Reverse mode: emits, for each statement, its forward-sweep code (the primal, plus a save of any value the
+/// reverse sweep will need before it is overwritten) and its reverse-sweep code (restore, then the chain
+/// rule applied backwards). Sequences put the reverse pieces in reverse order; branches replay the branch
+/// taken and loops their trip count. Outside loops, saves go to plain locals ("slots"); inside loops, to a
+/// pooled tape.
+/// </summary>
+internal sealed partial class ReverseEmitter
+{
+    private readonly MethodContext _c;
+
+    public ReverseEmitter(MethodContext context) => _c = context;
+
+    public (CodeBlock Forward, CodeBlock Reverse) EmitSequence(IEnumerable<Stmt> statements, int depth)
+    {
+        var forward = new CodeBlock();
+        var pieces = new List<CodeBlock>();
+        foreach (Stmt statement in statements)
+        {
+            (CodeBlock f, CodeBlock r) = statement switch
+            {
+                AssignStmt a => EmitAssign(a, depth),
+                ArrayDeclStmt d => EmitArrayDecl(d),
+                IfStmt s => EmitIf(s, depth),
+                LoopStmt l => EmitLoop(l, depth),
+                _ => throw new System.InvalidOperationException("Unlowered statement " + statement.GetType().Name),
+            };
+            forward.Append(f);
+            if (!r.IsEmpty)
+            {
+                pieces.Add(r);
+            }
+        }
+
+        var reverse = new CodeBlock();
+        for (int i = pieces.Count - 1; i >= 0; i--)
+        {
+            reverse.Append(pieces[i]);
+        }
+
+        return (forward, reverse);
+    }
+
+    private (CodeBlock, CodeBlock) EmitAssign(AssignStmt assign, int depth)
+    {
+        VarInfo variable = _c.Variables[assign.Target];
+        string target = assign.Index is null ? assign.Target : $"{assign.Target}[{ExprPrinter.Print(assign.Index)}]";
+        var forward = new CodeBlock().Line("// " + assign.Comment);
+        string? restore = null;
+        if (_c.Needs.IsNeeded(assign.Target))
+        {
+            if (ExprFacts.IsInvertibleIncrement(assign, out BinaryOp inverse, out Expr? amount))
+            {
+                restore = $"{target} = {target} {ExprPrinter.BinaryText(inverse)} {ExprPrinter.Print(amount!)};";
+            }
+            else if (!(assign.IsDeclaration && depth == 0 && assign.Index is null))
+            {
+                restore = Save(forward, target, variable.Kind, depth);
+            }
+        }
+
+        forward.Line($"{target} = {ExprPrinter.Print(assign.Value)};");
+
+        var reverse = new CodeBlock();
+        if (_c.Activity.IsActive(assign.Target))
+        {
+            reverse.Line("// " + assign.Comment);
+            string adjoint = assign.Index is null ? _c.Derivative(assign.Target) : $"{_c.Derivative(assign.Target)}[{ExprPrinter.Print(assign.Index)}]";
+            if (_c.Activity.IsActive(assign.Value))
+            {
+                string g = _c.Temp("__g");
+                reverse.Line($"{TypeClassifier.Keyword(variable.Kind)} {g} = {adjoint};");
+                reverse.Line($"{adjoint} = {_c.Zero(variable.Kind)};");
+                if (restore is not null)
+                {
+                    reverse.Line(restore);
+                }
+
+                var scope = new ValueScope(null);
+                Backprop(assign.Value, g, scope);
+                reverse.Append(scope.Flatten());
+            }
+            else
+            {
+                reverse.Line($"{adjoint} = {_c.Zero(variable.Kind)};");
+                if (restore is not null)
+                {
+                    reverse.Line(restore);
+                }
+            }
+        }
+        else if (restore is not null)
+        {
+            reverse.Line("// " + assign.Comment + "   (restore)");
+            reverse.Line(restore);
+        }
+
+        return (forward, reverse);
+    }
+
+    // Store on overwrite: returns the statement that restores the old value in the reverse sweep.
+    private string Save(CodeBlock forward, string target, ScalarKind kind, int depth)
+    {
+        if (depth == 0)
+        {
+            string slot = _c.Temp("__saved");
+            _c.Declarations.Line($"{TypeClassifier.Keyword(kind)} {slot} = default;");
+            forward.Line($"{slot} = {target};");
+            return $"{target} = {slot};";
+        }
+
+        string tape = _c.TapeFor(kind);
+        if (kind == ScalarKind.Bool)
+        {
+            forward.Line($"{tape}.Push({target} ? 1 : 0);");
+            return $"{target} = {tape}.Pop() != 0;";
+        }
+
+        forward.Line($"{tape}.Push({target});");
+        return $"{target} = {tape}.Pop();";
+    }
+
+    private (CodeBlock, CodeBlock) EmitArrayDecl(ArrayDeclStmt declaration)
+    {
+        VarInfo array = _c.Variables[declaration.Name];
+        var forward = new CodeBlock().Line("// " + declaration.Comment);
+        string length = _c.Temp("__length");
+        _c.Declarations.Line($"int {length} = 0;");
+        forward.Line($"{length} = {ExprPrinter.Print(declaration.Length)};");
+        PooledArray(forward, array.Kind, array.Name, length);
+        if (_c.HasDerivative(array.Name))
+        {
+            PooledArray(forward, array.Kind, _c.Derivative(array.Name), length);
+        }
+
+        return (forward, new CodeBlock());
+    }
+
+    /// <summary>A zeroed span over a pooled array, declared at the top and given back at the end (no allocation per call).</summary>
+    public void PooledArray(CodeBlock forward, ScalarKind kind, string name, string length)
+    {
+        string keyword = TypeClassifier.Keyword(kind);
+        string buffer = _c.Fresh("__buffer_" + name.TrimStart('_'));
+        _c.Declarations.Line($"{keyword}[]? {buffer} = null;");
+        _c.Declarations.Line($"global::System.Span<{keyword}> {name} = default;");
+        forward.Line($"{buffer} = {MethodContext.Pool}<{keyword}>.Shared.Rent({length});");
+        forward.Line($"{name} = new global::System.Span<{keyword}>({buffer}, 0, {length});");
+        forward.Line($"{name}.Clear();");
+        _c.Cleanup.Line($"if ({buffer} is not null) {MethodContext.Pool}<{keyword}>.Shared.Return({buffer});");
+    }
+
+    private (CodeBlock, CodeBlock) EmitIf(IfStmt statement, int depth)
+    {
+        (CodeBlock thenForward, CodeBlock thenReverse) = EmitSequence(statement.Then, depth);
+        (CodeBlock elseForward, CodeBlock elseReverse) = EmitSequence(statement.Else, depth);
+        string condition = ExprPrinter.Print(statement.Condition);
+        var forward = new CodeBlock().Line("// " + statement.Comment);
+        var reverse = new CodeBlock();
+        if (thenReverse.IsEmpty && elseReverse.IsEmpty)
+        {
+            WriteIf(forward, condition, thenForward, elseForward);
+            return (forward, reverse);
+        }
+
+        string replay;
+        if (ReverseNeeds.CanRecompute(statement))
+        {
+            // The branches do not touch the condition's inputs: the reverse sweep evaluates it again.
+            replay = condition;
+            WriteIf(forward, condition, thenForward, elseForward);
+        }
+        else if (depth == 0)
+        {
+            replay = _c.Temp("__branch");
+            _c.Declarations.Line($"bool {replay} = false;");
+            forward.Line($"{replay} = {condition};");
+            WriteIf(forward, replay, thenForward, elseForward);
+        }
+        else
+        {
+            string tape = _c.TapeFor(ScalarKind.Int);
+            replay = $"{tape}.Pop() != 0";
+            var recordThen = new CodeBlock().Line($"{tape}.Push(1);");
+            recordThen.Append(thenForward);
+            var recordElse = new CodeBlock().Line($"{tape}.Push(0);");
+            recordElse.Append(elseForward);
+            WriteIf(forward, condition, recordThen, recordElse, forceElse: true);
+        }
+
+        reverse.Line("// " + statement.Comment + "   (replayed backwards)");
+        WriteIf(reverse, replay, thenReverse, elseReverse, forceElse: false);
+        return (forward, reverse);
+    }
+
+    private static void WriteIf(CodeBlock output, string condition, CodeBlock then, CodeBlock otherwise, bool forceElse = false)
+    {
+        using (output.Block($"if ({condition})"))
+        {
+            output.Append(then);
+        }
+
+        if (!otherwise.IsEmpty || forceElse)
+        {
+            using (output.Block("else"))
+            {
+                output.Append(otherwise);
+            }
+        }
+    }
+
+    private (CodeBlock, CodeBlock) EmitLoop(LoopStmt loop, int depth)
+    {
+        (CodeBlock bodyForward, CodeBlock bodyReverse) = EmitSequence(loop.Body, depth + 1);
+        (CodeBlock stepForward, CodeBlock stepReverse) = EmitSequence(loop.Step, depth + 1);
+        string condition = ExprPrinter.Print(loop.Condition);
+        var forward = new CodeBlock().Line("// " + loop.Comment);
+        var reverse = new CodeBlock();
+        bool record = !(bodyReverse.IsEmpty && stepReverse.IsEmpty);
+        string? trips = null;
+        if (record)
+        {
+            // The trip count is all the reverse sweep needs to replay the loop.
+            trips = _c.Temp("__trips");
+            if (depth == 0)
+            {
+                _c.Declarations.Line($"int {trips} = 0;");
+                forward.Line($"{trips} = 0;");
+            }
+            else
+            {
+                forward.Line($"int {trips} = 0;");
+            }
+        }
+
+        using (forward.Block(loop.TestAtEnd ? "do" : $"while ({condition})"))
+        {
+            if (trips is not null)
+            {
+                forward.Line($"{trips}++;");
+            }
+
+            forward.Append(bodyForward);
+            forward.Append(stepForward);
+        }
+
+        if (loop.TestAtEnd)
+        {
+            forward.Line($"while ({condition});");
+        }
+
+        if (!record)
+        {
+            return (forward, reverse);
+        }
+
+        string count = depth == 0 ? trips! : $"{_c.TapeFor(ScalarKind.Int)}.Pop()";
+        if (depth > 0)
+        {
+            forward.Line($"{_c.TapeFor(ScalarKind.Int)}.Push({trips});");
+        }
+
+        string k = _c.Temp("__k");
+        reverse.Line("// " + loop.Comment + "   (iterations replayed backwards)");
+        using (reverse.Block($"for (int {k} = {count}; {k} > 0; {k}--)"))
+        {
+            reverse.Append(stepReverse);
+            reverse.Append(bodyReverse);
+        }
+
+        return (forward, reverse);
+    }
+}

@@ -1,0 +1,91 @@
+using Autodiff.Generator.Model;
+using Microsoft.CodeAnalysis;
+
+namespace Autodiff.Generator.Helpers;
+
+/// <summary>Maps Roslyn types onto the IR's scalar kinds and shapes.</summary>
+internal static class TypeClassifier
+{
+    public static bool TryScalar(ITypeSymbol? type, out ScalarKind kind)
+    {
+        kind = default;
+        switch (type?.SpecialType)
+        {
+            case SpecialType.System_Double: kind = ScalarKind.Double; return true;
+            case SpecialType.System_Single: kind = ScalarKind.Float; return true;
+            case SpecialType.System_Int32: kind = ScalarKind.Int; return true;
+            case SpecialType.System_Int64: kind = ScalarKind.Long; return true;
+            case SpecialType.System_Boolean: kind = ScalarKind.Bool; return true;
+            default: return false;
+        }
+    }
+
+    /// <summary>Classifies scalars, one-dimensional arrays, <c>Span&lt;T&gt;</c> and <c>ReadOnlySpan&lt;T&gt;</c>.</summary>
+    public static bool TryClassify(ITypeSymbol? type, out ScalarKind kind, out ShapeKind shape)
+    {
+        shape = ShapeKind.Scalar;
+        if (TryScalar(type, out kind))
+        {
+            return true;
+        }
+
+        if (type is IArrayTypeSymbol { Rank: 1 } array && TryScalar(array.ElementType, out kind))
+        {
+            shape = ShapeKind.Array;
+            return true;
+        }
+
+        if (type is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } named
+            && named.ContainingNamespace?.ToDisplayString() == "System"
+            && TryScalar(named.TypeArguments[0], out kind))
+        {
+            if (named.Name == "Span")
+            {
+                shape = ShapeKind.Span;
+                return true;
+            }
+
+            if (named.Name == "ReadOnlySpan")
+            {
+                shape = ShapeKind.ReadOnlySpan;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static bool IsFloating(ScalarKind kind) => kind is ScalarKind.Double or ScalarKind.Float;
+
+    /// <summary>C# keyword of a scalar kind.</summary>
+    public static string Keyword(ScalarKind kind) => kind switch
+    {
+        ScalarKind.Double => "double",
+        ScalarKind.Float => "float",
+        ScalarKind.Int => "int",
+        ScalarKind.Long => "long",
+        _ => "bool",
+    };
+
+    /// <summary>Type of a variable in generated code.</summary>
+    public static string TypeText(ScalarKind kind, ShapeKind shape) => shape switch
+    {
+        ShapeKind.Scalar => Keyword(kind),
+        ShapeKind.Array => Keyword(kind) + "[]",
+        ShapeKind.Span => "global::System.Span<" + Keyword(kind) + ">",
+        _ => "global::System.ReadOnlySpan<" + Keyword(kind) + ">",
+    };
+
+    public static bool HasAttribute(ISymbol symbol, string metadataName)
+    {
+        foreach (AttributeData attribute in symbol.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() == metadataName)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,22 @@
+namespace Autodiff.Generator.Model;
+
+/// <summary>Binary operators of the IR.</summary>
+internal enum BinaryOp
+{
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+    Remainder,
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+    Equal,
+    NotEqual,
+    ConditionalAnd,
+    ConditionalOr,
+    And,
+    Or,
+    Xor,
+}

@@ -1,0 +1,19 @@
+using Autodiff.Generator.Helpers;
+
+namespace Autodiff.Generator.Model;
+
+/// <summary>
+/// A call target with a derivative: another <c>[Differentiable]</c> method (its generated VJP/JVP) or a
+/// function with a registered custom derivative. One call path serves both.
+/// </summary>
+/// <param name="Display">Name shown in comments, e.g. <c>Geometry.Norm</c>.</param>
+/// <param name="Primal">Fully qualified primal, e.g. <c>global::N.Geometry.Norm</c>.</param>
+/// <param name="Vjp">Fully qualified VJP (value, args..., seed, out/Span adjoints).</param>
+/// <param name="Jvp">Fully qualified JVP, or <c>null</c> to derive forward mode from the VJP.</param>
+internal sealed record CalleeInfo(
+    string Display,
+    string Primal,
+    string Vjp,
+    string? Jvp,
+    ScalarKind ReturnKind,
+    EquatableArray<CalleeParam> Parameters);

@@ -1,0 +1,36 @@
+using Autodiff.Generator.Helpers;
+
+namespace Autodiff.Generator.Model;
+
+/// <summary>
+/// Everything the emitter needs to write the derivatives of one <c>[Differentiable]</c> method.
+/// </summary>
+/// <remarks>
+/// Instances of this type flow through the incremental pipeline, so it must be immutable and implement
+/// structural equality: it holds only strings, enums, records and <see cref="EquatableArray{T}"/>, never an
+/// <c>ISymbol</c>, <c>SyntaxNode</c>, <c>IOperation</c> or <c>Location</c>. Otherwise we risk breaking
+/// incremental caching (an unrelated edit would regenerate every method).
+/// </remarks>
+/// <param name="HintName">Unique file name of the generated source.</param>
+/// <param name="Namespace">Containing namespace, empty for the global namespace.</param>
+/// <param name="Types">Containing types, outermost first.</param>
+/// <param name="Name">The method's name.</param>
+/// <param name="Accessibility">C# accessibility keywords of the method (kept by the generated ones).</param>
+/// <param name="ReturnKind">Double or Float.</param>
+/// <param name="Parameters">Parameters in declaration order.</param>
+/// <param name="Locals">Every local and synthetic variable of the body, unique names.</param>
+/// <param name="Body">The lowered body (no break, continue or return; the result is in <see cref="ResultName"/>).</param>
+/// <param name="ResultName">Variable that holds the returned value.</param>
+/// <param name="IsStub">The body could not be differentiated: emit throwing stubs so that callers still compile.</param>
+internal sealed record DifferentiableMethod(
+    string HintName,
+    string Namespace,
+    EquatableArray<ContainingType> Types,
+    string Name,
+    string Accessibility,
+    ScalarKind ReturnKind,
+    EquatableArray<VarInfo> Parameters,
+    EquatableArray<VarInfo> Locals,
+    EquatableArray<Stmt> Body,
+    string ResultName,
+    bool IsStub);

@@ -1,0 +1,42 @@
+using Autodiff.Generator.Helpers;
+
+namespace Autodiff.Generator.Model;
+
+/// <summary>An expression of the IR: pure (no side effects), typed, and printable back to C#.</summary>
+internal abstract record Expr(ScalarKind Kind);
+
+/// <summary>A literal, already formatted invariantly with its suffix.</summary>
+internal sealed record ConstExpr(ScalarKind Kind, string Text) : Expr(Kind);
+
+/// <summary>A scalar variable read.</summary>
+internal sealed record VarExpr(ScalarKind Kind, string Name) : Expr(Kind);
+
+/// <summary>An element read <c>Array[Index]</c>.</summary>
+internal sealed record ElemExpr(ScalarKind Kind, string Array, Expr Index) : Expr(Kind);
+
+/// <summary><c>Array.Length</c>.</summary>
+internal sealed record LengthExpr(string Array) : Expr(ScalarKind.Int);
+
+/// <summary>A unary operator.</summary>
+internal sealed record UnaryExpr(ScalarKind Kind, UnaryOp Op, Expr Operand) : Expr(Kind);
+
+/// <summary>A binary operator (arithmetic, comparison or logical).</summary>
+internal sealed record BinaryExpr(ScalarKind Kind, BinaryOp Op, Expr Left, Expr Right) : Expr(Kind);
+
+/// <summary><c>Condition ? WhenTrue : WhenFalse</c>.</summary>
+internal sealed record CondExpr(ScalarKind Kind, Expr Condition, Expr WhenTrue, Expr WhenFalse) : Expr(Kind);
+
+/// <summary>A numeric conversion (implicit or cast) to <see cref="Expr.Kind"/>.</summary>
+internal sealed record ConvertExpr(ScalarKind Kind, Expr Operand) : Expr(Kind);
+
+/// <summary>A call to a function of the rules table, e.g. <c>global::System.Math.Exp</c>.</summary>
+internal sealed record MathCallExpr(ScalarKind Kind, string Class, string Function, EquatableArray<Expr> Args) : Expr(Kind);
+
+/// <summary>A call to a function with a derivative (generated or registered). Array arguments are <see cref="VarExpr"/>s naming the array.</summary>
+internal sealed record CallExpr(ScalarKind Kind, CalleeInfo Callee, EquatableArray<Expr> Args) : Expr(Kind);
+
+/// <summary><c>Ad.StopGradient(x)</c>, a floor function, or any value whose derivative is taken as zero.</summary>
+internal sealed record StopGradientExpr(ScalarKind Kind, Expr Operand, string Function) : Expr(Kind);
+
+/// <summary>A passive value the IR does not look into (a static field or property read), printed as is.</summary>
+internal sealed record OpaqueExpr(ScalarKind Kind, string Text) : Expr(Kind);

@@ -1,0 +1,11 @@
+namespace Autodiff.Generator.Model;
+
+/// <summary>The scalar types a differentiable method may compute with. Only the floating kinds carry derivatives.</summary>
+internal enum ScalarKind
+{
+    Double,
+    Float,
+    Int,
+    Long,
+    Bool,
+}

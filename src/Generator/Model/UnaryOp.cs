@@ -1,0 +1,9 @@
+namespace Autodiff.Generator.Model;
+
+/// <summary>Unary operators of the IR.</summary>
+internal enum UnaryOp
+{
+    Negate,
+    Plus,
+    Not,
+}

@@ -1,0 +1,16 @@
+using System;
+
+namespace Autodiff.Generator.Model;
+
+/// <summary>A parameter or local of a differentiable method.</summary>
+/// <param name="Name">Identifier used in generated code (unique within the method).</param>
+/// <param name="Kind">Scalar type, or element type for arrays and spans.</param>
+/// <param name="Shape">Scalar, array or span.</param>
+/// <param name="Role">Parameter, user local or synthetic.</param>
+/// <param name="Differentiable">For parameters: gets an adjoint and a tangent (floating and not <c>[NoDerivative]</c>).</param>
+internal sealed record VarInfo(string Name, ScalarKind Kind, ShapeKind Shape, VarRole Role, bool Differentiable)
+{
+    public bool IsFloating => Kind is ScalarKind.Double or ScalarKind.Float;
+
+    public bool IsIndexable => Shape != ShapeKind.Scalar;
+}

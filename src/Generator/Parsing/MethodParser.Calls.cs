@@ -1,0 +1,269 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Autodiff.Generator.Diagnostics;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Autodiff.Generator.Parsing;
+
+// Calls: Math/MathF (rules table), Ad.StopGradient, [Differentiable] methods and registered custom derivatives.
+internal sealed partial class MethodParser
+{
+    private Expr? ParseInvocation(IInvocationOperation invocation)
+    {
+        IMethodSymbol target = invocation.TargetMethod;
+        string containing = target.ContainingType?.ToDisplayString() ?? string.Empty;
+        string display = (target.ContainingType?.Name ?? "?") + "." + target.Name;
+        if (!TypeClassifier.TryScalar(target.ReturnType, out ScalarKind kind))
+        {
+            return NoDerivative(invocation, display);
+        }
+
+        IOperation[] arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => a.Value).ToArray();
+        if (invocation.Arguments.Any(a => a.Parameter is { RefKind: not RefKind.None }))
+        {
+            return Unsupported(invocation, "calls with ref, out or in arguments", "pass values");
+        }
+
+        if (containing is WellKnownNames.Math or WellKnownNames.MathF)
+        {
+            return ParseMathCall(invocation, target, kind, arguments, containing);
+        }
+
+        if (containing == WellKnownNames.AdClass && target.Name == "StopGradient" && arguments.Length == 1)
+        {
+            return ParseValue(arguments[0], kind) is { } operand ? new StopGradientExpr(kind, operand, "Ad.StopGradient") : null;
+        }
+
+        if (ResolveCallee(invocation, target, display) is not { } callee)
+        {
+            return null;
+        }
+
+        var args = new List<Expr>();
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            CalleeParam parameter = callee.Parameters[i];
+            if (parameter.Shape == ShapeKind.Scalar)
+            {
+                if (ParseValue(arguments[i], parameter.Kind) is not { } value)
+                {
+                    return null;
+                }
+
+                args.Add(value);
+                continue;
+            }
+
+            if (IndexableOf(arguments[i]) is not { } array || array.Kind != parameter.Kind
+                || (parameter.Shape == ShapeKind.Array && array.Role != VarRole.Parameter)
+                || (parameter.Shape == ShapeKind.Array && array.Shape != ShapeKind.Array))
+            {
+                return Unsupported(arguments[i], "array arguments other than an array or span variable of the same element type",
+                    "pass a parameter or local array directly; declare the callee's parameter as ReadOnlySpan<T> to accept local arrays");
+            }
+
+            args.Add(new VarExpr(array.Kind, array.Name));
+        }
+
+        return new CallExpr(kind, callee, args.ToEquatableArray());
+    }
+
+    private Expr? ParseMathCall(IInvocationOperation invocation, IMethodSymbol target, ScalarKind kind, IOperation[] arguments, string containing)
+    {
+        string @class = "global::" + containing;
+        bool piecewise = DerivativeRules.IsPiecewiseConstant(target.Name);
+        if (!piecewise && !DerivativeRules.Has(target.Name, arguments.Length))
+        {
+            return NoDerivative(invocation, (containing == WellKnownNames.Math ? "Math." : "MathF.") + target.Name);
+        }
+
+        var args = new List<Expr>();
+        foreach ((IOperation argument, IParameterSymbol parameter) in arguments.Zip(target.Parameters, (a, p) => (a, p)))
+        {
+            if (!TypeClassifier.TryScalar(parameter.Type, out ScalarKind parameterKind))
+            {
+                return Unsupported(argument, "this overload", "call the double or float overload");
+            }
+
+            if (ParseValue(argument, parameterKind) is not { } value)
+            {
+                return null;
+            }
+
+            args.Add(value);
+        }
+
+        var call = new MathCallExpr(kind, @class, target.Name, args.ToEquatableArray());
+        if (!piecewise)
+        {
+            return call;
+        }
+
+        string name = (containing == WellKnownNames.Math ? "Math." : "MathF.") + target.Name;
+        var stopped = new StopGradientExpr(kind, call, name);
+        _piecewise.Add((stopped, invocation.Syntax.GetLocation(), name));
+        return stopped;
+    }
+
+    private Expr? NoDerivative(IInvocationOperation invocation, string display)
+    {
+        Report(DiagnosticDescriptors.NoDerivativeForCall, invocation.Syntax.GetLocation(), display);
+        return null;
+    }
+
+    /// <summary>Finds the derivative of a call: generated ([Differentiable]) or registered ([CustomDerivative], [assembly: RegisterDerivative]).</summary>
+    private CalleeInfo? ResolveCallee(IInvocationOperation invocation, IMethodSymbol target, string display)
+    {
+        if (!target.IsStatic || target.IsGenericMethod || target.ContainingType is null)
+        {
+            NoDerivative(invocation, display);
+            return null;
+        }
+
+        string typeName = target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        var parameters = new List<CalleeParam>();
+        foreach (IParameterSymbol parameter in target.Parameters)
+        {
+            if (!TypeClassifier.TryClassify(parameter.Type, out ScalarKind kind, out ShapeKind shape) || parameter.RefKind != RefKind.None)
+            {
+                NoDerivative(invocation, display);
+                return null;
+            }
+
+            bool differentiable = TypeClassifier.IsFloating(kind) && !TypeClassifier.HasAttribute(parameter, WellKnownNames.NoDerivativeAttribute);
+            parameters.Add(new CalleeParam(kind, shape, differentiable));
+        }
+
+        TypeClassifier.TryScalar(target.ReturnType, out ScalarKind returnKind);
+        if (!TypeClassifier.IsFloating(returnKind))
+        {
+            NoDerivative(invocation, display);
+            return null;
+        }
+
+        var signature = parameters.ToEquatableArray();
+        if (TypeClassifier.HasAttribute(target, WellKnownNames.DifferentiableAttribute))
+        {
+            // The generator emits these beside the callee (or emitted them in the callee's assembly).
+            return new CalleeInfo(display, typeName + "." + target.Name, typeName + "." + target.Name + "Vjp", typeName + "." + target.Name + "Jvp", returnKind, signature);
+        }
+
+        foreach ((INamedTypeSymbol derivatives, string vjp, string? jvp) in FindRegistrations(target))
+        {
+            string derivativesName = derivatives.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+            if (!CheckVjpShape(invocation, target, derivatives, vjp, parameters, returnKind) || (jvp is not null && !CheckJvpShape(invocation, target, derivatives, jvp, parameters, returnKind)))
+            {
+                return null;
+            }
+
+            return new CalleeInfo(display, typeName + "." + target.Name, derivativesName + "." + vjp, jvp is null ? null : derivativesName + "." + jvp, returnKind, signature);
+        }
+
+        NoDerivative(invocation, display);
+        return null;
+    }
+
+    private IEnumerable<(INamedTypeSymbol Derivatives, string Vjp, string? Jvp)> FindRegistrations(IMethodSymbol target)
+    {
+        foreach (AttributeData attribute in target.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() == WellKnownNames.CustomDerivativeAttribute
+                && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string vjp)
+            {
+                yield return (target.ContainingType, vjp, NamedString(attribute, "Jvp"));
+            }
+        }
+
+        // [assembly: RegisterDerivative(...)] in this compilation and in every referenced assembly.
+        Compilation compilation = _semanticModel.Compilation;
+        IEnumerable<IAssemblySymbol> assemblies = new[] { compilation.Assembly }.Concat(compilation.SourceModule.ReferencedAssemblySymbols);
+        foreach (IAssemblySymbol assembly in assemblies)
+        {
+            foreach (AttributeData attribute in assembly.GetAttributes())
+            {
+                ImmutableArray<TypedConstant> args = attribute.ConstructorArguments;
+                if (attribute.AttributeClass?.ToDisplayString() == WellKnownNames.RegisterDerivativeAttribute
+                    && args.Length == 4 && args[0].Value is INamedTypeSymbol registeredType && args[1].Value is string method
+                    && args[2].Value is INamedTypeSymbol derivatives && args[3].Value is string vjp
+                    && method == target.Name
+                    && SymbolEqualityComparer.Default.Equals(registeredType.OriginalDefinition, target.ContainingType.OriginalDefinition))
+                {
+                    yield return (derivatives, vjp, NamedString(attribute, "Jvp"));
+                }
+            }
+        }
+    }
+
+    private static string? NamedString(AttributeData attribute, string name)
+    {
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+        {
+            if (argument.Key == name && argument.Value.Value is string value)
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+
+    // VJP: (params..., T seed, out T d.. per differentiable scalar, Span<T> per differentiable array) -> T
+    private bool CheckVjpShape(IInvocationOperation invocation, IMethodSymbol target, INamedTypeSymbol type, string name, List<CalleeParam> parameters, ScalarKind returnKind)
+    {
+        var expected = new List<(ScalarKind Kind, ShapeKind Shape, RefKind Ref)>();
+        expected.AddRange(parameters.Select(p => (p.Kind, p.Shape, RefKind.None)));
+        expected.Add((returnKind, ShapeKind.Scalar, RefKind.None));
+        expected.AddRange(parameters.Where(p => p.Differentiable).Select(p => p.Shape == ShapeKind.Scalar ? (p.Kind, ShapeKind.Scalar, RefKind.Out) : (p.Kind, ShapeKind.Span, RefKind.None)));
+        string description = "static " + TypeClassifier.Keyword(returnKind) + " " + name + "(" + string.Join(", ", expected.Select(Describe)) + ")";
+        return CheckShape(invocation, target, type, name, expected, m => TypeClassifier.TryScalar(m.ReturnType, out ScalarKind r) && r == returnKind, description);
+    }
+
+    // JVP: (params..., T t.. per differentiable scalar, ReadOnlySpan<T> per differentiable array) -> (T Value, T Tangent)
+    private bool CheckJvpShape(IInvocationOperation invocation, IMethodSymbol target, INamedTypeSymbol type, string name, List<CalleeParam> parameters, ScalarKind returnKind)
+    {
+        var expected = new List<(ScalarKind Kind, ShapeKind Shape, RefKind Ref)>();
+        expected.AddRange(parameters.Select(p => (p.Kind, p.Shape, RefKind.None)));
+        expected.AddRange(parameters.Where(p => p.Differentiable).Select(p => p.Shape == ShapeKind.Scalar ? (p.Kind, ShapeKind.Scalar, RefKind.None) : (p.Kind, ShapeKind.ReadOnlySpan, RefKind.None)));
+        string keyword = TypeClassifier.Keyword(returnKind);
+        string description = "static (" + keyword + " Value, " + keyword + " Tangent) " + name + "(" + string.Join(", ", expected.Select(Describe)) + ")";
+        return CheckShape(invocation, target, type, name, expected,
+            m => m.ReturnType is INamedTypeSymbol { IsTupleType: true } tuple && tuple.TupleElements.Length == 2
+                && TypeClassifier.TryScalar(tuple.TupleElements[0].Type, out ScalarKind ka) && ka == returnKind
+                && TypeClassifier.TryScalar(tuple.TupleElements[1].Type, out ScalarKind kb) && kb == returnKind,
+            description);
+    }
+
+    private bool CheckShape(IInvocationOperation invocation, IMethodSymbol target, INamedTypeSymbol type, string name,
+        List<(ScalarKind Kind, ShapeKind Shape, RefKind Ref)> expected, System.Func<IMethodSymbol, bool> returnOk, string description)
+    {
+        foreach (IMethodSymbol candidate in type.GetMembers(name).OfType<IMethodSymbol>())
+        {
+            if (candidate.IsStatic && candidate.Parameters.Length == expected.Count && returnOk(candidate)
+                && candidate.Parameters.Zip(expected, Matches).All(ok => ok))
+            {
+                return true;
+            }
+        }
+
+        Report(DiagnosticDescriptors.BadCustomDerivative, invocation.Syntax.GetLocation(), type.Name + "." + name, target.ContainingType.Name + "." + target.Name, description);
+        return false;
+    }
+
+    private static bool Matches(IParameterSymbol parameter, (ScalarKind Kind, ShapeKind Shape, RefKind Ref) expected)
+    {
+        if (parameter.RefKind != expected.Ref || !TypeClassifier.TryClassify(parameter.Type, out ScalarKind kind, out ShapeKind shape) || kind != expected.Kind)
+        {
+            return false;
+        }
+
+        // An array parameter accepts an array; a span parameter accepts the span (and the primal's array).
+        return shape == expected.Shape;
+    }
+
+    private static string Describe((ScalarKind Kind, ShapeKind Shape, RefKind Ref) p)
+        => (p.Ref == RefKind.Out ? "out " : string.Empty) + TypeClassifier.TypeText(p.Kind, p.Shape).Replace("global::System.", string.Empty);
+}

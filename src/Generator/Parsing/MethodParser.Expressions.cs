@@ -1,0 +1,251 @@
+using System.Collections.Generic;
+using System.Linq;
+using Autodiff.Generator.Diagnostics;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Autodiff.Generator.Parsing;
+
+// Expressions: constants, variables, element reads, operators, conversions, conditionals.
+internal sealed partial class MethodParser
+{
+    /// <summary>Parses an expression and converts it to <paramref name="kind"/> (the conversions Roslyn made implicit are explicit in the IR).</summary>
+    private Expr? ParseValue(IOperation operation, ScalarKind kind)
+        => ParseExpr(operation) is { } expr ? ConvertTo(expr, kind) : null;
+
+    private Expr? ParseExpr(IOperation operation)
+    {
+        _cancellationToken.ThrowIfCancellationRequested();
+        if (operation.ConstantValue.HasValue && TypeClassifier.TryScalar(operation.Type, out ScalarKind constantKind))
+        {
+            return new ConstExpr(constantKind, Literal.Of(operation.ConstantValue.Value, constantKind));
+        }
+
+        switch (operation)
+        {
+            case ILocalReferenceOperation { Local: var local } when _variables.TryGetValue(local, out VarInfo? info) && !info.IsIndexable:
+                return new VarExpr(info.Kind, info.Name);
+
+            case IParameterReferenceOperation { Parameter: var parameter } when _variables.TryGetValue(parameter, out VarInfo? info) && !info.IsIndexable:
+                return new VarExpr(info.Kind, info.Name);
+
+            case IArrayElementReferenceOperation or IPropertyReferenceOperation { Property.IsIndexer: true }:
+                return ParseElement(operation);
+
+            case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } instance } when IndexableOf(instance) is { } array:
+                return new LengthExpr(array.Name);
+
+            case IPropertyReferenceOperation { Property: { IsStatic: true } property } when TypeClassifier.TryScalar(property.Type, out ScalarKind kind):
+                return new OpaqueExpr(kind, property.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + property.Name);
+
+            case IFieldReferenceOperation { Field: { IsStatic: true } field } when TypeClassifier.TryScalar(field.Type, out ScalarKind kind):
+                return new OpaqueExpr(kind, field.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + field.Name);
+
+            case IFieldReferenceOperation or IPropertyReferenceOperation or IInstanceReferenceOperation:
+                return Unsupported(operation, "instance fields and properties", "differentiable methods are static: pass the value as a parameter");
+
+            case IUnaryOperation unary:
+                return ParseUnary(unary);
+
+            case IBinaryOperation binary:
+                return ParseBinary(binary);
+
+            case IConditionalOperation { WhenFalse: { } whenFalse } conditional when TypeClassifier.TryScalar(conditional.Type, out ScalarKind kind):
+                return ParseValue(conditional.Condition, ScalarKind.Bool) is { } c && ParseValue(conditional.WhenTrue, kind) is { } t && ParseValue(whenFalse, kind) is { } f
+                    ? new CondExpr(kind, c, t, f)
+                    : null;
+
+            case IConversionOperation conversion:
+                return ParseConversion(conversion);
+
+            case IInvocationOperation invocation:
+                return ParseInvocation(invocation);
+
+            case IParenthesizedOperation parenthesized:
+                return ParseExpr(parenthesized.Operand);
+
+            case ISimpleAssignmentOperation or ICompoundAssignmentOperation or IIncrementOrDecrementOperation or IDeconstructionAssignmentOperation:
+                Report(DiagnosticDescriptors.EmbeddedAssignment, operation.Syntax.GetLocation(), CommentOf(operation.Syntax));
+                return null;
+
+            case IAnonymousFunctionOperation or IDelegateCreationOperation:
+                return Unsupported(operation, "lambdas and delegates", "write the function as a [Differentiable] static method and call it");
+
+            case ITranslatedQueryOperation:
+                return Unsupported(operation, "LINQ queries", "write the loop out with for or foreach");
+
+            case ILocalReferenceOperation or IParameterReferenceOperation:
+                return Unsupported(operation, "array values here", "index the array, take its Length, or pass it straight to a differentiable call");
+
+            case IObjectCreationOperation or IArrayCreationOperation:
+                return Unsupported(operation, "object and array creations inside expressions", "create local arrays in their own declaration");
+
+            default:
+                if (operation.Type is { } type && !TypeClassifier.TryClassify(type, out _, out _))
+                {
+                    Report(DiagnosticDescriptors.UnsupportedType, operation.Syntax.GetLocation(), CommentOf(operation.Syntax), type.ToDisplayString(),
+                        "compute with double, float, int, long or bool");
+                    return null;
+                }
+
+                return Unsupported(operation, "expressions of this kind (" + operation.Kind + ")", "rewrite it with arithmetic, Math calls and locals");
+        }
+    }
+
+    private Expr? Unsupported(IOperation operation, string what, string advice)
+    {
+        Report(DiagnosticDescriptors.UnsupportedExpression, operation.Syntax.GetLocation(), CommentOf(operation.Syntax), what, advice);
+        return null;
+    }
+
+    private VarInfo? IndexableOf(IOperation operation)
+    {
+        while (operation is IConversionOperation conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        return operation switch
+        {
+            ILocalReferenceOperation l when _variables.TryGetValue(l.Local, out VarInfo? v) && v.IsIndexable => v,
+            IParameterReferenceOperation p when _variables.TryGetValue(p.Parameter, out VarInfo? v) && v.IsIndexable => v,
+            _ => null,
+        };
+    }
+
+    private ElemExpr? ParseElement(IOperation operation)
+    {
+        (IOperation? instance, IOperation? index) = operation switch
+        {
+            IArrayElementReferenceOperation { Indices.Length: 1 } a => (a.ArrayReference, a.Indices[0]),
+            IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1 } p => (p.Instance, p.Arguments[0].Value),
+            _ => ((IOperation?)null, (IOperation?)null),
+        };
+        if (instance is null || index is null || IndexableOf(instance) is not { } array)
+        {
+            Unsupported(operation, "element accesses of this kind", "index a one-dimensional array or span parameter or local array with an int");
+            return null;
+        }
+
+        return ParseValue(index, ScalarKind.Int) is { } parsedIndex ? new ElemExpr(array.Kind, array.Name, parsedIndex) : null;
+    }
+
+    private Expr? ParseUnary(IUnaryOperation unary)
+    {
+        if (unary.OperatorMethod is not null || unary.IsLifted || !TypeClassifier.TryScalar(unary.Type, out ScalarKind kind))
+        {
+            return Unsupported(unary, "user-defined and lifted operators", "compute with built-in double, float, int, long or bool operators");
+        }
+
+        UnaryOp? op = unary.OperatorKind switch
+        {
+            UnaryOperatorKind.Minus => UnaryOp.Negate,
+            UnaryOperatorKind.Plus => UnaryOp.Plus,
+            UnaryOperatorKind.Not => UnaryOp.Not,
+            _ => null,
+        };
+        if (op is null)
+        {
+            return Unsupported(unary, "the operator '" + unary.OperatorKind + "'", "rewrite it with +, -, *, /, comparisons or !");
+        }
+
+        return ParseValue(unary.Operand, kind) is { } operand ? new UnaryExpr(kind, op.Value, operand) : null;
+    }
+
+    private Expr? ParseBinary(IBinaryOperation binary)
+    {
+        if (binary.OperatorMethod is not null || binary.IsLifted || !TypeClassifier.TryScalar(binary.Type, out ScalarKind kind))
+        {
+            return Unsupported(binary, "user-defined and lifted operators", "compute with built-in double, float, int, long or bool operators");
+        }
+
+        if (MapBinary(binary.OperatorKind) is not { } op)
+        {
+            return Unsupported(binary, "the operator '" + binary.OperatorKind + "'", "rewrite it with arithmetic, comparisons, && or ||");
+        }
+
+        Expr? left = ParseExpr(binary.LeftOperand);
+        Expr? right = ParseExpr(binary.RightOperand);
+        if (left is null || right is null)
+        {
+            return null;
+        }
+
+        // Operands of comparisons and arithmetic share one type after Roslyn's promotions (made explicit here).
+        ScalarKind operandKind = IsComparisonOrLogical(op) ? Promote(left.Kind, right.Kind) : kind;
+        return new BinaryExpr(kind, op, ConvertTo(left, operandKind), ConvertTo(right, operandKind));
+    }
+
+    private Expr? ParseConversion(IConversionOperation conversion)
+    {
+        if (conversion.OperatorMethod is not null || !TypeClassifier.TryScalar(conversion.Type, out ScalarKind kind))
+        {
+            return Unsupported(conversion, "conversions to this type", "convert between double, float, int, long and bool only");
+        }
+
+        return ParseExpr(conversion.Operand) is { } operand ? ConvertTo(operand, kind) : null;
+    }
+
+    private static Expr ConvertTo(Expr expr, ScalarKind kind)
+    {
+        if (expr.Kind == kind)
+        {
+            return expr;
+        }
+
+        // Fold conversions of literals (2 -> 2.0) so that the generated code stays readable.
+        if (expr is ConstExpr constant && kind != ScalarKind.Bool && constant.Kind is ScalarKind.Int or ScalarKind.Long
+            && long.TryParse(constant.Text.TrimEnd('L'), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long value))
+        {
+            return new ConstExpr(kind, Literal.Of(value, kind));
+        }
+
+        return new ConvertExpr(kind, expr);
+    }
+
+    /// <summary>C#'s binary numeric promotion over the IR's kinds.</summary>
+    private static ScalarKind Promote(ScalarKind a, ScalarKind b)
+    {
+        if (a == ScalarKind.Double || b == ScalarKind.Double)
+        {
+            return ScalarKind.Double;
+        }
+
+        if (a == ScalarKind.Float || b == ScalarKind.Float)
+        {
+            return ScalarKind.Float;
+        }
+
+        if (a == ScalarKind.Long || b == ScalarKind.Long)
+        {
+            return ScalarKind.Long;
+        }
+
+        return a == ScalarKind.Bool && b == ScalarKind.Bool ? ScalarKind.Bool : ScalarKind.Int;
+    }
+
+    private static bool IsComparisonOrLogical(BinaryOp op) => op >= BinaryOp.Less;
+
+    private static BinaryOp? MapBinary(BinaryOperatorKind kind) => kind switch
+    {
+        BinaryOperatorKind.Add => BinaryOp.Add,
+        BinaryOperatorKind.Subtract => BinaryOp.Subtract,
+        BinaryOperatorKind.Multiply => BinaryOp.Multiply,
+        BinaryOperatorKind.Divide => BinaryOp.Divide,
+        BinaryOperatorKind.Remainder => BinaryOp.Remainder,
+        BinaryOperatorKind.LessThan => BinaryOp.Less,
+        BinaryOperatorKind.LessThanOrEqual => BinaryOp.LessOrEqual,
+        BinaryOperatorKind.GreaterThan => BinaryOp.Greater,
+        BinaryOperatorKind.GreaterThanOrEqual => BinaryOp.GreaterOrEqual,
+        BinaryOperatorKind.Equals => BinaryOp.Equal,
+        BinaryOperatorKind.NotEquals => BinaryOp.NotEqual,
+        BinaryOperatorKind.ConditionalAnd => BinaryOp.ConditionalAnd,
+        BinaryOperatorKind.ConditionalOr => BinaryOp.ConditionalOr,
+        BinaryOperatorKind.And => BinaryOp.And,
+        BinaryOperatorKind.Or => BinaryOp.Or,
+        BinaryOperatorKind.ExclusiveOr => BinaryOp.Xor,
+        _ => null,
+    };
+}

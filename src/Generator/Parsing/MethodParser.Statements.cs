@@ -1,0 +1,378 @@
+using System.Collections.Generic;
+using System.Linq;
+using Autodiff.Generator.Diagnostics;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Autodiff.Generator.Parsing;
+
+// Statements: blocks, declarations, assignments, if, loops, jumps.
+internal sealed partial class MethodParser
+{
+    private void ParseStatement(IOperation operation, List<Stmt> output)
+    {
+        _cancellationToken.ThrowIfCancellationRequested();
+        switch (operation)
+        {
+            case IBlockOperation block:
+                foreach (IOperation statement in block.Operations)
+                {
+                    ParseStatement(statement, output);
+                }
+
+                break;
+
+            case IVariableDeclarationGroupOperation group:
+                foreach (IVariableDeclarationOperation declaration in group.Declarations)
+                {
+                    foreach (IVariableDeclaratorOperation declarator in declaration.Declarators)
+                    {
+                        ParseDeclarator(declarator, declarator.Initializer ?? declaration.Initializer, output);
+                    }
+                }
+
+                break;
+
+            case IExpressionStatementOperation expression:
+                ParseExpressionStatement(expression.Operation, CommentOf(expression.Syntax), output);
+                break;
+
+            case IConditionalOperation conditional:
+                ParseIf(conditional, output);
+                break;
+
+            case IWhileLoopOperation loop:
+                ParseWhile(loop, output);
+                break;
+
+            case IForLoopOperation loop:
+                ParseFor(loop, output);
+                break;
+
+            case IForEachLoopOperation loop:
+                ParseForEach(loop, output);
+                break;
+
+            case IBranchOperation { BranchKind: BranchKind.Break } branch:
+                output.Add(new BreakStmt(CommentOf(branch.Syntax)));
+                break;
+
+            case IBranchOperation { BranchKind: BranchKind.Continue } branch:
+                output.Add(new ContinueStmt(CommentOf(branch.Syntax)));
+                break;
+
+            case IReturnOperation { ReturnedValue: { } value } ret:
+                if (ParseValue(value, _returnKind) is { } returned)
+                {
+                    output.Add(new ReturnStmt(CommentOf(ret.Syntax), returned));
+                }
+
+                break;
+
+            case IEmptyOperation:
+                break;
+
+            default:
+                ReportStatement(operation);
+                break;
+        }
+    }
+
+    private void ReportStatement(IOperation operation)
+    {
+        string kind = operation.Syntax switch
+        {
+            TryStatementSyntax => "try/catch/finally",
+            GotoStatementSyntax or LabeledStatementSyntax => "goto and label",
+            SwitchStatementSyntax => "switch",
+            UsingStatementSyntax => "using",
+            LockStatementSyntax => "lock",
+            ThrowStatementSyntax => "throw",
+            LocalFunctionStatementSyntax => "local function",
+            UnsafeStatementSyntax or FixedStatementSyntax => "unsafe and fixed",
+            YieldStatementSyntax => "yield",
+            CheckedStatementSyntax => "checked/unchecked",
+            _ => operation.Kind.ToString(),
+        };
+        string advice = operation.Syntax switch
+        {
+            SwitchStatementSyntax => "rewrite it as if/else",
+            ThrowStatementSyntax => "validate the arguments before calling the method",
+            LocalFunctionStatementSyntax => "make it a [Differentiable] static method",
+            _ => "move it out of the [Differentiable] method",
+        };
+        Report(DiagnosticDescriptors.UnsupportedStatement, operation.Syntax.GetLocation(), CommentOf(operation.Syntax), kind, advice);
+    }
+
+    private void ParseDeclarator(IVariableDeclaratorOperation declarator, IVariableInitializerOperation? initializer, List<Stmt> output)
+    {
+        ILocalSymbol local = declarator.Symbol;
+        // The whole declaration statement, or just the declaration inside a for (...) header.
+        SyntaxNode commentNode = declarator.Syntax.Parent?.Parent is LocalDeclarationStatementSyntax statement ? statement : declarator.Syntax.Parent ?? declarator.Syntax;
+        string comment = CommentOf(commentNode);
+        if (!TypeClassifier.TryClassify(local.Type, out ScalarKind kind, out ShapeKind shape) || shape == ShapeKind.ReadOnlySpan)
+        {
+            Report(DiagnosticDescriptors.UnsupportedType, declarator.Syntax.GetLocation(), comment, local.Type.ToDisplayString(),
+                "use double, float, int, long or bool, or a local array (new T[n] or stackalloc T[n])");
+            return;
+        }
+
+        VarInfo info = DeclareLocal(local, kind, shape);
+        if (shape == ShapeKind.Scalar)
+        {
+            if (initializer?.Value is { } value && ParseValue(value, kind) is { } parsed)
+            {
+                output.Add(new AssignStmt(comment, info.Name, null, parsed, IsDeclaration: true));
+            }
+
+            return;
+        }
+
+        ParseArrayCreation(info, initializer?.Value, comment, declarator.Syntax.GetLocation(), output);
+    }
+
+    // A local array: `new T[n]`, `new T[] { ... }` or `stackalloc T[n]`, created once at the top level.
+    private void ParseArrayCreation(VarInfo info, IOperation? value, string comment, Location location, List<Stmt> output)
+    {
+        if (_nesting > 0)
+        {
+            Report(DiagnosticDescriptors.ArrayInNestedScope, location, comment);
+            return;
+        }
+
+        while (value is IConversionOperation conversion)
+        {
+            value = conversion.Operand;
+        }
+
+        if (value is IArrayCreationOperation { DimensionSizes.Length: 1 } creation)
+        {
+            if (creation.Initializer is { } init)
+            {
+                output.Add(new ArrayDeclStmt(comment, info.Name, new ConstExpr(ScalarKind.Int, init.ElementValues.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+                for (int i = 0; i < init.ElementValues.Length; i++)
+                {
+                    if (ParseValue(init.ElementValues[i], info.Kind) is { } element)
+                    {
+                        var index = new ConstExpr(ScalarKind.Int, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                        output.Add(new AssignStmt(comment, info.Name, index, element, IsDeclaration: false));
+                    }
+                }
+            }
+            else if (ParseValue(creation.DimensionSizes[0], ScalarKind.Int) is { } length)
+            {
+                output.Add(new ArrayDeclStmt(comment, info.Name, length));
+            }
+
+            return;
+        }
+
+        // stackalloc has no dedicated IOperation in the public API: read its size from the syntax.
+        if (value?.Syntax is StackAllocArrayCreationExpressionSyntax { Type: ArrayTypeSyntax arrayType }
+            && arrayType.RankSpecifiers.Count == 1 && arrayType.RankSpecifiers[0].Sizes.Count == 1
+            && _semanticModel.GetOperation(arrayType.RankSpecifiers[0].Sizes[0], _cancellationToken) is { } sizeOperation
+            && ParseValue(sizeOperation, ScalarKind.Int) is { } stackLength)
+        {
+            output.Add(new ArrayDeclStmt(comment, info.Name, stackLength));
+            return;
+        }
+
+        Report(DiagnosticDescriptors.UnsupportedExpression, location, comment, "array aliases and array values other than new T[n] or stackalloc T[n]",
+            "create the local array with new T[n] or stackalloc T[n] and fill it element by element");
+    }
+
+    private void ParseExpressionStatement(IOperation operation, string comment, List<Stmt> output)
+    {
+        switch (operation)
+        {
+            case ISimpleAssignmentOperation assignment:
+                if (ParseTarget(assignment.Target, comment) is { } simpleTarget && ParseValue(assignment.Value, simpleTarget.Kind) is { } value)
+                {
+                    output.Add(new AssignStmt(comment, simpleTarget.Name, simpleTarget.Index, value, IsDeclaration: false));
+                }
+
+                break;
+
+            case ICompoundAssignmentOperation compound:
+                if (ParseTarget(compound.Target, comment) is { } compoundTarget && ParseExpr(compound.Value) is { } right
+                    && MapBinary(compound.OperatorKind) is { } op && compound.OperatorMethod is null)
+                {
+                    ScalarKind opKind = Promote(compoundTarget.Kind, right.Kind);
+                    Expr combined = new BinaryExpr(opKind, op, ConvertTo(compoundTarget.Read, opKind), ConvertTo(right, opKind));
+                    output.Add(new AssignStmt(comment, compoundTarget.Name, compoundTarget.Index, ConvertTo(combined, compoundTarget.Kind), IsDeclaration: false));
+                }
+                else if (compound.OperatorMethod is not null || MapBinary(compound.OperatorKind) is null)
+                {
+                    Report(DiagnosticDescriptors.UnsupportedExpression, compound.Syntax.GetLocation(), comment, "this compound operator", "write the operation out in full");
+                }
+
+                break;
+
+            case IIncrementOrDecrementOperation increment:
+                if (ParseTarget(increment.Target, comment) is { } incTarget)
+                {
+                    BinaryOp incrementOp = increment.Kind == OperationKind.Increment ? BinaryOp.Add : BinaryOp.Subtract;
+                    var one = new ConstExpr(incTarget.Kind, Literal.Of(1, incTarget.Kind));
+                    output.Add(new AssignStmt(comment, incTarget.Name, incTarget.Index, new BinaryExpr(incTarget.Kind, incrementOp, incTarget.Read, one), IsDeclaration: false));
+                }
+
+                break;
+
+            default:
+                Report(DiagnosticDescriptors.UnsupportedStatement, operation.Syntax.GetLocation(), comment, "expression",
+                    "a differentiable method has no side effects, so a call whose result is discarded does nothing; assign the result or remove it");
+                break;
+        }
+    }
+
+    /// <summary>An assignable location: a scalar local/parameter, or an element of a local array.</summary>
+    private sealed record Target(string Name, Expr? Index, ScalarKind Kind, Expr Read);
+
+    private Target? ParseTarget(IOperation target, string comment)
+    {
+        switch (target)
+        {
+            case ILocalReferenceOperation { Local: var local } when _variables.TryGetValue(local, out VarInfo? info) && !info.IsIndexable:
+                return new Target(info.Name, null, info.Kind, new VarExpr(info.Kind, info.Name));
+
+            case IParameterReferenceOperation { Parameter: var parameter } when _variables.TryGetValue(parameter, out VarInfo? info) && !info.IsIndexable:
+                return new Target(info.Name, null, info.Kind, new VarExpr(info.Kind, info.Name));
+
+            case IArrayElementReferenceOperation or IPropertyReferenceOperation { Property.IsIndexer: true }:
+                if (ParseElement(target) is not { } element)
+                {
+                    return null;
+                }
+
+                VarInfo array = _variables.Values.First(v => v.Name == element.Array);
+                if (array.Role == VarRole.Parameter)
+                {
+                    Report(DiagnosticDescriptors.SideEffectWrite, target.Syntax.GetLocation(), comment, "the parameter '" + array.Name + "'");
+                    return null;
+                }
+
+                return new Target(array.Name, element.Index, array.Kind, element);
+
+            case IFieldReferenceOperation field:
+                Report(DiagnosticDescriptors.SideEffectWrite, target.Syntax.GetLocation(), comment, "the field '" + field.Field.Name + "'");
+                return null;
+
+            case IPropertyReferenceOperation property:
+                Report(DiagnosticDescriptors.SideEffectWrite, target.Syntax.GetLocation(), comment, "the property '" + property.Property.Name + "'");
+                return null;
+
+            default:
+                Report(DiagnosticDescriptors.UnsupportedExpression, target.Syntax.GetLocation(), comment, "assignments to this kind of target",
+                    "assign to a local variable or an element of a local array");
+                return null;
+        }
+    }
+
+    private void ParseIf(IConditionalOperation conditional, List<Stmt> output)
+    {
+        string comment = "if (" + CommentOf(conditional.Condition.Syntax) + ")";
+        Expr? condition = ParseValue(conditional.Condition, ScalarKind.Bool);
+        _nesting++;
+        var then = new List<Stmt>();
+        ParseStatement(conditional.WhenTrue, then);
+        var otherwise = new List<Stmt>();
+        if (conditional.WhenFalse is { } whenFalse)
+        {
+            ParseStatement(whenFalse, otherwise);
+        }
+
+        _nesting--;
+        if (condition is not null)
+        {
+            output.Add(new IfStmt(comment, condition, then.ToEquatableArray(), otherwise.ToEquatableArray()));
+        }
+    }
+
+    private void ParseWhile(IWhileLoopOperation loop, List<Stmt> output)
+    {
+        string head = loop.ConditionIsTop ? "while (" : "do ... while (";
+        string comment = head + (loop.Condition is null ? string.Empty : CommentOf(loop.Condition.Syntax)) + ")";
+        Expr condition = loop.Condition is null ? True : ParseValue(loop.Condition, ScalarKind.Bool) ?? True;
+        if (loop.ConditionIsUntil)
+        {
+            condition = new UnaryExpr(ScalarKind.Bool, UnaryOp.Not, condition);
+        }
+
+        var body = new List<Stmt>();
+        _nesting++;
+        ParseStatement(loop.Body, body);
+        _nesting--;
+        output.Add(new LoopStmt(comment, condition, body.ToEquatableArray(), EquatableArray<Stmt>.Empty, TestAtEnd: !loop.ConditionIsTop));
+    }
+
+    private void ParseFor(IForLoopOperation loop, List<Stmt> output)
+    {
+        string comment = loop.Syntax is ForStatementSyntax f
+            ? "for (" + string.Join(", ", f.Declaration is null ? f.Initializers.Select(i => i.ToString()) : new[] { f.Declaration.ToString() })
+              + "; " + f.Condition + "; " + string.Join(", ", f.Incrementors.Select(i => i.ToString())) + ")"
+            : "for";
+        foreach (IOperation before in loop.Before)
+        {
+            ParseStatement(before, output);
+        }
+
+        Expr condition = loop.Condition is null ? True : ParseValue(loop.Condition, ScalarKind.Bool) ?? True;
+        _nesting++;
+        var body = new List<Stmt>();
+        ParseStatement(loop.Body, body);
+        var step = new List<Stmt>();
+        foreach (IOperation atBottom in loop.AtLoopBottom)
+        {
+            ParseStatement(atBottom, step);
+        }
+
+        _nesting--;
+        output.Add(new LoopStmt(comment, condition, body.ToEquatableArray(), step.ToEquatableArray(), TestAtEnd: false));
+    }
+
+    // foreach (var v in xs) body  =>  for (int __i = 0; __i < xs.Length; __i++) { v = xs[__i]; body }
+    private void ParseForEach(IForEachLoopOperation loop, List<Stmt> output)
+    {
+        string comment = loop.Syntax is ForEachStatementSyntax f ? "foreach (" + f.Type + " " + f.Identifier + " in " + f.Expression + ")" : "foreach";
+        IOperation collection = loop.Collection;
+        while (collection is IConversionOperation conversion)
+        {
+            collection = conversion.Operand;
+        }
+
+        VarInfo? array = collection switch
+        {
+            ILocalReferenceOperation l when _variables.TryGetValue(l.Local, out VarInfo? v) && v.IsIndexable => v,
+            IParameterReferenceOperation p when _variables.TryGetValue(p.Parameter, out VarInfo? v) && v.IsIndexable => v,
+            _ => null,
+        };
+        if (array is null || loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: var local }
+            || !TypeClassifier.TryScalar(local.Type, out ScalarKind elementKind))
+        {
+            Report(DiagnosticDescriptors.UnsupportedStatement, loop.Syntax.GetLocation(), comment, "foreach over this collection",
+                "iterate over an array or span parameter or local array, with a scalar loop variable");
+            return;
+        }
+
+        VarInfo element = DeclareLocal(local, elementKind, ShapeKind.Scalar);
+        string index = AddSynthetic("__i", ScalarKind.Int);
+        var indexRead = new VarExpr(ScalarKind.Int, index);
+        output.Add(new AssignStmt(comment, index, null, new ConstExpr(ScalarKind.Int, "0"), IsDeclaration: true));
+        var body = new List<Stmt>
+        {
+            new AssignStmt(comment, element.Name, null, ConvertTo(new ElemExpr(array.Kind, array.Name, indexRead), elementKind), IsDeclaration: false),
+        };
+        _nesting++;
+        ParseStatement(loop.Body, body);
+        _nesting--;
+        var step = new Stmt[] { new AssignStmt(comment, index, null, new BinaryExpr(ScalarKind.Int, BinaryOp.Add, indexRead, new ConstExpr(ScalarKind.Int, "1")), IsDeclaration: false) };
+        Expr condition = new BinaryExpr(ScalarKind.Bool, BinaryOp.Less, indexRead, new LengthExpr(array.Name));
+        output.Add(new LoopStmt(comment, condition, body.ToEquatableArray(), step.ToEquatableArray(), TestAtEnd: false));
+    }
+
+    private static readonly Expr True = new ConstExpr(ScalarKind.Bool, "true");
+}

@@ -1,0 +1,209 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Autodiff.Generator.Analysis;
+using Autodiff.Generator.Diagnostics;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Autodiff.Generator.Parsing;
+
+/// <summary>
+/// Turns one <c>[Differentiable]</c> method into the equatable IR: walks the IOperation tree of its body
+/// (overloads, conversions, constants and compound assignments already resolved by Roslyn), reports what it
+/// cannot differentiate, and lowers break/continue/return into flags. One instance per method.
+/// </summary>
+internal sealed partial class MethodParser
+{
+    private readonly SemanticModel _semanticModel;
+    private readonly IMethodSymbol _method;
+    private readonly CancellationToken _cancellationToken;
+    private readonly List<Diagnostic> _diagnostics = new();
+    private readonly Dictionary<ISymbol, VarInfo> _variables = new(SymbolEqualityComparer.Default);
+    private readonly List<VarInfo> _locals = new();
+    private readonly NameSet _names = new();
+    private readonly List<(Expr Node, Location Location, string Function)> _piecewise = new();
+    private ScalarKind _returnKind;
+
+    // Nesting of loops and branches, for the "local arrays at top level" rule.
+    private int _nesting;
+
+    private MethodParser(SemanticModel semanticModel, IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        _semanticModel = semanticModel;
+        _method = method;
+        _cancellationToken = cancellationToken;
+    }
+
+    /// <summary>The parse step of the pipeline. Never throws: a failure becomes AD0901 and stub derivatives.</summary>
+    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
+        {
+            return new ParseResult(null, ImmutableArray<Diagnostic>.Empty);
+        }
+
+        // Declaration problems are the analyzer's to report; the generator stays quiet on them.
+        if (SignatureRules.Check(method).Count > 0)
+        {
+            return new ParseResult(null, ImmutableArray<Diagnostic>.Empty);
+        }
+
+        var parser = new MethodParser(context.SemanticModel, method, cancellationToken);
+        try
+        {
+            return parser.Run(syntax);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception exception)
+        {
+            Diagnostic internalError = Diagnostic.Create(DiagnosticDescriptors.InternalError, syntax.Identifier.GetLocation(),
+                method.Name, exception.GetType().Name + ": " + exception.Message);
+            return new ParseResult(parser.BuildModel(EquatableArray<Stmt>.Empty, "__result", isStub: true), ImmutableArray.Create(internalError));
+        }
+    }
+
+    private ParseResult Run(MethodDeclarationSyntax syntax)
+    {
+        TypeClassifier.TryScalar(_method.ReturnType, out _returnKind);
+        foreach (IParameterSymbol parameter in _method.Parameters)
+        {
+            TypeClassifier.TryClassify(parameter.Type, out ScalarKind kind, out ShapeKind shape);
+            bool differentiable = TypeClassifier.IsFloating(kind) && !TypeClassifier.HasAttribute(parameter, WellKnownNames.NoDerivativeAttribute);
+            _variables[parameter] = new VarInfo(_names.Reserve(parameter.Name), kind, shape, VarRole.Parameter, differentiable);
+        }
+
+        var body = new List<Stmt>();
+        IOperation? operation = _semanticModel.GetOperation(syntax, _cancellationToken);
+        if (operation is IMethodBodyOperation methodBody && (methodBody.BlockBody ?? methodBody.ExpressionBody) is IBlockOperation block)
+        {
+            ParseStatement(block, body);
+        }
+        else
+        {
+            Report(DiagnosticDescriptors.UnsupportedStatement, syntax.Identifier.GetLocation(), _method.Name, "this method's", "give it a block or expression body");
+        }
+
+        string result = AddSynthetic("__result", _returnKind);
+        var lowering = new ControlFlowLowering(result, (name, kind) => AddSynthetic(name, kind));
+        EquatableArray<Stmt> lowered = lowering.Lower(body).ToEquatableArray();
+
+        bool hasErrors = _diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
+        DifferentiableMethod model = BuildModel(hasErrors ? EquatableArray<Stmt>.Empty : lowered, result, hasErrors);
+        if (!hasErrors)
+        {
+            ReportActivityWarnings(model, syntax);
+        }
+
+        return new ParseResult(model, _diagnostics.ToImmutableArray());
+    }
+
+    // Warnings that need activity: a constant result (AD0201) and piecewise-constant functions of active values (AD0301).
+    private void ReportActivityWarnings(DifferentiableMethod model, MethodDeclarationSyntax syntax)
+    {
+        var activity = ActivityAnalysis.Run(model);
+        if (!activity.IsActive(model.ResultName))
+        {
+            Report(DiagnosticDescriptors.ConstantResult, syntax.Identifier.GetLocation(), _method.Name);
+        }
+
+        foreach ((Expr node, Location location, string function) in _piecewise)
+        {
+            if (node is StopGradientExpr { Operand: MathCallExpr call } && call.Args.Any(activity.IsActive))
+            {
+                Report(DiagnosticDescriptors.PiecewiseConstant, location, function);
+            }
+        }
+    }
+
+    private DifferentiableMethod BuildModel(EquatableArray<Stmt> body, string result, bool isStub)
+    {
+        var types = new List<ContainingType>();
+        for (INamedTypeSymbol? type = _method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            types.Insert(0, new ContainingType(TypeKeyword(type), type.Name));
+        }
+
+        string ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : string.Empty;
+        var parameters = _method.Parameters.Select(p => _variables[p]).ToEquatableArray();
+        string signature = string.Join(",", _method.Parameters.Select(p => p.Type.ToDisplayString()));
+        string hint = string.Join(".", types.Select(t => t.Name)) + "." + _method.Name + "." + StableHash(signature) + ".Derivatives.g.cs";
+        if (ns.Length > 0)
+        {
+            hint = ns + "." + hint;
+        }
+
+        return new DifferentiableMethod(hint, ns, types.ToEquatableArray(), _method.Name, Accessibility(_method.DeclaredAccessibility),
+            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub);
+    }
+
+    private string AddSynthetic(string name, ScalarKind kind)
+    {
+        var info = new VarInfo(_names.Fresh(name), kind, ShapeKind.Scalar, VarRole.Synthetic, false);
+        _locals.Add(info);
+        return info.Name;
+    }
+
+    private VarInfo DeclareLocal(ILocalSymbol local, ScalarKind kind, ShapeKind shape)
+    {
+        if (_variables.TryGetValue(local, out VarInfo? existing))
+        {
+            return existing;
+        }
+
+        string baseName = local.Name.StartsWith("__", StringComparison.Ordinal) ? "u" + local.Name : local.Name;
+        var info = new VarInfo(_names.Fresh(baseName), kind, shape, VarRole.Local, false);
+        _variables[local] = info;
+        _locals.Add(info);
+        return info;
+    }
+
+    private void Report(DiagnosticDescriptor descriptor, Location location, params object[] arguments)
+        => _diagnostics.Add(Diagnostic.Create(descriptor, location, arguments));
+
+    private static string TypeKeyword(INamedTypeSymbol type) => (type.IsRecord, type.TypeKind) switch
+    {
+        (true, TypeKind.Struct) => "record struct",
+        (true, _) => "record",
+        (_, TypeKind.Struct) => "struct",
+        (_, TypeKind.Interface) => "interface",
+        _ => "class",
+    };
+
+    private static string Accessibility(Microsoft.CodeAnalysis.Accessibility accessibility) => accessibility switch
+    {
+        Microsoft.CodeAnalysis.Accessibility.Public => "public",
+        Microsoft.CodeAnalysis.Accessibility.Internal => "internal",
+        Microsoft.CodeAnalysis.Accessibility.Protected => "protected",
+        Microsoft.CodeAnalysis.Accessibility.ProtectedOrInternal => "protected internal",
+        Microsoft.CodeAnalysis.Accessibility.ProtectedAndInternal => "private protected",
+        _ => "private",
+    };
+
+    // FNV-1a over the signature text: stable across runs and processes, unlike string.GetHashCode.
+    private static string StableHash(string text)
+    {
+        uint hash = 2166136261;
+        foreach (char c in text)
+        {
+            hash = unchecked((hash ^ c) * 16777619);
+        }
+
+        return hash.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>One line of primal source for the comment above generated code.</summary>
+    private static string CommentOf(SyntaxNode syntax)
+    {
+        string text = string.Join(" ", syntax.ToString().Split(new[] { '\r', '\n', '\t', ' ' }, StringSplitOptions.RemoveEmptyEntries));
+        return text.Length <= 100 ? text : text.Substring(0, 97) + "...";
+    }
+}

@@ -1,0 +1,88 @@
+using System.Collections.Immutable;
+using System.Reflection;
+using System.Runtime.Loader;
+using Autodiff.Generator;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace Autodiff.Generator.Tests;
+
+/// <summary>Runs the generator over in-memory sources, compiles the result and loads it.</summary>
+public static class GeneratorHarness
+{
+    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
+    {
+        string tpa = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
+        var references = tpa.Split(Path.PathSeparator)
+            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
+            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+            .ToList();
+        references.Add(MetadataReference.CreateFromFile(typeof(DifferentiableAttribute).Assembly.Location));
+        return references.ToImmutableArray();
+    });
+
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+
+    public static CSharpCompilation CreateCompilation(params string[] sources)
+        => CSharpCompilation.Create(
+            "TestAssembly" + Guid.NewGuid().ToString("N"),
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs")),
+            References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable));
+
+    public sealed record Result(Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics, ImmutableArray<GeneratedSourceResult> Sources, GeneratorDriver Driver)
+    {
+        public string Source(string hintContains) => Sources.Single(s => s.HintName.Contains(hintContains, StringComparison.Ordinal)).SourceText.ToString();
+
+        /// <summary>Generator and analyzer diagnostics (not the compiler's).</summary>
+        public ImmutableArray<Diagnostic> AutodiffDiagnostics()
+        {
+            var analyzer = new Autodiff.Generator.Diagnostics.DifferentiableAnalyzer();
+            var analyzerDiagnostics = Output.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(analyzer)).GetAnalyzerDiagnosticsAsync().Result;
+            return GeneratorDiagnostics.AddRange(analyzerDiagnostics).Where(d => d.Id.StartsWith("AD", StringComparison.Ordinal)).ToImmutableArray();
+        }
+
+        public ImmutableArray<Diagnostic> CompilerErrors() => Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();
+    }
+
+    public static Result Run(params string[] sources) => Run(CreateCompilation(sources));
+
+    public static Result Run(Compilation compilation)
+    {
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(
+            new[] { new DifferentiableGenerator().AsSourceGenerator() },
+            parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
+        GeneratorDriverRunResult run = driver.GetRunResult();
+        return new Result(output, diagnostics.AddRange(run.Diagnostics).Distinct().ToImmutableArray(), run.Results.SelectMany(r => r.GeneratedSources).ToImmutableArray(), driver);
+    }
+
+    /// <summary>Generates, compiles (failing with the errors and the generated code if it does not compile) and loads.</summary>
+    public static Assembly CompileAndLoad(params string[] sources)
+    {
+        Result result = Run(sources);
+        return Load(result);
+    }
+
+    public static Assembly Load(Result result)
+    {
+        using var stream = new MemoryStream();
+        var emit = result.Output.Emit(stream);
+        if (!emit.Success)
+        {
+            string errors = string.Join("\n", emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(20));
+            string generated = string.Join("\n\n", result.Sources.Where(s => !s.HintName.Contains("SupportTypes")).Select(s => s.SourceText.ToString()));
+            throw new InvalidOperationException("Compilation failed:\n" + errors + "\n--- generated ---\n" + generated);
+        }
+
+        stream.Position = 0;
+        var context = new AssemblyLoadContext(null, isCollectible: true);
+        return context.LoadFromStream(stream);
+    }
+
+    public static MethodInfo Method(Assembly assembly, string type, string name)
+        => assembly.GetType(type, throwOnError: true)!.GetMethod(name, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
+           ?? throw new InvalidOperationException($"No method {type}.{name}");
+}
