@@ -1,0 +1,183 @@
+using System.Reflection;
+using Xunit;
+
+namespace Autodiff.Generator.Tests;
+
+/// <summary>
+/// Every construct of the supported subset, each in a method <c>double F(double x, double y, double[] w)</c>,
+/// compiled together once and checked against finite differences, JVP/VJP consistency and, where there is
+/// one, the analytic derivative.
+/// </summary>
+public class ConstructTests
+{
+    /// <summary>A case: method body, and optionally the analytic (∂/∂x, ∂/∂y) at (x, y, w).</summary>
+    public sealed record Case(string Name, string Body, Func<double, double, double[], (double Dx, double Dy)>? Analytic = null, string Signature = "double x, double y, double[] w", string Extra = "", bool FiniteDifferences = true, double Tolerance = 1e-6);
+
+    public static readonly Case[] Cases =
+    {
+        // Arithmetic, unary minus, compound assignment, reassigned locals
+        new("Add", "return x + y;", (x, y, w) => (1, 1)),
+        new("Sub", "return x - 3 * y;", (x, y, w) => (1, -3)),
+        new("Mul", "return x * y;", (x, y, w) => (y, x)),
+        new("Div", "return x / y;", (x, y, w) => (1 / y, -x / (y * y))),
+        new("Negate", "return -x * -y;", (x, y, w) => (y, x)),
+        new("Remainder", "return (x + 10) % y;", (x, y, w) => (1, -Math.Truncate((x + 10) / y))),
+        new("Compound", "double s = x; s += y; s *= x; s -= y; s /= 2; return s;", (x, y, w) => ((2 * x + y) / 2, (x - 1) / 2)),
+        new("Reassigned", "double a = x; a = a * a; a = a * y; a = a + x; return a;", (x, y, w) => (2 * x * y + 1, x * x)),
+        new("IncrementDouble", "double a = x; a++; a--; a++; return a * y;", (x, y, w) => (y, x + 1)),
+        new("IntMixed", "int k = 3; double a = x * k; k = k + 2; return a * k + y / k;", (x, y, w) => (15, 0.2)),
+        new("Casts", "float f = (float)x; double back = f; return back * y + (int)3.7;", Tolerance: 1e-2),
+
+        // Math functions of the rules table
+        new("Exp", "return Math.Exp(x * y);", (x, y, w) => (y * Math.Exp(x * y), x * Math.Exp(x * y))),
+        new("Log", "return Math.Log(x * x + y);", (x, y, w) => (2 * x / (x * x + y), 1 / (x * x + y))),
+        new("Log2Args", "return Math.Log(x * x + 1, y + 2);"),
+        new("Log2", "return Math.Log2(y) * x;", (x, y, w) => (Math.Log2(y), x / (y * Math.Log(2)))),
+        new("Log10", "return Math.Log10(y + x * x);"),
+        new("Sqrt", "return Math.Sqrt(x * x + y);", (x, y, w) => (x / Math.Sqrt(x * x + y), 0.5 / Math.Sqrt(x * x + y))),
+        new("Cbrt", "return Math.Cbrt(y + 1) * x;"),
+        new("Pow", "return Math.Pow(y, x);", (x, y, w) => (Math.Pow(y, x) * Math.Log(y), x * Math.Pow(y, x - 1))),
+        new("PowConstant", "return Math.Pow(x, 3) + y;", (x, y, w) => (3 * x * x, 1)),
+        new("Sin", "return Math.Sin(x) * y;", (x, y, w) => (Math.Cos(x) * y, Math.Sin(x))),
+        new("Cos", "return Math.Cos(x * y);", (x, y, w) => (-Math.Sin(x * y) * y, -Math.Sin(x * y) * x)),
+        new("Tan", "return Math.Tan(x) + y;", (x, y, w) => (1 / (Math.Cos(x) * Math.Cos(x)), 1)),
+        new("Asin", "return Math.Asin(x / 2) + y;"),
+        new("Acos", "return Math.Acos(x / 2) * y;"),
+        new("Atan", "return Math.Atan(x * y);"),
+        new("Atan2", "return Math.Atan2(y, x);", (x, y, w) => (-y / (x * x + y * y), x / (x * x + y * y))),
+        new("Sinh", "return Math.Sinh(x) + Math.Cosh(y);", (x, y, w) => (Math.Cosh(x), Math.Sinh(y))),
+        new("Tanh", "return Math.Tanh(x * y);"),
+        new("Abs", "return Math.Abs(x - y) + Math.Abs(x);"),
+        new("MaxMin", "return Math.Max(x, y) * 2 + Math.Min(x, y);"),
+        new("Clamp", "return Math.Clamp(x, -0.5, 0.5) + Math.Clamp(y, 0.0, 1.0) + Math.Clamp(0.3, x - 1, y);"),
+        new("Fma", "return Math.FusedMultiplyAdd(x, y, x * x);", (x, y, w) => (y + 2 * x, x)),
+        new("ConstantsFromMath", "return Math.PI * x + Math.E * y;", (x, y, w) => (Math.PI, Math.E)),
+        new("PiecewiseConstant", "#pragma warning disable AD0301\n return Math.Floor(x * 10) + Math.Round(y) + Math.Ceiling(x) + Math.Truncate(y) + Math.Sign(x) + x * y;\n#pragma warning restore AD0301", (x, y, w) => (y, x), FiniteDifferences: false),
+
+        // Branches, ternary, early return, comparisons, && ||
+        new("IfElse", "double r; if (x > y) { r = x * x; } else { r = y * y * x; } return r;"),
+        new("IfNoElse", "double r = x; if (x < 1 && y > 0) r = r * y; return r;"),
+        new("Ternary", "return x > 0.5 ? x * y : y - x;"),
+        new("NestedTernary", "return x > 0 ? (y > 1 ? x * y : x + y) : Math.Sin(y);"),
+        new("EarlyReturn", "if (x > 0.5) return x * y; double z = x + y; if (z > 2 || y < 0) return z * z; return z;"),
+        new("EarlyReturnInLoop", "double s = 0; for (int i = 0; i < w.Length; i++) { s += w[i] * x; if (s > y) return s * y; } return s - y;"),
+        new("BoolLocal", "bool big = x > y; double r = big ? x : y; bool both = big && r > 0; return both ? r * 2 : r * x;"),
+
+        // Loops: for, while, do, foreach, nested, data-dependent trip counts, break, continue
+        new("ForFixed", "double s = 0; for (int i = 0; i < 5; i++) s += s * x + y; return s;"),
+        new("ForOverArray", "double s = 0; for (int i = 0; i < w.Length; i++) s += w[i] * w[i] * x; return s + y;"),
+        new("While", "double s = x; int n = 0; while (n < 4) { s = Math.Sin(s) * y + s; n++; } return s;"),
+        new("WhileDataDependent", "double s = x; int n = 0; while (s < 10 && n < 50) { s = s * 1.5 + y; n++; } return s;"),
+        new("DoWhile", "double s = x; int n = 0; do { s = s * y + 0.1; n++; } while (n < 3); return s;"),
+        new("Foreach", "double s = 0; foreach (double v in w) { s += Math.Sin(v * x) * y; } return s;"),
+        new("Nested", "double s = 0; for (int i = 0; i < w.Length; i++) { double t = w[i]; for (int j = 0; j < i; j++) { t = t * x + w[j] * y; } s += t; } return s;"),
+        new("Break", "double s = 0; for (int i = 0; i < w.Length; i++) { s += w[i] * x; if (s > y) break; s *= 1.1; } return s;"),
+        new("Continue", "double s = 0; for (int i = 0; i < w.Length; i++) { if (w[i] < 0) continue; s += w[i] * x * y; } return s;"),
+        new("BreakContinueNested", "double s = x; for (int i = 0; i < 4; i++) { int j = 0; while (true) { j++; if (j > i) break; if (j == 2) continue; s = s * y + w[j % w.Length]; } s = Math.Tanh(s); } return s;"),
+        new("LoopCarriedNonlinear", "double s = x; for (int i = 0; i < 6; i++) { s = Math.Sin(s) * y + x * s; } return s;"),
+
+        // Arrays and spans
+        new("SpanParameter", "double s = 0; for (int i = 0; i < w.Length; i++) s += w[i] * Math.Cos(x * i); return s * y;", Signature: "double x, double y, ReadOnlySpan<double> w"),
+        new("LocalArray", "double[] h = new double[w.Length]; for (int i = 0; i < h.Length; i++) h[i] = Math.Tanh(w[i] * x + y); double s = 0; for (int i = 0; i < h.Length; i++) s += h[i] * h[i]; return s;"),
+        new("LocalArrayOverwrite", "double[] h = new double[3]; h[0] = x; h[1] = y; h[2] = x * y; for (int k = 0; k < 3; k++) { h[k % 3] = h[(k + 1) % 3] * h[k % 3] + 0.5; } return h[0] + h[1] * h[2];"),
+        new("StackAlloc", "Span<double> h = stackalloc double[4]; for (int i = 0; i < 4; i++) h[i] = x * i + y; double p = 1; foreach (double v in h) p *= v; return p;"),
+        new("ArrayInitializer", "double[] c = new double[] { x, y, x * y }; return c[0] * c[1] + c[2];", (x, y, w) => (2 * y, 2 * x)),
+        new("IndexArithmetic", "double s = 0; int n = w.Length; for (int i = 0; i < n; i++) s += w[(i + 1) % n] * w[i] * x; return s + y;"),
+
+        // Calls to other differentiable methods, other types and files, recursion
+        new("CallOther", "return Helper.Square(x * y) + Helper.Poly(x, w);"),
+        new("CallChain", "return Helper.Outer(x, y);"),
+        new("CallInLoop", "double s = 0; for (int i = 0; i < w.Length; i++) s += Helper.Square(w[i] - x) * y; return s;"),
+        new("Recursion", "return Helper.Power(x, 4) * y;", (x, y, w) => (4 * x * x * x * y, x * x * x * x)),
+        new("CallWithNoDerivativeArg", "return Helper.Scaled(x, y) + y;", (x, y, w) => (y, 1), FiniteDifferences: false),
+
+        // Custom derivatives
+        new("CustomOwned", "return Special.Softplus(x * y) + x;"),
+        new("CustomRegistered", "return External.Sigmoid(x) * y;"),
+        new("CustomWithJvp", "return External.Cube(x + y);", (x, y, w) => (3 * (x + y) * (x + y), 3 * (x + y) * (x + y))),
+
+        // Non-differentiable parameters and StopGradient
+        new("IntAndBool", "double s = x; for (int i = 0; i < n; i++) s = s * y; return flag ? s : -s;", Signature: "double x, double y, double[] w, int n, bool flag", Extra: ", 3, true"),
+        new("NoDerivativeParameter", "return x * y * scale;", Signature: "double x, double y, double[] w, [NoDerivative] double scale", Extra: ", 2.5"),
+        new("StopGradient", "return x * Ad.StopGradient(x * y) + y;", (x, y, w) => (x * y, 1), FiniteDifferences: false),
+        new("StaticReadonlyField", "return x * Helper.Scale + y;", (x, y, w) => (1.75, 1)),
+    };
+
+    private const string Support = """
+        public static partial class Helper
+        {
+            public const double ScaleValue = 1.75;
+            public static readonly double Scale = ScaleValue;
+            [Differentiable] public static double Square(double a) => a * a;
+            [Differentiable] public static double Poly(double a, double[] c) { double s = 0; for (int i = 0; i < c.Length; i++) s = s * a + c[i]; return s; }
+            [Differentiable] public static double Inner(double a, double b) => Math.Sin(a) * b;
+            [Differentiable] public static double Outer(double a, double b) => Inner(a * b, b) + Square(Inner(b, a));
+            [Differentiable] public static double Power(double a, int n) => n == 0 ? 1.0 : a * Power(a, n - 1);
+            [Differentiable] public static double Scaled(double a, [NoDerivative] double k) => a * k;
+        }
+
+        public static partial class Special
+        {
+            [CustomDerivative(nameof(SoftplusVjp))]
+            public static double Softplus(double a) => Math.Log(1 + Math.Exp(a));
+            public static double SoftplusVjp(double a, double seed, out double da) { da = seed / (1 + Math.Exp(-a)); return Math.Log(1 + Math.Exp(a)); }
+        }
+        """;
+
+    // A type the user "cannot annotate" (stands for another assembly) and its registered derivatives.
+    private const string External = """
+        [assembly: Autodiff.RegisterDerivative(typeof(External), nameof(External.Sigmoid), typeof(ExternalDerivatives), nameof(ExternalDerivatives.SigmoidVjp))]
+        [assembly: Autodiff.RegisterDerivative(typeof(External), nameof(External.Cube), typeof(ExternalDerivatives), nameof(ExternalDerivatives.CubeVjp), Jvp = nameof(ExternalDerivatives.CubeJvp))]
+        public static class External
+        {
+            public static double Sigmoid(double a) => 1 / (1 + System.Math.Exp(-a));
+            public static double Cube(double a) => a * a * a;
+        }
+        public static class ExternalDerivatives
+        {
+            public static double SigmoidVjp(double a, double seed, out double da) { double s = External.Sigmoid(a); da = seed * s * (1 - s); return s; }
+            public static double CubeVjp(double a, double seed, out double da) { da = seed * 3 * a * a; return a * a * a; }
+            public static (double Value, double Tangent) CubeJvp(double a, double ta) => (a * a * a, 3 * a * a * ta);
+        }
+        """;
+
+    private static readonly Lazy<Type> Compiled = new(() =>
+    {
+        var cases = string.Join("\n", Cases.Select(c => $"[Differentiable] public static double {c.Name}({c.Signature})\n{{\n{c.Body}\n}}\n" + GradientChecker.Wrappers(c.Name, 2, extra: c.Extra)));
+        string source = "using System; using Autodiff;\npublic static partial class Cases\n{\n" + cases + "\n}\n" + Support;
+        Assembly assembly = GeneratorHarness.CompileAndLoad(source, External);
+        return assembly.GetType("Cases")!;
+    });
+
+    public static IEnumerable<object[]> CaseNames() => Cases.Select(c => new object[] { c.Name });
+
+    private static readonly (double X, double Y, double[] W)[] Points =
+    {
+        // Not round numbers, so that no branch condition sits exactly on a tie.
+        (0.7137, 1.3291, new[] { 0.5113, -0.3071, 0.8233, 1.1057, -0.6179 }),
+        (-0.4123, 2.1377, new[] { 1.5089, 0.2531, -0.9017 }),
+        (1.2249, 0.6113, new[] { -0.2083, 0.7121, 0.3347, 0.9061 }),
+    };
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void GradientMatchesFiniteDifferencesAndAnalytic(string name)
+    {
+        Case c = Cases.Single(x => x.Name == name);
+        foreach ((double x, double y, double[] w) in Points)
+        {
+            if (c.FiniteDifferences)
+            {
+                GradientChecker.AssertCorrect(Compiled.Value, name, new[] { x, y }, w, c.Tolerance);
+            }
+
+            if (c.Analytic is { } analytic)
+            {
+                var g = GradientChecker.Grad(Compiled.Value, name, new[] { x, y }, w);
+                (double dx, double dy) = analytic(x, y, w);
+                Assert.Equal(dx, g.Scalars[0], 1e-9 * Math.Max(1, Math.Abs(dx)));
+                Assert.Equal(dy, g.Scalars[1], 1e-9 * Math.Max(1, Math.Abs(dy)));
+            }
+        }
+    }
+}
