@@ -72,9 +72,21 @@ public static class GeneratorHarness
         var emit = result.Output.Emit(stream);
         if (!emit.Success)
         {
-            string errors = string.Join("\n", emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(20));
-            string generated = string.Join("\n\n", result.Sources.Where(s => !s.HintName.Contains("SupportTypes")).Select(s => s.SourceText.ToString()));
-            throw new InvalidOperationException("Compilation failed:\n" + errors + "\n--- generated ---\n" + generated);
+            // Each error with the generated method it is in, so a failure reads without the whole output.
+            var errors = emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(5).Select(d =>
+            {
+                var tree = d.Location.SourceTree;
+                if (tree is null)
+                {
+                    return d.ToString();
+                }
+
+                var lines = tree.GetText().Lines;
+                int line = d.Location.GetLineSpan().StartLinePosition.Line;
+                int from = Math.Max(0, line - 40), to = Math.Min(lines.Count - 1, line + 5);
+                return d + "\n" + string.Join("\n", Enumerable.Range(from, to - from + 1).Select(i => (i == line ? ">> " : "   ") + lines[i]));
+            });
+            throw new InvalidOperationException("Compilation failed:\n" + string.Join("\n\n", errors));
         }
 
         stream.Position = 0;

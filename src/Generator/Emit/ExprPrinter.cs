@@ -29,7 +29,7 @@ internal static class ExprPrinter
             ElemExpr e => ($"{e.Array}[{Print(e.Index, 0, substitute)}]", Primary),
             LengthExpr l => ($"{l.Array}.Length", Primary),
             OpaqueExpr o => (o.Text, Primary),
-            UnaryExpr u => (UnaryText(u.Op) + Print(u.Operand, Unary, substitute), Unary),
+            UnaryExpr u => (UnaryText(u.Op) + SeparateSign(Print(u.Operand, Unary, substitute)), Unary),
             ConvertExpr c => ($"({TypeClassifier.Keyword(c.Kind)})" + Print(c.Operand, Unary, substitute), Unary),
             BinaryExpr b => ($"{Print(b.Left, Precedence(b.Op), substitute)} {BinaryText(b.Op)} {Print(b.Right, Precedence(b.Op) + 1, substitute)}", Precedence(b.Op)),
             CondExpr c => ($"{Print(c.Condition, Conditional + 1, substitute)} ? {Print(c.WhenTrue, Conditional + 1, substitute)} : {Print(c.WhenFalse, Conditional, substitute)}", Conditional),
@@ -40,6 +40,9 @@ internal static class ExprPrinter
         };
         return precedence < context ? "(" + text + ")" : text;
     }
+
+    // "- -x" must not print as "--x" (a decrement).
+    private static string SeparateSign(string operand) => operand.StartsWith("-", StringComparison.Ordinal) || operand.StartsWith("+", StringComparison.Ordinal) ? "(" + operand + ")" : operand;
 
     private static string UnaryText(UnaryOp op) => op switch
     {

@@ -188,10 +188,13 @@ internal sealed partial class ReverseEmitter
         {
             string tape = _c.TapeFor(ScalarKind.Int);
             replay = $"{tape}.Pop() != 0";
-            var recordThen = new CodeBlock().Line($"{tape}.Push(1);");
+            // Pushed after the branch's own pushes, so that the reverse sweep pops it first (LIFO).
+            var recordThen = new CodeBlock();
             recordThen.Append(thenForward);
-            var recordElse = new CodeBlock().Line($"{tape}.Push(0);");
+            recordThen.Line($"{tape}.Push(1);");
+            var recordElse = new CodeBlock();
             recordElse.Append(elseForward);
+            recordElse.Line($"{tape}.Push(0);");
             WriteIf(forward, condition, recordThen, recordElse, forceElse: true);
         }
 

@@ -1,0 +1,255 @@
+using System.Globalization;
+using System.Text;
+
+namespace Autodiff.Generator.Tests;
+
+/// <summary>
+/// Writes random differentiable C# programs: nested expressions over Math functions, locals reassigned,
+/// if/else, ternaries, for/while/do/foreach loops with fixed and data-dependent trip counts, break, continue,
+/// early returns, array reads and calls to other generated functions. Values stay bounded (loops update
+/// through contractions), so finite differences stay meaningful.
+/// </summary>
+public sealed class RandomProgramGenerator
+{
+    private readonly Random _random;
+    private readonly List<string> _scalars = new();
+    private readonly List<string> _loopIndices = new();
+    private readonly StringBuilder _body = new();
+    private int _indent;
+    private int _names;
+    private int _loopDepth;
+    private int _helpers;
+
+    public RandomProgramGenerator(int seed) => _random = new Random(seed);
+
+    /// <summary>Helper functions <c>H0..H{n-1}</c> that programs may call (they call each other downwards).</summary>
+    public string Helpers(string prefix, int count)
+    {
+        var text = new StringBuilder();
+        for (int i = 0; i < count; i++)
+        {
+            _scalars.Clear();
+            _scalars.AddRange(new[] { "a", "b" });
+            _helpers = i; // H{i} may call H0..H{i-1}
+            text.AppendLine(CultureInfo.InvariantCulture, $"[Differentiable] public static double {prefix}H{i}(double a, double b) => {Expr(3, prefix)};");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>A method <c>double Name(double x0, double x1, double x2, double[] w)</c>.</summary>
+    public string Program(string name, string prefix, int helpers)
+    {
+        _body.Clear();
+        _scalars.Clear();
+        _scalars.AddRange(new[] { "x0", "x1", "x2" });
+        _loopIndices.Clear();
+        _indent = 1;
+        _names = 0;
+        _loopDepth = 0;
+        _helpers = helpers;
+        Statements(_random.Next(2, 6), prefix, allowLoops: true);
+        Line($"return {Expr(2, prefix)};");
+        return $"[Differentiable] public static double {name}(double x0, double x1, double x2, double[] w)\n{{\n{_body}}}\n";
+    }
+
+    private void Statements(int count, string prefix, bool allowLoops)
+    {
+        int scopeStart = _scalars.Count;
+        for (int i = 0; i < count; i++)
+        {
+            int choice = _random.Next(allowLoops ? 10 : 6);
+            switch (choice)
+            {
+                case 0 or 1 or 2:
+                    string local = "v" + _names++;
+                    Line($"double {local} = {Expr(3, prefix)};");
+                    _scalars.Add(local);
+                    break;
+                case 3 or 4:
+                    Assign(prefix);
+                    break;
+                case 5:
+                    If(prefix, allowLoops);
+                    break;
+                case 6 or 7:
+                    Loop(prefix);
+                    break;
+                case 8:
+                    if (_loopDepth > 0)
+                    {
+                        Line(_random.Next(2) == 0 ? $"if ({Expr(1, prefix)} > 0.4) break;" : $"if ({Expr(1, prefix)} < -0.4) continue;");
+                    }
+                    else
+                    {
+                        Line($"if ({Expr(2, prefix)} > 0.9) return {Expr(2, prefix)};");
+                    }
+
+                    break;
+                default:
+                    Line($"if ({Expr(1, prefix)} > 1.1) return {Expr(2, prefix)};");
+                    break;
+            }
+        }
+
+        _scalars.RemoveRange(scopeStart, _scalars.Count - scopeStart);
+    }
+
+    // Inside loops, updates contract (tanh, or a small step) so values stay bounded whatever the trip count.
+    private void Assign(string prefix)
+    {
+        List<string> targets = _scalars.Where(s => s.StartsWith('v')).ToList();
+        if (targets.Count == 0)
+        {
+            return;
+        }
+
+        string target = targets[_random.Next(targets.Count)];
+        string value = Expr(3, prefix);
+        Line(_random.Next(4) switch
+        {
+            0 => $"{target} = Math.Tanh({value});",
+            1 => $"{target} += 0.25 * Math.Sin({value});",
+            2 => $"{target} *= 0.5 + 0.25 * Math.Cos({value});",
+            _ => _loopDepth > 0 ? $"{target} = 0.5 * {target} + 0.3 * Math.Tanh({value});" : $"{target} = {value};",
+        });
+    }
+
+    private void If(string prefix, bool allowLoops)
+    {
+        Line($"if ({Condition(prefix)})");
+        Block(() => Statements(_random.Next(1, 3), prefix, allowLoops));
+        if (_random.Next(2) == 0)
+        {
+            Line("else");
+            Block(() => Statements(_random.Next(1, 3), prefix, allowLoops));
+        }
+    }
+
+    private void Loop(string prefix)
+    {
+        if (_loopDepth >= 2)
+        {
+            Assign(prefix);
+            return;
+        }
+
+        string index = "i" + _names++;
+        string bound = _random.Next(3) switch
+        {
+            0 => "w.Length",
+            1 => _random.Next(1, 5).ToString(CultureInfo.InvariantCulture),
+            _ => _loopIndices.Count > 0 ? _loopIndices[^1] + " + 1" : "3",
+        };
+        _loopDepth++;
+        switch (_random.Next(4))
+        {
+            case 0:
+                Line($"for (int {index} = 0; {index} < {bound}; {index}++)");
+                Block(() => WithIndex(index, prefix));
+                break;
+            case 1:
+                // A data-dependent trip count: stops early when a value crosses a threshold.
+                string guard = _scalars[_random.Next(_scalars.Count)];
+                Line($"int {index} = 0;");
+                Line($"while ({index} < {bound} && {guard} < 5.0)");
+                Block(() =>
+                {
+                    // Increment first: a continue below must not skip it.
+                    Line($"{index}++;");
+                    WithIndex(index, prefix);
+                });
+                break;
+            case 2:
+                Line($"int {index} = 0;");
+                Line("do");
+                Block(() =>
+                {
+                    Line($"{index}++;");
+                    WithIndex(index, prefix);
+                });
+                Line($"while ({index} < {bound});");
+                break;
+            default:
+                string element = "e" + _names++;
+                Line($"foreach (double {element} in w)");
+                _scalars.Add(element);
+                Block(() => Statements(_random.Next(1, 4), prefix, allowLoops: true));
+                _scalars.Remove(element);
+                break;
+        }
+
+        _loopDepth--;
+    }
+
+    private void WithIndex(string index, string prefix)
+    {
+        _loopIndices.Add(index);
+        Statements(_random.Next(1, 4), prefix, allowLoops: true);
+        _loopIndices.Remove(index);
+    }
+
+    private string Condition(string prefix) => _random.Next(3) switch
+    {
+        0 => $"{Expr(2, prefix)} > {Expr(1, prefix)}",
+        1 => $"{Expr(1, prefix)} < 0.3 && {Expr(1, prefix)} > -0.8",
+        _ => $"{Expr(1, prefix)} > 0.5 || {Expr(1, prefix)} < -0.2",
+    };
+
+    private string Expr(int depth, string prefix)
+    {
+        if (depth <= 0 || _random.Next(5) == 0)
+        {
+            return Leaf();
+        }
+
+        string a = Expr(depth - 1, prefix);
+        return _random.Next(17) switch
+        {
+            0 => $"{a} + {Expr(depth - 1, prefix)}",
+            1 => $"{a} - {Expr(depth - 1, prefix)}",
+            2 or 3 => $"({a}) * ({Expr(depth - 1, prefix)})",
+            4 => $"({a}) / (1.5 + Math.Sin({Expr(depth - 1, prefix)}))",
+            5 => $"Math.Sin({a})",
+            6 => $"Math.Cos({a})",
+            7 => $"Math.Tanh({a})",
+            8 => $"Math.Exp(Math.Tanh({a}))",
+            9 => $"Math.Log(1.0 + ({a}) * ({a}))",
+            10 => $"Math.Sqrt(1.0 + ({a}) * ({a}))",
+            11 => $"Math.Atan({a})",
+            12 => $"Math.Pow(1.2 + Math.Cos({a}), Math.Tanh({Expr(depth - 1, prefix)}))",
+            13 => $"-({a})",
+            14 => $"({Expr(depth - 1, prefix)} > {a} ? {Expr(depth - 1, prefix)} : {a})",
+            15 when _helpers > 0 => $"{prefix}H{_random.Next(_helpers)}({a}, {Expr(depth - 1, prefix)})",
+            _ => $"Math.Atan2({a}, 1.5 + Math.Cos({Expr(depth - 1, prefix)}))",
+        };
+    }
+
+    private string Leaf()
+    {
+        int choice = _random.Next(10);
+        if (choice < 5)
+        {
+            return _scalars[_random.Next(_scalars.Count)];
+        }
+
+        if (choice < 8 && _scalars.Contains("x0"))
+        {
+            string index = _loopIndices.Count > 0 && _random.Next(2) == 0 ? _loopIndices[_random.Next(_loopIndices.Count)] : _random.Next(7).ToString(CultureInfo.InvariantCulture);
+            return $"w[({index}) % w.Length]";
+        }
+
+        return (0.25 + _random.NextDouble() * 1.5).ToString("0.###", CultureInfo.InvariantCulture);
+    }
+
+    private void Line(string text) => _body.Append(' ', 4 * _indent).Append(text).Append('\n');
+
+    private void Block(Action content)
+    {
+        Line("{");
+        _indent++;
+        content();
+        _indent--;
+        Line("}");
+    }
+}
