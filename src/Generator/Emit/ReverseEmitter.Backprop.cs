@@ -49,8 +49,16 @@ internal sealed partial class ReverseEmitter
 
             // a * b: d/da = b, d/db = a
             case BinaryExpr { Op: BinaryOp.Multiply } b:
-                Child(b.Left, Times(g, Value(b.Right, scope)), scope);
-                Child(b.Right, Times(Value(b.Left, scope), g), scope);
+                if (_c.Activity.IsActive(b.Left))
+                {
+                    Child(b.Left, Times(g, Value(b.Right, scope)), scope);
+                }
+
+                if (_c.Activity.IsActive(b.Right))
+                {
+                    Child(b.Right, Times(Value(b.Left, scope), g), scope);
+                }
+
                 break;
 
             // a / b: d/da = 1/b, d/db = -a/b²

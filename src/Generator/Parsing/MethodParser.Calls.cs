@@ -118,6 +118,12 @@ internal sealed partial class MethodParser
     /// <summary>Finds the derivative of a call: generated ([Differentiable]) or registered ([CustomDerivative], [assembly: RegisterDerivative]).</summary>
     private CalleeInfo? ResolveCallee(IInvocationOperation invocation, IMethodSymbol target, string display)
     {
+        if (target.MethodKind == MethodKind.LocalFunction)
+        {
+            // The local function itself was reported (AD0101); its calls add nothing.
+            return null;
+        }
+
         if (!target.IsStatic || target.IsGenericMethod || target.ContainingType is null)
         {
             NoDerivative(invocation, display);

@@ -76,6 +76,9 @@ internal sealed partial class MethodParser
             case ITranslatedQueryOperation:
                 return Unsupported(operation, "LINQ queries", "write the loop out with for or foreach");
 
+            case ILocalReferenceOperation { Local: var reported } when _reported.Contains(reported):
+                return null;
+
             case ILocalReferenceOperation or IParameterReferenceOperation:
                 return Unsupported(operation, "array values here", "index the array, take its Length, or pass it straight to a differentiable call");
 

@@ -76,6 +76,11 @@ internal sealed partial class MethodParser
             case IEmptyOperation:
                 break;
 
+            // A label alone is harmless; the goto that targets it is what gets reported.
+            case ILabeledOperation { Operation: { } labeled }:
+                ParseStatement(labeled, output);
+                break;
+
             default:
                 ReportStatement(operation);
                 break;
@@ -118,6 +123,7 @@ internal sealed partial class MethodParser
         {
             Report(DiagnosticDescriptors.UnsupportedType, declarator.Syntax.GetLocation(), comment, local.Type.ToDisplayString(),
                 "use double, float, int, long or bool, or a local array (new T[n] or stackalloc T[n])");
+            _reported.Add(local);
             return;
         }
 

@@ -26,6 +26,9 @@ internal sealed partial class MethodParser
     private readonly List<Diagnostic> _diagnostics = new();
     private readonly Dictionary<ISymbol, VarInfo> _variables = new(SymbolEqualityComparer.Default);
     private readonly List<VarInfo> _locals = new();
+
+    // Locals and local functions already reported: their uses get no second, cascading diagnostic.
+    private readonly HashSet<ISymbol> _reported = new(SymbolEqualityComparer.Default);
     private readonly NameSet _names = new();
     private readonly List<(Expr Node, Location Location, string Function)> _piecewise = new();
     private ScalarKind _returnKind;

@@ -1,0 +1,134 @@
+using System.Collections;
+using System.Reflection;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Xunit;
+
+namespace Autodiff.Generator.Tests;
+
+/// <summary>The incremental pipeline caches: unrelated edits regenerate nothing, and models hold no symbols.</summary>
+public class IncrementalTests
+{
+    private const string Source = """
+        using System; using Autodiff;
+        namespace I;
+        public static partial class A
+        {
+            [Differentiable] public static double F(double x, double[] w) { double s = 0; for (int i = 0; i < w.Length; i++) s += Math.Sin(w[i] * x); return s; }
+        }
+        """;
+
+    private const string Other = """
+        namespace I;
+        public static class Unrelated { public static int Value() => 1; }
+        """;
+
+    [Fact]
+    public void UnrelatedEdit_RegeneratesNothing()
+    {
+        var first = GeneratorHarness.Run(Source, Other);
+        Compilation compilation = GeneratorHarness.CreateCompilation(Source, Other);
+        GeneratorDriver driver = first.Driver.RunGenerators(compilation);
+
+        // Edit the unrelated file and run the same driver again.
+        SyntaxTree otherTree = compilation.SyntaxTrees.Last();
+        SyntaxTree edited = otherTree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(Other.Replace("=> 1", "=> 2", StringComparison.Ordinal)));
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(otherTree, edited));
+        var result = driver.GetRunResult().Results.Single();
+
+        foreach (string step in new[] { TrackingNames.Model })
+        {
+            var outputs = result.TrackedSteps[step].SelectMany(s => s.Outputs);
+            Assert.All(outputs, o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {o.Reason}"));
+        }
+
+        Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
+            o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+    }
+
+    [Fact]
+    public void RerunOnClonedCompilation_IsCached()
+    {
+        var first = GeneratorHarness.Run(Source);
+        Compilation clone = GeneratorHarness.CreateCompilation(Source).Clone();
+        GeneratorDriver driver = first.Driver.RunGenerators(GeneratorHarness.CreateCompilation(Source));
+        driver = driver.RunGenerators(clone);
+        var result = driver.GetRunResult().Results.Single();
+        Assert.All(result.TrackedSteps[TrackingNames.Model].SelectMany(s => s.Outputs),
+            o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+    }
+
+    [Fact]
+    public void Models_HoldNoSymbolsSyntaxOrLocations()
+    {
+        var result = GeneratorHarness.Run(Source);
+        var models = result.Driver.GetRunResult().Results.Single().TrackedSteps[TrackingNames.Model].SelectMany(s => s.Outputs).Select(o => o.Value).ToList();
+        Assert.NotEmpty(models);
+        foreach (object model in models)
+        {
+            AssertNoRoslynObjects(model, new HashSet<object>(ReferenceEqualityComparer.Instance));
+        }
+    }
+
+    private static void AssertNoRoslynObjects(object? value, HashSet<object> seen)
+    {
+        if (value is null or string || value.GetType().IsPrimitive || value.GetType().IsEnum || !seen.Add(value))
+        {
+            return;
+        }
+
+        Assert.False(value is ISymbol or Compilation or SyntaxNode or SyntaxTree or IOperation or Location or SemanticModel, "Model holds a " + value.GetType().Name);
+        if (value is IEnumerable items)
+        {
+            foreach (object? item in items)
+            {
+                AssertNoRoslynObjects(item, seen);
+            }
+        }
+
+        if (value.GetType().Namespace?.StartsWith("Autodiff.Generator", StringComparison.Ordinal) != true)
+        {
+            return;
+        }
+
+        foreach (PropertyInfo property in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance))
+        {
+            if (property.GetIndexParameters().Length == 0 && property.Name != "EqualityContract")
+            {
+                AssertNoRoslynObjects(property.GetValue(value), seen);
+            }
+        }
+    }
+
+    private static DifferentiableMethod Model(string source)
+        => (DifferentiableMethod)GeneratorHarness.Run(source).Driver.GetRunResult().Results.Single().TrackedSteps[TrackingNames.Model].Single().Outputs.Single().Value;
+
+    [Fact]
+    public void SameSource_GivesEqualModel() => Assert.Equal(Model(Source), Model(Source));
+
+    [Fact]
+    public void MovedCode_GivesEqualModel()
+    {
+        string moved = Source.Replace("public static partial class A\n{", "public static partial class A\n{\n\n    // a comment that moves the method down\n", StringComparison.Ordinal);
+        Assert.NotEqual(Source, moved);
+        Assert.Equal(Model(Source), Model(moved));
+    }
+
+    [Fact]
+    public void ChangedCode_GivesUnequalModel()
+        => Assert.NotEqual(Model(Source), Model(Source.Replace("Math.Sin", "Math.Cos", StringComparison.Ordinal)));
+
+    [Fact]
+    public void EquatableArray_ComparesByContent()
+    {
+        var a = new[] { "x", "y" }.ToEquatableArray();
+        var b = new List<string> { "x", "y" }.ToEquatableArray();
+        Assert.Equal(a, b);
+        Assert.Equal(a.GetHashCode(), b.GetHashCode());
+        Assert.NotEqual(a, new[] { "y", "x" }.ToEquatableArray());
+        Assert.Equal(default(EquatableArray<string>), EquatableArray<string>.Empty);
+        Assert.True(a == b);
+    }
+}
