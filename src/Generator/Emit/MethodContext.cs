@@ -33,7 +33,7 @@ internal sealed class MethodContext
         Prefix = prefix;
         foreach (VarInfo variable in method.Parameters.Where(p => p.Differentiable).Concat(method.Locals.Where(l => Activity.IsActive(l.Name))))
         {
-            string stem = variable.Name == method.ResultName ? "result" : variable.Name;
+            string stem = variable.Name == method.ResultName ? "result" : variable.Name.TrimStart('@');
             _derivativeNames[variable.Name] = _names.Fresh(prefix + stem);
         }
     }

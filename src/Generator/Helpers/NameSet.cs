@@ -14,16 +14,22 @@ internal sealed class NameSet
 
     public NameSet(IEnumerable<string> taken) => _used.UnionWith(taken);
 
-    /// <summary>Marks a name as taken and returns it unchanged (parameters keep their names).</summary>
+    /// <summary>Marks a name as taken and returns it (parameters keep their names; a keyword such as <c>@class</c> keeps its <c>@</c>).</summary>
     public string Reserve(string name)
     {
         _used.Add(name);
-        return name;
+        return IsKeyword(name) ? "@" + name : name;
     }
 
     /// <summary>Returns <paramref name="candidate"/>, or <c>candidate_2</c>, <c>candidate_3</c>... if it is taken.</summary>
     public string Fresh(string candidate)
     {
+        // "d" + "o" is "do": generated names never collide with C# keywords.
+        if (IsKeyword(candidate))
+        {
+            candidate += "_";
+        }
+
         if (_used.Add(candidate))
         {
             return candidate;
@@ -40,4 +46,8 @@ internal sealed class NameSet
     }
 
     public bool Contains(string name) => _used.Contains(name);
+
+    private static bool IsKeyword(string name)
+        => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None
+           || Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetContextualKeywordKind(name) is Microsoft.CodeAnalysis.CSharp.SyntaxKind.VarKeyword;
 }

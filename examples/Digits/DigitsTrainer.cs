@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using Autodiff.Data;
+using Autodiff.Optimizers;
+
+namespace Digits;
+
+/// <summary>Settings of a training run (the command-line flags).</summary>
+public sealed record TrainingOptions
+{
+    public string Optimizer { get; init; } = "adam";
+    public double LearningRate { get; init; } = 2e-3;
+    public int Epochs { get; init; } = 60;
+    public int BatchSize { get; init; } = 32;
+    public int Hidden { get; init; } = 128;
+    public int Seed { get; init; } = 1;
+    public int Patience { get; init; } = 10;
+    public double ValidationFraction { get; init; } = 0.1;
+    public bool Standardize { get; init; } = true;
+    public double WeightDecay { get; init; } = 0.05;
+    public int Threads { get; init; } = Math.Min(2, Environment.ProcessorCount);
+    public string? OutputDirectory { get; init; }
+    public string? DataPath { get; init; }
+}
+
+/// <summary>One epoch's metrics.</summary>
+public sealed record EpochResult(int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss, double ValidationAccuracy, double Seconds);
+
+/// <summary>What a run produced.</summary>
+public sealed record TrainingResult(double[] Parameters, IReadOnlyList<EpochResult> History, int BestEpoch, double TestAccuracy, int[,] Confusion, double SamplesPerSecond);
+
+/// <summary>
+/// Mini-batch training of <see cref="Mlp"/> with the generated gradient: seeded shuffling, a validation split,
+/// early stopping that restores the best parameters, and a test evaluation. Batches are split over threads
+/// in fixed halves and summed in a fixed order, so a run is deterministic for a seed and thread count.
+/// </summary>
+public static class DigitsTrainer
+{
+    public static TrainingResult Train(LabeledData trainAll, LabeledData test, TrainingOptions options, Action<EpochResult>? onEpoch = null)
+    {
+        if (!options.Optimizer.Equals("adam", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"Unknown optimizer '{options.Optimizer}'. This version supports: adam.");
+        }
+
+        (LabeledData train, LabeledData validation) = trainAll.Split(options.ValidationFraction, options.Seed);
+        if (options.Standardize)
+        {
+            // Zero mean, unit variance per pixel, with statistics of the training split only.
+            (double[] mean, double[] scale) = Statistics(train);
+            train = Standardized(train, mean, scale);
+            validation = Standardized(validation, mean, scale);
+            test = Standardized(test, mean, scale);
+        }
+
+        int inputs = train.FeatureCount;
+        int hidden = options.Hidden;
+        double[] parameters = Mlp.Initialize(inputs, hidden, options.Seed);
+        var optimizer = new Adam(parameters.Length, options.LearningRate, weightDecay: options.WeightDecay);
+        int threads = Math.Max(1, options.Threads);
+        double[][] gradients = Enumerable.Range(0, threads).Select(_ => new double[parameters.Length]).ToArray();
+        double[][] scratch = Enumerable.Range(0, threads).Select(_ => new double[parameters.Length]).ToArray();
+        double[] total = new double[parameters.Length];
+        double[] losses = new double[threads];
+        int[] order = Enumerable.Range(0, train.Count).ToArray();
+        var random = new Random(options.Seed);
+
+        var history = new List<EpochResult>();
+        double bestLoss = double.PositiveInfinity;
+        int bestEpoch = 0;
+        double[] best = (double[])parameters.Clone();
+        long samples = 0;
+        var clock = Stopwatch.StartNew();
+
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            random.Shuffle(order);
+            double epochLoss = 0;
+            for (int start = 0; start < order.Length; start += options.BatchSize)
+            {
+                int count = Math.Min(options.BatchSize, order.Length - start);
+                int per = (count + threads - 1) / threads;
+                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+                {
+                    double[] g = gradients[t];
+                    Array.Clear(g);
+                    double loss = 0;
+                    for (int n = start + t * per; n < Math.Min(start + count, start + (t + 1) * per); n++)
+                    {
+                        int row = order[n];
+                        loss += Mlp.LossGradient(parameters, train.Row(row), train.Labels[row], hidden, scratch[t]);
+                        double[] s = scratch[t];
+                        for (int i = 0; i < g.Length; i++)
+                        {
+                            g[i] += s[i];
+                        }
+                    }
+
+                    losses[t] = loss;
+                });
+
+                Array.Clear(total);
+                for (int t = 0; t < threads; t++)
+                {
+                    epochLoss += losses[t];
+                    for (int i = 0; i < total.Length; i++)
+                    {
+                        total[i] += gradients[t][i] / count;
+                    }
+                }
+
+                if (!double.IsFinite(epochLoss))
+                {
+                    throw new InvalidOperationException($"The loss became {epochLoss} in epoch {epoch} (batch starting at {start}); try a smaller --lr. The best parameters so far are kept.");
+                }
+
+                optimizer.Step(parameters, total);
+                samples += count;
+            }
+
+            (double trainLoss, double trainAccuracy) = Evaluate(parameters, train, hidden);
+            (double validationLoss, double validationAccuracy) = Evaluate(parameters, validation, hidden);
+            var result = new EpochResult(epoch, trainLoss, trainAccuracy, validationLoss, validationAccuracy, epochClock.Elapsed.TotalSeconds);
+            history.Add(result);
+            onEpoch?.Invoke(result);
+            if (validationLoss < bestLoss - 1e-6)
+            {
+                bestLoss = validationLoss;
+                bestEpoch = epoch;
+                Array.Copy(parameters, best, parameters.Length);
+            }
+            else if (epoch - bestEpoch >= options.Patience)
+            {
+                break; // early stopping: no validation improvement for `Patience` epochs
+            }
+        }
+
+        double samplesPerSecond = samples / clock.Elapsed.TotalSeconds;
+        var confusion = new int[Mlp.Classes, Mlp.Classes];
+        int correct = 0;
+        for (int n = 0; n < test.Count; n++)
+        {
+            int predicted = Mlp.Predict(best, test.Row(n), hidden);
+            confusion[test.Labels[n], predicted]++;
+            correct += predicted == test.Labels[n] ? 1 : 0;
+        }
+
+        return new TrainingResult(best, history, bestEpoch, (double)correct / test.Count, confusion, samplesPerSecond);
+    }
+
+    private static (double[] Mean, double[] Scale) Statistics(LabeledData data)
+    {
+        var mean = new double[data.FeatureCount];
+        var scale = new double[data.FeatureCount];
+        for (int n = 0; n < data.Count; n++)
+        {
+            ReadOnlySpan<double> row = data.Row(n);
+            for (int i = 0; i < row.Length; i++)
+            {
+                mean[i] += row[i] / data.Count;
+            }
+        }
+
+        for (int n = 0; n < data.Count; n++)
+        {
+            ReadOnlySpan<double> row = data.Row(n);
+            for (int i = 0; i < row.Length; i++)
+            {
+                scale[i] += (row[i] - mean[i]) * (row[i] - mean[i]) / data.Count;
+            }
+        }
+
+        for (int i = 0; i < scale.Length; i++)
+        {
+            scale[i] = 1 / Math.Sqrt(scale[i] + 1e-2); // pixels that never vary stay near 0
+        }
+
+        return (mean, scale);
+    }
+
+    private static LabeledData Standardized(LabeledData data, double[] mean, double[] scale)
+    {
+        var features = new double[data.Features.Length];
+        for (int n = 0; n < data.Count; n++)
+        {
+            for (int i = 0; i < data.FeatureCount; i++)
+            {
+                features[n * data.FeatureCount + i] = (data.Features[n * data.FeatureCount + i] - mean[i]) * scale[i];
+            }
+        }
+
+        return new LabeledData(features, data.Labels, data.FeatureCount, data.ClassCount);
+    }
+
+    /// <summary>Mean loss and accuracy over a data set.</summary>
+    public static (double Loss, double Accuracy) Evaluate(double[] parameters, LabeledData data, int hidden)
+    {
+        double loss = 0;
+        int correct = 0;
+        for (int n = 0; n < data.Count; n++)
+        {
+            loss += Mlp.Loss(parameters, data.Row(n), data.Labels[n], hidden);
+            correct += Mlp.Predict(parameters, data.Row(n), hidden) == data.Labels[n] ? 1 : 0;
+        }
+
+        return (loss / data.Count, (double)correct / data.Count);
+    }
+}

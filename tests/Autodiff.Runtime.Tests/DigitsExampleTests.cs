@@ -1,0 +1,49 @@
+using Autodiff.Data;
+using Digits;
+using Xunit;
+
+namespace Autodiff.Runtime.Tests;
+
+/// <summary>The main job's core, run short so CI keeps it working: real data, real outcomes.</summary>
+public class DigitsExampleTests
+{
+    private static readonly TrainingOptions Short = new() { Epochs = 6, Hidden = 32, Seed = 7 };
+
+    [Fact]
+    public void ShortRun_LearnsTheDigits()
+    {
+        TrainingResult result = DigitsTrainer.Train(Datasets.OptDigitsTrain(), Datasets.OptDigitsTest(), Short);
+        Assert.True(result.TestAccuracy > 0.93, $"test accuracy {result.TestAccuracy:P2}");
+        Assert.True(result.History[^1].TrainLoss < result.History[0].TrainLoss / 2, "the training loss falls");
+        Assert.Equal(1797, result.Confusion.Cast<int>().Sum());
+    }
+
+    [Fact]
+    public void SameSeed_GivesTheSameModel()
+    {
+        LabeledData train = Datasets.OptDigitsTrain(), test = Datasets.OptDigitsTest();
+        var options = Short with { Epochs = 2 };
+        Assert.Equal(DigitsTrainer.Train(train, test, options).Parameters, DigitsTrainer.Train(train, test, options).Parameters);
+    }
+
+    [Fact]
+    public void GeneratedGradient_MatchesFiniteDifferences()
+    {
+        LabeledData data = Datasets.OptDigitsTest();
+        double[] p = Mlp.Initialize(64, 8, seed: 3);
+        double[] g = new double[p.Length];
+        Mlp.LossGradient(p, data.Row(0), data.Labels[0], 8, g);
+        var random = new Random(1);
+        for (int k = 0; k < 40; k++)
+        {
+            int i = random.Next(p.Length);
+            double saved = p[i], h = 1e-6;
+            p[i] = saved + h;
+            double plus = Mlp.Loss(p, data.Row(0), data.Labels[0], 8);
+            p[i] = saved - h;
+            double minus = Mlp.Loss(p, data.Row(0), data.Labels[0], 8);
+            p[i] = saved;
+            Assert.Equal((plus - minus) / (2 * h), g[i], 6);
+        }
+    }
+}
