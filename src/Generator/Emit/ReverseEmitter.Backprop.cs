@@ -221,7 +221,16 @@ internal sealed partial class ReverseEmitter
 
         string text = ExprPrinter.Print(node, n => ReferenceEquals(n, node) ? null : ExprPrinter.Paren(Value(n, scope)));
         string temp = _c.Temp("__v");
-        scope.Pre.Line($"{TypeClassifier.Keyword(node.Kind)} {temp} = {text};");
+        if (scope.HoistedDeclarations is { } declarations)
+        {
+            declarations.Line($"{TypeClassifier.Keyword(node.Kind)} {temp} = default;");
+            scope.Pre.Line($"{temp} = {text};");
+        }
+        else
+        {
+            scope.Pre.Line($"{TypeClassifier.Keyword(node.Kind)} {temp} = {text};");
+        }
+
         scope.Remember(node, temp);
         return temp;
     }

@@ -67,9 +67,8 @@ internal sealed partial class ReverseEmitter
             }
         }
 
-        forward.Line($"{target} = {ExprPrinter.Print(assign.Value)};");
-
         var reverse = new CodeBlock();
+        ValueScope? scope = null;
         if (_c.Activity.IsActive(assign.Target))
         {
             reverse.Line("// " + assign.Comment);
@@ -84,9 +83,11 @@ internal sealed partial class ReverseEmitter
                     reverse.Line(restore);
                 }
 
-                var scope = new ValueScope(null);
+                // Outside loops a statement runs at most once: the intermediates its chain rule needs are
+                // computed by the forward sweep and reused, not recomputed (inside loops they are recomputed).
+                scope = new ValueScope(null, hoistedDeclarations: depth == 0 ? _c.Declarations : null);
                 Backprop(assign.Value, g, scope);
-                reverse.Append(scope.Flatten());
+                reverse.Append(depth == 0 ? scope.Body : scope.Flatten());
             }
             else
             {
@@ -101,6 +102,16 @@ internal sealed partial class ReverseEmitter
         {
             reverse.Line("// " + assign.Comment + "   (restore)");
             reverse.Line(restore);
+        }
+
+        if (depth == 0 && scope is not null)
+        {
+            forward.Append(scope.OwnPre);
+            forward.Line($"{target} = {ExprPrinter.Print(assign.Value, n => scope.Lookup(n))};");
+        }
+        else
+        {
+            forward.Line($"{target} = {ExprPrinter.Print(assign.Value)};");
         }
 
         return (forward, reverse);

@@ -13,11 +13,21 @@ internal sealed class ValueScope
     private readonly Dictionary<Expr, string> _values = new();
     private readonly CodeBlock _pre = new();
 
-    public ValueScope(ValueScope? parent, bool inline = false)
+    public ValueScope(ValueScope? parent, bool inline = false, CodeBlock? hoistedDeclarations = null)
     {
         Parent = parent;
         Inline = inline || (parent?.Inline ?? false);
+        HoistedDeclarations = hoistedDeclarations;
     }
+
+    /// <summary>
+    /// When set, temps are declared there (at the top of the method) and only assigned in <see cref="Pre"/>, so
+    /// that the forward sweep can compute them once and the reverse sweep reuse them.
+    /// </summary>
+    public CodeBlock? HoistedDeclarations { get; }
+
+    /// <summary>The pre-computed temps on their own (for the forward sweep when they are hoisted).</summary>
+    public CodeBlock OwnPre => _pre;
 
     public ValueScope? Parent { get; }
 

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using Xunit;
+
+namespace Autodiff.IntegrationTests;
+
+/// <summary>
+/// The package a user gets: `dotnet pack`, then a separate project that references it (from a local folder)
+/// builds with the installed SDK, gets the generated methods, and runs them.
+/// </summary>
+public class PackageTests
+{
+    private const string Consumer = """
+        using Autodiff;
+        using Autodiff.Data;
+
+        var w = new[] { 0.5, -1.25, 2.0 };
+        var dw = new double[3];
+        double value = Model.FGradient(0.3, w, out double dx, dw);
+        System.Console.WriteLine($"value={value:F6} dx={dx:F6} dw0={dw[0]:F6}");
+        System.Console.WriteLine($"rows={Datasets.OptDigitsTest().Count}");
+
+        public static partial class Model
+        {
+            [Differentiable]
+            public static double F(double x, double[] w)
+            {
+                double s = 0;
+                foreach (double wi in w) s += System.Math.Sin(wi * x);
+                return s * s;
+            }
+        }
+        """;
+
+    [Fact]
+    public void PackedPackage_GivesConsumerTheGeneratorAndRuntime()
+    {
+        string root = FindRoot();
+        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        string work = Path.Combine(Path.GetTempPath(), "autodiff-package-" + Guid.NewGuid().ToString("N"));
+        string feed = Path.Combine(work, "feed");
+        string app = Path.Combine(work, "app");
+        Directory.CreateDirectory(app);
+        try
+        {
+            Run(root, "dotnet", $"pack src/Runtime -c {configuration} -o \"{feed}\" --nologo");
+            Assert.Single(Directory.GetFiles(feed, "Autodiff.*.nupkg"));
+
+            File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <RestoreSources>{feed}</RestoreSources>
+                    <RestorePackagesPath>{Path.Combine(work, "packages")}</RestorePackagesPath>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="Autodiff" Version="0.1.0" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), Consumer);
+            string output = Run(app, "dotnet", "run --nologo");
+
+            double s = Math.Sin(0.15) + Math.Sin(-0.375) + Math.Sin(0.6);
+            Assert.Contains($"value={s * s:F6}", output, StringComparison.Ordinal);
+            Assert.Contains("rows=1797", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(work, recursive: true);
+            }
+            catch (IOException)
+            {
+                // best effort
+            }
+        }
+    }
+
+    private static string FindRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Autodiff.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Autodiff.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static string Run(string directory, string file, string arguments)
+    {
+        var info = new ProcessStartInfo(file, arguments)
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        // A nested build must not reuse the outer test run's build servers or node reuse settings.
+        info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        using var process = Process.Start(info)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {arguments} took over 5 minutes");
+        }
+
+        string output = stdout.Result + stderr.Result;
+        Assert.True(process.ExitCode == 0, $"{file} {arguments} failed ({process.ExitCode}):\n{output}");
+        return output;
+    }
+}
