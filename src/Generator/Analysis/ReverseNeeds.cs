@@ -17,26 +17,32 @@ internal sealed class ReverseNeeds
 
     private ReverseNeeds(ActivityAnalysis activity) => _activity = activity;
 
-    public static ReverseNeeds Run(DifferentiableMethod method, ActivityAnalysis activity)
+    public static ReverseNeeds Run(DifferentiableMethod method, ActivityAnalysis activity, Recomputation recomputation)
     {
         var needs = new ReverseNeeds(activity);
         needs.Visit(method.Body);
 
-        // Restoring an element a[i] (or addressing da[i]) needs i: iterate until no index adds a new need.
-        List<AssignStmt> elementWrites = ActivityAnalysis.Assignments(method.Body).Where(a => a.Index is not null).ToList();
+        // Restoring an element a[i] (or addressing da[i]) needs i, and recomputing a needed local needs its
+        // inputs: iterate until nothing adds a new need.
+        List<AssignStmt> assignments = ActivityAnalysis.Assignments(method.Body).ToList();
         bool changed = true;
         while (changed)
         {
-            changed = false;
-            foreach (AssignStmt write in elementWrites)
+            int before = needs._needed.Count;
+            foreach (AssignStmt write in assignments)
             {
-                if (needs._needed.Contains(write.Target) || activity.IsActive(write.Target))
+                if (write.Index is not null && (needs._needed.Contains(write.Target) || activity.IsActive(write.Target)))
                 {
-                    int before = needs._needed.Count;
-                    ExprFacts.CollectReads(write.Index!, needs._needed);
-                    changed |= needs._needed.Count != before;
+                    ExprFacts.CollectReads(write.Index, needs._needed);
+                }
+
+                if (recomputation.IsRecomputable(write) && needs._needed.Contains(write.Target))
+                {
+                    ExprFacts.CollectReads(write.Value, needs._needed);
                 }
             }
+
+            changed = needs._needed.Count != before;
         }
 
         return needs;

@@ -27,7 +27,8 @@ internal sealed class MethodContext
     {
         Method = method;
         Activity = ActivityAnalysis.Run(method);
-        Needs = ReverseNeeds.Run(method, Activity);
+        Recomputation = Recomputation.Run(method);
+        Needs = ReverseNeeds.Run(method, Activity, Recomputation);
         Variables = method.Parameters.Concat(method.Locals).ToDictionary(v => v.Name);
         _names = new NameSet(Variables.Keys);
         Prefix = prefix;
@@ -43,6 +44,8 @@ internal sealed class MethodContext
     public ActivityAnalysis Activity { get; }
 
     public ReverseNeeds Needs { get; }
+
+    public Recomputation Recomputation { get; }
 
     public Dictionary<string, VarInfo> Variables { get; }
 

@@ -61,7 +61,7 @@ internal sealed partial class ReverseEmitter
             {
                 restore = $"{target} = {target} {ExprPrinter.BinaryText(inverse)} {ExprPrinter.Print(amount!)};";
             }
-            else if (!(assign.IsDeclaration && depth == 0 && assign.Index is null))
+            else if (!(assign.IsDeclaration && depth == 0 && assign.Index is null) && !_c.Recomputation.IsRecomputable(assign))
             {
                 restore = Save(forward, target, variable.Kind, depth);
             }
@@ -286,6 +286,13 @@ internal sealed partial class ReverseEmitter
         using (reverse.Block($"for (int {k} = {count}; {k} > 0; {k}--)"))
         {
             reverse.Append(stepReverse);
+
+            // Locals of the iteration are recomputed from its (restored) inputs rather than read off a tape.
+            foreach (AssignStmt local in _c.Recomputation.In(loop.Body).Where(a => _c.Needs.IsNeeded(a.Target)))
+            {
+                reverse.Line($"{local.Target} = {ExprPrinter.Print(local.Value)};   // recomputed: {local.Comment}");
+            }
+
             reverse.Append(bodyReverse);
         }
 

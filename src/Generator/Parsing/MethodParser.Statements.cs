@@ -370,7 +370,7 @@ internal sealed partial class MethodParser
         output.Add(new AssignStmt(comment, index, null, new ConstExpr(ScalarKind.Int, "0"), IsDeclaration: true));
         var body = new List<Stmt>
         {
-            new AssignStmt(comment, element.Name, null, ConvertTo(new ElemExpr(array.Kind, array.Name, indexRead), elementKind), IsDeclaration: false),
+            new AssignStmt(comment, element.Name, null, ConvertTo(new ElemExpr(array.Kind, array.Name, indexRead), elementKind), IsDeclaration: true),
         };
         _nesting++;
         ParseStatement(loop.Body, body);

@@ -1,0 +1,51 @@
+using BenchmarkDotNet.Attributes;
+
+namespace Autodiff.Benchmarks;
+
+/// <summary>Gradient / primal cost of generated code, primal and gradient in the same (scalar loop) style.</summary>
+[MemoryDiagnoser]
+public class GradientCostBenchmarks
+{
+    private double[] _x = [];
+    private double[] _dx = [];
+    private double[] _xs = [];
+
+    [Params(2, 100, 10_000)]
+    public int N { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(1);
+        _x = Enumerable.Range(0, N).Select(_ => random.NextDouble() * 2 - 1).ToArray();
+        _dx = new double[N];
+        _xs = Enumerable.Range(0, 1000).Select(_ => random.NextDouble() * 2 - 1).ToArray();
+    }
+
+    [Benchmark(Baseline = true)]
+    public double RosenbrockPrimal() => N == 2 ? Functions.Rosenbrock2(_x[0], _x[1]) : Functions.Rosenbrock(_x);
+
+    [Benchmark]
+    public double RosenbrockGradient() => N == 2 ? Functions.Rosenbrock2Gradient(_x[0], _x[1], out _dx[0], out _dx[1]) : Functions.RosenbrockGradient(_x, _dx);
+
+    [Benchmark]
+    public double RosenbrockHandGradient() => Functions.RosenbrockHand(_x, _dx);
+
+    [Benchmark]
+    public double PiecewisePrimal() => Functions.Piecewise(_x);
+
+    [Benchmark]
+    public double PiecewiseGradient() => Functions.PiecewiseGradient(_x, _dx);
+
+    [Benchmark]
+    public double CompositionPrimal() => Functions.Composition(_x);
+
+    [Benchmark]
+    public double CompositionGradient() => Functions.CompositionGradient(_x, _dx);
+
+    [Benchmark]
+    public double RecurrencePrimal() => Functions.Recurrence(0.7, 0.3, _xs);
+
+    [Benchmark]
+    public double RecurrenceGradient() => Functions.RecurrenceGradient(0.7, 0.3, _xs, out _, out _);
+}

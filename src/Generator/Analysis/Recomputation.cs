@@ -1,0 +1,76 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using Autodiff.Generator.Model;
+
+namespace Autodiff.Generator.Analysis;
+
+/// <summary>
+/// Recompute instead of store: a local declared directly in a loop body, assigned only there, whose inputs
+/// are not written later in the same iteration, has at the end of the iteration the value it was given.
+/// The reverse sweep replays each iteration from its end (after undoing the loop step), so it can recompute
+/// such locals at the start of the iteration's reverse instead of saving them on the tape every iteration
+/// (Rosenbrock's <c>a = 1 - x[i]</c>, a foreach element). Values stay exact: the same expression on the same
+/// inputs.
+/// </summary>
+internal sealed class Recomputation
+{
+    private readonly HashSet<AssignStmt> _recomputable = new(ReferenceComparer.Instance);
+
+    public static Recomputation Run(DifferentiableMethod method)
+    {
+        var result = new Recomputation();
+        var assignmentCounts = ActivityAnalysis.Assignments(method.Body).GroupBy(a => a.Target).ToDictionary(g => g.Key, g => g.Count());
+        result.Visit(method.Body, assignmentCounts);
+        return result;
+    }
+
+    /// <summary>Whether this assignment is recomputed in the reverse sweep (and so never saved).</summary>
+    public bool IsRecomputable(AssignStmt assign) => _recomputable.Contains(assign);
+
+    /// <summary>The recomputable assignments directly in a loop body, in order.</summary>
+    public IEnumerable<AssignStmt> In(IEnumerable<Stmt> body) => body.OfType<AssignStmt>().Where(IsRecomputable);
+
+    private void Visit(IEnumerable<Stmt> statements, Dictionary<string, int> assignmentCounts)
+    {
+        foreach (Stmt statement in statements)
+        {
+            switch (statement)
+            {
+                case IfStmt s:
+                    Visit(s.Then, assignmentCounts);
+                    Visit(s.Else, assignmentCounts);
+                    break;
+                case LoopStmt loop:
+                    for (int i = 0; i < loop.Body.Count; i++)
+                    {
+                        if (loop.Body[i] is AssignStmt { Index: null, IsDeclaration: true } assign && assignmentCounts[assign.Target] == 1)
+                        {
+                            var writesAfter = new HashSet<string>();
+                            ExprFacts.CollectWrites(loop.Body.Skip(i + 1), writesAfter);
+                            if (!ExprFacts.Reads(assign.Value).Overlaps(writesAfter) && !ContainsCall(assign.Value))
+                            {
+                                _recomputable.Add(assign);
+                            }
+                        }
+                    }
+
+                    Visit(loop.Body, assignmentCounts);
+                    Visit(loop.Step, assignmentCounts);
+                    break;
+            }
+        }
+    }
+
+    // Calls are kept on the tape: recomputing one may cost as much as the whole primal.
+    private static bool ContainsCall(Expr expr) => expr is CallExpr || ExprFacts.Children(expr).Any(ContainsCall);
+
+    private sealed class ReferenceComparer : IEqualityComparer<AssignStmt>
+    {
+        public static readonly ReferenceComparer Instance = new();
+
+        public bool Equals(AssignStmt? x, AssignStmt? y) => ReferenceEquals(x, y);
+
+        public int GetHashCode(AssignStmt obj) => RuntimeHelpers.GetHashCode(obj);
+    }
+}
