@@ -14,11 +14,11 @@ internal sealed partial class ReverseEmitter
         switch (expr)
         {
             case VarExpr v when _c.Activity.IsActive(v.Name):
-                scope.Body.Line($"{_c.Derivative(v.Name)} += {g};");
+                scope.Accumulate(_c.Derivative(v.Name), g);
                 break;
 
             case ElemExpr e when _c.Activity.IsActive(e.Array):
-                scope.Body.Line($"{_c.Derivative(e.Array)}[{ExprPrinter.Print(e.Index)}] += {g};");
+                scope.Accumulate($"{_c.Derivative(e.Array)}[{ExprPrinter.Print(e.Index)}]", g);
                 break;
 
             // -a: d/da = -1

@@ -87,6 +87,7 @@ internal sealed partial class ReverseEmitter
                 // computed by the forward sweep and reused, not recomputed (inside loops they are recomputed).
                 scope = new ValueScope(null, hoistedDeclarations: depth == 0 ? _c.Declarations : null);
                 Backprop(assign.Value, g, scope);
+                scope.FlushAccumulations();
                 reverse.Append(depth == 0 ? scope.Body : scope.Flatten());
             }
             else

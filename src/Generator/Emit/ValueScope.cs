@@ -12,6 +12,8 @@ internal sealed class ValueScope
 {
     private readonly Dictionary<Expr, string> _values = new();
     private readonly CodeBlock _pre = new();
+    private readonly Dictionary<string, List<string>> _accumulations = new();
+    private readonly List<string> _accumulationOrder = new();
 
     public ValueScope(ValueScope? parent, bool inline = false, CodeBlock? hoistedDeclarations = null)
     {
@@ -54,9 +56,39 @@ internal sealed class ValueScope
 
     public void Remember(Expr node, string name) => _values[node] = name;
 
-    /// <summary>Pre then Body, as one block.</summary>
+    /// <summary>
+    /// Adds <paramref name="term"/> to the adjoint <paramref name="target"/>. Terms for the same target are summed
+    /// and written once (<see cref="FlushAccumulations"/>): one read-modify-write of <c>dx[i]</c> instead of several
+    /// dependent ones.
+    /// </summary>
+    public void Accumulate(string target, string term)
+    {
+        if (!_accumulations.TryGetValue(target, out List<string>? terms))
+        {
+            terms = new List<string>();
+            _accumulations[target] = terms;
+            _accumulationOrder.Add(target);
+        }
+
+        terms.Add(term);
+    }
+
+    /// <summary>Writes the pending accumulations to <see cref="Body"/>, in first-use order.</summary>
+    public void FlushAccumulations()
+    {
+        foreach (string target in _accumulationOrder)
+        {
+            Body.Line($"{target} += {string.Join(" + ", _accumulations[target])};");
+        }
+
+        _accumulations.Clear();
+        _accumulationOrder.Clear();
+    }
+
+    /// <summary>Pre then Body (accumulations flushed), as one block.</summary>
     public CodeBlock Flatten()
     {
+        FlushAccumulations();
         var block = new CodeBlock();
         block.Append(_pre);
         block.Append(Body);
