@@ -132,3 +132,62 @@ public class IncrementalTests
         Assert.True(a == b);
     }
 }
+
+public class SameFileEditTests
+{
+    [Fact]
+    public void EditToAnotherMethodInTheSameFile_RegeneratesNothing()
+    {
+        const string before = """
+            using System; using Autodiff;
+            public static partial class A
+            {
+                [Differentiable] public static double F(double x) => Math.Sin(x) * x;
+                [Differentiable] public static double G(double x) => Math.Cos(x) + x;
+                public static int Helper() => 1;
+            }
+            """;
+        Compilation compilation = GeneratorHarness.CreateCompilation(before);
+        GeneratorDriver driver = GeneratorHarness.Run(before).Driver.RunGenerators(compilation);
+        foreach (string edited in new[] { before.Replace("=> 1;", "=> 2;", StringComparison.Ordinal), before.Replace("Math.Cos(x) + x", "Math.Cos(x) + x  ", StringComparison.Ordinal) })
+        {
+            SyntaxTree tree = compilation.SyntaxTrees.Single();
+            GeneratorDriver next = driver.RunGenerators(compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(edited))));
+            var result = next.GetRunResult().Results.Single();
+            Assert.All(result.TrackedSteps[TrackingNames.Model].SelectMany(s => s.Outputs),
+                o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+            Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
+                o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+        }
+    }
+}
+
+public class OtherAssemblyTests
+{
+    [Fact]
+    public void RegisteredDerivative_ForAFunctionInAnotherAssembly()
+    {
+        // A "third-party" assembly compiled on its own, without the generator.
+        var library = CSharpCompilation.Create("ThirdParty",
+            new[] { CSharpSyntaxTree.ParseText("namespace ThirdParty; public static class Special { public static double Cube(double a) => a * a * a; }") },
+            GeneratorHarness.CreateCompilation().References,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        using var stream = new MemoryStream();
+        Assert.True(library.Emit(stream).Success);
+        var reference = MetadataReference.CreateFromImage(stream.ToArray());
+
+        const string user = """
+            using System; using Autodiff;
+            [assembly: RegisterDerivative(typeof(ThirdParty.Special), nameof(ThirdParty.Special.Cube), typeof(Mine), nameof(Mine.CubeVjp))]
+            public static partial class Mine
+            {
+                public static double CubeVjp(double a, double seed, out double da) { da = seed * 3 * a * a; return a * a * a; }
+                [Differentiable] public static double F(double x) => ThirdParty.Special.Cube(x) * 2;
+            }
+            """;
+        var result = GeneratorHarness.Run(GeneratorHarness.CreateCompilation(user).AddReferences(reference));
+        Assert.Empty(result.AutodiffDiagnostics());
+        Assert.Empty(result.CompilerErrors());
+        Assert.Contains("global::Mine.CubeVjp(", result.Source("Mine.F"), StringComparison.Ordinal);
+    }
+}
