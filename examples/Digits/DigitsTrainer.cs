@@ -37,11 +37,6 @@ public static class DigitsTrainer
 {
     public static TrainingResult Train(LabeledData trainAll, LabeledData test, TrainingOptions options, Action<EpochResult>? onEpoch = null)
     {
-        if (!options.Optimizer.Equals("adam", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ArgumentException($"Unknown optimizer '{options.Optimizer}'. This version supports: adam.");
-        }
-
         (LabeledData train, LabeledData validation) = trainAll.Split(options.ValidationFraction, options.Seed);
         if (options.Standardize)
         {
@@ -55,7 +50,7 @@ public static class DigitsTrainer
         int inputs = train.FeatureCount;
         int hidden = options.Hidden;
         double[] parameters = Mlp.Initialize(inputs, hidden, options.Seed);
-        var optimizer = new Adam(parameters.Length, options.LearningRate, weightDecay: options.WeightDecay);
+        Optimizer optimizer = CreateOptimizer(options);
         int threads = Math.Max(1, options.Threads);
         double[][] gradients = Enumerable.Range(0, threads).Select(_ => new double[parameters.Length]).ToArray();
         double[][] scratch = Enumerable.Range(0, threads).Select(_ => new double[parameters.Length]).ToArray();
@@ -114,7 +109,7 @@ public static class DigitsTrainer
                     throw new InvalidOperationException($"The loss became {epochLoss} in epoch {epoch} (batch starting at {start}); try a smaller --lr. The best parameters so far are kept.");
                 }
 
-                optimizer.Step(parameters, total);
+                optimizer.Step<double>(parameters, total);
                 samples += count;
             }
 
@@ -191,6 +186,19 @@ public static class DigitsTrainer
 
         return new LabeledData(features, data.Labels, data.FeatureCount, data.ClassCount);
     }
+
+    /// <summary>The optimizer named by --optimizer; weight decay is decoupled for Adam/AdamW and an L2 term for SGD.</summary>
+    public static Optimizer CreateOptimizer(TrainingOptions options) => options.Optimizer.ToLowerInvariant() switch
+    {
+        "sgd" => new Sgd(options.LearningRate, weightDecay: options.WeightDecay),
+        "momentum" => new Sgd(options.LearningRate, momentum: 0.9, weightDecay: options.WeightDecay),
+        "nesterov" => new Sgd(options.LearningRate, momentum: 0.9, nesterov: true, weightDecay: options.WeightDecay),
+        "adagrad" => new AdaGrad(options.LearningRate),
+        "rmsprop" => new RmsProp(options.LearningRate),
+        "adam" => new Adam(options.LearningRate, weightDecay: options.WeightDecay),
+        "adamw" => new AdamW(options.LearningRate, weightDecay: options.WeightDecay),
+        _ => throw new ArgumentException($"Unknown optimizer '{options.Optimizer}'; use sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw."),
+    };
 
     /// <summary>Mean loss and accuracy over a data set.</summary>
     public static (double Loss, double Accuracy) Evaluate(double[] parameters, LabeledData data, int hidden)

@@ -54,7 +54,7 @@ catch (DataFormatException e)
     Console.Error.WriteLine("error: " + e.Message);
     return 1;
 }
-catch (InvalidOperationException e)
+catch (Exception e) when (e is InvalidOperationException or ArgumentException)
 {
     Console.Error.WriteLine("error: " + e.Message);
     return 1;
@@ -122,7 +122,7 @@ partial class Program
 {
     private const string Usage = """
         usage: dotnet run --project examples/Digits -- [options]
-          --optimizer adam     optimizer (this version: adam)
+          --optimizer NAME     sgd, momentum, nesterov, adagrad, rmsprop, adam (default) or adamw
           --lr X               learning rate (default 0.002)
           --epochs N           most epochs (default 60)
           --batch-size N       mini-batch size (default 32)

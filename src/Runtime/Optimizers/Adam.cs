@@ -1,39 +1,36 @@
 using System;
+using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Autodiff.Optimizers;
 
 /// <summary>
-/// Adam (Kingma and Ba, 2015, https://arxiv.org/abs/1412.6980) over a flat parameter vector, with bias
-/// correction; with <see cref="WeightDecay"/> it is AdamW (decoupled decay, Loshchilov and Hutter, 2019).
-/// Defaults are the paper's: lr 1e-3, β1 0.9, β2 0.999, ε 1e-8.
+/// Adam (Kingma and Ba, 2015, https://arxiv.org/abs/1412.6980) with bias correction; with
+/// <see cref="WeightDecay"/> &gt; 0 it is AdamW (decoupled decay, Loshchilov and Hutter, 2019). Defaults are the
+/// paper's: lr 1e-3, β1 0.9, β2 0.999, ε 1e-8.
+/// <code>
+/// m ← β1 m + (1 - β1) g            first moment
+/// v ← β2 v + (1 - β2) g²           second moment
+/// m̂ = m / (1 - β1ᵗ), v̂ = v / (1 - β2ᵗ)   bias correction
+/// θ ← θ (1 - α λ) - α m̂ / (√v̂ + ε)
+/// </code>
 /// </summary>
-public sealed class Adam
+public class Adam : Optimizer
 {
-    private readonly double[] _m;
-    private readonly double[] _v;
-    private long _step;
-
-    /// <summary>Creates state for <paramref name="parameterCount"/> parameters.</summary>
-    public Adam(int parameterCount, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0)
+    /// <summary>Adam; <paramref name="weightDecay"/> makes it AdamW.</summary>
+    public Adam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0)
+        : base(learningRate)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(parameterCount);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(learningRate);
         if (beta1 is < 0 or >= 1 || beta2 is < 0 or >= 1)
         {
             throw new ArgumentOutOfRangeException(nameof(beta1), "beta1 and beta2 must be in [0, 1).");
         }
 
-        _m = new double[parameterCount];
-        _v = new double[parameterCount];
-        LearningRate = learningRate;
         Beta1 = beta1;
         Beta2 = beta2;
         Epsilon = epsilon;
         WeightDecay = weightDecay;
     }
-
-    /// <summary>Step size α.</summary>
-    public double LearningRate { get; set; }
 
     /// <summary>Decay of the first moment.</summary>
     public double Beta1 { get; }
@@ -41,36 +38,63 @@ public sealed class Adam
     /// <summary>Decay of the second moment.</summary>
     public double Beta2 { get; }
 
-    /// <summary>Added to √v̂ to avoid division by zero.</summary>
+    /// <summary>Added to √v̂.</summary>
     public double Epsilon { get; }
 
-    /// <summary>Decoupled weight decay λ (AdamW): θ -= α λ θ each step.</summary>
+    /// <summary>Decoupled weight decay λ (AdamW).</summary>
     public double WeightDecay { get; }
 
-    /// <summary>Steps taken so far.</summary>
-    public long StepCount => _step;
+    /// <inheritdoc/>
+    protected override int StateCount => 2;
 
-    /// <summary>One update of <paramref name="parameters"/> from <paramref name="gradient"/>, in one fused pass.</summary>
-    public void Step(Span<double> parameters, ReadOnlySpan<double> gradient)
+    /// <inheritdoc/>
+    protected override void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradient, Array[] state, long step)
     {
-        if (parameters.Length != _m.Length || gradient.Length != _m.Length)
+        double correction1 = 1 - Math.Pow(Beta1, step);
+        double correction2 = 1 - Math.Pow(Beta2, step);
+        T b1 = T.CreateChecked(Beta1), b2 = T.CreateChecked(Beta2), oneMinusB1 = T.CreateChecked(1 - Beta1), oneMinusB2 = T.CreateChecked(1 - Beta2);
+        T stepSize = T.CreateChecked(LearningRate / correction1);
+        T rootCorrection2 = T.CreateChecked(1 / Math.Sqrt(correction2));
+        T eps = T.CreateChecked(Epsilon);
+        T decay = T.CreateChecked(1 - LearningRate * WeightDecay);
+        Span<T> m = (T[])state[0];
+        Span<T> v = (T[])state[1];
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
         {
-            throw new ArgumentException($"Adam was created for {_m.Length} parameters; got {parameters.Length} parameters and {gradient.Length} gradients.");
+            Span<Vector<T>> pv = MemoryMarshal.Cast<T, Vector<T>>(parameters);
+            ReadOnlySpan<Vector<T>> gv = MemoryMarshal.Cast<T, Vector<T>>(gradient);
+            Span<Vector<T>> mv = MemoryMarshal.Cast<T, Vector<T>>(m);
+            Span<Vector<T>> vv = MemoryMarshal.Cast<T, Vector<T>>(v);
+            for (int k = 0; k < pv.Length; k++)
+            {
+                Vector<T> g = gv[k];
+                Vector<T> mk = b1 * mv[k] + oneMinusB1 * g;
+                Vector<T> vk = b2 * vv[k] + oneMinusB2 * g * g;
+                mv[k] = mk;
+                vv[k] = vk;
+                pv[k] = pv[k] * decay - stepSize * mk / (Vector.SquareRoot(vk) * rootCorrection2 + new Vector<T>(eps));
+            }
+
+            i = pv.Length * Vector<T>.Count;
         }
 
-        _step++;
-        double correction1 = 1 - Math.Pow(Beta1, _step);                 // bias correction of m
-        double correction2 = 1 - Math.Pow(Beta2, _step);                 // bias correction of v
-        double stepSize = LearningRate / correction1;
-        double decay = 1 - LearningRate * WeightDecay;
-        double sqrtCorrection2 = Math.Sqrt(correction2);
-        for (int i = 0; i < parameters.Length; i++)
+        for (; i < parameters.Length; i++)
         {
-            double g = gradient[i];
-            _m[i] = Beta1 * _m[i] + (1 - Beta1) * g;                      // first moment
-            _v[i] = Beta2 * _v[i] + (1 - Beta2) * g * g;                  // second moment
-            double denominator = Math.Sqrt(_v[i]) / sqrtCorrection2 + Epsilon;
-            parameters[i] = parameters[i] * decay - stepSize * _m[i] / denominator;   // θ -= α m̂ / (√v̂ + ε)
+            T g = gradient[i];
+            m[i] = b1 * m[i] + oneMinusB1 * g;                 // first moment
+            v[i] = b2 * v[i] + oneMinusB2 * g * g;             // second moment
+            parameters[i] = parameters[i] * decay - stepSize * m[i] / (T.Sqrt(v[i]) * rootCorrection2 + eps);
         }
+    }
+}
+
+/// <summary>AdamW: Adam with decoupled weight decay (default λ = 0.01, as in PyTorch).</summary>
+public sealed class AdamW : Adam
+{
+    /// <summary>AdamW with the given decay.</summary>
+    public AdamW(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0.01)
+        : base(learningRate, beta1, beta2, epsilon, weightDecay)
+    {
     }
 }

@@ -1,0 +1,152 @@
+using System;
+using System.Numerics;
+
+namespace Autodiff.Optimizers;
+
+/// <summary>
+/// Base of the optimizers: one fused pass per parameter vector that reads the gradient and the state and
+/// writes the parameters and the state together (SIMD over <see cref="Vector{T}"/>, scalar tail), for
+/// <c>float</c> and <c>double</c>. State is kept per <em>slot</em> (one per parameter tensor of a model; slot 0
+/// for a single vector) and allocated on the first step. Optional gradient clipping by value and by global
+/// norm runs before the update (on a copy: the caller's gradient is not changed).
+/// </summary>
+public abstract class Optimizer
+{
+    private readonly System.Collections.Generic.Dictionary<(int Slot, Type Type), Array[]> _state = new();
+    private Array? _clipped;
+
+    /// <summary>Sets the learning rate (must be positive).</summary>
+    protected Optimizer(double learningRate)
+    {
+        LearningRate = learningRate;
+    }
+
+    /// <summary>Step size; a schedule may change it between steps.</summary>
+    public double LearningRate
+    {
+        get => _learningRate;
+        set => _learningRate = value > 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The learning rate must be positive and finite.");
+    }
+
+    private double _learningRate;
+
+    /// <summary>Clip each gradient component to [-ClipValue, ClipValue] before the update (null: off).</summary>
+    public double? ClipValue { get; init; }
+
+    /// <summary>Scale the gradient so that its L2 norm is at most ClipNorm before the update (null: off).</summary>
+    public double? ClipNorm { get; init; }
+
+    /// <summary>Updates taken so far (counted on slot 0).</summary>
+    public long StepCount { get; private set; }
+
+    /// <summary>Number of state vectors per parameter vector (0 for SGD, 1 for momentum, 2 for Adam).</summary>
+    protected abstract int StateCount { get; }
+
+    /// <summary>One update of <paramref name="parameters"/> from <paramref name="gradient"/>; <paramref name="slot"/> picks the state.</summary>
+    public void Step<T>(Span<T> parameters, ReadOnlySpan<T> gradient, int slot = 0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (parameters.Length != gradient.Length)
+        {
+            throw new ArgumentException($"{parameters.Length} parameters but {gradient.Length} gradient values.", nameof(gradient));
+        }
+
+        Array[] state = State<T>(slot, parameters.Length);
+        if (ClipValue is not null || ClipNorm is not null)
+        {
+            gradient = Clip(gradient);
+        }
+
+        if (slot == 0)
+        {
+            StepCount++;
+        }
+
+        Update(parameters, gradient, state, slot == 0 ? StepCount : Math.Max(1, StepCount));
+    }
+
+    /// <summary>The fused update for one vector; <paramref name="step"/> is 1 on the first call.</summary>
+    protected abstract void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradient, Array[] state, long step)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>The state vectors of a slot (for tests and checkpoints).</summary>
+    public T[][] GetState<T>(int slot = 0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => _state.TryGetValue((slot, typeof(T)), out Array[]? state) ? Array.ConvertAll(state, s => (T[])s) : Array.Empty<T[]>();
+
+    private Array[] State<T>(int slot, int length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!_state.TryGetValue((slot, typeof(T)), out Array[]? state))
+        {
+            state = new Array[StateCount];
+            for (int i = 0; i < state.Length; i++)
+            {
+                state[i] = new T[length];
+            }
+
+            _state[(slot, typeof(T))] = state;
+        }
+        else if (state.Length > 0 && state[0].Length != length)
+        {
+            throw new ArgumentException($"Slot {slot} holds state for {state[0].Length} parameters, not {length}; use one slot per parameter tensor.");
+        }
+
+        return state;
+    }
+
+    private ReadOnlySpan<T> Clip<T>(ReadOnlySpan<T> gradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (_clipped is not T[] buffer || buffer.Length < gradient.Length)
+        {
+            buffer = new T[gradient.Length];
+            _clipped = buffer;
+        }
+
+        Span<T> clipped = buffer.AsSpan(0, gradient.Length);
+        gradient.CopyTo(clipped);
+        if (ClipValue is { } value)
+        {
+            T limit = T.CreateChecked(value);
+            for (int i = 0; i < clipped.Length; i++)
+            {
+                clipped[i] = T.Clamp(clipped[i], -limit, limit);
+            }
+        }
+
+        if (ClipNorm is { } maxNorm)
+        {
+            double norm = 0;
+            foreach (T g in clipped)
+            {
+                norm += double.CreateChecked(g * g);
+            }
+
+            norm = Math.Sqrt(norm);
+            if (norm > maxNorm)
+            {
+                T scale = T.CreateChecked(maxNorm / norm);
+                for (int i = 0; i < clipped.Length; i++)
+                {
+                    clipped[i] *= scale;
+                }
+            }
+        }
+
+        return clipped;
+    }
+
+    /// <summary>The gradient norm ‖g‖₂ (for logging and global-norm clipping across tensors).</summary>
+    public static double Norm<T>(ReadOnlySpan<T> gradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double sum = 0;
+        foreach (T g in gradient)
+        {
+            sum += double.CreateChecked(g * g);
+        }
+
+        return Math.Sqrt(sum);
+    }
+}

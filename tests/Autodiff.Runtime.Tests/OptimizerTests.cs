@@ -1,0 +1,249 @@
+using Autodiff.Optimizers;
+using Xunit;
+
+namespace Autodiff.Runtime.Tests;
+
+public static partial class Objectives
+{
+    [Differentiable]
+    public static double Rosenbrock(double x, double y) => (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x);
+
+    [Differentiable]
+    public static double Quadratic(double[] p)
+    {
+        double s = 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            s += (i + 1) * (p[i] - i) * (p[i] - i);
+        }
+
+        return s;
+    }
+}
+
+public class OptimizerTests
+{
+    private static double OneStep(Optimizer optimizer, double p, double g)
+    {
+        double[] parameters = { p };
+        optimizer.Step<double>(parameters, new[] { g });
+        return parameters[0];
+    }
+
+    [Fact]
+    public void Sgd_MatchesFormula() => Assert.Equal(1.0 - 0.1 * 2.0, OneStep(new Sgd(0.1), 1.0, 2.0), 15);
+
+    [Fact]
+    public void SgdWithL2_AddsDecayToGradient() => Assert.Equal(1.0 - 0.1 * (2.0 + 0.5 * 1.0), OneStep(new Sgd(0.1, weightDecay: 0.5), 1.0, 2.0), 15);
+
+    [Fact]
+    public void Momentum_TwoSteps()
+    {
+        var sgd = new Sgd(0.1, momentum: 0.9);
+        double[] p = { 1.0 };
+        sgd.Step<double>(p, new[] { 2.0 });   // v = 2, p = 1 - 0.2
+        sgd.Step<double>(p, new[] { -1.0 });  // v = 0.9*2 - 1 = 0.8, p = 0.8 - 0.08
+        Assert.Equal(0.72, p[0], 15);
+    }
+
+    [Fact]
+    public void Nesterov_LooksAhead()
+    {
+        var sgd = new Sgd(0.1, momentum: 0.9, nesterov: true);
+        double[] p = { 1.0 };
+        sgd.Step<double>(p, new[] { 2.0 });   // v = 2; p -= 0.1 (2 + 0.9*2) = 0.38
+        Assert.Equal(1.0 - 0.38, p[0], 15);
+        sgd.Step<double>(p, new[] { -1.0 });  // v = 0.8; p -= 0.1 (-1 + 0.72)
+        Assert.Equal(0.62 + 0.028, p[0], 15);
+    }
+
+    [Fact]
+    public void AdaGrad_MatchesFormula()
+    {
+        var opt = new AdaGrad(0.5);
+        double[] p = { 1.0 };
+        opt.Step<double>(p, new[] { 2.0 });   // s = 4, step 0.5*2/2
+        Assert.Equal(0.5, p[0], 9);
+        opt.Step<double>(p, new[] { 1.0 });   // s = 5, step 0.5/√5
+        Assert.Equal(0.5 - 0.5 / Math.Sqrt(5), p[0], 9);
+    }
+
+    [Fact]
+    public void RmsProp_MatchesFormula()
+    {
+        var opt = new RmsProp(0.01, rho: 0.9);
+        double[] p = { 1.0 };
+        opt.Step<double>(p, new[] { 2.0 });   // s = 0.4
+        Assert.Equal(1.0 - 0.01 * 2 / (Math.Sqrt(0.4) + 1e-8), p[0], 12);
+    }
+
+    [Fact]
+    public void Adam_FirstTwoSteps_WithBiasCorrection()
+    {
+        var adam = new Adam(0.1);
+        double[] p = { 1.0 };
+        adam.Step<double>(p, new[] { 2.0 });
+        // m = 0.2, v = 0.004; m̂ = 2, v̂ = 4: the first step is lr·sign(g) (up to ε)
+        Assert.Equal(1.0 - 0.1 * 2 / (2 + 1e-8), p[0], 12);
+        adam.Step<double>(p, new[] { -1.0 });
+        double m = 0.9 * 0.2 - 0.1, v = 0.999 * 0.004 + 0.001;
+        double mHat = m / (1 - 0.81), vHat = v / (1 - 0.999 * 0.999);
+        Assert.Equal(1.0 - 0.1 * 2 / (2 + 1e-8) - 0.1 * mHat / (Math.Sqrt(vHat) + 1e-8), p[0], 12);
+    }
+
+    [Fact]
+    public void AdamW_DecouplesDecay() => Assert.Equal(2.0 * (1 - 0.1 * 0.5), OneStep(new AdamW(0.1, weightDecay: 0.5), 2.0, 0.0), 12);
+
+    public static IEnumerable<object[]> All() => new[]
+    {
+        new object[] { "sgd" }, new object[] { "momentum" }, new object[] { "nesterov" }, new object[] { "adagrad" },
+        new object[] { "rmsprop" }, new object[] { "adam" }, new object[] { "adamw" },
+    };
+
+    private static Optimizer Make(string name) => name switch
+    {
+        "sgd" => new Sgd(0.05),
+        "momentum" => new Sgd(0.02, momentum: 0.9),
+        "nesterov" => new Sgd(0.02, momentum: 0.9, nesterov: true),
+        "adagrad" => new AdaGrad(0.5),
+        "rmsprop" => new RmsProp(0.01),
+        "adam" => new Adam(0.05),
+        _ => new AdamW(0.05, weightDecay: 0.001),
+    };
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public void VectorisedPath_MatchesElementwiseSteps_AcrossLengths(string name)
+    {
+        // Lengths 0..3 vector widths + 1 exercise the SIMD body and the scalar tail; one slot per length.
+        var random = new Random(3);
+        Optimizer whole = Make(name), single = Make(name);
+        for (int length = 0; length <= 3 * System.Numerics.Vector<double>.Count + 1; length++)
+        {
+            double[] p = Enumerable.Range(0, length).Select(_ => random.NextDouble()).ToArray();
+            double[] q = (double[])p.Clone();
+            for (int step = 0; step < 3; step++)
+            {
+                double[] g = Enumerable.Range(0, length).Select(_ => random.NextDouble() - 0.5).ToArray();
+                whole.Step<double>(p, g, slot: length + 1);
+                for (int i = 0; i < length; i++)
+                {
+                    single.Step<double>(q.AsSpan(i, 1), g.AsSpan(i, 1), slot: 1000 * (length + 1) + i);
+                }
+            }
+
+            for (int i = 0; i < length; i++)
+            {
+                Assert.Equal(q[i], p[i], 12);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public void FloatAndDouble_Agree(string name)
+    {
+        Optimizer d = Make(name), f = Make(name);
+        double[] pd = { 0.3, -0.2, 0.9, 1.4, -0.7 };
+        float[] pf = pd.Select(v => (float)v).ToArray();
+        for (int step = 0; step < 5; step++)
+        {
+            double[] g = pd.Select((v, i) => Math.Sin(v + i + step)).ToArray();
+            d.Step<double>(pd, g);
+            f.Step<float>(pf, g.Select(v => (float)v).ToArray());
+        }
+
+        for (int i = 0; i < pd.Length; i++)
+        {
+            Assert.Equal(pd[i], pf[i], 4);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public void ConvexQuadratic_Converges(string name)
+    {
+        Optimizer optimizer = Make(name);
+        double[] p = new double[6];
+        double[] g = new double[6];
+        for (int step = 0; step < 3000; step++)
+        {
+            Objectives.QuadraticGradient(p, g);
+            optimizer.Step<double>(p, g);
+        }
+
+        for (int i = 0; i < p.Length; i++)
+        {
+            Assert.Equal(i, p[i], 2);
+        }
+    }
+
+    [Fact]
+    public void Rosenbrock_FromTheClassicStart_ConvergesWithAdam()
+    {
+        var adam = new Adam(0.01);
+        double[] p = { -1.2, 1.0 };
+        double[] g = new double[2];
+        for (int step = 0; step < 20000; step++)
+        {
+            Objectives.RosenbrockGradient(p[0], p[1], out g[0], out g[1]);
+            adam.Step<double>(p, g);
+        }
+
+        Assert.Equal(1.0, p[0], 3);
+        Assert.Equal(1.0, p[1], 3);
+        Assert.True(Objectives.Rosenbrock(p[0], p[1]) < 1e-6);
+    }
+
+    [Fact]
+    public void ClipByValue_AndByNorm()
+    {
+        double[] p = { 0, 0 };
+        new Sgd(1.0) { ClipValue = 0.5 }.Step<double>(p, new[] { 3.0, -0.25 });
+        Assert.Equal(new[] { -0.5, 0.25 }, p);
+
+        double[] q = { 0, 0 };
+        double[] g = { 3.0, 4.0 };
+        new Sgd(1.0) { ClipNorm = 1.0 }.Step<double>(q, g);
+        Assert.Equal(-0.6, q[0], 12);
+        Assert.Equal(-0.8, q[1], 12);
+        Assert.Equal(new[] { 3.0, 4.0 }, g); // the caller's gradient is left alone
+    }
+
+    [Fact]
+    public void Schedules_MatchTheirFormulas()
+    {
+        Assert.Equal(0.01, new StepDecay(1.0, every: 10, gamma: 0.1).Rate(25), 12);
+        Assert.Equal(0.25, new ExponentialDecay(1.0, 0.5).Rate(2), 12);
+        Assert.Equal(0.5, new CosineDecay(1.0, 10).Rate(5), 12);
+        Assert.Equal(0.0, new CosineDecay(1.0, 10).Rate(12), 12);
+        Assert.Equal(0.25, new LinearWarmup(new ExponentialDecay(1.0, 1.0), 3).Rate(0), 12);
+        Assert.Equal(1.0, new LinearWarmup(new ExponentialDecay(1.0, 1.0), 3).Rate(3), 12);
+
+        var plateau = new ReduceOnPlateau(1.0, factor: 0.5, patience: 2);
+        double[] losses = { 3, 2, 2, 2, 2, 1 };
+        double[] rates = losses.Select(plateau.Observe).ToArray();
+        Assert.Equal(new[] { 1.0, 1.0, 1.0, 1.0, 0.5, 0.5 }, rates);
+    }
+
+    [Fact]
+    public void Ema_AveragesParameters()
+    {
+        var ema = new ExponentialMovingAverage<double>(1, decay: 0.5);
+        ema.Update(new[] { 2.0 });
+        ema.Update(new[] { 4.0 });
+        Assert.Equal(3.0, ema.Average[0], 12);
+    }
+
+    [Fact]
+    public void BadSettings_AreRejected()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(0.1, momentum: 1.5));
+        Assert.Throws<ArgumentException>(() => new Sgd(0.1, nesterov: true));
+        Assert.Throws<ArgumentException>(() => new Adam().Step<double>(new double[3], new double[2]));
+        var adam = new Adam();
+        adam.Step<double>(new double[3], new double[3]);
+        Assert.Throws<ArgumentException>(() => adam.Step<double>(new double[4], new double[4]));
+    }
+}
