@@ -35,7 +35,8 @@ public sealed record TrainingResult(double[] Parameters, IReadOnlyList<EpochResu
 /// </summary>
 public static class DigitsTrainer
 {
-    public static TrainingResult Train(LabeledData trainAll, LabeledData test, TrainingOptions options, Action<EpochResult>? onEpoch = null)
+    /// <summary>Trains; <paramref name="onBatch"/> gets (epoch, batches done, batches per epoch, mean loss so far) after each batch.</summary>
+    public static TrainingResult Train(LabeledData trainAll, LabeledData test, TrainingOptions options, Action<EpochResult>? onEpoch = null, Action<int, int, int, double>? onBatch = null)
     {
         (LabeledData train, LabeledData validation) = trainAll.Split(options.ValidationFraction, options.Seed);
         if (options.Standardize)
@@ -71,6 +72,7 @@ public static class DigitsTrainer
             var epochClock = Stopwatch.StartNew();
             random.Shuffle(order);
             double epochLoss = 0;
+            int batches = (order.Length + options.BatchSize - 1) / options.BatchSize;
             for (int start = 0; start < order.Length; start += options.BatchSize)
             {
                 int count = Math.Min(options.BatchSize, order.Length - start);
@@ -111,6 +113,7 @@ public static class DigitsTrainer
 
                 optimizer.Step<double>(parameters, total);
                 samples += count;
+                onBatch?.Invoke(epoch, start / options.BatchSize + 1, batches, epochLoss / (start + count));
             }
 
             (double trainLoss, double trainAccuracy) = Evaluate(parameters, train, hidden);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Autodiff.Data;
 using Digits;
+using Spectre.Console;
 
 // Trains a digit classifier whose gradient the Autodiff generator wrote (see Mlp.cs), on the bundled
 // UCI optical digits. Run: dotnet run --project examples/Digits -- [--epochs N] [--lr X] ...
@@ -18,35 +19,32 @@ catch (ArgumentException e)
 
 try
 {
-    LabeledData train = options.DataPath is null ? Datasets.OptDigitsTrain() : Datasets.ReadOptDigits(Path.Combine(options.DataPath, "optdigits.tra"));
-    LabeledData test = options.DataPath is null ? Datasets.OptDigitsTest() : Datasets.ReadOptDigits(Path.Combine(options.DataPath, "optdigits.tes"));
-    Console.WriteLine($"Training a {train.FeatureCount}-{options.Hidden}-10 MLP on {train.Count} optdigits images ({options.ValidationFraction:P0} held out for validation), testing on {test.Count}.");
+    (LabeledData train, LabeledData test, string source) = LoadData(options.DataPath);
+    Console.WriteLine($"Training a {train.FeatureCount}-{options.Hidden}-10 MLP on {train.Count} {source} images ({options.ValidationFraction:P0} held out for validation), testing on {test.Count}.");
     Console.WriteLine($"optimizer {options.Optimizer}, lr {options.LearningRate}, batch {options.BatchSize}, up to {options.Epochs} epochs, patience {options.Patience}, seed {options.Seed}, {options.Threads} thread(s)");
     Console.WriteLine();
-    Console.WriteLine(" epoch   train loss  train acc   val loss   val acc    time");
 
-    TrainingResult result = DigitsTrainer.Train(train, test, options, e =>
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Epoch,6}   {e.TrainLoss,10:F4}   {e.TrainAccuracy,8:P2}  {e.ValidationLoss,9:F4}  {e.ValidationAccuracy,8:P2}  {e.Seconds,5:F2}s")));
+    TrainingResult result = RunWithProgress(train, test, options);
 
     Console.WriteLine();
     Console.WriteLine($"Stopped after {result.History.Count} epochs; restored the best validation loss from epoch {result.BestEpoch}.");
-    Console.WriteLine($"Training throughput: {result.SamplesPerSecond:N0} samples/s (forward + generated backward + Adam).");
+    Console.WriteLine($"Training throughput: {result.SamplesPerSecond:N0} samples/s (forward + generated backward + optimizer step).");
     Console.WriteLine();
     PrintPerClass(result.Confusion);
     Console.WriteLine();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Test accuracy: {result.TestAccuracy:P2} on {test.Count} images"));
 
-    if (options.OutputDirectory is { } directory)
-    {
-        Directory.CreateDirectory(directory);
-        string model = Path.Combine(directory, "model.txt");
-        File.WriteAllLines(model, result.Parameters.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
-        string history = Path.Combine(directory, "history.csv");
-        File.WriteAllLines(history, new[] { "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds" }
-            .Concat(result.History.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Epoch},{e.TrainLoss:R},{e.TrainAccuracy:R},{e.ValidationLoss:R},{e.ValidationAccuracy:R},{e.Seconds:R}"))));
-        Console.WriteLine($"Saved the model to {Path.GetFullPath(model)} and the learning curve to {Path.GetFullPath(history)}.");
-    }
-
+    string directory = options.OutputDirectory ?? Path.Combine("out", "digits");
+    Directory.CreateDirectory(directory);
+    string model = Path.Combine(directory, "model.txt");
+    File.WriteAllLines(model, result.Parameters.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+    string history = Path.Combine(directory, "history.csv");
+    File.WriteAllLines(history, new[] { "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds" }
+        .Concat(result.History.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Epoch},{e.TrainLoss:R},{e.TrainAccuracy:R},{e.ValidationLoss:R},{e.ValidationAccuracy:R},{e.Seconds:R}"))));
+    string curve = Path.Combine(directory, "learning-curve.png");
+    LearningCurve.Save(result.History, result.BestEpoch, curve);
+    Console.WriteLine($"Saved the model to {Path.GetFullPath(model)}");
+    Console.WriteLine($"      the learning curve to {Path.GetFullPath(curve)} (data in {Path.GetFileName(history)})");
     return 0;
 }
 catch (DataFormatException e)
@@ -58,6 +56,62 @@ catch (Exception e) when (e is InvalidOperationException or ArgumentException)
 {
     Console.Error.WriteLine("error: " + e.Message);
     return 1;
+}
+
+// A live progress bar with ETA when a person watches; one plain line per epoch when output is redirected or in CI.
+static TrainingResult RunWithProgress(LabeledData train, LabeledData test, TrainingOptions options)
+{
+    const string Header = " epoch   train loss  train acc   val loss   val acc    time";
+    static string Row(EpochResult e) => string.Create(CultureInfo.InvariantCulture, $"{e.Epoch,6}   {e.TrainLoss,10:F4}   {e.TrainAccuracy,8:P2}  {e.ValidationLoss,9:F4}  {e.ValidationAccuracy,8:P2}  {e.Seconds,5:F2}s");
+    bool interactive = Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("CI") is null;
+    Console.WriteLine(Header);
+    if (!interactive)
+    {
+        return DigitsTrainer.Train(train, test, options, e => Console.WriteLine(Row(e)));
+    }
+
+    TrainingResult? result = null;
+    var progress = Spectre.Console.AnsiConsole.Progress();
+    progress.AutoClear = true;
+    progress
+        .Columns(new Spectre.Console.TaskDescriptionColumn(), new Spectre.Console.ProgressBarColumn(), new Spectre.Console.PercentageColumn(), new Spectre.Console.RemainingTimeColumn())
+        .Start(context =>
+        {
+            var task = context.AddTask("training", maxValue: options.Epochs);
+            result = DigitsTrainer.Train(train, test, options,
+                onEpoch: e =>
+                {
+                    Spectre.Console.AnsiConsole.WriteLine(Row(e));
+                    task.Value = e.Epoch;
+                },
+                onBatch: (epoch, done, total, loss) =>
+                {
+                    task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}/{options.Epochs}  batch {done}/{total}  loss {loss:F4}");
+                    task.Value = epoch - 1 + (double)done / total;
+                });
+            task.Value = task.MaxValue;
+        });
+    return result!;
+}
+
+static (LabeledData Train, LabeledData Test, string Source) LoadData(string? directory)
+{
+    if (directory is null)
+    {
+        return (Datasets.OptDigitsTrain(), Datasets.OptDigitsTest(), "optdigits (bundled)");
+    }
+
+    if (!Directory.Exists(directory))
+    {
+        throw new DataFormatException(directory, 0, "the --data folder does not exist");
+    }
+
+    if (Idx.FindMnist(directory) is { } mnist)
+    {
+        return (Idx.Read(mnist.TrainImages, mnist.TrainLabels), Idx.Read(mnist.TestImages, mnist.TestLabels), "MNIST (IDX)");
+    }
+
+    return (Datasets.ReadOptDigits(Path.Combine(directory, "optdigits.tra")), Datasets.ReadOptDigits(Path.Combine(directory, "optdigits.tes")), "optdigits");
 }
 
 static void PrintPerClass(int[,] confusion)
@@ -131,7 +185,7 @@ partial class Program
           --patience N         epochs without validation improvement before stopping (default 10)
           --weight-decay X     decoupled weight decay (AdamW), default 0.05
           --threads N          worker threads (default: 2 or fewer cores)
-          --out DIR            write model.txt and history.csv there
-          --data DIR           read optdigits.tra and optdigits.tes from DIR instead of the bundled copy
+          --out DIR            where model.txt, history.csv and learning-curve.png go (default out/digits)
+          --data DIR           train on MNIST/Fashion-MNIST IDX files (raw or .gz) or optdigits.tra/.tes in DIR
         """;
 }

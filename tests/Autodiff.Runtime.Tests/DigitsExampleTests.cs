@@ -19,6 +19,28 @@ public class DigitsExampleTests
     }
 
     [Fact]
+    public void LearningCurve_IsAPng()
+    {
+        var history = Enumerable.Range(1, 5).Select(e => new EpochResult(e, 1.0 / e, 0.9, 1.2 / e, 0.85, 0.1)).ToList();
+        string path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".png");
+        try
+        {
+            LearningCurve.Save(history, 4, path);
+            byte[] bytes = File.ReadAllBytes(path);
+            Assert.True(bytes.Length > 10_000, $"{bytes.Length} bytes");
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void UnknownOptimizer_IsAClearError()
+        => Assert.Contains("Unknown optimizer 'lbfgs'", Assert.Throws<ArgumentException>(() => DigitsTrainer.CreateOptimizer(new TrainingOptions { Optimizer = "lbfgs" })).Message, StringComparison.Ordinal);
+
+    [Fact]
     public void SameSeed_GivesTheSameModel()
     {
         LabeledData train = Datasets.OptDigitsTrain(), test = Datasets.OptDigitsTest();
