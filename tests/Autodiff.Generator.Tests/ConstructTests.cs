@@ -76,6 +76,16 @@ public class ConstructTests
         new("BreakContinueNested", "double s = x; for (int i = 0; i < 4; i++) { int j = 0; while (true) { j++; if (j > i) break; if (j == 2) continue; s = s * y + w[j % w.Length]; } s = Math.Tanh(s); } return s;"),
         new("LoopCarriedNonlinear", "double s = x; for (int i = 0; i < 6; i++) { s = Math.Sin(s) * y + x * s; } return s;"),
 
+        // Loops fused with their reverse (a final accumulation returned as is) and near misses that are not
+        new("FusedSum", "double s = x * y; for (int i = 0; i < w.Length; i++) { double a = w[i] - x; double b = a * y; s += a * b + Math.Sin(b); } return s;"),
+        new("FusedBranches", "double s = 0; foreach (double v in w) { double u = v * x; if (u < -0.2) s -= u * y; else if (u < 0.3) s += u * u; else s += Math.Sqrt(u) * y; } return s;"),
+        new("DoWhileAccumulation", "double s = y; int i = 0; do { double t = w[i % w.Length] * x; s += t * t * y; i++; } while (i < 7); return s;"),
+        new("FusedCalls", "double s = 0; for (int i = 0; i < w.Length; i++) { s += Helper.Square(w[i] - x) * Helper.Inner(y, w[i]); } return s;"),
+        new("FusedLocalArray", "double[] h = new double[w.Length]; for (int i = 0; i < h.Length; i++) h[i] = Math.Tanh(w[i] * x); double s = 0; for (int i = 0; i < h.Length; i++) { double e = h[i] * y; s += e * e; } return s;"),
+        new("NotFusedReadsAccumulator", "double s = x; for (int i = 0; i < w.Length; i++) { s += s * 0.1 * y + w[i]; } return s;"),
+        new("NotFusedLocalReassigned", "double s = 0; for (int i = 0; i < w.Length; i++) { double a = w[i] * x; a = a * y; s += a * a; } return s;"),
+        new("NotFusedTailUsesAccumulator", "double s = 0; for (int i = 0; i < w.Length; i++) { s += w[i] * x; } return s * y;"),
+
         // Arrays and spans
         new("SpanParameter", "double s = 0; for (int i = 0; i < w.Length; i++) s += w[i] * Math.Cos(x * i); return s * y;", Signature: "double x, double y, ReadOnlySpan<double> w"),
         new("LocalArray", "double[] h = new double[w.Length]; for (int i = 0; i < h.Length; i++) h[i] = Math.Tanh(w[i] * x + y); double s = 0; for (int i = 0; i < h.Length; i++) s += h[i] * h[i]; return s;"),

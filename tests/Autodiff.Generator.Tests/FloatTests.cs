@@ -17,6 +17,7 @@ public class FloatTests
         ("Loop", "float s = 0f; for (int i = 0; i < w.Length; i++) { if (w[i] < -0.5f) continue; s = s * 0.5f + MathF.Tanh(w[i] * x + y); if (s > 3f) break; } return s;"),
         ("Foreach", "float s = 1f; foreach (float v in w) s = s * MathF.Cos(v * x) + y; return s;"),
         ("LocalArray", "float[] h = new float[w.Length]; for (int i = 0; i < h.Length; i++) h[i] = w[i] * x + y; float s = 0f; for (int i = 0; i < h.Length; i++) s += h[i] * h[(i + 1) % h.Length]; return s;"),
+        ("FusedSum", "float s = 0f; for (int i = 0; i < w.Length; i++) { float a = w[i] - x; s += a * a * y + MathF.Sin(a); } return s;"),
         ("MixedWithDouble", "double d = Math.Exp(x); return (float)(d * y) + x;"),
     };
 

@@ -49,7 +49,15 @@ public sealed class RandomProgramGenerator
         _loopDepth = 0;
         _helpers = helpers;
         Statements(_random.Next(2, 6), prefix, allowLoops: true);
-        Line($"return {Expr(2, prefix)};");
+        if (_random.Next(3) == 0)
+        {
+            // A final accumulation loop returned as is: the shape that the generator fuses with its reverse.
+            AccumulationLoop(prefix);
+        }
+        else
+        {
+            Line($"return {Expr(2, prefix)};");
+        }
         return $"[Differentiable] public static double {name}(double x0, double x1, double x2, double[] w)\n{{\n{_body}}}\n";
     }
 
@@ -113,6 +121,33 @@ public sealed class RandomProgramGenerator
             2 => $"{target} *= 0.5 + 0.25 * Math.Cos({value});",
             _ => _loopDepth > 0 ? $"{target} = 0.5 * {target} + 0.3 * Math.Tanh({value});" : $"{target} = {value};",
         });
+    }
+
+    private void AccumulationLoop(string prefix)
+    {
+        string accumulator = "acc" + _names++;
+        string index = "i" + _names++;
+        Line($"double {accumulator} = {Expr(1, prefix)};");
+        Line(_random.Next(2) == 0 ? $"for (int {index} = 0; {index} < w.Length; {index}++)" : $"for (int {index} = 0; {index} < 5; {index}++)");
+        _loopIndices.Add(index);
+        Block(() =>
+        {
+            string local = "t" + _names++;
+            Line($"double {local} = {Expr(2, prefix)};");
+            _scalars.Add(local);
+            if (_random.Next(2) == 0)
+            {
+                Line($"if ({Condition(prefix)}) {accumulator} += {Expr(2, prefix)}; else {accumulator} -= {Expr(2, prefix)};");
+            }
+            else
+            {
+                Line($"{accumulator} += {Expr(3, prefix)};");
+            }
+
+            _scalars.Remove(local);
+        });
+        _loopIndices.Remove(index);
+        Line($"return {accumulator};");
     }
 
     private void If(string prefix, bool allowLoops)

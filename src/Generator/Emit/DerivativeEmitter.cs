@@ -87,7 +87,7 @@ internal static class DerivativeEmitter
             }
 
             var emitter = new ReverseEmitter(context);
-            (CodeBlock forward, CodeBlock reverse) = emitter.EmitSequence(method.Body, 0);
+            (CodeBlock forward, CodeBlock reverse) = emitter.EmitBody(method.Body, seed);
             DeclareLocals(output, context);
             output.Line(string.Empty);
             output.Line("// ---- forward sweep: the primal, saving what the reverse sweep needs");

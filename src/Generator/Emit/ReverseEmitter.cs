@@ -19,6 +19,47 @@ internal sealed partial class ReverseEmitter
 
     public ReverseEmitter(MethodContext context) => _c = context;
 
+    /// <summary>The method's body: like <see cref="EmitSequence"/>, but a final accumulation loop is fused (see <see cref="LoopFusion"/>).</summary>
+    public (CodeBlock Forward, CodeBlock Reverse) EmitBody(IReadOnlyList<Stmt> body, string seed)
+    {
+        if (body.Count >= 2 && body[body.Count - 2] is LoopStmt loop && LoopFusion.Accumulator(loop, body[body.Count - 1], _c) is { } accumulator)
+        {
+            (CodeBlock forward, CodeBlock reverse) = EmitSequence(body.Take(body.Count - 2), 0);
+            forward.Append(EmitFusedLoop(loop, accumulator, seed));
+            var tail = (AssignStmt)body[body.Count - 1];
+            forward.Line("// " + tail.Comment);
+            forward.Line($"{tail.Target} = {ExprPrinter.Print(tail.Value)};");
+            return (forward, reverse);
+        }
+
+        return EmitSequence(body, 0);
+    }
+
+    private CodeBlock EmitFusedLoop(LoopStmt loop, string accumulator, string seed)
+    {
+        (CodeBlock bodyForward, CodeBlock bodyReverse) = EmitSequence(loop.Body, 1);
+        (CodeBlock stepForward, _) = EmitSequence(loop.Step, 1);
+        string condition = ExprPrinter.Print(loop.Condition);
+        var forward = new CodeBlock();
+        forward.Line($"// {loop.Comment}");
+        forward.Line($"// (fused: the method returns {accumulator}, so its adjoint is the seed before the loop and each iteration's reverse runs right after it)");
+        forward.Line($"{_c.Derivative(accumulator)} = {seed};");
+        using (forward.Block(loop.TestAtEnd ? "do" : $"while ({condition})"))
+        {
+            forward.Append(bodyForward);
+            forward.Line("// -- reverse of this iteration");
+            forward.Append(bodyReverse);
+            forward.Append(stepForward);
+        }
+
+        if (loop.TestAtEnd)
+        {
+            forward.Line($"while ({condition});");
+        }
+
+        return forward;
+    }
+
     public (CodeBlock Forward, CodeBlock Reverse) EmitSequence(IEnumerable<Stmt> statements, int depth)
     {
         var forward = new CodeBlock();
