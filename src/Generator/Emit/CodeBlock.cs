@@ -15,6 +15,16 @@ internal sealed class CodeBlock
 
     public bool IsEmpty => _lines.Count == 0;
 
+    /// <summary>The lines with their relative indentation.</summary>
+    public IReadOnlyList<(int Indent, string Text)> Lines => _lines;
+
+    /// <summary>Adds a line at an absolute relative indentation (used by rewriting passes).</summary>
+    public CodeBlock LineAt(int indent, string text)
+    {
+        _lines.Add((indent, text));
+        return this;
+    }
+
     public CodeBlock Line(string text)
     {
         _lines.Add((_indent, text));

@@ -80,6 +80,16 @@ internal static class DerivativeEmitter
                 return;
             }
 
+            output.Append(AccumulationMerger.Merge(VjpBody(method, context, seed, adjoints)));
+        }
+    }
+
+    private static CodeBlock VjpBody(DifferentiableMethod method, MethodContext context, string seed, List<(string Declaration, string Name, VarInfo Parameter)> adjoints)
+    {
+        string t = context.T;
+        var output = new CodeBlock();
+        {
+
             EmitLengthChecks(output, adjoints.Select(a => (a.Name, a.Parameter)));
             foreach ((_, string name, VarInfo parameter) in adjoints)
             {
@@ -105,6 +115,8 @@ internal static class DerivativeEmitter
             EmitCleanup(output, context);
             output.Line($"return {value};");
         }
+
+        return output;
     }
 
     private static void EmitGradient(DifferentiableMethod method, CodeBlock output)
