@@ -19,6 +19,23 @@ public class DigitsExampleTests
     }
 
     [Fact]
+    public void Augmentation_AddsFourShiftedCopies()
+    {
+        var image = new double[64];
+        image[3 * 8 + 4] = 1; // one lit pixel at (x 4, y 3)
+        var data = new LabeledData(image, new[] { 7 }, 64, 10);
+        LabeledData shifted = DigitsTrainer.Shifted(data);
+        Assert.Equal(5, shifted.Count);
+        Assert.All(shifted.Labels, l => Assert.Equal(7, l));
+        Assert.Equal(1, shifted.Row(0)[3 * 8 + 4]);   // original
+        Assert.Equal(1, shifted.Row(1)[3 * 8 + 5]);   // moved right
+        Assert.Equal(1, shifted.Row(2)[3 * 8 + 3]);   // moved left
+        Assert.Equal(1, shifted.Row(3)[4 * 8 + 4]);   // moved down
+        Assert.Equal(1, shifted.Row(4)[2 * 8 + 4]);   // moved up
+        Assert.All(Enumerable.Range(0, 5), r => Assert.Equal(1, shifted.Row(r).ToArray().Sum()));
+    }
+
+    [Fact]
     public void LearningCurve_IsAPng()
     {
         var history = Enumerable.Range(1, 5).Select(e => new EpochResult(e, 1.0 / e, 0.9, 1.2 / e, 0.85, 0.1)).ToList();
