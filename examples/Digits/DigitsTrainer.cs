@@ -16,7 +16,8 @@ public sealed record TrainingOptions
     public int Patience { get; init; } = 10;
     public double ValidationFraction { get; init; } = 0.1;
     public bool Standardize { get; init; } = true;
-    public bool Augment { get; init; } = true;
+    /// <summary>Shifted copies of the training images; null: only for small sets (under 10 000 images), where it pays.</summary>
+    public bool? Augment { get; init; }
     public double WeightDecay { get; init; } = 0.05;
     public int Threads { get; init; } = Math.Min(2, Environment.ProcessorCount);
     public string? OutputDirectory { get; init; }
@@ -40,7 +41,7 @@ public static class DigitsTrainer
     public static TrainingResult Train(LabeledData trainAll, LabeledData test, TrainingOptions options, Action<EpochResult>? onEpoch = null, Action<int, int, int, double>? onBatch = null)
     {
         (LabeledData train, LabeledData validation) = trainAll.Split(options.ValidationFraction, options.Seed);
-        if (options.Augment)
+        if (options.Augment ?? train.Count < 10_000)
         {
             train = Shifted(train);
         }

@@ -20,7 +20,7 @@ catch (ArgumentException e)
 try
 {
     (LabeledData train, LabeledData test, string source) = LoadData(options.DataPath);
-    Console.WriteLine($"Training a {train.FeatureCount}-{options.Hidden}-10 MLP on {train.Count} {source} images ({options.ValidationFraction:P0} held out for validation{(options.Augment ? "; the rest with 4 shifted copies each" : string.Empty)}), testing on {test.Count}.");
+    Console.WriteLine($"Training a {train.FeatureCount}-{options.Hidden}-10 MLP on {train.Count} {source} images ({options.ValidationFraction:P0} held out for validation{(options.Augment ?? train.Count < 10_000 ? "; the rest with 4 shifted copies each" : string.Empty)}), testing on {test.Count}.");
     Console.WriteLine($"optimizer {options.Optimizer}, lr {options.LearningRate}, batch {options.BatchSize}, up to {options.Epochs} epochs, patience {options.Patience}, seed {options.Seed}, {options.Threads} thread(s)");
     Console.WriteLine();
 
@@ -184,7 +184,7 @@ partial class Program
           --hidden N           hidden units (default 128)
           --seed N             seed for initialisation, split and shuffling (default 1)
           --patience N         epochs without validation improvement before stopping (default 10)
-          --augment on|off     add 1-pixel shifted copies of the training images (default on)
+          --augment on|off     add 1-pixel shifted copies of the training images (default: on below 10 000 images)
           --weight-decay X     decoupled weight decay (AdamW), default 0.05
           --threads N          worker threads (default: 2 or fewer cores)
           --out DIR            where model.txt, history.csv and learning-curve.png go (default out/digits)
