@@ -21,7 +21,7 @@ try
 {
     (LabeledData train, LabeledData test, string source) = LoadData(options.DataPath);
     Console.WriteLine($"Training a {train.FeatureCount}-{options.Hidden}-10 MLP on {train.Count} {source} images ({options.ValidationFraction:P0} held out for validation{(options.Augment ?? train.Count < 10_000 ? "; the rest with 4 shifted copies each" : string.Empty)}), testing on {test.Count}.");
-    Console.WriteLine($"optimizer {options.Optimizer}, lr {options.LearningRate}, batch {options.BatchSize}, up to {options.Epochs} epochs, patience {options.Patience}, seed {options.Seed}, {options.Threads} thread(s)");
+    Console.WriteLine($"optimizer {options.Optimizer}, lr {options.LearningRate} (schedule {options.Schedule}), batch {options.BatchSize}, up to {options.Epochs} epochs, patience {options.Patience}, seed {options.Seed}, {options.Threads} thread(s)");
     Console.WriteLine();
 
     TrainingResult result = RunWithProgress(train, test, options);
@@ -154,6 +154,7 @@ static TrainingOptions ParseArguments(string[] args)
             "--seed" => options with { Seed = ParseInt(flag, value) },
             "--patience" => options with { Patience = (int)Positive(flag, ParseInt(flag, value)) },
             "--augment" => options with { Augment = value is "true" or "on" or "1" ? true : value is "false" or "off" or "0" ? false : throw new ArgumentException($"--augment expects on or off, got '{value}'.") },
+            "--schedule" => options with { Schedule = value },
             "--weight-decay" => options with { WeightDecay = ParseDouble(flag, value) },
             "--threads" => options with { Threads = (int)Positive(flag, ParseInt(flag, value)) },
             "--out" => options with { OutputDirectory = value },
@@ -185,6 +186,7 @@ partial class Program
           --seed N             seed for initialisation, split and shuffling (default 1)
           --patience N         epochs without validation improvement before stopping (default 10)
           --augment on|off     add 1-pixel shifted copies of the training images (default: on below 10 000 images)
+          --schedule NAME      learning-rate schedule: none (default), cosine or step
           --weight-decay X     decoupled weight decay (AdamW), default 0.05
           --threads N          worker threads (default: 2 or fewer cores)
           --out DIR            where model.txt, history.csv and learning-curve.png go (default out/digits)

@@ -19,6 +19,10 @@ public static partial class Losses
         return sum / xs.Length;
     }
 
+    /// <summary>w·xᵢ + b for row i (a differentiable helper both losses call).</summary>
+    [Differentiable]
+    public static double Logit(double[] p, [NoDerivative] double[] features, int i) => p[0] * features[2 * i] + p[1] * features[2 * i + 1] + p[2];
+
     /// <summary>Mean binary cross-entropy of σ(w·x + b), p = [w1, w2, b], features (n, 2) row-major, labels 0/1.</summary>
     [Differentiable]
     public static double CrossEntropy(double[] p, [NoDerivative] double[] features, [NoDerivative] double[] labels)
@@ -26,7 +30,7 @@ public static partial class Losses
         double sum = 0;
         for (int i = 0; i < labels.Length; i++)
         {
-            double z = p[0] * features[2 * i] + p[1] * features[2 * i + 1] + p[2];
+            double z = Logit(p, features, i);
             // -[y log σ(z) + (1-y) log(1-σ(z))] = log(1 + e^z) - y z, written stably
             double softplus = z > 0 ? z + Math.Log(1 + Math.Exp(-z)) : Math.Log(1 + Math.Exp(z));
             sum += softplus - labels[i] * z;
@@ -42,7 +46,7 @@ public static partial class Losses
         double sum = 0;
         for (int i = 0; i < labels.Length; i++)
         {
-            double z = p[0] * features[2 * i] + p[1] * features[2 * i + 1] + p[2];
+            double z = Logit(p, features, i);
             double probability = 1 / (1 + Math.Exp(-z));
             sum += (probability - labels[i]) * (probability - labels[i]);
         }
