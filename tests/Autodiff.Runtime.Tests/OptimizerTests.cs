@@ -92,6 +92,25 @@ public class OptimizerTests
     }
 
     [Fact]
+    public void EachSlot_CountsItsOwnSteps()
+    {
+        // Two tensors stepped by one optimizer behave like two optimizers (bias correction per slot).
+        var shared = new Adam(0.1);
+        var alone = new Adam(0.1);
+        double[] a = { 1.0 }, b = { 1.0 }, c = { 1.0 };
+        for (int step = 0; step < 3; step++)
+        {
+            shared.Step<double>(a, new[] { 0.5 }, slot: 0);
+            shared.Step<double>(b, new[] { 0.5 }, slot: 7);
+            alone.Step<double>(c, new[] { 0.5 });
+        }
+
+        Assert.Equal(c[0], a[0], 15);
+        Assert.Equal(c[0], b[0], 15);
+        Assert.Equal(3, shared.StepCount);
+    }
+
+    [Fact]
     public void AdamW_DecouplesDecay() => Assert.Equal(2.0 * (1 - 0.1 * 0.5), OneStep(new AdamW(0.1, weightDecay: 0.5), 2.0, 0.0), 12);
 
     public static IEnumerable<object[]> All() => new[]

@@ -13,6 +13,7 @@ namespace Autodiff.Optimizers;
 public abstract class Optimizer
 {
     private readonly System.Collections.Generic.Dictionary<(int Slot, Type Type), Array[]> _state = new();
+    private readonly System.Collections.Generic.Dictionary<int, long> _steps = new();
     private Array? _clipped;
 
     /// <summary>Sets the learning rate (must be positive).</summary>
@@ -36,7 +37,7 @@ public abstract class Optimizer
     /// <summary>Scale the gradient so that its L2 norm is at most ClipNorm before the update (null: off).</summary>
     public double? ClipNorm { get; init; }
 
-    /// <summary>Updates taken so far (counted on slot 0).</summary>
+    /// <summary>Updates taken so far (the most of any slot).</summary>
     public long StepCount { get; private set; }
 
     /// <summary>Number of state vectors per parameter vector (0 for SGD, 1 for momentum, 2 for Adam).</summary>
@@ -57,12 +58,11 @@ public abstract class Optimizer
             gradient = Clip(gradient);
         }
 
-        if (slot == 0)
-        {
-            StepCount++;
-        }
-
-        Update(parameters, gradient, state, slot == 0 ? StepCount : Math.Max(1, StepCount));
+        // Each slot counts its own steps (Adam's bias correction depends on it).
+        long step = _steps.TryGetValue(slot, out long previous) ? previous + 1 : 1;
+        _steps[slot] = step;
+        StepCount = Math.Max(StepCount, step);
+        Update(parameters, gradient, state, step);
     }
 
     /// <summary>The fused update for one vector; <paramref name="step"/> is 1 on the first call.</summary>
