@@ -29,5 +29,8 @@ namespace Autodiff
 
         /// <summary>Optional name of a JVP method in the same type.</summary>
         public string? Jvp { get; set; }
+
+        /// <summary>Optional, for tensor functions: an overload with a trailing destination tensor (see <see cref="RegisterDerivativeAttribute.Into"/>).</summary>
+        public string? Into { get; set; }
     }
 }

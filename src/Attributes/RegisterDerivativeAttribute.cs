@@ -35,5 +35,12 @@ namespace Autodiff
 
         /// <summary>Optional name of a JVP method in <see cref="Derivatives"/>.</summary>
         public string? Jvp { get; set; }
+
+        /// <summary>
+        /// Optional, for tensor functions: name of an overload in <see cref="Target"/> that takes the same
+        /// parameters plus a trailing destination tensor and writes its result there when it is large enough.
+        /// Generated training code calls it so that every step reuses the same buffers.
+        /// </summary>
+        public string? Into { get; set; }
     }
 }

@@ -1,0 +1,386 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Autodiff.Kernels;
+
+/// <summary>
+/// Single-precision matrix product <c>C (+)= op(A) · op(B)</c>, where op transposes or not: packed panels and a
+/// register-blocked FMA micro-kernel (8x32 with <see cref="Vector512{T}"/>, 6x16 with <see cref="Vector256{T}"/>,
+/// scalar otherwise), split over rows of C across threads for large products.
+/// </summary>
+/// <remarks>
+/// Blocking (BLIS style): a KC x NC panel of B is packed into NR-wide column strips, an MC x KC block of A into
+/// MR-high row strips, and the micro-kernel keeps an MR x NR tile of C in registers over the whole KC loop.
+/// Each element of C is summed in the same order whatever the thread count, so results are deterministic.
+/// </remarks>
+[SkipLocalsInit]
+internal static unsafe class Gemm
+{
+    private const int KC = 256;
+    private const int MC = 96;
+    private const int NC = 1024;
+
+    /// <summary>Products with fewer multiply-adds than this run on one thread.</summary>
+    private const long ParallelThreshold = 1L << 18;
+
+    [ThreadStatic] private static float* _packA;
+    [ThreadStatic] private static float* _packB;
+    [ThreadStatic] private static float* _edge;
+    [ThreadStatic] private static Job? _job;
+
+    private static int MR => Vector512.IsHardwareAccelerated ? 8 : 6;
+
+    private static int NR => Vector512.IsHardwareAccelerated ? 32 : 16;
+
+    /// <summary>
+    /// <c>C = op(A)·op(B)</c>, or <c>C += op(A)·op(B)</c> with <paramref name="accumulate"/>. op(A) is m x k, op(B) is
+    /// k x n, C is m x n; lda, ldb and ldc are the row strides of the stored matrices.
+    /// </summary>
+    public static void Multiply(
+        ReadOnlySpan<float> a, int lda, bool transposeA,
+        ReadOnlySpan<float> b, int ldb, bool transposeB,
+        Span<float> c, int ldc, int m, int n, int k, bool accumulate, int threads)
+    {
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (k == 0)
+        {
+            if (!accumulate)
+            {
+                for (int i = 0; i < m; i++)
+                {
+                    c.Slice(i * ldc, n).Clear();
+                }
+            }
+
+            return;
+        }
+
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            var job = _job ??= new Job();
+            job.Set(pa, lda, transposeA, pb, ldb, transposeB, pc, ldc, m, n, k, accumulate);
+            long work = (long)m * n * k;
+            int parts = work < ParallelThreshold ? 1 : Math.Min(Math.Max(threads, 1), (m + MR - 1) / MR);
+            job.Parts = parts;
+            if (parts <= 1)
+            {
+                job.Run(0);
+            }
+            else
+            {
+                WorkerPool.Run(job, parts, parts);
+            }
+
+            job.Clear();
+        }
+    }
+
+    private sealed class Job : IParallelJob
+    {
+        private float* _a, _b, _c;
+        private int _lda, _ldb, _ldc, _m, _n, _k;
+        private bool _ta, _tb, _accumulate;
+
+        public int Parts { get; set; }
+
+        public void Set(float* a, int lda, bool ta, float* b, int ldb, bool tb, float* c, int ldc, int m, int n, int k, bool accumulate)
+        {
+            _a = a; _b = b; _c = c;
+            (_lda, _ta, _ldb, _tb, _ldc, _m, _n, _k, _accumulate) = (lda, ta, ldb, tb, ldc, m, n, k, accumulate);
+        }
+
+        public void Clear()
+        {
+            _a = null;
+            _b = null;
+            _c = null;
+        }
+
+        public void Run(int index)
+        {
+            // Rows of C split in MR-aligned parts.
+            int mr = MR;
+            int strips = (_m + mr - 1) / mr;
+            int first = (int)((long)strips * index / Parts) * mr;
+            int last = Math.Min((int)((long)strips * (index + 1) / Parts) * mr, _m);
+            if (first < last)
+            {
+                MultiplyRows(_a, _lda, _ta, _b, _ldb, _tb, _c, _ldc, first, last, _n, _k, _accumulate);
+            }
+        }
+    }
+
+    private static void EnsureBuffers()
+    {
+        if (_packA == null)
+        {
+            _packA = (float*)NativeMemory.AlignedAlloc((nuint)(MC * KC * sizeof(float)), 64);
+            _packB = (float*)NativeMemory.AlignedAlloc((nuint)(KC * NC * sizeof(float)), 64);
+            _edge = (float*)NativeMemory.AlignedAlloc((nuint)(8 * 32 * sizeof(float)), 64);
+        }
+    }
+
+    private static void MultiplyRows(float* a, int lda, bool ta, float* b, int ldb, bool tb, float* c, int ldc, int i0, int i1, int n, int k, bool accumulate)
+    {
+        EnsureBuffers();
+        float* packA = _packA, packB = _packB, edge = _edge;
+        int mr = MR, nr = NR;
+        bool wide = Vector512.IsHardwareAccelerated;
+        bool simd = wide || Vector256.IsHardwareAccelerated;
+        for (int jc = 0; jc < n; jc += NC)
+        {
+            int nc = Math.Min(NC, n - jc);
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                bool add = accumulate || pc > 0;
+                PackB(b, ldb, tb, pc, jc, kc, nc, nr, packB);
+                for (int ic = i0; ic < i1; ic += MC)
+                {
+                    int mc = Math.Min(MC, i1 - ic);
+                    PackA(a, lda, ta, ic, pc, mc, kc, mr, packA);
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int cols = Math.Min(nr, nc - jr);
+                        for (int ir = 0; ir < mc; ir += mr)
+                        {
+                            int rows = Math.Min(mr, mc - ir);
+                            float* tile = c + (long)(ic + ir) * ldc + jc + jr;
+                            float* ap = packA + ir * kc;
+                            float* bp = packB + jr * kc;
+                            if (wide)
+                            {
+                                Kernel8x32(kc, ap, bp, tile, ldc, rows, cols, add, edge);
+                            }
+                            else if (simd)
+                            {
+                                Kernel6x16(kc, ap, bp, tile, ldc, rows, cols, add, edge);
+                            }
+                            else
+                            {
+                                KernelScalar(kc, ap, bp, tile, ldc, rows, cols, add, mr, nr);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Packs op(A)[i0..i0+mc, p0..p0+kc] into MR-high strips, column by column, zero-padding the last strip.</summary>
+    private static void PackA(float* a, int lda, bool transposed, int i0, int p0, int mc, int kc, int mr, float* dst)
+    {
+        for (int ir = 0; ir < mc; ir += mr)
+        {
+            int rows = Math.Min(mr, mc - ir);
+            for (int p = 0; p < kc; p++)
+            {
+                float* d = dst + p * mr;
+                if (transposed)
+                {
+                    float* s = a + (long)(p0 + p) * lda + i0 + ir;
+                    for (int r = 0; r < rows; r++)
+                    {
+                        d[r] = s[r];
+                    }
+                }
+                else
+                {
+                    float* s = a + (long)(i0 + ir) * lda + p0 + p;
+                    for (int r = 0; r < rows; r++)
+                    {
+                        d[r] = s[(long)r * lda];
+                    }
+                }
+
+                for (int r = rows; r < mr; r++)
+                {
+                    d[r] = 0f;
+                }
+            }
+
+            dst += mr * kc;
+        }
+    }
+
+    /// <summary>Packs op(B)[p0..p0+kc, j0..j0+nc] into NR-wide strips, row by row, zero-padding the last strip.</summary>
+    private static void PackB(float* b, int ldb, bool transposed, int p0, int j0, int kc, int nc, int nr, float* dst)
+    {
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int cols = Math.Min(nr, nc - jr);
+            if (transposed)
+            {
+                for (int j = 0; j < cols; j++)
+                {
+                    float* s = b + (long)(j0 + jr + j) * ldb + p0;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        dst[p * nr + j] = s[p];
+                    }
+                }
+
+                for (int p = 0; p < kc; p++)
+                {
+                    for (int j = cols; j < nr; j++)
+                    {
+                        dst[p * nr + j] = 0f;
+                    }
+                }
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* s = b + (long)(p0 + p) * ldb + j0 + jr;
+                    float* d = dst + p * nr;
+                    new ReadOnlySpan<float>(s, cols).CopyTo(new Span<float>(d, cols));
+                    for (int j = cols; j < nr; j++)
+                    {
+                        d[j] = 0f;
+                    }
+                }
+            }
+
+            dst += nr * kc;
+        }
+    }
+
+    private static void Kernel8x32(int kc, float* ap, float* bp, float* c, int ldc, int rows, int cols, bool add, float* edge)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(bp), b1 = Vector512.Load(bp + 16);
+            Vector512<float> x = Vector512.Create(ap[0]);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(ap[1]);
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(ap[2]);
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(ap[3]);
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(ap[4]);
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(ap[5]);
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(ap[6]);
+            c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(ap[7]);
+            c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            ap += 8;
+            bp += 32;
+        }
+
+        bool full = rows == 8 && cols == 32;
+        float* t = full ? c : edge;
+        int ld = full ? ldc : 32;
+        bool addHere = full && add;
+        Store2(t, c00, c01, addHere); Store2(t + ld, c10, c11, addHere);
+        Store2(t + 2 * ld, c20, c21, addHere); Store2(t + 3 * ld, c30, c31, addHere);
+        Store2(t + 4 * ld, c40, c41, addHere); Store2(t + 5 * ld, c50, c51, addHere);
+        Store2(t + 6 * ld, c60, c61, addHere); Store2(t + 7 * ld, c70, c71, addHere);
+        if (!full)
+        {
+            CopyEdge(edge, 32, c, ldc, rows, cols, add);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store2(float* row, Vector512<float> v0, Vector512<float> v1, bool add)
+    {
+        if (add)
+        {
+            v0 += Vector512.Load(row);
+            v1 += Vector512.Load(row + 16);
+        }
+
+        Vector512.Store(v0, row);
+        Vector512.Store(v1, row + 16);
+    }
+
+    private static void Kernel6x16(int kc, float* ap, float* bp, float* c, int ldc, int rows, int cols, bool add, float* edge)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Vector256.Load(bp), b1 = Vector256.Load(bp + 8);
+            Vector256<float> x = Vector256.Create(ap[0]);
+            c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            x = Vector256.Create(ap[1]);
+            c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Vector256.Create(ap[2]);
+            c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Vector256.Create(ap[3]);
+            c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+            x = Vector256.Create(ap[4]);
+            c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
+            x = Vector256.Create(ap[5]);
+            c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
+            ap += 6;
+            bp += 16;
+        }
+
+        bool full = rows == 6 && cols == 16;
+        float* t = full ? c : edge;
+        int ld = full ? ldc : 16;
+        bool addHere = full && add;
+        Store2(t, c00, c01, addHere); Store2(t + ld, c10, c11, addHere); Store2(t + 2 * ld, c20, c21, addHere);
+        Store2(t + 3 * ld, c30, c31, addHere); Store2(t + 4 * ld, c40, c41, addHere); Store2(t + 5 * ld, c50, c51, addHere);
+        if (!full)
+        {
+            CopyEdge(edge, 16, c, ldc, rows, cols, add);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store2(float* row, Vector256<float> v0, Vector256<float> v1, bool add)
+    {
+        if (add)
+        {
+            v0 += Vector256.Load(row);
+            v1 += Vector256.Load(row + 8);
+        }
+
+        Vector256.Store(v0, row);
+        Vector256.Store(v1, row + 8);
+    }
+
+    private static void KernelScalar(int kc, float* ap, float* bp, float* c, int ldc, int rows, int cols, bool add, int mr, int nr)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            for (int j = 0; j < cols; j++)
+            {
+                float sum = 0f;
+                for (int p = 0; p < kc; p++)
+                {
+                    sum = MathF.FusedMultiplyAdd(ap[p * mr + r], bp[p * nr + j], sum);
+                }
+
+                c[(long)r * ldc + j] = add ? c[(long)r * ldc + j] + sum : sum;
+            }
+        }
+    }
+
+    private static void CopyEdge(float* edge, int ld, float* c, int ldc, int rows, int cols, bool add)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* s = edge + r * ld;
+            float* d = c + (long)r * ldc;
+            for (int j = 0; j < cols; j++)
+            {
+                d[j] = add ? d[j] + s[j] : s[j];
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace Autodiff.Ops;
+
+/// <summary>Row-wise softmax, log-softmax and the fused softmax cross-entropy over integer labels. x: (B, C).</summary>
+public static class Softmax
+{
+    /// <summary>y = e^(x - max x) / Σ e^(x - max x), per row</summary>
+    public static void Forward(ReadOnlySpan<float> x, int columns, Span<float> y)
+    {
+        for (int r = 0; r < x.Length; r += columns)
+        {
+            ReadOnlySpan<float> xr = x.Slice(r, columns);
+            Span<float> yr = y.Slice(r, columns);
+            TensorPrimitives.Subtract(xr, TensorPrimitives.Max(xr), yr);
+            TensorPrimitives.Exp(yr, yr);
+            TensorPrimitives.Divide(yr, TensorPrimitives.Sum(yr), yr);
+        }
+    }
+
+    /// <summary>dx += y ⊙ (dy - Σ dy ⊙ y), per row</summary>
+    public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, int columns, Span<float> dx)
+    {
+        for (int r = 0; r < y.Length; r += columns)
+        {
+            ReadOnlySpan<float> yr = y.Slice(r, columns), dyr = dy.Slice(r, columns);
+            Span<float> dxr = dx.Slice(r, columns);
+            float dot = TensorPrimitives.Dot(yr, dyr);
+            for (int j = 0; j < columns; j++)
+            {
+                dxr[j] += yr[j] * (dyr[j] - dot);
+            }
+        }
+    }
+
+    /// <summary>y = x - max x - ln Σ e^(x - max x), per row</summary>
+    public static void LogForward(ReadOnlySpan<float> x, int columns, Span<float> y)
+    {
+        for (int r = 0; r < x.Length; r += columns)
+        {
+            ReadOnlySpan<float> xr = x.Slice(r, columns);
+            Span<float> yr = y.Slice(r, columns);
+            float max = TensorPrimitives.Max(xr);
+            float sum = 0f;
+            for (int j = 0; j < columns; j++)
+            {
+                sum += MathF.Exp(xr[j] - max);
+            }
+
+            TensorPrimitives.Subtract(xr, max + MathF.Log(sum), yr);
+        }
+    }
+
+    /// <summary>dx += dy - e^y · Σ dy, per row (y is the log-softmax)</summary>
+    public static void LogBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, int columns, Span<float> dx)
+    {
+        for (int r = 0; r < y.Length; r += columns)
+        {
+            ReadOnlySpan<float> yr = y.Slice(r, columns), dyr = dy.Slice(r, columns);
+            Span<float> dxr = dx.Slice(r, columns);
+            float sum = TensorPrimitives.Sum(dyr);
+            for (int j = 0; j < columns; j++)
+            {
+                dxr[j] += dyr[j] - MathF.Exp(yr[j]) * sum;
+            }
+        }
+    }
+
+    /// <summary>loss = mean over rows of (ln Σ e^x - x[label]), computed with the max subtracted (stable)</summary>
+    public static float CrossEntropyForward(ReadOnlySpan<float> logits, int columns, ReadOnlySpan<int> labels)
+    {
+        double total = 0;
+        int rows = labels.Length;
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> xr = logits.Slice(r * columns, columns);
+            float max = TensorPrimitives.Max(xr);
+            float sum = 0f;
+            for (int j = 0; j < columns; j++)
+            {
+                sum += MathF.Exp(xr[j] - max);
+            }
+
+            total += max + MathF.Log(sum) - xr[labels[r]];
+        }
+
+        return (float)(total / rows);
+    }
+
+    /// <summary>dlogits += dloss · (softmax(x) - onehot(label)) / rows</summary>
+    public static void CrossEntropyBackward(ReadOnlySpan<float> logits, int columns, ReadOnlySpan<int> labels, float dloss, Span<float> dlogits)
+    {
+        int rows = labels.Length;
+        float scale = dloss / rows;
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> xr = logits.Slice(r * columns, columns);
+            Span<float> dr = dlogits.Slice(r * columns, columns);
+            float max = TensorPrimitives.Max(xr);
+            float sum = 0f;
+            for (int j = 0; j < columns; j++)
+            {
+                sum += MathF.Exp(xr[j] - max);
+            }
+
+            float inv = scale / sum;
+            for (int j = 0; j < columns; j++)
+            {
+                dr[j] += MathF.Exp(xr[j] - max) * inv;
+            }
+
+            dr[labels[r]] -= scale;
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using System;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace Autodiff;
+
+/// <summary>The four elementwise binary ops.</summary>
+internal enum BinaryKind
+{
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+}
+
+/// <summary>How the operands of an elementwise op line up.</summary>
+internal enum Broadcast
+{
+    /// <summary>Equal shapes.</summary>
+    Same,
+
+    /// <summary>b is a row vector repeated over a's rows (a bias).</summary>
+    RowB,
+
+    /// <summary>b holds one value.</summary>
+    ScalarB,
+
+    /// <summary>a is a row vector repeated over b's rows.</summary>
+    RowA,
+
+    /// <summary>a holds one value.</summary>
+    ScalarA,
+}
+
+// Broadcasting: equal shapes, a row vector (shape (n,) or (1, n)) against a (m, n) matrix, or one value.
+public sealed partial class Tensor
+{
+    internal static Broadcast Classify(Tensor a, Tensor b, string op)
+    {
+        if (a.SameShape(b))
+        {
+            return Broadcast.Same;
+        }
+
+        if (b.Rows == 1 && b.Columns == a.Columns && a.Length >= b.Length)
+        {
+            return Broadcast.RowB;
+        }
+
+        if (b.Length == 1)
+        {
+            return Broadcast.ScalarB;
+        }
+
+        if (a.Rows == 1 && a.Columns == b.Columns)
+        {
+            return Broadcast.RowA;
+        }
+
+        if (a.Length == 1)
+        {
+            return Broadcast.ScalarA;
+        }
+
+        throw new ArgumentException($"{op}: cannot broadcast {a.ShapeText} with {b.ShapeText}; use equal shapes, a row vector of the last dimension, or one value.");
+    }
+
+    private static Tensor Binary(BinaryKind kind, Tensor a, Tensor b, Tensor? into)
+    {
+        Broadcast mode = Classify(a, b, kind.ToString());
+        Tensor big = mode is Broadcast.RowA or Broadcast.ScalarA ? b : a;
+        Tensor y = ReuseLike(mode == Broadcast.Same ? into : Alias(into, a, b), big);
+        int columns = big.Columns;
+        for (int r = 0; r < big.Rows; r++)
+        {
+            int o = r * columns;
+            ReadOnlySpan<float> ar = mode switch { Broadcast.RowA => a.Span, Broadcast.ScalarA => a.Span, _ => a.Span.Slice(o, columns) };
+            ReadOnlySpan<float> br = mode switch { Broadcast.RowB => b.Span, Broadcast.ScalarB => b.Span, _ => b.Span.Slice(o, columns) };
+            Span<float> yr = y.Span.Slice(o, columns);
+            if (mode == Broadcast.ScalarA)
+            {
+                Apply(kind, ar[0], br, yr);
+            }
+            else if (mode == Broadcast.ScalarB)
+            {
+                Apply(kind, ar, br[0], yr);
+            }
+            else
+            {
+                Apply(kind, ar, br, yr);
+            }
+        }
+
+        return y;
+    }
+
+    private static void Apply(BinaryKind kind, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        switch (kind)
+        {
+            case BinaryKind.Add: TensorPrimitives.Add(a, b, y); break;
+            case BinaryKind.Subtract: TensorPrimitives.Subtract(a, b, y); break;
+            case BinaryKind.Multiply: TensorPrimitives.Multiply(a, b, y); break;
+            default: TensorPrimitives.Divide(a, b, y); break;
+        }
+    }
+
+    private static void Apply(BinaryKind kind, ReadOnlySpan<float> a, float b, Span<float> y)
+    {
+        switch (kind)
+        {
+            case BinaryKind.Add: TensorPrimitives.Add(a, b, y); break;
+            case BinaryKind.Subtract: TensorPrimitives.Subtract(a, b, y); break;
+            case BinaryKind.Multiply: TensorPrimitives.Multiply(a, b, y); break;
+            default: TensorPrimitives.Divide(a, b, y); break;
+        }
+    }
+
+    private static void Apply(BinaryKind kind, float a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        switch (kind)
+        {
+            case BinaryKind.Add: TensorPrimitives.Add(b, a, y); break;
+            case BinaryKind.Subtract: TensorPrimitives.Subtract(a, b, y); break;
+            case BinaryKind.Multiply: TensorPrimitives.Multiply(b, a, y); break;
+            default: TensorPrimitives.Divide(a, b, y); break;
+        }
+    }
+}

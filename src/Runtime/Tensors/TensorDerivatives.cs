@@ -1,0 +1,299 @@
+using System;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Autodiff;
+using Autodiff.Kernels;
+
+// The tensor ops' derivatives, registered with the same attribute users have for their own functions.
+// VJP shape for a tensor op `Tensor F(Tensor a, Tensor b, <other>)`:
+//   static void FVjp(Tensor a, Tensor b, <other>, Tensor result, Tensor dResult, Tensor? da, Tensor? db)
+// (a float-valued op takes float result and dResult). Each adjoint is accumulated (+=) and is null when the
+// caller does not need it. `Into` names the overload that writes its result into a reused tensor.
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.MatMul), typeof(TensorDerivatives), nameof(TensorDerivatives.MatMulVjp), Into = nameof(Tensor.MatMul))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Add), typeof(TensorDerivatives), nameof(TensorDerivatives.AddVjp), Into = nameof(Tensor.Add))]
+[assembly: RegisterDerivative(typeof(Tensor), "op_Addition", typeof(TensorDerivatives), nameof(TensorDerivatives.AddVjp), Into = nameof(Tensor.Add))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Subtract), typeof(TensorDerivatives), nameof(TensorDerivatives.SubtractVjp), Into = nameof(Tensor.Subtract))]
+[assembly: RegisterDerivative(typeof(Tensor), "op_Subtraction", typeof(TensorDerivatives), nameof(TensorDerivatives.SubtractVjp), Into = nameof(Tensor.Subtract))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Multiply), typeof(TensorDerivatives), nameof(TensorDerivatives.MultiplyVjp), Into = nameof(Tensor.Multiply))]
+[assembly: RegisterDerivative(typeof(Tensor), "op_Multiply", typeof(TensorDerivatives), nameof(TensorDerivatives.MultiplyVjp), Into = nameof(Tensor.Multiply))]
+[assembly: RegisterDerivative(typeof(Tensor), "op_Multiply", typeof(TensorDerivatives), nameof(TensorDerivatives.ScaleVjp), Into = nameof(Tensor.Scale))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Divide), typeof(TensorDerivatives), nameof(TensorDerivatives.DivideVjp), Into = nameof(Tensor.Divide))]
+[assembly: RegisterDerivative(typeof(Tensor), "op_Division", typeof(TensorDerivatives), nameof(TensorDerivatives.DivideVjp), Into = nameof(Tensor.Divide))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Scale), typeof(TensorDerivatives), nameof(TensorDerivatives.ScaleVjp), Into = nameof(Tensor.Scale))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Negate), typeof(TensorDerivatives), nameof(TensorDerivatives.NegateVjp), Into = nameof(Tensor.Negate))]
+[assembly: RegisterDerivative(typeof(Tensor), "op_UnaryNegation", typeof(TensorDerivatives), nameof(TensorDerivatives.NegateVjp), Into = nameof(Tensor.Negate))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Relu), typeof(TensorDerivatives), nameof(TensorDerivatives.ReluVjp), Into = nameof(Tensor.Relu))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.LeakyRelu), typeof(TensorDerivatives), nameof(TensorDerivatives.LeakyReluVjp), Into = nameof(Tensor.LeakyRelu))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Sigmoid), typeof(TensorDerivatives), nameof(TensorDerivatives.SigmoidVjp), Into = nameof(Tensor.Sigmoid))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Tanh), typeof(TensorDerivatives), nameof(TensorDerivatives.TanhVjp), Into = nameof(Tensor.Tanh))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Exp), typeof(TensorDerivatives), nameof(TensorDerivatives.ExpVjp), Into = nameof(Tensor.Exp))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Log), typeof(TensorDerivatives), nameof(TensorDerivatives.LogVjp), Into = nameof(Tensor.Log))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Softmax), typeof(TensorDerivatives), nameof(TensorDerivatives.SoftmaxVjp), Into = nameof(Tensor.Softmax))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.LogSoftmax), typeof(TensorDerivatives), nameof(TensorDerivatives.LogSoftmaxVjp), Into = nameof(Tensor.LogSoftmax))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Reshape), typeof(TensorDerivatives), nameof(TensorDerivatives.ReshapeVjp), Into = nameof(Tensor.Reshape))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Transpose), typeof(TensorDerivatives), nameof(TensorDerivatives.TransposeVjp), Into = nameof(Tensor.Transpose))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Dropout), typeof(TensorDerivatives), nameof(TensorDerivatives.DropoutVjp), Into = nameof(Tensor.Dropout))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.SoftmaxCrossEntropy), typeof(TensorDerivatives), nameof(TensorDerivatives.SoftmaxCrossEntropyVjp))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Mse), typeof(TensorDerivatives), nameof(TensorDerivatives.MseVjp))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Sum), typeof(TensorDerivatives), nameof(TensorDerivatives.SumVjp))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Mean), typeof(TensorDerivatives), nameof(TensorDerivatives.MeanVjp))]
+
+namespace Autodiff;
+
+/// <summary>
+/// Vector-Jacobian products of the <see cref="Tensor"/> ops. Each accumulates into the adjoints it is given
+/// (<c>da += ...</c>) and skips the null ones.
+/// </summary>
+public static class TensorDerivatives
+{
+    /// <summary>da += dy · bᵀ, db += aᵀ · dy</summary>
+    public static void MatMulVjp(Tensor a, Tensor b, Tensor y, Tensor dy, Tensor? da, Tensor? db)
+    {
+        int m = a.Rows, k = a.Columns, n = b.Columns;
+        if (da is not null)
+        {
+            // (m, n) · (n, k)ᵀ-of-b: b is (k, n), so read it transposed.
+            Gemm.Multiply(dy.Span, n, false, b.Span, n, true, da.Span, k, m, k, n, true, Tensor.Threads);
+        }
+
+        if (db is not null)
+        {
+            // aᵀ (k, m) · dy (m, n)
+            Gemm.Multiply(a.Span, k, true, dy.Span, n, false, db.Span, n, k, n, m, true, Tensor.Threads);
+        }
+    }
+
+    /// <summary>da += dy, db += dy (summed over broadcast rows)</summary>
+    public static void AddVjp(Tensor a, Tensor b, Tensor y, Tensor dy, Tensor? da, Tensor? db)
+        => BinaryVjp(BinaryKind.Add, a, b, y, dy, da, db);
+
+    /// <summary>da += dy, db -= dy (summed over broadcast rows)</summary>
+    public static void SubtractVjp(Tensor a, Tensor b, Tensor y, Tensor dy, Tensor? da, Tensor? db)
+        => BinaryVjp(BinaryKind.Subtract, a, b, y, dy, da, db);
+
+    /// <summary>da += dy · b, db += dy · a (summed over broadcast rows)</summary>
+    public static void MultiplyVjp(Tensor a, Tensor b, Tensor y, Tensor dy, Tensor? da, Tensor? db)
+        => BinaryVjp(BinaryKind.Multiply, a, b, y, dy, da, db);
+
+    /// <summary>da += dy / b, db -= dy · y / b (summed over broadcast rows)</summary>
+    public static void DivideVjp(Tensor a, Tensor b, Tensor y, Tensor dy, Tensor? da, Tensor? db)
+        => BinaryVjp(BinaryKind.Divide, a, b, y, dy, da, db);
+
+    /// <summary>da += s · dy</summary>
+    public static void ScaleVjp(Tensor a, float s, Tensor y, Tensor dy, Tensor? da)
+    {
+        if (da is not null)
+        {
+            TensorPrimitives.MultiplyAdd(dy.Span, s, da.Span, da.Span);
+        }
+    }
+
+    /// <summary>da -= dy</summary>
+    public static void NegateVjp(Tensor a, Tensor y, Tensor dy, Tensor? da)
+    {
+        if (da is not null)
+        {
+            TensorPrimitives.Subtract(da.Span, dy.Span, da.Span);
+        }
+    }
+
+    /// <summary>dx += x &gt; 0 ? dy : 0</summary>
+    public static void ReluVjp(Tensor x, Tensor y, Tensor dy, Tensor? dx)
+    {
+        if (dx is not null)
+        {
+            Ops.Relu.Backward(x.Span, dy.Span, dx.Span);
+        }
+    }
+
+    /// <summary>dx += dy · (x &gt; 0 ? 1 : slope)</summary>
+    public static void LeakyReluVjp(Tensor x, float slope, Tensor y, Tensor dy, Tensor? dx)
+    {
+        if (dx is not null)
+        {
+            Ops.LeakyRelu.Backward(x.Span, slope, dy.Span, dx.Span);
+        }
+    }
+
+    /// <summary>dx += dy · y · (1 - y)</summary>
+    public static void SigmoidVjp(Tensor x, Tensor y, Tensor dy, Tensor? dx)
+    {
+        if (dx is not null)
+        {
+            Ops.Sigmoid.Backward(y.Span, dy.Span, dx.Span);
+        }
+    }
+
+    /// <summary>dx += dy · (1 - y²)</summary>
+    public static void TanhVjp(Tensor x, Tensor y, Tensor dy, Tensor? dx)
+    {
+        if (dx is not null)
+        {
+            Ops.Tanh.Backward(y.Span, dy.Span, dx.Span);
+        }
+    }
+
+    /// <summary>dx += dy · y</summary>
+    public static void ExpVjp(Tensor x, Tensor y, Tensor dy, Tensor? dx)
+    {
+        if (dx is not null)
+        {
+            Ops.Exp.Backward(y.Span, dy.Span, dx.Span);
+        }
+    }
+
+    /// <summary>dx += dy / x</summary>
+    public static void LogVjp(Tensor x, Tensor y, Tensor dy, Tensor? dx)
+    {
+        if (dx is not null)
+        {
+            Ops.Log.Backward(x.Span, dy.Span, dx.Span);
+        }
+    }
+
+    /// <summary>dx += y ⊙ (dy - Σ dy ⊙ y), per row</summary>
+    public static void SoftmaxVjp(Tensor x, Tensor y, Tensor dy, Tensor? dx)
+    {
+        if (dx is not null)
+        {
+            Ops.Softmax.Backward(y.Span, dy.Span, y.Columns, dx.Span);
+        }
+    }
+
+    /// <summary>dx += dy - softmax(x) · Σ dy, per row</summary>
+    public static void LogSoftmaxVjp(Tensor x, Tensor y, Tensor dy, Tensor? dx)
+    {
+        if (dx is not null)
+        {
+            Ops.Softmax.LogBackward(y.Span, dy.Span, y.Columns, dx.Span);
+        }
+    }
+
+    /// <summary>dx += dy (same values, other shape)</summary>
+    public static void ReshapeVjp(Tensor x, int rows, int columns, Tensor y, Tensor dy, Tensor? dx)
+    {
+        if (dx is not null)
+        {
+            TensorPrimitives.Add(dx.Span, dy.Span, dx.Span);
+        }
+    }
+
+    /// <summary>dx += dyᵀ</summary>
+    public static void TransposeVjp(Tensor x, Tensor y, Tensor dy, Tensor? dx)
+    {
+        if (dx is not null)
+        {
+            Tensor.TransposeInto(dy.Span, dy.Rows, dy.Columns, dx.Span, true);
+        }
+    }
+
+    /// <summary>dx += dy · mask / (1 - rate), with the mask recomputed from the seed</summary>
+    public static void DropoutVjp(Tensor x, float rate, int seed, bool training, Tensor y, Tensor dy, Tensor? dx)
+    {
+        if (dx is null)
+        {
+            return;
+        }
+
+        if (!training || rate == 0f)
+        {
+            TensorPrimitives.Add(dx.Span, dy.Span, dx.Span);
+            return;
+        }
+
+        float keep = 1f / (1f - rate);
+        Span<float> d = dx.Span;
+        ReadOnlySpan<float> g = dy.Span;
+        for (int i = 0; i < d.Length; i++)
+        {
+            if (Tensor.Kept(seed, i, rate))
+            {
+                d[i] += g[i] * keep;
+            }
+        }
+    }
+
+    /// <summary>dlogits += dloss · (softmax(logits) - onehot(labels)) / B</summary>
+    public static void SoftmaxCrossEntropyVjp(Tensor logits, int[] labels, float loss, float dloss, Tensor? dlogits)
+    {
+        if (dlogits is not null)
+        {
+            Ops.Softmax.CrossEntropyBackward(logits.Span, logits.Columns, labels, dloss, dlogits.Span);
+        }
+    }
+
+    /// <summary>dp += dloss · 2 (p - t) / n, dt -= the same</summary>
+    public static void MseVjp(Tensor prediction, Tensor target, float loss, float dloss, Tensor? dprediction, Tensor? dtarget)
+    {
+        ReadOnlySpan<float> p = prediction.Span, t = target.Span;
+        float scale = p.Length == 0 ? 0f : 2f * dloss / p.Length;
+        for (int i = 0; i < p.Length; i++)
+        {
+            float g = scale * (p[i] - t[i]);
+            if (dprediction is not null)
+            {
+                dprediction.Span[i] += g;
+            }
+
+            if (dtarget is not null)
+            {
+                dtarget.Span[i] -= g;
+            }
+        }
+    }
+
+    /// <summary>dx += dsum</summary>
+    public static void SumVjp(Tensor x, float sum, float dsum, Tensor? dx)
+    {
+        if (dx is not null)
+        {
+            TensorPrimitives.Add(dx.Span, dsum, dx.Span);
+        }
+    }
+
+    /// <summary>dx += dmean / n</summary>
+    public static void MeanVjp(Tensor x, float mean, float dmean, Tensor? dx)
+    {
+        if (dx is not null && x.Length > 0)
+        {
+            TensorPrimitives.Add(dx.Span, dmean / x.Length, dx.Span);
+        }
+    }
+
+    private static void BinaryVjp(BinaryKind kind, Tensor a, Tensor b, Tensor y, Tensor dy, Tensor? da, Tensor? db)
+    {
+        Broadcast mode = Tensor.Classify(a, b, kind.ToString());
+        int columns = dy.Columns;
+        for (int r = 0; r < dy.Rows; r++)
+        {
+            int o = r * columns;
+            ReadOnlySpan<float> g = dy.Span.Slice(o, columns);
+            ReadOnlySpan<float> yr = y.Span.Slice(o, columns);
+            ReadOnlySpan<float> ar = mode is Broadcast.RowA or Broadcast.ScalarA ? a.Span : a.Span.Slice(o, columns);
+            ReadOnlySpan<float> br = mode is Broadcast.RowB or Broadcast.ScalarB ? b.Span : b.Span.Slice(o, columns);
+            Span<float> dar = da is null ? default : mode is Broadcast.RowA or Broadcast.ScalarA ? da.Span : da.Span.Slice(o, columns);
+            Span<float> dbr = db is null ? default : mode is Broadcast.RowB or Broadcast.ScalarB ? db.Span : db.Span.Slice(o, columns);
+            bool scalarA = mode == Broadcast.ScalarA, scalarB = mode == Broadcast.ScalarB;
+            for (int j = 0; j < columns; j++)
+            {
+                float av = scalarA ? ar[0] : ar[j];
+                float bv = scalarB ? br[0] : br[j];
+                (float ga, float gb) = kind switch
+                {
+                    BinaryKind.Add => (g[j], g[j]),
+                    BinaryKind.Subtract => (g[j], -g[j]),
+                    BinaryKind.Multiply => (g[j] * bv, g[j] * av),
+                    _ => (g[j] / bv, -g[j] * yr[j] / bv),
+                };
+                if (da is not null)
+                {
+                    dar[scalarA ? 0 : j] += ga;
+                }
+
+                if (db is not null)
+                {
+                    dbr[scalarB ? 0 : j] += gb;
+                }
+            }
+        }
+    }
+}

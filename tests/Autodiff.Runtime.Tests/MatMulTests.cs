@@ -1,0 +1,81 @@
+using Autodiff;
+using Autodiff.Kernels;
+using Xunit;
+
+namespace Autodiff.Runtime.Tests;
+
+/// <summary>The blocked GEMM against a naive triple loop in double, over random shapes, transposes and thread counts.</summary>
+public class MatMulTests
+{
+    [Fact]
+    public void Gemm_matches_the_naive_product_over_random_shapes_and_transposes()
+    {
+        var random = new Random(42);
+        for (int trial = 0; trial < 60; trial++)
+        {
+            int m = random.Next(1, 70), n = random.Next(1, 90), k = random.Next(1, 300);
+            if (trial % 10 == 0)
+            {
+                (m, n, k) = (random.Next(90, 200), random.Next(30, 140), random.Next(250, 600)); // several KC/MC blocks, threads
+            }
+
+            bool ta = random.Next(2) == 0, tb = random.Next(2) == 0, accumulate = random.Next(2) == 0;
+            float[] a = RandomArray(random, m * k), b = RandomArray(random, k * n), c = RandomArray(random, m * n);
+            double[] expected = new double[m * n];
+            for (int i = 0; i < m; i++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    double sum = accumulate ? c[i * n + j] : 0;
+                    for (int p = 0; p < k; p++)
+                    {
+                        double av = ta ? a[p * m + i] : a[i * k + p];
+                        double bv = tb ? b[j * k + p] : b[p * n + j];
+                        sum += av * bv;
+                    }
+
+                    expected[i * n + j] = sum;
+                }
+            }
+
+            Gemm.Multiply(a, ta ? m : k, ta, b, tb ? k : n, tb, c, n, m, n, k, accumulate, threads: 1 + trial % 2);
+            for (int i = 0; i < c.Length; i++)
+            {
+                Assert.True(Math.Abs(c[i] - expected[i]) <= 1e-4 * Math.Sqrt(k) * (1 + Math.Abs(expected[i])),
+                    $"({m}x{k})·({k}x{n}) ta={ta} tb={tb} acc={accumulate}: element {i}: {c[i]} vs {expected[i]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Product_is_bitwise_identical_for_one_and_two_threads()
+    {
+        var random = new Random(3);
+        Tensor a = TensorOpTests.RandomTensor(random, new[] { 200, 300 }, false, false);
+        Tensor b = TensorOpTests.RandomTensor(random, new[] { 300, 150 }, false, false);
+        int saved = Tensor.Threads;
+        try
+        {
+            Tensor.Threads = 1;
+            float[] one = Tensor.MatMul(a, b).Span.ToArray();
+            Tensor.Threads = 2;
+            float[] two = Tensor.MatMul(a, b).Span.ToArray();
+            Assert.Equal(one, two);
+        }
+        finally
+        {
+            Tensor.Threads = saved;
+        }
+    }
+
+    [Fact]
+    public void Empty_inner_dimension_gives_zeros()
+    {
+        float[] c = { 1, 2, 3, 4 };
+        Gemm.Multiply(Array.Empty<float>(), 0, false, Array.Empty<float>(), 2, false, c, 2, 2, 2, 0, false, 1);
+        Assert.All(c, v => Assert.Equal(0f, v));
+    }
+
+    private static float[] RandomArray(Random random, int length)
+        => Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+}
