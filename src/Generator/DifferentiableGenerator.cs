@@ -4,6 +4,7 @@ using System.Threading;
 using Autodiff.Generator.Diagnostics;
 using Autodiff.Generator.Emit;
 using Autodiff.Generator.Model;
+using Autodiff.Generator.Model.Tensors;
 using Autodiff.Generator.Parsing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -36,10 +37,23 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
 
         // 3. Diagnostics: real SourceLocations so #pragma works (dotnet/runtime#92509)
         context.RegisterSourceOutput(parsed.Select(TakeDiagnostics).WithTrackingName(TrackingNames.Diagnostics), ReportDiagnostics);
+
+        // 4. Models: [Model] classes -> gradient type, parameters, fused step; their [Differentiable] methods -> tape, record, backward
+        IncrementalValuesProvider<ModelClass?> models = context.SyntaxProvider
+            .ForAttributeWithMetadataName(WellKnownNames.ModelAttribute, IsClassDeclaration, ModelParser.Parse)
+            .WithTrackingName(TrackingNames.ModelClass);
+        context.RegisterSourceOutput(models, ModelOutputs.EmitModel);
+        IncrementalValuesProvider<TensorParseResult> modelMethods = context.SyntaxProvider
+            .ForAttributeWithMetadataName(WellKnownNames.DifferentiableAttribute, IsMethodDeclaration, TensorMethodParser.Parse)
+            .WithTrackingName(TrackingNames.ModelMethod);
+        context.RegisterSourceOutput(modelMethods.Select(ModelOutputs.TakeModel).WithTrackingName(TrackingNames.ModelMethodModel), ModelOutputs.EmitMethod);
+        context.RegisterSourceOutput(modelMethods.Select(ModelOutputs.TakeDiagnostics), ReportDiagnostics);
     }
 
     private static void AddSupportTypes(IncrementalGeneratorPostInitializationContext context)
         => context.AddSource(SupportTypes.HintName, SourceText.From(SupportTypes.Source, System.Text.Encoding.UTF8));
+
+    private static bool IsClassDeclaration(SyntaxNode node, CancellationToken cancellationToken) => node is ClassDeclarationSyntax;
 
     private static bool IsMethodDeclaration(SyntaxNode node, CancellationToken cancellationToken) => node is MethodDeclarationSyntax;
 

@@ -6,4 +6,7 @@ internal static class TrackingNames
     public const string Parse = nameof(Parse);
     public const string Model = nameof(Model);
     public const string Diagnostics = nameof(Diagnostics);
+    public const string ModelClass = nameof(ModelClass);
+    public const string ModelMethod = nameof(ModelMethod);
+    public const string ModelMethodModel = nameof(ModelMethodModel);
 }

@@ -7,6 +7,9 @@ internal static class WellKnownNames
     public const string NoDerivativeAttribute = "Autodiff.NoDerivativeAttribute";
     public const string CustomDerivativeAttribute = "Autodiff.CustomDerivativeAttribute";
     public const string RegisterDerivativeAttribute = "Autodiff.RegisterDerivativeAttribute";
+    public const string ModelAttribute = "Autodiff.ModelAttribute";
+    public const string Tensor = "Autodiff.Tensor";
+    public const string TensorRef = "global::Autodiff.Tensor";
     public const string AdClass = "Autodiff.Ad";
     public const string Math = "System.Math";
     public const string MathF = "System.MathF";

@@ -14,7 +14,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MethodNotStatic = Make(
         "AD0001", "Differentiable method must be static", "The [Differentiable] method '{0}' must be static",
         "Autodiff.Declaration", DiagnosticSeverity.Error,
-        "Make the method static: generated derivatives are static methods beside it. Put model state in parameters.");
+        "Make the method static: generated derivatives are static methods beside it. Put model state in parameters, or mark the class [Model] to differentiate instance methods over its Tensor fields.");
 
     /// <summary>AD0002: "The type '{0}' that contains [Differentiable] method '{1}' must be declared partial".</summary>
     public static readonly DiagnosticDescriptor TypeNotPartial = Make(
@@ -39,6 +39,18 @@ internal static class DiagnosticDescriptors
         "AD0005", "Unsupported method shape", "The [Differentiable] method '{0}' cannot be {1}",
         "Autodiff.Declaration", DiagnosticSeverity.Error,
         "Differentiable methods must be ordinary, non-generic, non-async, non-iterator static methods with a body, in non-generic types.");
+
+    /// <summary>AD0006: "The [Model] type '{0}' must be {1}".</summary>
+    public static readonly DiagnosticDescriptor BadModelType = Make(
+        "AD0006", "Unsupported model type", "The [Model] type '{0}' must be {1}",
+        "Autodiff.Declaration", DiagnosticSeverity.Error,
+        "A model is a non-generic partial class whose Tensor fields are its parameters; the generator adds a Gradient class, Parameters() and Step() to it.");
+
+    /// <summary>AD0108: "Cannot differentiate '{0}': {1}".</summary>
+    public static readonly DiagnosticDescriptor UnsupportedModelCode = Make(
+        "AD0108", "Unsupported model code", "Cannot differentiate '{0}': {1}",
+        "Autodiff.Parsing", DiagnosticSeverity.Error,
+        "Model methods are straight-line code over Tensor and float values: locals, calls to tensor ops and to [Differentiable] methods of models, float arithmetic, and a return.");
 
     /// <summary>AD0101: "Cannot differentiate '{0}': {1} statements are not supported; {2}".</summary>
     public static readonly DiagnosticDescriptor UnsupportedStatement = Make(

@@ -17,7 +17,8 @@ public sealed class DifferentiableAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.TypeNotPartial,
         DiagnosticDescriptors.UnsupportedReturnType,
         DiagnosticDescriptors.UnsupportedParameter,
-        DiagnosticDescriptors.UnsupportedMethodShape);
+        DiagnosticDescriptors.UnsupportedMethodShape,
+        DiagnosticDescriptors.BadModelType);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -25,6 +26,21 @@ public sealed class DifferentiableAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
         context.RegisterSymbolAction(AnalyzeMethod, SymbolKind.Method);
+        context.RegisterSymbolAction(AnalyzeType, SymbolKind.NamedType);
+    }
+
+    private static void AnalyzeType(SymbolAnalysisContext context)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        if (!Helpers.TypeClassifier.HasAttribute(type, WellKnownNames.ModelAttribute))
+        {
+            return;
+        }
+
+        foreach (Diagnostic diagnostic in ModelRules.Check(type))
+        {
+            context.ReportDiagnostic(diagnostic);
+        }
     }
 
     private static void AnalyzeMethod(SymbolAnalysisContext context)

@@ -16,6 +16,11 @@ internal static class SignatureRules
     /// <summary>Returns the declaration problems of a <c>[Differentiable]</c> method (empty when it is fine).</summary>
     public static List<Diagnostic> Check(IMethodSymbol method)
     {
+        if (ModelRules.IsModelMethod(method))
+        {
+            return ModelRules.CheckMethod(method);
+        }
+
         var problems = new List<Diagnostic>();
         Location location = method.Locations.Length > 0 ? method.Locations[0] : Location.None;
         string name = method.Name;

@@ -16,6 +16,8 @@ public abstract class Optimizer
     private readonly System.Collections.Generic.Dictionary<int, long> _steps = new();
     private Array? _clipped;
 
+    private double? _globalNorm;
+
     /// <summary>Sets the learning rate (must be positive).</summary>
     protected Optimizer(double learningRate)
     {
@@ -39,6 +41,16 @@ public abstract class Optimizer
 
     /// <summary>Updates taken so far (the most of any slot).</summary>
     public long StepCount { get; private set; }
+
+    /// <summary>
+    /// Starts one step over several tensors (a model): with <see cref="ClipNorm"/>, each <see cref="Step{T}"/> until
+    /// <see cref="EndStep"/> scales by min(1, ClipNorm / <paramref name="globalNorm"/>), the norm of the whole
+    /// gradient, instead of clipping each tensor by its own norm. Generated model steps call it.
+    /// </summary>
+    public void BeginStep(double globalNorm) => _globalNorm = globalNorm;
+
+    /// <summary>Ends the step started by <see cref="BeginStep"/>.</summary>
+    public void EndStep() => _globalNorm = null;
 
     /// <summary>Number of state vectors per parameter vector (0 for SGD, 1 for momentum, 2 for Adam).</summary>
     protected abstract int StateCount { get; }
@@ -123,7 +135,7 @@ public abstract class Optimizer
                 norm += double.CreateChecked(g * g);
             }
 
-            norm = Math.Sqrt(norm);
+            norm = _globalNorm ?? Math.Sqrt(norm);
             if (norm > maxNorm)
             {
                 T scale = T.CreateChecked(maxNorm / norm);

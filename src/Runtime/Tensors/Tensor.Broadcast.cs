@@ -34,7 +34,7 @@ internal enum Broadcast
 // Broadcasting: equal shapes, a row vector (shape (n,) or (1, n)) against a (m, n) matrix, or one value.
 public sealed partial class Tensor
 {
-    internal static Broadcast Classify(Tensor a, Tensor b, string op)
+    internal static Broadcast Classify(Tensor a, Tensor b, BinaryKind op)
     {
         if (a.SameShape(b))
         {
@@ -66,7 +66,7 @@ public sealed partial class Tensor
 
     private static Tensor Binary(BinaryKind kind, Tensor a, Tensor b, Tensor? into)
     {
-        Broadcast mode = Classify(a, b, kind.ToString());
+        Broadcast mode = Classify(a, b, kind);
         Tensor big = mode is Broadcast.RowA or Broadcast.ScalarA ? b : a;
         Tensor y = ReuseLike(mode == Broadcast.Same ? into : Alias(into, a, b), big);
         int columns = big.Columns;

@@ -28,33 +28,63 @@ public sealed partial class Tensor
     }
 
     /// <summary>Elementwise a + b, broadcasting a row vector or a single value over rows.</summary>
-    public static Tensor Add(Tensor a, Tensor b, Tensor? into = null) => Binary(BinaryKind.Add, a, b, into);
+    public static Tensor Add(Tensor a, Tensor b) => Add(a, b, null);
+
+    /// <summary>Add into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor Add(Tensor a, Tensor b, Tensor? into) => Binary(BinaryKind.Add, a, b, into);
 
     /// <summary>Elementwise a - b, broadcasting like <see cref="Add"/>.</summary>
-    public static Tensor Subtract(Tensor a, Tensor b, Tensor? into = null) => Binary(BinaryKind.Subtract, a, b, into);
+    public static Tensor Subtract(Tensor a, Tensor b) => Subtract(a, b, null);
+
+    /// <summary>Subtract into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor Subtract(Tensor a, Tensor b, Tensor? into) => Binary(BinaryKind.Subtract, a, b, into);
 
     /// <summary>Elementwise a · b, broadcasting like <see cref="Add"/>.</summary>
-    public static Tensor Multiply(Tensor a, Tensor b, Tensor? into = null) => Binary(BinaryKind.Multiply, a, b, into);
+    public static Tensor Multiply(Tensor a, Tensor b) => Multiply(a, b, null);
+
+    /// <summary>Multiply into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor Multiply(Tensor a, Tensor b, Tensor? into) => Binary(BinaryKind.Multiply, a, b, into);
 
     /// <summary>Elementwise a / b, broadcasting like <see cref="Add"/>.</summary>
-    public static Tensor Divide(Tensor a, Tensor b, Tensor? into = null) => Binary(BinaryKind.Divide, a, b, into);
+    public static Tensor Divide(Tensor a, Tensor b) => Divide(a, b, null);
+
+    /// <summary>Divide into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor Divide(Tensor a, Tensor b, Tensor? into) => Binary(BinaryKind.Divide, a, b, into);
 
     /// <summary>a · s for a constant s.</summary>
-    public static Tensor Scale(Tensor a, float s, Tensor? into = null)
+    public static Tensor Scale(Tensor a, float s) => Scale(a, s, null);
+
+    /// <summary>Scale into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor Scale(Tensor a, float s, Tensor? into)
     {
         Tensor y = ReuseLike(into, a);
         TensorPrimitives.Multiply(a.Span, s, y.Span);
         return y;
     }
 
+    /// <summary>s · a for a constant s.</summary>
+    public static Tensor Scale(float s, Tensor a) => Scale(s, a, null);
+
+    /// <summary>Scale into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor Scale(float s, Tensor a, Tensor? into) => Scale(a, s, into);
+
     /// <summary>-a.</summary>
-    public static Tensor Negate(Tensor a, Tensor? into = null) => Scale(a, -1f, into);
+    public static Tensor Negate(Tensor a) => Negate(a, null);
+
+    /// <summary>Negate into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor Negate(Tensor a, Tensor? into) => Scale(a, -1f, into);
 
     /// <summary>max(x, 0).</summary>
-    public static Tensor Relu(Tensor x, Tensor? into = null) => Unary(x, into, static (s, d) => Ops.Relu.Forward(s, d));
+    public static Tensor Relu(Tensor x) => Relu(x, null);
+
+    /// <summary>Relu into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor Relu(Tensor x, Tensor? into) => Unary(x, into, static (s, d) => Ops.Relu.Forward(s, d));
 
     /// <summary>x for x &gt; 0, else slope · x.</summary>
-    public static Tensor LeakyRelu(Tensor x, float slope = 0.01f, Tensor? into = null)
+    public static Tensor LeakyRelu(Tensor x, float slope) => LeakyRelu(x, slope, null);
+
+    /// <summary>LeakyRelu into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor LeakyRelu(Tensor x, float slope, Tensor? into)
     {
         Tensor y = ReuseLike(into, x);
         Ops.LeakyRelu.Forward(x.Span, slope, y.Span);
@@ -62,19 +92,34 @@ public sealed partial class Tensor
     }
 
     /// <summary>1 / (1 + e^-x).</summary>
-    public static Tensor Sigmoid(Tensor x, Tensor? into = null) => Unary(x, into, static (s, d) => Ops.Sigmoid.Forward(s, d));
+    public static Tensor Sigmoid(Tensor x) => Sigmoid(x, null);
+
+    /// <summary>Sigmoid into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor Sigmoid(Tensor x, Tensor? into) => Unary(x, into, static (s, d) => Ops.Sigmoid.Forward(s, d));
 
     /// <summary>tanh x.</summary>
-    public static Tensor Tanh(Tensor x, Tensor? into = null) => Unary(x, into, static (s, d) => Ops.Tanh.Forward(s, d));
+    public static Tensor Tanh(Tensor x) => Tanh(x, null);
+
+    /// <summary>Tanh into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor Tanh(Tensor x, Tensor? into) => Unary(x, into, static (s, d) => Ops.Tanh.Forward(s, d));
 
     /// <summary>e^x.</summary>
-    public static Tensor Exp(Tensor x, Tensor? into = null) => Unary(x, into, static (s, d) => Ops.Exp.Forward(s, d));
+    public static Tensor Exp(Tensor x) => Exp(x, null);
+
+    /// <summary>Exp into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor Exp(Tensor x, Tensor? into) => Unary(x, into, static (s, d) => Ops.Exp.Forward(s, d));
 
     /// <summary>ln x.</summary>
-    public static Tensor Log(Tensor x, Tensor? into = null) => Unary(x, into, static (s, d) => Ops.Log.Forward(s, d));
+    public static Tensor Log(Tensor x) => Log(x, null);
+
+    /// <summary>Log into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor Log(Tensor x, Tensor? into) => Unary(x, into, static (s, d) => Ops.Log.Forward(s, d));
 
     /// <summary>Softmax over the last dimension (each row sums to 1), computed stably.</summary>
-    public static Tensor Softmax(Tensor x, Tensor? into = null)
+    public static Tensor Softmax(Tensor x) => Softmax(x, null);
+
+    /// <summary>Softmax into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor Softmax(Tensor x, Tensor? into)
     {
         Tensor y = ReuseLike(Alias(into, x), x);
         Ops.Softmax.Forward(x.Span, x.Columns, y.Span);
@@ -82,7 +127,10 @@ public sealed partial class Tensor
     }
 
     /// <summary>Log-softmax over the last dimension, computed stably.</summary>
-    public static Tensor LogSoftmax(Tensor x, Tensor? into = null)
+    public static Tensor LogSoftmax(Tensor x) => LogSoftmax(x, null);
+
+    /// <summary>LogSoftmax into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor LogSoftmax(Tensor x, Tensor? into)
     {
         Tensor y = ReuseLike(Alias(into, x), x);
         Ops.Softmax.LogForward(x.Span, x.Columns, y.Span);
@@ -121,7 +169,10 @@ public sealed partial class Tensor
     public static float Mean(Tensor x) => x.Length == 0 ? 0f : TensorPrimitives.Sum<float>(x.Span) / x.Length;
 
     /// <summary>The same values seen as (rows, columns).</summary>
-    public static Tensor Reshape(Tensor x, int rows, int columns, Tensor? into = null)
+    public static Tensor Reshape(Tensor x, int rows, int columns) => Reshape(x, rows, columns, null);
+
+    /// <summary>Reshape into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor Reshape(Tensor x, int rows, int columns, Tensor? into)
     {
         if ((long)rows * columns != x.Length)
         {
@@ -134,7 +185,10 @@ public sealed partial class Tensor
     }
 
     /// <summary>The transpose of a matrix: (m, n) to (n, m).</summary>
-    public static Tensor Transpose(Tensor x, Tensor? into = null)
+    public static Tensor Transpose(Tensor x) => Transpose(x, null);
+
+    /// <summary>Transpose into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor Transpose(Tensor x, Tensor? into)
     {
         if (x.Rank != 2)
         {
@@ -151,7 +205,10 @@ public sealed partial class Tensor
     /// scaled by 1 / (1 - rate); the mask is a pure function of (<paramref name="seed"/>, index), so the backward
     /// pass recomputes it instead of storing it. Identity when <paramref name="training"/> is false.
     /// </summary>
-    public static Tensor Dropout(Tensor x, float rate, int seed, bool training, Tensor? into = null)
+    public static Tensor Dropout(Tensor x, float rate, int seed, bool training) => Dropout(x, rate, seed, training, null);
+
+    /// <summary>Dropout into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor Dropout(Tensor x, float rate, int seed, bool training, Tensor? into)
     {
         if (rate is < 0f or >= 1f || float.IsNaN(rate))
         {

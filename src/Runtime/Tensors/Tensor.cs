@@ -128,6 +128,18 @@ public sealed partial class Tensor
         Span.CopyTo(destination.Span);
     }
 
+    /// <summary>Σ x², accumulated in double.</summary>
+    public double SquaredNorm()
+    {
+        double sum = 0;
+        foreach (float v in Span)
+        {
+            sum += (double)v * v;
+        }
+
+        return sum;
+    }
+
     /// <summary>Sets every value to zero.</summary>
     public void Clear() => Span.Clear();
 

@@ -87,6 +87,9 @@ public static class TensorDerivatives
         }
     }
 
+    /// <summary>da += s · dy (for s · a)</summary>
+    public static void ScaleVjp(float s, Tensor a, Tensor y, Tensor dy, Tensor? da) => ScaleVjp(a, s, y, dy, da);
+
     /// <summary>da -= dy</summary>
     public static void NegateVjp(Tensor a, Tensor y, Tensor dy, Tensor? da)
     {
@@ -259,9 +262,18 @@ public static class TensorDerivatives
         }
     }
 
+    /// <summary>into += value (generated code seeds adjoints with it). Does nothing when <paramref name="into"/> is null.</summary>
+    public static void Accumulate(Tensor? into, Tensor value)
+    {
+        if (into is not null)
+        {
+            TensorPrimitives.Add(into.Span, value.Span, into.Span);
+        }
+    }
+
     private static void BinaryVjp(BinaryKind kind, Tensor a, Tensor b, Tensor y, Tensor dy, Tensor? da, Tensor? db)
     {
-        Broadcast mode = Tensor.Classify(a, b, kind.ToString());
+        Broadcast mode = Tensor.Classify(a, b, kind);
         int columns = dy.Columns;
         for (int r = 0; r < dy.Rows; r++)
         {

@@ -1,0 +1,136 @@
+using System.Linq;
+using Autodiff.Generator.Model.Tensors;
+
+namespace Autodiff.Generator.Emit;
+
+/// <summary>
+/// Writes the class-level part of a <c>[Model]</c>: the nested <c>Gradient</c> (same members, same shapes),
+/// <c>CreateGradient</c>, <c>CollectTensors</c>/<c>Parameters</c> with dotted names, and the fused optimizer step.
+/// </summary>
+internal static class ModelEmitter
+{
+    private const string Tensor = "global::Autodiff.Tensor";
+    private const string Named = "global::Autodiff.NamedTensor";
+    private const string List = "global::System.Collections.Generic.List<global::Autodiff.NamedTensor>";
+    private const string Optimizer = "global::Autodiff.Optimizers.Optimizer";
+
+    public static string Emit(ModelClass model)
+    {
+        var body = new CodeBlock();
+        string name = model.Name;
+        body.Line($"/// <summary>");
+        body.Line($"/// The gradient of a <see cref=\"{name}\"/>: one tensor per trainable tensor, with the same names, nesting and shapes");
+        body.Line($"/// (like Swift's <c>TangentVector</c> or a JAX pytree). Filled by the generated <c>*Gradient</c> methods.");
+        body.Line($"/// </summary>");
+        body.Line(ModelFile.GeneratedCode);
+        using (body.Block($"public sealed partial class Gradient : global::Autodiff.ITensorSet"))
+        {
+            foreach (ModelMember member in model.Members)
+            {
+                body.Line($"/// <summary>∂loss/∂<see cref=\"{name}.{member.Name}\"/>.</summary>");
+                body.Line($"public readonly {MemberType(member)} {member.Name};");
+                body.Line(string.Empty);
+            }
+
+            body.Line($"/// <summary>A zero gradient shaped like <paramref name=\"model\"/>.</summary>");
+            using (body.Block($"public Gradient({name} model)"))
+            {
+                foreach (ModelMember member in model.Members)
+                {
+                    body.Line(member.IsTensor
+                        ? $"{member.Name} = {Tensor}.ZerosLike(model.{member.Name} ?? throw new global::System.InvalidOperationException(\"{name}.{member.Name} is null; create the model's tensors before its gradient.\"));"
+                        : $"{member.Name} = new {member.ModelType}.Gradient(model.{member.Name} ?? throw new global::System.InvalidOperationException(\"{name}.{member.Name} is null; create the model's layers before its gradient.\"));");
+                }
+            }
+
+            body.Line(string.Empty);
+            body.Line("/// <summary>Sets every value to zero.</summary>");
+            using (body.Block("public void Clear()"))
+            {
+                foreach (ModelMember member in model.Members)
+                {
+                    body.Line($"{member.Name}.Clear();");
+                }
+            }
+
+            body.Line(string.Empty);
+            body.Line("/// <summary>Σ g² over every tensor (for global-norm clipping and logging).</summary>");
+            using (body.Block("public double SquaredNorm()"))
+            {
+                body.Line("double sum = 0.0;");
+                foreach (ModelMember member in model.Members)
+                {
+                    body.Line($"sum += {member.Name}.SquaredNorm();");
+                }
+
+                body.Line("return sum;");
+            }
+
+            body.Line(string.Empty);
+            EmitCollect(body, model, string.Empty);
+        }
+
+        body.Line(string.Empty);
+        body.Line("/// <summary>A zero gradient with this model's structure and shapes (allocate once, reuse every step).</summary>");
+        body.Line(ModelFile.GeneratedCode);
+        body.Line("public Gradient CreateGradient() => new Gradient(this);");
+        body.Line(string.Empty);
+        EmitCollect(body, model, "this.");
+        body.Line(string.Empty);
+        body.Line("/// <summary>The trainable tensors with dotted names (<c>Layer1.Weight</c>), in declaration order.</summary>");
+        body.Line(ModelFile.GeneratedCode);
+        using (body.Block($"public global::System.Collections.Generic.IReadOnlyList<{Named}> Parameters()"))
+        {
+            body.Line($"var list = new {List}();");
+            body.Line("CollectTensors(list, string.Empty);");
+            body.Line("return list;");
+        }
+
+        body.Line(string.Empty);
+        body.Line("/// <summary>");
+        body.Line("/// One optimizer step over every trainable tensor: a single fused pass per tensor that reads the gradient and the");
+        body.Line("/// optimizer state and writes the parameters and the state (each tensor has its own state slot). Allocates nothing");
+        body.Line("/// after the first step.");
+        body.Line("/// </summary>");
+        body.Line(ModelFile.GeneratedCode);
+        using (body.Block($"public void Step({Optimizer} optimizer, Gradient gradient)"))
+        {
+            body.Line("optimizer.BeginStep(optimizer.ClipNorm is null ? 0.0 : global::System.Math.Sqrt(gradient.SquaredNorm()));");
+            body.Line("StepFrom(optimizer, gradient, 0);");
+            body.Line("optimizer.EndStep();");
+        }
+
+        body.Line(string.Empty);
+        body.Line("/// <summary>The step for this model's tensors from optimizer slot <paramref name=\"slot\"/> on; returns the next free slot (layers call it).</summary>");
+        body.Line(ModelFile.GeneratedCode);
+        using (body.Block($"public int StepFrom({Optimizer} optimizer, Gradient gradient, int slot)"))
+        {
+            foreach (ModelMember member in model.Members)
+            {
+                body.Line(member.IsTensor
+                    ? $"optimizer.Step<float>(this.{member.Name}.Span, gradient.{member.Name}.Span, slot++);"
+                    : $"slot = this.{member.Name}.StepFrom(optimizer, gradient.{member.Name}, slot);");
+            }
+
+            body.Line("return slot;");
+        }
+
+        return ModelFile.Wrap("Gradient type, parameters and fused step of " + string.Join(".", model.Types.Select(t => t.Name)), model.Namespace, model.Types, Enumerable.Empty<string>(), body);
+    }
+
+    private static void EmitCollect(CodeBlock body, ModelClass model, string owner)
+    {
+        body.Line("/// <summary>Adds each tensor with its dotted name, prefixed by <paramref name=\"prefix\"/>.</summary>");
+        using (body.Block($"public void CollectTensors({List} into, string prefix)"))
+        {
+            foreach (ModelMember member in model.Members)
+            {
+                body.Line(member.IsTensor
+                    ? $"into.Add(new {Named}(prefix + \"{member.Name}\", {owner}{member.Name}));"
+                    : $"{owner}{member.Name}.CollectTensors(into, prefix + \"{member.Name}.\");");
+            }
+        }
+    }
+
+    private static string MemberType(ModelMember member) => member.IsTensor ? Tensor : member.ModelType + ".Gradient";
+}

@@ -1,0 +1,73 @@
+using Autodiff.Generator.Helpers;
+
+namespace Autodiff.Generator.Model.Tensors;
+
+/// <summary>
+/// A <c>[Differentiable]</c> instance method of a <c>[Model]</c> class, as straight-line SSA over tensors and floats.
+/// </summary>
+/// <remarks>
+/// Flows through the incremental pipeline: immutable, structural equality, no symbols or syntax.
+/// </remarks>
+/// <param name="ModelType">Fully qualified name of the containing model class (its <c>Gradient</c> is nested there).</param>
+/// <param name="Usings">The source file's using directives, for passive expressions copied as written.</param>
+internal sealed record TensorMethod(
+    string HintName,
+    string Namespace,
+    EquatableArray<ContainingType> Types,
+    string ModelType,
+    string Name,
+    string Accessibility,
+    TKind ReturnKind,
+    EquatableArray<TParam> Parameters,
+    EquatableArray<TStmt> Body,
+    TValue? Result,
+    EquatableArray<string> Usings,
+    bool IsStub);
+
+/// <summary>Value kinds of model code.</summary>
+internal enum TKind
+{
+    Tensor,
+    Float,
+}
+
+/// <summary>A parameter: tensors get an adjoint argument in the backward pass unless <c>[NoDerivative]</c>.</summary>
+internal sealed record TParam(string Name, string TypeText, bool IsTensor, bool Differentiable);
+
+/// <summary>Where a value lives.</summary>
+internal enum TSource
+{
+    /// <summary>A parameter of the method (<see cref="TValue.Code"/> is its name).</summary>
+    Parameter,
+
+    /// <summary>A tensor field or property of the model (<see cref="TValue.Code"/> is its name).</summary>
+    Field,
+
+    /// <summary>A result of a statement, kept on the tape (<see cref="TValue.Slot"/>).</summary>
+    Temp,
+
+    /// <summary>A constant or passive expression, printed as <see cref="TValue.Code"/>.</summary>
+    Passive,
+}
+
+/// <summary>A value of model code. <see cref="Active"/>: depends on a trainable tensor or differentiable parameter.</summary>
+internal sealed record TValue(TKind Kind, TSource Source, string Code, int Slot, bool Active);
+
+/// <summary>A statement of model code. <see cref="Comment"/> is the primal source line it starts (empty for the rest).</summary>
+internal abstract record TStmt(string Comment);
+
+/// <summary><c>t{Slot} = Primal(Args)</c> for an op with a registered VJP; <see cref="Into"/> is the buffer-reusing overload.</summary>
+internal sealed record TOpStmt(string Comment, TValue Target, string Primal, string? Into, string Vjp, EquatableArray<TValue> Args) : TStmt(Comment);
+
+/// <summary><c>t{Slot} = Receiver.Method(Args)</c> for a <c>[Differentiable]</c> method of a model (this one or a layer).</summary>
+/// <param name="Receiver">Member name of the layer, or empty for <c>this</c>.</param>
+/// <param name="ModelType">Fully qualified type of the receiver (its <c>{Method}Tape</c> holds the callee's intermediates).</param>
+/// <param name="Differentiable">Per argument: whether the callee takes an adjoint for it.</param>
+internal sealed record TCallStmt(string Comment, TValue Target, string Receiver, string ModelType, string Method, int TapeSlot,
+    EquatableArray<TValue> Args, EquatableArray<bool> Differentiable) : TStmt(Comment);
+
+/// <summary>Float arithmetic <c>Left Op Right</c> (<c>+ - * /</c>), or negation when <see cref="Right"/> is null.</summary>
+internal sealed record TScalarStmt(string Comment, TValue Target, char Op, TValue Left, TValue? Right) : TStmt(Comment);
+
+/// <summary>A passive value evaluated once and kept on the tape: <c>a{Slot} = Code</c> of type <see cref="TypeText"/>.</summary>
+internal sealed record TPassiveStmt(string Comment, int Slot, string TypeText, string Code) : TStmt(Comment);

@@ -1,0 +1,85 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Autodiff.Generator.Diagnostics;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Model;
+using Autodiff.Generator.Model.Tensors;
+using Microsoft.CodeAnalysis;
+
+namespace Autodiff.Generator.Parsing;
+
+/// <summary>Reads a <c>[Model]</c> class into a <see cref="ModelClass"/>: its tensor and layer members, in declaration order.</summary>
+internal static class ModelParser
+{
+    /// <summary>The parse step for <c>[Model]</c> classes; declaration problems are the analyzer's (null here).</summary>
+    public static ModelClass? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol is not INamedTypeSymbol type || ModelRules.Check(type).Count > 0)
+        {
+            return null;
+        }
+
+        var members = new List<ModelMember>();
+        foreach (ISymbol member in type.GetMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (TrainableMember(member) is { } trainable)
+            {
+                members.Add(trainable);
+            }
+        }
+
+        (string ns, EquatableArray<ContainingType> types) = Containers(type);
+        string hint = (ns.Length > 0 ? ns + "." : string.Empty) + string.Join(".", types.Select(t => t.Name)) + ".Model.g.cs";
+        return new ModelClass(hint, ns, types, type.Name, members.ToEquatableArray());
+    }
+
+    /// <summary>A member that the gradient mirrors: an instance Tensor field/property, or a field/property of a [Model] type.</summary>
+    public static ModelMember? TrainableMember(ISymbol member)
+    {
+        if (member.IsStatic || member.IsImplicitlyDeclared || TypeClassifier.HasAttribute(member, WellKnownNames.NoDerivativeAttribute))
+        {
+            return null;
+        }
+
+        ITypeSymbol? type = member switch
+        {
+            IFieldSymbol field when field.AssociatedSymbol is null => field.Type,
+            IPropertySymbol { IsIndexer: false, GetMethod: not null } property => property.Type,
+            _ => null,
+        };
+        if (type is null)
+        {
+            return null;
+        }
+
+        if (IsTensor(type))
+        {
+            return new ModelMember(member.Name, true, null);
+        }
+
+        if (type is INamedTypeSymbol named && TypeClassifier.HasAttribute(named, WellKnownNames.ModelAttribute))
+        {
+            return new ModelMember(member.Name, false, named.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
+        }
+
+        return null;
+    }
+
+    public static bool IsTensor(ITypeSymbol? type) => type?.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString() == WellKnownNames.Tensor
+        || type?.OriginalDefinition.ToDisplayString() == WellKnownNames.Tensor;
+
+    public static (string Namespace, EquatableArray<ContainingType> Types) Containers(INamedTypeSymbol innermost)
+    {
+        var types = new List<ContainingType>();
+        for (INamedTypeSymbol? t = innermost; t is not null; t = t.ContainingType)
+        {
+            string keyword = t.IsRecord ? (t.TypeKind == TypeKind.Struct ? "record struct" : "record") : t.TypeKind == TypeKind.Struct ? "struct" : "class";
+            types.Insert(0, new ContainingType(keyword, t.Name));
+        }
+
+        string ns = innermost.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : string.Empty;
+        return (ns, types.ToEquatableArray());
+    }
+}

@@ -1,0 +1,594 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Autodiff.Generator.Diagnostics;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Model;
+using Autodiff.Generator.Model.Tensors;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Autodiff.Generator.Parsing;
+
+/// <summary>
+/// Turns a <c>[Differentiable]</c> instance method of a <c>[Model]</c> class into straight-line SSA
+/// (<see cref="TensorMethod"/>): every op call, layer call and float operation becomes a statement whose result
+/// gets a tape slot; locals are renamed to the values they hold.
+/// </summary>
+internal sealed class TensorMethodParser
+{
+    private readonly SemanticModel _semanticModel;
+    private readonly IMethodSymbol _method;
+    private readonly CancellationToken _cancellationToken;
+    private readonly List<Diagnostic> _diagnostics = new();
+    private readonly Dictionary<ISymbol, TValue> _locals = new(SymbolEqualityComparer.Default);
+    private readonly List<TStmt> _body = new();
+    private int _slots;
+    private int _tapes;
+    private string _comment = string.Empty;
+    private TValue? _result;
+
+    private TensorMethodParser(SemanticModel semanticModel, IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        _semanticModel = semanticModel;
+        _method = method;
+        _cancellationToken = cancellationToken;
+    }
+
+    /// <summary>The parse step for model methods. Never throws: a failure becomes AD0901 and stubs.</summary>
+    public static TensorParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax
+            || !ModelRules.IsModelMethod(method) || ModelRules.CheckMethod(method).Count > 0 || ModelRules.Check(method.ContainingType).Count > 0)
+        {
+            return new TensorParseResult(null, ImmutableArray<Diagnostic>.Empty);
+        }
+
+        var parser = new TensorMethodParser(context.SemanticModel, method, cancellationToken);
+        try
+        {
+            return parser.Run(syntax);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception exception)
+        {
+            Diagnostic error = Diagnostic.Create(DiagnosticDescriptors.InternalError, syntax.Identifier.GetLocation(), method.Name, exception.GetType().Name + ": " + exception.Message);
+            return new TensorParseResult(parser.Build(syntax, isStub: true), ImmutableArray.Create(error));
+        }
+    }
+
+    private TensorParseResult Run(MethodDeclarationSyntax syntax)
+    {
+        IOperation? operation = _semanticModel.GetOperation(syntax, _cancellationToken);
+        if (operation is IMethodBodyOperation body && (body.BlockBody ?? body.ExpressionBody) is IBlockOperation block)
+        {
+            ParseBlock(block);
+        }
+        else
+        {
+            Unsupported(syntax.Identifier.GetLocation(), "the method has no body");
+        }
+
+        if (_result is null && !_diagnostics.Any())
+        {
+            Unsupported(syntax.Identifier.GetLocation(), "the method must end with a return statement");
+        }
+
+        bool stub = _diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
+        return new TensorParseResult(Build(syntax, stub), _diagnostics.ToImmutableArray());
+    }
+
+    private TensorMethod Build(MethodDeclarationSyntax syntax, bool isStub)
+    {
+        INamedTypeSymbol type = _method.ContainingType;
+        (string ns, EquatableArray<ContainingType> types) = ModelParser.Containers(type);
+        var parameters = _method.Parameters.Select(p => new TParam(p.Name, p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+            ModelParser.IsTensor(p.Type), ModelParser.IsTensor(p.Type) && !TypeClassifier.HasAttribute(p, WellKnownNames.NoDerivativeAttribute))).ToEquatableArray();
+        string hint = (ns.Length > 0 ? ns + "." : string.Empty) + string.Join(".", types.Select(t => t.Name)) + "." + _method.Name + ".Model.g.cs";
+        var usings = syntax.SyntaxTree.GetRoot(_cancellationToken).DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax)
+            .OfType<UsingDirectiveSyntax>().Select(u => u.ToString()).Distinct().ToEquatableArray();
+        return new TensorMethod(hint, ns, types, type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), _method.Name,
+            AccessibilityText(_method.DeclaredAccessibility), ModelParser.IsTensor(_method.ReturnType) ? TKind.Tensor : TKind.Float,
+            parameters, isStub ? EquatableArray<TStmt>.Empty : _body.ToEquatableArray(), isStub ? null : _result, usings, isStub);
+    }
+
+    // ---- statements ----
+
+    private void ParseBlock(IBlockOperation block)
+    {
+        foreach (IOperation statement in block.Operations)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            if (_result is not null)
+            {
+                Unsupported(statement.Syntax.GetLocation(), "statements after the return are not supported");
+                return;
+            }
+
+            _comment = OneLine(statement.Syntax);
+            switch (statement)
+            {
+                case IVariableDeclarationGroupOperation group:
+                    foreach (IVariableDeclaratorOperation declarator in group.Declarations.SelectMany(d => d.Declarators))
+                    {
+                        IVariableInitializerOperation? initializer = declarator.Initializer ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer;
+                        if (initializer is null)
+                        {
+                            Unsupported(declarator.Syntax.GetLocation(), "locals must be initialised where they are declared");
+                            continue;
+                        }
+
+                        Bind(declarator.Symbol, initializer.Value, declarator.Syntax);
+                    }
+
+                    break;
+                case IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment }:
+                    Bind(local.Local, assignment.Value, assignment.Syntax);
+                    break;
+                case IExpressionStatementOperation { Operation: ICompoundAssignmentOperation { Target: ILocalReferenceOperation local } compound }:
+                    if (_locals.TryGetValue(local.Local, out TValue? current)
+                        && Binary(compound.OperatorKind, compound.OperatorMethod, current, compound.Value, compound.Type, compound.Syntax) is { } updated)
+                    {
+                        _locals[local.Local] = updated;
+                    }
+
+                    break;
+                case IExpressionStatementOperation { Operation: IAssignmentOperation other }:
+                    Report(DiagnosticDescriptors.SideEffectWrite, other.Syntax.GetLocation(), _method.Name, OneLine(other.Target.Syntax));
+                    break;
+                case IReturnOperation { ReturnedValue: { } value }:
+                    _result = ModelParser.IsTensor(_method.ReturnType) ? Tensor(value) : Float(value);
+                    _result ??= Failed();
+                    break;
+                case IBlockOperation inner:
+                    ParseBlock(inner);
+                    break;
+                default:
+                    Unsupported(statement.Syntax.GetLocation(), Describe(statement) + " statements are not supported in model methods yet (straight-line code only); compute branches and loops outside, or unroll over the layers");
+                    break;
+            }
+        }
+    }
+
+    private void Bind(ILocalSymbol local, IOperation value, SyntaxNode syntax)
+    {
+        TValue? bound = ModelParser.IsTensor(local.Type) ? Tensor(value)
+            : local.Type.SpecialType == SpecialType.System_Single ? Float(value)
+            : Unsupported(syntax.GetLocation(), "the local '" + local.Name + "' of type '" + local.Type.ToDisplayString() + "'; locals of model methods are Tensor or float (pass other values as parameters or fields)");
+        _locals[local] = bound ?? Failed();
+    }
+
+    // ---- expressions ----
+
+    /// <summary>A tensor-valued expression.</summary>
+    private TValue? Tensor(IOperation operation)
+    {
+        operation = Unwrap(operation);
+        switch (operation)
+        {
+            case ILocalReferenceOperation local when _locals.TryGetValue(local.Local, out TValue? value):
+                return value;
+            case IParameterReferenceOperation parameter:
+                bool differentiable = !TypeClassifier.HasAttribute(parameter.Parameter, WellKnownNames.NoDerivativeAttribute);
+                return new TValue(TKind.Tensor, TSource.Parameter, parameter.Parameter.Name, -1, differentiable);
+            case IFieldReferenceOperation { Instance: { } instance } field when LayerPath(instance) is { } path:
+                return Member(path, field.Field);
+            case IPropertyReferenceOperation { Instance: { } instance } property when LayerPath(instance) is { } path:
+                return Member(path, property.Property);
+            case IInvocationOperation invocation:
+                return Invocation(invocation);
+            case IBinaryOperation binary when binary.OperatorMethod is not null:
+                return Call(binary.OperatorMethod, new[] { binary.LeftOperand, binary.RightOperand }, binary.Syntax);
+            case IUnaryOperation unary when unary.OperatorMethod is not null:
+                return Call(unary.OperatorMethod, new[] { unary.Operand }, unary.Syntax);
+            default:
+                return Unsupported(operation.Syntax.GetLocation(), "the tensor expression '" + OneLine(operation.Syntax) + "' (" + Describe(operation) + ")");
+        }
+    }
+
+    private static TValue Member(string path, ISymbol member)
+    {
+        bool trainable = ModelParser.TrainableMember(member) is { IsTensor: true };
+        return new TValue(TKind.Tensor, TSource.Field, path + member.Name, -1, trainable);
+    }
+
+    /// <summary>"" for <c>this</c>, "Hidden." for the layer field <c>this.Hidden</c>, and so on down nested layers; null otherwise.</summary>
+    private static string? LayerPath(IOperation? instance)
+    {
+        switch (instance)
+        {
+            case IInstanceReferenceOperation:
+                return string.Empty;
+            case IFieldReferenceOperation field when ModelParser.TrainableMember(field.Field) is { IsTensor: false } && LayerPath(field.Instance) is { } outer:
+                return outer + field.Field.Name + ".";
+            case IPropertyReferenceOperation property when ModelParser.TrainableMember(property.Property) is { IsTensor: false } && LayerPath(property.Instance) is { } outer:
+                return outer + property.Property.Name + ".";
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>A float-valued expression: active values get statements, passive ones stay text.</summary>
+    private TValue? Float(IOperation operation)
+    {
+        operation = Unwrap(operation);
+        if (operation.Type?.SpecialType == SpecialType.System_Double)
+        {
+            return Unsupported(operation.Syntax.GetLocation(), "double arithmetic in a model method; tensors hold float, so use float (e.g. 0.5f)");
+        }
+
+        switch (operation)
+        {
+            case ILocalReferenceOperation local when _locals.TryGetValue(local.Local, out TValue? value):
+                return value;
+            case IInvocationOperation invocation when invocation.Type?.SpecialType == SpecialType.System_Single && InvolvesValues(invocation):
+                return Invocation(invocation);
+            case IBinaryOperation binary when binary.OperatorMethod is null && InvolvesValues(binary):
+            {
+                TValue? left = Float(binary.LeftOperand);
+                return left is null ? null : Binary(binary.OperatorKind, null, left, binary.RightOperand, binary.Type, binary.Syntax);
+            }
+
+            case IUnaryOperation { OperatorKind: UnaryOperatorKind.Minus } unary when InvolvesValues(unary):
+            {
+                TValue? operand = Float(unary.Operand);
+                return operand is null ? null : Scalar('n', operand, null);
+            }
+
+            case IUnaryOperation { OperatorKind: UnaryOperatorKind.Plus } unary:
+                return Float(unary.Operand);
+            default:
+                return InvolvesValues(operation)
+                    ? Unsupported(operation.Syntax.GetLocation(), "the float expression '" + OneLine(operation.Syntax) + "' (" + Describe(operation) + ")")
+                    : Passive(operation);
+        }
+    }
+
+    private TValue? Binary(BinaryOperatorKind kind, IMethodSymbol? operatorMethod, TValue left, IOperation rightOperation, ITypeSymbol? type, SyntaxNode syntax)
+    {
+        if (operatorMethod is not null)
+        {
+            TValue? rightTensor = ArgumentFor(operatorMethod.Parameters[1], rightOperation);
+            return rightTensor is null ? null : CallWithValues(operatorMethod, new[] { left, rightTensor }, syntax);
+        }
+
+        char op = kind switch
+        {
+            BinaryOperatorKind.Add => '+',
+            BinaryOperatorKind.Subtract => '-',
+            BinaryOperatorKind.Multiply => '*',
+            BinaryOperatorKind.Divide => '/',
+            _ => '?',
+        };
+        if (op == '?' || type?.SpecialType != SpecialType.System_Single)
+        {
+            return Unsupported(syntax.GetLocation(), "the operator in '" + OneLine(syntax) + "'; float values support + - * / and unary minus");
+        }
+
+        TValue? right = Float(rightOperation);
+        return right is null ? null : Scalar(op, left, right);
+    }
+
+    private TValue Scalar(char op, TValue left, TValue? right)
+    {
+        if (!left.Active && (right is null || !right.Active))
+        {
+            string text = right is null ? "(-" + left.Code + ")" : "(" + left.Code + " " + op + " " + right.Code + ")";
+            return new TValue(TKind.Float, TSource.Passive, text, -1, false);
+        }
+
+        var target = new TValue(TKind.Float, TSource.Temp, string.Empty, _slots++, true);
+        Add(new TScalarStmt(TakeComment(), target, op, left, right));
+        return target;
+    }
+
+    private TValue? Invocation(IInvocationOperation invocation)
+    {
+        IMethodSymbol target = invocation.TargetMethod;
+        IOperation[] arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => a.Value).ToArray();
+        if (!target.IsStatic && TypeClassifier.HasAttribute(target, WellKnownNames.DifferentiableAttribute) && ModelRules.IsModelMethod(target))
+        {
+            return LayerCall(invocation, target, arguments);
+        }
+
+        return Call(target, arguments, invocation.Syntax);
+    }
+
+    private TValue? Call(IMethodSymbol target, IOperation[] arguments, SyntaxNode syntax)
+    {
+        var values = new List<TValue>();
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            if (ArgumentFor(target.Parameters[i], arguments[i]) is not { } value)
+            {
+                return null;
+            }
+
+            values.Add(value);
+        }
+
+        return CallWithValues(target, values, syntax);
+    }
+
+    private TValue? ArgumentFor(IParameterSymbol parameter, IOperation argument)
+    {
+        if (parameter.RefKind != RefKind.None)
+        {
+            return Unsupported(argument.Syntax.GetLocation(), "ref, out and in arguments");
+        }
+
+        if (ModelParser.IsTensor(parameter.Type))
+        {
+            return Tensor(argument);
+        }
+
+        if (parameter.Type.SpecialType == SpecialType.System_Single)
+        {
+            return Float(argument);
+        }
+
+        return InvolvesValues(argument)
+            ? Unsupported(argument.Syntax.GetLocation(), "the argument '" + OneLine(argument.Syntax) + "' computes with tensor or float values of the method where a '" + parameter.Type.ToDisplayString() + "' is expected")
+            : Passive(argument);
+    }
+
+    private TValue? CallWithValues(IMethodSymbol target, IReadOnlyList<TValue> args, SyntaxNode syntax)
+    {
+        string display = (target.ContainingType?.Name ?? "?") + "." + target.Name;
+        bool tensorResult = ModelParser.IsTensor(target.ReturnType);
+        if (!tensorResult && target.ReturnType.SpecialType != SpecialType.System_Single)
+        {
+            return Unsupported(syntax.GetLocation(), "the call to '" + display + "' returns '" + target.ReturnType.ToDisplayString() + "'; model code computes with Tensor and float");
+        }
+
+        if (!target.IsStatic || target.IsGenericMethod)
+        {
+            Report(DiagnosticDescriptors.NoDerivativeForCall, syntax.GetLocation(), display);
+            return null;
+        }
+
+        (string Vjp, string? Into)? registration = FindRegistration(target, syntax);
+        if (registration is null)
+        {
+            return null;
+        }
+
+        string type = target.ContainingType!.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        bool active = args.Any(a => a.Active && a.Kind == TKind.Tensor);
+        foreach (TValue arg in args)
+        {
+            if (arg.Active && arg.Kind == TKind.Float)
+            {
+                return Unsupported(syntax.GetLocation(), "gradients through the float argument of '" + display + "'; pass a constant, or write the scaling as float arithmetic on the op's result");
+            }
+        }
+
+        var result = new TValue(tensorResult ? TKind.Tensor : TKind.Float, TSource.Temp, string.Empty, _slots++, active);
+        Add(new TOpStmt(TakeComment(), result, type + "." + target.Name, registration.Value.Into is { } into ? type + "." + into : null,
+            registration.Value.Vjp, args.ToEquatableArray()));
+        return result;
+    }
+
+    private TValue? LayerCall(IInvocationOperation invocation, IMethodSymbol target, IOperation[] arguments)
+    {
+        if (LayerPath(invocation.Instance) is not { } path)
+        {
+            return Unsupported(invocation.Syntax.GetLocation(), "calls on '" + OneLine(invocation.Instance?.Syntax ?? invocation.Syntax) + "'; call [Differentiable] methods on this model or on its layer fields");
+        }
+
+        string receiver = path.TrimEnd('.');
+        var values = new List<TValue>();
+        var differentiable = new List<bool>();
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            IParameterSymbol parameter = target.Parameters[i];
+            if (ArgumentFor(parameter, arguments[i]) is not { } value)
+            {
+                return null;
+            }
+
+            if (value.Active && value.Kind == TKind.Float)
+            {
+                return Unsupported(arguments[i].Syntax.GetLocation(), "gradients through a float argument of a model method; pass a constant");
+            }
+
+            values.Add(value);
+            differentiable.Add(ModelParser.IsTensor(parameter.Type) && !TypeClassifier.HasAttribute(parameter, WellKnownNames.NoDerivativeAttribute));
+        }
+
+        TKind kind = ModelParser.IsTensor(target.ReturnType) ? TKind.Tensor : TKind.Float;
+        var result = new TValue(kind, TSource.Temp, string.Empty, _slots++, true);
+        Add(new TCallStmt(TakeComment(), result, receiver, target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+            target.Name, _tapes++, values.ToEquatableArray(), differentiable.ToEquatableArray()));
+        return result;
+    }
+
+    private TValue? Passive(IOperation operation)
+    {
+        if (operation.ConstantValue.HasValue)
+        {
+            return new TValue(Kind(operation), TSource.Passive, ConstantText(operation.ConstantValue.Value, operation.Type), -1, false);
+        }
+
+        if (operation is IParameterReferenceOperation parameter)
+        {
+            return new TValue(Kind(operation), TSource.Passive, parameter.Parameter.Name, -1, false);
+        }
+
+        if (operation.DescendantsAndSelf().Any(o => o is ILocalReferenceOperation))
+        {
+            return Unsupported(operation.Syntax.GetLocation(), "the local in '" + OneLine(operation.Syntax) + "'; only Tensor and float locals are tracked, so pass other values as parameters or fields");
+        }
+
+        // Evaluated once in the forward pass and kept on the tape for the backward pass.
+        int slot = _slots++;
+        string typeText = operation.Type?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? "object";
+        Add(new TPassiveStmt(TakeComment(), slot, typeText, operation.Syntax.ToString()));
+        return new TValue(Kind(operation), TSource.Passive, "tape.a" + slot.ToString(CultureInfo.InvariantCulture), -1, false);
+    }
+
+    private (string Vjp, string? Into)? FindRegistration(IMethodSymbol target, SyntaxNode syntax)
+    {
+        string display = target.ContainingType.Name + "." + target.Name;
+        string? firstProblem = null;
+        foreach ((INamedTypeSymbol derivatives, string vjp, string? into) in Registrations(target))
+        {
+            string derivativesName = derivatives.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+            if (!HasVjp(target, derivatives, vjp))
+            {
+                firstProblem ??= derivatives.Name + "." + vjp;
+                continue;
+            }
+
+            if (into is not null && !HasInto(target, into))
+            {
+                Report(DiagnosticDescriptors.BadCustomDerivative, syntax.GetLocation(), target.ContainingType.Name + "." + into, display,
+                    "an overload of " + target.Name + "'s parameters followed by a Tensor destination, returning Tensor");
+                return null;
+            }
+
+            return (derivativesName + "." + vjp, into);
+        }
+
+        if (firstProblem is not null)
+        {
+            string expected = "static void " + firstProblem.Substring(firstProblem.IndexOf('.') + 1) + "(" + string.Join(", ",
+                target.Parameters.Select(p => p.Type.ToDisplayString()).Concat(new[] { "result", "dResult" })
+                    .Concat(target.Parameters.Where(p => ModelParser.IsTensor(p.Type)).Select(p => "Tensor? d" + p.Name))) + ")";
+            Report(DiagnosticDescriptors.BadCustomDerivative, syntax.GetLocation(), firstProblem, display, expected);
+            return null;
+        }
+
+        Report(DiagnosticDescriptors.NoDerivativeForCall, syntax.GetLocation(), display);
+        return null;
+    }
+
+    private IEnumerable<(INamedTypeSymbol Derivatives, string Vjp, string? Into)> Registrations(IMethodSymbol target)
+    {
+        foreach (AttributeData attribute in target.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() == WellKnownNames.CustomDerivativeAttribute
+                && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string vjp)
+            {
+                yield return (target.ContainingType, vjp, NamedString(attribute, "Into"));
+            }
+        }
+
+        Compilation compilation = _semanticModel.Compilation;
+        foreach (IAssemblySymbol assembly in new[] { compilation.Assembly }.Concat(compilation.SourceModule.ReferencedAssemblySymbols))
+        {
+            foreach (AttributeData attribute in assembly.GetAttributes())
+            {
+                ImmutableArray<TypedConstant> args = attribute.ConstructorArguments;
+                if (attribute.AttributeClass?.ToDisplayString() == WellKnownNames.RegisterDerivativeAttribute
+                    && args.Length == 4 && args[0].Value is INamedTypeSymbol registered && args[1].Value is string method
+                    && args[2].Value is INamedTypeSymbol derivatives && args[3].Value is string vjp
+                    && method == target.Name && SymbolEqualityComparer.Default.Equals(registered.OriginalDefinition, target.ContainingType.OriginalDefinition))
+                {
+                    yield return (derivatives, vjp, NamedString(attribute, "Into"));
+                }
+            }
+        }
+    }
+
+    // VJP: (params..., R result, R dResult, Tensor? d per Tensor parameter) -> void
+    private static bool HasVjp(IMethodSymbol target, INamedTypeSymbol derivatives, string name)
+    {
+        var expected = target.Parameters.Select(p => p.Type).ToList();
+        expected.Add(target.ReturnType);
+        expected.Add(target.ReturnType);
+        expected.AddRange(target.Parameters.Where(p => ModelParser.IsTensor(p.Type)).Select(p => p.Type));
+        return derivatives.GetMembers(name).OfType<IMethodSymbol>().Any(m => m.IsStatic && m.ReturnsVoid && SameTypes(m.Parameters, expected));
+    }
+
+    private static bool HasInto(IMethodSymbol target, string name)
+    {
+        var expected = target.Parameters.Select(p => p.Type).Append(target.ReturnType).ToList();
+        return target.ContainingType.GetMembers(name).OfType<IMethodSymbol>().Any(m => m.IsStatic && ModelParser.IsTensor(m.ReturnType) && SameTypes(m.Parameters, expected));
+    }
+
+    private static bool SameTypes(ImmutableArray<IParameterSymbol> parameters, List<ITypeSymbol> expected)
+        => parameters.Length == expected.Count && parameters.Zip(expected, (p, t) => p.RefKind == RefKind.None && SymbolEqualityComparer.Default.Equals(p.Type, t)).All(ok => ok);
+
+    private static string? NamedString(AttributeData attribute, string name)
+        => attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value.Value as string;
+
+    // ---- helpers ----
+
+    /// <summary>Whether the expression reads a tensor, a tracked local or calls something tensor-valued.</summary>
+    private bool InvolvesValues(IOperation operation)
+        => operation.DescendantsAndSelf().Any(o => o is ILocalReferenceOperation local && _locals.ContainsKey(local.Local)
+            || ModelParser.IsTensor(o.Type) || o is IInvocationOperation { TargetMethod: var m } && TypeClassifier.HasAttribute(m, WellKnownNames.DifferentiableAttribute));
+
+    private static IOperation Unwrap(IOperation operation)
+    {
+        while (operation is IConversionOperation { IsImplicit: true } conversion && SymbolEqualityComparer.Default.Equals(conversion.Type?.OriginalDefinition, conversion.Operand.Type?.OriginalDefinition))
+        {
+            operation = conversion.Operand;
+        }
+
+        return operation;
+    }
+
+    private static TKind Kind(IOperation operation) => ModelParser.IsTensor(operation.Type) ? TKind.Tensor : TKind.Float;
+
+    private static string ConstantText(object? value, ITypeSymbol? type) => value switch
+    {
+        null => "null",
+        float f => Literal.Floating(f, ScalarKind.Float),
+        double d => Literal.Floating(d, ScalarKind.Double),
+        bool b => b ? "true" : "false",
+        string s => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(s, true),
+        int i => i.ToString(CultureInfo.InvariantCulture),
+        long l => l.ToString(CultureInfo.InvariantCulture) + "L",
+        _ => "((" + type?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + ")" + Convert.ToString(value, CultureInfo.InvariantCulture) + ")",
+    };
+
+    private void Add(TStmt statement) => _body.Add(statement);
+
+    private string TakeComment()
+    {
+        string comment = _comment;
+        _comment = string.Empty;
+        return comment;
+    }
+
+    private TValue Failed() => new(TKind.Tensor, TSource.Passive, "default!", -1, false);
+
+    private TValue? Unsupported(Location location, string what)
+    {
+        Report(DiagnosticDescriptors.UnsupportedModelCode, location, _method.Name, what);
+        return null;
+    }
+
+    private void Report(DiagnosticDescriptor descriptor, Location location, params object[] arguments)
+        => _diagnostics.Add(Diagnostic.Create(descriptor, location, arguments));
+
+    private static string Describe(IOperation operation) => operation.Kind.ToString().ToLowerInvariant();
+
+    private static string OneLine(SyntaxNode syntax)
+    {
+        string text = string.Join(" ", syntax.ToString().Split(new[] { '\r', '\n', '\t', ' ' }, StringSplitOptions.RemoveEmptyEntries));
+        return text.Length <= 100 ? text : text.Substring(0, 97) + "...";
+    }
+
+    private static string AccessibilityText(Accessibility accessibility) => accessibility switch
+    {
+        Accessibility.Public => "public",
+        Accessibility.Internal => "internal",
+        Accessibility.Protected => "protected",
+        Accessibility.ProtectedOrInternal => "protected internal",
+        Accessibility.ProtectedAndInternal => "private protected",
+        _ => "private",
+    };
+}
+
+/// <summary>Output of the model-method parse step: the model (null when the analyzer reports the declaration) and body diagnostics.</summary>
+internal sealed record TensorParseResult(TensorMethod? Model, ImmutableArray<Diagnostic> Diagnostics);
