@@ -19,6 +19,7 @@ public static class GeneratorHarness
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
             .ToList();
         references.Add(MetadataReference.CreateFromFile(typeof(DifferentiableAttribute).Assembly.Location));
+        references.Add(MetadataReference.CreateFromFile(typeof(Autodiff.Tensor).Assembly.Location));
         return references.ToImmutableArray();
     });
 

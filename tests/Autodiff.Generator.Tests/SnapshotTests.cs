@@ -29,10 +29,10 @@ public class SnapshotTests
         string generated = string.Join("\n", result.Sources.Where(s => s.HintName.StartsWith("Snapshots.", StringComparison.Ordinal)).OrderBy(s => s.HintName, StringComparer.Ordinal).Select(s => $"//// {s.HintName}\n{s.SourceText}"));
         // The version is scrubbed, so releases do not churn every snapshot.
         generated = generated.Replace("\"" + Emit.DerivativeEmitter.Version + "\"", "\"{version}\"", StringComparison.Ordinal);
-        Verify(name, generated);
+        VerifySnapshot(name, generated);
     }
 
-    private static void Verify(string name, string actual, [CallerFilePath] string testFile = "")
+    internal static void VerifySnapshot(string name, string actual, [CallerFilePath] string testFile = "")
     {
         string directory = Path.Combine(Path.GetDirectoryName(testFile)!, "Snapshots");
         string verified = Path.Combine(directory, name + ".verified.txt");

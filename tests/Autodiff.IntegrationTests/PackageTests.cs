@@ -18,6 +18,20 @@ public class PackageTests
         double value = Model.FGradient(0.3, w, out double dx, dw);
         System.Console.WriteLine($"value={value:F6} dx={dx:F6} dw0={dw[0]:F6}");
         System.Console.WriteLine($"rows={Datasets.OptDigitsTest().Count}");
+        var net = new Net();
+        var gradient = net.CreateGradient();
+        float loss = net.LossGradient(Tensor.Full(1f, 2, 3), new[] { 0, 1 }, gradient);
+        net.Step(new Autodiff.Optimizers.Adam(0.01), gradient);
+        System.Console.WriteLine($"model={loss > 0} params={net.Parameters().Count}");
+
+        [Model]
+        public sealed partial class Net
+        {
+            public Autodiff.Layers.Dense Layer = new(3, 2, new System.Random(1));
+
+            [Differentiable]
+            public float Loss(Tensor x, int[] labels) => Tensor.SoftmaxCrossEntropy(Layer.Forward(x), labels);
+        }
 
         public static partial class Model
         {
@@ -30,6 +44,11 @@ public class PackageTests
             }
         }
         """;
+
+    // The machine's package cache doubles as a feed, so the consumer restores the runtime's dependencies offline.
+    private static string GlobalPackages()
+        => Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } path ? path
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
     [Fact]
     public void PackedPackage_GivesConsumerTheGeneratorAndRuntime()
@@ -50,7 +69,7 @@ public class PackageTests
                   <PropertyGroup>
                     <OutputType>Exe</OutputType>
                     <TargetFramework>net10.0</TargetFramework>
-                    <RestoreSources>{feed}</RestoreSources>
+                    <RestoreSources>{feed};{GlobalPackages()};https://api.nuget.org/v3/index.json</RestoreSources>
                     <RestorePackagesPath>{Path.Combine(work, "packages")}</RestorePackagesPath>
                   </PropertyGroup>
                   <ItemGroup>
@@ -64,6 +83,7 @@ public class PackageTests
             double s = Math.Sin(0.15) + Math.Sin(-0.375) + Math.Sin(0.6);
             Assert.Contains($"value={s * s:F6}", output, StringComparison.Ordinal);
             Assert.Contains("rows=1797", output, StringComparison.Ordinal);
+            Assert.Contains("model=True params=2", output, StringComparison.Ordinal);
         }
         finally
         {

@@ -115,7 +115,7 @@ internal static class ModelEmitter
             body.Line("return slot;");
         }
 
-        return ModelFile.Wrap("Gradient type, parameters and fused step of " + string.Join(".", model.Types.Select(t => t.Name)), model.Namespace, model.Types, Enumerable.Empty<string>(), body);
+        return ModelFile.Wrap("Gradient type, parameters and fused step of " + string.Join(".", model.Types.Select(t => t.Name)), model.Namespace, model.Types, Enumerable.Empty<string>(), body, " : global::Autodiff.ITensorSet");
     }
 
     private static void EmitCollect(CodeBlock body, ModelClass model, string owner)

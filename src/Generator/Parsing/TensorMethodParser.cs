@@ -219,7 +219,8 @@ internal sealed class TensorMethodParser
     private TValue? Float(IOperation operation)
     {
         operation = Unwrap(operation);
-        if (operation.Type?.SpecialType == SpecialType.System_Double)
+        if (operation.Type?.SpecialType == SpecialType.System_Double
+            || operation is IConversionOperation { Operand.Type.SpecialType: SpecialType.System_Double } && InvolvesValues(operation))
         {
             return Unsupported(operation.Syntax.GetLocation(), "double arithmetic in a model method; tensors hold float, so use float (e.g. 0.5f)");
         }

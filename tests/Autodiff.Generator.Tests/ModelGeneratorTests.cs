@@ -1,0 +1,105 @@
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace Autodiff.Generator.Tests;
+
+/// <summary>[Model] classes and their [Differentiable] methods: generated code, diagnostics, stubs.</summary>
+public class ModelGeneratorTests
+{
+    private const string Header = "using System; using Autodiff; using Autodiff.Layers;\nnamespace Models;\n";
+
+    private const string TwoLayer = Header + """
+        [Model]
+        public sealed partial class Classifier
+        {
+            public Dense Hidden = new(4, 8, new Random(1));
+            public Tensor Scale = Tensor.Full(1f, 8);
+
+            [Differentiable]
+            public Tensor Forward(Tensor x) => Tensor.Relu(Hidden.Forward(x)) * Scale;
+
+            [Differentiable]
+            public float Loss(Tensor x, int[] labels, float decay)
+            {
+                Tensor logits = Forward(x);
+                float data = Tensor.SoftmaxCrossEntropy(logits, labels);
+                return data + decay * Tensor.Sum(Hidden.Weight * Hidden.Weight);
+            }
+        }
+        """;
+
+    [Fact]
+    public void Generated_model_code_matches_snapshot_and_compiles()
+    {
+        var result = GeneratorHarness.Run(TwoLayer);
+        Assert.Empty(result.CompilerErrors());
+        Assert.Empty(result.AutodiffDiagnostics());
+        string generated = string.Join("\n", result.Sources.Where(s => s.HintName.StartsWith("Models.", StringComparison.Ordinal))
+            .OrderBy(s => s.HintName, StringComparer.Ordinal).Select(s => $"//// {s.HintName}\n{s.SourceText}"));
+        generated = generated.Replace("\"" + Emit.DerivativeEmitter.Version + "\"", "\"{version}\"", StringComparison.Ordinal);
+        SnapshotTests.VerifySnapshot("Model", generated);
+    }
+
+    [Theory]
+    [InlineData("if (labels.Length > 0) { } return Tensor.Sum(x);", "conditional statements are not supported in model methods")]
+    [InlineData("double s = 2.0; return Tensor.Sum(x);", "the local 's' of type 'double'")]
+    [InlineData("Tensor y = Helpers.Opaque(x); return Tensor.Sum(y);", "AD0104")]
+    [InlineData("W = x; return Tensor.Sum(x);", "AD0103")]
+    [InlineData("float s = Tensor.Sum(x); return s * (float)Math.Sqrt(2.0 * s);", "double arithmetic")]
+    public void Unsupported_model_code_gets_a_diagnostic_at_its_location_and_stubs_that_compile(string body, string expected)
+    {
+        string source = Header + """
+            public static class Helpers { public static Tensor Opaque(Tensor t) => t; }
+            [Model]
+            public sealed partial class Net
+            {
+                public Tensor W = new Tensor(2, 2);
+
+                [Differentiable]
+                public float Loss(Tensor x, int[] labels)
+                {
+            """ + body + """
+                }
+            }
+            """;
+        var result = GeneratorHarness.Run(source);
+        Assert.Empty(result.CompilerErrors());
+        var diagnostics = result.AutodiffDiagnostics();
+        Diagnostic diagnostic = Assert.Single(diagnostics);
+        Assert.True(diagnostic.Id == expected || diagnostic.GetMessage().Contains(expected, StringComparison.Ordinal), diagnostic.ToString());
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.True(diagnostic.Location.IsInSource);
+        Assert.Contains("LossGradient", result.Source("Net.Loss.Model"));
+    }
+
+    [Fact]
+    public void Declaration_problems_come_from_the_analyzer()
+    {
+        string source = Header + """
+            [Model] public sealed class NotPartial { public Tensor W = new Tensor(1); }
+            [Model] public sealed partial record Rec { public Tensor W = new Tensor(1); }
+            [Model] public sealed partial class StaticMethod { public Tensor W = new Tensor(1); [Differentiable] public static float F(Tensor x) => Tensor.Sum(x); }
+            [Model] public sealed partial class BadReturn { public Tensor W = new Tensor(1); [Differentiable] public double F(Tensor x) => Tensor.Sum(x); }
+            """;
+        var result = GeneratorHarness.Run(source);
+        var ids = result.AutodiffDiagnostics().Select(d => d.Id).OrderBy(i => i).ToArray();
+        Assert.Contains("AD0002", ids);
+        Assert.Contains("AD0006", ids);
+        Assert.Contains("AD0005", ids);
+        Assert.Contains("AD0003", ids);
+    }
+
+    [Fact]
+    public void Model_gradient_runs_in_a_compiled_assembly()
+    {
+        var assembly = GeneratorHarness.CompileAndLoad(TwoLayer);
+        Type type = assembly.GetType("Models.Classifier")!;
+        object model = Activator.CreateInstance(type)!;
+        object gradient = type.GetMethod("CreateGradient")!.Invoke(model, null)!;
+        var x = Tensor.Full(0.5f, 3, 4);
+        float loss = (float)type.GetMethod("LossGradient")!.Invoke(model, new object[] { x, new[] { 0, 1, 2 }, 0.01f, gradient })!;
+        Assert.True(float.IsFinite(loss) && loss > 0);
+        var names = ((ITensorSet)gradient).Tensors().Select(t => t.Name);
+        Assert.Equal(new[] { "Hidden.Weight", "Hidden.Bias", "Scale" }, names);
+    }
+}
