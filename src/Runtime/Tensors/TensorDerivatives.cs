@@ -271,9 +271,51 @@ public static class TensorDerivatives
         }
     }
 
+    private static void AddSubtractVjp(bool subtract, Broadcast mode, Tensor dy, Tensor? da, Tensor? db)
+    {
+        ReadOnlySpan<float> g = dy.Span;
+        if (da is not null)
+        {
+            TensorPrimitives.Add(da.Span, g, da.Span);
+        }
+
+        if (db is null)
+        {
+            return;
+        }
+
+        Span<float> d = db.Span;
+        if (mode == Broadcast.ScalarB)
+        {
+            float sum = TensorPrimitives.Sum(g);
+            d[0] += subtract ? -sum : sum;
+            return;
+        }
+
+        int columns = mode == Broadcast.Same ? g.Length : d.Length;
+        for (int r = 0; r < g.Length; r += columns)
+        {
+            if (subtract)
+            {
+                TensorPrimitives.Subtract(d, g.Slice(r, columns), d);
+            }
+            else
+            {
+                TensorPrimitives.Add(d, g.Slice(r, columns), d);
+            }
+        }
+    }
+
     private static void BinaryVjp(BinaryKind kind, Tensor a, Tensor b, Tensor y, Tensor dy, Tensor? da, Tensor? db)
     {
         Broadcast mode = Tensor.Classify(a, b, kind);
+        if (kind is BinaryKind.Add or BinaryKind.Subtract && mode is Broadcast.Same or Broadcast.RowB or Broadcast.ScalarB)
+        {
+            // The common case (a bias): vectorised, da += dy and db ±= dy summed over the broadcast rows.
+            AddSubtractVjp(kind == BinaryKind.Subtract, mode, dy, da, db);
+            return;
+        }
+
         int columns = dy.Columns;
         for (int r = 0; r < dy.Rows; r++)
         {
