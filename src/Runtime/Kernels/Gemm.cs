@@ -144,6 +144,36 @@ internal static unsafe class Gemm
                 for (int ic = i0; ic < i1; ic += MC)
                 {
                     int mc = Math.Min(MC, i1 - ic);
+                    if (wide)
+                    {
+                        // No packing of A: broadcast straight from its rows (A) or columns (Aᵀ, whose 8 values per
+                        // k step are contiguous); a partial strip of Aᵀ is packed on its own so no read runs past A.
+                        for (int jr = 0; jr < nc; jr += nr)
+                        {
+                            int cols = Math.Min(nr, nc - jr);
+                            for (int ir = 0; ir < mc; ir += mr)
+                            {
+                                int rows = Math.Min(mr, mc - ir);
+                                float* tile = c + (long)(ic + ir) * ldc + jc + jr;
+                                if (!ta)
+                                {
+                                    Kernel8x32Rows(kc, a + (long)(ic + ir) * lda + pc, lda, rows, packB + jr * kc, tile, ldc, cols, add, edge);
+                                }
+                                else if (rows == 8)
+                                {
+                                    Kernel8x32(kc, a + (long)pc * lda + ic + ir, lda, packB + jr * kc, tile, ldc, rows, cols, add, edge);
+                                }
+                                else
+                                {
+                                    PackA(a, lda, true, ic + ir, pc, rows, kc, 8, packA);
+                                    Kernel8x32(kc, packA, 8, packB + jr * kc, tile, ldc, rows, cols, add, edge);
+                                }
+                            }
+                        }
+
+                        continue;
+                    }
+
                     PackA(a, lda, ta, ic, pc, mc, kc, mr, packA);
                     for (int jr = 0; jr < nc; jr += nr)
                     {
@@ -156,7 +186,7 @@ internal static unsafe class Gemm
                             float* bp = packB + jr * kc;
                             if (wide)
                             {
-                                Kernel8x32(kc, ap, bp, tile, ldc, rows, cols, add, edge);
+                                Kernel8x32(kc, ap, 8, bp, tile, ldc, rows, cols, add, edge);
                             }
                             else if (simd)
                             {
@@ -252,7 +282,7 @@ internal static unsafe class Gemm
         }
     }
 
-    private static void Kernel8x32(int kc, float* ap, float* bp, float* c, int ldc, int rows, int cols, bool add, float* edge)
+    private static void Kernel8x32(int kc, float* ap, int aStride, float* bp, float* c, int ldc, int rows, int cols, bool add, float* edge)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
@@ -275,7 +305,56 @@ internal static unsafe class Gemm
             c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
             x = Vector512.Create(ap[7]);
             c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
-            ap += 8;
+            ap += aStride;
+            bp += 32;
+        }
+
+        bool full = rows == 8 && cols == 32;
+        float* t = full ? c : edge;
+        int ld = full ? ldc : 32;
+        bool addHere = full && add;
+        Store2(t, c00, c01, addHere); Store2(t + ld, c10, c11, addHere);
+        Store2(t + 2 * ld, c20, c21, addHere); Store2(t + 3 * ld, c30, c31, addHere);
+        Store2(t + 4 * ld, c40, c41, addHere); Store2(t + 5 * ld, c50, c51, addHere);
+        Store2(t + 6 * ld, c60, c61, addHere); Store2(t + 7 * ld, c70, c71, addHere);
+        if (!full)
+        {
+            CopyEdge(edge, 32, c, ldc, rows, cols, add);
+        }
+    }
+
+    /// <summary>The 8x32 kernel reading A from its rows (stride <paramref name="lda"/>); rows past <paramref name="rows"/> repeat the last one and are dropped.</summary>
+    private static void Kernel8x32Rows(int kc, float* a, int lda, int rows, float* bp, float* c, int ldc, int cols, bool add, float* edge)
+    {
+        float* a0 = a;
+        float* a1 = a + (long)Math.Min(1, rows - 1) * lda;
+        float* a2 = a + (long)Math.Min(2, rows - 1) * lda;
+        float* a3 = a + (long)Math.Min(3, rows - 1) * lda;
+        float* a4 = a + (long)Math.Min(4, rows - 1) * lda;
+        float* a5 = a + (long)Math.Min(5, rows - 1) * lda;
+        float* a6 = a + (long)Math.Min(6, rows - 1) * lda;
+        float* a7 = a + (long)Math.Min(7, rows - 1) * lda;
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(bp), b1 = Vector512.Load(bp + 16);
+            Vector512<float> x = Vector512.Create(a0[p]);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a1[p]);
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a2[p]);
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a3[p]);
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a4[p]);
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a5[p]);
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a6[p]);
+            c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a7[p]);
+            c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
             bp += 32;
         }
 
