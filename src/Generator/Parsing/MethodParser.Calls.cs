@@ -158,7 +158,7 @@ internal sealed partial class MethodParser
             return new CalleeInfo(display, typeName + "." + target.Name, typeName + "." + target.Name + "Vjp", typeName + "." + target.Name + "Jvp", returnKind, signature);
         }
 
-        foreach ((INamedTypeSymbol derivatives, string vjp, string? jvp) in FindRegistrations(target))
+        foreach ((INamedTypeSymbol derivatives, string vjp, string? jvp, _) in Registrations.Find(_semanticModel.Compilation, target))
         {
             string derivativesName = derivatives.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
             if (!CheckVjpShape(invocation, target, derivatives, vjp, parameters, returnKind) || (jvp is not null && !CheckJvpShape(invocation, target, derivatives, jvp, parameters, returnKind)))
@@ -170,50 +170,6 @@ internal sealed partial class MethodParser
         }
 
         NoDerivative(invocation, display);
-        return null;
-    }
-
-    private IEnumerable<(INamedTypeSymbol Derivatives, string Vjp, string? Jvp)> FindRegistrations(IMethodSymbol target)
-    {
-        foreach (AttributeData attribute in target.GetAttributes())
-        {
-            if (attribute.AttributeClass?.ToDisplayString() == WellKnownNames.CustomDerivativeAttribute
-                && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string vjp)
-            {
-                yield return (target.ContainingType, vjp, NamedString(attribute, "Jvp"));
-            }
-        }
-
-        // [assembly: RegisterDerivative(...)] in this compilation and in every referenced assembly.
-        Compilation compilation = _semanticModel.Compilation;
-        IEnumerable<IAssemblySymbol> assemblies = new[] { compilation.Assembly }.Concat(compilation.SourceModule.ReferencedAssemblySymbols);
-        foreach (IAssemblySymbol assembly in assemblies)
-        {
-            foreach (AttributeData attribute in assembly.GetAttributes())
-            {
-                ImmutableArray<TypedConstant> args = attribute.ConstructorArguments;
-                if (attribute.AttributeClass?.ToDisplayString() == WellKnownNames.RegisterDerivativeAttribute
-                    && args.Length == 4 && args[0].Value is INamedTypeSymbol registeredType && args[1].Value is string method
-                    && args[2].Value is INamedTypeSymbol derivatives && args[3].Value is string vjp
-                    && method == target.Name
-                    && SymbolEqualityComparer.Default.Equals(registeredType.OriginalDefinition, target.ContainingType.OriginalDefinition))
-                {
-                    yield return (derivatives, vjp, NamedString(attribute, "Jvp"));
-                }
-            }
-        }
-    }
-
-    private static string? NamedString(AttributeData attribute, string name)
-    {
-        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
-        {
-            if (argument.Key == name && argument.Value.Value is string value)
-            {
-                return value;
-            }
-        }
-
         return null;
     }
 

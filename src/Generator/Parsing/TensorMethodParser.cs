@@ -439,7 +439,7 @@ internal sealed class TensorMethodParser
     {
         string display = target.ContainingType.Name + "." + target.Name;
         string? firstProblem = null;
-        foreach ((INamedTypeSymbol derivatives, string vjp, string? into) in Registrations(target))
+        foreach ((INamedTypeSymbol derivatives, string vjp, _, string? into) in Registrations.Find(_semanticModel.Compilation, target))
         {
             string derivativesName = derivatives.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
             if (!HasVjp(target, derivatives, vjp))
@@ -471,34 +471,6 @@ internal sealed class TensorMethodParser
         return null;
     }
 
-    private IEnumerable<(INamedTypeSymbol Derivatives, string Vjp, string? Into)> Registrations(IMethodSymbol target)
-    {
-        foreach (AttributeData attribute in target.GetAttributes())
-        {
-            if (attribute.AttributeClass?.ToDisplayString() == WellKnownNames.CustomDerivativeAttribute
-                && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string vjp)
-            {
-                yield return (target.ContainingType, vjp, NamedString(attribute, "Into"));
-            }
-        }
-
-        Compilation compilation = _semanticModel.Compilation;
-        foreach (IAssemblySymbol assembly in new[] { compilation.Assembly }.Concat(compilation.SourceModule.ReferencedAssemblySymbols))
-        {
-            foreach (AttributeData attribute in assembly.GetAttributes())
-            {
-                ImmutableArray<TypedConstant> args = attribute.ConstructorArguments;
-                if (attribute.AttributeClass?.ToDisplayString() == WellKnownNames.RegisterDerivativeAttribute
-                    && args.Length == 4 && args[0].Value is INamedTypeSymbol registered && args[1].Value is string method
-                    && args[2].Value is INamedTypeSymbol derivatives && args[3].Value is string vjp
-                    && method == target.Name && SymbolEqualityComparer.Default.Equals(registered.OriginalDefinition, target.ContainingType.OriginalDefinition))
-                {
-                    yield return (derivatives, vjp, NamedString(attribute, "Into"));
-                }
-            }
-        }
-    }
-
     // VJP: (params..., R result, R dResult, Tensor? d per Tensor parameter) -> void
     private static bool HasVjp(IMethodSymbol target, INamedTypeSymbol derivatives, string name)
     {
@@ -517,9 +489,6 @@ internal sealed class TensorMethodParser
 
     private static bool SameTypes(ImmutableArray<IParameterSymbol> parameters, List<ITypeSymbol> expected)
         => parameters.Length == expected.Count && parameters.Zip(expected, (p, t) => p.RefKind == RefKind.None && SymbolEqualityComparer.Default.Equals(p.Type, t)).All(ok => ok);
-
-    private static string? NamedString(AttributeData attribute, string name)
-        => attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value.Value as string;
 
     // ---- helpers ----
 

@@ -309,18 +309,7 @@ internal static unsafe class Gemm
             bp += 32;
         }
 
-        bool full = rows == 8 && cols == 32;
-        float* t = full ? c : edge;
-        int ld = full ? ldc : 32;
-        bool addHere = full && add;
-        Store2(t, c00, c01, addHere); Store2(t + ld, c10, c11, addHere);
-        Store2(t + 2 * ld, c20, c21, addHere); Store2(t + 3 * ld, c30, c31, addHere);
-        Store2(t + 4 * ld, c40, c41, addHere); Store2(t + 5 * ld, c50, c51, addHere);
-        Store2(t + 6 * ld, c60, c61, addHere); Store2(t + 7 * ld, c70, c71, addHere);
-        if (!full)
-        {
-            CopyEdge(edge, 32, c, ldc, rows, cols, add);
-        }
+        StoreTile(c, ldc, rows, cols, add, edge, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71);
     }
 
     /// <summary>The 8x32 kernel reading A from its rows (stride <paramref name="lda"/>); rows past <paramref name="rows"/> repeat the last one and are dropped.</summary>
@@ -358,6 +347,16 @@ internal static unsafe class Gemm
             bp += 32;
         }
 
+        StoreTile(c, ldc, rows, cols, add, edge, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71);
+    }
+
+    /// <summary>Writes (or adds) an 8x32 tile; a partial tile goes through <paramref name="edge"/> and only its valid part is copied.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTile(float* c, int ldc, int rows, int cols, bool add, float* edge,
+        Vector512<float> c00, Vector512<float> c01, Vector512<float> c10, Vector512<float> c11, Vector512<float> c20, Vector512<float> c21,
+        Vector512<float> c30, Vector512<float> c31, Vector512<float> c40, Vector512<float> c41, Vector512<float> c50, Vector512<float> c51,
+        Vector512<float> c60, Vector512<float> c61, Vector512<float> c70, Vector512<float> c71)
+    {
         bool full = rows == 8 && cols == 32;
         float* t = full ? c : edge;
         int ld = full ? ldc : 32;
