@@ -20,6 +20,21 @@ catch (ArgumentException e)
 try
 {
     (LabeledData train, LabeledData test, string source) = LoadData(options.DataPath);
+    if (train.Count >= 10_000)
+    {
+        // Large datasets (MNIST): a wider net and a cosine schedule, unless set on the command line.
+        // Measured: 98.14% on the MNIST test set in 12 epochs (README).
+        var given = args.Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToHashSet();
+        options = options with
+        {
+            Hidden = given.Contains("--hidden") ? options.Hidden : 256,
+            LearningRate = given.Contains("--lr") ? options.LearningRate : 1e-3,
+            Schedule = given.Contains("--schedule") ? options.Schedule : "cosine",
+            Epochs = given.Contains("--epochs") ? options.Epochs : 12,
+            WeightDecay = given.Contains("--weight-decay") ? options.WeightDecay : 0.01,
+        };
+    }
+
     Console.WriteLine($"Training a {train.FeatureCount}-{options.Hidden}-10 MLP on {train.Count} {source} images ({options.ValidationFraction:P0} held out for validation{(options.Augment ?? train.Count < 10_000 ? "; the rest with 4 shifted copies each" : string.Empty)}), testing on {test.Count}.");
     Console.WriteLine($"optimizer {options.Optimizer}, lr {options.LearningRate} (schedule {options.Schedule}), batch {options.BatchSize}, up to {options.Epochs} epochs, patience {options.Patience}, seed {options.Seed}, {options.Threads} thread(s)");
     Console.WriteLine();
@@ -179,15 +194,15 @@ partial class Program
     private const string Usage = """
         usage: dotnet run --project examples/Digits -- [options]
           --optimizer NAME     sgd, momentum, nesterov, adagrad, rmsprop, adam (default) or adamw
-          --lr X               learning rate (default 0.002)
-          --epochs N           most epochs (default 60)
+          --lr X               learning rate (default 0.002; 0.001 on 10,000+ images)
+          --epochs N           most epochs (default 60; 12 on 10,000+ images)
           --batch-size N       mini-batch size (default 32)
-          --hidden N           hidden units (default 128)
+          --hidden N           hidden units (default 128; 256 on 10,000+ images)
           --seed N             seed for initialisation, split and shuffling (default 1)
           --patience N         epochs without validation improvement before stopping (default 10)
           --augment on|off     add 1-pixel shifted copies of the training images (default: on below 10 000 images)
-          --schedule NAME      learning-rate schedule: none (default), cosine or step
-          --weight-decay X     decoupled weight decay (AdamW), default 0.05
+          --schedule NAME      learning-rate schedule: none (default), cosine (default on 10,000+ images) or step
+          --weight-decay X     decoupled weight decay (AdamW), default 0.05 (0.01 on 10,000+ images)
           --threads N          worker threads (default: 2 or fewer cores)
           --out DIR            where model.txt, history.csv and learning-curve.png go (default out/digits)
           --data DIR           train on MNIST/Fashion-MNIST IDX files (raw or .gz) or optdigits.tra/.tes in DIR
