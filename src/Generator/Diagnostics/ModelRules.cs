@@ -2,8 +2,6 @@ using System.Collections.Generic;
 using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Parsing;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Autodiff.Generator.Diagnostics;
 
@@ -22,7 +20,7 @@ internal static class ModelRules
 
         for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
         {
-            if (!IsPartial(t))
+            if (!SymbolText.IsPartial(t))
             {
                 problems.Add(Diagnostic.Create(DiagnosticDescriptors.TypeNotPartial, location, t.Name, type.Name));
             }
@@ -71,17 +69,4 @@ internal static class ModelRules
 
     public static bool IsModelMethod(IMethodSymbol method)
         => method.ContainingType is { } type && TypeClassifier.HasAttribute(type, WellKnownNames.ModelAttribute);
-
-    private static bool IsPartial(INamedTypeSymbol type)
-    {
-        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
-        {
-            if (reference.GetSyntax() is TypeDeclarationSyntax declaration && declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 }

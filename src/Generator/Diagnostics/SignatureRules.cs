@@ -2,7 +2,6 @@ using System.Collections.Generic;
 using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Model;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Autodiff.Generator.Diagnostics;
@@ -77,7 +76,7 @@ internal static class SignatureRules
                 problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedMethodShape, location, name, "declared in the generic type '" + type.Name + "'"));
             }
 
-            if (!IsPartial(type))
+            if (!SymbolText.IsPartial(type))
             {
                 problems.Add(Diagnostic.Create(DiagnosticDescriptors.TypeNotPartial, location, type.Name, name));
             }
@@ -91,19 +90,6 @@ internal static class SignatureRules
         foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
         {
             if (reference.GetSyntax() is MethodDeclarationSyntax { Body: not null } or MethodDeclarationSyntax { ExpressionBody: not null })
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool IsPartial(INamedTypeSymbol type)
-    {
-        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
-        {
-            if (reference.GetSyntax() is TypeDeclarationSyntax declaration && declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
             {
                 return true;
             }

@@ -22,7 +22,7 @@ internal static class ModelEmitter
         body.Line($"/// The gradient of a <see cref=\"{name}\"/>: one tensor per trainable tensor, with the same names, nesting and shapes");
         body.Line($"/// (like Swift's <c>TangentVector</c> or a JAX pytree). Filled by the generated <c>*Gradient</c> methods.");
         body.Line($"/// </summary>");
-        body.Line(ModelFile.GeneratedCode);
+        body.Line(GeneratedFile.GeneratedCode);
         using (body.Block($"public sealed partial class Gradient : global::Autodiff.ITensorSet"))
         {
             foreach (ModelMember member in model.Members)
@@ -72,13 +72,13 @@ internal static class ModelEmitter
 
         body.Line(string.Empty);
         body.Line("/// <summary>A zero gradient with this model's structure and shapes (allocate once, reuse every step).</summary>");
-        body.Line(ModelFile.GeneratedCode);
+        body.Line(GeneratedFile.GeneratedCode);
         body.Line("public Gradient CreateGradient() => new Gradient(this);");
         body.Line(string.Empty);
         EmitCollect(body, model, "this.");
         body.Line(string.Empty);
         body.Line("/// <summary>The trainable tensors with dotted names (<c>Layer1.Weight</c>), in declaration order.</summary>");
-        body.Line(ModelFile.GeneratedCode);
+        body.Line(GeneratedFile.GeneratedCode);
         using (body.Block($"public global::System.Collections.Generic.IReadOnlyList<{Named}> Parameters()"))
         {
             body.Line($"var list = new {List}();");
@@ -92,7 +92,7 @@ internal static class ModelEmitter
         body.Line("/// optimizer state and writes the parameters and the state (each tensor has its own state slot). Allocates nothing");
         body.Line("/// after the first step.");
         body.Line("/// </summary>");
-        body.Line(ModelFile.GeneratedCode);
+        body.Line(GeneratedFile.GeneratedCode);
         using (body.Block($"public void Step({Optimizer} optimizer, Gradient gradient)"))
         {
             body.Line("optimizer.BeginStep(optimizer.ClipNorm is null ? 0.0 : global::System.Math.Sqrt(gradient.SquaredNorm()));");
@@ -102,7 +102,7 @@ internal static class ModelEmitter
 
         body.Line(string.Empty);
         body.Line("/// <summary>The step for this model's tensors from optimizer slot <paramref name=\"slot\"/> on; returns the next free slot (layers call it).</summary>");
-        body.Line(ModelFile.GeneratedCode);
+        body.Line(GeneratedFile.GeneratedCode);
         using (body.Block($"public int StepFrom({Optimizer} optimizer, Gradient gradient, int slot)"))
         {
             foreach (ModelMember member in model.Members)
@@ -115,7 +115,8 @@ internal static class ModelEmitter
             body.Line("return slot;");
         }
 
-        return ModelFile.Wrap("Gradient type, parameters and fused step of " + string.Join(".", model.Types.Select(t => t.Name)), model.Namespace, model.Types, Enumerable.Empty<string>(), body, " : global::Autodiff.ITensorSet");
+        string title = "Gradient type, parameters and fused step of " + string.Join(".", model.Types.Select(t => t.Name));
+        return GeneratedFile.Write(GeneratedFile.ModelPreamble(title, Enumerable.Empty<string>()), model.Namespace, model.Types, body, " : global::Autodiff.ITensorSet");
     }
 
     private static void EmitCollect(CodeBlock body, ModelClass model, string owner)

@@ -36,7 +36,7 @@ internal static class TensorMethodEmitter
             body.Line($"/// Value of <see cref=\"{method.Name}\"/> for a batch, and its gradient with respect to every trainable tensor of the model,");
             body.Line($"/// written into <paramref name=\"gradient\"/> (overwritten). Reuses one tape: nothing is allocated once shapes repeat.");
             body.Line($"/// </summary>");
-            body.Line(ModelFile.GeneratedCode);
+            body.Line(GeneratedFile.GeneratedCode);
             using (body.Block($"{method.Accessibility} float {method.Name}Gradient({Join(parameters, gradientType + " gradient")})"))
             {
                 if (method.IsStub)
@@ -58,7 +58,7 @@ internal static class TensorMethodEmitter
 
         body.Line($"/// <summary>The forward pass of <see cref=\"{method.Name}\"/>, keeping on <paramref name=\"tape\"/> what the backward pass needs.");
         body.Line($"/// A tensor result belongs to the tape: it is overwritten by the next call.</summary>");
-        body.Line(ModelFile.GeneratedCode);
+        body.Line(GeneratedFile.GeneratedCode);
         using (body.Block($"{method.Accessibility} {ret} {method.Name}Record({Join(tapeType + " tape", parameters)})"))
         {
             if (method.IsStub)
@@ -74,7 +74,7 @@ internal static class TensorMethodEmitter
         body.Line(string.Empty);
         body.Line($"/// <summary>The backward pass of <see cref=\"{method.Name}\"/> after <see cref=\"{method.Name}Record\"/> on the same tape and arguments:");
         body.Line($"/// adds <paramref name=\"dResult\"/> times the derivatives to <paramref name=\"gradient\"/>{(adjointParameters.Count > 0 ? " and to the non-null input adjoints" : string.Empty)}.</summary>");
-        body.Line(ModelFile.GeneratedCode);
+        body.Line(GeneratedFile.GeneratedCode);
         using (body.Block($"{method.Accessibility} void {method.Name}Backward({Join(tapeType + " tape", parameters, ret + " dResult", gradientType + " gradient", string.Join(", ", adjointParameters))})"))
         {
             if (method.IsStub)
@@ -87,13 +87,14 @@ internal static class TensorMethodEmitter
             }
         }
 
-        return ModelFile.Wrap("Reverse mode of " + method.ModelType.Replace("global::", string.Empty) + "." + method.Name, method.Namespace, method.Types, method.Usings, body);
+        string title = "Reverse mode of " + method.ModelType.Replace("global::", string.Empty) + "." + method.Name;
+        return GeneratedFile.Write(GeneratedFile.ModelPreamble(title, method.Usings), method.Namespace, method.Types, body);
     }
 
     private static void EmitTape(TensorMethod method, CodeBlock body, string tapeType)
     {
         body.Line($"/// <summary>Intermediate values of <see cref=\"{method.Name}\"/> kept for its backward pass; reused by every call.</summary>");
-        body.Line(ModelFile.GeneratedCode);
+        body.Line(GeneratedFile.GeneratedCode);
         using (body.Block($"public sealed class {tapeType}"))
         {
             foreach (TStmt statement in method.Body)
@@ -233,27 +234,27 @@ internal static class TensorMethodEmitter
         }
     }
 
-    private static void EmitStatementBackward(CodeBlock body, TStmt statement, System.Func<TValue, string> Adjoint)
+    private static void EmitStatementBackward(CodeBlock body, TStmt statement, System.Func<TValue, string> adjoint)
     {
         switch (statement)
         {
             case TOpStmt op:
             {
-                var adjoints = op.Args.Where(a => a.Kind == TKind.Tensor).Select(Adjoint);
-                body.Line($"{op.Vjp}({Join(Args(op.Args), Read(op.Target), Adjoint(op.Target), string.Join(", ", adjoints))});");
+                var adjoints = op.Args.Where(a => a.Kind == TKind.Tensor).Select(adjoint);
+                body.Line($"{op.Vjp}({Join(Args(op.Args), Read(op.Target), adjoint(op.Target), string.Join(", ", adjoints))});");
                 break;
             }
 
             case TCallStmt call:
             {
-                var adjoints = call.Args.Select((a, k) => (a, k)).Where(x => call.Differentiable[x.k]).Select(x => Adjoint(x.a));
+                var adjoints = call.Args.Select((a, k) => (a, k)).Where(x => call.Differentiable[x.k]).Select(x => adjoint(x.a));
                 string gradient = call.Receiver.Length == 0 ? "gradient" : "gradient." + call.Receiver;
-                body.Line($"{Receiver(call)}.{call.Method}Backward({Join($"tape.c{call.TapeSlot}!", Args(call.Args), Adjoint(call.Target), gradient, string.Join(", ", adjoints))});");
+                body.Line($"{Receiver(call)}.{call.Method}Backward({Join($"tape.c{call.TapeSlot}!", Args(call.Args), adjoint(call.Target), gradient, string.Join(", ", adjoints))});");
                 break;
             }
 
             case TScalarStmt scalar:
-                EmitScalarBackward(body, scalar, Adjoint);
+                EmitScalarBackward(body, scalar, adjoint);
                 break;
         }
     }

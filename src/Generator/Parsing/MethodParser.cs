@@ -130,13 +130,7 @@ internal sealed partial class MethodParser
 
     private DifferentiableMethod BuildModel(EquatableArray<Stmt> body, string result, bool isStub)
     {
-        var types = new List<ContainingType>();
-        for (INamedTypeSymbol? type = _method.ContainingType; type is not null; type = type.ContainingType)
-        {
-            types.Insert(0, new ContainingType(TypeKeyword(type), type.Name));
-        }
-
-        string ns = _method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : string.Empty;
+        (string ns, EquatableArray<ContainingType> types) = SymbolText.Containers(_method.ContainingType);
         var parameters = _method.Parameters.Select(p => _variables[p]).ToEquatableArray();
         string signature = string.Join(",", _method.Parameters.Select(p => p.Type.ToDisplayString()));
         string hint = string.Join(".", types.Select(t => t.Name)) + "." + _method.Name + "." + StableHash(signature) + ".Derivatives.g.cs";
@@ -145,7 +139,7 @@ internal sealed partial class MethodParser
             hint = ns + "." + hint;
         }
 
-        return new DifferentiableMethod(hint, ns, types.ToEquatableArray(), _method.Name, Accessibility(_method.DeclaredAccessibility),
+        return new DifferentiableMethod(hint, ns, types, _method.Name, SymbolText.Accessibility(_method.DeclaredAccessibility),
             _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub);
     }
 
@@ -173,25 +167,6 @@ internal sealed partial class MethodParser
     private void Report(DiagnosticDescriptor descriptor, Location location, params object[] arguments)
         => _diagnostics.Add(Diagnostic.Create(descriptor, location, arguments));
 
-    private static string TypeKeyword(INamedTypeSymbol type) => (type.IsRecord, type.TypeKind) switch
-    {
-        (true, TypeKind.Struct) => "record struct",
-        (true, _) => "record",
-        (_, TypeKind.Struct) => "struct",
-        (_, TypeKind.Interface) => "interface",
-        _ => "class",
-    };
-
-    private static string Accessibility(Microsoft.CodeAnalysis.Accessibility accessibility) => accessibility switch
-    {
-        Microsoft.CodeAnalysis.Accessibility.Public => "public",
-        Microsoft.CodeAnalysis.Accessibility.Internal => "internal",
-        Microsoft.CodeAnalysis.Accessibility.Protected => "protected",
-        Microsoft.CodeAnalysis.Accessibility.ProtectedOrInternal => "protected internal",
-        Microsoft.CodeAnalysis.Accessibility.ProtectedAndInternal => "private protected",
-        _ => "private",
-    };
-
     // FNV-1a over the signature text: stable across runs and processes, unlike string.GetHashCode.
     private static string StableHash(string text)
     {
@@ -205,9 +180,5 @@ internal sealed partial class MethodParser
     }
 
     /// <summary>One line of primal source for the comment above generated code.</summary>
-    private static string CommentOf(SyntaxNode syntax)
-    {
-        string text = string.Join(" ", syntax.ToString().Split(new[] { '\r', '\n', '\t', ' ' }, StringSplitOptions.RemoveEmptyEntries));
-        return text.Length <= 100 ? text : text.Substring(0, 97) + "...";
-    }
+    private static string CommentOf(SyntaxNode syntax) => SymbolText.OneLine(syntax);
 }

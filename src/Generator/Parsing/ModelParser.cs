@@ -30,7 +30,7 @@ internal static class ModelParser
             }
         }
 
-        (string ns, EquatableArray<ContainingType> types) = Containers(type);
+        (string ns, EquatableArray<ContainingType> types) = SymbolText.Containers(type);
         string hint = (ns.Length > 0 ? ns + "." : string.Empty) + string.Join(".", types.Select(t => t.Name)) + ".Model.g.cs";
         return new ModelClass(hint, ns, types, type.Name, members.ToEquatableArray());
     }
@@ -69,17 +69,4 @@ internal static class ModelParser
 
     public static bool IsTensor(ITypeSymbol? type) => type?.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString() == WellKnownNames.Tensor
         || type?.OriginalDefinition.ToDisplayString() == WellKnownNames.Tensor;
-
-    public static (string Namespace, EquatableArray<ContainingType> Types) Containers(INamedTypeSymbol innermost)
-    {
-        var types = new List<ContainingType>();
-        for (INamedTypeSymbol? t = innermost; t is not null; t = t.ContainingType)
-        {
-            string keyword = t.IsRecord ? (t.TypeKind == TypeKind.Struct ? "record struct" : "record") : t.TypeKind == TypeKind.Struct ? "struct" : "class";
-            types.Insert(0, new ContainingType(keyword, t.Name));
-        }
-
-        string ns = innermost.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : string.Empty;
-        return (ns, types.ToEquatableArray());
-    }
 }

@@ -88,14 +88,14 @@ internal sealed class TensorMethodParser
     private TensorMethod Build(MethodDeclarationSyntax syntax, bool isStub)
     {
         INamedTypeSymbol type = _method.ContainingType;
-        (string ns, EquatableArray<ContainingType> types) = ModelParser.Containers(type);
+        (string ns, EquatableArray<ContainingType> types) = SymbolText.Containers(type);
         var parameters = _method.Parameters.Select(p => new TParam(p.Name, p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
             ModelParser.IsTensor(p.Type), ModelParser.IsTensor(p.Type) && !TypeClassifier.HasAttribute(p, WellKnownNames.NoDerivativeAttribute))).ToEquatableArray();
         string hint = (ns.Length > 0 ? ns + "." : string.Empty) + string.Join(".", types.Select(t => t.Name)) + "." + _method.Name + ".Model.g.cs";
         var usings = syntax.SyntaxTree.GetRoot(_cancellationToken).DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax)
             .OfType<UsingDirectiveSyntax>().Select(u => u.ToString()).Distinct().ToEquatableArray();
         return new TensorMethod(hint, ns, types, type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), _method.Name,
-            AccessibilityText(_method.DeclaredAccessibility), ModelParser.IsTensor(_method.ReturnType) ? TKind.Tensor : TKind.Float,
+            SymbolText.Accessibility(_method.DeclaredAccessibility), ModelParser.IsTensor(_method.ReturnType) ? TKind.Tensor : TKind.Float,
             parameters, isStub ? EquatableArray<TStmt>.Empty : _body.ToEquatableArray(), isStub ? null : _result, usings, isStub);
     }
 
@@ -112,7 +112,7 @@ internal sealed class TensorMethodParser
                 return;
             }
 
-            _comment = OneLine(statement.Syntax);
+            _comment = SymbolText.OneLine(statement.Syntax);
             switch (statement)
             {
                 case IVariableDeclarationGroupOperation group:
@@ -141,7 +141,7 @@ internal sealed class TensorMethodParser
 
                     break;
                 case IExpressionStatementOperation { Operation: IAssignmentOperation other }:
-                    Report(DiagnosticDescriptors.SideEffectWrite, other.Syntax.GetLocation(), _method.Name, OneLine(other.Target.Syntax));
+                    Report(DiagnosticDescriptors.SideEffectWrite, other.Syntax.GetLocation(), _method.Name, SymbolText.OneLine(other.Target.Syntax));
                     break;
                 case IReturnOperation { ReturnedValue: { } value }:
                     _result = ModelParser.IsTensor(_method.ReturnType) ? Tensor(value) : Float(value);
@@ -189,7 +189,7 @@ internal sealed class TensorMethodParser
             case IUnaryOperation unary when unary.OperatorMethod is not null:
                 return Call(unary.OperatorMethod, new[] { unary.Operand }, unary.Syntax);
             default:
-                return Unsupported(operation.Syntax.GetLocation(), "the tensor expression '" + OneLine(operation.Syntax) + "' (" + Describe(operation) + ")");
+                return Unsupported(operation.Syntax.GetLocation(), "the tensor expression '" + SymbolText.OneLine(operation.Syntax) + "' (" + Describe(operation) + ")");
         }
     }
 
@@ -247,7 +247,7 @@ internal sealed class TensorMethodParser
                 return Float(unary.Operand);
             default:
                 return InvolvesValues(operation)
-                    ? Unsupported(operation.Syntax.GetLocation(), "the float expression '" + OneLine(operation.Syntax) + "' (" + Describe(operation) + ")")
+                    ? Unsupported(operation.Syntax.GetLocation(), "the float expression '" + SymbolText.OneLine(operation.Syntax) + "' (" + Describe(operation) + ")")
                     : Passive(operation);
         }
     }
@@ -270,7 +270,7 @@ internal sealed class TensorMethodParser
         };
         if (op == '?' || type?.SpecialType != SpecialType.System_Single)
         {
-            return Unsupported(syntax.GetLocation(), "the operator in '" + OneLine(syntax) + "'; float values support + - * / and unary minus");
+            return Unsupported(syntax.GetLocation(), "the operator in '" + SymbolText.OneLine(syntax) + "'; float values support + - * / and unary minus");
         }
 
         TValue? right = Float(rightOperation);
@@ -336,7 +336,7 @@ internal sealed class TensorMethodParser
         }
 
         return InvolvesValues(argument)
-            ? Unsupported(argument.Syntax.GetLocation(), "the argument '" + OneLine(argument.Syntax) + "' computes with tensor or float values of the method where a '" + parameter.Type.ToDisplayString() + "' is expected")
+            ? Unsupported(argument.Syntax.GetLocation(), "the argument '" + SymbolText.OneLine(argument.Syntax) + "' computes with tensor or float values of the method where a '" + parameter.Type.ToDisplayString() + "' is expected")
             : Passive(argument);
     }
 
@@ -381,7 +381,7 @@ internal sealed class TensorMethodParser
     {
         if (LayerPath(invocation.Instance) is not { } path)
         {
-            return Unsupported(invocation.Syntax.GetLocation(), "calls on '" + OneLine(invocation.Instance?.Syntax ?? invocation.Syntax) + "'; call [Differentiable] methods on this model or on its layer fields");
+            return Unsupported(invocation.Syntax.GetLocation(), "calls on '" + SymbolText.OneLine(invocation.Instance?.Syntax ?? invocation.Syntax) + "'; call [Differentiable] methods on this model or on its layer fields");
         }
 
         string receiver = path.TrimEnd('.');
@@ -425,7 +425,7 @@ internal sealed class TensorMethodParser
 
         if (operation.DescendantsAndSelf().Any(o => o is ILocalReferenceOperation))
         {
-            return Unsupported(operation.Syntax.GetLocation(), "the local in '" + OneLine(operation.Syntax) + "'; only Tensor and float locals are tracked, so pass other values as parameters or fields");
+            return Unsupported(operation.Syntax.GetLocation(), "the local in '" + SymbolText.OneLine(operation.Syntax) + "'; only Tensor and float locals are tracked, so pass other values as parameters or fields");
         }
 
         // Evaluated once in the forward pass and kept on the tape for the backward pass.
@@ -542,22 +542,6 @@ internal sealed class TensorMethodParser
         => _diagnostics.Add(Diagnostic.Create(descriptor, location, arguments));
 
     private static string Describe(IOperation operation) => operation.Kind.ToString().ToLowerInvariant();
-
-    private static string OneLine(SyntaxNode syntax)
-    {
-        string text = string.Join(" ", syntax.ToString().Split(new[] { '\r', '\n', '\t', ' ' }, StringSplitOptions.RemoveEmptyEntries));
-        return text.Length <= 100 ? text : text.Substring(0, 97) + "...";
-    }
-
-    private static string AccessibilityText(Accessibility accessibility) => accessibility switch
-    {
-        Accessibility.Public => "public",
-        Accessibility.Internal => "internal",
-        Accessibility.Protected => "protected",
-        Accessibility.ProtectedOrInternal => "protected internal",
-        Accessibility.ProtectedAndInternal => "private protected",
-        _ => "private",
-    };
 }
 
 /// <summary>Output of the model-method parse step: the model (null when the analyzer reports the declaration) and body diagnostics.</summary>

@@ -1,0 +1,67 @@
+using System;
+using System.Collections.Generic;
+using Autodiff.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Autodiff.Generator.Helpers;
+
+/// <summary>Symbol and syntax facts as the text generated code needs; shared by the scalar and model parsers and rules.</summary>
+internal static class SymbolText
+{
+    /// <summary>The namespace (empty for the global one) and the types enclosing and including <paramref name="innermost"/>, outermost first.</summary>
+    public static (string Namespace, EquatableArray<ContainingType> Types) Containers(INamedTypeSymbol innermost)
+    {
+        var types = new List<ContainingType>();
+        for (INamedTypeSymbol? type = innermost; type is not null; type = type.ContainingType)
+        {
+            types.Insert(0, new ContainingType(TypeKeyword(type), type.Name));
+        }
+
+        string ns = innermost.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : string.Empty;
+        return (ns, types.ToEquatableArray());
+    }
+
+    /// <summary>The keyword that re-opens the type as a partial declaration.</summary>
+    public static string TypeKeyword(INamedTypeSymbol type) => (type.IsRecord, type.TypeKind) switch
+    {
+        (true, TypeKind.Struct) => "record struct",
+        (true, _) => "record",
+        (_, TypeKind.Struct) => "struct",
+        (_, TypeKind.Interface) => "interface",
+        _ => "class",
+    };
+
+    /// <summary>C# accessibility keywords.</summary>
+    public static string Accessibility(Accessibility accessibility) => accessibility switch
+    {
+        Microsoft.CodeAnalysis.Accessibility.Public => "public",
+        Microsoft.CodeAnalysis.Accessibility.Internal => "internal",
+        Microsoft.CodeAnalysis.Accessibility.Protected => "protected",
+        Microsoft.CodeAnalysis.Accessibility.ProtectedOrInternal => "protected internal",
+        Microsoft.CodeAnalysis.Accessibility.ProtectedAndInternal => "private protected",
+        _ => "private",
+    };
+
+    /// <summary>One line of source (whitespace collapsed, at most 100 characters) for comments and messages.</summary>
+    public static string OneLine(SyntaxNode syntax)
+    {
+        string text = string.Join(" ", syntax.ToString().Split(new[] { '\r', '\n', '\t', ' ' }, StringSplitOptions.RemoveEmptyEntries));
+        return text.Length <= 100 ? text : text.Substring(0, 97) + "...";
+    }
+
+    /// <summary>Whether some declaration of the type has the <c>partial</c> modifier.</summary>
+    public static bool IsPartial(INamedTypeSymbol type)
+    {
+        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is TypeDeclarationSyntax declaration && declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
