@@ -30,30 +30,6 @@ if (args.Length > 0 && args[0] == "--profile-mlp")
         System.Console.WriteLine($"threads={threads} generated={generated:F0} us hand-written={clock.Elapsed.TotalMicroseconds / 500:F0} us");
     }
 
-    var x = new Autodiff.Tensor(128, 784);
-    var w = new Autodiff.Tensor(784, 128);
-    var y = new Autodiff.Tensor(128, 128);
-    var big = new float[100_000];
-    foreach (int threads in new[] { 1, 2, 1, 2 })
-    {
-        Autodiff.Tensor.Threads = threads;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        for (int i = 0; i < 1000; i++)
-        {
-            Autodiff.Tensor.MatMul(x, w, y);
-        }
-
-        double alone = clock.Elapsed.TotalMicroseconds / 1000;
-        clock.Restart();
-        for (int i = 0; i < 1000; i++)
-        {
-            Autodiff.Tensor.MatMul(x, w, y);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(big, 0.999f, big);
-        }
-
-        System.Console.WriteLine($"threads={threads} matmul alone={alone:F0} us, with 100k-element scale between={clock.Elapsed.TotalMicroseconds / 1000:F0} us");
-    }
-
     return;
 }
 

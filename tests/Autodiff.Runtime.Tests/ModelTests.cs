@@ -203,6 +203,20 @@ public class ModelTests
         Assert.Equal(Train(1), Train(1));
     }
 
+    [Fact]
+    public void Tensor_set_helpers_copy_count_and_find_non_finite_values_by_name()
+    {
+        var a = new LayeredNet(3, 4, 2, seed: 1);
+        var b = new LayeredNet(3, 4, 2, seed: 2);
+        Assert.Equal(3 * 4 + 4 + 4 * 2 + 2, a.ValueCount());
+        a.CopyTo(b);
+        Assert.Equal(a.Output.Weight.Span.ToArray(), b.Output.Weight.Span.ToArray());
+        Assert.Null(b.FirstNonFinite());
+        b.Output.Bias[1] = float.NaN;
+        Assert.Equal("Output.Bias", b.FirstNonFinite());
+        Assert.Throws<ArgumentException>(() => a.CopyTo(new TinyMlp(3, 5, 2, seed: 1).CreateGradient()));
+    }
+
     private static void AssertClose(Tensor expected, Tensor actual)
     {
         Assert.Equal(expected.ShapeText, actual.ShapeText);

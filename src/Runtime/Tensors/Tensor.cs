@@ -163,10 +163,10 @@ public sealed partial class Tensor
     /// Returns <paramref name="into"/> reshaped to (<paramref name="d0"/>) when its buffer is large enough,
     /// else a new tensor. The values are not cleared.
     /// </summary>
-    public static Tensor Reuse(Tensor? into, int d0) => Reuse(into, 1, d0, 0, 0, d0);
+    public static Tensor Reuse(Tensor? into, int d0) => Reuse(into, 1, d0, 0, d0);
 
     /// <summary>Returns <paramref name="into"/> reshaped to (<paramref name="d0"/>, <paramref name="d1"/>) when large enough, else a new tensor.</summary>
-    public static Tensor Reuse(Tensor? into, int d0, int d1) => Reuse(into, 2, d0, d1, 0, d0 * d1);
+    public static Tensor Reuse(Tensor? into, int d0, int d1) => Reuse(into, 2, d0, d1, d0 * d1);
 
     /// <summary>Returns <paramref name="into"/> with the shape of <paramref name="like"/> when large enough, else a new tensor.</summary>
     public static Tensor ReuseLike(Tensor? into, Tensor like)
@@ -186,7 +186,7 @@ public sealed partial class Tensor
         return ZerosLike(like);
     }
 
-    private static Tensor Reuse(Tensor? into, int rank, int d0, int d1, int unused, int length)
+    private static Tensor Reuse(Tensor? into, int rank, int d0, int d1, int length)
     {
         if (d0 < 0 || d1 < 0)
         {

@@ -228,18 +228,19 @@ public static class TensorDerivatives
     public static void MseVjp(Tensor prediction, Tensor target, float loss, float dloss, Tensor? dprediction, Tensor? dtarget)
     {
         ReadOnlySpan<float> p = prediction.Span, t = target.Span;
+        Span<float> dp = dprediction is null ? default : dprediction.Span, dt = dtarget is null ? default : dtarget.Span;
         float scale = p.Length == 0 ? 0f : 2f * dloss / p.Length;
         for (int i = 0; i < p.Length; i++)
         {
             float g = scale * (p[i] - t[i]);
             if (dprediction is not null)
             {
-                dprediction.Span[i] += g;
+                dp[i] += g;
             }
 
             if (dtarget is not null)
             {
-                dtarget.Span[i] -= g;
+                dt[i] -= g;
             }
         }
     }
