@@ -1,6 +1,7 @@
-using System.Diagnostics;
+using Autodiff;
 using Autodiff.Data;
 using Autodiff.Optimizers;
+using Autodiff.Training;
 
 namespace Digits;
 
@@ -11,7 +12,7 @@ public sealed record TrainingOptions
     public double LearningRate { get; init; } = 2e-3;
     public int Epochs { get; init; } = 60;
     public int BatchSize { get; init; } = 32;
-    public int Hidden { get; init; } = 128;
+    public int Hidden { get; init; } = 256;
     public int Seed { get; init; } = 1;
     public int Patience { get; init; } = 10;
     public double ValidationFraction { get; init; } = 0.1;
@@ -24,29 +25,35 @@ public sealed record TrainingOptions
     public int Threads { get; init; } = Math.Min(2, Environment.ProcessorCount);
     public string? OutputDirectory { get; init; }
     public string? DataPath { get; init; }
+    /// <summary>Checkpoint written after every epoch and on Ctrl+C (parameters, optimizer state, position).</summary>
+    public string? CheckpointPath { get; init; }
+    /// <summary>Continue from this checkpoint (same data and options).</summary>
+    public string? ResumePath { get; init; }
 }
 
-/// <summary>One epoch's metrics.</summary>
-public sealed record EpochResult(int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss, double ValidationAccuracy, double Seconds);
-
 /// <summary>What a run produced.</summary>
-public sealed record TrainingResult(double[] Parameters, IReadOnlyList<EpochResult> History, int BestEpoch, double TestAccuracy, int[,] Confusion, double SamplesPerSecond);
+/// <param name="Model">The trained model (best validation epoch restored).</param>
+/// <param name="Training">History, best epoch, why it stopped, throughput.</param>
+/// <param name="TestAccuracy">Accuracy on the test set (NaN when cancelled).</param>
+/// <param name="Confusion">Test confusion matrix, rows = true digit.</param>
+public sealed record DigitsResult(DigitsModel Model, TrainingResult Training, double TestAccuracy, int[,] Confusion);
 
 /// <summary>
-/// Mini-batch training of <see cref="Mlp"/> with the generated gradient: seeded shuffling, a validation split,
-/// early stopping that restores the best parameters, and a test evaluation. Batches are split over threads
-/// in fixed halves and summed in a fixed order, so a run is deterministic for a seed and thread count.
+/// The main job: standardises and augments the data, builds the tensor <see cref="DigitsModel"/> and trains it
+/// with the library's <see cref="Trainer{TGradient}"/> on the generated <c>LossGradient</c> and fused <c>Step</c>.
+/// Deterministic for a seed and thread count.
 /// </summary>
 public static class DigitsTrainer
 {
-    /// <summary>Trains; <paramref name="onBatch"/> gets (epoch, batches done, batches per epoch, mean loss so far) after each batch.</summary>
-    public static TrainingResult Train(LabeledData trainAll, LabeledData test, TrainingOptions options, Action<EpochResult>? onEpoch = null, Action<int, int, int, double>? onBatch = null)
+    /// <summary>Trains and tests; <paramref name="configure"/> may subscribe to the trainer's events.</summary>
+    public static DigitsResult Train(LabeledData trainAll, LabeledData test, TrainingOptions options, Action<Trainer<DigitsModel.Gradient>>? configure = null, CancellationToken cancellation = default)
     {
         (LabeledData train, LabeledData validation) = trainAll.Split(options.ValidationFraction, options.Seed);
         if (options.Augment ?? train.Count < 10_000)
         {
             train = Shifted(train);
         }
+
         if (options.Standardize)
         {
             // Zero mean, unit variance per pixel, with statistics of the training split only.
@@ -56,25 +63,8 @@ public static class DigitsTrainer
             test = Standardized(test, mean, scale);
         }
 
-        int inputs = train.FeatureCount;
-        int hidden = options.Hidden;
-        double[] parameters = Mlp.Initialize(inputs, hidden, options.Seed);
-        Optimizer optimizer = CreateOptimizer(options);
-        int threads = Math.Max(1, options.Threads);
-        double[][] gradients = Enumerable.Range(0, threads).Select(_ => new double[parameters.Length]).ToArray();
-        double[][] scratch = Enumerable.Range(0, threads).Select(_ => new double[parameters.Length]).ToArray();
-        double[] total = new double[parameters.Length];
-        double[] losses = new double[threads];
-        int[] order = Enumerable.Range(0, train.Count).ToArray();
-        var random = new Random(options.Seed);
-
-        var history = new List<EpochResult>();
-        double bestLoss = double.PositiveInfinity;
-        int bestEpoch = 0;
-        double[] best = (double[])parameters.Clone();
-        long samples = 0;
-        var clock = Stopwatch.StartNew();
-
+        Tensor.Threads = Math.Max(1, options.Threads);
+        var model = new DigitsModel(train.FeatureCount, options.Hidden, options.Seed);
         LearningRateSchedule? schedule = options.Schedule.ToLowerInvariant() switch
         {
             "none" => null,
@@ -82,88 +72,41 @@ public static class DigitsTrainer
             "step" => new StepDecay(options.LearningRate, Math.Max(1, options.Epochs / 3)),
             _ => throw new ArgumentException($"Unknown schedule '{options.Schedule}'; use none, cosine or step."),
         };
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        var trainer = new Trainer<DigitsModel.Gradient>(
+            model, model.CreateGradient(), CreateOptimizer(options),
+            lossGradient: model.LossGradient, logits: model.Forward, step: model.Step,
+            new TrainerOptions
+            {
+                Epochs = options.Epochs,
+                BatchSize = options.BatchSize,
+                Seed = options.Seed,
+                Patience = options.Patience,
+                MinDelta = 1e-4,
+                Schedule = schedule,
+                CheckpointPath = options.CheckpointPath,
+            });
+        if (options.ResumePath is { } resume)
         {
-            var epochClock = Stopwatch.StartNew();
-            if (schedule is not null)
-            {
-                optimizer.LearningRate = schedule.Rate(epoch - 1);
-            }
-
-            random.Shuffle(order);
-            double epochLoss = 0;
-            int batches = (order.Length + options.BatchSize - 1) / options.BatchSize;
-            for (int start = 0; start < order.Length; start += options.BatchSize)
-            {
-                int count = Math.Min(options.BatchSize, order.Length - start);
-                int per = (count + threads - 1) / threads;
-                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-                {
-                    double[] g = gradients[t];
-                    Array.Clear(g);
-                    double loss = 0;
-                    for (int n = start + t * per; n < Math.Min(start + count, start + (t + 1) * per); n++)
-                    {
-                        int row = order[n];
-                        loss += Mlp.LossGradient(parameters, train.Row(row), train.Labels[row], hidden, scratch[t]);
-                        double[] s = scratch[t];
-                        for (int i = 0; i < g.Length; i++)
-                        {
-                            g[i] += s[i];
-                        }
-                    }
-
-                    losses[t] = loss;
-                });
-
-                Array.Clear(total);
-                for (int t = 0; t < threads; t++)
-                {
-                    epochLoss += losses[t];
-                    for (int i = 0; i < total.Length; i++)
-                    {
-                        total[i] += gradients[t][i] / count;
-                    }
-                }
-
-                if (!double.IsFinite(epochLoss))
-                {
-                    throw new InvalidOperationException($"The loss became {epochLoss} in epoch {epoch} (batch starting at {start}); try a smaller --lr. The best parameters so far are kept.");
-                }
-
-                optimizer.Step<double>(parameters, total);
-                samples += count;
-                onBatch?.Invoke(epoch, start / options.BatchSize + 1, batches, epochLoss / (start + count));
-            }
-
-            (double trainLoss, double trainAccuracy) = Evaluate(parameters, train, hidden);
-            (double validationLoss, double validationAccuracy) = Evaluate(parameters, validation, hidden);
-            var result = new EpochResult(epoch, trainLoss, trainAccuracy, validationLoss, validationAccuracy, epochClock.Elapsed.TotalSeconds);
-            history.Add(result);
-            onEpoch?.Invoke(result);
-            if (validationLoss < bestLoss - 1e-6)
-            {
-                bestLoss = validationLoss;
-                bestEpoch = epoch;
-                Array.Copy(parameters, best, parameters.Length);
-            }
-            else if (epoch - bestEpoch >= options.Patience)
-            {
-                break; // early stopping: no validation improvement for `Patience` epochs
-            }
+            trainer.Resume(resume);
         }
 
-        double samplesPerSecond = samples / clock.Elapsed.TotalSeconds;
-        var confusion = new int[Mlp.Classes, Mlp.Classes];
+        configure?.Invoke(trainer);
+        TrainingResult result = trainer.Fit(train, validation, cancellation);
+        if (result.StopReason == StopReason.Cancelled)
+        {
+            return new DigitsResult(model, result, double.NaN, new int[DigitsModel.Classes, DigitsModel.Classes]);
+        }
+
+        int[] predicted = trainer.Predict(test);
+        var confusion = new int[DigitsModel.Classes, DigitsModel.Classes];
         int correct = 0;
         for (int n = 0; n < test.Count; n++)
         {
-            int predicted = Mlp.Predict(best, test.Row(n), hidden);
-            confusion[test.Labels[n], predicted]++;
-            correct += predicted == test.Labels[n] ? 1 : 0;
+            confusion[test.Labels[n], predicted[n]]++;
+            correct += predicted[n] == test.Labels[n] ? 1 : 0;
         }
 
-        return new TrainingResult(best, history, bestEpoch, (double)correct / test.Count, confusion, samplesPerSecond);
+        return new DigitsResult(model, result, (double)correct / test.Count, confusion);
     }
 
     /// <summary>
@@ -259,18 +202,4 @@ public static class DigitsTrainer
         "adamw" => new AdamW(options.LearningRate, weightDecay: options.WeightDecay),
         _ => throw new ArgumentException($"Unknown optimizer '{options.Optimizer}'; use sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw."),
     };
-
-    /// <summary>Mean loss and accuracy over a data set.</summary>
-    public static (double Loss, double Accuracy) Evaluate(double[] parameters, LabeledData data, int hidden)
-    {
-        double loss = 0;
-        int correct = 0;
-        for (int n = 0; n < data.Count; n++)
-        {
-            loss += Mlp.Loss(parameters, data.Row(n), data.Labels[n], hidden);
-            correct += Mlp.Predict(parameters, data.Row(n), hidden) == data.Labels[n] ? 1 : 0;
-        }
-
-        return (loss / data.Count, (double)correct / data.Count);
-    }
 }

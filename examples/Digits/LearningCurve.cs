@@ -3,7 +3,7 @@ namespace Digits;
 /// <summary>Draws the learning curves (loss and accuracy, training and validation) as one PNG.</summary>
 public static class LearningCurve
 {
-    public static void Save(IReadOnlyList<EpochResult> history, int bestEpoch, string path)
+    public static void Save(IReadOnlyList<Autodiff.Training.EpochMetrics> history, int bestEpoch, string path)
     {
         double[] epochs = history.Select(e => (double)e.Epoch).ToArray();
         var loss = new ScottPlot.Plot();

@@ -149,6 +149,116 @@ public abstract class Optimizer
         return clipped;
     }
 
+    /// <summary>
+    /// Writes what a resumed run needs to continue exactly: the optimizer's type, learning rate, step counters and
+    /// every slot's state vectors (checkpoints call it).
+    /// </summary>
+    public void SaveState(System.IO.BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(GetType().FullName ?? GetType().Name);
+        writer.Write(LearningRate);
+        writer.Write(StepCount);
+        writer.Write(_steps.Count);
+        foreach (System.Collections.Generic.KeyValuePair<int, long> step in _steps)
+        {
+            writer.Write(step.Key);
+            writer.Write(step.Value);
+        }
+
+        writer.Write(_state.Count);
+        foreach (System.Collections.Generic.KeyValuePair<(int Slot, Type Type), Array[]> entry in _state)
+        {
+            writer.Write(entry.Key.Slot);
+            writer.Write(entry.Key.Type == typeof(double));
+            writer.Write(entry.Value.Length);
+            foreach (Array vector in entry.Value)
+            {
+                writer.Write(vector.Length);
+                if (vector is double[] doubles)
+                {
+                    writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(doubles.AsSpan()));
+                }
+                else
+                {
+                    writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(((float[])vector).AsSpan()));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Restores what <see cref="SaveState"/> wrote. Throws <see cref="System.IO.InvalidDataException"/> when it was
+    /// written by another kind of optimizer or is malformed; nothing changes then.
+    /// </summary>
+    public void LoadState(System.IO.BinaryReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        try
+        {
+            string type = reader.ReadString();
+            string expected = GetType().FullName ?? GetType().Name;
+            if (type != expected)
+            {
+                throw new System.IO.InvalidDataException($"the optimizer state was saved by {type}, not {expected}");
+            }
+
+            double learningRate = reader.ReadDouble();
+            long stepCount = reader.ReadInt64();
+            var steps = new System.Collections.Generic.Dictionary<int, long>();
+            for (int i = reader.ReadInt32(); i > 0; i--)
+            {
+                steps[reader.ReadInt32()] = reader.ReadInt64();
+            }
+
+            var state = new System.Collections.Generic.Dictionary<(int Slot, Type Type), Array[]>();
+            for (int i = reader.ReadInt32(); i > 0; i--)
+            {
+                int slot = reader.ReadInt32();
+                bool isDouble = reader.ReadBoolean();
+                var vectors = new Array[reader.ReadInt32()];
+                for (int v = 0; v < vectors.Length; v++)
+                {
+                    int length = reader.ReadInt32();
+                    byte[] bytes = reader.ReadBytes(length * (isDouble ? 8 : 4));
+                    if (length < 0 || bytes.Length != length * (isDouble ? 8 : 4))
+                    {
+                        throw new System.IO.EndOfStreamException();
+                    }
+
+                    vectors[v] = isDouble
+                        ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(bytes).ToArray()
+                        : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+                }
+
+                if (vectors.Length != StateCount)
+                {
+                    throw new System.IO.InvalidDataException($"slot {slot} holds {vectors.Length} state vectors; {expected} keeps {StateCount}");
+                }
+
+                state[(slot, isDouble ? typeof(double) : typeof(float))] = vectors;
+            }
+
+            LearningRate = learningRate;
+            StepCount = stepCount;
+            _steps.Clear();
+            foreach (System.Collections.Generic.KeyValuePair<int, long> step in steps)
+            {
+                _steps[step.Key] = step.Value;
+            }
+
+            _state.Clear();
+            foreach (System.Collections.Generic.KeyValuePair<(int Slot, Type Type), Array[]> entry in state)
+            {
+                _state[entry.Key] = entry.Value;
+            }
+        }
+        catch (System.IO.EndOfStreamException)
+        {
+            throw new System.IO.InvalidDataException("the optimizer state ends early");
+        }
+    }
+
     /// <summary>The gradient norm ‖g‖₂ (for logging and global-norm clipping across tensors).</summary>
     public static double Norm<T>(ReadOnlySpan<T> gradient)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -21,45 +21,50 @@ public sealed class CheckpointException : IOException
 }
 
 /// <summary>
-/// Saves and loads the tensors of a model (any <see cref="ITensorSet"/>) with their names and shapes.
-/// Format (little-endian): "ADCK", version, payload length, payload (epoch, step, count, then per tensor its
-/// name, rank, dimensions and values), SHA-256 of the payload. Written to a temporary file that is then renamed
-/// over the target, so a crash during a save leaves the previous checkpoint intact.
+/// Saves and loads the tensors of a model (any <see cref="ITensorSet"/>) with their names and shapes, plus optional
+/// named sections (the trainer stores optimizer state, its own position and the best parameters there).
+/// Format (little-endian): "ADCK", version, payload length, payload, SHA-256 of the payload. The payload is the
+/// epoch, step, tensor count, then per tensor its name, rank, dimensions and values; version 2 appends the section
+/// count and per section its name, length and bytes. Written to a temporary file that is then renamed over the
+/// target, so a crash during a save leaves the previous checkpoint intact. Version 1 files still load.
 /// </summary>
 public static class Checkpoint
 {
     /// <summary>The format version this library writes.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     private static readonly byte[] Magic = "ADCK"u8.ToArray();
 
-    /// <summary>Writes <paramref name="tensors"/> and <paramref name="info"/> to <paramref name="path"/> atomically.</summary>
-    public static void Save(string path, ITensorSet tensors, CheckpointInfo info)
+    /// <summary>Writes <paramref name="tensors"/>, <paramref name="info"/> and <paramref name="sections"/> to <paramref name="path"/> atomically.</summary>
+    public static void Save(string path, ITensorSet tensors, CheckpointInfo info, IReadOnlyDictionary<string, byte[]>? sections = null)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(tensors);
         var payload = new MemoryStream();
         using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(info.Epoch);
             writer.Write(info.Step);
-            List<NamedTensor> list = tensors.Tensors();
-            writer.Write(list.Count);
-            foreach (NamedTensor tensor in list)
+            WriteTensors(writer, tensors.Tensors());
+            writer.Write(sections?.Count ?? 0);
+            if (sections is not null)
             {
-                writer.Write(tensor.Name);
-                writer.Write(tensor.Value.Rank);
-                foreach (int d in tensor.Value.Shape)
+                foreach (KeyValuePair<string, byte[]> section in sections)
                 {
-                    writer.Write(d);
-                }
-
-                foreach (float v in tensor.Value.Span)
-                {
-                    writer.Write(v);
+                    writer.Write(section.Key);
+                    writer.Write(section.Value.Length);
+                    writer.Write(section.Value);
                 }
             }
         }
 
         byte[] bytes = payload.ToArray();
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
         string temporary = path + ".tmp";
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         using (var writer = new BinaryWriter(file))
@@ -83,12 +88,20 @@ public static class Checkpoint
     /// </summary>
     public static CheckpointInfo Load(string path, ITensorSet tensors)
     {
+        CheckpointFile file = Read(path);
+        file.CopyTensorsTo(tensors);
+        return file.Info;
+    }
+
+    /// <summary>Reads and verifies a whole checkpoint (checksum, format) without applying it to anything.</summary>
+    public static CheckpointFile Read(string path)
+    {
         byte[] file;
         try
         {
             file = File.ReadAllBytes(path);
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new CheckpointException($"{path}: no such checkpoint.");
         }
@@ -99,9 +112,9 @@ public static class Checkpoint
         }
 
         int version = BitConverter.ToInt32(file, 4);
-        if (version != Version)
+        if (version is < 1 or > Version)
         {
-            throw new CheckpointException($"{path}: checkpoint format version {version}; this library reads version {Version}.");
+            throw new CheckpointException($"{path}: checkpoint format version {version}; this library reads versions 1 to {Version}.");
         }
 
         long length = BitConverter.ToInt64(file, 8);
@@ -116,46 +129,142 @@ public static class Checkpoint
             throw new CheckpointException($"{path}: checksum mismatch; the file is corrupt.");
         }
 
-        List<NamedTensor> targets = tensors.Tensors();
-        var values = new List<float[]>();
-        using var reader = new BinaryReader(new MemoryStream(file, 16, (int)length), Encoding.UTF8);
-        var info = new CheckpointInfo(reader.ReadInt32(), reader.ReadInt64());
-        int count = reader.ReadInt32();
-        if (count != targets.Count)
+        try
         {
-            throw new CheckpointException($"{path}: holds {count} tensors but the model has {targets.Count}.");
-        }
+            using var reader = new BinaryReader(new MemoryStream(file, 16, (int)length), Encoding.UTF8);
+            var info = new CheckpointInfo(reader.ReadInt32(), reader.ReadInt64());
+            List<(string Name, int[] Shape, float[] Values)> tensors = ReadTensors(reader);
+            var sections = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            if (version >= 2)
+            {
+                int count = reader.ReadInt32();
+                for (int s = 0; s < count; s++)
+                {
+                    string name = reader.ReadString();
+                    int size = reader.ReadInt32();
+                    sections[name] = reader.ReadBytes(size);
+                }
+            }
 
+            return new CheckpointFile(path, info, tensors, sections);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new CheckpointException($"{path}: the payload ends early although its checksum matches; it was not written by this library.");
+        }
+    }
+
+    internal static void WriteTensors(BinaryWriter writer, List<NamedTensor> list)
+    {
+        writer.Write(list.Count);
+        foreach (NamedTensor tensor in list)
+        {
+            writer.Write(tensor.Name);
+            writer.Write(tensor.Value.Rank);
+            foreach (int d in tensor.Value.Shape)
+            {
+                writer.Write(d);
+            }
+
+            foreach (float v in tensor.Value.Span)
+            {
+                writer.Write(v);
+            }
+        }
+    }
+
+    internal static List<(string Name, int[] Shape, float[] Values)> ReadTensors(BinaryReader reader)
+    {
+        int count = reader.ReadInt32();
+        var list = new List<(string, int[], float[])>(Math.Max(0, Math.Min(count, 1 << 16)));
         for (int t = 0; t < count; t++)
         {
             string name = reader.ReadString();
             int rank = reader.ReadInt32();
+            if (rank is < 0 or > 4)
+            {
+                throw new EndOfStreamException();
+            }
+
             var shape = new int[rank];
+            long size = 1;
             for (int d = 0; d < rank; d++)
             {
                 shape[d] = reader.ReadInt32();
+                size *= shape[d];
             }
 
-            Tensor target = targets[t].Value;
-            if (name != targets[t].Name || !target.Shape.SequenceEqual(shape))
+            if (size < 0 || size * 4 > reader.BaseStream.Length - reader.BaseStream.Position)
             {
-                throw new CheckpointException($"{path}: tensor {t} is '{name}' {Tensor.Format(shape)} in the checkpoint but '{targets[t].Name}' {target.ShapeText} in the model.");
+                throw new EndOfStreamException();
             }
 
-            var data = new float[target.Length];
-            for (int i = 0; i < data.Length; i++)
+            var values = new float[size];
+            for (int i = 0; i < values.Length; i++)
             {
-                data[i] = reader.ReadSingle();
+                values[i] = reader.ReadSingle();
             }
 
-            values.Add(data);
+            list.Add((name, shape, values));
         }
 
-        for (int t = 0; t < count; t++)
+        return list;
+    }
+}
+
+/// <summary>A verified checkpoint in memory: its counters, tensors and sections.</summary>
+public sealed class CheckpointFile
+{
+    private readonly List<(string Name, int[] Shape, float[] Values)> _tensors;
+
+    /// <summary>The stored tensors by position (name, shape, values).</summary>
+    internal List<(string Name, int[] Shape, float[] Values)> StoredTensors => _tensors;
+
+    internal CheckpointFile(string path, CheckpointInfo info, List<(string, int[], float[])> tensors, Dictionary<string, byte[]> sections)
+    {
+        Path = path;
+        Info = info;
+        _tensors = tensors;
+        Sections = sections;
+    }
+
+    /// <summary>Where it was read from (for messages).</summary>
+    public string Path { get; }
+
+    /// <summary>Epoch and step.</summary>
+    public CheckpointInfo Info { get; }
+
+    /// <summary>Named byte sections (empty for version 1 files).</summary>
+    public IReadOnlyDictionary<string, byte[]> Sections { get; }
+
+    /// <summary>Throws <see cref="CheckpointException"/> unless the tensors match <paramref name="tensors"/> by name and shape.</summary>
+    public void Check(ITensorSet tensors) => Check(tensors.Tensors(), _tensors, "the model", Path);
+
+    /// <summary>Copies the tensors into <paramref name="tensors"/> after checking names and shapes.</summary>
+    public void CopyTensorsTo(ITensorSet tensors)
+    {
+        List<NamedTensor> targets = tensors.Tensors();
+        Check(targets, _tensors, "the model", Path);
+        for (int t = 0; t < targets.Count; t++)
         {
-            values[t].CopyTo(targets[t].Value.Span);
+            _tensors[t].Values.CopyTo(targets[t].Value.Span);
+        }
+    }
+
+    internal static void Check(List<NamedTensor> targets, List<(string Name, int[] Shape, float[] Values)> stored, string what, string path)
+    {
+        if (stored.Count != targets.Count)
+        {
+            throw new CheckpointException($"{path}: holds {stored.Count} tensors but {what} has {targets.Count}.");
         }
 
-        return info;
+        for (int t = 0; t < stored.Count; t++)
+        {
+            Tensor target = targets[t].Value;
+            if (stored[t].Name != targets[t].Name || !target.Shape.SequenceEqual(stored[t].Shape))
+            {
+                throw new CheckpointException($"{path}: tensor {t} is '{stored[t].Name}' {Tensor.Format(stored[t].Shape)} in the checkpoint but '{targets[t].Name}' {target.ShapeText} in {what}.");
+            }
+        }
     }
 }

@@ -1,0 +1,299 @@
+using System.Text.Json;
+using Autodiff.Data;
+using Autodiff.Optimizers;
+using Autodiff.Training;
+using Xunit;
+
+namespace Autodiff.Runtime.Tests;
+
+/// <summary>One named tensor: a stand-in model (or gradient) whose behaviour a test scripts.</summary>
+public sealed class ScriptedSet(string name, int length) : ITensorSet
+{
+    public Tensor W { get; } = new(length);
+
+    public void CollectTensors(List<NamedTensor> into, string prefix) => into.Add(new NamedTensor(prefix + name, W));
+}
+
+public class TrainerTests
+{
+    /// <summary>4 training rows (one batch of 4 per epoch) and one validation row of class 0, 2 features.</summary>
+    private static readonly LabeledData Four = new(new double[8], new[] { 0, 1, 0, 1 }, 2, 2);
+    private static readonly LabeledData One = new(new double[2], new[] { 0 }, 2, 2);
+
+    /// <summary>
+    /// A trainer over a 1-value "model" trained with SGD lr 1 on a gradient of 1, so after epoch e its value is -e;
+    /// the validation loss of epoch e is scripted: logits (0, z) with log(1 + e^z) = loss.
+    /// </summary>
+    private static (Trainer<ScriptedSet> Trainer, ScriptedSet Model) Scripted(double[] validationLosses, TrainerOptions options, Func<long, float>? batchLoss = null)
+    {
+        var model = new ScriptedSet("W", 1);
+        Trainer<ScriptedSet>? trainer = null;
+        trainer = new Trainer<ScriptedSet>(
+            model, new ScriptedSet("W", 1), new Sgd(1.0),
+            lossGradient: (x, labels, g) =>
+            {
+                g.W.Span[0] = 1;
+                return batchLoss?.Invoke(trainer!.Steps) ?? 1f;
+            },
+            logits: x =>
+            {
+                double loss = validationLosses[Math.Min(trainer!.Epoch, validationLosses.Length - 1)];
+                var logits = new Tensor(x.Rows, 2);
+                for (int r = 0; r < x.Rows; r++)
+                {
+                    logits[r, 1] = (float)Math.Log(Math.Exp(loss) - 1);
+                }
+
+                return logits;
+            },
+            options: options with { BatchSize = 4 });
+        return (trainer, model);
+    }
+
+    [Fact]
+    public void EarlyStopping_StopsAtTheRightEpochAndRestoresTheBest()
+    {
+        // Epoch 3 is best; epoch 5's 0.58 improves by less than min-delta 0.05, so it does not count: the third epoch
+        // without improvement is 6.
+        double[] curve = { 1.0, 0.8, 0.6, 0.65, 0.58, 0.7, 0.5, 0.4 };
+        (Trainer<ScriptedSet> trainer, ScriptedSet model) = Scripted(curve, new TrainerOptions { Epochs = 20, Patience = 3, MinDelta = 0.05 });
+        TrainingResult result = trainer.Fit(Four, One);
+        Assert.Equal(StopReason.EarlyStopped, result.StopReason);
+        Assert.Equal(6, result.History.Count);
+        Assert.Equal(3, result.BestEpoch);
+        Assert.Equal(0.6, result.BestLoss, 5);
+        Assert.Equal(-3f, model.W.Span[0]); // the parameters after epoch 3, not after epoch 6
+        Assert.Equal(curve[..6], result.History.Select(h => Math.Round(h.ValidationLoss, 5)).ToArray());
+    }
+
+    [Fact]
+    public void WithoutRestoreBest_TheLastParametersStay()
+    {
+        (Trainer<ScriptedSet> trainer, ScriptedSet model) = Scripted(new[] { 1.0, 0.8, 0.9, 0.95 }, new TrainerOptions { Epochs = 20, Patience = 2, RestoreBest = false });
+        TrainingResult result = trainer.Fit(Four, One);
+        Assert.Equal(4, result.History.Count);
+        Assert.Equal(-4f, model.W.Span[0]);
+    }
+
+    [Fact]
+    public void AFlatTrainingLoss_StopsTheRun()
+    {
+        (Trainer<ScriptedSet> trainer, _) = Scripted(new[] { 1.0 }, new TrainerOptions { Epochs = 50, FlatTolerance = 1e-6, FlatPatience = 3 });
+        TrainingResult result = trainer.Fit(Four);
+        Assert.Equal(StopReason.LossFlat, result.StopReason);
+        Assert.Equal(4, result.History.Count); // epochs 2, 3 and 4 each changed nothing
+    }
+
+    [Fact]
+    public void EmaEvaluation_AveragesTheParameters()
+    {
+        // Values after steps 1..5 are -1..-5; avg starts at the first value, then avg = d avg + (1 - d) θ.
+        (Trainer<ScriptedSet> trainer, ScriptedSet model) = Scripted(new[] { 1.0 }, new TrainerOptions { Epochs = 5, EmaDecay = 0.5, RestoreBest = false });
+        trainer.Fit(Four);
+        double average = -1;
+        for (int t = 2; t <= 5; t++)
+        {
+            average = 0.5 * average + 0.5 * -t;
+        }
+
+        Assert.Equal(average, model.W.Span[0], 5);
+    }
+
+    [Fact]
+    public void NaNInTheGradient_StopsWithEpochBatchAndTensor_AndKeepsTheLastCheckpoint()
+    {
+        string path = TempPath();
+        try
+        {
+            var model = new ScriptedSet("Layer.Weight", 3);
+            int calls = 0;
+            var trainer = new Trainer<ScriptedSet>(
+                model, new ScriptedSet("Layer.Weight", 3), new Sgd(0.1),
+                lossGradient: (x, labels, g) =>
+                {
+                    calls++;
+                    g.W.Span.Fill(1);
+                    if (calls == 7)
+                    {
+                        g.W.Span[1] = float.NaN; // epoch 4 (2 batches per epoch), batch 1
+                    }
+
+                    return 0.5f;
+                },
+                logits: x => new Tensor(x.Rows, 2),
+                options: new TrainerOptions { Epochs = 10, BatchSize = 2, CheckpointPath = path });
+            float[] before = null!;
+            trainer.BatchEnded += b => before = model.W.Span.ToArray();
+            var error = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(Four));
+            Assert.Equal((4, 1, "Layer.Weight"), (error.Epoch, error.Batch, error.Tensor));
+            Assert.Contains("epoch 4", error.Message);
+            Assert.Contains("gradient of Layer.Weight", error.Message);
+            Assert.Contains("batch 1 of 2", error.Message);
+            Assert.Equal(before, model.W.Span.ToArray()); // the bad update was not applied
+            Assert.All(model.W.Span.ToArray(), v => Assert.True(float.IsFinite(v)));
+
+            var restored = new ScriptedSet("Layer.Weight", 3);
+            Assert.Equal(3, Checkpoint.Load(path, restored).Epoch); // the checkpoint of the last good epoch
+            Assert.Equal(-0.6f, restored.W.Span[0], 5);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void ANaNLoss_NamesTheLoss()
+    {
+        var trainer = new Trainer<ScriptedSet>(new ScriptedSet("W", 1), new ScriptedSet("W", 1), new Sgd(0.1),
+            (x, labels, g) => float.PositiveInfinity, x => new Tensor(x.Rows, 2));
+        var error = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(Four));
+        Assert.Null(error.Tensor);
+        Assert.Contains("the loss is ∞", error.Message.Replace("Infinity", "∞"));
+    }
+
+    private static (TinyMlp Model, Trainer<TinyMlp.Gradient> Trainer) Mlp(TrainerOptions options)
+    {
+        var model = new TinyMlp(6, 12, 3, seed: 4);
+        var trainer = new Trainer<TinyMlp.Gradient>(model, model.CreateGradient(), new Adam(0.01) { ClipNorm = 5 },
+            model.LossGradient, model.Forward, model.Step, options);
+        return (model, trainer);
+    }
+
+    private static LabeledData Blobs(int rows, int seed)
+    {
+        var random = new Random(seed);
+        var features = new double[rows * 6];
+        var labels = new int[rows];
+        for (int n = 0; n < rows; n++)
+        {
+            labels[n] = n % 3;
+            for (int i = 0; i < 6; i++)
+            {
+                features[n * 6 + i] = (i % 3 == labels[n] ? 1.5 : 0) + random.NextDouble() - 0.5;
+            }
+        }
+
+        return new LabeledData(features, labels, 6, 3);
+    }
+
+    [Fact]
+    public void Resuming_FromEpochAndMidEpochCheckpoints_GivesTheUninterruptedResult()
+    {
+        string path = TempPath();
+        try
+        {
+            LabeledData train = Blobs(90, 1), validation = Blobs(30, 2);
+            var options = new TrainerOptions { Epochs = 6, BatchSize = 16, Seed = 3, Patience = 10, EmaDecay = 0.9, Schedule = new CosineDecay(0.01, 6) };
+            (TinyMlp reference, Trainer<TinyMlp.Gradient> uninterrupted) = Mlp(options);
+            TrainingResult expected = uninterrupted.Fit(train, validation);
+            Assert.True(expected.History[^1].ValidationAccuracy > 0.9, $"{expected.History[^1].ValidationAccuracy}");
+
+            // Stop in the middle of epoch 3 (after its 2nd batch), as Ctrl+C would; then resume in a new trainer.
+            (TinyMlp first, Trainer<TinyMlp.Gradient> interrupted) = Mlp(options with { CheckpointPath = path });
+            using var stop = new CancellationTokenSource();
+            interrupted.BatchEnded += b =>
+            {
+                if (b.Epoch == 3 && b.Batch == 2)
+                {
+                    stop.Cancel();
+                }
+            };
+            Assert.Equal(StopReason.Cancelled, interrupted.Fit(train, validation, stop.Token).StopReason);
+
+            (TinyMlp resumed, Trainer<TinyMlp.Gradient> continued) = Mlp(options with { CheckpointPath = path });
+            Assert.Equal(2, continued.Resume(path).Epoch);
+            TrainingResult actual = continued.Fit(train, validation);
+
+            Assert.Equal(expected.Steps, actual.Steps);
+            Assert.Equal(expected.BestEpoch, actual.BestEpoch);
+            Assert.Equal(expected.History.Select(h => h.ValidationLoss), actual.History.Select(h => h.ValidationLoss));
+            foreach ((NamedTensor a, NamedTensor b) in reference.Tensors().Zip(resumed.Tensors()))
+            {
+                Assert.Equal(a.Value.Span.ToArray(), b.Value.Span.ToArray()); // bitwise
+            }
+
+            // Another resume from the last epoch's checkpoint: nothing left to do, same parameters.
+            (TinyMlp again, Trainer<TinyMlp.Gradient> finished) = Mlp(options);
+            Assert.Equal(6, finished.Resume(path).Epoch);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Resuming_WithOtherOptionsOrAParametersOnlyFile_IsAClearError()
+    {
+        string path = TempPath();
+        try
+        {
+            LabeledData train = Blobs(40, 1);
+            (TinyMlp model, Trainer<TinyMlp.Gradient> trainer) = Mlp(new TrainerOptions { Epochs = 1, BatchSize = 8, CheckpointPath = path });
+            trainer.Fit(train);
+
+            (_, Trainer<TinyMlp.Gradient> other) = Mlp(new TrainerOptions { Epochs = 2, BatchSize = 16 });
+            Assert.Contains("batch size 8", Assert.Throws<CheckpointException>(() => other.Resume(path)).Message);
+
+            (_, Trainer<TinyMlp.Gradient> same) = Mlp(new TrainerOptions { Epochs = 2, BatchSize = 8 });
+            same.Resume(path);
+            Assert.Contains("40 rows", Assert.Throws<ArgumentException>(() => same.Fit(Blobs(50, 1))).Message);
+
+            Checkpoint.Save(path, model, new CheckpointInfo(1, 5));
+            (_, Trainer<TinyMlp.Gradient> fresh) = Mlp(new TrainerOptions { BatchSize = 8 });
+            Assert.Contains("parameters only", Assert.Throws<CheckpointException>(() => fresh.Resume(path)).Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void History_IsWrittenAsCsvAndJson()
+    {
+        string csv = TempPath() + ".csv", json = Path.ChangeExtension(csv, ".json");
+        try
+        {
+            (_, Trainer<TinyMlp.Gradient> trainer) = Mlp(new TrainerOptions { Epochs = 3, BatchSize = 16 });
+            TrainingResult result = trainer.Fit(Blobs(60, 1));
+            TrainingHistory.SaveCsv(result.History, csv);
+            TrainingHistory.SaveJson(result.History, json);
+            string[] lines = File.ReadAllLines(csv);
+            Assert.Equal(TrainingHistory.CsvHeader, lines[0]);
+            Assert.Equal(4, lines.Length);
+            Assert.Equal(string.Empty, lines[1].Split(',')[4]); // no validation data: empty, not NaN
+            using JsonDocument document = JsonDocument.Parse(File.ReadAllText(json));
+            Assert.Equal(3, document.RootElement.GetArrayLength());
+            Assert.Equal(JsonValueKind.Null, document.RootElement[0].GetProperty("validation_loss").ValueKind);
+            Assert.Equal(result.History[2].TrainLoss, document.RootElement[2].GetProperty("train_loss").GetDouble());
+        }
+        finally
+        {
+            File.Delete(csv);
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public void OptimizerState_RoundTrips_AndRefusesAnotherOptimizer()
+    {
+        var adam = new Adam(0.01);
+        float[] p = { 1, 2, 3 };
+        adam.Step<float>(p, new float[] { 0.1f, -0.2f, 0.3f }, slot: 2);
+        var stream = new MemoryStream();
+        adam.SaveState(new BinaryWriter(stream));
+        var copy = new Adam(0.5);
+        copy.LoadState(new BinaryReader(new MemoryStream(stream.ToArray())));
+        Assert.Equal(0.01, copy.LearningRate);
+        Assert.Equal(adam.GetState<float>(2)[1], copy.GetState<float>(2)[1]);
+        float[] a = (float[])p.Clone(), b = (float[])p.Clone();
+        adam.Step<float>(a, new float[] { 1, 1, 1 }, 2);
+        copy.Step<float>(b, new float[] { 1, 1, 1 }, 2);
+        Assert.Equal(a, b); // bias correction continues from step 2 in both
+        Assert.Contains("Adam", Assert.Throws<InvalidDataException>(() => new Sgd(0.1).LoadState(new BinaryReader(new MemoryStream(stream.ToArray())))).Message);
+    }
+
+    private static string TempPath() => Path.Combine(Path.GetTempPath(), "trainer-" + Guid.NewGuid().ToString("N") + ".adck");
+}
