@@ -17,8 +17,8 @@ public sealed record TrainingOptions
     public int Patience { get; init; } = 10;
     public double ValidationFraction { get; init; } = 0.1;
     public bool Standardize { get; init; } = true;
-    /// <summary>Shifted copies of the training images; null: only for small sets (under 10 000 images), where it pays.</summary>
-    public bool? Augment { get; init; }
+    /// <summary>Add copies of the training images shifted by one pixel each way (5x the data; +0.7 points on MNIST).</summary>
+    public bool Augment { get; init; } = true;
     public double WeightDecay { get; init; } = 0.05;
     /// <summary>"none", "cosine" (to 0 over --epochs) or "step" (x0.1 every third of --epochs).</summary>
     public string Schedule { get; init; } = "none";
@@ -49,7 +49,7 @@ public static class DigitsTrainer
     public static DigitsResult Train(LabeledData trainAll, LabeledData test, TrainingOptions options, Action<Trainer<DigitsModel.Gradient>>? configure = null, CancellationToken cancellation = default)
     {
         (LabeledData train, LabeledData validation) = trainAll.Split(options.ValidationFraction, options.Seed);
-        if (options.Augment ?? train.Count < 10_000)
+        if (options.Augment)
         {
             train = Shifted(train);
         }

@@ -64,4 +64,49 @@ public class CheckpointTests
             File.Delete(path);
         }
     }
+
+    /// <summary>A 16 MB tensor set shaped like the child process's model.</summary>
+    private sealed class Blob : ITensorSet
+    {
+        public Tensor Values { get; } = new(4_000_000);
+
+        public void CollectTensors(List<NamedTensor> into, string prefix) => into.Add(new NamedTensor(prefix + "Values", Values));
+    }
+
+    [Fact]
+    public void KillingAProcessDuringASave_LeavesTheLastCompleteCheckpointLoadable()
+    {
+        string writer = Path.Combine(AppContext.BaseDirectory, "Autodiff.CheckpointWriter.dll");
+        Assert.True(File.Exists(writer), writer);
+        string path = Path.Combine(Path.GetTempPath(), "ckpt-kill-" + Guid.NewGuid().ToString("N") + ".adck");
+        var random = new Random(5);
+        try
+        {
+            for (int round = 0; round < 4; round++)
+            {
+                var start = new System.Diagnostics.ProcessStartInfo("dotnet", new[] { writer, path }) { RedirectStandardOutput = true, RedirectStandardError = true };
+                using var child = System.Diagnostics.Process.Start(start)!;
+                int saved = 0;
+                string? line;
+                while ((line = child.StandardOutput.ReadLine()) is not null && saved < 1 + round)
+                {
+                    saved = int.Parse(line["saved ".Length..]);
+                }
+
+                Thread.Sleep(random.Next(0, 120)); // somewhere inside a later save: serialising, hashing, writing or renaming
+                child.Kill(entireProcessTree: true);
+                child.WaitForExit();
+
+                var blob = new Blob();
+                CheckpointInfo info = Checkpoint.Load(path, blob);
+                Assert.True(info.Epoch >= saved, $"round {round}: loaded save {info.Epoch}, but save {saved} had completed");
+                Assert.All(new[] { 0, 1, 1_999_999, 3_999_999 }, i => Assert.Equal(info.Epoch, blob.Values.Span[i]));
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(path + ".tmp");
+        }
+    }
 }
