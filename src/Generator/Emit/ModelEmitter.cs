@@ -54,6 +54,16 @@ internal static class ModelEmitter
             }
 
             body.Line(string.Empty);
+            body.Line("/// <summary>Sets every value to zero lazily (<see cref=\"global::Autodiff.Tensor.ClearDeferred\"/>): the first derivative kernel to write a tensor overwrites it.</summary>");
+            using (body.Block("public void ClearDeferred()"))
+            {
+                foreach (ModelMember member in model.Members)
+                {
+                    body.Line($"{member.Name}.ClearDeferred();");
+                }
+            }
+
+            body.Line(string.Empty);
             body.Line("/// <summary>Σ g² over every tensor (for global-norm clipping and logging).</summary>");
             using (body.Block("public double SquaredNorm()"))
             {

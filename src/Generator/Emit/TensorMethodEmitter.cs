@@ -46,7 +46,7 @@ internal static class TensorMethodEmitter
                 else
                 {
                     body.Line($"{tapeType} tape = {field} ??= new {tapeType}();");
-                    body.Line("gradient.Clear();");
+                    body.Line("gradient.ClearDeferred();");
                     body.Line($"float value = {method.Name}Record({Join("tape", arguments)});");
                     body.Line($"{method.Name}Backward({Join("tape", arguments, "1f", "gradient", string.Join(", ", adjointParameters.Select(_ => "null")))});");
                     body.Line("return value;");
@@ -172,7 +172,7 @@ internal static class TensorMethodEmitter
         // The result's adjoint is dResult itself when nothing else reads the result (no copy).
         bool alias = result is { Source: TSource.Temp, Kind: TKind.Tensor, Active: true } && !used.Contains(result.Slot);
         var adjoint = new Dictionary<int, string>();
-        Comment(body, "adjoints of the intermediates start at zero");
+        Comment(body, "adjoints of the intermediates start at zero (deferred: the first kernel to write one overwrites it)");
         foreach (TValue target in method.Body.Select(TargetOf).Where(t => t is { Active: true }).Select(t => t!))
         {
             if (target.Kind == TKind.Float)
@@ -188,7 +188,7 @@ internal static class TensorMethodEmitter
             {
                 adjoint[target.Slot] = $"tape.d{S(target.Slot)}!";
                 body.Line($"tape.d{S(target.Slot)} = {Tensor}.ReuseLike(tape.d{S(target.Slot)}, tape.t{S(target.Slot)}!);");
-                body.Line($"tape.d{S(target.Slot)}.Clear();");
+                body.Line($"tape.d{S(target.Slot)}.ClearDeferred();");
             }
         }
 

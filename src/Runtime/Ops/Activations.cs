@@ -14,8 +14,30 @@ public static class Relu
     public static void Forward(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Max(x, 0f, y);
 
     /// <summary>dx += x > 0 ? dy : 0</summary>
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) => Backward(x, dy, dx, accumulate: true);
+
+    /// <summary>dx += x > 0 ? dy : 0, or dx = ... when <paramref name="accumulate"/> is false</summary>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, bool accumulate)
     {
+        if (!accumulate)
+        {
+            int j = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                for (; j <= x.Length - Vector<float>.Count; j += Vector<float>.Count)
+                {
+                    Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(x[j..]), Vector<float>.Zero), new Vector<float>(dy[j..]), Vector<float>.Zero).CopyTo(dx[j..]);
+                }
+            }
+
+            for (; j < x.Length; j++)
+            {
+                dx[j] = x[j] > 0f ? dy[j] : 0f;
+            }
+
+            return;
+        }
+
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {

@@ -90,6 +90,10 @@ public static class Softmax
 
     /// <summary>dlogits += dloss · (softmax(x) - onehot(label)) / rows</summary>
     public static void CrossEntropyBackward(ReadOnlySpan<float> logits, int columns, ReadOnlySpan<int> labels, float dloss, Span<float> dlogits)
+        => CrossEntropyBackward(logits, columns, labels, dloss, dlogits, accumulate: true);
+
+    /// <summary>The same, writing instead of adding when <paramref name="accumulate"/> is false.</summary>
+    public static void CrossEntropyBackward(ReadOnlySpan<float> logits, int columns, ReadOnlySpan<int> labels, float dloss, Span<float> dlogits, bool accumulate)
     {
         int rows = labels.Length;
         float scale = dloss / rows;
@@ -107,7 +111,7 @@ public static class Softmax
             float inv = scale / sum;
             for (int j = 0; j < columns; j++)
             {
-                dr[j] += MathF.Exp(xr[j] - max) * inv;
+                dr[j] = (accumulate ? dr[j] : 0f) + MathF.Exp(xr[j] - max) * inv;
             }
 
             dr[labels[r]] -= scale;

@@ -19,6 +19,7 @@ public sealed partial class Tensor
     private float[] _data;
     private int[] _shape;
     private int _length;
+    private bool _deferredZero;
 
     /// <summary>A zero tensor of the given shape, e.g. <c>new Tensor(128, 10)</c>.</summary>
     public Tensor(params int[] shape)
@@ -56,10 +57,22 @@ public sealed partial class Tensor
     public int Rows => _shape[^1] == 0 ? 0 : _length / _shape[^1];
 
     /// <summary>The values, row-major.</summary>
-    public Span<float> Span => _data.AsSpan(0, _length);
+    public Span<float> Span
+    {
+        get
+        {
+            if (_deferredZero)
+            {
+                _deferredZero = false;
+                _data.AsSpan(0, _length).Clear();
+            }
+
+            return _data.AsSpan(0, _length);
+        }
+    }
 
     /// <summary>Row <paramref name="row"/> of the matrix view.</summary>
-    public Span<float> Row(int row) => _data.AsSpan(row * Columns, Columns);
+    public Span<float> Row(int row) => Span.Slice(row * Columns, Columns);
 
     /// <summary>The value at a flat index.</summary>
     public ref float this[int index] => ref Span[index];
@@ -74,7 +87,7 @@ public sealed partial class Tensor
                 throw new IndexOutOfRangeException($"({row}, {column}) is outside a tensor of shape {ShapeText}.");
             }
 
-            return ref _data[row * Columns + column];
+            return ref Span[row * Columns + column];
         }
     }
 
@@ -141,7 +154,30 @@ public sealed partial class Tensor
     }
 
     /// <summary>Sets every value to zero.</summary>
-    public void Clear() => Span.Clear();
+    public void Clear()
+    {
+        _deferredZero = false;
+        _data.AsSpan(0, _length).Clear();
+    }
+
+    /// <summary>
+    /// Sets every value to zero lazily: nothing is written now; the next <see cref="Span"/> access (or any other
+    /// read) zeroes the memory, unless a derivative kernel gets there first and overwrites the whole tensor instead
+    /// of adding to it (which saves the zeroing pass and a read). Generated backward passes clear adjoints this way.
+    /// A span taken before this call still sees the old values.
+    /// </summary>
+    public void ClearDeferred() => _deferredZero = true;
+
+    /// <summary>
+    /// The values for a kernel that adds to all of them: <paramref name="overwrite"/> is true when the tensor is
+    /// pending a deferred clear, and the kernel must then write every value instead of adding.
+    /// </summary>
+    internal Span<float> AccumulationTarget(out bool overwrite)
+    {
+        overwrite = _deferredZero;
+        _deferredZero = false;
+        return _data.AsSpan(0, _length);
+    }
 
     /// <summary>True when the shapes are equal.</summary>
     public bool SameShape(Tensor other) => ((ReadOnlySpan<int>)_shape).SequenceEqual(other._shape);
@@ -153,7 +189,7 @@ public sealed partial class Tensor
         int shown = Math.Min(_length, 8);
         for (int i = 0; i < shown; i++)
         {
-            text.Append(i == 0 ? string.Empty : ", ").Append(_data[i].ToString("G5", CultureInfo.InvariantCulture));
+            text.Append(i == 0 ? string.Empty : ", ").Append(Span[i].ToString("G5", CultureInfo.InvariantCulture));
         }
 
         return text.Append(_length > shown ? ", ...]" : "]").ToString();

@@ -51,14 +51,16 @@ public static class TensorDerivatives
         int m = a.Rows, k = a.Columns, n = b.Columns;
         if (da is not null)
         {
-            // (m, n) · (n, k)ᵀ-of-b: b is (k, n), so read it transposed.
-            Gemm.Multiply(dy.Span, n, false, b.Span, n, true, da.Span, k, m, k, n, true, Tensor.Threads);
+            // (m, n) · (n, k)ᵀ-of-b: b is (k, n), so read it transposed. A deferred-cleared da is overwritten (C = A·B).
+            Span<float> target = da.AccumulationTarget(out bool overwrite);
+            Gemm.Multiply(dy.Span, n, false, b.Span, n, true, target, k, m, k, n, !overwrite, Tensor.Threads);
         }
 
         if (db is not null)
         {
             // aᵀ (k, m) · dy (m, n)
-            Gemm.Multiply(a.Span, k, true, dy.Span, n, false, db.Span, n, k, n, m, true, Tensor.Threads);
+            Span<float> target = db.AccumulationTarget(out bool overwrite);
+            Gemm.Multiply(a.Span, k, true, dy.Span, n, false, target, n, k, n, m, !overwrite, Tensor.Threads);
         }
     }
 
@@ -104,7 +106,8 @@ public static class TensorDerivatives
     {
         if (dx is not null)
         {
-            Ops.Relu.Backward(x.Span, dy.Span, dx.Span);
+            Span<float> target = dx.AccumulationTarget(out bool overwrite);
+            Ops.Relu.Backward(x.Span, dy.Span, target, accumulate: !overwrite);
         }
     }
 
@@ -220,7 +223,8 @@ public static class TensorDerivatives
     {
         if (dlogits is not null)
         {
-            Ops.Softmax.CrossEntropyBackward(logits.Span, logits.Columns, labels, dloss, dlogits.Span);
+            Span<float> target = dlogits.AccumulationTarget(out bool overwrite);
+            Ops.Softmax.CrossEntropyBackward(logits.Span, logits.Columns, labels, dloss, target, accumulate: !overwrite);
         }
     }
 
@@ -277,7 +281,15 @@ public static class TensorDerivatives
         ReadOnlySpan<float> g = dy.Span;
         if (da is not null)
         {
-            TensorPrimitives.Add(da.Span, g, da.Span);
+            Span<float> target = da.AccumulationTarget(out bool overwrite);
+            if (overwrite)
+            {
+                g.CopyTo(target);
+            }
+            else
+            {
+                TensorPrimitives.Add(target, g, target);
+            }
         }
 
         if (db is null)
@@ -285,25 +297,43 @@ public static class TensorDerivatives
             return;
         }
 
-        Span<float> d = db.Span;
+        Span<float> d = db.AccumulationTarget(out bool fresh);
         if (mode == Broadcast.ScalarB)
         {
             float sum = TensorPrimitives.Sum(g);
-            d[0] += subtract ? -sum : sum;
+            d[0] = (fresh ? 0f : d[0]) + (subtract ? -sum : sum);
             return;
         }
 
         int columns = mode == Broadcast.Same ? g.Length : d.Length;
         for (int r = 0; r < g.Length; r += columns)
         {
-            if (subtract)
+            ReadOnlySpan<float> row = g.Slice(r, columns);
+            if (r == 0 && fresh)
             {
-                TensorPrimitives.Subtract(d, g.Slice(r, columns), d);
+                // The first row initialises a deferred-cleared adjoint instead of being added to zeros.
+                if (subtract)
+                {
+                    TensorPrimitives.Negate(row, d);
+                }
+                else
+                {
+                    row.CopyTo(d);
+                }
+            }
+            else if (subtract)
+            {
+                TensorPrimitives.Subtract(d, row, d);
             }
             else
             {
-                TensorPrimitives.Add(d, g.Slice(r, columns), d);
+                TensorPrimitives.Add(d, row, d);
             }
+        }
+
+        if (g.Length == 0 && fresh)
+        {
+            d.Clear();
         }
     }
 
