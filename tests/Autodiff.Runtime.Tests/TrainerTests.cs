@@ -297,3 +297,78 @@ public class TrainerTests
 
     private static string TempPath() => Path.Combine(Path.GetTempPath(), "trainer-" + Guid.NewGuid().ToString("N") + ".adck");
 }
+
+public class TrainerExtrasTests
+{
+    private static LabeledData Blobs(int rows, int seed)
+    {
+        var random = new Random(seed);
+        var features = new double[rows * 6];
+        var labels = new int[rows];
+        for (int n = 0; n < rows; n++)
+        {
+            labels[n] = n % 3;
+            for (int i = 0; i < 6; i++)
+            {
+                features[n * 6 + i] = (i % 3 == labels[n] ? 1.0 : 0) + random.NextDouble() - 0.5;
+            }
+        }
+
+        return new LabeledData(features, labels, 6, 3);
+    }
+
+    private static (TinyMlp, Trainer<TinyMlp.Gradient>) Mlp(TrainerOptions options, double lr = 0.01)
+    {
+        var model = new TinyMlp(6, 12, 3, seed: 4);
+        return (model, new Trainer<TinyMlp.Gradient>(model, model.CreateGradient(), new Adam(lr), model.LossGradient, model.Forward, model.Step, options));
+    }
+
+    [Fact]
+    public void ThreeWaySplit_PartitionsTheRows()
+    {
+        LabeledData all = Blobs(100, 1);
+        (LabeledData train, LabeledData validation, LabeledData test) = all.Split(0.1, 0.2, seed: 3);
+        Assert.Equal((70, 10, 20), (train.Count, validation.Count, test.Count));
+        var rows = new HashSet<string>(new[] { train, validation, test }.SelectMany(d => Enumerable.Range(0, d.Count).Select(r => string.Join(",", d.Row(r).ToArray()))));
+        Assert.Equal(100, rows.Count); // every row exactly once
+        Assert.Throws<ArgumentOutOfRangeException>(() => all.Split(0.6, 0.5, 1));
+    }
+
+    [Fact]
+    public void SnapshotEnsemble_AveragesTheKeptSnapshots_AndSurvivesAResume()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "ens-" + Guid.NewGuid().ToString("N") + ".adck");
+        try
+        {
+            LabeledData train = Blobs(90, 1), test = Blobs(60, 2);
+            var options = new TrainerOptions { Epochs = 6, BatchSize = 16, Snapshots = 2, SnapshotEvery = 2, Schedule = new CosineRestarts(0.02, 2), CheckpointPath = path };
+            (TinyMlp model, Trainer<TinyMlp.Gradient> trainer) = Mlp(options);
+            Assert.Throws<InvalidOperationException>(() => trainer.PredictEnsemble(test));
+            trainer.Fit(train);
+            Assert.Equal(2, trainer.SnapshotCount); // epochs 4 and 6 (2 was dropped)
+            float[] before = model.W1.Span.ToArray();
+            (double loss, double accuracy) = trainer.EvaluateEnsemble(test);
+            Assert.Equal(before, model.W1.Span.ToArray()); // the model is left as it was
+            Assert.True(accuracy > 0.8, $"{accuracy}");
+            Assert.True(double.IsFinite(loss) && loss > 0);
+
+            (_, Trainer<TinyMlp.Gradient> resumed) = Mlp(options with { CheckpointPath = null });
+            resumed.Resume(path);
+            Assert.Equal(trainer.PredictEnsemble(test), resumed.PredictEnsemble(test));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void ReduceOnPlateau_LowersTheRateWhenTheLossStalls()
+    {
+        var plateau = new ReduceOnPlateau(0.05, factor: 0.5, patience: 1, minDelta: 10); // nothing counts as improvement
+        (_, Trainer<TinyMlp.Gradient> trainer) = Mlp(new TrainerOptions { Epochs = 5, BatchSize = 16, Plateau = plateau }, lr: 0.05);
+        TrainingResult result = trainer.Fit(Blobs(60, 1));
+        Assert.Equal(new[] { 0.05, 0.05, 0.05, 0.025, 0.025 }, result.History.Select(h => h.LearningRate));
+        Assert.Throws<ArgumentException>(() => Mlp(new TrainerOptions { Plateau = plateau, Schedule = new CosineDecay(1, 2) }));
+    }
+}

@@ -72,4 +72,32 @@ public sealed class LabeledData
         int validation = Math.Max(1, (int)Math.Round(Count * fraction));
         return (Select(order.AsSpan(validation)), Select(order.AsSpan(0, validation)));
     }
+
+    /// <summary>
+    /// Splits a seeded shuffle three ways: <paramref name="validationFraction"/> and <paramref name="testFraction"/>
+    /// of the rows (at least one each) for validation and test, the rest for training.
+    /// </summary>
+    public (LabeledData Train, LabeledData Validation, LabeledData Test) Split(double validationFraction, double testFraction, int seed)
+    {
+        if (validationFraction is <= 0 or >= 1 || testFraction is <= 0 or >= 1 || validationFraction + testFraction >= 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(validationFraction), $"The validation ({validationFraction}) and test ({testFraction}) fractions must be positive and sum to less than 1.");
+        }
+
+        int[] order = new int[Count];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        new Random(seed).Shuffle(order);
+        int validation = Math.Max(1, (int)Math.Round(Count * validationFraction));
+        int test = Math.Max(1, (int)Math.Round(Count * testFraction));
+        if (validation + test >= Count)
+        {
+            throw new ArgumentException($"{Count} rows are too few for a {validation}-row validation and a {test}-row test split.");
+        }
+
+        return (Select(order.AsSpan(validation + test)), Select(order.AsSpan(0, validation)), Select(order.AsSpan(validation, test)));
+    }
 }

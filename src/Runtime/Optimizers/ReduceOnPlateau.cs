@@ -30,4 +30,11 @@ public sealed class ReduceOnPlateau(double initial, double factor = 0.1, int pat
 
         return Rate;
     }
+
+    /// <summary>The state a checkpoint keeps: best loss, observations without improvement, current rate.</summary>
+    internal (double Best, int Bad, double Rate) State
+    {
+        get => (_best, _bad, Rate);
+        set => (_best, _bad, Rate) = value;
+    }
 }

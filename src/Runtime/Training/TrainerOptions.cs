@@ -32,6 +32,15 @@ public sealed record TrainerOptions
     /// <summary>Learning rate per epoch (0-based); null keeps the optimizer's rate.</summary>
     public LearningRateSchedule? Schedule { get; init; }
 
+    /// <summary>Reduce the learning rate when the monitored loss stops improving (observed once per epoch); null: off. Not together with <see cref="Schedule"/>.</summary>
+    public ReduceOnPlateau? Plateau { get; init; }
+
+    /// <summary>Snapshot ensembling: keep the parameters of the last this-many snapshots (0: off) for <see cref="Trainer{TGradient}.PredictEnsemble"/>, which averages their predicted probabilities.</summary>
+    public int Snapshots { get; init; }
+
+    /// <summary>Take a snapshot every this many epochs (with <see cref="CosineRestarts"/>, its period: the end of each cycle).</summary>
+    public int SnapshotEvery { get; init; } = 1;
+
     /// <summary>Evaluate with an exponential moving average of the parameters (Polyak averaging) with this decay per step, e.g. 0.999; null: off.</summary>
     public double? EmaDecay { get; init; }
 

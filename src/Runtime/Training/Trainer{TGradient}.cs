@@ -30,7 +30,7 @@ public delegate float BatchLossGradient<in TGradient>(Tensor inputs, int[] label
 public sealed class Trainer<TGradient>
     where TGradient : ITensorSet
 {
-    private const string TrainerSection = "trainer", OptimizerSection = "optimizer", BestSection = "best", EmaSection = "ema";
+    private const string TrainerSection = "trainer", OptimizerSection = "optimizer", BestSection = "best", EmaSection = "ema", SnapshotSection = "snapshots";
     private const int StateVersion = 1;
 
     private readonly ITensorSet _model;
@@ -42,6 +42,7 @@ public sealed class Trainer<TGradient>
     private readonly List<NamedTensor> _parameters;
     private readonly List<NamedTensor> _gradients;
     private readonly List<EpochMetrics> _history = new();
+    private readonly List<Tensor[]> _snapshots = new();
 
     // The run's position and early-stopping state: everything a checkpoint needs besides tensors.
     private int _epoch;
@@ -91,9 +92,14 @@ public sealed class Trainer<TGradient>
             throw new ArgumentOutOfRangeException(nameof(options), "Epochs, BatchSize, EvaluationBatchSize and TrainMetricRows must be positive.");
         }
 
-        if (Options.Patience is < 1 || Options.FlatPatience < 1 || Options.EmaDecay is < 0 or >= 1)
+        if (Options.Patience is < 1 || Options.FlatPatience < 1 || Options.EmaDecay is < 0 or >= 1 || Options.Snapshots < 0 || Options.SnapshotEvery < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), "Patience and FlatPatience must be positive and EmaDecay in [0, 1).");
+            throw new ArgumentOutOfRangeException(nameof(options), "Patience, FlatPatience and SnapshotEvery must be positive, Snapshots not negative and EmaDecay in [0, 1).");
+        }
+
+        if (Options.Schedule is not null && Options.Plateau is not null)
+        {
+            throw new ArgumentException("Set either Schedule or Plateau, not both: both would set the learning rate.", nameof(options));
         }
 
         _parameters = model.Tensors();
@@ -168,6 +174,10 @@ public sealed class Trainer<TGradient>
             {
                 _optimizer.LearningRate = schedule.Rate(_epoch);
             }
+            else if (Options.Plateau is { } plateau)
+            {
+                _optimizer.LearningRate = plateau.Rate;
+            }
 
             Permutation(order, Options.Seed, epoch);
             long epochRows = 0;
@@ -228,6 +238,15 @@ public sealed class Trainer<TGradient>
             else
             {
                 _sinceBest++;
+            }
+
+            Options.Plateau?.Observe(monitored);
+            if (Options.Snapshots > 0 && epoch % Options.SnapshotEvery == 0)
+            {
+                Tensor[] snapshot = _snapshots.Count == Options.Snapshots ? _snapshots[0] : Allocate();
+                _snapshots.Remove(snapshot);
+                CopyEvaluationParameters(snapshot);
+                _snapshots.Add(snapshot);
             }
 
             bool flat = Options.FlatTolerance is { } tolerance && !double.IsNaN(_lastBatchLoss) && Math.Abs(batchLoss - _lastBatchLoss) <= tolerance * Math.Max(1, Math.Abs(batchLoss));
@@ -299,6 +318,90 @@ public sealed class Trainer<TGradient>
         return predicted;
     }
 
+    /// <summary>Snapshots kept for ensembling (oldest first).</summary>
+    public int SnapshotCount => _snapshots.Count;
+
+    /// <summary>
+    /// Snapshot ensemble (Huang et al., 2017): the class whose probability, averaged over the kept snapshots'
+    /// softmax outputs, is highest. Needs <see cref="TrainerOptions.Snapshots"/>; the model's parameters are left as they were.
+    /// </summary>
+    public int[] PredictEnsemble(LabeledData data) => Ensemble(data).Predicted;
+
+    /// <summary>Cross-entropy of the averaged probabilities and accuracy of <see cref="PredictEnsemble"/>.</summary>
+    public (double Loss, double Accuracy) EvaluateEnsemble(LabeledData data)
+    {
+        (double loss, int[] predicted) = Ensemble(data);
+        int correct = 0;
+        for (int i = 0; i < predicted.Length; i++)
+        {
+            correct += predicted[i] == data.Labels[i] ? 1 : 0;
+        }
+
+        return (loss, (double)correct / Math.Max(1, data.Count));
+    }
+
+    private (double Loss, int[] Predicted) Ensemble(LabeledData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (_snapshots.Count == 0)
+        {
+            throw new InvalidOperationException("No snapshots to ensemble: set TrainerOptions.Snapshots and train first.");
+        }
+
+        double[]? probabilities = null;
+        int classes = 0;
+        _backup ??= Allocate();
+        Copy(_parameters, _backup);
+        try
+        {
+            foreach (Tensor[] snapshot in _snapshots)
+            {
+                Restore(snapshot);
+                ForEachLogitRow(data, (row, scores) =>
+                {
+                    classes = scores.Length;
+                    probabilities ??= new double[data.Count * classes];
+                    double max = double.NegativeInfinity, sum = 0;
+                    foreach (float s in scores)
+                    {
+                        max = Math.Max(max, s);
+                    }
+
+                    foreach (float s in scores)
+                    {
+                        sum += Math.Exp(s - max);
+                    }
+
+                    for (int k = 0; k < classes; k++)
+                    {
+                        probabilities[row * classes + k] += Math.Exp(scores[k] - max) / sum / _snapshots.Count;
+                    }
+                });
+            }
+        }
+        finally
+        {
+            Restore(_backup);
+        }
+
+        int[] predicted = new int[data.Count];
+        double loss = 0;
+        for (int row = 0; row < data.Count; row++)
+        {
+            ReadOnlySpan<double> p = probabilities.AsSpan(row * classes, classes);
+            int best = 0;
+            for (int k = 1; k < classes; k++)
+            {
+                best = p[k] > p[best] ? k : best;
+            }
+
+            predicted[row] = best;
+            loss -= Math.Log(Math.Max(p[data.Labels[row]], 1e-300));
+        }
+
+        return (loss / Math.Max(1, data.Count), predicted);
+    }
+
     /// <summary>
     /// Writes the model, the optimizer state, the run's position (epoch, batch, step), early-stopping state, the best
     /// and EMA parameters and the history: <see cref="Resume"/> continues from it exactly.
@@ -320,6 +423,18 @@ public sealed class Trainer<TGradient>
             sections[EmaSection] = Bytes(w => Checkpoint.WriteTensors(w, Named(_ema)));
         }
 
+        if (_snapshots.Count > 0)
+        {
+            sections[SnapshotSection] = Bytes(w =>
+            {
+                w.Write(_snapshots.Count);
+                foreach (Tensor[] snapshot in _snapshots)
+                {
+                    Checkpoint.WriteTensors(w, Named(snapshot));
+                }
+            });
+        }
+
         Checkpoint.Save(path, _model, new CheckpointInfo(_epoch, _steps), sections);
     }
 
@@ -339,6 +454,22 @@ public sealed class Trainer<TGradient>
 
         Tensor[]? best = file.Sections.TryGetValue(BestSection, out byte[]? bestBytes) ? ReadTensors(path, bestBytes, "best parameters") : null;
         Tensor[]? ema = file.Sections.TryGetValue(EmaSection, out byte[]? emaBytes) ? ReadTensors(path, emaBytes, "averaged parameters") : null;
+        var snapshots = new List<Tensor[]>();
+        if (file.Sections.TryGetValue(SnapshotSection, out byte[]? snapshotBytes))
+        {
+            var reader = new BinaryReader(new MemoryStream(snapshotBytes), Encoding.UTF8);
+            int count = snapshotBytes.Length >= 4 ? reader.ReadInt32() : -1;
+            if (count < 0 || count > 10_000)
+            {
+                throw new CheckpointException($"{path}: the snapshots section is malformed.");
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                snapshots.Add(ReadTensors(path, reader, "snapshot"));
+            }
+        }
+
         Action apply;
         try
         {
@@ -355,6 +486,8 @@ public sealed class Trainer<TGradient>
         _best = best;
         _ema = ema;
         _emaStarted = ema is not null;
+        _snapshots.Clear();
+        _snapshots.AddRange(snapshots);
         return file.Info;
     }
 
@@ -597,12 +730,14 @@ public sealed class Trainer<TGradient>
         return list;
     }
 
-    private Tensor[] ReadTensors(string path, byte[] bytes, string what)
+    private Tensor[] ReadTensors(string path, byte[] bytes, string what) => ReadTensors(path, new BinaryReader(new MemoryStream(bytes), Encoding.UTF8), what);
+
+    private Tensor[] ReadTensors(string path, BinaryReader reader, string what)
     {
         List<(string Name, int[] Shape, float[] Values)> stored;
         try
         {
-            stored = Checkpoint.ReadTensors(new BinaryReader(new MemoryStream(bytes), Encoding.UTF8));
+            stored = Checkpoint.ReadTensors(reader);
         }
         catch (EndOfStreamException)
         {
@@ -646,6 +781,10 @@ public sealed class Trainer<TGradient>
         w.Write(_sinceBest);
         w.Write(_flatEpochs);
         w.Write(_lastBatchLoss);
+        (double plateauBest, int plateauBad, double plateauRate) = Options.Plateau?.State ?? (double.NaN, 0, double.NaN);
+        w.Write(plateauBest);
+        w.Write(plateauBad);
+        w.Write(plateauRate);
         w.Write(_history.Count);
         foreach (EpochMetrics m in _history)
         {
@@ -685,6 +824,7 @@ public sealed class Trainer<TGradient>
             double bestLoss = r.ReadDouble();
             int bestEpoch = r.ReadInt32(), sinceBest = r.ReadInt32(), flatEpochs = r.ReadInt32();
             double lastBatchLoss = r.ReadDouble();
+            (double, int, double) plateau = (r.ReadDouble(), r.ReadInt32(), r.ReadDouble());
             int count = r.ReadInt32();
             var history = new List<EpochMetrics>();
             for (int i = 0; i < count; i++)
@@ -699,6 +839,10 @@ public sealed class Trainer<TGradient>
                 (_bestLoss, _bestEpoch, _sinceBest, _flatEpochs, _lastBatchLoss) = (bestLoss, bestEpoch, sinceBest, flatEpochs, lastBatchLoss);
                 _history.Clear();
                 _history.AddRange(history);
+                if (Options.Plateau is { } reducer && !double.IsNaN(plateau.Item3))
+                {
+                    reducer.State = plateau;
+                }
             };
         }
         catch (EndOfStreamException)
