@@ -160,7 +160,7 @@ public class TrainerTests
         return (model, trainer);
     }
 
-    private static LabeledData Blobs(int rows, int seed)
+    internal static LabeledData Blobs(int rows, int seed, double separation = 1.5)
     {
         var random = new Random(seed);
         var features = new double[rows * 6];
@@ -170,7 +170,7 @@ public class TrainerTests
             labels[n] = n % 3;
             for (int i = 0; i < 6; i++)
             {
-                features[n * 6 + i] = (i % 3 == labels[n] ? 1.5 : 0) + random.NextDouble() - 0.5;
+                features[n * 6 + i] = (i % 3 == labels[n] ? separation : 0) + random.NextDouble() - 0.5;
             }
         }
 
@@ -300,22 +300,7 @@ public class TrainerTests
 
 public class TrainerExtrasTests
 {
-    private static LabeledData Blobs(int rows, int seed)
-    {
-        var random = new Random(seed);
-        var features = new double[rows * 6];
-        var labels = new int[rows];
-        for (int n = 0; n < rows; n++)
-        {
-            labels[n] = n % 3;
-            for (int i = 0; i < 6; i++)
-            {
-                features[n * 6 + i] = (i % 3 == labels[n] ? 1.0 : 0) + random.NextDouble() - 0.5;
-            }
-        }
-
-        return new LabeledData(features, labels, 6, 3);
-    }
+    private static LabeledData Blobs(int rows, int seed) => TrainerTests.Blobs(rows, seed, separation: 1.0);
 
     private static (TinyMlp, Trainer<TinyMlp.Gradient>) Mlp(TrainerOptions options, double lr = 0.01)
     {
