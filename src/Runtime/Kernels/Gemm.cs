@@ -102,6 +102,7 @@ internal static unsafe class Gemm
             _c = null;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int index)
         {
             // Rows of C split in MR-aligned parts.
@@ -126,6 +127,7 @@ internal static unsafe class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyRows(float* a, int lda, bool ta, float* b, int ldb, bool tb, float* c, int ldc, int i0, int i1, int n, int k, bool accumulate)
     {
         EnsureBuffers();

@@ -91,6 +91,7 @@ internal static class WorkerPool
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Work()
     {
         IParallelJob? job = _job;
@@ -113,6 +114,9 @@ internal static class WorkerPool
         }
     }
 
+    // Fully optimised from the first call: the loop is entered once per thread and would otherwise run as
+    // unoptimised tier-0 code (with on-stack replacement only much later).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void WorkerLoop(int seen)
     {
         while (true)
