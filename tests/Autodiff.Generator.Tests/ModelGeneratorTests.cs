@@ -40,7 +40,43 @@ public class ModelGeneratorTests
         SnapshotTests.VerifySnapshot("Model", generated);
     }
 
+    private const string Stacked = Header + """
+        [Model]
+        public sealed partial class Stack
+        {
+            public Dense[] Blocks = { new(4, 4, new Random(1)), new(4, 4, new Random(2)) };
+
+            [Differentiable]
+            public float Loss(Tensor x, int[] labels)
+            {
+                float penalty = 0f;
+                foreach (Dense block in Blocks)
+                {
+                    x = Tensor.Tanh(block.Forward(x));
+                    penalty += Tensor.Sum(block.Weight * block.Weight);
+                }
+
+                return Tensor.SoftmaxCrossEntropy(x, labels) + 0.01f * penalty;
+            }
+        }
+        """;
+
+    [Fact]
+    public void A_loop_over_layers_matches_snapshot_and_compiles()
+    {
+        var result = GeneratorHarness.Run(Stacked);
+        Assert.Empty(result.CompilerErrors());
+        Assert.Empty(result.AutodiffDiagnostics());
+        string generated = string.Join("\n", result.Sources.Where(s => s.HintName.StartsWith("Models.", StringComparison.Ordinal))
+            .OrderBy(s => s.HintName, StringComparer.Ordinal).Select(s => $"//// {s.HintName}\n{s.SourceText}"));
+        generated = generated.Replace("\"" + Emit.DerivativeEmitter.Version + "\"", "\"{version}\"", StringComparison.Ordinal);
+        SnapshotTests.VerifySnapshot("ModelLoop", generated);
+    }
+
     [Theory]
+    [InlineData("foreach (int i in labels) { } return Tensor.Sum(x);", "a model method can loop over a list of layers only")]
+    [InlineData("foreach (Dense d in Ds) { return Tensor.Sum(x); } return Tensor.Sum(x);", "return inside a loop over layers")]
+    [InlineData("foreach (Dense d in Ds) { foreach (Dense e in Ds) { x = e.Forward(x); } } return Tensor.Sum(x);", "a loop inside a loop over layers")]
     [InlineData("if (labels.Length > 0) { } return Tensor.Sum(x);", "conditional statements are not supported in model methods")]
     [InlineData("double s = 2.0; return Tensor.Sum(x);", "the local 's' of type 'double'")]
     [InlineData("Tensor y = Helpers.Opaque(x); return Tensor.Sum(y);", "AD0104")]
@@ -54,6 +90,7 @@ public class ModelGeneratorTests
             public sealed partial class Net
             {
                 public Tensor W = new Tensor(2, 2);
+                public Dense[] Ds = { new(2, 2, new Random(1)) };
 
                 [Differentiable]
                 public float Loss(Tensor x, int[] labels)

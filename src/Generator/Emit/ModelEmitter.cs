@@ -37,6 +37,18 @@ internal static class ModelEmitter
             {
                 foreach (ModelMember member in model.Members)
                 {
+                    if (member.Count is { } count)
+                    {
+                        body.Line($"var __{member.Name} = model.{member.Name} ?? throw new global::System.InvalidOperationException(\"{name}.{member.Name} is null; create the model's layers before its gradient.\");");
+                        body.Line($"{member.Name} = new {member.ModelType}.Gradient[__{member.Name}.{count}];");
+                        using (body.Block($"for (int i = 0; i < {member.Name}.Length; i++)"))
+                        {
+                            body.Line($"{member.Name}[i] = new {member.ModelType}.Gradient(__{member.Name}[i] ?? throw new global::System.InvalidOperationException(\"{name}.{member.Name}[\" + i + \"] is null; create the model's layers before its gradient.\"));");
+                        }
+
+                        continue;
+                    }
+
                     body.Line(member.IsTensor
                         ? $"{member.Name} = {Tensor}.ZerosLike(model.{member.Name} ?? throw new global::System.InvalidOperationException(\"{name}.{member.Name} is null; create the model's tensors before its gradient.\"));"
                         : $"{member.Name} = new {member.ModelType}.Gradient(model.{member.Name} ?? throw new global::System.InvalidOperationException(\"{name}.{member.Name} is null; create the model's layers before its gradient.\"));");
@@ -49,7 +61,7 @@ internal static class ModelEmitter
             {
                 foreach (ModelMember member in model.Members)
                 {
-                    body.Line($"{member.Name}.Clear();");
+                    body.Line(member.Count is null ? $"{member.Name}.Clear();" : $"foreach (var g in {member.Name}) g.Clear();");
                 }
             }
 
@@ -59,7 +71,7 @@ internal static class ModelEmitter
             {
                 foreach (ModelMember member in model.Members)
                 {
-                    body.Line($"{member.Name}.ClearDeferred();");
+                    body.Line(member.Count is null ? $"{member.Name}.ClearDeferred();" : $"foreach (var g in {member.Name}) g.ClearDeferred();");
                 }
             }
 
@@ -70,7 +82,7 @@ internal static class ModelEmitter
                 body.Line("double sum = 0.0;");
                 foreach (ModelMember member in model.Members)
                 {
-                    body.Line($"sum += {member.Name}.SquaredNorm();");
+                    body.Line(member.Count is null ? $"sum += {member.Name}.SquaredNorm();" : $"foreach (var g in {member.Name}) sum += g.SquaredNorm();");
                 }
 
                 body.Line("return sum;");
@@ -119,7 +131,9 @@ internal static class ModelEmitter
             {
                 body.Line(member.IsTensor
                     ? $"optimizer.Step<float>(this.{member.Name}.Span, gradient.{member.Name}.Span, slot++);"
-                    : $"slot = this.{member.Name}.StepFrom(optimizer, gradient.{member.Name}, slot);");
+                    : member.Count is { } count
+                        ? $"for (int i = 0; i < this.{member.Name}.{count}; i++) slot = this.{member.Name}[i].StepFrom(optimizer, gradient.{member.Name}[i], slot);"
+                        : $"slot = this.{member.Name}.StepFrom(optimizer, gradient.{member.Name}, slot);");
             }
 
             body.Line("return slot;");
@@ -138,10 +152,12 @@ internal static class ModelEmitter
             {
                 body.Line(member.IsTensor
                     ? $"into.Add(new {Named}(prefix + \"{member.Name}\", {owner}{member.Name}));"
-                    : $"{owner}{member.Name}.CollectTensors(into, prefix + \"{member.Name}.\");");
+                    : member.Count is { } count
+                        ? $"for (int i = 0; i < {owner}{member.Name}.{(owner.Length == 0 ? "Length" : count)}; i++) {owner}{member.Name}[i].CollectTensors(into, prefix + \"{member.Name}.\" + i + \".\");"
+                        : $"{owner}{member.Name}.CollectTensors(into, prefix + \"{member.Name}.\");");
             }
         }
     }
 
-    private static string MemberType(ModelMember member) => member.IsTensor ? Tensor : member.ModelType + ".Gradient";
+    private static string MemberType(ModelMember member) => member.IsTensor ? Tensor : member.ModelType + ".Gradient" + (member.Count is null ? string.Empty : "[]");
 }

@@ -97,27 +97,56 @@ internal static class TensorMethodEmitter
         body.Line(GeneratedFile.GeneratedCode);
         using (body.Block($"public sealed class {tapeType}"))
         {
-            foreach (TStmt statement in method.Body)
+            DeclareStatements(body, method.Body);
+            foreach (TLoopStmt loop in method.Body.OfType<TLoopStmt>())
             {
-                switch (statement)
+                body.Line(string.Empty);
+                body.Line($"/// <summary>One iteration of <c>{Xml(loop.Comment)}</c>.</summary>");
+                using (body.Block($"public sealed class Frame{S(loop.Frame)}"))
                 {
-                    case TOpStmt { Target: var target }:
-                        DeclareTarget(body, target);
-                        break;
-                    case TScalarStmt { Target: var target }:
-                        DeclareTarget(body, target);
-                        break;
-                    case TCallStmt call:
-                        DeclareTarget(body, call.Target);
-                        body.Line($"internal {call.ModelType}.{call.Method}Tape? c{call.TapeSlot};");
-                        break;
-                    case TPassiveStmt passive:
-                        body.Line($"internal {passive.TypeText} a{S(passive.Slot)} = default!;");
-                        break;
+                    foreach (TValue input in loop.Inputs)
+                    {
+                        DeclareTarget(body, input);
+                    }
+
+                    DeclareStatements(body, loop.Body);
                 }
             }
         }
     }
+
+    private static void DeclareStatements(CodeBlock body, IEnumerable<TStmt> statements)
+    {
+        foreach (TStmt statement in statements)
+        {
+            switch (statement)
+            {
+                case TOpStmt { Target: var target }:
+                    DeclareTarget(body, target);
+                    break;
+                case TScalarStmt { Target: var target }:
+                    DeclareTarget(body, target);
+                    break;
+                case TCallStmt call:
+                    DeclareTarget(body, call.Target);
+                    body.Line($"internal {call.ModelType}.{call.Method}Tape? c{call.TapeSlot};");
+                    break;
+                case TPassiveStmt passive:
+                    body.Line($"internal {passive.TypeText} a{S(passive.Slot)} = default!;");
+                    break;
+                case TLoopStmt loop:
+                    body.Line($"internal Frame{S(loop.Frame)}?[]? f{S(loop.Frame)};");
+                    foreach (TValue result in loop.Results)
+                    {
+                        DeclareTarget(body, result);
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
     private static void DeclareTarget(CodeBlock body, TValue target)
     {
@@ -137,7 +166,14 @@ internal static class TensorMethodEmitter
 
     private static void EmitForward(TensorMethod method, CodeBlock body)
     {
-        foreach (TStmt statement in method.Body)
+        EmitForwardStatements(method, body, method.Body);
+        Comment(body, "return");
+        body.Line($"return {Read(method.Result!)};");
+    }
+
+    private static void EmitForwardStatements(TensorMethod method, CodeBlock body, IEnumerable<TStmt> statements)
+    {
+        foreach (TStmt statement in statements)
         {
             Comment(body, statement.Comment);
             switch (statement)
@@ -149,48 +185,66 @@ internal static class TensorMethodEmitter
                     body.Line($"{Slot(op.Target)} = {op.Primal}({Args(op.Args)});");
                     break;
                 case TCallStmt call:
-                    body.Line($"{Slot(call.Target)} = {Receiver(call)}.{call.Method}Record({Join($"tape.c{call.TapeSlot} ??= new {call.ModelType}.{call.Method}Tape()", Args(call.Args))});");
+                    body.Line($"{Slot(call.Target)} = {Receiver(call)}.{call.Method}Record({Join($"{TapeSlot(call.TapeSlot)} ??= new {call.ModelType}.{call.Method}Tape()", Args(call.Args))});");
                     break;
                 case TScalarStmt scalar:
                     body.Line($"{Slot(scalar.Target)} = {ScalarText(scalar)};");
                     break;
                 case TPassiveStmt passive:
-                    body.Line($"tape.a{S(passive.Slot)} = {passive.Code};");
+                    body.Line($"{Prefix(passive.Slot)}a{S(passive.Slot)} = {passive.Code};");
+                    break;
+                case TLoopStmt loop:
+                    EmitLoopForward(method, body, loop);
                     break;
             }
         }
+    }
 
-        Comment(body, "return");
-        body.Line($"return {Read(method.Result!)};");
+    /// <summary>The loop over layers, forward: one tape frame per layer, carried values passed from frame to frame.</summary>
+    private static void EmitLoopForward(TensorMethod method, CodeBlock body, TLoopStmt loop)
+    {
+        string k = S(loop.Frame), n = "__n" + k, frames = "tape.f" + k, frame = "__f" + k;
+        body.Line($"int {n} = this.{loop.List}.{loop.Count};");
+        body.Line($"if ({frames} is null || {frames}.Length < {n}) global::System.Array.Resize(ref {frames}, {n});");
+        for (int j = 0; j < loop.Inputs.Count; j++)
+        {
+            body.Line($"{TypeOf(loop.Inputs[j])} __c{k}_{S(j)} = {Read(loop.Initial[j])};");
+        }
+
+        using (body.Block($"for (int {loop.Index} = 0; {loop.Index} < {n}; {loop.Index}++)"))
+        {
+            body.Line($"var {frame} = {frames}[{loop.Index}] ??= new {method.Name}Tape.Frame{k}();");
+            using (EnterFrame(loop))
+            {
+                for (int j = 0; j < loop.Inputs.Count; j++)
+                {
+                    body.Line($"{Slot(loop.Inputs[j])} = __c{k}_{S(j)};");
+                }
+
+                EmitForwardStatements(method, body, loop.Body);
+                for (int j = 0; j < loop.Outputs.Count; j++)
+                {
+                    body.Line($"__c{k}_{S(j)} = {Read(loop.Outputs[j])};");
+                }
+            }
+        }
+
+        for (int j = 0; j < loop.Results.Count; j++)
+        {
+            body.Line($"{Slot(loop.Results[j])} = __c{k}_{S(j)};");
+        }
     }
 
     private static void EmitBackward(TensorMethod method, CodeBlock body)
     {
         TValue result = method.Result!;
-        var used = new HashSet<int>(method.Body.SelectMany(ArgsOf).Where(a => a.Source == TSource.Temp).Select(a => a.Slot));
+        var used = new HashSet<int>(AllArgs(method.Body).Where(a => a.Source == TSource.Temp).Select(a => a.Slot));
 
         // The result's adjoint is dResult itself when nothing else reads the result (no copy).
         bool alias = result is { Source: TSource.Temp, Kind: TKind.Tensor, Active: true } && !used.Contains(result.Slot);
         var adjoint = new Dictionary<int, string>();
         Comment(body, "adjoints of the intermediates start at zero (deferred: the first kernel to write one overwrites it)");
-        foreach (TValue target in method.Body.Select(TargetOf).Where(t => t is { Active: true }).Select(t => t!))
-        {
-            if (target.Kind == TKind.Float)
-            {
-                adjoint[target.Slot] = "ds" + S(target.Slot);
-                body.Line($"float ds{S(target.Slot)} = 0f;");
-            }
-            else if (alias && target.Slot == result.Slot)
-            {
-                adjoint[target.Slot] = "dResult";
-            }
-            else
-            {
-                adjoint[target.Slot] = $"tape.d{S(target.Slot)}!";
-                body.Line($"tape.d{S(target.Slot)} = {Tensor}.ReuseLike(tape.d{S(target.Slot)}, tape.t{S(target.Slot)}!);");
-                body.Line($"tape.d{S(target.Slot)}.ClearDeferred();");
-            }
-        }
+        DeclareAdjoints(body, method.Body.SelectMany(TargetsOf), adjoint, alias ? new Dictionary<int, string> { [result.Slot] = "dResult" } : null);
 
         string Adjoint(TValue value) => !value.Active ? "null" : value.Source switch
         {
@@ -206,9 +260,37 @@ internal static class TensorMethodEmitter
             body.Line(result.Kind == TKind.Float ? $"{Adjoint(result)} += dResult;" : $"global::Autodiff.TensorDerivatives.Accumulate({Adjoint(result)}, dResult);");
         }
 
-        // Reverse sweep: primal statements last to first, each one's pieces in reverse.
+        EmitReverse(body, method.Body, Adjoint, adjoint);
+    }
+
+    private static void DeclareAdjoints(CodeBlock body, IEnumerable<TValue> targets, Dictionary<int, string> adjoint, Dictionary<int, string>? aliases)
+    {
+        foreach (TValue target in targets.Where(t => t.Active))
+        {
+            string slot = S(target.Slot), owner = Prefix(target.Slot);
+            if (target.Kind == TKind.Float)
+            {
+                adjoint[target.Slot] = "ds" + slot;
+                body.Line($"float ds{slot} = 0f;");
+            }
+            else if (aliases is not null && aliases.TryGetValue(target.Slot, out string? alias))
+            {
+                adjoint[target.Slot] = alias;
+            }
+            else
+            {
+                adjoint[target.Slot] = $"{owner}d{slot}!";
+                body.Line($"{owner}d{slot} = {Tensor}.ReuseLike({owner}d{slot}, {owner}t{slot}!);");
+                body.Line($"{owner}d{slot}.ClearDeferred();");
+            }
+        }
+    }
+
+    /// <summary>Reverse sweep: primal statements last to first, each one's pieces in reverse.</summary>
+    private static void EmitReverse(CodeBlock body, IEnumerable<TStmt> statements, System.Func<TValue, string> adjoint, Dictionary<int, string> adjoints)
+    {
         var groups = new List<List<TStmt>>();
-        foreach (TStmt statement in method.Body)
+        foreach (TStmt statement in statements)
         {
             if (statement.Comment.Length > 0 || groups.Count == 0)
             {
@@ -220,7 +302,7 @@ internal static class TensorMethodEmitter
 
         for (int g = groups.Count - 1; g >= 0; g--)
         {
-            var active = groups[g].Where(st => TargetOf(st) is { Active: true }).ToList();
+            var active = groups[g].Where(st => TargetsOf(st).Any(t => t.Active)).ToList();
             if (active.Count == 0)
             {
                 continue;
@@ -229,8 +311,84 @@ internal static class TensorMethodEmitter
             Comment(body, groups[g][0].Comment.Length > 0 ? "∂ " + groups[g][0].Comment : string.Empty);
             for (int i = active.Count - 1; i >= 0; i--)
             {
-                EmitStatementBackward(body, active[i], Adjoint);
+                if (active[i] is TLoopStmt loop)
+                {
+                    EmitLoopBackward(body, loop, adjoint, adjoints);
+                }
+                else
+                {
+                    EmitStatementBackward(body, active[i], adjoint);
+                }
             }
+        }
+    }
+
+    /// <summary>
+    /// The loop over layers, backward: frames last to first; each frame's carried outputs take the adjoints coming
+    /// from the next frame (or from after the loop), and its inputs' adjoints go to the previous frame.
+    /// </summary>
+    private static void EmitLoopBackward(CodeBlock body, TLoopStmt loop, System.Func<TValue, string> adjoint, Dictionary<int, string> adjoints)
+    {
+        string k = S(loop.Frame), frame = "__f" + k;
+        for (int j = 0; j < loop.Results.Count; j++)
+        {
+            TValue result = loop.Results[j];
+            body.Line(result.Kind == TKind.Tensor
+                ? $"{Tensor}? __d{k}_{S(j)} = {(result.Active ? adjoint(result) : "null")};"
+                : $"float __d{k}_{S(j)} = {(result.Active ? adjoint(result) : "0f")};");
+        }
+
+        using (body.Block($"for (int {loop.Index} = this.{loop.List}.{loop.Count} - 1; {loop.Index} >= 0; {loop.Index}--)"))
+        {
+            body.Line($"var {frame} = tape.f{k}![{loop.Index}]!;");
+            using (EnterFrame(loop))
+            {
+                // An output that nothing in the frame reads takes the incoming adjoint as is (no copy).
+                var read = new HashSet<int>(AllArgs(loop.Body).Where(a => a.Source == TSource.Temp).Select(a => a.Slot));
+                var aliases = new Dictionary<int, string>();
+                for (int j = 0; j < loop.Outputs.Count; j++)
+                {
+                    TValue output = loop.Outputs[j];
+                    if (loop.Results[j].Active && output is { Source: TSource.Temp, Kind: TKind.Tensor, Active: true } && loop.FrameSlots.Contains(output.Slot)
+                        && !read.Contains(output.Slot) && !loop.Inputs.Contains(output) && loop.Outputs.Count(o => o == output) == 1)
+                    {
+                        aliases[output.Slot] = $"__d{k}_{S(j)}!";
+                    }
+                }
+
+                DeclareAdjoints(body, loop.Inputs.Concat(loop.Body.SelectMany(TargetsOf)), adjoints, aliases);
+                for (int j = 0; j < loop.Outputs.Count; j++)
+                {
+                    TValue output = loop.Outputs[j];
+                    if (!loop.Results[j].Active || !output.Active || aliases.ContainsKey(output.Slot))
+                    {
+                        continue;
+                    }
+
+                    body.Line(output.Kind == TKind.Tensor
+                        ? $"if (__d{k}_{S(j)} is not null) global::Autodiff.TensorDerivatives.Accumulate({adjoint(output)}, __d{k}_{S(j)});"
+                        : $"{adjoint(output)} += __d{k}_{S(j)};");
+                }
+
+                EmitReverse(body, loop.Body, adjoint, adjoints);
+                for (int j = 0; j < loop.Inputs.Count; j++)
+                {
+                    body.Line($"__d{k}_{S(j)} = {adjoint(loop.Inputs[j])};");
+                }
+            }
+        }
+
+        for (int j = 0; j < loop.Initial.Count; j++)
+        {
+            TValue initial = loop.Initial[j];
+            if (!initial.Active)
+            {
+                continue;
+            }
+
+            body.Line(initial.Kind == TKind.Tensor
+                ? $"if (__d{k}_{S(j)} is not null) global::Autodiff.TensorDerivatives.Accumulate({adjoint(initial)}, __d{k}_{S(j)});"
+                : $"{adjoint(initial)} += __d{k}_{S(j)};");
         }
     }
 
@@ -249,7 +407,7 @@ internal static class TensorMethodEmitter
             {
                 var adjoints = call.Args.Select((a, k) => (a, k)).Where(x => call.Differentiable[x.k]).Select(x => adjoint(x.a));
                 string gradient = call.Receiver.Length == 0 ? "gradient" : "gradient." + call.Receiver;
-                body.Line($"{Receiver(call)}.{call.Method}Backward({Join($"tape.c{call.TapeSlot}!", Args(call.Args), adjoint(call.Target), gradient, string.Join(", ", adjoints))});");
+                body.Line($"{Receiver(call)}.{call.Method}Backward({Join($"{TapeSlot(call.TapeSlot)}!", Args(call.Args), adjoint(call.Target), gradient, string.Join(", ", adjoints))});");
                 break;
             }
 
@@ -282,12 +440,13 @@ internal static class TensorMethodEmitter
         }
     }
 
-    private static TValue? TargetOf(TStmt statement) => statement switch
+    private static IEnumerable<TValue> TargetsOf(TStmt statement) => statement switch
     {
-        TOpStmt op => op.Target,
-        TCallStmt call => call.Target,
-        TScalarStmt scalar => scalar.Target,
-        _ => null,
+        TOpStmt op => new[] { op.Target },
+        TCallStmt call => new[] { call.Target },
+        TScalarStmt scalar => new[] { scalar.Target },
+        TLoopStmt loop => loop.Results,
+        _ => Enumerable.Empty<TValue>(),
     };
 
     private static IEnumerable<TValue> ArgsOf(TStmt statement) => statement switch
@@ -299,6 +458,10 @@ internal static class TensorMethodEmitter
         _ => Enumerable.Empty<TValue>(),
     };
 
+    /// <summary>Every value read by the statements, loop bodies, initial values and carried outputs included.</summary>
+    private static IEnumerable<TValue> AllArgs(IEnumerable<TStmt> statements)
+        => statements.SelectMany(s => s is TLoopStmt loop ? loop.Initial.Concat(loop.Outputs).Concat(AllArgs(loop.Body)) : ArgsOf(s));
+
     private static string ScalarText(TScalarStmt s) => s.Right is null ? "-" + Read(s.Left) : $"{Read(s.Left)} {s.Op} {Read(s.Right)}";
 
     private static string Receiver(TCallStmt call) => call.Receiver.Length == 0 ? "this" : "this." + call.Receiver;
@@ -309,11 +472,33 @@ internal static class TensorMethodEmitter
     private static string Read(TValue value) => value.Source switch
     {
         TSource.Field => "this." + value.Code,
-        TSource.Temp => value.Kind == TKind.Tensor ? $"tape.t{S(value.Slot)}!" : $"tape.s{S(value.Slot)}",
+        TSource.Temp => value.Kind == TKind.Tensor ? $"{Prefix(value.Slot)}t{S(value.Slot)}!" : $"{Prefix(value.Slot)}s{S(value.Slot)}",
         _ => value.Code,
     };
 
-    private static string Slot(TValue target) => target.Kind == TKind.Tensor ? $"tape.t{S(target.Slot)}" : $"tape.s{S(target.Slot)}";
+    private static string Slot(TValue target) => target.Kind == TKind.Tensor ? $"{Prefix(target.Slot)}t{S(target.Slot)}" : $"{Prefix(target.Slot)}s{S(target.Slot)}";
+
+    private static string TypeOf(TValue value) => value.Kind == TKind.Tensor ? Tensor : "float";
+
+    // Inside a loop over layers, the body's values live on the current frame (__f{k}) instead of the tape. Emission of one
+    // method is sequential, and generators may run on several threads, hence a thread-static current frame.
+    [System.ThreadStatic]
+    private static TLoopStmt? _frame;
+
+    private static string Prefix(int slot) => _frame is { } frame && frame.FrameSlots.Contains(slot) ? "__f" + S(frame.Frame) + "." : "tape.";
+
+    private static string TapeSlot(int tape) => (_frame is { } frame && frame.FrameTapes.Contains(tape) ? "__f" + S(frame.Frame) + "." : "tape.") + "c" + S(tape);
+
+    private static FrameScope EnterFrame(TLoopStmt loop)
+    {
+        _frame = loop;
+        return default;
+    }
+
+    private readonly struct FrameScope : System.IDisposable
+    {
+        public void Dispose() => _frame = null;
+    }
 
     private static void Comment(CodeBlock body, string comment)
     {

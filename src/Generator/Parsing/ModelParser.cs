@@ -64,6 +64,29 @@ internal static class ModelParser
             return new ModelMember(member.Name, false, named.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
         }
 
+        if (LayerListElement(type) is { } list)
+        {
+            return new ModelMember(member.Name, false, list.Element.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), list.Count);
+        }
+
+        return null;
+    }
+
+    /// <summary>For <c>T[]</c>, <c>List&lt;T&gt;</c>, <c>IList&lt;T&gt;</c> or <c>IReadOnlyList&lt;T&gt;</c> of a <c>[Model]</c> T: T and the count property.</summary>
+    public static (INamedTypeSymbol Element, string Count)? LayerListElement(ITypeSymbol? type)
+    {
+        if (type is IArrayTypeSymbol { Rank: 1, ElementType: INamedTypeSymbol element } && TypeClassifier.HasAttribute(element, WellKnownNames.ModelAttribute))
+        {
+            return (element, "Length");
+        }
+
+        if (type is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } generic
+            && generic.TypeArguments[0] is INamedTypeSymbol item && TypeClassifier.HasAttribute(item, WellKnownNames.ModelAttribute)
+            && generic.OriginalDefinition.ToDisplayString() is "System.Collections.Generic.List<T>" or "System.Collections.Generic.IList<T>" or "System.Collections.Generic.IReadOnlyList<T>")
+        {
+            return (item, "Count");
+        }
+
         return null;
     }
 

@@ -26,7 +26,10 @@ internal sealed class TensorMethodParser
     private readonly CancellationToken _cancellationToken;
     private readonly List<Diagnostic> _diagnostics = new();
     private readonly Dictionary<ISymbol, TValue> _locals = new(SymbolEqualityComparer.Default);
-    private readonly List<TStmt> _body = new();
+    private readonly Dictionary<ISymbol, string> _loopVariables = new(SymbolEqualityComparer.Default);
+    private List<TStmt> _body = new();
+    private bool _inLoop;
+    private int _frames;
     private int _slots;
     private int _tapes;
     private string _comment = string.Empty;
@@ -101,9 +104,11 @@ internal sealed class TensorMethodParser
 
     // ---- statements ----
 
-    private void ParseBlock(IBlockOperation block)
+    private void ParseBlock(IBlockOperation block) => ParseStatements(block.Operations);
+
+    private void ParseStatements(IEnumerable<IOperation> statements)
     {
-        foreach (IOperation statement in block.Operations)
+        foreach (IOperation statement in statements)
         {
             _cancellationToken.ThrowIfCancellationRequested();
             if (_result is not null)
@@ -132,6 +137,12 @@ internal sealed class TensorMethodParser
                 case IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment }:
                     Bind(local.Local, assignment.Value, assignment.Syntax);
                     break;
+                case IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: IParameterReferenceOperation { Parameter: { RefKind: RefKind.None } parameter } } assignment }
+                    when ModelParser.IsTensor(parameter.Type) || parameter.Type.SpecialType == SpecialType.System_Single:
+                    // x = layer.Forward(x): a by-value parameter is a local of the method; rebinding it is invisible to the caller.
+                    TValue? rebound = ModelParser.IsTensor(parameter.Type) ? Tensor(assignment.Value) : Float(assignment.Value);
+                    _locals[parameter] = rebound ?? Failed();
+                    break;
                 case IExpressionStatementOperation { Operation: ICompoundAssignmentOperation { Target: ILocalReferenceOperation local } compound }:
                     if (_locals.TryGetValue(local.Local, out TValue? current)
                         && Binary(compound.OperatorKind, compound.OperatorMethod, current, compound.Value, compound.Type, compound.Syntax) is { } updated)
@@ -142,6 +153,12 @@ internal sealed class TensorMethodParser
                     break;
                 case IExpressionStatementOperation { Operation: IAssignmentOperation other }:
                     Report(DiagnosticDescriptors.SideEffectWrite, other.Syntax.GetLocation(), _method.Name, SymbolText.OneLine(other.Target.Syntax));
+                    break;
+                case IReturnOperation when _inLoop:
+                    Unsupported(statement.Syntax.GetLocation(), "return inside a loop over layers; assign to a local and return after the loop");
+                    break;
+                case IForEachLoopOperation loop:
+                    ParseLayerLoop(loop);
                     break;
                 case IReturnOperation { ReturnedValue: { } value }:
                     _result = ModelParser.IsTensor(_method.ReturnType) ? Tensor(value) : Float(value);
@@ -165,6 +182,96 @@ internal sealed class TensorMethodParser
         _locals[local] = bound ?? Failed();
     }
 
+    /// <summary>
+    /// <c>foreach (var layer in Layers) { ... }</c> over a list of layers: the body becomes a frame run once per layer;
+    /// Tensor and float locals it assigns are carried from one iteration to the next.
+    /// </summary>
+    private void ParseLayerLoop(IForEachLoopOperation loop)
+    {
+        string header = loop.Syntax is ForEachStatementSyntax each ? "foreach (" + each.Type + " " + each.Identifier.Text + " in " + each.Expression + ")" : SymbolText.OneLine(loop.Syntax);
+        IOperation collection = loop.Collection;
+        while (collection is IConversionOperation { IsImplicit: true } conversion)
+        {
+            collection = conversion.Operand;
+        }
+
+        (ISymbol? member, IOperation? instance) = collection switch
+        {
+            IFieldReferenceOperation field => ((ISymbol?)field.Field, field.Instance),
+            IPropertyReferenceOperation property => (property.Property, property.Instance),
+            _ => (null, null),
+        };
+        if (_inLoop)
+        {
+            Unsupported(loop.Syntax.GetLocation(), "a loop inside a loop over layers");
+            return;
+        }
+
+        if (member is null || LayerPath(instance) is not { } outer || ModelParser.TrainableMember(member) is not { Count: { } count }
+            || loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: { } variable })
+        {
+            Unsupported(loop.Syntax.GetLocation(), "the loop '" + header + "'; a model method can loop over a list of layers only (foreach (var layer in Layers), with Layers a T[], List<T> or IReadOnlyList<T> of a [Model] type)");
+            return;
+        }
+
+        // Locals declared before the loop and assigned in it are carried from one iteration to the next.
+        var carried = new List<ISymbol>();
+        foreach (IAssignmentOperation assignment in loop.Body.DescendantsAndSelf().OfType<IAssignmentOperation>())
+        {
+            switch (assignment.Target)
+            {
+                case ILocalReferenceOperation local when _locals.ContainsKey(local.Local) && !carried.Contains(local.Local, SymbolEqualityComparer.Default):
+                    carried.Add(local.Local);
+                    break;
+                case IParameterReferenceOperation { Parameter: { RefKind: RefKind.None } parameter } reference
+                    when (ModelParser.IsTensor(parameter.Type) || parameter.Type.SpecialType == SpecialType.System_Single) && !carried.Contains(parameter, SymbolEqualityComparer.Default):
+                    if (!_locals.ContainsKey(parameter))
+                    {
+                        _locals[parameter] = (ModelParser.IsTensor(parameter.Type) ? Tensor(reference) : Float(reference)) ?? Failed();
+                    }
+
+                    carried.Add(parameter);
+                    break;
+            }
+        }
+
+        int frame = _frames++;
+        string index = "__i" + frame.ToString(CultureInfo.InvariantCulture);
+        string list = outer + member.Name;
+        int firstSlot = _slots, firstTape = _tapes;
+        var initial = carried.Select(l => _locals[l]).ToList();
+        var inputs = new List<TValue>();
+        foreach (ISymbol local in carried)
+        {
+            var input = new TValue(_locals[local].Kind, TSource.Temp, string.Empty, _slots++, true);
+            inputs.Add(input);
+            _locals[local] = input;
+        }
+
+        List<TStmt> outerBody = _body;
+        _body = new List<TStmt>();
+        _loopVariables[variable] = list + "[" + index + "].";
+        _inLoop = true;
+        ParseStatements(loop.Body is IBlockOperation block ? block.Operations : (IEnumerable<IOperation>)new[] { loop.Body });
+        _inLoop = false;
+        _loopVariables.Remove(variable);
+        List<TStmt> body = _body;
+        _body = outerBody;
+        var outputs = carried.Select(l => _locals[l]).ToList();
+        var frameSlots = Enumerable.Range(firstSlot, _slots - firstSlot).ToEquatableArray();
+        var frameTapes = Enumerable.Range(firstTape, _tapes - firstTape).ToEquatableArray();
+        var results = new List<TValue>();
+        for (int i = 0; i < carried.Count; i++)
+        {
+            var result = new TValue(inputs[i].Kind, TSource.Temp, string.Empty, _slots++, initial[i].Active || outputs[i].Active);
+            results.Add(result);
+            _locals[carried[i]] = result;
+        }
+
+        Add(new TLoopStmt(header, list, count, index, frame, body.ToEquatableArray(), inputs.ToEquatableArray(), initial.ToEquatableArray(),
+            outputs.ToEquatableArray(), results.ToEquatableArray(), frameSlots, frameTapes));
+    }
+
     // ---- expressions ----
 
     /// <summary>A tensor-valued expression.</summary>
@@ -175,6 +282,8 @@ internal sealed class TensorMethodParser
         {
             case ILocalReferenceOperation local when _locals.TryGetValue(local.Local, out TValue? value):
                 return value;
+            case IParameterReferenceOperation parameter when _locals.TryGetValue(parameter.Parameter, out TValue? rebound):
+                return rebound;
             case IParameterReferenceOperation parameter:
                 bool differentiable = !TypeClassifier.HasAttribute(parameter.Parameter, WellKnownNames.NoDerivativeAttribute);
                 return new TValue(TKind.Tensor, TSource.Parameter, parameter.Parameter.Name, -1, differentiable);
@@ -200,15 +309,17 @@ internal sealed class TensorMethodParser
     }
 
     /// <summary>"" for <c>this</c>, "Hidden." for the layer field <c>this.Hidden</c>, and so on down nested layers; null otherwise.</summary>
-    private static string? LayerPath(IOperation? instance)
+    private string? LayerPath(IOperation? instance)
     {
         switch (instance)
         {
             case IInstanceReferenceOperation:
                 return string.Empty;
-            case IFieldReferenceOperation field when ModelParser.TrainableMember(field.Field) is { IsTensor: false } && LayerPath(field.Instance) is { } outer:
+            case ILocalReferenceOperation local when _loopVariables.TryGetValue(local.Local, out string? element):
+                return element;
+            case IFieldReferenceOperation field when ModelParser.TrainableMember(field.Field) is { IsTensor: false, Count: null } && LayerPath(field.Instance) is { } outer:
                 return outer + field.Field.Name + ".";
-            case IPropertyReferenceOperation property when ModelParser.TrainableMember(property.Property) is { IsTensor: false } && LayerPath(property.Instance) is { } outer:
+            case IPropertyReferenceOperation property when ModelParser.TrainableMember(property.Property) is { IsTensor: false, Count: null } && LayerPath(property.Instance) is { } outer:
                 return outer + property.Property.Name + ".";
             default:
                 return null;
@@ -229,6 +340,8 @@ internal sealed class TensorMethodParser
         {
             case ILocalReferenceOperation local when _locals.TryGetValue(local.Local, out TValue? value):
                 return value;
+            case IParameterReferenceOperation parameter when _locals.TryGetValue(parameter.Parameter, out TValue? rebound):
+                return rebound;
             case IInvocationOperation invocation when invocation.Type?.SpecialType == SpecialType.System_Single && InvolvesValues(invocation):
                 return Invocation(invocation);
             case IBinaryOperation binary when binary.OperatorMethod is null && InvolvesValues(binary):
@@ -432,7 +545,8 @@ internal sealed class TensorMethodParser
         int slot = _slots++;
         string typeText = operation.Type?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? "object";
         Add(new TPassiveStmt(TakeComment(), slot, typeText, operation.Syntax.ToString()));
-        return new TValue(Kind(operation), TSource.Passive, "tape.a" + slot.ToString(CultureInfo.InvariantCulture), -1, false);
+        string owner = _inLoop ? "__f" + (_frames - 1).ToString(CultureInfo.InvariantCulture) + "." : "tape.";
+        return new TValue(Kind(operation), TSource.Passive, owner + "a" + slot.ToString(CultureInfo.InvariantCulture), -1, false);
     }
 
     private (string Vjp, string? Into)? FindRegistration(IMethodSymbol target, SyntaxNode syntax)

@@ -17,5 +17,8 @@ internal sealed record ModelClass(
     string Name,
     EquatableArray<ModelMember> Members);
 
-/// <summary>A trainable member: a tensor, or a nested model (<see cref="ModelType"/> is its fully qualified name).</summary>
-internal sealed record ModelMember(string Name, bool IsTensor, string? ModelType);
+/// <summary>
+/// A trainable member: a tensor, or a nested model (<see cref="ModelType"/> is its fully qualified name), or a list of
+/// nested models when <see cref="Count"/> is set (<c>Length</c> for arrays, <c>Count</c> for lists).
+/// </summary>
+internal sealed record ModelMember(string Name, bool IsTensor, string? ModelType, string? Count = null);

@@ -71,3 +71,19 @@ internal sealed record TScalarStmt(string Comment, TValue Target, char Op, TValu
 
 /// <summary>A passive value evaluated once and kept on the tape: <c>a{Slot} = Code</c> of type <see cref="TypeText"/>.</summary>
 internal sealed record TPassiveStmt(string Comment, int Slot, string TypeText, string Code) : TStmt(Comment);
+
+/// <summary>
+/// <c>foreach (var layer in List) { body }</c> over a list of layers: the body runs once per layer on its own tape
+/// frame. Tensor locals assigned in the body are carried: <see cref="Inputs"/> are the frame slots holding their
+/// values at the start of an iteration (<see cref="Initial"/> before the first), <see cref="Outputs"/> their values
+/// at the end, <see cref="Results"/> the values after the loop.
+/// </summary>
+/// <param name="List">The list member's path, e.g. <c>Layers</c> or <c>Encoder.Blocks</c>.</param>
+/// <param name="Count"><c>Length</c> or <c>Count</c>.</param>
+/// <param name="Index">The generated index variable; the body's receivers read <c>List[Index]</c>.</param>
+/// <param name="Frame">Number of the frame class on the tape.</param>
+/// <param name="FrameSlots">Value slots that live in the frame (inputs and body temps).</param>
+/// <param name="FrameTapes">Child-tape slots of the body's layer calls.</param>
+internal sealed record TLoopStmt(string Comment, string List, string Count, string Index, int Frame, EquatableArray<TStmt> Body,
+    EquatableArray<TValue> Inputs, EquatableArray<TValue> Initial, EquatableArray<TValue> Outputs, EquatableArray<TValue> Results,
+    EquatableArray<int> FrameSlots, EquatableArray<int> FrameTapes) : TStmt(Comment);

@@ -1,0 +1,172 @@
+using Autodiff.Layers;
+using Autodiff.Optimizers;
+using Xunit;
+
+namespace Autodiff.Runtime.Tests;
+
+/// <summary>A stack of layers in an array, looped over; a regulariser summed over the same loop.</summary>
+[Model]
+public sealed partial class DeepNet
+{
+    public Dense[] Blocks;
+    public Dense Head;
+
+    public DeepNet(int inputs, int width, int depth, int classes, int seed)
+    {
+        var random = new Random(seed);
+        Blocks = new Dense[depth];
+        for (int i = 0; i < depth; i++)
+        {
+            Blocks[i] = new Dense(i == 0 ? inputs : width, width, random, xavier: true);
+            Init.Uniform(0.1f, random, width).CopyTo(Blocks[i].Bias);
+        }
+
+        Head = new Dense(width, classes, random, xavier: true);
+    }
+
+    [Differentiable]
+    public Tensor Forward(Tensor x)
+    {
+        foreach (Dense block in Blocks)
+        {
+            x = Tensor.Tanh(block.Forward(x));
+        }
+
+        return Head.Forward(x);
+    }
+
+    [Differentiable]
+    public float Loss(Tensor x, int[] labels, float decay)
+    {
+        float penalty = 0f;
+        foreach (Dense block in Blocks)
+        {
+            penalty += Tensor.Sum(block.Weight * block.Weight);
+        }
+
+        return Tensor.SoftmaxCrossEntropy(Forward(x), labels) + decay * penalty;
+    }
+}
+
+/// <summary>Residual blocks in a List: the carried value is read twice per iteration (skip connection).</summary>
+[Model]
+public sealed partial class ResidualNet
+{
+    public List<Dense> Layers = new();
+    public Dense Output;
+
+    public ResidualNet(int width, int depth, int classes, int seed)
+    {
+        var random = new Random(seed);
+        for (int i = 0; i < depth; i++)
+        {
+            Layers.Add(new Dense(width, width, random, xavier: true));
+        }
+
+        Output = new Dense(width, classes, random, xavier: true);
+    }
+
+    [Differentiable]
+    public float Loss(Tensor x, int[] labels)
+    {
+        Tensor h = x * 0.5f;
+        foreach (Dense layer in Layers)
+        {
+            h = h + Tensor.Sigmoid(layer.Forward(h));
+        }
+
+        return Tensor.SoftmaxCrossEntropy(Output.Forward(h), labels);
+    }
+}
+
+public class LayerLoopTests
+{
+    private static (Tensor X, int[] Labels) Batch(int rows, int inputs, int classes, int seed)
+    {
+        var random = new Random(seed);
+        var x = new Tensor(rows, inputs);
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+
+        return (x, Enumerable.Range(0, rows).Select(_ => random.Next(classes)).ToArray());
+    }
+
+    /// <summary>Every parameter's gradient against central differences (h = 1e-2, tanh/sigmoid are smooth; tolerance as in TensorOpTests).</summary>
+    private static void CheckAgainstFiniteDifferences(ITensorSet model, ITensorSet gradient, Func<float> loss)
+    {
+        var random = new Random(2);
+        foreach ((NamedTensor p, NamedTensor g) in model.Tensors().Zip(gradient.Tensors()))
+        {
+            Assert.Equal(p.Name, g.Name);
+            for (int k = 0; k < Math.Min(6, p.Value.Length); k++)
+            {
+                int i = random.Next(p.Value.Length);
+                float saved = p.Value[i];
+                p.Value[i] = saved + 1e-2f;
+                double plus = loss();
+                p.Value[i] = saved - 1e-2f;
+                double minus = loss();
+                p.Value[i] = saved;
+                double fd = (plus - minus) / 2e-2;
+                Assert.True(Math.Abs(fd - g.Value[i]) <= 3e-3 * Math.Max(1, Math.Abs(fd)), $"{p.Name}[{i}]: finite differences {fd}, generated {g.Value[i]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void ALoopOverAnArrayOfLayers_MatchesFiniteDifferences()
+    {
+        var model = new DeepNet(5, 7, 3, 4, seed: 1);
+        (Tensor x, int[] labels) = Batch(6, 5, 4, 3);
+        DeepNet.Gradient gradient = model.CreateGradient();
+        float value = model.LossGradient(x, labels, 0.01f, gradient);
+        Assert.Equal(model.Loss(x, labels, 0.01f), value, 5);
+        Assert.Equal(new[] { "Blocks.0.Weight", "Blocks.0.Bias", "Blocks.1.Weight", "Blocks.1.Bias", "Blocks.2.Weight", "Blocks.2.Bias", "Head.Weight", "Head.Bias" },
+            model.Parameters().Select(p => p.Name));
+        CheckAgainstFiniteDifferences(model, gradient, () => model.Loss(x, labels, 0.01f));
+    }
+
+    [Fact]
+    public void ResidualBlocksInAList_MatchFiniteDifferences_AndAnEmptyListIsTheIdentity()
+    {
+        var model = new ResidualNet(6, 3, 3, seed: 4);
+        (Tensor x, int[] labels) = Batch(5, 6, 3, 5);
+        ResidualNet.Gradient gradient = model.CreateGradient();
+        model.LossGradient(x, labels, gradient);
+        CheckAgainstFiniteDifferences(model, gradient, () => model.Loss(x, labels));
+
+        var shallow = new ResidualNet(6, 0, 3, seed: 4);
+        ResidualNet.Gradient g0 = shallow.CreateGradient();
+        Assert.Equal(shallow.Loss(x, labels), shallow.LossGradient(x, labels, g0), 5);
+        CheckAgainstFiniteDifferences(shallow, g0, () => shallow.Loss(x, labels));
+    }
+
+    [Fact]
+    public void ALoopedModel_TrainsWithoutAllocating()
+    {
+        var model = new DeepNet(8, 16, 4, 3, seed: 2);
+        (Tensor x, int[] labels) = Batch(32, 8, 3, 1);
+        DeepNet.Gradient gradient = model.CreateGradient();
+        var adam = new Adam(0.01) { ClipNorm = 5 };
+        float first = model.LossGradient(x, labels, 1e-4f, gradient);
+        model.Step(adam, gradient);
+        for (int i = 0; i < 5; i++)
+        {
+            model.LossGradient(x, labels, 1e-4f, gradient);
+            model.Step(adam, gradient);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        float last = 0;
+        for (int i = 0; i < 100; i++)
+        {
+            last = model.LossGradient(x, labels, 1e-4f, gradient);
+            model.Step(adam, gradient);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(last < first / 3, $"loss {first} -> {last}");
+    }
+}
