@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Autodiff.Kernels;
 
@@ -249,10 +250,22 @@ internal static unsafe class Gemm
             int cols = Math.Min(nr, nc - jr);
             if (transposed)
             {
+                // Bᵀ: row j of b holds column j of the panel. Full 8x8 blocks go through an AVX transpose in registers
+                // (8 contiguous loads, 8 contiguous stores); the ragged edges element by element.
+                int fullCols = Avx.IsSupported ? cols & ~7 : 0, fullRows = Avx.IsSupported ? kc & ~7 : 0;
+                for (int j = 0; j < fullCols; j += 8)
+                {
+                    float* s = b + (long)(j0 + jr + j) * ldb + p0;
+                    for (int p = 0; p < fullRows; p += 8)
+                    {
+                        Transpose8x8(s + p, ldb, dst + p * nr + j, nr);
+                    }
+                }
+
                 for (int j = 0; j < cols; j++)
                 {
                     float* s = b + (long)(j0 + jr + j) * ldb + p0;
-                    for (int p = 0; p < kc; p++)
+                    for (int p = j < fullCols ? fullRows : 0; p < kc; p++)
                     {
                         dst[p * nr + j] = s[p];
                     }
@@ -282,6 +295,28 @@ internal static unsafe class Gemm
 
             dst += nr * kc;
         }
+    }
+
+    /// <summary>dst[i * dstStride + j] = src[j * srcStride + i] for an 8x8 block (unpack, shuffle, lane permute).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* src, int srcStride, float* dst, int dstStride)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + srcStride);
+        Vector256<float> r2 = Avx.LoadVector256(src + 2 * srcStride), r3 = Avx.LoadVector256(src + 3 * srcStride);
+        Vector256<float> r4 = Avx.LoadVector256(src + 4 * srcStride), r5 = Avx.LoadVector256(src + 5 * srcStride);
+        Vector256<float> r6 = Avx.LoadVector256(src + 6 * srcStride), r7 = Avx.LoadVector256(src + 7 * srcStride);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44), s1 = Avx.Shuffle(t0, t2, 0xEE), s2 = Avx.Shuffle(t1, t3, 0x44), s3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44), s5 = Avx.Shuffle(t4, t6, 0xEE), s6 = Avx.Shuffle(t5, t7, 0x44), s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20));
+        Avx.Store(dst + dstStride, Avx.Permute2x128(s1, s5, 0x20));
+        Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(s2, s6, 0x20));
+        Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(s3, s7, 0x20));
+        Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(s0, s4, 0x31));
+        Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(s1, s5, 0x31));
+        Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(s2, s6, 0x31));
+        Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(s3, s7, 0x31));
     }
 
     private static void Kernel8x32(int kc, float* ap, int aStride, float* bp, float* c, int ldc, int rows, int cols, bool add, float* edge)
