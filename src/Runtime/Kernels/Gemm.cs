@@ -139,9 +139,13 @@ internal static unsafe class Gemm
         for (int jc = 0; jc < n; jc += NC)
         {
             int nc = Math.Min(NC, n - jc);
-            for (int pc = 0; pc < k; pc += KC)
+            // k in equal blocks of at most KC (784 = 4 x 196, not 3 x 256 + 16: a short last block pays the C tile
+            // loads and stores for few FMAs).
+            int blocks = (k + KC - 1) / KC;
+            int step = (k + blocks - 1) / blocks;
+            for (int pc = 0; pc < k; pc += step)
             {
-                int kc = Math.Min(KC, k - pc);
+                int kc = Math.Min(step, k - pc);
                 bool add = accumulate || pc > 0;
                 PackB(b, ldb, tb, pc, jc, kc, nc, nr, packB);
                 for (int ic = i0; ic < i1; ic += MC)
