@@ -29,15 +29,18 @@ public class ModelGeneratorTests
         """;
 
     [Fact]
-    public void Generated_model_code_matches_snapshot_and_compiles()
+    public void Generated_model_code_matches_snapshot_and_compiles() => VerifyModelSnapshot("Model", TwoLayer);
+
+    /// <summary>Generates, checks that it compiles without diagnostics, and compares the model files with the approved snapshot.</summary>
+    private static void VerifyModelSnapshot(string name, string source)
     {
-        var result = GeneratorHarness.Run(TwoLayer);
+        var result = GeneratorHarness.Run(source);
         Assert.Empty(result.CompilerErrors());
         Assert.Empty(result.AutodiffDiagnostics());
         string generated = string.Join("\n", result.Sources.Where(s => s.HintName.StartsWith("Models.", StringComparison.Ordinal))
             .OrderBy(s => s.HintName, StringComparer.Ordinal).Select(s => $"//// {s.HintName}\n{s.SourceText}"));
         generated = generated.Replace("\"" + Emit.DerivativeEmitter.Version + "\"", "\"{version}\"", StringComparison.Ordinal);
-        SnapshotTests.VerifySnapshot("Model", generated);
+        SnapshotTests.VerifySnapshot(name, generated);
     }
 
     private const string Stacked = Header + """
@@ -62,16 +65,7 @@ public class ModelGeneratorTests
         """;
 
     [Fact]
-    public void A_loop_over_layers_matches_snapshot_and_compiles()
-    {
-        var result = GeneratorHarness.Run(Stacked);
-        Assert.Empty(result.CompilerErrors());
-        Assert.Empty(result.AutodiffDiagnostics());
-        string generated = string.Join("\n", result.Sources.Where(s => s.HintName.StartsWith("Models.", StringComparison.Ordinal))
-            .OrderBy(s => s.HintName, StringComparer.Ordinal).Select(s => $"//// {s.HintName}\n{s.SourceText}"));
-        generated = generated.Replace("\"" + Emit.DerivativeEmitter.Version + "\"", "\"{version}\"", StringComparison.Ordinal);
-        SnapshotTests.VerifySnapshot("ModelLoop", generated);
-    }
+    public void A_loop_over_layers_matches_snapshot_and_compiles() => VerifyModelSnapshot("ModelLoop", Stacked);
 
     [Theory]
     [InlineData("foreach (int i in labels) { } return Tensor.Sum(x);", "a model method can loop over a list of layers only")]
