@@ -357,6 +357,21 @@ internal static class TensorMethodEmitter
                 }
 
                 DeclareAdjoints(body, loop.Inputs.Concat(loop.Body.SelectMany(TargetsOf)), adjoints, aliases);
+
+                // The first frame's input adjoints are wanted only when the loop's initial value needs one: for an
+                // inactive value never, for a parameter only when the caller passed its adjoint (the first layer's
+                // input gradient, usually the largest product, is skipped otherwise).
+                for (int j = 0; j < loop.Inputs.Count; j++)
+                {
+                    TValue input = loop.Inputs[j], initial = loop.Initial[j];
+                    if (input.Kind == TKind.Tensor && (!initial.Active || initial.Source == TSource.Parameter))
+                    {
+                        string own = $"{Prefix(input.Slot)}d{S(input.Slot)}";
+                        adjoints[input.Slot] = initial.Active
+                            ? $"({loop.Index} == 0 && d{initial.Code} is null ? null : {own})"
+                            : $"({loop.Index} == 0 ? null : {own})";
+                    }
+                }
                 for (int j = 0; j < loop.Outputs.Count; j++)
                 {
                     TValue output = loop.Outputs[j];
