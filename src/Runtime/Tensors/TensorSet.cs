@@ -51,16 +51,17 @@ public static class TensorSetExtensions
     }
 
     /// <summary>The name of the first tensor holding a NaN or infinity, or null when all values are finite.</summary>
-    public static string? FirstNonFinite(this ITensorSet set)
+    public static string? FirstNonFinite(this ITensorSet set) => FirstNonFinite(set.Tensors());
+
+    /// <summary>The same over an already collected list (the trainer checks every batch without collecting again).</summary>
+    internal static string? FirstNonFinite(List<NamedTensor> tensors)
     {
-        foreach (NamedTensor tensor in set.Tensors())
+        foreach (NamedTensor tensor in tensors)
         {
-            foreach (float v in tensor.Value.Span)
+            // MaxMagnitude is NaN when any value is NaN and infinite when any is infinite (it throws on empty spans).
+            if (tensor.Value.Length > 0 && !float.IsFinite(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(tensor.Value.Span)))
             {
-                if (!float.IsFinite(v))
-                {
-                    return tensor.Name;
-                }
+                return tensor.Name;
             }
         }
 

@@ -55,7 +55,7 @@ public sealed class Trainer<TGradient>
     private int _sinceBest;
     private int _flatEpochs;
     private double _lastBatchLoss = double.NaN;
-    private int? _resumedRows;
+    private int? _trainRows; // rows of the data being trained on (from the last Fit or the resumed checkpoint)
 
     private Tensor[]? _best;
     private Tensor[]? _ema;
@@ -151,12 +151,12 @@ public sealed class Trainer<TGradient>
             throw new ArgumentException("The training data is empty.", nameof(train));
         }
 
-        if (_resumedRows is { } rows && rows != train.Count)
+        if (_trainRows is { } rows && rows != train.Count)
         {
             throw new ArgumentException($"The checkpoint was written while training on {rows} rows; this data has {train.Count}. Resume with the same data.", nameof(train));
         }
 
-        _resumedRows = train.Count;
+        _trainRows = train.Count;
         float[] features = ToFloat(train.Features);
         int featureCount = train.FeatureCount;
         LabeledData trainSample = Sample(train, Options.TrainMetricRows, Options.Seed);
@@ -212,9 +212,9 @@ public sealed class Trainer<TGradient>
                 break;
             }
 
-            if (_parameters.Find(p => TensorPrimitives.MaxMagnitude(p.Value.Span) is var m && !float.IsFinite(m)) is { Value: not null } bad)
+            if (TensorSetExtensions.FirstNonFinite(_parameters) is { } bad)
             {
-                throw Diverged(epoch, 0, bad.Name, $"the parameter {bad.Name} holds NaN or infinity after the epoch's updates");
+                throw Diverged(epoch, 0, bad, $"the parameter {bad} holds NaN or infinity after the epoch's updates");
             }
 
             (double trainLoss, double trainAccuracy) = EvaluateCurrent(trainSample);
@@ -498,12 +498,9 @@ public sealed class Trainer<TGradient>
             throw Diverged(epoch, batch, null, $"the loss is {loss} in batch {batch} of {batches}");
         }
 
-        foreach (NamedTensor g in _gradients)
+        if (TensorSetExtensions.FirstNonFinite(_gradients) is { } bad)
         {
-            if (!float.IsFinite(TensorPrimitives.MaxMagnitude(g.Value.Span)))
-            {
-                throw Diverged(epoch, batch, g.Name, $"the gradient of {g.Name} holds NaN or infinity in batch {batch} of {batches} (loss {loss})");
-            }
+            throw Diverged(epoch, batch, bad, $"the gradient of {bad} holds NaN or infinity in batch {batch} of {batches} (loss {loss})");
         }
     }
 
@@ -770,7 +767,7 @@ public sealed class Trainer<TGradient>
         w.Write(StateVersion);
         w.Write(Options.Seed);
         w.Write(Options.BatchSize);
-        w.Write(_resumedRows ?? -1);
+        w.Write(_trainRows ?? -1);
         w.Write(_epoch);
         w.Write(_batchInEpoch);
         w.Write(_steps);
@@ -834,7 +831,7 @@ public sealed class Trainer<TGradient>
 
             return () =>
             {
-                _resumedRows = rows < 0 ? null : rows;
+                _trainRows = rows < 0 ? null : rows;
                 (_epoch, _batchInEpoch, _steps, _epochLossSum, _epochBatches) = (epoch, batchInEpoch, steps, epochLossSum, epochBatches);
                 (_bestLoss, _bestEpoch, _sinceBest, _flatEpochs, _lastBatchLoss) = (bestLoss, bestEpoch, sinceBest, flatEpochs, lastBatchLoss);
                 _history.Clear();
