@@ -62,13 +62,7 @@ public sealed class LabeledData
             throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "The validation fraction must be between 0 and 1.");
         }
 
-        int[] order = new int[Count];
-        for (int i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-        }
-
-        new Random(seed).Shuffle(order);
+        int[] order = ShuffledRows(seed);
         int validation = Math.Max(1, (int)Math.Round(Count * fraction));
         return (Select(order.AsSpan(validation)), Select(order.AsSpan(0, validation)));
     }
@@ -84,13 +78,7 @@ public sealed class LabeledData
             throw new ArgumentOutOfRangeException(nameof(validationFraction), $"The validation ({validationFraction}) and test ({testFraction}) fractions must be positive and sum to less than 1.");
         }
 
-        int[] order = new int[Count];
-        for (int i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-        }
-
-        new Random(seed).Shuffle(order);
+        int[] order = ShuffledRows(seed);
         int validation = Math.Max(1, (int)Math.Round(Count * validationFraction));
         int test = Math.Max(1, (int)Math.Round(Count * testFraction));
         if (validation + test >= Count)
@@ -99,5 +87,18 @@ public sealed class LabeledData
         }
 
         return (Select(order.AsSpan(validation + test)), Select(order.AsSpan(0, validation)), Select(order.AsSpan(validation, test)));
+    }
+
+    /// <summary>0..Count-1 in a seeded random order (the splits take slices of it).</summary>
+    private int[] ShuffledRows(int seed)
+    {
+        int[] order = new int[Count];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        new Random(seed).Shuffle(order);
+        return order;
     }
 }
