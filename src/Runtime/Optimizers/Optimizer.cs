@@ -1,5 +1,8 @@
 using System;
+using System.Collections.Generic;
+using System.IO;
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Autodiff.Optimizers;
 
@@ -12,8 +15,8 @@ namespace Autodiff.Optimizers;
 /// </summary>
 public abstract class Optimizer
 {
-    private readonly System.Collections.Generic.Dictionary<(int Slot, Type Type), Array[]> _state = new();
-    private readonly System.Collections.Generic.Dictionary<int, long> _steps = new();
+    private readonly Dictionary<(int Slot, Type Type), Array[]> _state = new();
+    private readonly Dictionary<int, long> _steps = new();
     private Array? _clipped;
 
     private double? _globalNorm;
@@ -153,21 +156,21 @@ public abstract class Optimizer
     /// Writes what a resumed run needs to continue exactly: the optimizer's type, learning rate, step counters and
     /// every slot's state vectors (checkpoints call it).
     /// </summary>
-    public void SaveState(System.IO.BinaryWriter writer)
+    public void SaveState(BinaryWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
         writer.Write(GetType().FullName ?? GetType().Name);
         writer.Write(LearningRate);
         writer.Write(StepCount);
         writer.Write(_steps.Count);
-        foreach (System.Collections.Generic.KeyValuePair<int, long> step in _steps)
+        foreach (KeyValuePair<int, long> step in _steps)
         {
             writer.Write(step.Key);
             writer.Write(step.Value);
         }
 
         writer.Write(_state.Count);
-        foreach (System.Collections.Generic.KeyValuePair<(int Slot, Type Type), Array[]> entry in _state)
+        foreach (KeyValuePair<(int Slot, Type Type), Array[]> entry in _state)
         {
             writer.Write(entry.Key.Slot);
             writer.Write(entry.Key.Type == typeof(double));
@@ -177,21 +180,21 @@ public abstract class Optimizer
                 writer.Write(vector.Length);
                 if (vector is double[] doubles)
                 {
-                    writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(doubles.AsSpan()));
+                    writer.Write(MemoryMarshal.AsBytes(doubles.AsSpan()));
                 }
                 else
                 {
-                    writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(((float[])vector).AsSpan()));
+                    writer.Write(MemoryMarshal.AsBytes(((float[])vector).AsSpan()));
                 }
             }
         }
     }
 
     /// <summary>
-    /// Restores what <see cref="SaveState"/> wrote. Throws <see cref="System.IO.InvalidDataException"/> when it was
+    /// Restores what <see cref="SaveState"/> wrote. Throws <see cref="InvalidDataException"/> when it was
     /// written by another kind of optimizer or is malformed; nothing changes then.
     /// </summary>
-    public void LoadState(System.IO.BinaryReader reader)
+    public void LoadState(BinaryReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
         try
@@ -200,18 +203,18 @@ public abstract class Optimizer
             string expected = GetType().FullName ?? GetType().Name;
             if (type != expected)
             {
-                throw new System.IO.InvalidDataException($"the optimizer state was saved by {type}, not {expected}");
+                throw new InvalidDataException($"the optimizer state was saved by {type}, not {expected}");
             }
 
             double learningRate = reader.ReadDouble();
             long stepCount = reader.ReadInt64();
-            var steps = new System.Collections.Generic.Dictionary<int, long>();
+            var steps = new Dictionary<int, long>();
             for (int i = reader.ReadInt32(); i > 0; i--)
             {
                 steps[reader.ReadInt32()] = reader.ReadInt64();
             }
 
-            var state = new System.Collections.Generic.Dictionary<(int Slot, Type Type), Array[]>();
+            var state = new Dictionary<(int Slot, Type Type), Array[]>();
             for (int i = reader.ReadInt32(); i > 0; i--)
             {
                 int slot = reader.ReadInt32();
@@ -223,17 +226,17 @@ public abstract class Optimizer
                     byte[] bytes = reader.ReadBytes(length * (isDouble ? 8 : 4));
                     if (length < 0 || bytes.Length != length * (isDouble ? 8 : 4))
                     {
-                        throw new System.IO.EndOfStreamException();
+                        throw new EndOfStreamException();
                     }
 
                     vectors[v] = isDouble
-                        ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(bytes).ToArray()
-                        : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+                        ? MemoryMarshal.Cast<byte, double>(bytes).ToArray()
+                        : MemoryMarshal.Cast<byte, float>(bytes).ToArray();
                 }
 
                 if (vectors.Length != StateCount)
                 {
-                    throw new System.IO.InvalidDataException($"slot {slot} holds {vectors.Length} state vectors; {expected} keeps {StateCount}");
+                    throw new InvalidDataException($"slot {slot} holds {vectors.Length} state vectors; {expected} keeps {StateCount}");
                 }
 
                 state[(slot, isDouble ? typeof(double) : typeof(float))] = vectors;
@@ -242,20 +245,20 @@ public abstract class Optimizer
             LearningRate = learningRate;
             StepCount = stepCount;
             _steps.Clear();
-            foreach (System.Collections.Generic.KeyValuePair<int, long> step in steps)
+            foreach (KeyValuePair<int, long> step in steps)
             {
                 _steps[step.Key] = step.Value;
             }
 
             _state.Clear();
-            foreach (System.Collections.Generic.KeyValuePair<(int Slot, Type Type), Array[]> entry in state)
+            foreach (KeyValuePair<(int Slot, Type Type), Array[]> entry in state)
             {
                 _state[entry.Key] = entry.Value;
             }
         }
-        catch (System.IO.EndOfStreamException)
+        catch (EndOfStreamException)
         {
-            throw new System.IO.InvalidDataException("the optimizer state ends early");
+            throw new InvalidDataException("the optimizer state ends early");
         }
     }
 
