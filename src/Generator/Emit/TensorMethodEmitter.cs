@@ -238,7 +238,7 @@ internal static class TensorMethodEmitter
     private static void EmitBackward(TensorMethod method, CodeBlock body)
     {
         TValue result = method.Result!;
-        var used = new HashSet<int>(AllArgs(method.Body).Where(a => a.Source == TSource.Temp).Select(a => a.Slot));
+        HashSet<int> used = ReadSlots(method.Body);
 
         // The result's adjoint is dResult itself when nothing else reads the result (no copy).
         bool alias = result is { Source: TSource.Temp, Kind: TKind.Tensor, Active: true } && !used.Contains(result.Slot);
@@ -344,7 +344,7 @@ internal static class TensorMethodEmitter
             using (EnterFrame(loop))
             {
                 // An output that nothing in the frame reads takes the incoming adjoint as is (no copy).
-                var read = new HashSet<int>(AllArgs(loop.Body).Where(a => a.Source == TSource.Temp).Select(a => a.Slot));
+                HashSet<int> read = ReadSlots(loop.Body);
                 var aliases = new Dictionary<int, string>();
                 for (int j = 0; j < loop.Outputs.Count; j++)
                 {
@@ -380,9 +380,7 @@ internal static class TensorMethodEmitter
                         continue;
                     }
 
-                    body.Line(output.Kind == TKind.Tensor
-                        ? $"if (__d{k}_{S(j)} is not null) global::Autodiff.TensorDerivatives.Accumulate({adjoint(output)}, __d{k}_{S(j)});"
-                        : $"{adjoint(output)} += __d{k}_{S(j)};");
+                    body.Line(AddAdjoint(output, adjoint(output), $"__d{k}_{S(j)}"));
                 }
 
                 EmitReverse(body, loop.Body, adjoint, adjoints);
@@ -401,9 +399,7 @@ internal static class TensorMethodEmitter
                 continue;
             }
 
-            body.Line(initial.Kind == TKind.Tensor
-                ? $"if (__d{k}_{S(j)} is not null) global::Autodiff.TensorDerivatives.Accumulate({adjoint(initial)}, __d{k}_{S(j)});"
-                : $"{adjoint(initial)} += __d{k}_{S(j)};");
+            body.Line(AddAdjoint(initial, adjoint(initial), $"__d{k}_{S(j)}"));
         }
     }
 
@@ -476,6 +472,16 @@ internal static class TensorMethodEmitter
     /// <summary>Every value read by the statements, loop bodies, initial values and carried outputs included.</summary>
     private static IEnumerable<TValue> AllArgs(IEnumerable<TStmt> statements)
         => statements.SelectMany(s => s is TLoopStmt loop ? loop.Initial.Concat(loop.Outputs).Concat(AllArgs(loop.Body)) : ArgsOf(s));
+
+    /// <summary>The tape slots the statements read (an adjoint may alias an incoming one only if its value is not among them).</summary>
+    private static HashSet<int> ReadSlots(IEnumerable<TStmt> statements)
+        => new(AllArgs(statements).Where(a => a.Source == TSource.Temp).Select(a => a.Slot));
+
+    /// <summary>Adds a carried adjoint variable (<c>__d…</c>, null for a tensor nobody needed) into a value's adjoint.</summary>
+    private static string AddAdjoint(TValue value, string into, string from)
+        => value.Kind == TKind.Tensor
+            ? $"if ({from} is not null) global::Autodiff.TensorDerivatives.Accumulate({into}, {from});"
+            : $"{into} += {from};";
 
     private static string ScalarText(TScalarStmt s) => s.Right is null ? "-" + Read(s.Left) : $"{Read(s.Left)} {s.Op} {Read(s.Right)}";
 
