@@ -93,27 +93,9 @@ public class LayerLoopTests
         return (x, Enumerable.Range(0, rows).Select(_ => random.Next(classes)).ToArray());
     }
 
-    /// <summary>Every parameter's gradient against central differences (h = 1e-2, tanh/sigmoid are smooth; tolerance as in TensorOpTests).</summary>
+    /// <summary>Every parameter's gradient against central differences (h = 1e-2: tanh and sigmoid are smooth), 6 entries per tensor.</summary>
     private static void CheckAgainstFiniteDifferences(ITensorSet model, ITensorSet gradient, Func<float> loss)
-    {
-        var random = new Random(2);
-        foreach ((NamedTensor p, NamedTensor g) in model.Tensors().Zip(gradient.Tensors()))
-        {
-            Assert.Equal(p.Name, g.Name);
-            for (int k = 0; k < Math.Min(6, p.Value.Length); k++)
-            {
-                int i = random.Next(p.Value.Length);
-                float saved = p.Value[i];
-                p.Value[i] = saved + 1e-2f;
-                double plus = loss();
-                p.Value[i] = saved - 1e-2f;
-                double minus = loss();
-                p.Value[i] = saved;
-                double fd = (plus - minus) / 2e-2;
-                Assert.True(Math.Abs(fd - g.Value[i]) <= 3e-3 * Math.Max(1, Math.Abs(fd)), $"{p.Name}[{i}]: finite differences {fd}, generated {g.Value[i]}");
-            }
-        }
-    }
+        => FiniteDifferences.Check(FiniteDifferences.Pairs(model, gradient), loss, samples: 6);
 
     [Fact]
     public void ALoopOverAnArrayOfLayers_MatchesFiniteDifferences()
@@ -169,37 +151,17 @@ public class LayerLoopTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.True(last < first / 3, $"loss {first} -> {last}");
     }
-}
 
-public class LayerLoopInputGradientTests
-{
     [Fact]
     public void TheInputAdjoint_FlowsThroughEveryFrame_WhenAsked()
     {
         var model = new DeepNet(4, 5, 3, 3, seed: 6);
-        var random = new Random(8);
-        var x = new Tensor(3, 4);
-        for (int i = 0; i < x.Length; i++)
-        {
-            x[i] = (float)(random.NextDouble() * 2 - 1);
-        }
-
-        int[] labels = { 0, 2, 1 };
+        (Tensor x, int[] labels) = Batch(3, 4, 3, 8);
         var tape = new DeepNet.LossTape();
         DeepNet.Gradient gradient = model.CreateGradient();
         var dx = new Tensor(3, 4);
         model.LossRecord(tape, x, labels, 0.01f);
         model.LossBackward(tape, x, labels, 0.01f, 1f, gradient, dx);
-        for (int i = 0; i < x.Length; i++)
-        {
-            float saved = x[i];
-            x[i] = saved + 1e-2f;
-            double plus = model.Loss(x, labels, 0.01f);
-            x[i] = saved - 1e-2f;
-            double minus = model.Loss(x, labels, 0.01f);
-            x[i] = saved;
-            double fd = (plus - minus) / 2e-2;
-            Assert.True(Math.Abs(fd - dx[i]) <= 3e-3 * Math.Max(1, Math.Abs(fd)), $"dx[{i}]: finite differences {fd}, generated {dx[i]}");
-        }
+        FiniteDifferences.Check(new[] { ("x", x, dx) }, () => model.Loss(x, labels, 0.01f), samples: null);
     }
 }

@@ -1,0 +1,40 @@
+using Xunit;
+
+namespace Autodiff.Runtime.Tests;
+
+/// <summary>Central finite differences against generated float gradients, shared by the model tests.</summary>
+internal static class FiniteDifferences
+{
+    /// <summary>
+    /// For each (name, value, gradient): perturbs entries by ±<paramref name="h"/> and asserts
+    /// |fd - g| &lt;= 3e-3 · max(1, |fd|) (the float tolerance justified in TensorOpTests). <paramref name="samples"/>
+    /// entries per tensor drawn from a generator seeded with <paramref name="seed"/>, or every entry when null.
+    /// </summary>
+    public static void Check(IEnumerable<(string Name, Tensor Value, Tensor Gradient)> tensors, Func<float> loss, int? samples, float h = 1e-2f, int seed = 2)
+    {
+        var random = new Random(seed);
+        foreach ((string name, Tensor value, Tensor gradient) in tensors)
+        {
+            for (int k = 0; k < (samples ?? value.Length); k++)
+            {
+                int i = samples is null ? k : random.Next(value.Length);
+                float saved = value[i];
+                value[i] = saved + h;
+                double plus = loss();
+                value[i] = saved - h;
+                double minus = loss();
+                value[i] = saved;
+                double fd = (plus - minus) / (2 * h);
+                Assert.True(Math.Abs(fd - gradient[i]) <= 3e-3 * Math.Max(1, Math.Abs(fd)), $"{name}[{i}]: finite differences {fd}, generated {gradient[i]}");
+            }
+        }
+    }
+
+    /// <summary>Every tensor of a model with its gradient, by dotted name (the two structures must match).</summary>
+    public static IEnumerable<(string Name, Tensor Value, Tensor Gradient)> Pairs(ITensorSet model, ITensorSet gradient)
+        => model.Tensors().Zip(gradient.Tensors(), (p, g) =>
+        {
+            Assert.Equal(p.Name, g.Name);
+            return (p.Name, p.Value, g.Value);
+        });
+}
