@@ -361,17 +361,8 @@ public sealed class Trainer<TGradient>
                 {
                     classes = scores.Length;
                     probabilities ??= new double[data.Count * classes];
-                    double max = double.NegativeInfinity, sum = 0;
-                    foreach (float s in scores)
-                    {
-                        max = Math.Max(max, s);
-                    }
-
-                    foreach (float s in scores)
-                    {
-                        sum += Math.Exp(s - max);
-                    }
-
+                    (int best, double sum) = Softmax(scores);
+                    double max = scores[best];
                     for (int k = 0; k < classes; k++)
                     {
                         probabilities[row * classes + k] += Math.Exp(scores[k] - max) / sum / _snapshots.Count;
@@ -645,6 +636,15 @@ public sealed class Trainer<TGradient>
     /// <summary>-log softmax(scores)[label] (stable) and the arg-max.</summary>
     private static (double Loss, int Predicted) CrossEntropy(ReadOnlySpan<float> scores, int label)
     {
+        (int best, double sum) = Softmax(scores);
+        double max = scores[best];
+        double loss = (uint)label < (uint)scores.Length ? Math.Log(sum) + max - scores[label] : double.NaN;
+        return (loss, best);
+    }
+
+    /// <summary>The arg-max and Σ exp(sᵢ - max): softmax(s)ᵢ = exp(sᵢ - max) / sum, stable for any scale.</summary>
+    private static (int ArgMax, double Sum) Softmax(ReadOnlySpan<float> scores)
+    {
         int best = 0;
         for (int k = 1; k < scores.Length; k++)
         {
@@ -654,14 +654,13 @@ public sealed class Trainer<TGradient>
             }
         }
 
-        double max = scores[best], sum = 0;
+        double sum = 0;
         foreach (float s in scores)
         {
-            sum += Math.Exp(s - max);
+            sum += Math.Exp(s - scores[best]);
         }
 
-        double loss = (uint)label < (uint)scores.Length ? Math.Log(sum) + max - scores[label] : double.NaN;
-        return (loss, best);
+        return (best, sum);
     }
 
     /// <summary>Fills <paramref name="order"/> with the permutation of epoch <paramref name="epoch"/>: a function of (seed, epoch) only.</summary>
