@@ -9,11 +9,14 @@ namespace Autodiff.Generator.Emit;
 /// <c>X += a + b;</c> placed just before the first later line that mentions any identifier of <c>X</c> (its
 /// array, its index variables), or before the next block boundary. Adjoint updates are additions, so only
 /// reads of <c>X</c> and changes of its index order them; this turns the chain of dependent read-modify-writes
-/// of <c>dx[i]</c> from several statements into one.
+/// of <c>dx[i]</c> from several statements into one. An adjoint variable known to be zero (assigned <c>0.0</c>
+/// earlier in the same block, not written since) gets its first update as an assignment (<c>X = a + b;</c>), so
+/// that it does not depend on its value in the previous loop iteration.
 /// </summary>
 internal static class AccumulationMerger
 {
     private static readonly Regex Accumulation = new(@"^(?<target>[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?) \+= (?<terms>.*);$", RegexOptions.Compiled);
+    private static readonly Regex ZeroAssignment = new(@"^(?<name>[A-Za-z_][A-Za-z0-9_]*) = 0\.0f?;$", RegexOptions.Compiled);
     private static readonly Regex Identifier = new(@"[A-Za-z_@][A-Za-z0-9_]*", RegexOptions.Compiled);
 
     // Identifiers a line writes: x = ..., x[i] = ..., x op= ..., x++, x--, out T x, x.Clear().
@@ -23,13 +26,14 @@ internal static class AccumulationMerger
     {
         var output = new CodeBlock();
         // Base: the adjoint variable or array; Inputs: identifiers of its index and its terms.
-        var pending = new List<(string Target, int Indent, List<string> Terms, HashSet<string> Names)>();
+        var pending = new List<(string Target, int Indent, List<string> Terms, HashSet<string> Names, bool Overwrite)>();
+        var zero = new HashSet<string>();
 
-        void Flush(System.Func<(string Target, int Indent, List<string> Terms, HashSet<string> Names), bool> which)
+        void Flush(System.Func<(string Target, int Indent, List<string> Terms, HashSet<string> Names, bool Overwrite), bool> which)
         {
             foreach (var item in pending.Where(which).ToList())
             {
-                output.LineAt(item.Indent, $"{item.Target} += {string.Join(" + ", item.Terms)};");
+                output.LineAt(item.Indent, $"{item.Target} {(item.Overwrite ? "=" : "+=")} {string.Join(" + ", item.Terms)};");
                 pending.Remove(item);
             }
         }
@@ -62,6 +66,7 @@ internal static class AccumulationMerger
             if (barrier || (pending.Count > 0 && pending[0].Indent != indent))
             {
                 Flush(_ => true);
+                zero.Clear();
             }
 
             if (!barrier && match.Success)
@@ -84,7 +89,7 @@ internal static class AccumulationMerger
                     // Updates of different targets commute (they are additions), even when they may alias.
                     HashSet<string> inputs = Names(target);
                     inputs.UnionWith(termNames);
-                    pending.Add((target, indent, new List<string> { Protect(terms) }, inputs));
+                    pending.Add((target, indent, new List<string> { Protect(terms) }, inputs, zero.Remove(target)));
                 }
 
                 continue;
@@ -96,6 +101,11 @@ internal static class AccumulationMerger
                 HashSet<string> mentioned = Names(trimmed);
                 HashSet<string> written = new(Written.Matches(trimmed).Cast<Match>().Select(m => m.Groups["name"].Value));
                 Flush(p => mentioned.Contains(Base(p.Target)) || p.Names.Overlaps(written));
+                zero.ExceptWith(written);
+                if (ZeroAssignment.Match(trimmed) is { Success: true } cleared)
+                {
+                    zero.Add(cleared.Groups["name"].Value);
+                }
             }
 
             EmitComments();

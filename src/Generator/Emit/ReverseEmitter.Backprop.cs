@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using Autodiff.Generator.Analysis;
 using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Model;
 
@@ -45,6 +46,11 @@ internal sealed partial class ReverseEmitter
             case BinaryExpr { Op: BinaryOp.Subtract } b:
                 Child(b.Left, g, scope);
                 Child(b.Right, Negate(g), scope);
+                break;
+
+            // a * a: d/da = 2a (exactly g a + a g, one product instead of two)
+            case BinaryExpr { Op: BinaryOp.Multiply } b when b.Left.Equals(b.Right) && IsPure(b.Left):
+                Child(b.Left, $"{_c.Literal(2, b.Kind)} * ({Times(g, Value(b.Left, scope))})", scope);
                 break;
 
             // a * b: d/da = b, d/db = a
@@ -236,6 +242,9 @@ internal sealed partial class ReverseEmitter
     }
 
     private static string? Lookup(Expr node, ValueScope scope) => scope.Lookup(node);
+
+    // No calls: two structurally equal call expressions are two calls (a user function may not be pure).
+    private static bool IsPure(Expr expr) => expr is not (CallExpr or OpaqueExpr) && ExprFacts.Children(expr).All(IsPure);
 
     private static string MathClass(ScalarKind kind) => kind == ScalarKind.Float ? "global::System.MathF" : "global::System.Math";
 

@@ -48,6 +48,7 @@ internal sealed partial class ReverseEmitter
         {
             forward.Append(bodyForward);
             forward.Line("// -- reverse of this iteration");
+            ZeroIterationAdjoints(forward, loop);
             forward.Append(bodyReverse);
             forward.Append(stepForward);
         }
@@ -118,7 +119,15 @@ internal sealed partial class ReverseEmitter
             {
                 string g = _c.Temp("__g");
                 reverse.Line($"{TypeClassifier.Keyword(variable.Kind)} {g} = {adjoint};");
-                reverse.Line($"{adjoint} = {_c.Zero(variable.Kind)};");
+
+                // s = s ± e (e not reading s): the adjoint of s passes through unchanged, so it is neither reset
+                // nor added back; only e receives ±g.
+                Expr? increment = Accumulation(assign);
+                if (increment is null)
+                {
+                    reverse.Line($"{adjoint} = {_c.Zero(variable.Kind)};");
+                }
+
                 if (restore is not null)
                 {
                     reverse.Line(restore);
@@ -127,7 +136,15 @@ internal sealed partial class ReverseEmitter
                 // Outside loops a statement runs at most once: the intermediates its chain rule needs are
                 // computed by the forward sweep and reused, not recomputed (inside loops they are recomputed).
                 scope = new ValueScope(null, hoistedDeclarations: depth == 0 ? _c.Declarations : null);
-                Backprop(assign.Value, g, scope);
+                if (increment is null)
+                {
+                    Backprop(assign.Value, g, scope);
+                }
+                else
+                {
+                    Child(increment, ((BinaryExpr)assign.Value).Op == BinaryOp.Add ? g : Negate(g), scope);
+                }
+
                 scope.FlushAccumulations();
                 reverse.Append(depth == 0 ? scope.Body : scope.Flatten());
             }
@@ -158,6 +175,11 @@ internal sealed partial class ReverseEmitter
 
         return (forward, reverse);
     }
+
+    /// <summary>The <c>e</c> of <c>s = s + e</c> or <c>s = s - e</c> when <c>e</c> does not read <c>s</c> (a plain variable target), else null.</summary>
+    private static Expr? Accumulation(AssignStmt assign)
+        => assign is { Index: null, Value: BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract, Left: VarExpr left, Right: var right } }
+            && left.Name == assign.Target && !ExprFacts.Reads(right).Contains(assign.Target) ? right : null;
 
     // Store on overwrite: returns the statement that restores the old value in the reverse sweep.
     private string Save(CodeBlock forward, string target, ScalarKind kind, int depth)
@@ -335,9 +357,24 @@ internal sealed partial class ReverseEmitter
                 reverse.Line($"{local.Target} = {ExprPrinter.Print(local.Value)};   // recomputed: {local.Comment}");
             }
 
+            ZeroIterationAdjoints(reverse, loop);
             reverse.Append(bodyReverse);
         }
 
         return (forward, reverse);
+    }
+
+    /// <summary>
+    /// The adjoint of a local declared in the loop body is zero when the iteration's reverse starts (its
+    /// statement's reverse resets it at the end of every iteration). Saying so here costs nothing and lets
+    /// the first update overwrite instead of add (<see cref="AccumulationMerger"/>), so the adjoint is not
+    /// carried from one iteration to the next and stays in a register.
+    /// </summary>
+    private void ZeroIterationAdjoints(CodeBlock output, LoopStmt loop)
+    {
+        foreach (AssignStmt local in _c.Recomputation.In(loop.Body).Where(a => _c.HasDerivative(a.Target)))
+        {
+            output.Line($"{_c.Derivative(local.Target)} = {_c.Zero(_c.Variables[local.Target].Kind)};");
+        }
     }
 }
