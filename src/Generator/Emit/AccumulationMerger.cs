@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Linq;
-using System.Text.RegularExpressions;
 
 namespace Autodiff.Generator.Emit;
 
@@ -15,13 +14,6 @@ namespace Autodiff.Generator.Emit;
 /// </summary>
 internal static class AccumulationMerger
 {
-    private static readonly Regex Accumulation = new(@"^(?<target>[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?) \+= (?<terms>.*);$", RegexOptions.Compiled);
-    private static readonly Regex ZeroAssignment = new(@"^(?<name>[A-Za-z_][A-Za-z0-9_]*) = 0\.0f?;$", RegexOptions.Compiled);
-    private static readonly Regex Identifier = new(@"[A-Za-z_@][A-Za-z0-9_]*", RegexOptions.Compiled);
-
-    // Identifiers a line writes: x = ..., x[i] = ..., x op= ..., x++, x--, out T x, x.Clear().
-    private static readonly Regex Written = new(@"(?<name>[A-Za-z_@][A-Za-z0-9_]*)(\[[^\]]*\])?\s*(=(?!=)|\+\+|--|[-+*/%]=)|out\s+(?:[A-Za-z_][\w.<>]*\s+)?(?<name>[A-Za-z_@][A-Za-z0-9_]*)|(?<name>[A-Za-z_@][A-Za-z0-9_]*)\.Clear\(", RegexOptions.Compiled);
-
     public static CodeBlock Merge(CodeBlock block)
     {
         var output = new CodeBlock();
@@ -59,7 +51,7 @@ internal static class AccumulationMerger
                 continue;
             }
 
-            Match match = Accumulation.Match(trimmed);
+            bool isAccumulation = TryAccumulation(trimmed, out string target, out string terms);
             bool barrier = trimmed is "{" or "}" || trimmed.StartsWith("if ", System.StringComparison.Ordinal) || trimmed == "else"
                 || trimmed.StartsWith("for ", System.StringComparison.Ordinal) || trimmed.StartsWith("while ", System.StringComparison.Ordinal)
                 || trimmed == "do" || trimmed.StartsWith("return", System.StringComparison.Ordinal);
@@ -69,11 +61,9 @@ internal static class AccumulationMerger
                 zero.Clear();
             }
 
-            if (!barrier && match.Success)
+            if (!barrier && isAccumulation)
             {
                 EmitComments();
-                string target = match.Groups["target"].Value;
-                string terms = match.Groups["terms"].Value;
                 HashSet<string> termNames = Names(terms);
 
                 // A term that reads an adjoint we hold back gets it written first.
@@ -99,12 +89,12 @@ internal static class AccumulationMerger
             {
                 // Flush an update before any use of its adjoint, and before any write to what it reads.
                 HashSet<string> mentioned = Names(trimmed);
-                HashSet<string> written = new(Written.Matches(trimmed).Cast<Match>().Select(m => m.Groups["name"].Value));
+                HashSet<string> written = Written(trimmed);
                 Flush(p => mentioned.Contains(Base(p.Target)) || p.Names.Overlaps(written));
                 zero.ExceptWith(written);
-                if (ZeroAssignment.Match(trimmed) is { Success: true } cleared)
+                if (IsZeroAssignment(trimmed, out string cleared))
                 {
-                    zero.Add(cleared.Groups["name"].Value);
+                    zero.Add(cleared);
                 }
             }
 
@@ -123,7 +113,188 @@ internal static class AccumulationMerger
         return bracket < 0 ? target : target.Substring(0, bracket);
     }
 
-    private static HashSet<string> Names(string text) => new(Identifier.Matches(text).Cast<Match>().Select(m => m.Value));
+    // A hand-written scanner rather than regular expressions: this runs on every generated line, and a cold
+    // compiler process (no compiler server) paid more for compiling the expressions than for the merge itself.
+
+    /// <summary>Every identifier in <paramref name="text"/> (conservatively also words inside literals, and the <c>f</c> of <c>1.0f</c>).</summary>
+    private static HashSet<string> Names(string text)
+    {
+        var names = new HashSet<string>();
+        for (int i = 0; i < text.Length;)
+        {
+            if (IsStart(text[i]))
+            {
+                int end = IdentifierEnd(text, i);
+                names.Add(text.Substring(i, end - i));
+                i = end;
+            }
+            else
+            {
+                i++;
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>
+    /// Identifiers a line writes: <c>x = ...</c>, <c>x[i] = ...</c>, <c>x op= ...</c>, <c>x++</c>, <c>x--</c>,
+    /// <c>out T x</c>, <c>out x</c>, <c>x.Clear(</c>.
+    /// </summary>
+    private static HashSet<string> Written(string text)
+    {
+        var written = new HashSet<string>();
+        for (int i = 0; i < text.Length;)
+        {
+            if (!IsStart(text[i]))
+            {
+                i++;
+                continue;
+            }
+
+            int end = IdentifierEnd(text, i);
+            string name = text.Substring(i, end - i);
+            i = end;
+            int after = end;
+            if (after < text.Length && text[after] == '[')
+            {
+                int close = text.IndexOf(']', after);
+                after = close < 0 ? after : close + 1;
+            }
+
+            if (IsAssignmentOperator(text, SkipSpaces(text, after)))
+            {
+                written.Add(name);
+            }
+            else if (string.CompareOrdinal(text, end, ".Clear(", 0, 7) == 0)
+            {
+                written.Add(name);
+            }
+            else if (name == "out" && OutTarget(text, end) is { } target)
+            {
+                written.Add(target.Name);
+                i = target.End;
+            }
+        }
+
+        return written;
+    }
+
+    // out T name or out name: the declared or assigned name, and where it ends.
+    private static (string Name, int End)? OutTarget(string text, int position)
+    {
+        int start = SkipSpaces(text, position);
+        if (start == position || start >= text.Length || !IsStart(text[start]))
+        {
+            return null;
+        }
+
+        // A type: letters, digits, '_', '.', '<', '>' then spaces, then the name.
+        int typeEnd = start;
+        while (typeEnd < text.Length && (IsPart(text[typeEnd]) || text[typeEnd] is '.' or '<' or '>'))
+        {
+            typeEnd++;
+        }
+
+        int nameStart = SkipSpaces(text, typeEnd);
+        if (nameStart > typeEnd && nameStart < text.Length && IsStart(text[nameStart]))
+        {
+            int nameEnd = IdentifierEnd(text, nameStart);
+            return (text.Substring(nameStart, nameEnd - nameStart), nameEnd);
+        }
+
+        int end = IdentifierEnd(text, start);
+        return (text.Substring(start, end - start), end);
+    }
+
+    /// <summary><c>target += terms;</c> with a plain or once-indexed target (<c>dx</c>, <c>dx[i + 1]</c>).</summary>
+    private static bool TryAccumulation(string line, out string target, out string terms)
+    {
+        target = terms = string.Empty;
+        if (line.Length == 0 || line[0] == '@' || !IsStart(line[0]) || line[line.Length - 1] != ';')
+        {
+            return false;
+        }
+
+        int end = IdentifierEnd(line, 0);
+        if (end < line.Length && line[end] == '[')
+        {
+            int close = line.IndexOf(']', end);
+            if (close < 0)
+            {
+                return false;
+            }
+
+            end = close + 1;
+        }
+
+        if (string.CompareOrdinal(line, end, " += ", 0, 4) != 0)
+        {
+            return false;
+        }
+
+        target = line.Substring(0, end);
+        terms = line.Substring(end + 4, line.Length - end - 5);
+        return true;
+    }
+
+    /// <summary><c>name = 0.0;</c> or <c>name = 0.0f;</c>.</summary>
+    private static bool IsZeroAssignment(string line, out string name)
+    {
+        name = string.Empty;
+        if (line.Length == 0 || line[0] == '@' || !IsStart(line[0]))
+        {
+            return false;
+        }
+
+        int end = IdentifierEnd(line, 0);
+        string rest = line.Substring(end);
+        if (rest is not (" = 0.0;" or " = 0.0f;"))
+        {
+            return false;
+        }
+
+        name = line.Substring(0, end);
+        return true;
+    }
+
+    // =, but not ==; ++, --; +=, -=, *=, /=, %=.
+    private static bool IsAssignmentOperator(string text, int i)
+    {
+        if (i >= text.Length)
+        {
+            return false;
+        }
+
+        char c = text[i];
+        char next = i + 1 < text.Length ? text[i + 1] : '\0';
+        return (c == '=' && next != '=') || (c == '+' && next == '+') || (c == '-' && next == '-') || (c is '+' or '-' or '*' or '/' or '%' && next == '=');
+    }
+
+    private static int SkipSpaces(string text, int i)
+    {
+        while (i < text.Length && char.IsWhiteSpace(text[i]))
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    private static int IdentifierEnd(string text, int start)
+    {
+        int i = start + 1;
+        while (i < text.Length && IsPart(text[i]))
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    private static bool IsStart(char c) => c is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or '_' or '@';
+
+    private static bool IsPart(char c) => c is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_';
 
     // Terms are joined with " + ": one with a top-level + or - gets parentheses.
     private static string Protect(string term)
