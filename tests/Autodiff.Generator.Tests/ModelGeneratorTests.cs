@@ -109,7 +109,8 @@ public class ModelGeneratorTests
         string source = Header + """
             [Model] public sealed class NotPartial { public Tensor W = new Tensor(1); }
             [Model] public sealed partial record Rec { public Tensor W = new Tensor(1); }
-            [Model] public sealed partial class StaticMethod { public Tensor W = new Tensor(1); [Differentiable] public static float F(Tensor x) => Tensor.Sum(x); }
+            [Model] public sealed partial class GenericMethod { public Tensor W = new Tensor(1); [Differentiable] public float F<T>(Tensor x) => Tensor.Sum(x); }
+            public static class Functions { [Differentiable] public static Tensor ByRef(ref Tensor x) => x; }
             [Model] public sealed partial class BadReturn { public Tensor W = new Tensor(1); [Differentiable] public double F(Tensor x) => Tensor.Sum(x); }
             """;
         var result = GeneratorHarness.Run(source);
@@ -118,6 +119,76 @@ public class ModelGeneratorTests
         Assert.Contains("AD0006", ids);
         Assert.Contains("AD0005", ids);
         Assert.Contains("AD0003", ids);
+        Assert.Contains("AD0004", ids);
+    }
+
+    private const string WithFunctions = Header + """
+        using static System.MathF;
+        public static class Activations
+        {
+            internal static readonly float Root = Sqrt(2f / PI);
+
+            /// <summary>GELU (tanh form): constants computed from MathF, a passive int and bool pass through.</summary>
+            [Differentiable]
+            public static Tensor Gelu(Tensor x)
+            {
+                Tensor inner = (x + Tensor.Scale(x * x * x, 0.044715f)) * Root;
+                Tensor half = x * 0.5f;
+                return half + half * Tensor.Tanh(inner);
+            }
+
+            [Differentiable]
+            public static Tensor Block(Tensor x, float scale, int seed, bool training) => Tensor.Dropout(Gelu(x) * scale, 0.1f, seed, training);
+
+            [Differentiable]
+            public static float Penalty(Tensor w, float decay) => decay * Tensor.Sum(w * w);
+        }
+
+        [Model]
+        public sealed partial class Net
+        {
+            public Dense Hidden = new(4, 8, new Random(1));
+            public Dense Output = new(8, 3, new Random(2));
+
+            [Differentiable]
+            public float Loss(Tensor x, int[] labels, int seed)
+            {
+                Tensor h = Activations.Block(Hidden.Forward(x), 2f, seed, false);
+                return Tensor.SoftmaxCrossEntropy(Output.Forward(h), labels) + Activations.Penalty(Hidden.Weight, 0.01f);
+            }
+        }
+        """;
+
+    [Fact]
+    public void Tensor_functions_are_inlined_into_the_model_method() => VerifyModelSnapshot("ModelFunctions", WithFunctions);
+
+    [Theory]
+    [InlineData("[Differentiable] public static Tensor F(Tensor x) => F(x);", "Tensor.Sum(Fn.F(x))", "recursive call")]
+    [InlineData("[Differentiable] public static Tensor F(Tensor x) { if (x.Rows > 1) { } return x; }", "Tensor.Sum(Fn.F(x))", "conditional statements are not supported")]
+    [InlineData("[Differentiable] public static Tensor F(Tensor x) => Fn.Opaque(x); public static Tensor Opaque(Tensor t) => t;", "Tensor.Sum(Fn.F(x))", "AD0104")]
+    [InlineData("private static float s = 2f; [Differentiable] public static Tensor F(Tensor x) => x * s;", "Tensor.Sum(Fn.F(x))", "Fn.s', which the model method that inlines this tensor function cannot access")]
+    public void Errors_in_a_tensor_function_are_reported_on_it_and_at_the_call(string function, string use, string expected)
+    {
+        string source = Header + "public static class Fn { " + function + " }\n" + """
+            [Model]
+            public sealed partial class Net
+            {
+                public Tensor W = new Tensor(2, 2);
+
+                [Differentiable]
+                public float Loss(Tensor x) => 
+            """ + use + """
+            ;
+            }
+            """;
+        var result = GeneratorHarness.Run(source);
+        Assert.Empty(result.CompilerErrors());
+        var diagnostics = result.AutodiffDiagnostics();
+        Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Error, d.Severity));
+        Assert.Contains(diagnostics, d => d.Id == expected || d.GetMessage().Contains(expected, StringComparison.Ordinal));
+        // One error at the call in the model method (the function's own errors are reported once, on it).
+        Assert.Single(diagnostics, d => d.GetMessage().Contains("tensor function 'Fn.F'", StringComparison.Ordinal));
+        Assert.DoesNotContain("FGradient", string.Join("\n", result.Sources.Select(s => s.SourceText)));
     }
 
     [Fact]

@@ -1,7 +1,9 @@
 using System.Collections.Generic;
+using System.Linq;
 using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Parsing;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Autodiff.Generator.Diagnostics;
 
@@ -34,14 +36,14 @@ internal static class ModelRules
         return problems;
     }
 
-    /// <summary>Problems of a <c>[Differentiable]</c> method of a <c>[Model]</c> class.</summary>
+    /// <summary>Problems of a <c>[Differentiable]</c> method of a <c>[Model]</c> class, or of a tensor function.</summary>
     public static List<Diagnostic> CheckMethod(IMethodSymbol method)
     {
         var problems = new List<Diagnostic>();
         Location location = method.Locations.Length > 0 ? method.Locations[0] : Location.None;
-        if (method.IsStatic)
+        if (method.IsStatic && !HasBody(method))
         {
-            problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedMethodShape, location, method.Name, "static in a [Model] class (model methods are instance methods; move static helpers to another type)"));
+            problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedMethodShape, location, method.Name, "without a body (a tensor function is inlined where it is called, so it needs one)"));
         }
 
         if (method.IsGenericMethod || method.IsAsync || method.MethodKind != MethodKind.Ordinary || method.IsAbstract || method.IsExtern)
@@ -60,13 +62,27 @@ internal static class ModelRules
             if (parameter.RefKind != RefKind.None || parameter.Type.IsRefLikeType)
             {
                 problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, parameter.Locations.Length > 0 ? parameter.Locations[0] : location,
-                    parameter.Name, parameter.Type.ToDisplayString(), "model methods take their parameters by value, and no spans (the tape keeps them for the backward pass)"));
+                    parameter.Name, parameter.Type.ToDisplayString(), "model methods and tensor functions take their parameters by value, and no spans (the tape keeps them for the backward pass)"));
             }
         }
 
         return problems;
     }
 
+    /// <summary>An instance method of a <c>[Model]</c> class.</summary>
     public static bool IsModelMethod(IMethodSymbol method)
-        => method.ContainingType is { } type && TypeClassifier.HasAttribute(type, WellKnownNames.ModelAttribute);
+        => !method.IsStatic && method.ContainingType is { } type && TypeClassifier.HasAttribute(type, WellKnownNames.ModelAttribute);
+
+    /// <summary>
+    /// A static method with a <c>Tensor</c> parameter or result (in any class): a tensor function, inlined into the
+    /// model methods that call it. It gets no generated methods of its own.
+    /// </summary>
+    public static bool IsTensorFunction(IMethodSymbol method)
+        => method.IsStatic && (ModelParser.IsTensor(method.ReturnType) || method.Parameters.Any(p => ModelParser.IsTensor(p.Type)));
+
+    /// <summary>Model methods and tensor functions: code the tensor parser handles, the scalar one skips.</summary>
+    public static bool IsTensorCode(IMethodSymbol method) => IsModelMethod(method) || IsTensorFunction(method);
+
+    private static bool HasBody(IMethodSymbol method)
+        => method.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is MethodDeclarationSyntax { Body: not null } or MethodDeclarationSyntax { ExpressionBody: not null });
 }

@@ -15,7 +15,7 @@ internal static class SignatureRules
     /// <summary>Returns the declaration problems of a <c>[Differentiable]</c> method (empty when it is fine).</summary>
     public static List<Diagnostic> Check(IMethodSymbol method)
     {
-        if (ModelRules.IsModelMethod(method))
+        if (ModelRules.IsTensorCode(method))
         {
             return ModelRules.CheckMethod(method);
         }

@@ -52,8 +52,8 @@ internal sealed partial class MethodParser
         }
 
         // Declaration problems are the analyzer's to report; the generator stays quiet on them.
-        // Model methods have their own parser (TensorMethodParser).
-        if (ModelRules.IsModelMethod(method) || SignatureRules.Check(method).Count > 0)
+        // Model methods and tensor functions have their own parser (TensorMethodParser).
+        if (ModelRules.IsTensorCode(method) || SignatureRules.Check(method).Count > 0)
         {
             return new ParseResult(null, ImmutableArray<Diagnostic>.Empty);
         }

@@ -17,12 +17,17 @@ namespace Autodiff.Generator.Parsing;
 /// <summary>
 /// Turns a <c>[Differentiable]</c> instance method of a <c>[Model]</c> class into straight-line SSA
 /// (<see cref="TensorMethod"/>): every op call, layer call and float operation becomes a statement whose result
-/// gets a tape slot; locals are renamed to the values they hold.
+/// gets a tape slot; locals are renamed to the values they hold. A call to a tensor function (a static
+/// <c>[Differentiable]</c> method on tensors) is inlined: its body is parsed in place with its parameters bound
+/// to the argument values, so its derivative is part of the caller's backward pass.
 /// </summary>
 internal sealed class TensorMethodParser
 {
-    private readonly SemanticModel _semanticModel;
     private readonly IMethodSymbol _method;
+    private readonly List<IMethodSymbol> _inlining = new();
+    private SemanticModel _semanticModel;
+    private IMethodSymbol _function;
+    private string _commentPrefix = string.Empty;
     private readonly CancellationToken _cancellationToken;
     private readonly List<Diagnostic> _diagnostics = new();
     private readonly Dictionary<ISymbol, TValue> _locals = new(SymbolEqualityComparer.Default);
@@ -39,14 +44,19 @@ internal sealed class TensorMethodParser
     {
         _semanticModel = semanticModel;
         _method = method;
+        _function = method;
         _cancellationToken = cancellationToken;
     }
 
-    /// <summary>The parse step for model methods. Never throws: a failure becomes AD0901 and stubs.</summary>
+    /// <summary>
+    /// The parse step for model methods and tensor functions. Never throws: a failure becomes AD0901 and stubs.
+    /// A tensor function is parsed on its own only for its diagnostics (it gets no generated code).
+    /// </summary>
     public static TensorParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax
-            || !ModelRules.IsModelMethod(method) || ModelRules.CheckMethod(method).Count > 0 || ModelRules.Check(method.ContainingType).Count > 0)
+            || !ModelRules.IsTensorCode(method) || ModelRules.CheckMethod(method).Count > 0
+            || (ModelRules.IsModelMethod(method) && ModelRules.Check(method.ContainingType).Count > 0))
         {
             return new TensorParseResult(null, ImmutableArray<Diagnostic>.Empty);
         }
@@ -54,7 +64,8 @@ internal sealed class TensorMethodParser
         var parser = new TensorMethodParser(context.SemanticModel, method, cancellationToken);
         try
         {
-            return parser.Run(syntax);
+            TensorParseResult result = parser.Run(syntax);
+            return ModelRules.IsTensorFunction(method) ? result with { Model = null } : result;
         }
         catch (OperationCanceledException)
         {
@@ -63,7 +74,7 @@ internal sealed class TensorMethodParser
         catch (Exception exception)
         {
             Diagnostic error = Diagnostic.Create(DiagnosticDescriptors.InternalError, syntax.Identifier.GetLocation(), method.Name, exception.GetType().Name + ": " + exception.Message);
-            return new TensorParseResult(parser.Build(syntax, isStub: true), ImmutableArray.Create(error));
+            return new TensorParseResult(ModelRules.IsTensorFunction(method) ? null : parser.Build(syntax, isStub: true), ImmutableArray.Create(error));
         }
     }
 
@@ -117,7 +128,7 @@ internal sealed class TensorMethodParser
                 return;
             }
 
-            _comment = SymbolText.OneLine(statement.Syntax);
+            _comment = _commentPrefix + SymbolText.OneLine(statement.Syntax);
             switch (statement)
             {
                 case IVariableDeclarationGroupOperation group:
@@ -154,14 +165,14 @@ internal sealed class TensorMethodParser
                 case IExpressionStatementOperation { Operation: IAssignmentOperation other }:
                     Report(DiagnosticDescriptors.SideEffectWrite, other.Syntax.GetLocation(), _method.Name, SymbolText.OneLine(other.Target.Syntax));
                     break;
-                case IReturnOperation when _inLoop:
+                case IReturnOperation when _inLoop && _inlining.Count == 0:
                     Unsupported(statement.Syntax.GetLocation(), "return inside a loop over layers; assign to a local and return after the loop");
                     break;
                 case IForEachLoopOperation loop:
                     ParseLayerLoop(loop);
                     break;
                 case IReturnOperation { ReturnedValue: { } value }:
-                    _result = ModelParser.IsTensor(_method.ReturnType) ? Tensor(value) : Float(value);
+                    _result = ModelParser.IsTensor(_function.ReturnType) ? Tensor(value) : Float(value);
                     _result ??= Failed();
                     break;
                 case IBlockOperation inner:
@@ -412,6 +423,11 @@ internal sealed class TensorMethodParser
             return LayerCall(invocation, target, arguments);
         }
 
+        if (TypeClassifier.HasAttribute(target, WellKnownNames.DifferentiableAttribute) && ModelRules.IsTensorFunction(target))
+        {
+            return Inline(invocation, target, arguments);
+        }
+
         return Call(target, arguments, invocation.Syntax);
     }
 
@@ -490,6 +506,79 @@ internal sealed class TensorMethodParser
         return result;
     }
 
+    /// <summary>
+    /// A call to a tensor function: its body is parsed here, with its parameters bound to the argument values. Its
+    /// own problems are reported on it (by its own parse); here they become one error at the call.
+    /// </summary>
+    private TValue? Inline(IInvocationOperation invocation, IMethodSymbol target, IOperation[] arguments)
+    {
+        string display = target.ContainingType.Name + "." + target.Name;
+        if (_inlining.Contains(target, SymbolEqualityComparer.Default) || SymbolEqualityComparer.Default.Equals(target, _method))
+        {
+            return Unsupported(invocation.Syntax.GetLocation(), "the recursive call to '" + display + "'; tensor functions are inlined where they are called, so they cannot call themselves");
+        }
+
+        if (ModelRules.CheckMethod(target).Count > 0
+            || target.DeclaringSyntaxReferences.Select(r => r.GetSyntax(_cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault(m => m.Body is not null || m.ExpressionBody is not null) is not { } syntax)
+        {
+            return Unsupported(invocation.Syntax.GetLocation(), "the call to the tensor function '" + display + "', whose declaration has errors (reported on it)");
+        }
+
+        var values = new List<TValue>();
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            if (ArgumentFor(target.Parameters[i], arguments[i]) is not { } value)
+            {
+                return null;
+            }
+
+            values.Add(value);
+        }
+
+        SemanticModel model = syntax.SyntaxTree == _semanticModel.SyntaxTree ? _semanticModel : _semanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
+        if (model.GetOperation(syntax, _cancellationToken) is not IMethodBodyOperation body || (body.BlockBody ?? body.ExpressionBody) is not IBlockOperation block)
+        {
+            return Unsupported(invocation.Syntax.GetLocation(), "the call to the tensor function '" + display + "', whose body could not be read");
+        }
+
+        (SemanticModel savedModel, IMethodSymbol savedFunction, TValue? savedResult, string savedComment, string savedPrefix, int savedDiagnostics)
+            = (_semanticModel, _function, _result, _comment, _commentPrefix, _diagnostics.Count);
+        for (int i = 0; i < values.Count; i++)
+        {
+            _locals[target.Parameters[i]] = values[i];
+        }
+
+        _inlining.Add(target);
+        (_semanticModel, _function, _result, _commentPrefix) = (model, target, null, savedPrefix + target.Name + ": ");
+        ParseBlock(block);
+        TValue? result = _result;
+        _inlining.RemoveAt(_inlining.Count - 1);
+        (_semanticModel, _function, _result, _comment, _commentPrefix) = (savedModel, savedFunction, savedResult, savedComment, savedPrefix);
+        foreach (IParameterSymbol parameter in target.Parameters)
+        {
+            _locals.Remove(parameter);
+        }
+
+        if (_diagnostics.Count > savedDiagnostics)
+        {
+            Diagnostic? error = _diagnostics.Skip(savedDiagnostics).FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
+            _diagnostics.RemoveRange(savedDiagnostics, _diagnostics.Count - savedDiagnostics);
+            if (error is not null)
+            {
+                // The function's own parse reports its errors on it; this one says which and where, for errors that
+                // only arise in this caller (a member it cannot access).
+                FileLinePositionSpan where = error.Location.GetLineSpan();
+                string message = error.GetMessage(CultureInfo.InvariantCulture);
+                string prefix = "Cannot differentiate '" + _method.Name + "': ";
+                message = message.StartsWith(prefix, StringComparison.Ordinal) ? message.Substring(prefix.Length) : message;
+                return Unsupported(invocation.Syntax.GetLocation(), "the call to the tensor function '" + display + "' (" + System.IO.Path.GetFileName(where.Path) + ", line "
+                    + (where.StartLinePosition.Line + 1).ToString(CultureInfo.InvariantCulture) + ": " + message + ")");
+            }
+        }
+
+        return result ?? Unsupported(invocation.Syntax.GetLocation(), "the call to the tensor function '" + display + "', which must end with a return statement");
+    }
+
     private TValue? LayerCall(IInvocationOperation invocation, IMethodSymbol target, IOperation[] arguments)
     {
         if (LayerPath(invocation.Instance) is not { } path)
@@ -531,6 +620,12 @@ internal sealed class TensorMethodParser
             return new TValue(Kind(operation), TSource.Passive, ConstantText(operation.ConstantValue.Value, operation.Type), -1, false);
         }
 
+        if (operation is IParameterReferenceOperation bound && _locals.TryGetValue(bound.Parameter, out TValue? value))
+        {
+            return value;
+        }
+
+
         if (operation is IParameterReferenceOperation parameter)
         {
             return new TValue(Kind(operation), TSource.Passive, parameter.Parameter.Name, -1, false);
@@ -544,9 +639,59 @@ internal sealed class TensorMethodParser
         // Evaluated once in the forward pass and kept on the tape for the backward pass.
         int slot = _slots++;
         string typeText = operation.Type?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? "object";
-        Add(new TPassiveStmt(TakeComment(), slot, typeText, operation.Syntax.ToString()));
+        string? text = _inlining.Count > 0 ? PortableText(operation.Syntax) : operation.Syntax.ToString();
+        if (text is null)
+        {
+            return null;
+        }
+
+        Add(new TPassiveStmt(TakeComment(), slot, typeText, text));
         string owner = _inLoop ? "__f" + (_frames - 1).ToString(CultureInfo.InvariantCulture) + "." : "tape.";
         return new TValue(Kind(operation), TSource.Passive, owner + "a" + slot.ToString(CultureInfo.InvariantCulture), -1, false);
+    }
+
+    /// <summary>
+    /// The text of a passive expression of an inlined tensor function, valid in the caller's file: types and
+    /// unqualified static members fully qualified, the function's parameters replaced by the caller's values.
+    /// </summary>
+    private string? PortableText(SyntaxNode expression)
+    {
+        var replacements = new Dictionary<SyntaxNode, string>();
+        foreach (IdentifierNameSyntax name in expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+        {
+            bool qualified = name.Parent is MemberAccessExpressionSyntax access && access.Name == name;
+            ISymbol? symbol = _semanticModel.GetSymbolInfo(name, _cancellationToken).Symbol;
+            if (symbol is not null and not IParameterSymbol && !_semanticModel.Compilation.IsSymbolAccessibleWithin(symbol, _method.ContainingType))
+            {
+                Unsupported(name.GetLocation(), "'" + symbol.ToDisplayString() + "', which the model method that inlines this tensor function cannot access (make it internal or public, or pass the value as a parameter)");
+                return null;
+            }
+
+            switch (symbol)
+            {
+                case IParameterSymbol parameter when _locals.TryGetValue(parameter, out TValue? value):
+                    replacements[name] = "(" + value.Code + ")";
+                    break;
+                case INamedTypeSymbol type when !qualified:
+                    replacements[name] = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                    break;
+                case { IsStatic: true, ContainingType: { } owner } member when !qualified && member is IFieldSymbol or IPropertySymbol or IMethodSymbol:
+                    replacements[name] = owner.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + name.Identifier.Text;
+                    break;
+            }
+        }
+
+        var text = new System.Text.StringBuilder();
+        int position = expression.SpanStart;
+        foreach (KeyValuePair<SyntaxNode, string> replacement in replacements.OrderBy(r => r.Key.SpanStart))
+        {
+            text.Append(expression.SyntaxTree.GetText(_cancellationToken).ToString(Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(position, replacement.Key.SpanStart)));
+            text.Append(replacement.Value);
+            position = replacement.Key.Span.End;
+        }
+
+        text.Append(expression.SyntaxTree.GetText(_cancellationToken).ToString(Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(position, expression.Span.End)));
+        return text.ToString();
     }
 
     private (string Vjp, string? Into)? FindRegistration(IMethodSymbol target, SyntaxNode syntax)
@@ -609,6 +754,7 @@ internal sealed class TensorMethodParser
     /// <summary>Whether the expression reads a tensor, a tracked local or calls something tensor-valued.</summary>
     private bool InvolvesValues(IOperation operation)
         => operation.DescendantsAndSelf().Any(o => o is ILocalReferenceOperation local && _locals.ContainsKey(local.Local)
+            || o is IParameterReferenceOperation { Parameter: var p } && _locals.ContainsKey(p) && (ModelParser.IsTensor(p.Type) || p.Type.SpecialType == SpecialType.System_Single)
             || ModelParser.IsTensor(o.Type) || o is IInvocationOperation { TargetMethod: var m } && TypeClassifier.HasAttribute(m, WellKnownNames.DifferentiableAttribute));
 
     private static IOperation Unwrap(IOperation operation)
