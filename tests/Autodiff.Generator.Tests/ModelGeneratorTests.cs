@@ -71,7 +71,10 @@ public class ModelGeneratorTests
     [InlineData("foreach (int i in labels) { } return Tensor.Sum(x);", "a model method can loop over a list of layers only")]
     [InlineData("foreach (Dense d in Ds) { return Tensor.Sum(x); } return Tensor.Sum(x);", "return inside a loop over layers")]
     [InlineData("foreach (Dense d in Ds) { foreach (Dense e in Ds) { x = e.Forward(x); } } return Tensor.Sum(x);", "a loop inside a loop over layers")]
-    [InlineData("if (labels.Length > 0) { } return Tensor.Sum(x);", "conditional statements are not supported in model methods")]
+    [InlineData("while (labels.Length > 0) { } return Tensor.Sum(x);", "loop statements are not supported in model methods")]
+    [InlineData("if (Tensor.Sum(x) > 0f) { return Tensor.Sum(x); } return 0f;", "return inside an if")]
+    [InlineData("if (x.Rows > 1) { x = x * 2f; } return Tensor.Sum(x);", "an if in model code tests a bool that does not depend on tensors")]
+    [InlineData("if (labels.Length > 0) { foreach (Dense d in Ds) { x = d.Forward(x); } } return Tensor.Sum(x);", "a loop over layers inside an if")]
     [InlineData("double s = 2.0; return Tensor.Sum(x);", "the local 's' of type 'double'")]
     [InlineData("Tensor y = Helpers.Opaque(x); return Tensor.Sum(y);", "AD0104")]
     [InlineData("W = x; return Tensor.Sum(x);", "AD0103")]
@@ -159,12 +162,45 @@ public class ModelGeneratorTests
         }
         """;
 
+    private const string WithBranches = Header + """
+        [Model]
+        public sealed partial class Net
+        {
+            public Dense Hidden = new(4, 8, new Random(1));
+            public Dense Extra = new(8, 8, new Random(2));
+            public Dense Output = new(8, 3, new Random(3));
+            public bool Residual = true;
+
+            [Differentiable]
+            public float Loss(Tensor x, int[] labels, bool squash)
+            {
+                Tensor h = Hidden.Forward(x);
+                if (Residual)
+                {
+                    h = h + Tensor.Tanh(Extra.Forward(h));
+                }
+                else
+                {
+                    h = Tensor.Relu(h);
+                }
+
+                float penalty = Tensor.Sum(Hidden.Weight * Hidden.Weight);
+                if (penalty > 1f) penalty = penalty * 0.5f;
+                if (squash) h = Tensor.Sigmoid(h);
+                return Tensor.SoftmaxCrossEntropy(Output.Forward(h), labels) + 0.01f * penalty;
+            }
+        }
+        """;
+
+    [Fact]
+    public void Branches_keep_their_condition_on_the_tape_and_replay_it_backwards() => VerifyModelSnapshot("ModelBranch", WithBranches);
+
     [Fact]
     public void Tensor_functions_are_inlined_into_the_model_method() => VerifyModelSnapshot("ModelFunctions", WithFunctions);
 
     [Theory]
     [InlineData("[Differentiable] public static Tensor F(Tensor x) => F(x);", "Tensor.Sum(Fn.F(x))", "recursive call")]
-    [InlineData("[Differentiable] public static Tensor F(Tensor x) { if (x.Rows > 1) { } return x; }", "Tensor.Sum(Fn.F(x))", "conditional statements are not supported")]
+    [InlineData("[Differentiable] public static Tensor F(Tensor x) { if (x.Rows > 1) { } return x; }", "Tensor.Sum(Fn.F(x))", "an if in model code tests a bool")]
     [InlineData("[Differentiable] public static Tensor F(Tensor x) => Fn.Opaque(x); public static Tensor Opaque(Tensor t) => t;", "Tensor.Sum(Fn.F(x))", "AD0104")]
     [InlineData("private static float s = 2f; [Differentiable] public static Tensor F(Tensor x) => x * s;", "Tensor.Sum(Fn.F(x))", "Fn.s', which the model method that inlines this tensor function cannot access")]
     public void Errors_in_a_tensor_function_are_reported_on_it_and_at_the_call(string function, string use, string expected)

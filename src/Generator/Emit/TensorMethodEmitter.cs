@@ -134,6 +134,16 @@ internal static class TensorMethodEmitter
                 case TPassiveStmt passive:
                     body.Line($"internal {passive.TypeText} a{S(passive.Slot)} = default!;");
                     break;
+                case TIfStmt branch:
+                    body.Line($"internal bool b{S(branch.ConditionSlot)};");
+                    DeclareStatements(body, branch.Then);
+                    DeclareStatements(body, branch.Else);
+                    foreach (TValue result in branch.Results)
+                    {
+                        DeclareTarget(body, result);
+                    }
+
+                    break;
                 case TLoopStmt loop:
                     body.Line($"internal Frame{S(loop.Frame)}?[]? f{S(loop.Frame)};");
                     foreach (TValue result in loop.Results)
@@ -196,6 +206,33 @@ internal static class TensorMethodEmitter
                 case TLoopStmt loop:
                     EmitLoopForward(method, body, loop);
                     break;
+                case TIfStmt branch:
+                    EmitIfForward(method, body, branch);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The if, forward: the condition is kept on the tape; each branch ends by setting the merged values.</summary>
+    private static void EmitIfForward(TensorMethod method, CodeBlock body, TIfStmt branch)
+    {
+        string condition = $"{Prefix(branch.ConditionSlot)}b{S(branch.ConditionSlot)}";
+        body.Line($"{condition} = {(branch.ConditionRight is { } right ? $"{Read(branch.Condition)} {branch.ConditionOp} {Read(right)}" : Read(branch.Condition))};");
+        using (body.Block($"if ({condition})"))
+        {
+            EmitForwardStatements(method, body, branch.Then);
+            for (int j = 0; j < branch.Results.Count; j++)
+            {
+                body.Line($"{Slot(branch.Results[j])} = {Read(branch.ThenOutputs[j])};");
+            }
+        }
+
+        using (body.Block("else"))
+        {
+            EmitForwardStatements(method, body, branch.Else);
+            for (int j = 0; j < branch.Results.Count; j++)
+            {
+                body.Line($"{Slot(branch.Results[j])} = {Read(branch.ElseOutputs[j])};");
             }
         }
     }
@@ -315,6 +352,10 @@ internal static class TensorMethodEmitter
                 {
                     EmitLoopBackward(body, loop, adjoint, adjoints);
                 }
+                else if (active[i] is TIfStmt branch)
+                {
+                    EmitIfBackward(body, branch, adjoint, adjoints);
+                }
                 else
                 {
                     EmitStatementBackward(body, active[i], adjoint);
@@ -403,6 +444,51 @@ internal static class TensorMethodEmitter
         }
     }
 
+    /// <summary>
+    /// The if, backward: the branch that ran (read off the tape) gets its intermediates' adjoints, hands each merged
+    /// value's adjoint to that branch's output, and runs its statements' reverse.
+    /// </summary>
+    private static void EmitIfBackward(CodeBlock body, TIfStmt branch, System.Func<TValue, string> adjoint, Dictionary<int, string> adjoints)
+    {
+        void Side(IReadOnlyList<TStmt> statements, IReadOnlyList<TValue> outputs)
+        {
+            // A tensor the branch computes and nothing in it reads takes the merged value's adjoint as is (no copy).
+            var targets = statements.SelectMany(TargetsOf).ToList();
+            HashSet<int> read = ReadSlots(statements);
+            var aliases = new Dictionary<int, string>();
+            for (int j = 0; j < outputs.Count; j++)
+            {
+                TValue output = outputs[j];
+                if (branch.Results[j].Active && output is { Source: TSource.Temp, Kind: TKind.Tensor, Active: true } && targets.Contains(output)
+                    && !read.Contains(output.Slot) && outputs.Count(o => o == output) == 1)
+                {
+                    aliases[output.Slot] = adjoint(branch.Results[j]);
+                }
+            }
+
+            DeclareAdjoints(body, targets, adjoints, aliases);
+            for (int j = 0; j < outputs.Count; j++)
+            {
+                if (branch.Results[j].Active && outputs[j].Active && !aliases.ContainsKey(outputs[j].Slot))
+                {
+                    body.Line(AddAdjoint(outputs[j], adjoint(outputs[j]), adjoint(branch.Results[j])));
+                }
+            }
+
+            EmitReverse(body, statements, adjoint, adjoints);
+        }
+
+        using (body.Block($"if ({Prefix(branch.ConditionSlot)}b{S(branch.ConditionSlot)})"))
+        {
+            Side(branch.Then, branch.ThenOutputs);
+        }
+
+        using (body.Block("else"))
+        {
+            Side(branch.Else, branch.ElseOutputs);
+        }
+    }
+
     private static void EmitStatementBackward(CodeBlock body, TStmt statement, System.Func<TValue, string> adjoint)
     {
         switch (statement)
@@ -457,6 +543,7 @@ internal static class TensorMethodEmitter
         TCallStmt call => new[] { call.Target },
         TScalarStmt scalar => new[] { scalar.Target },
         TLoopStmt loop => loop.Results,
+        TIfStmt branch => branch.Results,
         _ => Enumerable.Empty<TValue>(),
     };
 
@@ -471,7 +558,13 @@ internal static class TensorMethodEmitter
 
     /// <summary>Every value read by the statements, loop bodies, initial values and carried outputs included.</summary>
     private static IEnumerable<TValue> AllArgs(IEnumerable<TStmt> statements)
-        => statements.SelectMany(s => s is TLoopStmt loop ? loop.Initial.Concat(loop.Outputs).Concat(AllArgs(loop.Body)) : ArgsOf(s));
+        => statements.SelectMany(s => s switch
+        {
+            TLoopStmt loop => loop.Initial.Concat(loop.Outputs).Concat(AllArgs(loop.Body)),
+            TIfStmt branch => new[] { branch.Condition }.Concat(branch.ConditionRight is { } right ? new[] { right } : Enumerable.Empty<TValue>())
+                .Concat(branch.ThenOutputs).Concat(branch.ElseOutputs).Concat(AllArgs(branch.Then)).Concat(AllArgs(branch.Else)),
+            _ => ArgsOf(s),
+        });
 
     /// <summary>The tape slots the statements read (an adjoint may alias an incoming one only if its value is not among them).</summary>
     private static HashSet<int> ReadSlots(IEnumerable<TStmt> statements)

@@ -34,6 +34,7 @@ internal sealed class TensorMethodParser
     private readonly Dictionary<ISymbol, string> _loopVariables = new(SymbolEqualityComparer.Default);
     private List<TStmt> _body = new();
     private bool _inLoop;
+    private int _inBranch;
     private int _frames;
     private int _slots;
     private int _tapes;
@@ -168,6 +169,12 @@ internal sealed class TensorMethodParser
                 case IReturnOperation when _inLoop && _inlining.Count == 0:
                     Unsupported(statement.Syntax.GetLocation(), "return inside a loop over layers; assign to a local and return after the loop");
                     break;
+                case IReturnOperation when _inBranch > 0:
+                    Unsupported(statement.Syntax.GetLocation(), "return inside an if; assign to a local in each branch and return after the if");
+                    break;
+                case IConditionalOperation branch:
+                    ParseIf(branch);
+                    break;
                 case IForEachLoopOperation loop:
                     ParseLayerLoop(loop);
                     break;
@@ -179,7 +186,7 @@ internal sealed class TensorMethodParser
                     ParseBlock(inner);
                     break;
                 default:
-                    Unsupported(statement.Syntax.GetLocation(), Describe(statement) + " statements are not supported in model methods yet (straight-line code only); compute branches and loops outside, or unroll over the layers");
+                    Unsupported(statement.Syntax.GetLocation(), Describe(statement) + " statements are not supported in model methods (locals, assignments, if/else, loops over a list of layers and a final return are)");
                     break;
             }
         }
@@ -215,6 +222,12 @@ internal sealed class TensorMethodParser
         if (_inLoop)
         {
             Unsupported(loop.Syntax.GetLocation(), "a loop inside a loop over layers");
+            return;
+        }
+
+        if (_inBranch > 0)
+        {
+            Unsupported(loop.Syntax.GetLocation(), "a loop over layers inside an if; put the if inside the loop, or the loop before the if");
             return;
         }
 
@@ -281,6 +294,99 @@ internal sealed class TensorMethodParser
 
         Add(new TLoopStmt(header, list, count, index, frame, body.ToEquatableArray(), inputs.ToEquatableArray(), initial.ToEquatableArray(),
             outputs.ToEquatableArray(), results.ToEquatableArray(), frameSlots, frameTapes));
+    }
+
+    /// <summary>
+    /// <c>if (condition) ... else ...</c>: each branch is parsed from the same locals; Tensor and float locals (and
+    /// by-value parameters) that either branch assigns are merged into one value after the <c>if</c>.
+    /// </summary>
+    private void ParseIf(IConditionalOperation branch)
+    {
+        string header = branch.Syntax is IfStatementSyntax statement ? "if (" + SymbolText.OneLine(statement.Condition) + ")" : SymbolText.OneLine(branch.Syntax);
+        TakeComment();
+        if (Condition(branch.Condition) is not { } condition)
+        {
+            return;
+        }
+
+        int conditionSlot = _slots++;
+        var before = new Dictionary<ISymbol, TValue>(_locals, SymbolEqualityComparer.Default);
+        List<TStmt> outerBody = _body;
+
+        (List<TStmt> Body, Dictionary<ISymbol, TValue> Locals) Branch(IOperation? operation)
+        {
+            _locals.Clear();
+            foreach (KeyValuePair<ISymbol, TValue> local in before)
+            {
+                _locals[local.Key] = local.Value;
+            }
+
+            _body = new List<TStmt>();
+            if (operation is not null)
+            {
+                _inBranch++;
+                ParseStatements(operation is IBlockOperation block ? block.Operations : (IEnumerable<IOperation>)new[] { operation });
+                _inBranch--;
+            }
+
+            return (_body, new Dictionary<ISymbol, TValue>(_locals, SymbolEqualityComparer.Default));
+        }
+
+        (List<TStmt> thenBody, Dictionary<ISymbol, TValue> afterThen) = Branch(branch.WhenTrue);
+        (List<TStmt> elseBody, Dictionary<ISymbol, TValue> afterElse) = Branch(branch.WhenFalse);
+        _body = outerBody;
+        _locals.Clear();
+        var thenOutputs = new List<TValue>();
+        var elseOutputs = new List<TValue>();
+        var results = new List<TValue>();
+        foreach (KeyValuePair<ISymbol, TValue> local in before)
+        {
+            TValue whenTrue = afterThen[local.Key], whenFalse = afterElse[local.Key];
+            if (whenTrue == local.Value && whenFalse == local.Value)
+            {
+                _locals[local.Key] = local.Value;
+                continue;
+            }
+
+            var result = new TValue(local.Value.Kind, TSource.Temp, string.Empty, _slots++, whenTrue.Active || whenFalse.Active);
+            thenOutputs.Add(whenTrue);
+            elseOutputs.Add(whenFalse);
+            results.Add(result);
+            _locals[local.Key] = result;
+        }
+
+        Add(new TIfStmt(_commentPrefix + header, conditionSlot, condition.Left, condition.Op, condition.Right, thenBody.ToEquatableArray(),
+            elseBody.ToEquatableArray(), thenOutputs.ToEquatableArray(), elseOutputs.ToEquatableArray(), results.ToEquatableArray()));
+    }
+
+    /// <summary>An if's condition: a bool that does not involve the method's values, or a comparison of two float values.</summary>
+    private (TValue Left, string Op, TValue? Right)? Condition(IOperation condition)
+    {
+        condition = Unwrap(condition);
+        if (!InvolvesValues(condition))
+        {
+            return Passive(condition) is { } passive ? (passive, string.Empty, null) : null;
+        }
+
+        if (condition is IBinaryOperation { OperatorMethod: null, LeftOperand.Type.SpecialType: SpecialType.System_Single, RightOperand.Type.SpecialType: SpecialType.System_Single } comparison
+            && comparison.OperatorKind switch
+            {
+                BinaryOperatorKind.LessThan => "<",
+                BinaryOperatorKind.LessThanOrEqual => "<=",
+                BinaryOperatorKind.GreaterThan => ">",
+                BinaryOperatorKind.GreaterThanOrEqual => ">=",
+                BinaryOperatorKind.Equals => "==",
+                BinaryOperatorKind.NotEquals => "!=",
+                _ => null,
+            } is { } op)
+        {
+            TValue? left = Float(comparison.LeftOperand);
+            TValue? right = left is null ? null : Float(comparison.RightOperand);
+            return right is null ? null : (left!, op, right);
+        }
+
+        Unsupported(condition.Syntax.GetLocation(), "the condition '" + SymbolText.OneLine(condition.Syntax) + "'; an if in model code tests a bool that does not depend on tensors (a parameter, a field, a constant) or compares two float values");
+        return null;
     }
 
     // ---- expressions ----
@@ -549,8 +655,10 @@ internal sealed class TensorMethodParser
         }
 
         _inlining.Add(target);
-        (_semanticModel, _function, _result, _commentPrefix) = (model, target, null, savedPrefix + target.Name + ": ");
+        int savedBranch = _inBranch;
+        (_semanticModel, _function, _result, _commentPrefix, _inBranch) = (model, target, null, savedPrefix + target.Name + ": ", 0);
         ParseBlock(block);
+        _inBranch = savedBranch;
         TValue? result = _result;
         _inlining.RemoveAt(_inlining.Count - 1);
         (_semanticModel, _function, _result, _comment, _commentPrefix) = (savedModel, savedFunction, savedResult, savedComment, savedPrefix);

@@ -73,6 +73,18 @@ internal sealed record TScalarStmt(string Comment, TValue Target, char Op, TValu
 internal sealed record TPassiveStmt(string Comment, int Slot, string TypeText, string Code) : TStmt(Comment);
 
 /// <summary>
+/// <c>if (condition) { Then } else { Else }</c>: the condition is evaluated once in the forward pass and kept on the tape
+/// (<c>b{ConditionSlot}</c>), so the backward pass replays the branch that ran. Locals assigned in a branch are merged:
+/// <see cref="Results"/>[j] is <see cref="ThenOutputs"/>[j] or <see cref="ElseOutputs"/>[j] (the value before the
+/// <c>if</c> for a branch that does not assign it).
+/// </summary>
+/// <param name="Condition">A passive bool (<see cref="ConditionRight"/> null), or the left side of a float comparison.</param>
+/// <param name="ConditionOp">The comparison operator (<c>&lt;</c>, <c>&gt;=</c>, ...) when <see cref="ConditionRight"/> is set.</param>
+internal sealed record TIfStmt(string Comment, int ConditionSlot, TValue Condition, string ConditionOp, TValue? ConditionRight,
+    EquatableArray<TStmt> Then, EquatableArray<TStmt> Else, EquatableArray<TValue> ThenOutputs, EquatableArray<TValue> ElseOutputs,
+    EquatableArray<TValue> Results) : TStmt(Comment);
+
+/// <summary>
 /// <c>foreach (var layer in List) { body }</c> over a list of layers: the body runs once per layer on its own tape
 /// frame. Tensor locals assigned in the body are carried: <see cref="Inputs"/> are the frame slots holding their
 /// values at the start of an iteration (<see cref="Initial"/> before the first), <see cref="Outputs"/> their values

@@ -1,0 +1,155 @@
+using Autodiff.Layers;
+using Xunit;
+
+namespace Autodiff.Runtime.Tests;
+
+/// <summary>Branches on a field, a bool parameter and a float comparison.</summary>
+[Model]
+public sealed partial class BranchNet
+{
+    public Dense Hidden;
+    public Dense Extra;
+    public Dense Output;
+    public bool Residual;
+
+    public BranchNet(int inputs, int width, int classes, int seed)
+    {
+        var random = new Random(seed);
+        Hidden = new Dense(inputs, width, random, xavier: true);
+        Extra = new Dense(width, width, random, xavier: true);
+        Output = new Dense(width, classes, random, xavier: true);
+    }
+
+    [Differentiable]
+    public float Loss(Tensor x, int[] labels, bool squash, float threshold)
+    {
+        Tensor h = Hidden.Forward(x);
+        if (Residual)
+        {
+            h = h + Tensor.Tanh(Extra.Forward(h));
+        }
+        else
+        {
+            h = Tensor.Relu(h);
+        }
+
+        float penalty = Tensor.Sum(Hidden.Weight * Hidden.Weight);
+        if (penalty > threshold)
+        {
+            penalty = penalty * 0.5f;
+        }
+
+        if (squash)
+        {
+            h = Tensor.Sigmoid(h);
+        }
+
+        return Tensor.SoftmaxCrossEntropy(Output.Forward(h), labels) + 0.01f * penalty;
+    }
+}
+
+/// <summary>A branch inside a loop over layers, on a value the layer computes.</summary>
+[Model]
+public sealed partial class GatedStack
+{
+    public Dense[] Blocks;
+    public Dense Head;
+
+    public GatedStack(int width, int depth, int classes, int seed)
+    {
+        var random = new Random(seed);
+        Blocks = Enumerable.Range(0, depth).Select(_ => new Dense(width, width, random, xavier: true)).ToArray();
+        Head = new Dense(width, classes, random, xavier: true);
+    }
+
+    [Differentiable]
+    public float Loss(Tensor x, int[] labels)
+    {
+        foreach (Dense block in Blocks)
+        {
+            Tensor y = block.Forward(x);
+            if (Tensor.Mean(y) > 0f)
+            {
+                x = Tensor.Tanh(y);
+            }
+            else
+            {
+                x = y * 0.5f;
+            }
+        }
+
+        return Tensor.SoftmaxCrossEntropy(Head.Forward(x), labels);
+    }
+}
+
+public class BranchTests
+{
+    [Theory]
+    [InlineData(true, true, 0.1f)]
+    [InlineData(true, false, 1000f)]
+    [InlineData(false, true, 1000f)]
+    [InlineData(false, false, 0.1f)]
+    public void EachBranch_MatchesFiniteDifferences(bool residual, bool squash, float threshold)
+    {
+        var model = new BranchNet(5, 6, 3, seed: 5) { Residual = residual };
+        var random = new Random(9);
+        Tensor x = Init.Uniform(1f, random, 4, 5);
+        int[] labels = { 1, 0, 2, 2 };
+        BranchNet.Gradient gradient = model.CreateGradient();
+        float value = model.LossGradient(x, labels, squash, threshold, gradient);
+        Assert.Equal(model.Loss(x, labels, squash, threshold), value, 5);
+        FiniteDifferences.Check(FiniteDifferences.Pairs(model, gradient), () => model.Loss(x, labels, squash, threshold), samples: 6);
+        if (!residual)
+        {
+            // The branch that did not run leaves its layer's gradient at zero.
+            Assert.All(gradient.Extra.Weight.Span.ToArray(), g => Assert.Equal(0f, g));
+        }
+    }
+
+    [Fact]
+    public void ABranchInsideALoopOverLayers_MatchesFiniteDifferences_AndTakesBothSides()
+    {
+        var model = new GatedStack(5, 4, 3, seed: 11);
+        var random = new Random(3);
+        Tensor x = Init.Uniform(1f, random, 6, 5);
+        int[] labels = { 0, 1, 2, 0, 1, 2 };
+        var taken = new List<bool>();
+        Tensor h = x;
+        foreach (Dense block in model.Blocks)
+        {
+            Tensor y = block.Forward(h);
+            taken.Add(Tensor.Mean(y) > 0f);
+            h = taken[^1] ? Tensor.Tanh(y) : y * 0.5f;
+        }
+
+        Assert.Contains(true, taken);
+        Assert.Contains(false, taken);
+        GatedStack.Gradient gradient = model.CreateGradient();
+        model.LossGradient(x, labels, gradient);
+        FiniteDifferences.Check(FiniteDifferences.Pairs(model, gradient), () => model.Loss(x, labels), samples: 6);
+    }
+
+    [Fact]
+    public void TrainingAModelWithBranches_AllocatesNothingAfterWarmUp()
+    {
+        var model = new BranchNet(5, 6, 3, seed: 5) { Residual = true };
+        Tensor x = Init.Uniform(1f, new Random(1), 8, 5);
+        int[] labels = { 1, 0, 2, 2, 1, 0, 2, 2 };
+        BranchNet.Gradient gradient = model.CreateGradient();
+        var sgd = new Optimizers.Sgd(0.01);
+        for (int i = 0; i < 3; i++)
+        {
+            model.LossGradient(x, labels, i % 2 == 0, 1f, gradient);
+            model.Step(sgd, gradient);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            model.LossGradient(x, labels, i % 2 == 0, 1f, gradient);
+            model.Step(sgd, gradient);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
