@@ -59,6 +59,9 @@ public class MlpBenchmarks
         _reference = new HandWrittenMlp(new BenchMlp(1), Threads);
     }
 
+    [GlobalCleanup]
+    public void Cleanup() => Console.WriteLine($"// worker pool: {Autodiff.Kernels.WorkerPool.Jobs} jobs, {Autodiff.Kernels.WorkerPool.Sleeps} sleeps");
+
     [Benchmark(Baseline = true)]
     public float HandWritten() => _reference.Step(_x, _labels);
 

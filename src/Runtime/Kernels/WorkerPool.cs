@@ -34,6 +34,9 @@ internal static class WorkerPool
     private static int _pending;
     private static ExceptionDispatchInfo? _failure;
 
+    /// <summary>Jobs posted to the workers and the times a worker went to sleep waiting for one (for benchmarks).</summary>
+    internal static long Jobs, Sleeps;
+
     /// <summary>Runs <paramref name="job"/> for every index in [0, <paramref name="count"/>) on up to <paramref name="threads"/> threads.</summary>
     public static void Run(IParallelJob job, int count, int threads)
     {
@@ -52,6 +55,7 @@ internal static class WorkerPool
         try
         {
             EnsureWorkers(threads - 1);
+            Jobs++;
             _job = job;
             _count = count;
             _next = 0;
@@ -130,6 +134,7 @@ internal static class WorkerPool
                     Interlocked.Increment(ref _sleepers);
                     if (Volatile.Read(ref _generation) == seen)
                     {
+                        Interlocked.Increment(ref Sleeps);
                         Wake.Wait();
                     }
 
