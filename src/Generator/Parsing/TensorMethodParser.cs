@@ -509,13 +509,15 @@ internal sealed class TensorMethodParser
 
     private TValue Scalar(char op, TValue left, TValue? right)
     {
-        if (!left.Active && (right is null || !right.Active))
+        // Passive text folds into passive text; an inactive value on the tape (a branch's merged constant) is read
+        // there, so it gets a statement like an active one (without a backward part).
+        if (left.Source == TSource.Passive && (right is null || right.Source == TSource.Passive))
         {
             string text = right is null ? "(-" + left.Code + ")" : "(" + left.Code + " " + op + " " + right.Code + ")";
             return new TValue(TKind.Float, TSource.Passive, text, -1, false);
         }
 
-        var target = new TValue(TKind.Float, TSource.Temp, string.Empty, _slots++, true);
+        var target = new TValue(TKind.Float, TSource.Temp, string.Empty, _slots++, left.Active || (right?.Active ?? false));
         Add(new TScalarStmt(TakeComment(), target, op, left, right));
         return target;
     }

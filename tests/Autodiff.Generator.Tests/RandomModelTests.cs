@@ -1,0 +1,257 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Autodiff.Generator.Tests;
+
+/// <summary>
+/// The randomized differential test for model code: random [Model] classes whose Loss method mixes tensor ops,
+/// tensor locals reassigned over time, float arithmetic, if/else (on a bool parameter, a bool field and float
+/// comparisons) and calls to random tensor functions, compiled with the generator; every parameter's and the
+/// input's gradient is checked against central finite differences. AUTODIFF_RANDOM_SEED replays a run.
+/// </summary>
+public class RandomModelTests(ITestOutputHelper output)
+{
+    private const int ModelsPerBatch = 25;
+
+    public static IEnumerable<object[]> Batches() => Enumerable.Range(0, 2).Select(i => new object[] { i });
+
+    [Theory]
+    [MemberData(nameof(Batches))]
+    public void RandomModelsHaveCorrectGradients(int batch)
+    {
+        int baseSeed = int.TryParse(Environment.GetEnvironmentVariable("AUTODIFF_RANDOM_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : 20261123;
+        int seed = baseSeed + 100 + batch;
+        var generator = new RandomModelGenerator(seed);
+        string helpers = generator.Functions("RandomFunctions" + batch);
+        var models = Enumerable.Range(0, ModelsPerBatch).Select(i => (Name: $"M{batch}_{i}", Source: generator.Model($"M{batch}_{i}", "RandomFunctions" + batch))).ToList();
+        string source = "using System; using Autodiff;\nnamespace RandomModels;\n" + helpers + string.Join("\n", models.Select(m => m.Source));
+        GeneratorHarness.Result result = GeneratorHarness.Run(source);
+        if (Environment.GetEnvironmentVariable("AUTODIFF_DUMP") is { } dump)
+        {
+            File.WriteAllText(dump, source + string.Join("\n", result.Sources.Select(x => "//// " + x.HintName + "\n" + x.SourceText)));
+        }
+
+        Assert.Empty(result.CompilerErrors());
+        Assert.Empty(result.AutodiffDiagnostics());
+        Assembly assembly = GeneratorHarness.Load(result);
+
+        var random = new Random(seed);
+        var failures = new List<string>();
+        foreach ((string name, string model) in models)
+        {
+            Type type = assembly.GetType("RandomModels." + name)!;
+            bool p = random.Next(2) == 0;
+            Tensor x = Init.Uniform(1f, random, 3, 4);
+            string? failure = Check(type, x, p);
+            if (failure is not null)
+            {
+                // A finite difference that straddles a float comparison is not a bug: a real error fails at a nearby point too.
+                Tensor nearby = Init.Uniform(1f, random, 3, 4);
+                for (int i = 0; i < x.Length; i++)
+                {
+                    nearby[i] = x[i] + 0.05f * nearby[i];
+                }
+
+                if (Check(type, nearby, p) is { } second)
+                {
+                    failures.Add($"seed {seed}, p = {p}: {failure}; again at a nearby point: {second}\n{model}");
+                }
+            }
+        }
+
+        foreach (string failure in failures)
+        {
+            output.WriteLine(failure);
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {ModelsPerBatch} random models (seed {seed}) have wrong gradients:\n{string.Join("\n", failures.Take(2))}");
+    }
+
+    /// <summary>Every model tensor's and the input's gradient against central differences (h = 1e-2, |fd - g| &lt;= 3e-3 max(1, |fd|)).</summary>
+    private static string? Check(Type type, Tensor x, bool p)
+    {
+        object model = Activator.CreateInstance(type)!;
+        object gradient = type.GetMethod("CreateGradient")!.Invoke(model, null)!;
+        object tape = Activator.CreateInstance(type.GetNestedType("LossTape")!)!;
+        var dx = new Tensor(3, 4);
+        float value = (float)type.GetMethod("LossRecord")!.Invoke(model, new object[] { tape, x, p })!;
+        type.GetMethod("LossBackward")!.Invoke(model, new object?[] { tape, x, p, 1f, gradient, dx });
+        float Loss() => (float)type.GetMethod("Loss")!.Invoke(model, new object[] { x, p })!;
+        float plain = Loss();
+        if (Math.Abs(plain - value) > 1e-5 * Math.Max(1, Math.Abs(plain)))
+        {
+            return $"LossRecord gave {value}, Loss {plain}";
+        }
+
+        var pairs = ((ITensorSet)model).Tensors().Zip(((ITensorSet)gradient).Tensors(), (m, g) => (m.Name, m.Value, Gradient: g.Value)).ToList();
+        pairs.Add(("x", x, dx));
+        const float h = 1e-2f;
+        foreach ((string name, Tensor tensor, Tensor g) in pairs)
+        {
+            for (int i = 0; i < tensor.Length; i++)
+            {
+                float saved = tensor[i];
+                tensor[i] = saved + h;
+                double plus = Loss();
+                tensor[i] = saved - h;
+                double minus = Loss();
+                tensor[i] = saved;
+                double fd = (plus - minus) / (2 * h);
+                if (!(Math.Abs(fd - g[i]) <= 3e-3 * Math.Max(1, Math.Abs(fd))))
+                {
+                    return $"{name}[{i}]: finite differences {fd}, generated {g[i]}";
+                }
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>Writes random model classes over 3x4 tensors (see <see cref="RandomModelTests"/>).</summary>
+public sealed class RandomModelGenerator(int seed)
+{
+    private readonly Random _random = new(seed);
+    private readonly List<string> _tensors = new();
+    private readonly List<string> _floats = new();
+    private string _functions = string.Empty;
+    private int _names;
+
+    /// <summary>Two tensor functions (a tensor and a float one) in a static class.</summary>
+    public string Functions(string className)
+    {
+        _tensors.Clear();
+        _tensors.AddRange(new[] { "a", "b" });
+        _floats.Clear();
+        _floats.Add("c");
+        _functions = string.Empty;
+        string t = TensorExpr(2);
+        _tensors.Remove("b");
+        string f = $"c * Tensor.Mean({TensorExpr(1)} * a)";
+        return $"public static class {className}\n{{\n"
+            + $"    [Differentiable] public static Tensor F(Tensor a, Tensor b) => {t};\n"
+            + $"    [Differentiable] public static float G(Tensor a, float c) => {f};\n}}\n";
+    }
+
+    public string Model(string name, string functions)
+    {
+        _functions = functions;
+        _tensors.Clear();
+        _floats.Clear();
+        _names = 0;
+        var body = new StringBuilder();
+        body.Append("        Tensor t0 = x;\n        float f0 = 0.1f;\n");
+        _tensors.Add("t0");
+        _floats.Add("f0");
+        int statements = _random.Next(2, 6);
+        for (int i = 0; i < statements; i++)
+        {
+            body.Append(Statement("        ", allowIf: true));
+        }
+
+        string last = _tensors[^1];
+        string floats = string.Join(" + ", _floats);
+        return $$"""
+            [Model]
+            public sealed partial class {{name}}
+            {
+                public Tensor W0 = Init.Uniform(0.6f, new Random({{_random.Next(1000)}}), 4, 4);
+                public Tensor W1 = Init.Uniform(0.6f, new Random({{_random.Next(1000)}}), 4, 4);
+                public Tensor B0 = Init.Uniform(0.5f, new Random({{_random.Next(1000)}}), 4);
+                public bool Flag = {{(_random.Next(2) == 0 ? "true" : "false")}};
+
+                [Differentiable]
+                public float Loss(Tensor x, bool p)
+                {
+            {{body}}        return Tensor.Mean({{last}} * {{last}}) + 0.1f * ({{floats}});
+                }
+            }
+
+            """;
+    }
+
+    private string Statement(string indent, bool allowIf)
+    {
+        switch (_random.Next(allowIf ? 6 : 4))
+        {
+            case 0:
+            case 1:
+                if (!allowIf)
+                {
+                    return $"{indent}{Pick(_tensors)} = {TensorExpr(2)};\n";
+                }
+
+                string t = "t" + (++_names).ToString(CultureInfo.InvariantCulture);
+                string line = $"{indent}Tensor {t} = {TensorExpr(2)};\n";
+                _tensors.Add(t);
+                return line;
+            case 2:
+                return $"{indent}{Pick(_tensors)} = {TensorExpr(2)};\n";
+            case 3:
+                string target = Pick(_floats);
+                return $"{indent}{target} = {target} + {FloatExpr(1)};\n";
+            default:
+                string condition = _random.Next(4) switch
+                {
+                    0 => "p",
+                    1 => "!p",
+                    2 => "Flag",
+                    _ => $"{FloatExpr(1)} > {(_random.NextDouble() * 2 - 1).ToString("0.00", CultureInfo.InvariantCulture)}f",
+                };
+                var text = new StringBuilder($"{indent}if ({condition})\n{indent}{{\n");
+                text.Append(Statement(indent + "    ", allowIf: false));
+                text.Append($"{indent}}}\n");
+                if (_random.Next(2) == 0)
+                {
+                    text.Append($"{indent}else\n{indent}{{\n").Append(Statement(indent + "    ", allowIf: false)).Append($"{indent}}}\n");
+                }
+
+                return text.ToString();
+        }
+    }
+
+    private string TensorExpr(int depth)
+    {
+        if (depth <= 0 || _random.Next(4) == 0)
+        {
+            return Pick(_tensors);
+        }
+
+        string a = TensorExpr(depth - 1);
+        bool inModel = _functions.Length > 0;
+        return _random.Next(12) switch
+        {
+            0 when inModel => $"Tensor.MatMul({a}, {(_random.Next(2) == 0 ? "W0" : "W1")})",
+            1 when inModel => $"{a} + B0",
+            2 => $"{a} + {TensorExpr(depth - 1)}",
+            3 => $"{a} - {TensorExpr(depth - 1)}",
+            4 => $"{a} * {TensorExpr(depth - 1)}",
+            5 => $"Tensor.Tanh({a})",
+            6 => $"Tensor.Sigmoid({a})",
+            7 => $"{a} * 0.5f",
+            8 when inModel => $"{_functions}.F({a}, {TensorExpr(depth - 1)})",
+            9 => $"Tensor.Softmax({a})",
+            10 => $"Tensor.Exp({a} * 0.3f)",
+            _ => $"Tensor.Tanh({a} * 1.5f)",
+        };
+    }
+
+    private string FloatExpr(int depth)
+    {
+        int choice = _random.Next(depth <= 0 ? 3 : 6);
+        return choice switch
+        {
+            0 => $"Tensor.Mean({Pick(_tensors)})",
+            1 => $"Tensor.Sum({Pick(_tensors)} * {Pick(_tensors)}) * 0.1f",
+            2 => Pick(_floats),
+            3 => $"{Pick(_floats)} * {FloatExpr(depth - 1)}",
+            4 when _functions.Length > 0 => $"{_functions}.G({Pick(_tensors)}, {FloatExpr(depth - 1)})",
+            _ => $"{FloatExpr(depth - 1)} - {FloatExpr(depth - 1)}",
+        };
+    }
+
+    private string Pick(List<string> names) => names[_random.Next(names.Count)];
+}
