@@ -9,7 +9,8 @@ namespace Autodiff.Generator.Tests;
 /// <summary>
 /// The randomized differential test for model code: random [Model] classes whose Loss method mixes tensor ops,
 /// tensor locals reassigned over time, float arithmetic, if/else (on a bool parameter, a bool field and float
-/// comparisons) and calls to random tensor functions, compiled with the generator; every parameter's and the
+/// comparisons), loops over a list of layers (with branches inside) and calls to random tensor functions, compiled
+/// with the generator; every parameter's and the
 /// input's gradient is checked against central finite differences. AUTODIFF_RANDOM_SEED replays a run.
 /// </summary>
 public class RandomModelTests(ITestOutputHelper output)
@@ -118,6 +119,7 @@ public sealed class RandomModelGenerator(int seed)
     private readonly List<string> _tensors = new();
     private readonly List<string> _floats = new();
     private string _functions = string.Empty;
+    private string? _layer;
     private int _names;
 
     /// <summary>Two tensor functions (a tensor and a float one) in a static class.</summary>
@@ -149,7 +151,7 @@ public sealed class RandomModelGenerator(int seed)
         int statements = _random.Next(2, 6);
         for (int i = 0; i < statements; i++)
         {
-            body.Append(Statement("        ", allowIf: true));
+            body.Append(_random.Next(5) == 0 ? Loop("        ") : Statement("        ", allowIf: true));
         }
 
         string last = _tensors[^1];
@@ -162,6 +164,7 @@ public sealed class RandomModelGenerator(int seed)
                 public Tensor W1 = Init.Uniform(0.6f, new Random({{_random.Next(1000)}}), 4, 4);
                 public Tensor B0 = Init.Uniform(0.5f, new Random({{_random.Next(1000)}}), 4);
                 public bool Flag = {{(_random.Next(2) == 0 ? "true" : "false")}};
+                public Autodiff.Layers.Dense[] Blocks = { new(4, 4, new Random({{_random.Next(1000)}}), xavier: true), new(4, 4, new Random({{_random.Next(1000)}}), xavier: true) };
 
                 [Differentiable]
                 public float Loss(Tensor x, bool p)
@@ -171,6 +174,19 @@ public sealed class RandomModelGenerator(int seed)
             }
 
             """;
+    }
+
+    // foreach over the layers: one carried tensor through the layer, then a statement or a branch per iteration.
+    private string Loop(string indent)
+    {
+        string carried = Pick(_tensors);
+        _layer = "block";
+        var text = new StringBuilder($"{indent}foreach (Autodiff.Layers.Dense block in Blocks)\n{indent}{{\n");
+        text.Append($"{indent}    {carried} = Tensor.Tanh(block.Forward({carried}));\n");
+        text.Append(_random.Next(2) == 0 ? Statement(indent + "    ", allowIf: false) : IfStatement(indent + "    "));
+        text.Append($"{indent}}}\n");
+        _layer = null;
+        return text.ToString();
     }
 
     private string Statement(string indent, bool allowIf)
@@ -194,23 +210,28 @@ public sealed class RandomModelGenerator(int seed)
                 string target = Pick(_floats);
                 return $"{indent}{target} = {target} + {FloatExpr(1)};\n";
             default:
-                string condition = _random.Next(4) switch
-                {
-                    0 => "p",
-                    1 => "!p",
-                    2 => "Flag",
-                    _ => $"{FloatExpr(1)} > {(_random.NextDouble() * 2 - 1).ToString("0.00", CultureInfo.InvariantCulture)}f",
-                };
-                var text = new StringBuilder($"{indent}if ({condition})\n{indent}{{\n");
-                text.Append(Statement(indent + "    ", allowIf: false));
-                text.Append($"{indent}}}\n");
-                if (_random.Next(2) == 0)
-                {
-                    text.Append($"{indent}else\n{indent}{{\n").Append(Statement(indent + "    ", allowIf: false)).Append($"{indent}}}\n");
-                }
-
-                return text.ToString();
+                return IfStatement(indent);
         }
+    }
+
+    private string IfStatement(string indent)
+    {
+        string condition = _random.Next(4) switch
+        {
+            0 => "p",
+            1 => "!p",
+            2 => "Flag",
+            _ => $"{FloatExpr(1)} > {(_random.NextDouble() * 2 - 1).ToString("0.00", CultureInfo.InvariantCulture)}f",
+        };
+        var text = new StringBuilder($"{indent}if ({condition})\n{indent}{{\n");
+        text.Append(Statement(indent + "    ", allowIf: false));
+        text.Append($"{indent}}}\n");
+        if (_random.Next(2) == 0)
+        {
+            text.Append($"{indent}else\n{indent}{{\n").Append(Statement(indent + "    ", allowIf: false)).Append($"{indent}}}\n");
+        }
+
+        return text.ToString();
     }
 
     private string TensorExpr(int depth)
@@ -231,6 +252,7 @@ public sealed class RandomModelGenerator(int seed)
             4 => $"{a} * {TensorExpr(depth - 1)}",
             5 => $"Tensor.Tanh({a})",
             6 => $"Tensor.Sigmoid({a})",
+            7 when _layer is not null => $"{_layer}.Forward({a})",
             7 => $"{a} * 0.5f",
             8 when inModel => $"{_functions}.F({a}, {TensorExpr(depth - 1)})",
             9 => $"Tensor.Softmax({a})",
