@@ -68,7 +68,11 @@ public class ModelGeneratorTests
     public void A_loop_over_layers_matches_snapshot_and_compiles() => VerifyModelSnapshot("ModelLoop", Stacked);
 
     [Theory]
-    [InlineData("foreach (int i in labels) { } return Tensor.Sum(x);", "a model method can loop over a list of layers only")]
+    [InlineData("foreach (int i in labels) { } return Tensor.Sum(x);", "a model method can loop over a list of layers")]
+    [InlineData("for (int i = 1; i < 3; i++) { x = x * 2f; } return Tensor.Sum(x);", "a counted loop in model code is for (int i = 0; i < n; i++)")]
+    [InlineData("for (int i = 0; i < labels.Length; i++) { i = i + 1; } return Tensor.Sum(x);", "a counted loop in model code")]
+    [InlineData("for (int i = 0; i < 3; i++) { if (i > 1) break; x = x * 2f; } return Tensor.Sum(x);", "break and continue")]
+    [InlineData("for (int i = 0; i < 3; i++) { for (int j = 0; j < 2; j++) { x = x * 2f; } } return Tensor.Sum(x);", "a loop inside a loop")]
     [InlineData("foreach (Dense d in Ds) { return Tensor.Sum(x); } return Tensor.Sum(x);", "return inside a loop over layers")]
     [InlineData("foreach (Dense d in Ds) { foreach (Dense e in Ds) { x = e.Forward(x); } } return Tensor.Sum(x);", "a loop inside a loop over layers")]
     [InlineData("while (labels.Length > 0) { } return Tensor.Sum(x);", "loop statements are not supported in model methods")]

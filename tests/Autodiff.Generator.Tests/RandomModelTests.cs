@@ -9,7 +9,7 @@ namespace Autodiff.Generator.Tests;
 /// <summary>
 /// The randomized differential test for model code: random [Model] classes whose Loss method mixes tensor ops,
 /// tensor locals reassigned over time, float arithmetic, if/else (on a bool parameter, a bool field and float
-/// comparisons), loops over a list of layers (with branches inside) and calls to random tensor functions, compiled
+/// comparisons), loops over a list of layers and counted loops (with branches inside) and calls to random tensor functions, compiled
 /// with the generator; every parameter's and the
 /// input's gradient is checked against central finite differences. AUTODIFF_RANDOM_SEED replays a run.
 /// </summary>
@@ -164,6 +164,7 @@ public sealed class RandomModelGenerator(int seed)
                 public Tensor W1 = Init.Uniform(0.6f, new Random({{_random.Next(1000)}}), 4, 4);
                 public Tensor B0 = Init.Uniform(0.5f, new Random({{_random.Next(1000)}}), 4);
                 public bool Flag = {{(_random.Next(2) == 0 ? "true" : "false")}};
+                public int Steps = {{_random.Next(0, 4)}};
                 public Autodiff.Layers.Dense[] Blocks = { new(4, 4, new Random({{_random.Next(1000)}}), xavier: true), new(4, 4, new Random({{_random.Next(1000)}}), xavier: true) };
 
                 [Differentiable]
@@ -180,9 +181,14 @@ public sealed class RandomModelGenerator(int seed)
     private string Loop(string indent)
     {
         string carried = Pick(_tensors);
-        _layer = "block";
-        var text = new StringBuilder($"{indent}foreach (Autodiff.Layers.Dense block in Blocks)\n{indent}{{\n");
-        text.Append($"{indent}    {carried} = Tensor.Tanh(block.Forward({carried}));\n");
+        bool counted = _random.Next(2) == 0;
+        _layer = counted ? null : "block";
+        var text = new StringBuilder(counted
+            ? $"{indent}for (int i = 0; i < {(_random.Next(2) == 0 ? "Steps" : "2")}; i++)\n{indent}{{\n"
+            : $"{indent}foreach (Autodiff.Layers.Dense block in Blocks)\n{indent}{{\n");
+        text.Append(counted
+            ? $"{indent}    {carried} = Tensor.Tanh(Tensor.MatMul({carried}, W1) * 0.8f);\n"
+            : $"{indent}    {carried} = Tensor.Tanh(block.Forward({carried}));\n");
         text.Append(_random.Next(2) == 0 ? Statement(indent + "    ", allowIf: false) : IfStatement(indent + "    "));
         text.Append($"{indent}}}\n");
         _layer = null;

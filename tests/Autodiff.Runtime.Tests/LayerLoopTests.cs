@@ -48,6 +48,36 @@ public sealed partial class DeepNet
     }
 }
 
+/// <summary>A weight-tied recurrence: the same layer applied Steps times (a counted loop), dropout seeded per step.</summary>
+[Model]
+public sealed partial class TiedNet
+{
+    public Dense Cell;
+    public Dense Head;
+    public int Steps = 3;
+
+    public TiedNet(int width, int classes, int seed)
+    {
+        var random = new Random(seed);
+        Cell = new Dense(width, width, random, xavier: true);
+        Head = new Dense(width, classes, random, xavier: true);
+    }
+
+    [Differentiable]
+    public float Loss(Tensor x, int[] labels, int seed, bool training)
+    {
+        Tensor h = x;
+        float size = 0f;
+        for (int step = 0; step < Steps; step++)
+        {
+            h = Tensor.Dropout(Tensor.Tanh(Cell.Forward(h)) + x * 0.5f, 0.2f, seed + step * 7, training);
+            size += Tensor.Mean(h * h);
+        }
+
+        return Tensor.SoftmaxCrossEntropy(Head.Forward(h), labels) + 0.1f * size;
+    }
+}
+
 /// <summary>Residual blocks in a List: the carried value is read twice per iteration (skip connection).</summary>
 [Model]
 public sealed partial class ResidualNet
@@ -96,6 +126,20 @@ public class LayerLoopTests
     /// <summary>Every parameter's gradient against central differences (h = 1e-2: tanh and sigmoid are smooth), 6 entries per tensor.</summary>
     private static void CheckAgainstFiniteDifferences(ITensorSet model, ITensorSet gradient, Func<float> loss)
         => FiniteDifferences.Check(FiniteDifferences.Pairs(model, gradient), loss, samples: 6);
+
+    [Theory]
+    [InlineData(3, true)]
+    [InlineData(1, false)]
+    [InlineData(0, true)]
+    public void ACountedLoopOverOneLayer_MatchesFiniteDifferences(int steps, bool training)
+    {
+        var model = new TiedNet(5, 3, seed: 6) { Steps = steps };
+        (Tensor x, int[] labels) = Batch(4, 5, 3, 8);
+        TiedNet.Gradient gradient = model.CreateGradient();
+        float value = model.LossGradient(x, labels, 11, training, gradient);
+        Assert.Equal(model.Loss(x, labels, 11, training), value, 5);
+        CheckAgainstFiniteDifferences(model, gradient, () => model.Loss(x, labels, 11, training));
+    }
 
     [Fact]
     public void ALoopOverAnArrayOfLayers_MatchesFiniteDifferences()

@@ -146,6 +146,7 @@ internal static class TensorMethodEmitter
                     break;
                 case TLoopStmt loop:
                     body.Line($"internal Frame{S(loop.Frame)}?[]? f{S(loop.Frame)};");
+                    body.Line($"internal int n{S(loop.Frame)};");
                     foreach (TValue result in loop.Results)
                     {
                         DeclareTarget(body, result);
@@ -241,7 +242,7 @@ internal static class TensorMethodEmitter
     private static void EmitLoopForward(TensorMethod method, CodeBlock body, TLoopStmt loop)
     {
         string k = S(loop.Frame), n = "__n" + k, frames = "tape.f" + k, frame = "__f" + k;
-        body.Line($"int {n} = this.{loop.List}.{loop.Count};");
+        body.Line($"int {n} = tape.n{k} = {loop.Count};");
         body.Line($"if ({frames} is null || {frames}.Length < {n}) global::System.Array.Resize(ref {frames}, {n});");
         for (int j = 0; j < loop.Inputs.Count; j++)
         {
@@ -379,7 +380,7 @@ internal static class TensorMethodEmitter
                 : $"float __d{k}_{S(j)} = {(result.Active ? adjoint(result) : "0f")};");
         }
 
-        using (body.Block($"for (int {loop.Index} = this.{loop.List}.{loop.Count} - 1; {loop.Index} >= 0; {loop.Index}--)"))
+        using (body.Block($"for (int {loop.Index} = tape.n{k} - 1; {loop.Index} >= 0; {loop.Index}--)"))
         {
             body.Line($"var {frame} = tape.f{k}![{loop.Index}]!;");
             using (EnterFrame(loop))

@@ -32,6 +32,7 @@ internal sealed class TensorMethodParser
     private readonly List<Diagnostic> _diagnostics = new();
     private readonly Dictionary<ISymbol, TValue> _locals = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<ISymbol, string> _loopVariables = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<ISymbol, string> _indexVariables = new(SymbolEqualityComparer.Default);
     private List<TStmt> _body = new();
     private bool _inLoop;
     private int _inBranch;
@@ -178,6 +179,9 @@ internal sealed class TensorMethodParser
                 case IForEachLoopOperation loop:
                     ParseLayerLoop(loop);
                     break;
+                case IForLoopOperation loop:
+                    ParseCountedLoop(loop);
+                    break;
                 case IReturnOperation { ReturnedValue: { } value }:
                     _result = ModelParser.IsTensor(_function.ReturnType) ? Tensor(value) : Float(value);
                     _result ??= Failed();
@@ -234,13 +238,65 @@ internal sealed class TensorMethodParser
         if (member is null || LayerPath(instance) is not { } outer || ModelParser.TrainableMember(member) is not { Count: { } count }
             || loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: { } variable })
         {
-            Unsupported(loop.Syntax.GetLocation(), "the loop '" + header + "'; a model method can loop over a list of layers only (foreach (var layer in Layers), with Layers a T[], List<T> or IReadOnlyList<T> of a [Model] type)");
+            Unsupported(loop.Syntax.GetLocation(), "the loop '" + header + "'; a model method can loop over a list of layers (foreach (var layer in Layers), with Layers a T[], List<T> or IReadOnlyList<T> of a [Model] type) or count (for (int i = 0; i < n; i++))");
             return;
         }
 
+        string list = outer + member.Name;
+        ParseFrameLoop(loop.Body, header, list, "this." + list + "." + count, variable, null);
+    }
+
+    /// <summary>
+    /// <c>for (int i = 0; i &lt; n; i++) { ... }</c> with <c>n</c> not depending on the method's values: like a loop over
+    /// layers, one tape frame per iteration and carried locals; <c>i</c> may appear in passive expressions.
+    /// </summary>
+    private void ParseCountedLoop(IForLoopOperation loop)
+    {
+        string header = loop.Syntax is ForStatementSyntax statement ? "for (" + statement.Declaration + "; " + statement.Condition + "; " + string.Join(", ", statement.Incrementors) + ")" : SymbolText.OneLine(loop.Syntax);
+        if (_inLoop || _inBranch > 0)
+        {
+            Unsupported(loop.Syntax.GetLocation(), _inLoop ? "a loop inside a loop" : "a loop inside an if; put the if inside the loop, or the loop before the if");
+            return;
+        }
+
+        ILocalSymbol? index = loop.Before.SelectMany(o => o.DescendantsAndSelf()).OfType<IVariableDeclaratorOperation>().SingleOrDefault()?.Symbol;
+        bool startsAtZero = loop.Before.SelectMany(o => o.DescendantsAndSelf()).OfType<IVariableInitializerOperation>().SingleOrDefault()?.Value.ConstantValue is { HasValue: true, Value: 0 };
+        bool steps = loop.AtLoopBottom.Length == 1 && loop.AtLoopBottom[0] is IExpressionStatementOperation { Operation: var step }
+            && step is IIncrementOrDecrementOperation { Kind: OperationKind.Increment, Target: ILocalReferenceOperation stepped } && SymbolEqualityComparer.Default.Equals(stepped.Local, index)
+            || loop.AtLoopBottom.Length == 1 && loop.AtLoopBottom[0] is IExpressionStatementOperation { Operation: ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Add, Value.ConstantValue: { HasValue: true, Value: 1 }, Target: ILocalReferenceOperation added } }
+                && SymbolEqualityComparer.Default.Equals(added.Local, index);
+        IOperation? bound = loop.Condition is IBinaryOperation { OperatorKind: BinaryOperatorKind.LessThan, LeftOperand: ILocalReferenceOperation tested, RightOperand: var right }
+            && SymbolEqualityComparer.Default.Equals(tested.Local, index) ? right : null;
+        bool writesIndex = loop.Body.DescendantsAndSelf().Any(o => o is IAssignmentOperation { Target: ILocalReferenceOperation l } && SymbolEqualityComparer.Default.Equals(l.Local, index)
+            || o is IIncrementOrDecrementOperation { Target: ILocalReferenceOperation m } && SymbolEqualityComparer.Default.Equals(m.Local, index));
+        if (index is null || !startsAtZero || !steps || bound is null || writesIndex || InvolvesValues(bound)
+            || bound.DescendantsAndSelf().Any(o => o is ILocalReferenceOperation))
+        {
+            Unsupported(loop.Syntax.GetLocation(), "the loop '" + header + "'; a counted loop in model code is for (int i = 0; i < n; i++) with n a parameter, field or constant and i not assigned in the body");
+            return;
+        }
+
+        if (loop.Body.DescendantsAndSelf().Any(o => o is IBranchOperation))
+        {
+            Unsupported(loop.Syntax.GetLocation(), "break and continue in a loop of model code");
+            return;
+        }
+
+        _comment = _commentPrefix + "trip count of " + header;
+        if (Passive(bound) is not { } count)
+        {
+            return;
+        }
+
+        ParseFrameLoop(loop.Body, header, string.Empty, count.Code, null, index);
+    }
+
+    /// <summary>The body of a loop run once per frame: a layer loop (element variable) or a counted loop (index variable).</summary>
+    private void ParseFrameLoop(IOperation loopBody, string header, string list, string count, ISymbol? element, ILocalSymbol? indexVariable)
+    {
         // Locals declared before the loop and assigned in it are carried from one iteration to the next.
         var carried = new List<ISymbol>();
-        foreach (IAssignmentOperation assignment in loop.Body.DescendantsAndSelf().OfType<IAssignmentOperation>())
+        foreach (IAssignmentOperation assignment in loopBody.DescendantsAndSelf().OfType<IAssignmentOperation>())
         {
             switch (assignment.Target)
             {
@@ -261,7 +317,6 @@ internal sealed class TensorMethodParser
 
         int frame = _frames++;
         string index = "__i" + frame.ToString(CultureInfo.InvariantCulture);
-        string list = outer + member.Name;
         int firstSlot = _slots, firstTape = _tapes;
         var initial = carried.Select(l => _locals[l]).ToList();
         var inputs = new List<TValue>();
@@ -274,11 +329,29 @@ internal sealed class TensorMethodParser
 
         List<TStmt> outerBody = _body;
         _body = new List<TStmt>();
-        _loopVariables[variable] = list + "[" + index + "].";
+        if (element is not null)
+        {
+            _loopVariables[element] = list + "[" + index + "].";
+        }
+
+        if (indexVariable is not null)
+        {
+            _indexVariables[indexVariable] = index;
+        }
+
         _inLoop = true;
-        ParseStatements(loop.Body is IBlockOperation block ? block.Operations : (IEnumerable<IOperation>)new[] { loop.Body });
+        ParseStatements(loopBody is IBlockOperation block ? block.Operations : (IEnumerable<IOperation>)new[] { loopBody });
         _inLoop = false;
-        _loopVariables.Remove(variable);
+        if (element is not null)
+        {
+            _loopVariables.Remove(element);
+        }
+
+        if (indexVariable is not null)
+        {
+            _indexVariables.Remove(indexVariable);
+        }
+
         List<TStmt> body = _body;
         _body = outerBody;
         var outputs = carried.Select(l => _locals[l]).ToList();
@@ -735,13 +808,19 @@ internal sealed class TensorMethodParser
             return value;
         }
 
+        if (operation is ILocalReferenceOperation counter && _indexVariables.TryGetValue(counter.Local, out string? index))
+        {
+            return new TValue(Kind(operation), TSource.Passive, index, -1, false);
+        }
+
 
         if (operation is IParameterReferenceOperation parameter)
         {
             return new TValue(Kind(operation), TSource.Passive, parameter.Parameter.Name, -1, false);
         }
 
-        if (operation.DescendantsAndSelf().Any(o => o is ILocalReferenceOperation))
+        bool usesIndex = operation.DescendantsAndSelf().Any(o => o is ILocalReferenceOperation l && _indexVariables.ContainsKey(l.Local));
+        if (operation.DescendantsAndSelf().Any(o => o is ILocalReferenceOperation l && !_indexVariables.ContainsKey(l.Local)))
         {
             return Unsupported(operation.Syntax.GetLocation(), "the local in '" + SymbolText.OneLine(operation.Syntax) + "'; only Tensor and float locals are tracked, so pass other values as parameters or fields");
         }
@@ -749,7 +828,7 @@ internal sealed class TensorMethodParser
         // Evaluated once in the forward pass and kept on the tape for the backward pass.
         int slot = _slots++;
         string typeText = operation.Type?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? "object";
-        string? text = _inlining.Count > 0 ? PortableText(operation.Syntax) : operation.Syntax.ToString();
+        string? text = _inlining.Count > 0 || usesIndex ? PortableText(operation.Syntax) : operation.Syntax.ToString();
         if (text is null)
         {
             return null;
@@ -771,7 +850,7 @@ internal sealed class TensorMethodParser
         {
             bool qualified = name.Parent is MemberAccessExpressionSyntax access && access.Name == name;
             ISymbol? symbol = _semanticModel.GetSymbolInfo(name, _cancellationToken).Symbol;
-            if (symbol is not null and not IParameterSymbol && !_semanticModel.Compilation.IsSymbolAccessibleWithin(symbol, _method.ContainingType))
+            if (symbol is not null and not IParameterSymbol and not ILocalSymbol && !_semanticModel.Compilation.IsSymbolAccessibleWithin(symbol, _method.ContainingType))
             {
                 Unsupported(name.GetLocation(), "'" + symbol.ToDisplayString() + "', which the model method that inlines this tensor function cannot access (make it internal or public, or pass the value as a parameter)");
                 return null;
@@ -781,6 +860,9 @@ internal sealed class TensorMethodParser
             {
                 case IParameterSymbol parameter when _locals.TryGetValue(parameter, out TValue? value):
                     replacements[name] = "(" + value.Code + ")";
+                    break;
+                case ILocalSymbol local when _indexVariables.TryGetValue(local, out string? index):
+                    replacements[name] = index;
                     break;
                 case INamedTypeSymbol type when !qualified:
                     replacements[name] = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);

@@ -85,13 +85,14 @@ internal sealed record TIfStmt(string Comment, int ConditionSlot, TValue Conditi
     EquatableArray<TValue> Results) : TStmt(Comment);
 
 /// <summary>
-/// <c>foreach (var layer in List) { body }</c> over a list of layers: the body runs once per layer on its own tape
-/// frame. Tensor locals assigned in the body are carried: <see cref="Inputs"/> are the frame slots holding their
+/// <c>foreach (var layer in List) { body }</c> over a list of layers, or <c>for (int i = 0; i &lt; n; i++) { body }</c>
+/// (<see cref="List"/> empty): the body runs once per layer or count on its own tape frame; the forward pass keeps
+/// the trip count on the tape for the backward pass. Tensor locals assigned in the body are carried: <see cref="Inputs"/> are the frame slots holding their
 /// values at the start of an iteration (<see cref="Initial"/> before the first), <see cref="Outputs"/> their values
 /// at the end, <see cref="Results"/> the values after the loop.
 /// </summary>
-/// <param name="List">The list member's path, e.g. <c>Layers</c> or <c>Encoder.Blocks</c>.</param>
-/// <param name="Count"><c>Length</c> or <c>Count</c>.</param>
+/// <param name="List">The list member's path, e.g. <c>Layers</c> or <c>Encoder.Blocks</c>; empty for a counted loop.</param>
+/// <param name="Count">The trip count as code: <c>this.Layers.Count</c>, a parameter, a constant or a stored value.</param>
 /// <param name="Index">The generated index variable; the body's receivers read <c>List[Index]</c>.</param>
 /// <param name="Frame">Number of the frame class on the tape.</param>
 /// <param name="FrameSlots">Value slots that live in the frame (inputs and body temps).</param>
