@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text;
 using Xunit;
+using Autodiff.Runtime.Tests;
 using Xunit.Abstractions;
 
 namespace Autodiff.Generator.Tests;
@@ -23,8 +24,7 @@ public class RandomModelTests(ITestOutputHelper output)
     [MemberData(nameof(Batches))]
     public void RandomModelsHaveCorrectGradients(int batch)
     {
-        int baseSeed = int.TryParse(Environment.GetEnvironmentVariable("AUTODIFF_RANDOM_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : 20261123;
-        int seed = baseSeed + 100 + batch;
+        int seed = RandomProgramTests.BaseSeed() + 100 + batch;
         var generator = new RandomModelGenerator(seed);
         string helpers = generator.Functions("RandomFunctions" + batch);
         var models = Enumerable.Range(0, ModelsPerBatch).Select(i => (Name: $"M{batch}_{i}", Source: generator.Model($"M{batch}_{i}", "RandomFunctions" + batch))).ToList();
@@ -71,7 +71,7 @@ public class RandomModelTests(ITestOutputHelper output)
         Assert.True(failures.Count == 0, $"{failures.Count} of {ModelsPerBatch} random models (seed {seed}) have wrong gradients:\n{string.Join("\n", failures.Take(2))}");
     }
 
-    /// <summary>Every model tensor's and the input's gradient against central differences (h = 1e-2, |fd - g| &lt;= 3e-3 max(1, |fd|)).</summary>
+    /// <summary>Every model tensor's and the input's gradient against central differences, every entry (the runtime tests' checker).</summary>
     private static string? Check(Type type, Tensor x, bool p)
     {
         object model = Activator.CreateInstance(type)!;
@@ -87,25 +87,14 @@ public class RandomModelTests(ITestOutputHelper output)
             return $"LossRecord gave {value}, Loss {plain}";
         }
 
-        var pairs = ((ITensorSet)model).Tensors().Zip(((ITensorSet)gradient).Tensors(), (m, g) => (m.Name, m.Value, Gradient: g.Value)).ToList();
-        pairs.Add(("x", x, dx));
-        const float h = 1e-2f;
-        foreach ((string name, Tensor tensor, Tensor g) in pairs)
+        var pairs = FiniteDifferences.Pairs((ITensorSet)model, (ITensorSet)gradient).Append(("x", x, dx));
+        try
         {
-            for (int i = 0; i < tensor.Length; i++)
-            {
-                float saved = tensor[i];
-                tensor[i] = saved + h;
-                double plus = Loss();
-                tensor[i] = saved - h;
-                double minus = Loss();
-                tensor[i] = saved;
-                double fd = (plus - minus) / (2 * h);
-                if (!(Math.Abs(fd - g[i]) <= 3e-3 * Math.Max(1, Math.Abs(fd))))
-                {
-                    return $"{name}[{i}]: finite differences {fd}, generated {g[i]}";
-                }
-            }
+            FiniteDifferences.Check(pairs, Loss, samples: null);
+        }
+        catch (Xunit.Sdk.XunitException failure)
+        {
+            return failure.Message;
         }
 
         return null;

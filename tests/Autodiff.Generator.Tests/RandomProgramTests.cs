@@ -20,8 +20,7 @@ public class RandomProgramTests(ITestOutputHelper output)
     [MemberData(nameof(Batches))]
     public void RandomProgramsHaveCorrectGradients(int batch)
     {
-        int baseSeed = int.TryParse(Environment.GetEnvironmentVariable("AUTODIFF_RANDOM_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : 20261123;
-        int seed = baseSeed + batch;
+        int seed = BaseSeed() + batch;
         var generator = new RandomProgramGenerator(seed);
         var programs = new List<(string Name, string Source)>();
         string prefix = "B" + batch;
@@ -63,6 +62,10 @@ public class RandomProgramTests(ITestOutputHelper output)
 
         Assert.True(failures.Count == 0, $"{failures.Count} of {ProgramsPerBatch} random programs (seed {seed}) have wrong derivatives:\n{string.Join("\n", failures.Take(3))}");
     }
+
+    /// <summary>AUTODIFF_RANDOM_SEED when set (to replay a run), else a fixed seed.</summary>
+    internal static int BaseSeed()
+        => int.TryParse(Environment.GetEnvironmentVariable("AUTODIFF_RANDOM_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed) ? seed : 20261123;
 
     private static double Next(Random random) => Math.Round(random.NextDouble() * 2.4 - 1.2, 4) + 1e-5;
 }
