@@ -192,6 +192,43 @@ public class ModelGeneratorTests
     [Fact]
     public void Tensor_functions_are_inlined_into_the_model_method() => VerifyModelSnapshot("ModelFunctions", WithFunctions);
 
+    [Fact]
+    public void A_stored_value_passed_to_a_tensor_function_inside_a_loop_is_read_from_the_loop_frame()
+    {
+        string source = Header + """
+            public static class Fn
+            {
+                [Differentiable]
+                public static Tensor Drop(Tensor x, int seed, bool training) => Tensor.Dropout(x, 0.1f, seed * 3 + 1, training);
+            }
+
+            [Model]
+            public sealed partial class Net
+            {
+                public Dense[] Ds = { new(2, 2, new Random(1)), new(2, 2, new Random(2)) };
+                public int Seed = 5;
+
+                [Differentiable]
+                public float Loss(Tensor x, bool training)
+                {
+                    foreach (Dense d in Ds)
+                    {
+                        x = Fn.Drop(d.Forward(x), Seed, training);
+                    }
+
+                    return Tensor.Sum(x);
+                }
+            }
+            """;
+        var result = GeneratorHarness.Run(source);
+        Assert.Empty(result.CompilerErrors());
+        Assert.Empty(result.AutodiffDiagnostics());
+        string generated = result.Source("Net.Loss.Model");
+        // Seed is evaluated into the frame, and the function's passive expression reads it from there.
+        Assert.Matches(@"__f0\.a(\d+) = Seed;", generated);
+        Assert.Matches(@"__f0\.a\d+ = __f0\.a\d+ \* 3 \+ 1;", generated);
+    }
+
     [Theory]
     [InlineData("[Differentiable] public static Tensor F(Tensor x) => F(x);", "Tensor.Sum(Fn.F(x))", "recursive call")]
     [InlineData("[Differentiable] public static Tensor F(Tensor x) { if (x.Rows > 1) { } return x; }", "Tensor.Sum(Fn.F(x))", "an if in model code tests a bool")]

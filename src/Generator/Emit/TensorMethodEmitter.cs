@@ -202,7 +202,7 @@ internal static class TensorMethodEmitter
                     body.Line($"{Slot(scalar.Target)} = {ScalarText(scalar)};");
                     break;
                 case TPassiveStmt passive:
-                    body.Line($"{Prefix(passive.Slot)}a{S(passive.Slot)} = {passive.Code};");
+                    body.Line($"{Prefix(passive.Slot)}a{S(passive.Slot)} = {ResolveStored(passive.Code)};");
                     break;
                 case TLoopStmt loop:
                     EmitLoopForward(method, body, loop);
@@ -242,7 +242,7 @@ internal static class TensorMethodEmitter
     private static void EmitLoopForward(TensorMethod method, CodeBlock body, TLoopStmt loop)
     {
         string k = S(loop.Frame), n = "__n" + k, frames = "tape.f" + k, frame = "__f" + k;
-        body.Line($"int {n} = tape.n{k} = {loop.Count};");
+        body.Line($"int {n} = tape.n{k} = {Read(loop.Count)};");
         body.Line($"if ({frames} is null || {frames}.Length < {n}) global::System.Array.Resize(ref {frames}, {n});");
         for (int j = 0; j < loop.Inputs.Count; j++)
         {
@@ -587,9 +587,26 @@ internal static class TensorMethodEmitter
     private static string Read(TValue value) => value.Source switch
     {
         TSource.Field => "this." + value.Code,
+        TSource.Stored => $"{Prefix(value.Slot)}a{S(value.Slot)}",
         TSource.Temp => value.Kind == TKind.Tensor ? $"{Prefix(value.Slot)}t{S(value.Slot)}!" : $"{Prefix(value.Slot)}s{S(value.Slot)}",
         _ => value.Code,
     };
+
+    /// <summary>Passive code with its references to stored values (<see cref="TPassiveStmt.StoredRef"/>) printed where they live.</summary>
+    private static string ResolveStored(string code)
+    {
+        var text = new System.Text.StringBuilder();
+        int position = 0;
+        for (int start; (start = code.IndexOf('\u0001', position)) >= 0;)
+        {
+            int end = code.IndexOf('\u0001', start + 1);
+            int slot = int.Parse(code.Substring(start + 1, end - start - 1), CultureInfo.InvariantCulture);
+            text.Append(code, position, start - position).Append(Prefix(slot)).Append('a').Append(S(slot));
+            position = end + 1;
+        }
+
+        return text.Append(code, position, code.Length - position).ToString();
+    }
 
     private static string Slot(TValue target) => target.Kind == TKind.Tensor ? $"{Prefix(target.Slot)}t{S(target.Slot)}" : $"{Prefix(target.Slot)}s{S(target.Slot)}";
 

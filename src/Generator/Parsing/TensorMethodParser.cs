@@ -243,7 +243,7 @@ internal sealed class TensorMethodParser
         }
 
         string list = outer + member.Name;
-        ParseFrameLoop(loop.Body, header, list, "this." + list + "." + count, variable, null);
+        ParseFrameLoop(loop.Body, header, list, new TValue(TKind.Float, TSource.Passive, "this." + list + "." + count, -1, false), variable, null);
     }
 
     /// <summary>
@@ -288,11 +288,11 @@ internal sealed class TensorMethodParser
             return;
         }
 
-        ParseFrameLoop(loop.Body, header, string.Empty, count.Code, null, index);
+        ParseFrameLoop(loop.Body, header, string.Empty, count, null, index);
     }
 
     /// <summary>The body of a loop run once per frame: a layer loop (element variable) or a counted loop (index variable).</summary>
-    private void ParseFrameLoop(IOperation loopBody, string header, string list, string count, ISymbol? element, ILocalSymbol? indexVariable)
+    private void ParseFrameLoop(IOperation loopBody, string header, string list, TValue count, ISymbol? element, ILocalSymbol? indexVariable)
     {
         // Locals declared before the loop and assigned in it are carried from one iteration to the next.
         var carried = new List<ISymbol>();
@@ -835,8 +835,7 @@ internal sealed class TensorMethodParser
         }
 
         Add(new TPassiveStmt(TakeComment(), slot, typeText, text));
-        string owner = _inLoop ? "__f" + (_frames - 1).ToString(CultureInfo.InvariantCulture) + "." : "tape.";
-        return new TValue(Kind(operation), TSource.Passive, owner + "a" + slot.ToString(CultureInfo.InvariantCulture), -1, false);
+        return new TValue(Kind(operation), TSource.Stored, string.Empty, slot, false);
     }
 
     /// <summary>
@@ -858,9 +857,12 @@ internal sealed class TensorMethodParser
 
             switch (symbol)
             {
-                case IParameterSymbol parameter when _locals.TryGetValue(parameter, out TValue? value):
-                    replacements[name] = "(" + value.Code + ")";
+                case IParameterSymbol parameter when _locals.TryGetValue(parameter, out TValue? value) && value.Source is TSource.Passive or TSource.Stored:
+                    replacements[name] = value.Source == TSource.Stored ? TPassiveStmt.StoredRef(value.Slot) : "(" + value.Code + ")";
                     break;
+                case IParameterSymbol parameter when _locals.ContainsKey(parameter):
+                    Unsupported(name.GetLocation(), "the parameter '" + parameter.Name + "' inside the expression '" + SymbolText.OneLine(expression) + "'; it holds a computed value here, so use it directly as an argument");
+                    return null;
                 case ILocalSymbol local when _indexVariables.TryGetValue(local, out string? index):
                     replacements[name] = index;
                     break;

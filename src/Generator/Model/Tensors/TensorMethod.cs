@@ -48,6 +48,12 @@ internal enum TSource
 
     /// <summary>A constant or passive expression, printed as <see cref="TValue.Code"/>.</summary>
     Passive,
+
+    /// <summary>
+    /// A passive value evaluated once by a <see cref="TPassiveStmt"/> and kept on the tape (<c>a{Slot}</c>); the
+    /// emitter prints where it lives (the tape or a loop frame).
+    /// </summary>
+    Stored,
 }
 
 /// <summary>A value of model code. <see cref="Active"/>: depends on a trainable tensor or differentiable parameter.</summary>
@@ -69,8 +75,15 @@ internal sealed record TCallStmt(string Comment, TValue Target, string Receiver,
 /// <summary>Float arithmetic <c>Left Op Right</c> (<c>+ - * /</c>), or negation when <see cref="Right"/> is null.</summary>
 internal sealed record TScalarStmt(string Comment, TValue Target, char Op, TValue Left, TValue? Right) : TStmt(Comment);
 
-/// <summary>A passive value evaluated once and kept on the tape: <c>a{Slot} = Code</c> of type <see cref="TypeText"/>.</summary>
-internal sealed record TPassiveStmt(string Comment, int Slot, string TypeText, string Code) : TStmt(Comment);
+/// <summary>
+/// A passive value evaluated once and kept on the tape: <c>a{Slot} = Code</c> of type <see cref="TypeText"/>. The code
+/// may read other stored values, written <c>\u0001{slot}\u0001</c> (<see cref="StoredRef"/>) for the emitter to resolve.
+/// </summary>
+internal sealed record TPassiveStmt(string Comment, int Slot, string TypeText, string Code) : TStmt(Comment)
+{
+    /// <summary>How passive code refers to a stored value.</summary>
+    public static string StoredRef(int slot) => "\u0001" + slot.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\u0001";
+}
 
 /// <summary>
 /// <c>if (condition) { Then } else { Else }</c>: the condition is evaluated once in the forward pass and kept on the tape
@@ -97,6 +110,6 @@ internal sealed record TIfStmt(string Comment, int ConditionSlot, TValue Conditi
 /// <param name="Frame">Number of the frame class on the tape.</param>
 /// <param name="FrameSlots">Value slots that live in the frame (inputs and body temps).</param>
 /// <param name="FrameTapes">Child-tape slots of the body's layer calls.</param>
-internal sealed record TLoopStmt(string Comment, string List, string Count, string Index, int Frame, EquatableArray<TStmt> Body,
+internal sealed record TLoopStmt(string Comment, string List, TValue Count, string Index, int Frame, EquatableArray<TStmt> Body,
     EquatableArray<TValue> Inputs, EquatableArray<TValue> Initial, EquatableArray<TValue> Outputs, EquatableArray<TValue> Results,
     EquatableArray<int> FrameSlots, EquatableArray<int> FrameTapes) : TStmt(Comment);
