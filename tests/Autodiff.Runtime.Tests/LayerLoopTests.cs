@@ -131,6 +131,7 @@ public class LayerLoopTests
     [InlineData(3, true)]
     [InlineData(1, false)]
     [InlineData(0, true)]
+    [InlineData(-2, true)]
     public void ACountedLoopOverOneLayer_MatchesFiniteDifferences(int steps, bool training)
     {
         var model = new TiedNet(5, 3, seed: 6) { Steps = steps };

@@ -242,7 +242,8 @@ internal static class TensorMethodEmitter
     private static void EmitLoopForward(TensorMethod method, CodeBlock body, TLoopStmt loop)
     {
         string k = S(loop.Frame), n = "__n" + k, frames = "tape.f" + k, frame = "__f" + k;
-        body.Line($"int {n} = tape.n{k} = {Read(loop.Count)};");
+        // A counted loop with a negative bound runs no step, as the C# loop does.
+        body.Line(loop.List.Length > 0 ? $"int {n} = tape.n{k} = {Read(loop.Count)};" : $"int {n} = tape.n{k} = global::System.Math.Max(0, {Read(loop.Count)});");
         body.Line($"if ({frames} is null || {frames}.Length < {n}) global::System.Array.Resize(ref {frames}, {n});");
         for (int j = 0; j < loop.Inputs.Count; j++)
         {
