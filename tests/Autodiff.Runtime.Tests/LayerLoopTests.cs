@@ -78,6 +78,35 @@ public sealed partial class TiedNet
     }
 }
 
+/// <summary>An Elman recurrent network over a sequence stored step after step (rows t·batch .. (t+1)·batch).</summary>
+[Model]
+public sealed partial class SequenceNet
+{
+    public Dense Input;
+    public Dense Recur;
+    public Dense Head;
+
+    public SequenceNet(int inputs, int width, int classes, int seed)
+    {
+        var random = new Random(seed);
+        Input = new Dense(inputs, width, random, xavier: true);
+        Recur = new Dense(width, width, random, xavier: true);
+        Head = new Dense(width, classes, random, xavier: true);
+    }
+
+    [Differentiable]
+    public float Loss(Tensor sequence, int batch, int steps, int[] labels)
+    {
+        Tensor h = Tensor.Tanh(Input.Forward(Tensor.SliceRows(sequence, 0, batch)));
+        for (int t = 0; t < steps - 1; t++)
+        {
+            h = Tensor.Tanh(Input.Forward(Tensor.SliceRows(sequence, (t + 1) * batch, batch)) + Recur.Forward(h));
+        }
+
+        return Tensor.SoftmaxCrossEntropy(Head.Forward(h), labels);
+    }
+}
+
 /// <summary>Residual blocks in a List: the carried value is read twice per iteration (skip connection).</summary>
 [Model]
 public sealed partial class ResidualNet
@@ -140,6 +169,23 @@ public class LayerLoopTests
         float value = model.LossGradient(x, labels, 11, training, gradient);
         Assert.Equal(model.Loss(x, labels, 11, training), value, 5);
         CheckAgainstFiniteDifferences(model, gradient, () => model.Loss(x, labels, 11, training));
+    }
+
+    [Fact]
+    public void ARecurrentNetOverTimeSteps_MatchesFiniteDifferences_ForParametersAndTheSequence()
+    {
+        var model = new SequenceNet(3, 5, 2, seed: 12);
+        const int batch = 2, steps = 4;
+        (Tensor sequence, _) = Batch(batch * steps, 3, 2, 13);
+        int[] labels = { 1, 0 };
+        var tape = new SequenceNet.LossTape();
+        SequenceNet.Gradient gradient = model.CreateGradient();
+        var dSequence = new Tensor(batch * steps, 3);
+        float value = model.LossRecord(tape, sequence, batch, steps, labels);
+        model.LossBackward(tape, sequence, batch, steps, labels, 1f, gradient, dSequence);
+        Assert.Equal(model.Loss(sequence, batch, steps, labels), value, 5);
+        CheckAgainstFiniteDifferences(model, gradient, () => model.Loss(sequence, batch, steps, labels));
+        FiniteDifferences.Check(new[] { ("sequence", sequence, dSequence) }, () => model.Loss(sequence, batch, steps, labels), samples: null);
     }
 
     [Fact]

@@ -35,6 +35,7 @@ public class TensorOpTests
         CheckUnary("Transpose", random, rows, columns, x => Tensor.Transpose(x), TensorDerivatives.TransposeVjp);
         CheckUnary("LeakyRelu", random, rows, columns, x => Tensor.LeakyRelu(x, 0.1f), (x, y, dy, dx) => TensorDerivatives.LeakyReluVjp(x, 0.1f, y, dy, dx), awayFromZero: true);
         CheckUnary("Scale", random, rows, columns, x => x * 2.5f, (x, y, dy, dx) => TensorDerivatives.ScaleVjp(x, 2.5f, y, dy, dx));
+        CheckUnary("SliceRows", random, rows, columns, x => Tensor.SliceRows(x, rows / 3, rows - rows / 3), (x, y, dy, dx) => TensorDerivatives.SliceRowsVjp(x, rows / 3, rows - rows / 3, y, dy, dx));
         CheckUnary("Reshape", random, rows, columns, x => Tensor.Reshape(x, columns, rows), (x, y, dy, dx) => TensorDerivatives.ReshapeVjp(x, columns, rows, y, dy, dx));
         CheckUnary("Dropout", random, rows, columns, x => Tensor.Dropout(x, 0.3f, 7, true), (x, y, dy, dx) => TensorDerivatives.DropoutVjp(x, 0.3f, 7, true, y, dy, dx));
     }
@@ -118,6 +119,7 @@ public class TensorOpTests
         Assert.Contains("cannot broadcast (2, 3) with (4, 5)", Assert.Throws<ArgumentException>(() => a + b).Message);
         Assert.Throws<ArgumentException>(() => new Tensor(new float[5], 2, 3));
         Assert.Throws<ArgumentException>(() => Tensor.Reshape(a, 4, 2));
+        Assert.Contains("rows [1, 3) of (2, 3)", Assert.Throws<ArgumentException>(() => Tensor.SliceRows(a, 1, 2)).Message);
     }
 
     [Fact]

@@ -184,6 +184,25 @@ public sealed partial class Tensor
         return y;
     }
 
+    /// <summary>
+    /// Rows [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) of a matrix, as a (count, columns)
+    /// matrix: one time step of a sequence stored step after step, a mini-batch of a larger one.
+    /// </summary>
+    public static Tensor SliceRows(Tensor x, int start, int count) => SliceRows(x, start, count, null);
+
+    /// <summary>SliceRows into <paramref name="into"/> when it is large enough.</summary>
+    public static Tensor SliceRows(Tensor x, int start, int count, Tensor? into)
+    {
+        if (x.Rank != 2 || start < 0 || count < 0 || (long)start + count > x.Rows)
+        {
+            throw new ArgumentException($"Cannot take rows [{start}, {(long)start + count}) of {x.ShapeText}: SliceRows needs a matrix and rows inside it.");
+        }
+
+        Tensor y = Reuse(Alias(into, x), count, x.Columns);
+        x.Span.Slice(start * x.Columns, count * x.Columns).CopyTo(y.Span);
+        return y;
+    }
+
     /// <summary>The transpose of a matrix: (m, n) to (n, m).</summary>
     public static Tensor Transpose(Tensor x) => Transpose(x, null);
 

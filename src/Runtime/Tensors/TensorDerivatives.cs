@@ -31,6 +31,7 @@ using Autodiff.Kernels;
 [assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.LogSoftmax), typeof(TensorDerivatives), nameof(TensorDerivatives.LogSoftmaxVjp), Into = nameof(Tensor.LogSoftmax))]
 [assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Reshape), typeof(TensorDerivatives), nameof(TensorDerivatives.ReshapeVjp), Into = nameof(Tensor.Reshape))]
 [assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Transpose), typeof(TensorDerivatives), nameof(TensorDerivatives.TransposeVjp), Into = nameof(Tensor.Transpose))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.SliceRows), typeof(TensorDerivatives), nameof(TensorDerivatives.SliceRowsVjp), Into = nameof(Tensor.SliceRows))]
 [assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Dropout), typeof(TensorDerivatives), nameof(TensorDerivatives.DropoutVjp), Into = nameof(Tensor.Dropout))]
 [assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.SoftmaxCrossEntropy), typeof(TensorDerivatives), nameof(TensorDerivatives.SoftmaxCrossEntropyVjp))]
 [assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Mse), typeof(TensorDerivatives), nameof(TensorDerivatives.MseVjp))]
@@ -180,6 +181,16 @@ public static class TensorDerivatives
         if (dx is not null)
         {
             TensorPrimitives.Add(dx.Span, dy.Span, dx.Span);
+        }
+    }
+
+    /// <summary>dx[start .. start + count) += dy (the other rows of x get nothing)</summary>
+    public static void SliceRowsVjp(Tensor x, int start, int count, Tensor y, Tensor dy, Tensor? dx)
+    {
+        if (dx is not null)
+        {
+            Span<float> rows = dx.Span.Slice(start * x.Columns, count * x.Columns);
+            TensorPrimitives.Add(rows, dy.Span, rows);
         }
     }
 
