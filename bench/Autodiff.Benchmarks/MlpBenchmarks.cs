@@ -62,6 +62,22 @@ public class MlpBenchmarks
     [GlobalCleanup]
     public void Cleanup() => Console.WriteLine($"// worker pool: {Autodiff.Kernels.WorkerPool.Jobs} jobs, {Autodiff.Kernels.WorkerPool.Sleeps} sleeps");
 
+    /// <summary>The generated step's two halves, for <c>--profile-mlp</c>.</summary>
+    internal float LossGradientOnly() => _model.LossGradient(_x, _labels, _gradient);
+
+    internal void StepOnly() => _model.Step(_adam, _gradient);
+
+    internal double Time(Action<MlpBenchmarks> part)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < 500; i++)
+        {
+            part(this);
+        }
+
+        return clock.Elapsed.TotalMicroseconds / 500;
+    }
+
     [Benchmark(Baseline = true)]
     public float HandWritten() => _reference.Step(_x, _labels);
 

@@ -28,6 +28,7 @@ if (args.Length > 0 && args[0] == "--profile-mlp")
         }
 
         System.Console.WriteLine($"threads={threads} generated={generated:F0} us hand-written={clock.Elapsed.TotalMicroseconds / 500:F0} us");
+        System.Console.WriteLine($"  of which: LossGradient {bench.Time(b => b.LossGradientOnly()):F0} us, Step {bench.Time(b => b.StepOnly()):F0} us");
     }
 
     return;

@@ -1,5 +1,7 @@
 using System;
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Autodiff.Optimizers;
 
@@ -27,7 +29,42 @@ public sealed class AdaGrad : Optimizer
     {
         T lr = T.CreateChecked(LearningRate), eps = T.CreateChecked(Epsilon);
         Span<T> sum = (T[])state[0];
-        for (int i = 0; i < parameters.Length; i++)
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            Span<Vector512<T>> pv = MemoryMarshal.Cast<T, Vector512<T>>(parameters);
+            ReadOnlySpan<Vector512<T>> gv = MemoryMarshal.Cast<T, Vector512<T>>(gradient);
+            Span<Vector512<T>> sv = MemoryMarshal.Cast<T, Vector512<T>>(sum);
+            Vector512<T> vLr = Vector512.Create(lr), vEps = Vector512.Create(eps);
+            for (int k = 0; k < pv.Length; k++)
+            {
+                Vector512<T> g = gv[k];
+                Vector512<T> s = sv[k] + g * g;
+                sv[k] = s;
+                pv[k] -= vLr * g / (Vector512.Sqrt(s) + vEps);
+            }
+
+            i = pv.Length * Vector512<T>.Count;
+        }
+        else if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            Span<Vector<T>> pv = MemoryMarshal.Cast<T, Vector<T>>(parameters);
+            ReadOnlySpan<Vector<T>> gv = MemoryMarshal.Cast<T, Vector<T>>(gradient);
+            Span<Vector<T>> sv = MemoryMarshal.Cast<T, Vector<T>>(sum);
+            var vLr = new Vector<T>(lr);
+            var vEps = new Vector<T>(eps);
+            for (int k = 0; k < pv.Length; k++)
+            {
+                Vector<T> g = gv[k];
+                Vector<T> s = sv[k] + g * g;
+                sv[k] = s;
+                pv[k] -= vLr * g / (Vector.SquareRoot(s) + vEps);
+            }
+
+            i = pv.Length * Vector<T>.Count;
+        }
+
+        for (; i < parameters.Length; i++)
         {
             T g = gradient[i];
             sum[i] += g * g;                                   // accumulated squared gradient

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Autodiff.Optimizers;
 
@@ -60,7 +61,29 @@ public class Adam : Optimizer
         Span<T> m = (T[])state[0];
         Span<T> v = (T[])state[1];
         int i = 0;
-        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            // 16 floats per square root and division (Vector<T> is 8 wide even on AVX-512): the step is bound by
+            // them when the tensors sit in cache. Same operations per element, so the same results.
+            Span<Vector512<T>> pv = MemoryMarshal.Cast<T, Vector512<T>>(parameters);
+            ReadOnlySpan<Vector512<T>> gv = MemoryMarshal.Cast<T, Vector512<T>>(gradient);
+            Span<Vector512<T>> mv = MemoryMarshal.Cast<T, Vector512<T>>(m);
+            Span<Vector512<T>> vv = MemoryMarshal.Cast<T, Vector512<T>>(v);
+            Vector512<T> vb1 = Vector512.Create(b1), vb2 = Vector512.Create(b2), v1 = Vector512.Create(oneMinusB1), v2 = Vector512.Create(oneMinusB2);
+            Vector512<T> vStep = Vector512.Create(stepSize), vRoot = Vector512.Create(rootCorrection2), vEps = Vector512.Create(eps), vDecay = Vector512.Create(decay);
+            for (int k = 0; k < pv.Length; k++)
+            {
+                Vector512<T> g = gv[k];
+                Vector512<T> mk = vb1 * mv[k] + v1 * g;
+                Vector512<T> vk = vb2 * vv[k] + v2 * g * g;
+                mv[k] = mk;
+                vv[k] = vk;
+                pv[k] = pv[k] * vDecay - vStep * mk / (Vector512.Sqrt(vk) * vRoot + vEps);
+            }
+
+            i = pv.Length * Vector512<T>.Count;
+        }
+        else if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
         {
             Span<Vector<T>> pv = MemoryMarshal.Cast<T, Vector<T>>(parameters);
             ReadOnlySpan<Vector<T>> gv = MemoryMarshal.Cast<T, Vector<T>>(gradient);

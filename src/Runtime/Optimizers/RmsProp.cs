@@ -1,5 +1,7 @@
 using System;
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Autodiff.Optimizers;
 
@@ -39,7 +41,45 @@ public sealed class RmsProp : Optimizer
     {
         T lr = T.CreateChecked(LearningRate), rho = T.CreateChecked(Rho), eps = T.CreateChecked(Epsilon);
         Span<T> mean = (T[])state[0];
-        for (int i = 0; i < parameters.Length; i++)
+        T rest = T.One - rho;
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            Span<Vector512<T>> pv = MemoryMarshal.Cast<T, Vector512<T>>(parameters);
+            ReadOnlySpan<Vector512<T>> gv = MemoryMarshal.Cast<T, Vector512<T>>(gradient);
+            Span<Vector512<T>> mv = MemoryMarshal.Cast<T, Vector512<T>>(mean);
+            Vector512<T> vLr = Vector512.Create(lr), vRho = Vector512.Create(rho), vRest = Vector512.Create(rest), vEps = Vector512.Create(eps);
+            for (int k = 0; k < pv.Length; k++)
+            {
+                Vector512<T> g = gv[k];
+                Vector512<T> mk = vRho * mv[k] + vRest * g * g;
+                mv[k] = mk;
+                pv[k] -= vLr * g / (Vector512.Sqrt(mk) + vEps);
+            }
+
+            i = pv.Length * Vector512<T>.Count;
+        }
+        else if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            Span<Vector<T>> pv = MemoryMarshal.Cast<T, Vector<T>>(parameters);
+            ReadOnlySpan<Vector<T>> gv = MemoryMarshal.Cast<T, Vector<T>>(gradient);
+            Span<Vector<T>> mv = MemoryMarshal.Cast<T, Vector<T>>(mean);
+            var vLr = new Vector<T>(lr);
+            var vRho = new Vector<T>(rho);
+            var vRest = new Vector<T>(rest);
+            var vEps = new Vector<T>(eps);
+            for (int k = 0; k < pv.Length; k++)
+            {
+                Vector<T> g = gv[k];
+                Vector<T> mk = vRho * mv[k] + vRest * g * g;
+                mv[k] = mk;
+                pv[k] -= vLr * g / (Vector.SquareRoot(mk) + vEps);
+            }
+
+            i = pv.Length * Vector<T>.Count;
+        }
+
+        for (; i < parameters.Length; i++)
         {
             T g = gradient[i];
             mean[i] = rho * mean[i] + (T.One - rho) * g * g;   // leaky mean of g²
