@@ -50,7 +50,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedModelCode = Make(
         "AD0108", "Unsupported model code", "Cannot differentiate '{0}': {1}",
         "Autodiff.Parsing", DiagnosticSeverity.Error,
-        "Model methods are straight-line code over Tensor and float values: locals, calls to tensor ops and to [Differentiable] methods of models, float arithmetic, and a return.");
+        "Model methods and tensor functions compute with Tensor and float values: locals, calls to tensor ops, to [Differentiable] methods of models and to tensor functions, float arithmetic, if/else on bools and float comparisons, loops over a list of layers, counted for loops, and a final return.");
 
     /// <summary>AD0101: "Cannot differentiate '{0}': {1} statements are not supported; {2}".</summary>
     public static readonly DiagnosticDescriptor UnsupportedStatement = Make(

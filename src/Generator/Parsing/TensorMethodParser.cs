@@ -15,7 +15,7 @@ using Microsoft.CodeAnalysis.Operations;
 namespace Autodiff.Generator.Parsing;
 
 /// <summary>
-/// Turns a <c>[Differentiable]</c> instance method of a <c>[Model]</c> class into straight-line SSA
+/// Turns a <c>[Differentiable]</c> instance method of a <c>[Model]</c> class into SSA
 /// (<see cref="TensorMethod"/>): every op call, layer call and float operation becomes a statement whose result
 /// gets a tape slot; locals are renamed to the values they hold. A call to a tensor function (a static
 /// <c>[Differentiable]</c> method on tensors) is inlined: its body is parsed in place with its parameters bound

@@ -3,7 +3,8 @@ using Autodiff.Generator.Helpers;
 namespace Autodiff.Generator.Model.Tensors;
 
 /// <summary>
-/// A <c>[Differentiable]</c> instance method of a <c>[Model]</c> class, as straight-line SSA over tensors and floats.
+/// A <c>[Differentiable]</c> instance method of a <c>[Model]</c> class, as SSA over tensors and floats (straight-line
+/// statements, with loops and branches as structured statements holding their own bodies).
 /// </summary>
 /// <remarks>
 /// Flows through the incremental pipeline: immutable, structural equality, no symbols or syntax.
