@@ -69,7 +69,7 @@ public class ModelGeneratorTests
 
     [Theory]
     [InlineData("foreach (int i in labels) { } return Tensor.Sum(x);", "a model method can loop over a list of layers")]
-    [InlineData("for (int i = 1; i < 3; i++) { x = x * 2f; } return Tensor.Sum(x);", "a counted loop in model code is for (int i = 0; i < n; i++)")]
+    [InlineData("for (int i = labels.Length; i < 3; i++) { x = x * 2f; } return Tensor.Sum(x);", "a counted loop in model code is for (int i = c; i < n; i++)")]
     [InlineData("for (int i = 0; i < labels.Length; i++) { i = i + 1; } return Tensor.Sum(x);", "a counted loop in model code")]
     [InlineData("for (int i = 0; i < 3; i++) { if (i > 1) break; x = x * 2f; } return Tensor.Sum(x);", "break and continue")]
     [InlineData("for (int i = 0; i < 3; i++) { for (int j = 0; j < 2; j++) { x = x * 2f; } } return Tensor.Sum(x);", "a loop inside a loop")]

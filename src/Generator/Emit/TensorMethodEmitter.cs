@@ -243,7 +243,8 @@ internal static class TensorMethodEmitter
     {
         string k = S(loop.Frame), n = "__n" + k, frames = "tape.f" + k, frame = "__f" + k;
         // A counted loop with a negative bound runs no step, as the C# loop does.
-        body.Line(loop.List.Length > 0 ? $"int {n} = tape.n{k} = {Read(loop.Count)};" : $"int {n} = tape.n{k} = global::System.Math.Max(0, {Read(loop.Count)});");
+        string count = loop.Start == 0 ? Read(loop.Count) : $"{Read(loop.Count)} - {S(loop.Start)}";
+        body.Line(loop.List.Length > 0 ? $"int {n} = tape.n{k} = {count};" : $"int {n} = tape.n{k} = global::System.Math.Max(0, {count});");
         body.Line($"if ({frames} is null || {frames}.Length < {n}) global::System.Array.Resize(ref {frames}, {n});");
         for (int j = 0; j < loop.Inputs.Count; j++)
         {

@@ -243,7 +243,7 @@ internal sealed class TensorMethodParser
         }
 
         string list = outer + member.Name;
-        ParseFrameLoop(loop.Body, header, list, new TValue(TKind.Float, TSource.Passive, "this." + list + "." + count, -1, false), variable, null);
+        ParseFrameLoop(loop.Body, header, list, new TValue(TKind.Float, TSource.Passive, "this." + list + "." + count, -1, false), variable, null, 0);
     }
 
     /// <summary>
@@ -260,7 +260,7 @@ internal sealed class TensorMethodParser
         }
 
         ILocalSymbol? index = loop.Before.SelectMany(o => o.DescendantsAndSelf()).OfType<IVariableDeclaratorOperation>().SingleOrDefault()?.Symbol;
-        bool startsAtZero = loop.Before.SelectMany(o => o.DescendantsAndSelf()).OfType<IVariableInitializerOperation>().SingleOrDefault()?.Value.ConstantValue is { HasValue: true, Value: 0 };
+        int? start = loop.Before.SelectMany(o => o.DescendantsAndSelf()).OfType<IVariableInitializerOperation>().SingleOrDefault()?.Value.ConstantValue is { HasValue: true, Value: int first } ? first : null;
         bool steps = loop.AtLoopBottom.Length == 1 && loop.AtLoopBottom[0] is IExpressionStatementOperation { Operation: var step }
             && step is IIncrementOrDecrementOperation { Kind: OperationKind.Increment, Target: ILocalReferenceOperation stepped } && SymbolEqualityComparer.Default.Equals(stepped.Local, index)
             || loop.AtLoopBottom.Length == 1 && loop.AtLoopBottom[0] is IExpressionStatementOperation { Operation: ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Add, Value.ConstantValue: { HasValue: true, Value: 1 }, Target: ILocalReferenceOperation added } }
@@ -269,10 +269,10 @@ internal sealed class TensorMethodParser
             && SymbolEqualityComparer.Default.Equals(tested.Local, index) ? right : null;
         bool writesIndex = loop.Body.DescendantsAndSelf().Any(o => o is IAssignmentOperation { Target: ILocalReferenceOperation l } && SymbolEqualityComparer.Default.Equals(l.Local, index)
             || o is IIncrementOrDecrementOperation { Target: ILocalReferenceOperation m } && SymbolEqualityComparer.Default.Equals(m.Local, index));
-        if (index is null || !startsAtZero || !steps || bound is null || writesIndex || InvolvesValues(bound)
+        if (index is null || start is null || !steps || bound is null || writesIndex || InvolvesValues(bound)
             || bound.DescendantsAndSelf().Any(o => o is ILocalReferenceOperation))
         {
-            Unsupported(loop.Syntax.GetLocation(), "the loop '" + header + "'; a counted loop in model code is for (int i = 0; i < n; i++) with n a parameter, field or constant and i not assigned in the body");
+            Unsupported(loop.Syntax.GetLocation(), "the loop '" + header + "'; a counted loop in model code is for (int i = c; i < n; i++) with c a constant, n a parameter, field or constant and i not assigned in the body");
             return;
         }
 
@@ -288,11 +288,11 @@ internal sealed class TensorMethodParser
             return;
         }
 
-        ParseFrameLoop(loop.Body, header, string.Empty, count, null, index);
+        ParseFrameLoop(loop.Body, header, string.Empty, count, null, index, start.Value);
     }
 
     /// <summary>The body of a loop run once per frame: a layer loop (element variable) or a counted loop (index variable).</summary>
-    private void ParseFrameLoop(IOperation loopBody, string header, string list, TValue count, ISymbol? element, ILocalSymbol? indexVariable)
+    private void ParseFrameLoop(IOperation loopBody, string header, string list, TValue count, ISymbol? element, ILocalSymbol? indexVariable, int start)
     {
         // Locals declared before the loop and assigned in it are carried from one iteration to the next.
         var carried = new List<ISymbol>();
@@ -336,7 +336,8 @@ internal sealed class TensorMethodParser
 
         if (indexVariable is not null)
         {
-            _indexVariables[indexVariable] = index;
+            // Frames count from 0; the loop's counter is the frame index plus its first value.
+            _indexVariables[indexVariable] = start == 0 ? index : "(" + index + " + " + start.ToString(CultureInfo.InvariantCulture) + ")";
         }
 
         _inLoop = true;
@@ -365,7 +366,7 @@ internal sealed class TensorMethodParser
             _locals[carried[i]] = result;
         }
 
-        Add(new TLoopStmt(header, list, count, index, frame, body.ToEquatableArray(), inputs.ToEquatableArray(), initial.ToEquatableArray(),
+        Add(new TLoopStmt(header, list, count, start, index, frame, body.ToEquatableArray(), inputs.ToEquatableArray(), initial.ToEquatableArray(),
             outputs.ToEquatableArray(), results.ToEquatableArray(), frameSlots, frameTapes));
     }
 

@@ -106,11 +106,12 @@ internal sealed record TIfStmt(string Comment, int ConditionSlot, TValue Conditi
 /// at the end, <see cref="Results"/> the values after the loop.
 /// </summary>
 /// <param name="List">The list member's path, e.g. <c>Layers</c> or <c>Encoder.Blocks</c>; empty for a counted loop.</param>
-/// <param name="Count">The trip count as code: <c>this.Layers.Count</c>, a parameter, a constant or a stored value.</param>
+/// <param name="Count">The trip count (<c>this.Layers.Count</c>), or a counted loop's bound: a parameter, a constant or a stored value.</param>
+/// <param name="Start">A counted loop's first counter value (the trip count is <c>Count - Start</c>, at least 0).</param>
 /// <param name="Index">The generated index variable; the body's receivers read <c>List[Index]</c>.</param>
 /// <param name="Frame">Number of the frame class on the tape.</param>
 /// <param name="FrameSlots">Value slots that live in the frame (inputs and body temps).</param>
 /// <param name="FrameTapes">Child-tape slots of the body's layer calls.</param>
-internal sealed record TLoopStmt(string Comment, string List, TValue Count, string Index, int Frame, EquatableArray<TStmt> Body,
+internal sealed record TLoopStmt(string Comment, string List, TValue Count, int Start, string Index, int Frame, EquatableArray<TStmt> Body,
     EquatableArray<TValue> Inputs, EquatableArray<TValue> Initial, EquatableArray<TValue> Outputs, EquatableArray<TValue> Results,
     EquatableArray<int> FrameSlots, EquatableArray<int> FrameTapes) : TStmt(Comment);
