@@ -75,6 +75,11 @@ internal static class ExprFacts
         }
     }
 
+    /// <summary>The <c>e</c> of <c>s = s + e</c> or <c>s = s - e</c> (a plain variable target) when <c>e</c> does not read <c>s</c>, else null.</summary>
+    public static Expr? AccumulatedTerm(AssignStmt assign)
+        => assign is { Index: null, Value: BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract, Left: VarExpr left, Right: var right } }
+            && left.Name == assign.Target && !Reads(right).Contains(assign.Target) ? right : null;
+
     /// <summary>
     /// <c>i = i ± c</c> on an integer: the reverse sweep undoes it with <c>i = i ∓ c</c> instead of saving the
     /// old value (loop counters cost nothing on the tape).

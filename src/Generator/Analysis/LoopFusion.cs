@@ -34,7 +34,7 @@ internal static class LoopFusion
             {
                 // s = s ± e, where e does not read s
                 case AssignStmt { Index: null } a when a.Target == s:
-                    if (a.Value is not BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract, Left: VarExpr left } b || left.Name != s || ExprFacts.Reads(b.Right).Contains(s))
+                    if (ExprFacts.AccumulatedTerm(a) is null)
                     {
                         return false;
                     }

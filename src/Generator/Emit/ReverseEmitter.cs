@@ -122,7 +122,7 @@ internal sealed partial class ReverseEmitter
 
                 // s = s ± e (e not reading s): the adjoint of s passes through unchanged, so it is neither reset
                 // nor added back; only e receives ±g.
-                Expr? increment = Accumulation(assign);
+                Expr? increment = ExprFacts.AccumulatedTerm(assign);
                 if (increment is null)
                 {
                     reverse.Line($"{adjoint} = {_c.Zero(variable.Kind)};");
@@ -175,11 +175,6 @@ internal sealed partial class ReverseEmitter
 
         return (forward, reverse);
     }
-
-    /// <summary>The <c>e</c> of <c>s = s + e</c> or <c>s = s - e</c> when <c>e</c> does not read <c>s</c> (a plain variable target), else null.</summary>
-    private static Expr? Accumulation(AssignStmt assign)
-        => assign is { Index: null, Value: BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract, Left: VarExpr left, Right: var right } }
-            && left.Name == assign.Target && !ExprFacts.Reads(right).Contains(assign.Target) ? right : null;
 
     // Store on overwrite: returns the statement that restores the old value in the reverse sweep.
     private string Save(CodeBlock forward, string target, ScalarKind kind, int depth)
