@@ -387,19 +387,8 @@ internal static class TensorMethodEmitter
             body.Line($"var {frame} = tape.f{k}![{loop.Index}]!;");
             using (EnterFrame(loop))
             {
-                // An output that nothing in the frame reads takes the incoming adjoint as is (no copy).
-                HashSet<int> read = ReadSlots(loop.Body);
-                var aliases = new Dictionary<int, string>();
-                for (int j = 0; j < loop.Outputs.Count; j++)
-                {
-                    TValue output = loop.Outputs[j];
-                    if (loop.Results[j].Active && output is { Source: TSource.Temp, Kind: TKind.Tensor, Active: true } && loop.FrameSlots.Contains(output.Slot)
-                        && !read.Contains(output.Slot) && !loop.Inputs.Contains(output) && loop.Outputs.Count(o => o == output) == 1)
-                    {
-                        aliases[output.Slot] = $"__d{k}_{S(j)}!";
-                    }
-                }
-
+                Dictionary<int, string> aliases = IncomingAliases(loop.Outputs, loop.Results, o => loop.FrameSlots.Contains(o.Slot) && !loop.Inputs.Contains(o),
+                    ReadSlots(loop.Body), j => $"__d{k}_{S(j)}!");
                 DeclareAdjoints(body, loop.Inputs.Concat(loop.Body.SelectMany(TargetsOf)), adjoints, aliases);
 
                 // The first frame's input adjoints are wanted only when the loop's initial value needs one: for an
@@ -416,17 +405,7 @@ internal static class TensorMethodEmitter
                             : $"({loop.Index} == 0 ? null : {own})";
                     }
                 }
-                for (int j = 0; j < loop.Outputs.Count; j++)
-                {
-                    TValue output = loop.Outputs[j];
-                    if (!loop.Results[j].Active || !output.Active || aliases.ContainsKey(output.Slot))
-                    {
-                        continue;
-                    }
-
-                    body.Line(AddAdjoint(output, adjoint(output), $"__d{k}_{S(j)}"));
-                }
-
+                HandIncoming(body, loop.Outputs, loop.Results, aliases, adjoint, j => $"__d{k}_{S(j)}");
                 EmitReverse(body, loop.Body, adjoint, adjoints);
                 for (int j = 0; j < loop.Inputs.Count; j++)
                 {
@@ -455,29 +434,10 @@ internal static class TensorMethodEmitter
     {
         void Side(IReadOnlyList<TStmt> statements, IReadOnlyList<TValue> outputs)
         {
-            // A tensor the branch computes and nothing in it reads takes the merged value's adjoint as is (no copy).
             var targets = statements.SelectMany(TargetsOf).ToList();
-            HashSet<int> read = ReadSlots(statements);
-            var aliases = new Dictionary<int, string>();
-            for (int j = 0; j < outputs.Count; j++)
-            {
-                TValue output = outputs[j];
-                if (branch.Results[j].Active && output is { Source: TSource.Temp, Kind: TKind.Tensor, Active: true } && targets.Contains(output)
-                    && !read.Contains(output.Slot) && outputs.Count(o => o == output) == 1)
-                {
-                    aliases[output.Slot] = adjoint(branch.Results[j]);
-                }
-            }
-
+            Dictionary<int, string> aliases = IncomingAliases(outputs, branch.Results, targets.Contains, ReadSlots(statements), j => adjoint(branch.Results[j]));
             DeclareAdjoints(body, targets, adjoints, aliases);
-            for (int j = 0; j < outputs.Count; j++)
-            {
-                if (branch.Results[j].Active && outputs[j].Active && !aliases.ContainsKey(outputs[j].Slot))
-                {
-                    body.Line(AddAdjoint(outputs[j], adjoint(outputs[j]), adjoint(branch.Results[j])));
-                }
-            }
-
+            HandIncoming(body, outputs, branch.Results, aliases, adjoint, j => adjoint(branch.Results[j]));
             EmitReverse(body, statements, adjoint, adjoints);
         }
 
@@ -489,6 +449,40 @@ internal static class TensorMethodEmitter
         using (body.Block("else"))
         {
             Side(branch.Else, branch.ElseOutputs);
+        }
+    }
+
+    /// <summary>
+    /// The outputs of a loop frame or of an if's branch that take the adjoint coming in for them as is (no copy):
+    /// active tensors computed there (<paramref name="computedHere"/>), read nowhere there, each listed once.
+    /// </summary>
+    private static Dictionary<int, string> IncomingAliases(IReadOnlyList<TValue> outputs, IReadOnlyList<TValue> results, System.Func<TValue, bool> computedHere,
+        HashSet<int> read, System.Func<int, string> incoming)
+    {
+        var aliases = new Dictionary<int, string>();
+        for (int j = 0; j < outputs.Count; j++)
+        {
+            TValue output = outputs[j];
+            if (results[j].Active && output is { Source: TSource.Temp, Kind: TKind.Tensor, Active: true } && computedHere(output)
+                && !read.Contains(output.Slot) && outputs.Count(o => o == output) == 1)
+            {
+                aliases[output.Slot] = incoming(j);
+            }
+        }
+
+        return aliases;
+    }
+
+    /// <summary>Adds the adjoint coming in for each active result into its (not aliased, active) output's adjoint.</summary>
+    private static void HandIncoming(CodeBlock body, IReadOnlyList<TValue> outputs, IReadOnlyList<TValue> results, Dictionary<int, string> aliases,
+        System.Func<TValue, string> adjoint, System.Func<int, string> incoming)
+    {
+        for (int j = 0; j < outputs.Count; j++)
+        {
+            if (results[j].Active && outputs[j].Active && !aliases.ContainsKey(outputs[j].Slot))
+            {
+                body.Line(AddAdjoint(outputs[j], adjoint(outputs[j]), incoming(j)));
+            }
         }
     }
 
