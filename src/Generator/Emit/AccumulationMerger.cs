@@ -113,8 +113,8 @@ internal static class AccumulationMerger
         return bracket < 0 ? target : target.Substring(0, bracket);
     }
 
-    // A hand-written scanner rather than regular expressions: this runs on every generated line, and a cold
-    // compiler process (no compiler server) paid more for compiling the expressions than for the merge itself.
+    // A hand-written scanner rather than regular expressions: this runs on every generated line, and with four
+    // regular expressions the merge was about a third of the emit time (same output either way).
 
     /// <summary>Every identifier in <paramref name="text"/> (conservatively also words inside literals, and the <c>f</c> of <c>1.0f</c>).</summary>
     private static HashSet<string> Names(string text)

@@ -261,10 +261,14 @@ internal sealed class TensorMethodParser
 
         ILocalSymbol? index = loop.Before.SelectMany(o => o.DescendantsAndSelf()).OfType<IVariableDeclaratorOperation>().SingleOrDefault()?.Symbol;
         int? start = loop.Before.SelectMany(o => o.DescendantsAndSelf()).OfType<IVariableInitializerOperation>().SingleOrDefault()?.Value.ConstantValue is { HasValue: true, Value: int first } ? first : null;
-        bool steps = loop.AtLoopBottom.Length == 1 && loop.AtLoopBottom[0] is IExpressionStatementOperation { Operation: var step }
-            && step is IIncrementOrDecrementOperation { Kind: OperationKind.Increment, Target: ILocalReferenceOperation stepped } && SymbolEqualityComparer.Default.Equals(stepped.Local, index)
-            || loop.AtLoopBottom.Length == 1 && loop.AtLoopBottom[0] is IExpressionStatementOperation { Operation: ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Add, Value.ConstantValue: { HasValue: true, Value: 1 }, Target: ILocalReferenceOperation added } }
-                && SymbolEqualityComparer.Default.Equals(added.Local, index);
+        // i++ or i += 1
+        ILocalReferenceOperation? stepped = loop.AtLoopBottom.Length != 1 || loop.AtLoopBottom[0] is not IExpressionStatementOperation { Operation: var step } ? null : step switch
+        {
+            IIncrementOrDecrementOperation { Kind: OperationKind.Increment, Target: ILocalReferenceOperation target } => target,
+            ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Add, Value.ConstantValue: { HasValue: true, Value: 1 }, Target: ILocalReferenceOperation target } => target,
+            _ => null,
+        };
+        bool steps = stepped is not null && SymbolEqualityComparer.Default.Equals(stepped.Local, index);
         IOperation? bound = loop.Condition is IBinaryOperation { OperatorKind: BinaryOperatorKind.LessThan, LeftOperand: ILocalReferenceOperation tested, RightOperand: var right }
             && SymbolEqualityComparer.Default.Equals(tested.Local, index) ? right : null;
         bool writesIndex = loop.Body.DescendantsAndSelf().Any(o => o is IAssignmentOperation { Target: ILocalReferenceOperation l } && SymbolEqualityComparer.Default.Equals(l.Local, index)
@@ -723,21 +727,20 @@ internal sealed class TensorMethodParser
             return Unsupported(invocation.Syntax.GetLocation(), "the call to the tensor function '" + display + "', whose body could not be read");
         }
 
-        (SemanticModel savedModel, IMethodSymbol savedFunction, TValue? savedResult, string savedComment, string savedPrefix, int savedDiagnostics)
-            = (_semanticModel, _function, _result, _comment, _commentPrefix, _diagnostics.Count);
+        (SemanticModel savedModel, IMethodSymbol savedFunction, TValue? savedResult, string savedComment, string savedPrefix, int savedBranch, int savedDiagnostics)
+            = (_semanticModel, _function, _result, _comment, _commentPrefix, _inBranch, _diagnostics.Count);
         for (int i = 0; i < values.Count; i++)
         {
             _locals[target.Parameters[i]] = values[i];
         }
 
+        // The function's own return ends its body, even inside an if of the caller.
         _inlining.Add(target);
-        int savedBranch = _inBranch;
         (_semanticModel, _function, _result, _commentPrefix, _inBranch) = (model, target, null, savedPrefix + target.Name + ": ", 0);
         ParseBlock(block);
-        _inBranch = savedBranch;
         TValue? result = _result;
         _inlining.RemoveAt(_inlining.Count - 1);
-        (_semanticModel, _function, _result, _comment, _commentPrefix) = (savedModel, savedFunction, savedResult, savedComment, savedPrefix);
+        (_semanticModel, _function, _result, _comment, _commentPrefix, _inBranch) = (savedModel, savedFunction, savedResult, savedComment, savedPrefix, savedBranch);
         foreach (IParameterSymbol parameter in target.Parameters)
         {
             _locals.Remove(parameter);
@@ -814,7 +817,6 @@ internal sealed class TensorMethodParser
             return new TValue(Kind(operation), TSource.Passive, index, -1, false);
         }
 
-
         if (operation is IParameterReferenceOperation parameter)
         {
             return new TValue(Kind(operation), TSource.Passive, parameter.Parameter.Name, -1, false);
@@ -876,17 +878,18 @@ internal sealed class TensorMethodParser
             }
         }
 
+        // The expression's text (its span, as Syntax.ToString() gives it) with the replacements spliced in.
+        string source = expression.ToString();
         var text = new System.Text.StringBuilder();
-        int position = expression.SpanStart;
+        int position = 0;
         foreach (KeyValuePair<SyntaxNode, string> replacement in replacements.OrderBy(r => r.Key.SpanStart))
         {
-            text.Append(expression.SyntaxTree.GetText(_cancellationToken).ToString(Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(position, replacement.Key.SpanStart)));
-            text.Append(replacement.Value);
-            position = replacement.Key.Span.End;
+            int start = replacement.Key.SpanStart - expression.SpanStart;
+            text.Append(source, position, start - position).Append(replacement.Value);
+            position = replacement.Key.Span.End - expression.SpanStart;
         }
 
-        text.Append(expression.SyntaxTree.GetText(_cancellationToken).ToString(Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(position, expression.Span.End)));
-        return text.ToString();
+        return text.Append(source, position, source.Length - position).ToString();
     }
 
     private (string Vjp, string? Into)? FindRegistration(IMethodSymbol target, SyntaxNode syntax)
