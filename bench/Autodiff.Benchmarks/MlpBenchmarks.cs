@@ -62,7 +62,7 @@ public class MlpBenchmarks
     [GlobalCleanup]
     public void Cleanup() => Console.WriteLine($"// worker pool: {Autodiff.Kernels.WorkerPool.Jobs} jobs, {Autodiff.Kernels.WorkerPool.Sleeps} sleeps");
 
-    /// <summary>The generated step's two halves, for <c>--profile-mlp</c>.</summary>
+    /// <summary>The generated step's two halves, for <c>--profile-mlp</c> (with <see cref="Time"/>, mean µs over 500 calls).</summary>
     internal float LossGradientOnly() => _model.LossGradient(_x, _labels, _gradient);
 
     internal void StepOnly() => _model.Step(_adam, _gradient);

@@ -14,20 +14,7 @@ if (args.Length > 0 && args[0] == "--profile-mlp")
             bench.HandWritten();
         }
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        for (int i = 0; i < 500; i++)
-        {
-            bench.Generated();
-        }
-
-        double generated = clock.Elapsed.TotalMicroseconds / 500;
-        clock.Restart();
-        for (int i = 0; i < 500; i++)
-        {
-            bench.HandWritten();
-        }
-
-        System.Console.WriteLine($"threads={threads} generated={generated:F0} us hand-written={clock.Elapsed.TotalMicroseconds / 500:F0} us");
+        System.Console.WriteLine($"threads={threads} generated={bench.Time(b => b.Generated()):F0} us hand-written={bench.Time(b => b.HandWritten()):F0} us");
         System.Console.WriteLine($"  of which: LossGradient {bench.Time(b => b.LossGradientOnly()):F0} us, Step {bench.Time(b => b.StepOnly()):F0} us");
     }
 
