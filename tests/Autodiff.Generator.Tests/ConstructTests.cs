@@ -25,6 +25,8 @@ public class ConstructTests
         new("Compound", "double s = x; s += y; s *= x; s -= y; s /= 2; return s;", (x, y, w) => ((2 * x + y) / 2, (x - 1) / 2)),
         new("Reassigned", "double a = x; a = a * a; a = a * y; a = a + x; return a;", (x, y, w) => (2 * x * y + 1, x * x)),
         new("IncrementDouble", "double a = x; a++; a--; a++; return a * y;", (x, y, w) => (y, x + 1)),
+        new("ScaledSquares", "double a = x - y; return 100 * a * a + a * (0.5 * a) + (a * y) * a - 3 * y * y;", (x, y, w) => (200 * (x - y) + (x - y) + 2 * y * (x - y), -200 * (x - y) - (x - y) + (x - y) * (x - y) - 2 * y * (x - y) - 6 * y)),
+        new("ScaledSquareLoop", "double s = 0; for (int i = 0; i + 1 < w.Length; i++) { double b = w[i + 1] - w[i] * x; s += 100 * b * b + y * (b * y) + b * (i * b); } return s;"),
         new("IntMixed", "int k = 3; double a = x * k; k = k + 2; return a * k + y / k;", (x, y, w) => (15, 0.2)),
         new("Casts", "float f = (float)x; double back = f; return back * y + (int)3.7;", Tolerance: 1e-2),
 

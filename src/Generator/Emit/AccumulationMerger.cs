@@ -23,7 +23,7 @@ internal static class AccumulationMerger
 
         void Flush(System.Func<(string Target, int Indent, List<string> Terms, HashSet<string> Names, bool Overwrite), bool> which)
         {
-            foreach (var item in pending.Where(which).ToList())
+            foreach (var item in InMemoryOrder(pending.Where(which).ToList(), p => p.Target))
             {
                 output.LineAt(item.Indent, $"{item.Target} {(item.Overwrite ? "=" : "+=")} {string.Join(" + ", item.Terms)};");
                 pending.Remove(item);
@@ -105,6 +105,68 @@ internal static class AccumulationMerger
         Flush(_ => true);
         EmitComments();
         return output;
+    }
+
+    /// <summary>
+    /// Updates flushed together commute, so they may go in any order: updates of one array at constant offsets
+    /// of one index (<c>dx[i + 1]</c>, <c>dx[i]</c>) are written in ascending address order, at the place of the
+    /// first of them. A loop that writes <c>dx[i + 1]</c> and then reads <c>dx[i]</c>, which the previous iteration
+    /// wrote, ran about 20% slower than the same loop with the two updates swapped (Rosenbrock, measured).
+    /// </summary>
+    private static List<T> InMemoryOrder<T>(List<T> items, System.Func<T, string> target)
+    {
+        if (items.Count < 2)
+        {
+            return items;
+        }
+
+        var keyed = items.Select((item, position) => (Item: item, Position: position, Index: ConstantOffset(target(item)))).ToList();
+        var first = new Dictionary<string, int>();
+        foreach (var k in keyed)
+        {
+            if (k.Index is { } index && !first.ContainsKey(index.Group))
+            {
+                first[index.Group] = k.Position;
+            }
+        }
+
+        return keyed
+            .OrderBy(k => k.Index is { } index ? first[index.Group] : k.Position)
+            .ThenBy(k => k.Index?.Offset ?? 0)
+            .Select(k => k.Item)
+            .ToList();
+    }
+
+    /// <summary><c>a[v]</c>, <c>a[v + 2]</c>, <c>a[v - 1]</c>: the array and index variable, and the offset.</summary>
+    private static (string Group, int Offset)? ConstantOffset(string target)
+    {
+        int open = target.IndexOf('[');
+        if (open < 0 || target[target.Length - 1] != ']')
+        {
+            return null;
+        }
+
+        string index = target.Substring(open + 1, target.Length - open - 2);
+        int end = index.Length > 0 && IsStart(index[0]) ? IdentifierEnd(index, 0) : -1;
+        if (end < 0)
+        {
+            return null;
+        }
+
+        string group = target.Substring(0, open) + "[" + index.Substring(0, end);
+        string rest = index.Substring(end);
+        if (rest.Length == 0)
+        {
+            return (group, 0);
+        }
+
+        if (rest.Length > 3 && rest[0] == ' ' && rest[1] is '+' or '-' && rest[2] == ' '
+            && int.TryParse(rest.Substring(3), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int offset))
+        {
+            return (group, rest[1] == '-' ? -offset : offset);
+        }
+
+        return null;
     }
 
     private static string Base(string target)

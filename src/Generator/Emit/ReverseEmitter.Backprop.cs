@@ -53,6 +53,12 @@ internal sealed partial class ReverseEmitter
                 Child(b.Left, $"{_c.Literal(2, b.Kind)} * ({Times(g, Value(b.Left, scope))})", scope);
                 break;
 
+            // (c a) a with c passive: d/da = 2 c a (what g a c + c a g computes, with one product where that has three)
+            case BinaryExpr { Op: BinaryOp.Multiply } b when ScaledSquare(b) is ({ } c, { } a):
+                string twice = Twice(c, scope);
+                Child(a, twice == _c.Literal(1, b.Kind) ? Times(g, Value(a, scope)) : $"{twice} * ({Times(g, Value(a, scope))})", scope);
+                break;
+
             // a * b: d/da = b, d/db = a
             case BinaryExpr { Op: BinaryOp.Multiply } b:
                 if (_c.Activity.IsActive(b.Left))
@@ -242,6 +248,36 @@ internal sealed partial class ReverseEmitter
     }
 
     private static string? Lookup(Expr node, ValueScope scope) => scope.Lookup(node);
+
+    /// <summary><c>(c * a) * a</c>, <c>(a * c) * a</c>, <c>a * (c * a)</c>, <c>a * (a * c)</c> with <c>a</c> active and <c>c</c> passive, both pure: (c, a).</summary>
+    private (Expr? Scale, Expr? Operand) ScaledSquare(BinaryExpr product)
+    {
+        foreach ((Expr inner, Expr other) in new[] { (product.Left, product.Right), (product.Right, product.Left) })
+        {
+            if (inner is BinaryExpr { Op: BinaryOp.Multiply } scaled && IsPure(other) && _c.Activity.IsActive(other))
+            {
+                Expr? scale = scaled.Left.Equals(other) ? scaled.Right : scaled.Right.Equals(other) ? scaled.Left : null;
+                if (scale is not null && scale.Kind == product.Kind && IsPure(scale) && !_c.Activity.IsActive(scale))
+                {
+                    return (scale, other);
+                }
+            }
+        }
+
+        return (null, null);
+    }
+
+    /// <summary>2c: folded for a literal (doubling is exact), else <c>2 * (c)</c>.</summary>
+    private string Twice(Expr scale, ValueScope scope)
+    {
+        if (scale is ConstExpr { Text: var text }
+            && double.TryParse(text.TrimEnd('f', 'F', 'd', 'D'), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value))
+        {
+            return ExprPrinter.Paren(_c.Literal(2 * value, scale.Kind));
+        }
+
+        return $"({_c.Literal(2, scale.Kind)} * {ExprPrinter.Paren(Value(scale, scope))})";
+    }
 
     // No calls: two structurally equal call expressions are two calls (a user function may not be pure).
     private static bool IsPure(Expr expr) => expr is not (CallExpr or OpaqueExpr) && ExprFacts.Children(expr).All(IsPure);
