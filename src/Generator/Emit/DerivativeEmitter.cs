@@ -107,8 +107,21 @@ internal static class DerivativeEmitter
             string.Join(", ", adjoints.Select(a => (a.Parameter.Shape == ShapeKind.Scalar ? "out " : string.Empty) + a.Name)));
         output.Line($"/// <summary>Value and gradient of <see cref=\"{method.Name}\"/>: one adjoint per differentiable parameter, in order (spans are overwritten).</summary>");
         output.Line(GeneratedCode);
-        output.Line($"{method.Accessibility} static {context.T} {method.Name}Gradient({Join(Parameters(method), string.Join(", ", adjoints.Select(a => a.Declaration)))})");
-        output.Line($"    => {method.Name}Vjp({arguments});");
+        string signature = $"{method.Accessibility} static {context.T} {method.Name}Gradient({Join(Parameters(method), string.Join(", ", adjoints.Select(a => a.Declaration)))})";
+        if (method.IsStub || ReverseEmitter.FusedAccumulator(method.Body, context) is null)
+        {
+            output.Line(signature);
+            output.Line($"    => {method.Name}Vjp({arguments});");
+            return;
+        }
+
+        // A fused loop reads the seed every iteration: with the seed written in as 1, the JIT folds those
+        // products away (Rosenbrock's loop ran 15% faster than the VJP called with seed 1).
+        using (output.Block(signature))
+        {
+            output.Line($"// The body of {method.Name}Vjp with the seed 1 written in.");
+            output.Append(AccumulationMerger.Merge(VjpBody(method, context, context.Literal(1, method.ReturnKind), adjoints)));
+        }
     }
 
     private static void EmitJvp(DifferentiableMethod method, CodeBlock output)

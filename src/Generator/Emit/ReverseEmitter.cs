@@ -22,8 +22,9 @@ internal sealed partial class ReverseEmitter
     /// <summary>The method's body: like <see cref="EmitSequence"/>, but a final accumulation loop is fused (see <see cref="LoopFusion"/>).</summary>
     public (CodeBlock Forward, CodeBlock Reverse) EmitBody(IReadOnlyList<Stmt> body, string seed)
     {
-        if (body.Count >= 2 && body[body.Count - 2] is LoopStmt loop && LoopFusion.Accumulator(loop, body[body.Count - 1], _c) is { } accumulator)
+        if (FusedAccumulator(body, _c) is { } accumulator)
         {
+            var loop = (LoopStmt)body[body.Count - 2];
             (CodeBlock forward, CodeBlock reverse) = EmitSequence(body.Take(body.Count - 2), 0);
             forward.Append(EmitFusedLoop(loop, accumulator, seed));
             var tail = (AssignStmt)body[body.Count - 1];
@@ -34,6 +35,10 @@ internal sealed partial class ReverseEmitter
 
         return EmitSequence(body, 0);
     }
+
+    /// <summary>The accumulator of the method's final loop when <see cref="EmitBody"/> fuses it (the seed is then read every iteration), else null.</summary>
+    public static string? FusedAccumulator(IReadOnlyList<Stmt> body, MethodContext context)
+        => body.Count >= 2 && body[body.Count - 2] is LoopStmt loop ? LoopFusion.Accumulator(loop, body[body.Count - 1], context) : null;
 
     private CodeBlock EmitFusedLoop(LoopStmt loop, string accumulator, string seed)
     {
