@@ -60,7 +60,7 @@ public class MlpBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup() => Console.WriteLine($"// worker pool: {Autodiff.Kernels.WorkerPool.Jobs} jobs, {Autodiff.Kernels.WorkerPool.Sleeps} sleeps");
+    public void Cleanup() => Console.WriteLine($"// worker pool: {Autodiff.Kernels.WorkerPool.Jobs} jobs, {Autodiff.Kernels.WorkerPool.WorkerParts} parts run by workers, {Autodiff.Kernels.WorkerPool.Sleeps} sleeps");
 
     /// <summary>The generated step's two halves, for <c>--profile-mlp</c> (with <see cref="Time"/>, mean µs over 500 calls).</summary>
     internal float LossGradientOnly() => _model.LossGradient(_x, _labels, _gradient);

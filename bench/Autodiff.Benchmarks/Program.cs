@@ -2,6 +2,7 @@ using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project bench/Autodiff.Benchmarks -- --filter '*'   (add --job short for a quick pass)
 // --profile-mlp: a plain loop of MLP steps at 1 and 2 threads, for profilers (not a measurement).
+// --profile-parts: the hand-written step's parts timed one by one (mean and minimum µs), with the worker pool's counters.
 if (args.Length > 0 && args[0] == "--profile-mlp")
 {
     foreach (int threads in new[] { 1, 2, 1, 2 })
@@ -16,6 +17,16 @@ if (args.Length > 0 && args[0] == "--profile-mlp")
 
         System.Console.WriteLine($"threads={threads} generated={bench.Time(b => b.Generated()):F0} us hand-written={bench.Time(b => b.HandWritten()):F0} us");
         System.Console.WriteLine($"  of which: LossGradient {bench.Time(b => b.LossGradientOnly()):F0} us, Step {bench.Time(b => b.StepOnly()):F0} us");
+    }
+
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--profile-parts")
+{
+    foreach (int threads in new[] { 1, 2, 1, 2 })
+    {
+        Autodiff.Benchmarks.PartsProfile.Run(threads);
     }
 
     return;

@@ -1,0 +1,58 @@
+using Autodiff.Kernels;
+using Xunit;
+
+namespace Autodiff.Runtime.Tests;
+
+/// <summary>The worker pool runs every part of every job exactly once, whoever claims it, and reports failures.</summary>
+public class WorkerPoolTests
+{
+    private sealed class CountingJob : IParallelJob
+    {
+        public int[] Runs = new int[64];
+        public int Spin;
+        public int Throw = -1;
+
+        public void Run(int index)
+        {
+            if (index == Throw)
+            {
+                throw new InvalidOperationException("part " + index);
+            }
+
+            Thread.SpinWait(Spin);
+            Interlocked.Increment(ref Runs[index]);
+        }
+    }
+
+    [Fact]
+    public void Every_part_runs_exactly_once_over_many_jobs()
+    {
+        var random = new Random(5);
+        var job = new CountingJob();
+        for (int trial = 0; trial < 20_000; trial++)
+        {
+            int count = 1 + random.Next(8);
+            Array.Clear(job.Runs);
+            // Parts from nothing to a few microseconds, so that workers sometimes arrive late, sometimes early.
+            job.Spin = random.Next(3) switch { 0 => 0, 1 => 50, _ => 2000 };
+            WorkerPool.Run(job, count, 2 + random.Next(2));
+            for (int i = 0; i < job.Runs.Length; i++)
+            {
+                Assert.True(job.Runs[i] == (i < count ? 1 : 0), $"trial {trial}: part {i} of {count} ran {job.Runs[i]} times");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_failing_part_is_rethrown_and_the_pool_keeps_working()
+    {
+        var job = new CountingJob { Throw = 1 };
+        var error = Assert.Throws<InvalidOperationException>(() => WorkerPool.Run(job, 4, 2));
+        Assert.Equal("part 1", error.Message);
+        Assert.Equal(new[] { 1, 0, 1, 1 }, job.Runs.Take(4));
+
+        job = new CountingJob();
+        WorkerPool.Run(job, 4, 2);
+        Assert.Equal(new[] { 1, 1, 1, 1 }, job.Runs.Take(4));
+    }
+}
