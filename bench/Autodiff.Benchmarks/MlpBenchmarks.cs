@@ -134,10 +134,7 @@ public sealed class HandWrittenMlp
         Gemm.Multiply(_h, H, true, _dz2, C, false, _dw2.Span, C, H, C, B, false, _threads);
         ColumnSums(_dz2, C, _db2.Span);
         Gemm.Multiply(_dz2, C, false, _w2.Span, C, true, _dh, H, B, H, C, false, _threads);
-        for (int i = 0; i < _dh.Length; i++)
-        {
-            _dh[i] = _z1[i] > 0f ? _dh[i] : 0f;
-        }
+        Ops.Relu.Backward(_z1, _dh, _dh, accumulate: false);
 
         // dW1 = xᵀ·dz1, db1 = Σ rows dz1
         Gemm.Multiply(x.Span, I, true, _dh, H, false, _dw1.Span, H, I, H, B, false, _threads);

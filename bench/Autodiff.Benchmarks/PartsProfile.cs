@@ -32,7 +32,7 @@ internal static class PartsProfile
             ("gemm h*W2+b", () => { Gemm.Multiply(h, H, false, w2, C, false, z2, C, B, C, H, false, threads); for (int r = 0; r < B; r++) { var row = z2.AsSpan(r * C, C); TensorPrimitives.Add(row, b2, row); } }),
             ("CE fwd+bwd", () => { Ops.Softmax.CrossEntropyForward(z2, C, labels); Array.Clear(dz2); Ops.Softmax.CrossEntropyBackward(z2, C, labels, 1f, dz2); }),
             ("dW2,db2,dh", () => { Gemm.Multiply(h, H, true, dz2, C, false, dw2, C, H, C, B, false, threads); Gemm.Multiply(dz2, C, false, w2, C, true, dh, H, B, H, C, false, threads); }),
-            ("relu mask", () => { for (int i = 0; i < dh.Length; i++) dh[i] = z1[i] > 0f ? dh[i] : 0f; }),
+            ("relu mask", () => Ops.Relu.Backward(z1, dh, dh, accumulate: false)),
             ("gemm xT*dh", () => Gemm.Multiply(x, I, true, dh, H, false, dw1, H, I, H, B, false, threads)),
             ("adam W1", () => adam.Step<float>(w1, dw1, 0)),
             ("adam rest", () => { adam.Step<float>(b1, db1, 1); adam.Step<float>(w2, dw2, 2); adam.Step<float>(b2, db2, 3); }),

@@ -70,19 +70,12 @@ public static class Softmax
     /// <summary>loss = mean over rows of (ln Σ e^x - x[label]), computed with the max subtracted (stable)</summary>
     public static float CrossEntropyForward(ReadOnlySpan<float> logits, int columns, ReadOnlySpan<int> labels)
     {
-        double total = 0;
         int rows = labels.Length;
+        Span<float> e = ShiftedExp(logits, columns, rows, out Span<float> maxes);
+        double total = 0;
         for (int r = 0; r < rows; r++)
         {
-            ReadOnlySpan<float> xr = logits.Slice(r * columns, columns);
-            float max = TensorPrimitives.Max(xr);
-            float sum = 0f;
-            for (int j = 0; j < columns; j++)
-            {
-                sum += MathF.Exp(xr[j] - max);
-            }
-
-            total += max + MathF.Log(sum) - xr[labels[r]];
+            total += maxes[r] + MathF.Log(TensorPrimitives.Sum(e.Slice(r * columns, columns))) - logits[r * columns + labels[r]];
         }
 
         return (float)(total / rows);
@@ -97,24 +90,57 @@ public static class Softmax
     {
         int rows = labels.Length;
         float scale = dloss / rows;
+        Span<float> e = ShiftedExp(logits, columns, rows, out _);
         for (int r = 0; r < rows; r++)
         {
-            ReadOnlySpan<float> xr = logits.Slice(r * columns, columns);
+            ReadOnlySpan<float> er = e.Slice(r * columns, columns);
             Span<float> dr = dlogits.Slice(r * columns, columns);
-            float max = TensorPrimitives.Max(xr);
-            float sum = 0f;
-            for (int j = 0; j < columns; j++)
+            float inv = scale / TensorPrimitives.Sum(er);
+            if (accumulate)
             {
-                sum += MathF.Exp(xr[j] - max);
+                TensorPrimitives.MultiplyAdd(er, inv, dr, dr);
             }
-
-            float inv = scale / sum;
-            for (int j = 0; j < columns; j++)
+            else
             {
-                dr[j] = (accumulate ? dr[j] : 0f) + MathF.Exp(xr[j] - max) * inv;
+                TensorPrimitives.Multiply(er, inv, dr);
             }
 
             dr[labels[r]] -= scale;
         }
+    }
+
+    [ThreadStatic] private static float[]? _exp;
+    [ThreadStatic] private static float[]? _max;
+
+    /// <summary>
+    /// e^(x - max of its row) for every value, in a per-thread buffer reused from call to call (no allocation once
+    /// grown), with the row maxima. The exponentials of all rows are one vectorised call: with 10 classes a row
+    /// is too short to vectorise on its own, and 1,280 scalar exponentials per batch took 17 µs of the MLP step.
+    /// </summary>
+    private static Span<float> ShiftedExp(ReadOnlySpan<float> logits, int columns, int rows, out Span<float> maxes)
+    {
+        int length = rows * columns;
+        if (_exp is null || _exp.Length < length)
+        {
+            _exp = new float[length];
+        }
+
+        if (_max is null || _max.Length < rows)
+        {
+            _max = new float[rows];
+        }
+
+        Span<float> e = _exp.AsSpan(0, length);
+        maxes = _max.AsSpan(0, rows);
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> xr = logits.Slice(r * columns, columns);
+            float max = TensorPrimitives.Max(xr);
+            maxes[r] = max;
+            TensorPrimitives.Subtract(xr, max, e.Slice(r * columns, columns));
+        }
+
+        TensorPrimitives.Exp(e, e);
+        return e;
     }
 }
