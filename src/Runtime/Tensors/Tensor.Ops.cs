@@ -33,19 +33,19 @@ public sealed partial class Tensor
     /// <summary>Add into <paramref name="into"/> when it is large enough.</summary>
     public static Tensor Add(Tensor a, Tensor b, Tensor? into) => Binary(BinaryKind.Add, a, b, into);
 
-    /// <summary>Elementwise a - b, broadcasting like <see cref="Add"/>.</summary>
+    /// <summary>Elementwise a - b, broadcasting like <see cref="Add(Tensor, Tensor)"/>.</summary>
     public static Tensor Subtract(Tensor a, Tensor b) => Subtract(a, b, null);
 
     /// <summary>Subtract into <paramref name="into"/> when it is large enough.</summary>
     public static Tensor Subtract(Tensor a, Tensor b, Tensor? into) => Binary(BinaryKind.Subtract, a, b, into);
 
-    /// <summary>Elementwise a · b, broadcasting like <see cref="Add"/>.</summary>
+    /// <summary>Elementwise a · b, broadcasting like <see cref="Add(Tensor, Tensor)"/>.</summary>
     public static Tensor Multiply(Tensor a, Tensor b) => Multiply(a, b, null);
 
     /// <summary>Multiply into <paramref name="into"/> when it is large enough.</summary>
     public static Tensor Multiply(Tensor a, Tensor b, Tensor? into) => Binary(BinaryKind.Multiply, a, b, into);
 
-    /// <summary>Elementwise a / b, broadcasting like <see cref="Add"/>.</summary>
+    /// <summary>Elementwise a / b, broadcasting like <see cref="Add(Tensor, Tensor)"/>.</summary>
     public static Tensor Divide(Tensor a, Tensor b) => Divide(a, b, null);
 
     /// <summary>Divide into <paramref name="into"/> when it is large enough.</summary>

@@ -8,7 +8,7 @@ namespace Autodiff;
 /// A dense, row-major <see cref="float"/> tensor of rank 1 to 4: a shape and a span over its data.
 /// </summary>
 /// <remarks>
-/// Ops are static methods (<see cref="MatMul(Tensor, Tensor)"/>, <see cref="Relu"/>, operators, ...)
+/// Ops are static methods (<see cref="MatMul(Tensor, Tensor)"/>, <see cref="Relu(Tensor)"/>, operators, ...)
 /// whose derivatives are registered for the generator in <see cref="TensorDerivatives"/>, the same way a user
 /// registers a custom derivative. Every op has an overload with a trailing <c>into</c> tensor: the result is
 /// written there when its buffer is large enough (its shape is changed to the result's), so that generated
