@@ -119,15 +119,15 @@ public class OptimizerTests
         new object[] { "rmsprop" }, new object[] { "adam" }, new object[] { "adamw" },
     };
 
-    private static Optimizer Make(string name) => name switch
+    private static Optimizer Make(string name, double? clipValue = null) => name switch
     {
-        "sgd" => new Sgd(0.05),
-        "momentum" => new Sgd(0.02, momentum: 0.9),
-        "nesterov" => new Sgd(0.02, momentum: 0.9, nesterov: true),
-        "adagrad" => new AdaGrad(0.5),
-        "rmsprop" => new RmsProp(0.01),
-        "adam" => new Adam(0.05),
-        _ => new AdamW(0.05, weightDecay: 0.001),
+        "sgd" => new Sgd(0.05) { ClipValue = clipValue },
+        "momentum" => new Sgd(0.02, momentum: 0.9) { ClipValue = clipValue },
+        "nesterov" => new Sgd(0.02, momentum: 0.9, nesterov: true) { ClipValue = clipValue },
+        "adagrad" => new AdaGrad(0.5) { ClipValue = clipValue },
+        "rmsprop" => new RmsProp(0.01) { ClipValue = clipValue },
+        "adam" => new Adam(0.05) { ClipValue = clipValue },
+        _ => new AdamW(0.05, weightDecay: 0.001) { ClipValue = clipValue },
     };
 
     [Theory]
@@ -192,6 +192,60 @@ public class OptimizerTests
         for (int i = 0; i < pd.Length; i++)
         {
             Assert.Equal(pd[i], pf[i], 4);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public void SplitOverTwoThreads_GivesBitwiseTheOneThreadSteps(string name)
+    {
+        // Long enough to be split (two parts of at least 32k), with a length that leaves a ragged last part;
+        // float and double, with gradient clipping on for one of the runs (the clipped copy is what gets split).
+        int saved = Tensor.Threads;
+        try
+        {
+            foreach (int length in new[] { 100_003, 65_600 })
+            {
+                var random = new Random(length);
+                float[] start = Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+                float[][] gradients = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray()).ToArray();
+                float[] Run(int threads, bool clip)
+                {
+                    Tensor.Threads = threads;
+                    Optimizer optimizer = Make(name, clip ? 0.3 : null);
+
+                    float[] p = (float[])start.Clone();
+                    foreach (float[] g in gradients)
+                    {
+                        optimizer.Step<float>(p, g);
+                    }
+
+                    return p;
+                }
+
+                Assert.Equal(Run(1, false), Run(2, false));
+                Assert.Equal(Run(1, true), Run(2, true));
+
+                double[] startD = start.Select(v => (double)v).ToArray();
+                double[] RunD(int threads)
+                {
+                    Tensor.Threads = threads;
+                    Optimizer optimizer = Make(name);
+                    double[] p = (double[])startD.Clone();
+                    foreach (float[] g in gradients)
+                    {
+                        optimizer.Step<double>(p, g.Select(v => (double)v).ToArray());
+                    }
+
+                    return p;
+                }
+
+                Assert.Equal(RunD(1), RunD(2));
+            }
+        }
+        finally
+        {
+            Tensor.Threads = saved;
         }
     }
 

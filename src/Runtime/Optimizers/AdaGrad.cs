@@ -25,10 +25,10 @@ public sealed class AdaGrad : Optimizer
     protected override int StateCount => 1;
 
     /// <inheritdoc/>
-    protected override void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradient, Array[] state, long step)
+    protected override void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradient, Array[] state, int offset, long step)
     {
         T lr = T.CreateChecked(LearningRate), eps = T.CreateChecked(Epsilon);
-        Span<T> sum = (T[])state[0];
+        Span<T> sum = ((T[])state[0]).AsSpan(offset, parameters.Length);
         int i = 0;
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
         {

@@ -49,7 +49,7 @@ public class Adam : Optimizer
     protected override int StateCount => 2;
 
     /// <inheritdoc/>
-    protected override void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradient, Array[] state, long step)
+    protected override void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradient, Array[] state, int offset, long step)
     {
         double correction1 = 1 - Math.Pow(Beta1, step);
         double correction2 = 1 - Math.Pow(Beta2, step);
@@ -58,8 +58,8 @@ public class Adam : Optimizer
         T rootCorrection2 = T.CreateChecked(1 / Math.Sqrt(correction2));
         T eps = T.CreateChecked(Epsilon);
         T decay = T.CreateChecked(1 - LearningRate * WeightDecay);
-        Span<T> m = (T[])state[0];
-        Span<T> v = (T[])state[1];
+        Span<T> m = ((T[])state[0]).AsSpan(offset, parameters.Length);
+        Span<T> v = ((T[])state[1]).AsSpan(offset, parameters.Length);
         int i = 0;
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
         {

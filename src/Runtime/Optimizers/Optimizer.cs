@@ -4,6 +4,8 @@ using System.IO;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
+using Autodiff.Kernels;
+
 namespace Autodiff.Optimizers;
 
 /// <summary>
@@ -77,11 +79,80 @@ public abstract class Optimizer
         long step = _steps.TryGetValue(slot, out long previous) ? previous + 1 : 1;
         _steps[slot] = step;
         StepCount = Math.Max(StepCount, step);
-        Update(parameters, gradient, state, step);
+        int parts = Math.Min(Tensor.Threads, parameters.Length / ParallelLength);
+        if (parts <= 1)
+        {
+            Update(parameters, gradient, state, 0, step);
+            return;
+        }
+
+        // Large vectors in equal parts over the kernel threads: each part's update is the same arithmetic, so the
+        // result does not depend on the split. The parts match the weight-gradient product's split of its rows,
+        // so each thread updates the half of the gradient it has just written (in its own core's cache).
+        unsafe
+        {
+            fixed (T* p = parameters, g = gradient)
+            {
+                var job = (_job as UpdateJob<T>) ?? (UpdateJob<T>)(_job = new UpdateJob<T>());
+                job.Set(this, p, g, parameters.Length, state, step, parts);
+                try
+                {
+                    WorkerPool.Run(job, parts, parts);
+                }
+                finally
+                {
+                    job.Clear();
+                }
+            }
+        }
     }
 
-    /// <summary>The fused update for one vector; <paramref name="step"/> is 1 on the first call.</summary>
-    protected abstract void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradient, Array[] state, long step)
+    /// <summary>Vectors with fewer elements than this per thread are updated on one thread.</summary>
+    private const int ParallelLength = 32_768;
+
+    private object? _job;
+
+    private sealed unsafe class UpdateJob<T> : IParallelJob
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private Optimizer? _owner;
+        private T* _parameters, _gradient;
+        private int _length, _parts;
+        private Array[]? _state;
+        private long _step;
+
+        public void Set(Optimizer owner, T* parameters, T* gradient, int length, Array[] state, long step, int parts)
+        {
+            _owner = owner;
+            _parameters = parameters;
+            _gradient = gradient;
+            (_length, _state, _step, _parts) = (length, state, step, parts);
+        }
+
+        public void Clear()
+        {
+            _owner = null;
+            _parameters = null;
+            _gradient = null;
+            _state = null;
+        }
+
+        public void Run(int index)
+        {
+            // Part boundaries on multiples of 64 elements (whole cache lines and vectors).
+            int chunk = (_length / _parts + 63) & ~63;
+            int start = Math.Min(index * chunk, _length), end = index == _parts - 1 ? _length : Math.Min(start + chunk, _length);
+            _owner!.Update(new Span<T>(_parameters + start, end - start), new ReadOnlySpan<T>(_gradient + start, end - start), _state!, start, _step);
+        }
+    }
+
+    /// <summary>
+    /// The fused update of <paramref name="parameters"/> (a whole vector or a part of it) from
+    /// <paramref name="gradient"/>; the state vectors span the whole vector, and this part starts at
+    /// <paramref name="offset"/> in them. <paramref name="step"/> is 1 on the first call. Parts may run on
+    /// different threads at once: an update reads and writes only its own elements.
+    /// </summary>
+    protected abstract void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradient, Array[] state, int offset, long step)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>The state vectors of a slot (for tests and checkpoints).</summary>

@@ -37,10 +37,10 @@ public sealed class RmsProp : Optimizer
     protected override int StateCount => 1;
 
     /// <inheritdoc/>
-    protected override void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradient, Array[] state, long step)
+    protected override void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradient, Array[] state, int offset, long step)
     {
         T lr = T.CreateChecked(LearningRate), rho = T.CreateChecked(Rho), eps = T.CreateChecked(Epsilon);
-        Span<T> mean = (T[])state[0];
+        Span<T> mean = ((T[])state[0]).AsSpan(offset, parameters.Length);
         T rest = T.One - rho;
         int i = 0;
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)

@@ -48,10 +48,10 @@ public sealed class Sgd : Optimizer
     protected override int StateCount => Momentum > 0 ? 1 : 0;
 
     /// <inheritdoc/>
-    protected override void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradient, Array[] state, long step)
+    protected override void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradient, Array[] state, int offset, long step)
     {
         T lr = T.CreateChecked(LearningRate), mu = T.CreateChecked(Momentum), decay = T.CreateChecked(WeightDecay);
-        Span<T> velocity = state.Length > 0 ? ((T[])state[0]).AsSpan() : default;
+        Span<T> velocity = state.Length > 0 ? ((T[])state[0]).AsSpan(offset, parameters.Length) : default;
         int i = 0;
         if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
         {
