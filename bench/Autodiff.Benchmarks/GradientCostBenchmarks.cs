@@ -13,12 +13,13 @@ public class GradientCostBenchmarks
     public int N { get; set; }
 
     [GlobalSetup]
-    public void Setup()
+    public void Setup() => (_x, _dx) = (RandomPoint(N), new double[N]);
+
+    /// <summary>The same fixed-seed point in [-1, 1)ᴺ for every suite.</summary>
+    internal static double[] RandomPoint(int n)
     {
         var random = new Random(1);
-        _x = Enumerable.Range(0, N).Select(_ => random.NextDouble() * 2 - 1).ToArray();
-        _dx = new double[N];
-
+        return Enumerable.Range(0, n).Select(_ => random.NextDouble() * 2 - 1).ToArray();
     }
 
     [Benchmark(Baseline = true)]
@@ -69,9 +70,7 @@ public class VectorisedPairBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var random = new Random(1);
-        _x = Enumerable.Range(0, N).Select(_ => random.NextDouble() * 2 - 1).ToArray();
-        _dx = new double[N];
+        (_x, _dx) = (GradientCostBenchmarks.RandomPoint(N), new double[N]);
 
         // The vectorised pair computes what the scalar code computes (to rounding: the sums run in another order).
         var expected = new double[N];
