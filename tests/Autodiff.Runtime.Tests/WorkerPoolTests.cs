@@ -43,6 +43,39 @@ public class WorkerPoolTests
         }
     }
 
+    private sealed class NestingJob : IParallelJob
+    {
+        public readonly CountingJob Inner = new();
+        public readonly int[] Runs = new int[4];
+
+        public void Run(int index)
+        {
+            Interlocked.Increment(ref Runs[index]);
+            if (index == 0)
+            {
+                WorkerPool.Run(Inner, 8, 2); // runs inline: the pool is busy with this job
+            }
+        }
+    }
+
+    [Fact]
+    public void A_job_nested_in_a_job_runs_inline_without_disturbing_the_outer_one()
+    {
+        // With a reentrant lock the nested job overwrote the outer job's ticket and the caller waited forever:
+        // a hang is reported as a failure, not left to the test run's timeout.
+        var run = Task.Run(() =>
+        {
+            for (int trial = 0; trial < 1000; trial++)
+            {
+                var job = new NestingJob();
+                WorkerPool.Run(job, 4, 2);
+                Assert.Equal(new[] { 1, 1, 1, 1 }, job.Runs);
+                Assert.Equal(Enumerable.Repeat(1, 8), job.Inner.Runs.Take(8));
+            }
+        });
+        Assert.True(run.Wait(TimeSpan.FromSeconds(60)), "a job nested in a job hung the pool");
+    }
+
     [Fact]
     public void A_failing_part_is_rethrown_and_the_pool_keeps_working()
     {

@@ -36,7 +36,7 @@ internal static class WorkerPool
     private const long SpinTicks = 250 * TimeSpan.TicksPerMillisecond / 1000; // 0.25 ms
     private const int PartBits = 20;
     private const long PartMask = (1L << PartBits) - 1;
-    private static readonly object Gate = new();
+    private static int _busy;
     private static readonly SemaphoreSlim Wake = new(0);
     private static int _workers;
     private static int _sleepers;
@@ -52,9 +52,11 @@ internal static class WorkerPool
     public static void Run(IParallelJob job, int count, int threads)
     {
         threads = Math.Min(threads, count);
-        if (threads <= 1 || count > PartMask || !Monitor.TryEnter(Gate))
+        // Not a Monitor: it is reentrant, and a job that ran a parallel job of its own on the calling thread would
+        // overwrite the ticket of the job it is part of.
+        if (threads <= 1 || count > PartMask || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
-            // One thread, or another caller holds the pool: run here (same result, only slower).
+            // One thread, or the pool is busy (another caller, or a job nested in a job): run here (same result, only slower).
             for (int i = 0; i < count; i++)
             {
                 job.Run(i);
@@ -92,7 +94,7 @@ internal static class WorkerPool
         }
         finally
         {
-            Monitor.Exit(Gate);
+            Volatile.Write(ref _busy, 0);
         }
     }
 
