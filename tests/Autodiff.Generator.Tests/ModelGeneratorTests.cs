@@ -77,7 +77,7 @@ public class ModelGeneratorTests
     [InlineData("foreach (Dense d in Ds) { foreach (Dense e in Ds) { x = e.Forward(x); } } return Tensor.Sum(x);", "a loop inside a loop over layers")]
     [InlineData("while (labels.Length > 0) { } return Tensor.Sum(x);", "loop statements are not supported in model methods")]
     [InlineData("if (Tensor.Sum(x) > 0f) { return Tensor.Sum(x); } return 0f;", "return inside an if")]
-    [InlineData("if (x.Rows > 1) { x = x * 2f; } return Tensor.Sum(x);", "an if in model code tests a bool that does not depend on tensors")]
+    [InlineData("if (x.SameShape(x)) { x = x * 2f; } return Tensor.Sum(x);", "an if in model code tests a bool that does not depend on tensors")]
     [InlineData("if (labels.Length > 0) { foreach (Dense d in Ds) { x = d.Forward(x); } } return Tensor.Sum(x);", "a loop over layers inside an if")]
     [InlineData("double s = 2.0; return Tensor.Sum(x);", "the local 's' of type 'double'")]
     [InlineData("Tensor y = Helpers.Opaque(x); return Tensor.Sum(y);", "AD0104")]
@@ -231,7 +231,7 @@ public class ModelGeneratorTests
 
     [Theory]
     [InlineData("[Differentiable] public static Tensor F(Tensor x) => F(x);", "Tensor.Sum(Fn.F(x))", "recursive call")]
-    [InlineData("[Differentiable] public static Tensor F(Tensor x) { if (x.Rows > 1) { } return x; }", "Tensor.Sum(Fn.F(x))", "an if in model code tests a bool")]
+    [InlineData("[Differentiable] public static Tensor F(Tensor x) { if (x.SameShape(x)) { } return x; }", "Tensor.Sum(Fn.F(x))", "an if in model code tests a bool")]
     [InlineData("[Differentiable] public static Tensor F(Tensor x) => Fn.Opaque(x); public static Tensor Opaque(Tensor t) => t;", "Tensor.Sum(Fn.F(x))", "AD0104")]
     [InlineData("private static float s = 2f; [Differentiable] public static Tensor F(Tensor x) => x * s;", "Tensor.Sum(Fn.F(x))", "Fn.s', which the model method that inlines this tensor function cannot access")]
     public void Errors_in_a_tensor_function_are_reported_on_it_and_at_the_call(string function, string use, string expected)

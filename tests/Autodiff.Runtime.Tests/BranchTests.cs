@@ -82,8 +82,73 @@ public sealed partial class GatedStack
     }
 }
 
+/// <summary>Branches and scale factors on tensor shapes: the input's, a parameter's, a computed local's, inside a layer loop.</summary>
+[Model]
+public sealed partial class ShapeNet
+{
+    public Dense Hidden;
+    public Dense[] Blocks;
+    public Dense Output;
+
+    public ShapeNet(int inputs, int width, int classes, int seed)
+    {
+        var random = new Random(seed);
+        Hidden = new Dense(inputs, width, random, xavier: true);
+        Blocks = Enumerable.Range(0, 2).Select(_ => new Dense(width, width, random, xavier: true)).ToArray();
+        Output = new Dense(width, classes, random, xavier: true);
+    }
+
+    [Differentiable]
+    public float Loss(Tensor x, int[] labels)
+    {
+        Tensor h = Hidden.Forward(x);
+        // a small batch gets one nonlinearity, a large one another (both smooth, so finite differences hold)
+        if (x.Rows < 5)
+        {
+            h = Tensor.Tanh(h);
+        }
+        else
+        {
+            h = Tensor.Sigmoid(h);
+        }
+
+        foreach (Dense block in Blocks)
+        {
+            Tensor y = block.Forward(h);
+            // the shapes of a computed local and of a weight as passive factors
+            h = h + y * (1f / y.Columns) * Scale(Hidden.Weight.Rows);
+        }
+
+        float mean = Tensor.Sum(h) / h.Length;
+        return Tensor.SoftmaxCrossEntropy(Output.Forward(h), labels) + 0.1f * mean * mean;
+    }
+
+    private static float Scale(int rows) => rows > 4 ? 0.5f : 1f;
+}
+
 public class BranchTests
 {
+    [Theory]
+    [InlineData(3)]
+    [InlineData(7)]
+    public void BranchesOnShapes_TakeTheSideTheBatchSizeGives_AndMatchFiniteDifferences(int batch)
+    {
+        var model = new ShapeNet(5, 6, 3, seed: 4);
+        var random = new Random(batch);
+        Tensor x = Init.Uniform(1f, random, batch, 5);
+        int[] labels = Enumerable.Range(0, batch).Select(i => i % 3).ToArray();
+        ShapeNet.Gradient gradient = model.CreateGradient();
+        float value = model.LossGradient(x, labels, gradient);
+        Assert.Equal(model.Loss(x, labels), value, 5);
+        FiniteDifferences.Check(FiniteDifferences.Pairs(model, gradient), () => model.Loss(x, labels), samples: 8);
+
+        // The same batch sizes in a second call reuse the tape; a different one takes the other side.
+        Tensor other = Init.Uniform(1f, random, 10 - batch, 5);
+        int[] otherLabels = Enumerable.Range(0, 10 - batch).Select(i => i % 3).ToArray();
+        model.LossGradient(other, otherLabels, gradient);
+        FiniteDifferences.Check(FiniteDifferences.Pairs(model, gradient), () => model.Loss(other, otherLabels), samples: 8);
+    }
+
     [Theory]
     [InlineData(true, true, 0.1f)]
     [InlineData(true, false, 1000f)]

@@ -589,15 +589,19 @@ internal static class TensorMethodEmitter
     };
 
     /// <summary>Passive code with its references to stored values (<see cref="TPassiveStmt.StoredRef"/>) printed where they live.</summary>
+    private static readonly char[] Markers = { '\u0001', '\u0002' };
+
     private static string ResolveStored(string code)
     {
         var text = new System.Text.StringBuilder();
         int position = 0;
-        for (int start; (start = code.IndexOf('\u0001', position)) >= 0;)
+        for (int start; (start = code.IndexOfAny(Markers, position)) >= 0;)
         {
-            int end = code.IndexOf('\u0001', start + 1);
+            int end = code.IndexOf(code[start], start + 1);
             int slot = int.Parse(code.Substring(start + 1, end - start - 1), CultureInfo.InvariantCulture);
-            text.Append(code, position, start - position).Append(Prefix(slot)).Append('a').Append(S(slot));
+            text.Append(code, position, start - position).Append(Prefix(slot));
+            // \u0001: a stored passive value; \u0002: a computed tensor (its shape is read)
+            text.Append(code[start] == '\u0001' ? "a" + S(slot) : "t" + S(slot) + "!");
             position = end + 1;
         }
 

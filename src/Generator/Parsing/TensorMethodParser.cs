@@ -463,7 +463,7 @@ internal sealed class TensorMethodParser
             return right is null ? null : (left!, op, right);
         }
 
-        Unsupported(condition.Syntax.GetLocation(), "the condition '" + SymbolText.OneLine(condition.Syntax) + "'; an if in model code tests a bool that does not depend on tensors (a parameter, a field, a constant) or compares two float values");
+        Unsupported(condition.Syntax.GetLocation(), "the condition '" + SymbolText.OneLine(condition.Syntax) + "'; an if in model code tests a bool that does not depend on tensors (a parameter, a field, a constant, a tensor's Rows, Columns, Length or Rank) or compares two float values");
         return null;
     }
 
@@ -823,7 +823,14 @@ internal sealed class TensorMethodParser
         }
 
         bool usesIndex = operation.DescendantsAndSelf().Any(o => o is ILocalReferenceOperation l && _indexVariables.ContainsKey(l.Local));
-        if (operation.DescendantsAndSelf().Any(o => o is ILocalReferenceOperation l && !_indexVariables.ContainsKey(l.Local)))
+        // The shape of a computed tensor (a Tensor local, a rebound parameter) is read from where the tensor is kept.
+        bool readsComputedShape = operation.DescendantsAndSelf().Any(o => IsShapeRead(o) && ((IPropertyReferenceOperation)o).Instance switch
+        {
+            ILocalReferenceOperation l => _locals.ContainsKey(l.Local),
+            IParameterReferenceOperation q => _locals.ContainsKey(q.Parameter),
+            _ => false,
+        });
+        if (OutsideShapeReads(operation).Any(o => o is ILocalReferenceOperation l && !_indexVariables.ContainsKey(l.Local)))
         {
             return Unsupported(operation.Syntax.GetLocation(), "the local in '" + SymbolText.OneLine(operation.Syntax) + "'; only Tensor and float locals are tracked, so pass other values as parameters or fields");
         }
@@ -831,7 +838,7 @@ internal sealed class TensorMethodParser
         // Evaluated once in the forward pass and kept on the tape for the backward pass.
         int slot = _slots++;
         string typeText = operation.Type?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? "object";
-        string? text = _inlining.Count > 0 || usesIndex ? PortableText(operation.Syntax) : operation.Syntax.ToString();
+        string? text = _inlining.Count > 0 || usesIndex || readsComputedShape ? PortableText(operation.Syntax) : operation.Syntax.ToString();
         if (text is null)
         {
             return null;
@@ -858,8 +865,17 @@ internal sealed class TensorMethodParser
                 return null;
             }
 
+            bool shapeOf = name.Parent is MemberAccessExpressionSyntax { Name.Identifier.Text: "Rows" or "Columns" or "Length" or "Rank" } read && read.Expression == name;
             switch (symbol)
             {
+                case ILocalSymbol or IParameterSymbol when shapeOf && _locals.TryGetValue(symbol, out TValue? tensor) && tensor.Kind == TKind.Tensor:
+                    replacements[name] = tensor.Source switch
+                    {
+                        TSource.Temp => TPassiveStmt.TensorRef(tensor.Slot),
+                        TSource.Field => "this." + tensor.Code,
+                        _ => "(" + tensor.Code + ")",
+                    };
+                    break;
                 case IParameterSymbol parameter when _locals.TryGetValue(parameter, out TValue? value) && value.Source is TSource.Passive or TSource.Stored:
                     replacements[name] = value.Source == TSource.Stored ? TPassiveStmt.StoredRef(value.Slot) : "(" + value.Code + ")";
                     break;
@@ -950,10 +966,47 @@ internal sealed class TensorMethodParser
     // ---- helpers ----
 
     /// <summary>Whether the expression reads a tensor, a tracked local or calls something tensor-valued.</summary>
+    /// <remarks>A tensor's shape (<c>x.Rows</c>, <c>h.Columns</c>, <c>Length</c>, <c>Rank</c>) never depends on its values: it is passive.</remarks>
     private bool InvolvesValues(IOperation operation)
-        => operation.DescendantsAndSelf().Any(o => o is ILocalReferenceOperation local && _locals.ContainsKey(local.Local)
-            || o is IParameterReferenceOperation { Parameter: var p } && _locals.ContainsKey(p) && (ModelParser.IsTensor(p.Type) || p.Type.SpecialType == SpecialType.System_Single)
-            || ModelParser.IsTensor(o.Type) || o is IInvocationOperation { TargetMethod: var m } && TypeClassifier.HasAttribute(m, WellKnownNames.DifferentiableAttribute));
+        => !IsShapeRead(operation) && (
+            operation is ILocalReferenceOperation local && _locals.ContainsKey(local.Local)
+            || operation is IParameterReferenceOperation { Parameter: var p } && _locals.ContainsKey(p) && (ModelParser.IsTensor(p.Type) || p.Type.SpecialType == SpecialType.System_Single)
+            || ModelParser.IsTensor(operation.Type) || operation is IInvocationOperation { TargetMethod: var m } && TypeClassifier.HasAttribute(m, WellKnownNames.DifferentiableAttribute)
+            || operation.ChildOperations.Any(InvolvesValues));
+
+    /// <summary>
+    /// <c>t.Rows</c>, <c>t.Columns</c>, <c>t.Length</c> or <c>t.Rank</c> of a Tensor local or parameter, or of a field or
+    /// property reached from <c>this</c> (<c>Hidden.Weight.Rows</c>; not from a loop's layer variable).
+    /// </summary>
+    private static bool IsShapeRead(IOperation operation)
+        => operation is IPropertyReferenceOperation { Property.Name: "Rows" or "Columns" or "Length" or "Rank", Instance: { } instance }
+            && ModelParser.IsTensor(instance.Type) && (instance is ILocalReferenceOperation or IParameterReferenceOperation || RootedAtThis(instance));
+
+    private static bool RootedAtThis(IOperation? operation) => operation switch
+    {
+        null or IInstanceReferenceOperation => true,
+        IFieldReferenceOperation field => RootedAtThis(field.Instance),
+        IPropertyReferenceOperation { Arguments.Length: 0 } property => RootedAtThis(property.Instance),
+        _ => false,
+    };
+
+    /// <summary>Every node of <paramref name="operation"/> outside the instances of shape reads.</summary>
+    private static IEnumerable<IOperation> OutsideShapeReads(IOperation operation)
+    {
+        yield return operation;
+        if (IsShapeRead(operation))
+        {
+            yield break;
+        }
+
+        foreach (IOperation child in operation.ChildOperations)
+        {
+            foreach (IOperation node in OutsideShapeReads(child))
+            {
+                yield return node;
+            }
+        }
+    }
 
     private static IOperation Unwrap(IOperation operation)
     {

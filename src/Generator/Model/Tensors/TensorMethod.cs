@@ -84,6 +84,9 @@ internal sealed record TPassiveStmt(string Comment, int Slot, string TypeText, s
 {
     /// <summary>How passive code refers to a stored value.</summary>
     public static string StoredRef(int slot) => "\u0001" + slot.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\u0001";
+
+    /// <summary>How passive code refers to a computed tensor (for its shape: <c>h.Rows</c>).</summary>
+    public static string TensorRef(int slot) => "\u0002" + slot.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\u0002";
 }
 
 /// <summary>
