@@ -24,9 +24,9 @@ internal interface IParallelJob
 /// gone to sleep took 150-300 µs to wake on the 2-core development VM (its virtual CPU halts), longer than the
 /// matrix product it was woken for, and a caller that waited for it ran a 130 µs product in about 380 µs.</para>
 /// <para>Workers spin for a while (<see cref="SpinTicks"/>) after each job before they block: a training step
-/// issues its products less than 0.25 ms apart. Not longer: when the host runs both virtual CPUs on one physical
-/// one (measured on the development VM: a thread spinning beside a vector loop made the loop 2.5-4x slower), a
-/// spinning worker takes its time from the caller.</para>
+/// issues its products less than 0.25 ms apart. Not longer: a spinning worker burns a core that other work on
+/// the machine could use, and since the caller no longer waits for late workers, a worker that did fall asleep
+/// costs a job its help, not its time.</para>
 /// <para>The state of a job is one 64-bit ticket, (generation, part count, next part): a thread claims a part by
 /// compare-and-swap on the whole ticket, so a thread that read an older ticket can never claim a part of a newer
 /// job under the old job's count.</para>
