@@ -588,9 +588,12 @@ internal static class TensorMethodEmitter
         _ => value.Code,
     };
 
-    /// <summary>Passive code with its references to stored values (<see cref="TPassiveStmt.StoredRef"/>) printed where they live.</summary>
     private static readonly char[] Markers = { '\u0001', '\u0002' };
 
+    /// <summary>
+    /// Passive code with its references to stored values (<see cref="TPassiveStmt.StoredRef"/>) and to computed
+    /// tensors (<see cref="TPassiveStmt.TensorRef"/>) printed where they live.
+    /// </summary>
     private static string ResolveStored(string code)
     {
         var text = new System.Text.StringBuilder();

@@ -865,7 +865,7 @@ internal sealed class TensorMethodParser
                 return null;
             }
 
-            bool shapeOf = name.Parent is MemberAccessExpressionSyntax { Name.Identifier.Text: "Rows" or "Columns" or "Length" or "Rank" } read && read.Expression == name;
+            bool shapeOf = name.Parent is MemberAccessExpressionSyntax read && read.Expression == name && IsShapeProperty(read.Name.Identifier.Text);
             switch (symbol)
             {
                 case ILocalSymbol or IParameterSymbol when shapeOf && _locals.TryGetValue(symbol, out TValue? tensor) && tensor.Kind == TKind.Tensor:
@@ -979,8 +979,10 @@ internal sealed class TensorMethodParser
     /// property reached from <c>this</c> (<c>Hidden.Weight.Rows</c>; not from a loop's layer variable).
     /// </summary>
     private static bool IsShapeRead(IOperation operation)
-        => operation is IPropertyReferenceOperation { Property.Name: "Rows" or "Columns" or "Length" or "Rank", Instance: { } instance }
+        => operation is IPropertyReferenceOperation { Property.Name: var property, Instance: { } instance } && IsShapeProperty(property)
             && ModelParser.IsTensor(instance.Type) && (instance is ILocalReferenceOperation or IParameterReferenceOperation || RootedAtThis(instance));
+
+    private static bool IsShapeProperty(string name) => name is "Rows" or "Columns" or "Length" or "Rank";
 
     private static bool RootedAtThis(IOperation? operation) => operation switch
     {

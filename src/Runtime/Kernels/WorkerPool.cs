@@ -72,7 +72,7 @@ internal static class WorkerPool
             _failure = null;
             _done = 0;
             Volatile.Write(ref _job, job);
-            long generation = (Volatile.Read(ref _ticket) >> (2 * PartBits)) + 1;
+            long generation = Generation(Volatile.Read(ref _ticket)) + 1;
             Volatile.Write(ref _ticket, (generation << (2 * PartBits)) | ((long)count << PartBits));
 
             // Wake the sleepers (once: the count is taken), who help if they arrive while parts are left.
@@ -98,6 +98,8 @@ internal static class WorkerPool
         }
     }
 
+    private static long Generation(long ticket) => ticket >> (2 * PartBits);
+
     private static void EnsureWorkers(int needed)
     {
         while (_workers < needed)
@@ -118,7 +120,7 @@ internal static class WorkerPool
             long ticket = Volatile.Read(ref _ticket);
             int next = (int)(ticket & PartMask);
             int count = (int)((ticket >> PartBits) & PartMask);
-            if (ticket >> (2 * PartBits) != generation || next >= count)
+            if (Generation(ticket) != generation || next >= count)
             {
                 return ran;
             }
@@ -147,18 +149,18 @@ internal static class WorkerPool
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WorkerLoop()
     {
-        long seen = Volatile.Read(ref _ticket) >> (2 * PartBits);
+        long seen = Generation(Volatile.Read(ref _ticket));
         while (true)
         {
             // Spin a while for the next job, then sleep until one is posted.
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
             long generation;
-            while ((generation = Volatile.Read(ref _ticket) >> (2 * PartBits)) == seen)
+            while ((generation = Generation(Volatile.Read(ref _ticket))) == seen)
             {
                 if (System.Diagnostics.Stopwatch.GetElapsedTime(start).Ticks > SpinTicks)
                 {
                     Interlocked.Increment(ref _sleepers);
-                    if (Volatile.Read(ref _ticket) >> (2 * PartBits) == seen)
+                    if (Generation(Volatile.Read(ref _ticket)) == seen)
                     {
                         Interlocked.Increment(ref Sleeps);
                         Wake.Wait();
