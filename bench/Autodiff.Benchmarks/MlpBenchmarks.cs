@@ -99,51 +99,91 @@ public sealed class HandWrittenMlp
     private readonly Adam _adam = new(1e-3);
     private readonly int _threads;
 
+    private Tensor _x = null!;
+    private int[] _labels = [];
+    private float _loss;
+
     public HandWrittenMlp(BenchMlp init, int threads)
     {
         (_w1, _b1, _w2, _b2) = (init.Hidden.Weight, init.Hidden.Bias, init.Output.Weight, init.Output.Bias);
         (_dw1, _db1, _dw2, _db2) = (Tensor.ZerosLike(_w1), Tensor.ZerosLike(_b1), Tensor.ZerosLike(_w2), Tensor.ZerosLike(_b2));
         _threads = threads;
+        Parts = CreateParts();
     }
+
+    /// <summary>The step's kernels in order, named: <see cref="Step"/> runs them, <c>--profile-parts</c> times them one by one.</summary>
+    internal (string Name, Action Run)[] Parts { get; }
 
     public float Step(Tensor x, int[] labels)
     {
+        (_x, _labels) = (x, labels);
+        foreach ((_, Action run) in Parts)
+        {
+            run();
+        }
+
+        return _loss;
+    }
+
+    // Created once (no allocation per step); the batch is read from _x and _labels.
+    private (string Name, Action Run)[] CreateParts()
+    {
         const int B = 128, I = 784, H = 128, C = 10;
-        // z1 = x·W1 + b1; h = relu(z1)
-        Gemm.Multiply(x.Span, I, false, _w1.Span, H, false, _z1, H, B, H, I, false, _threads);
-        for (int r = 0; r < B; r++)
+        return new (string, Action)[]
         {
-            Span<float> row = _z1.AsSpan(r * H, H);
-            TensorPrimitives.Add(row, _b1.Span, row);
-        }
+            // z1 = x·W1
+            ("gemm x*W1", () => Gemm.Multiply(_x.Span, I, false, _w1.Span, H, false, _z1, H, B, H, I, false, _threads)),
+            // z1 += b1; h = relu(z1)
+            ("bias+relu", () =>
+            {
+                AddRows(_z1, _b1.Span);
+                TensorPrimitives.Max(_z1, 0f, _h);
+            }),
+            // z2 = h·W2 + b2
+            ("gemm h*W2+b", () =>
+            {
+                Gemm.Multiply(_h, H, false, _w2.Span, C, false, _z2, C, B, C, H, false, _threads);
+                AddRows(_z2, _b2.Span);
+            }),
+            // loss; dz2 = (softmax - onehot) / B
+            ("CE fwd+bwd", () =>
+            {
+                _loss = Ops.Softmax.CrossEntropyForward(_z2, C, _labels);
+                Array.Clear(_dz2);
+                Ops.Softmax.CrossEntropyBackward(_z2, C, _labels, 1f, _dz2);
+            }),
+            // dW2 = hᵀ·dz2, db2 = Σ rows dz2, dh = dz2·W2ᵀ
+            ("dW2,db2,dh", () =>
+            {
+                Gemm.Multiply(_h, H, true, _dz2, C, false, _dw2.Span, C, H, C, B, false, _threads);
+                ColumnSums(_dz2, C, _db2.Span);
+                Gemm.Multiply(_dz2, C, false, _w2.Span, C, true, _dh, H, B, H, C, false, _threads);
+            }),
+            // dh masked by z1 > 0
+            ("relu mask", () => Ops.Relu.Backward(_z1, _dh, _dh, accumulate: false)),
+            // dW1 = xᵀ·dz1, db1 = Σ rows dz1
+            ("gemm xT*dh", () =>
+            {
+                Gemm.Multiply(_x.Span, I, true, _dh, H, false, _dw1.Span, H, I, H, B, false, _threads);
+                ColumnSums(_dh, H, _db1.Span);
+            }),
+            ("adam W1", () => _adam.Step<float>(_w1.Span, _dw1.Span, 0)),
+            ("adam rest", () =>
+            {
+                _adam.Step<float>(_b1.Span, _db1.Span, 1);
+                _adam.Step<float>(_w2.Span, _dw2.Span, 2);
+                _adam.Step<float>(_b2.Span, _db2.Span, 3);
+            }),
+        };
+    }
 
-        TensorPrimitives.Max(_z1, 0f, _h);
-        // z2 = h·W2 + b2
-        Gemm.Multiply(_h, H, false, _w2.Span, C, false, _z2, C, B, C, H, false, _threads);
-        for (int r = 0; r < B; r++)
+    private static void AddRows(Span<float> m, ReadOnlySpan<float> row)
+    {
+        for (int r = 0; r < m.Length; r += row.Length)
         {
-            Span<float> row = _z2.AsSpan(r * C, C);
-            TensorPrimitives.Add(row, _b2.Span, row);
+            Span<float> target = m.Slice(r, row.Length);
+            TensorPrimitives.Add(target, row, target);
         }
-
-        float loss = Ops.Softmax.CrossEntropyForward(_z2, C, labels);
-        // dz2 = (softmax - onehot) / B
-        Array.Clear(_dz2);
-        Ops.Softmax.CrossEntropyBackward(_z2, C, labels, 1f, _dz2);
-        // dW2 = hᵀ·dz2, db2 = Σ rows dz2, dh = dz2·W2ᵀ masked by z1 > 0
-        Gemm.Multiply(_h, H, true, _dz2, C, false, _dw2.Span, C, H, C, B, false, _threads);
-        ColumnSums(_dz2, C, _db2.Span);
-        Gemm.Multiply(_dz2, C, false, _w2.Span, C, true, _dh, H, B, H, C, false, _threads);
-        Ops.Relu.Backward(_z1, _dh, _dh, accumulate: false);
-
-        // dW1 = xᵀ·dz1, db1 = Σ rows dz1
-        Gemm.Multiply(x.Span, I, true, _dh, H, false, _dw1.Span, H, I, H, B, false, _threads);
-        ColumnSums(_dh, H, _db1.Span);
-        _adam.Step<float>(_w1.Span, _dw1.Span, 0);
-        _adam.Step<float>(_b1.Span, _db1.Span, 1);
-        _adam.Step<float>(_w2.Span, _dw2.Span, 2);
-        _adam.Step<float>(_b2.Span, _db2.Span, 3);
-        return loss;
     }
 
     private static void ColumnSums(ReadOnlySpan<float> m, int columns, Span<float> sums)
