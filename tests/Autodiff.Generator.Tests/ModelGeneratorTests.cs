@@ -67,18 +67,54 @@ public class ModelGeneratorTests
     [Fact]
     public void A_loop_over_layers_matches_snapshot_and_compiles() => VerifyModelSnapshot("ModelLoop", Stacked);
 
+    private const string Nested = Header + """
+        [Model]
+        public sealed partial class Rounds
+        {
+            public Dense[] Blocks = { new(4, 4, new Random(1)), new(4, 4, new Random(2)) };
+
+            [Differentiable]
+            public float Loss(Tensor x, int[] labels, int rounds)
+            {
+                float penalty = 0f;
+                for (int r = 0; r < rounds; r++)
+                {
+                    foreach (Dense block in Blocks)
+                    {
+                        x = Tensor.Tanh(block.Forward(x)) + x;
+                    }
+
+                    penalty += Tensor.Mean(x * x);
+                }
+
+                float size = Tensor.Mean(x * x);
+                while (size > 1f)
+                {
+                    x = x * 0.5f;
+                    size = Tensor.Mean(x * x);
+                }
+
+                return Tensor.SoftmaxCrossEntropy(x, labels) + 0.01f * penalty;
+            }
+        }
+        """;
+
+    [Fact]
+    public void Nested_and_while_loops_match_snapshot_and_compile() => VerifyModelSnapshot("ModelNestedLoops", Nested);
+
     [Theory]
     [InlineData("foreach (int i in labels) { } return Tensor.Sum(x);", "a model method can loop over a list of layers")]
     [InlineData("for (int i = labels.Length; i < 3; i++) { x = x * 2f; } return Tensor.Sum(x);", "a counted loop in model code is for (int i = c; i < n; i++)")]
     [InlineData("for (int i = 0; i < labels.Length; i++) { i = i + 1; } return Tensor.Sum(x);", "a counted loop in model code")]
     [InlineData("for (int i = 0; i < 3; i++) { if (i > 1) break; x = x * 2f; } return Tensor.Sum(x);", "break and continue")]
-    [InlineData("for (int i = 0; i < 3; i++) { for (int j = 0; j < 2; j++) { x = x * 2f; } } return Tensor.Sum(x);", "a loop inside a loop")]
-    [InlineData("foreach (Dense d in Ds) { return Tensor.Sum(x); } return Tensor.Sum(x);", "return inside a loop over layers")]
-    [InlineData("foreach (Dense d in Ds) { foreach (Dense e in Ds) { x = e.Forward(x); } } return Tensor.Sum(x);", "a loop inside a loop over layers")]
-    [InlineData("while (labels.Length > 0) { } return Tensor.Sum(x);", "loop statements are not supported in model methods")]
+    [InlineData("for (int i = 0; i < 3; i++) { for (int j = 0; j < 3; j += 2) { x = x * 2f; } } return Tensor.Sum(x);", "a counted loop in model code")]
+    [InlineData("foreach (Dense d in Ds) { for (int j = 0; j < 2; j++) { return Tensor.Sum(x); } } return Tensor.Sum(x);", "return inside a loop")]
+    [InlineData("while (labels.Length > 0) { x = x * 2f; } return Tensor.Sum(x);", "of a while loop; in model code it compares float values the loop updates")]
+    [InlineData("do { x = x * 0.5f; } while (Tensor.Sum(x) > 1f); return Tensor.Sum(x);", "the do-while loop; write it as a while loop")]
+    [InlineData("while (Tensor.Sum(x) > 1f) { x = x * 0.5f; if (labels.Length > 2) continue; } return Tensor.Sum(x);", "break and continue")]
+    [InlineData("while (x.SameShape(x)) { x = x * 0.5f; } return Tensor.Sum(x);", "a condition in model code (of an if or a while) is a bool")]
     [InlineData("if (Tensor.Sum(x) > 0f) { return Tensor.Sum(x); } return 0f;", "return inside an if")]
-    [InlineData("if (x.SameShape(x)) { x = x * 2f; } return Tensor.Sum(x);", "an if in model code tests a bool that does not depend on tensors")]
-    [InlineData("if (labels.Length > 0) { foreach (Dense d in Ds) { x = d.Forward(x); } } return Tensor.Sum(x);", "a loop over layers inside an if")]
+    [InlineData("if (x.SameShape(x)) { x = x * 2f; } return Tensor.Sum(x);", "a condition in model code (of an if or a while) is a bool that does not depend on tensors")]
     [InlineData("double s = 2.0; return Tensor.Sum(x);", "the local 's' of type 'double'")]
     [InlineData("Tensor y = Helpers.Opaque(x); return Tensor.Sum(y);", "AD0104")]
     [InlineData("W = x; return Tensor.Sum(x);", "AD0103")]
@@ -231,7 +267,7 @@ public class ModelGeneratorTests
 
     [Theory]
     [InlineData("[Differentiable] public static Tensor F(Tensor x) => F(x);", "Tensor.Sum(Fn.F(x))", "recursive call")]
-    [InlineData("[Differentiable] public static Tensor F(Tensor x) { if (x.SameShape(x)) { } return x; }", "Tensor.Sum(Fn.F(x))", "an if in model code tests a bool")]
+    [InlineData("[Differentiable] public static Tensor F(Tensor x) { if (x.SameShape(x)) { } return x; }", "Tensor.Sum(Fn.F(x))", "a condition in model code (of an if or a while) is a bool")]
     [InlineData("[Differentiable] public static Tensor F(Tensor x) => Fn.Opaque(x); public static Tensor Opaque(Tensor t) => t;", "Tensor.Sum(Fn.F(x))", "AD0104")]
     [InlineData("private static float s = 2f; [Differentiable] public static Tensor F(Tensor x) => x * s;", "Tensor.Sum(Fn.F(x))", "Fn.s', which the model method that inlines this tensor function cannot access")]
     public void Errors_in_a_tensor_function_are_reported_on_it_and_at_the_call(string function, string use, string expected)

@@ -10,7 +10,8 @@ namespace Autodiff.Generator.Tests;
 /// <summary>
 /// The randomized differential test for model code: random [Model] classes whose Loss method mixes tensor ops,
 /// tensor locals reassigned over time, float arithmetic, if/else (on a bool parameter, a bool field and float
-/// comparisons), loops over a list of layers and counted loops (with branches inside) and calls to random tensor functions, compiled
+/// comparisons), loops over a list of layers, counted loops and while loops (with branches and loops inside, and inside
+/// branches) and calls to random tensor functions, compiled
 /// with the generator; every parameter's and the
 /// input's gradient is checked against central finite differences. AUTODIFF_RANDOM_SEED replays a run.
 /// </summary>
@@ -140,7 +141,13 @@ public sealed class RandomModelGenerator(int seed)
         int statements = _random.Next(2, 6);
         for (int i = 0; i < statements; i++)
         {
-            body.Append(_random.Next(5) == 0 ? Loop("        ") : Statement("        ", allowIf: true));
+            body.Append(_random.Next(10) switch
+            {
+                0 or 1 => Loop("        ", 0),
+                // a loop inside an if
+                2 => $"        if ({(_random.Next(2) == 0 ? "p" : "!Flag")})\n        {{\n{Loop("            ", 1)}        }}\n",
+                _ => Statement("        ", allowIf: true),
+            });
         }
 
         string last = _tensors[^1];
@@ -166,21 +173,38 @@ public sealed class RandomModelGenerator(int seed)
             """;
     }
 
-    // foreach over the layers: one carried tensor through the layer, then a statement or a branch per iteration.
-    private string Loop(string indent)
+    // A loop: foreach over the layers, a counted loop or a while loop counting in a float; one carried tensor
+    // through the layer, then a statement or a branch per iteration, and sometimes a loop nested inside.
+    private string Loop(string indent, int depth)
     {
         string carried = Pick(_tensors);
-        bool counted = _random.Next(2) == 0;
-        _layer = counted ? null : "block";
-        var text = new StringBuilder(counted
-            ? $"{indent}for (int i = 0; i < {(_random.Next(2) == 0 ? "Steps" : "2")}; i++)\n{indent}{{\n"
-            : $"{indent}foreach (Autodiff.Layers.Dense block in Blocks)\n{indent}{{\n");
-        text.Append(counted
-            ? $"{indent}    {carried} = Tensor.Tanh(Tensor.MatMul({carried}, W1) * 0.8f);\n"
-            : $"{indent}    {carried} = Tensor.Tanh(block.Forward({carried}));\n");
+        string? outerLayer = _layer;
+        string name = (++_names).ToString(CultureInfo.InvariantCulture);
+        int kind = _random.Next(3);
+        string steps = _random.Next(2) == 0 ? "Steps" : "2";
+        var text = new StringBuilder(kind switch
+        {
+            0 => $"{indent}for (int i{name} = 0; i{name} < {steps}; i{name}++)\n{indent}{{\n",
+            1 => $"{indent}foreach (Autodiff.Layers.Dense block{name} in Blocks)\n{indent}{{\n",
+            _ => $"{indent}float w{name} = 0f;\n{indent}while (w{name} < {steps})\n{indent}{{\n",
+        });
+        _layer = kind == 1 ? "block" + name : outerLayer;
+        text.Append(kind == 1
+            ? $"{indent}    {carried} = Tensor.Tanh(block{name}.Forward({carried}));\n"
+            : $"{indent}    {carried} = Tensor.Tanh(Tensor.MatMul({carried}, W1) * 0.8f);\n");
         text.Append(_random.Next(2) == 0 ? Statement(indent + "    ", allowIf: false) : IfStatement(indent + "    "));
+        if (depth == 0 && _random.Next(3) == 0)
+        {
+            text.Append(Loop(indent + "    ", depth + 1));
+        }
+
+        if (kind == 2)
+        {
+            text.Append($"{indent}    w{name} = w{name} + 1f;\n");
+        }
+
         text.Append($"{indent}}}\n");
-        _layer = null;
+        _layer = outerLayer;
         return text.ToString();
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Model.Tensors;
 
 namespace Autodiff.Generator.Emit;
@@ -98,7 +99,7 @@ internal static class TensorMethodEmitter
         using (body.Block($"public sealed class {tapeType}"))
         {
             DeclareStatements(body, method.Body);
-            foreach (TLoopStmt loop in method.Body.OfType<TLoopStmt>())
+            foreach (TLoopStmt loop in Loops(method.Body))
             {
                 body.Line(string.Empty);
                 body.Line($"/// <summary>One iteration of <c>{Xml(loop.Comment)}</c>.</summary>");
@@ -114,6 +115,15 @@ internal static class TensorMethodEmitter
             }
         }
     }
+
+    /// <summary>Every loop of the statements, nested ones and those inside ifs included (their frame classes sit side by side on the tape).</summary>
+    private static IEnumerable<TLoopStmt> Loops(IEnumerable<TStmt> statements)
+        => statements.SelectMany(s => s switch
+        {
+            TLoopStmt loop => new[] { loop }.Concat(Loops(loop.Body)),
+            TIfStmt branch => Loops(branch.Then).Concat(Loops(branch.Else)),
+            _ => Enumerable.Empty<TLoopStmt>(),
+        });
 
     private static void DeclareStatements(CodeBlock body, IEnumerable<TStmt> statements)
     {
@@ -210,6 +220,10 @@ internal static class TensorMethodEmitter
                 case TIfStmt branch:
                     EmitIfForward(method, body, branch);
                     break;
+                case TExitStmt exit:
+                    // the frame that fails the test is not counted
+                    body.Line($"if (!({(exit.Right is { } right ? $"{Read(exit.Left)} {exit.Op} {Read(right)}" : Read(exit.Left))})) break;");
+                    break;
             }
         }
     }
@@ -238,21 +252,37 @@ internal static class TensorMethodEmitter
         }
     }
 
-    /// <summary>The loop over layers, forward: one tape frame per layer, carried values passed from frame to frame.</summary>
+    /// <summary>
+    /// A loop, forward: one tape frame per iteration (per layer, count or pass of a while loop), carried values passed
+    /// from frame to frame. A while loop grows its frames as it goes and keeps the number that passed its test.
+    /// </summary>
     private static void EmitLoopForward(TensorMethod method, CodeBlock body, TLoopStmt loop)
     {
-        string k = S(loop.Frame), n = "__n" + k, frames = "tape.f" + k, frame = "__f" + k;
-        // A counted loop with a negative bound runs no step, as the C# loop does.
-        string count = loop.Start == 0 ? Read(loop.Count) : $"{Read(loop.Count)} - {S(loop.Start)}";
-        body.Line(loop.List.Length > 0 ? $"int {n} = tape.n{k} = {count};" : $"int {n} = tape.n{k} = global::System.Math.Max(0, {count});");
-        body.Line($"if ({frames} is null || {frames}.Length < {n}) global::System.Array.Resize(ref {frames}, {n});");
+        string k = S(loop.Frame), n = "__n" + k, owner = Owner(), frames = owner + "f" + k, frame = "__f" + k;
+        if (loop.IsWhile)
+        {
+            body.Line($"int {loop.Index} = 0;");
+        }
+        else
+        {
+            // A counted loop with a negative bound runs no step, as the C# loop does.
+            string count = loop.Start == 0 ? Read(loop.Count) : $"{Read(loop.Count)} - {S(loop.Start)}";
+            body.Line(loop.List.Length > 0 ? $"int {n} = {owner}n{k} = {count};" : $"int {n} = {owner}n{k} = global::System.Math.Max(0, {count});");
+            body.Line($"if ({frames} is null || {frames}.Length < {n}) global::System.Array.Resize(ref {frames}, {n});");
+        }
+
         for (int j = 0; j < loop.Inputs.Count; j++)
         {
             body.Line($"{TypeOf(loop.Inputs[j])} __c{k}_{S(j)} = {Read(loop.Initial[j])};");
         }
 
-        using (body.Block($"for (int {loop.Index} = 0; {loop.Index} < {n}; {loop.Index}++)"))
+        using (body.Block(loop.IsWhile ? $"for (; ; {loop.Index}++)" : $"for (int {loop.Index} = 0; {loop.Index} < {n}; {loop.Index}++)"))
         {
+            if (loop.IsWhile)
+            {
+                body.Line($"if ({frames} is null || {frames}.Length <= {loop.Index}) global::System.Array.Resize(ref {frames}, global::System.Math.Max(4, 2 * {loop.Index}));");
+            }
+
             body.Line($"var {frame} = {frames}[{loop.Index}] ??= new {method.Name}Tape.Frame{k}();");
             using (EnterFrame(loop))
             {
@@ -267,6 +297,11 @@ internal static class TensorMethodEmitter
                     body.Line($"__c{k}_{S(j)} = {Read(loop.Outputs[j])};");
                 }
             }
+        }
+
+        if (loop.IsWhile)
+        {
+            body.Line($"{owner}n{k} = {loop.Index};");
         }
 
         for (int j = 0; j < loop.Results.Count; j++)
@@ -368,12 +403,12 @@ internal static class TensorMethodEmitter
     }
 
     /// <summary>
-    /// The loop over layers, backward: frames last to first; each frame's carried outputs take the adjoints coming
-    /// from the next frame (or from after the loop), and its inputs' adjoints go to the previous frame.
+    /// A loop, backward: frames last to first; each frame's carried outputs take the adjoints coming from the next
+    /// frame (or from after the loop), and its inputs' adjoints go to the previous frame.
     /// </summary>
     private static void EmitLoopBackward(CodeBlock body, TLoopStmt loop, System.Func<TValue, string> adjoint, Dictionary<int, string> adjoints)
     {
-        string k = S(loop.Frame), frame = "__f" + k;
+        string k = S(loop.Frame), frame = "__f" + k, owner = Owner();
         for (int j = 0; j < loop.Results.Count; j++)
         {
             TValue result = loop.Results[j];
@@ -382,9 +417,9 @@ internal static class TensorMethodEmitter
                 : $"float __d{k}_{S(j)} = {(result.Active ? adjoint(result) : "0f")};");
         }
 
-        using (body.Block($"for (int {loop.Index} = tape.n{k} - 1; {loop.Index} >= 0; {loop.Index}--)"))
+        using (body.Block($"for (int {loop.Index} = {owner}n{k} - 1; {loop.Index} >= 0; {loop.Index}--)"))
         {
-            body.Line($"var {frame} = tape.f{k}![{loop.Index}]!;");
+            body.Line($"var {frame} = {owner}f{k}![{loop.Index}]!;");
             using (EnterFrame(loop))
             {
                 Dictionary<int, string> aliases = IncomingAliases(loop.Outputs, loop.Results, o => loop.FrameSlots.Contains(o.Slot) && !loop.Inputs.Contains(o),
@@ -550,6 +585,8 @@ internal static class TensorMethodEmitter
         TCallStmt call => call.Args,
         TScalarStmt { Right: { } right } scalar => new[] { scalar.Left, right },
         TScalarStmt scalar => new[] { scalar.Left },
+        TExitStmt { Right: { } right } exit => new[] { exit.Left, right },
+        TExitStmt exit => new[] { exit.Left },
         _ => Enumerable.Empty<TValue>(),
     };
 
@@ -615,24 +652,44 @@ internal static class TensorMethodEmitter
 
     private static string TypeOf(TValue value) => value.Kind == TKind.Tensor ? Tensor : "float";
 
-    // Inside a loop over layers, the body's values live on the current frame (__f{k}) instead of the tape. Emission of one
-    // method is sequential, and generators may run on several threads, hence a thread-static current frame.
+    // Inside a loop, the body's values live on the current frame (__f{k}) instead of the tape, and an inner loop's on
+    // its own frame: the innermost frame that lists a slot holds it. Emission of one method is sequential, and
+    // generators may run on several threads, hence a thread-static stack of the frames entered.
     [System.ThreadStatic]
-    private static TLoopStmt? _frame;
+    private static List<TLoopStmt>? _frames;
 
-    private static string Prefix(int slot) => _frame is { } frame && frame.FrameSlots.Contains(slot) ? "__f" + S(frame.Frame) + "." : "tape.";
+    private static string Prefix(int slot) => Holder(slot, f => f.FrameSlots);
 
-    private static string TapeSlot(int tape) => (_frame is { } frame && frame.FrameTapes.Contains(tape) ? "__f" + S(frame.Frame) + "." : "tape.") + "c" + S(tape);
+    private static string TapeSlot(int tape) => Holder(tape, f => f.FrameTapes) + "c" + S(tape);
+
+    private static string Holder(int slot, System.Func<TLoopStmt, EquatableArray<int>> slots)
+    {
+        if (_frames is { } frames)
+        {
+            for (int i = frames.Count - 1; i >= 0; i--)
+            {
+                if (slots(frames[i]).Contains(slot))
+                {
+                    return "__f" + S(frames[i].Frame) + ".";
+                }
+            }
+        }
+
+        return "tape.";
+    }
+
+    /// <summary>Where the statements being emitted live: the innermost frame entered, or the tape (an inner loop's frames hang there).</summary>
+    private static string Owner() => _frames is { Count: > 0 } frames ? "__f" + S(frames[frames.Count - 1].Frame) + "." : "tape.";
 
     private static FrameScope EnterFrame(TLoopStmt loop)
     {
-        _frame = loop;
+        (_frames ??= new List<TLoopStmt>()).Add(loop);
         return default;
     }
 
     private readonly struct FrameScope : System.IDisposable
     {
-        public void Dispose() => _frame = null;
+        public void Dispose() => _frames!.RemoveAt(_frames.Count - 1);
     }
 
     private static void Comment(CodeBlock body, string comment)

@@ -34,7 +34,7 @@ internal sealed class TensorMethodParser
     private readonly Dictionary<ISymbol, string> _loopVariables = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<ISymbol, string> _indexVariables = new(SymbolEqualityComparer.Default);
     private List<TStmt> _body = new();
-    private bool _inLoop;
+    private int _loopDepth;
     private int _inBranch;
     private int _frames;
     private int _slots;
@@ -167,8 +167,8 @@ internal sealed class TensorMethodParser
                 case IExpressionStatementOperation { Operation: IAssignmentOperation other }:
                     Report(DiagnosticDescriptors.SideEffectWrite, other.Syntax.GetLocation(), _method.Name, SymbolText.OneLine(other.Target.Syntax));
                     break;
-                case IReturnOperation when _inLoop && _inlining.Count == 0:
-                    Unsupported(statement.Syntax.GetLocation(), "return inside a loop over layers; assign to a local and return after the loop");
+                case IReturnOperation when _loopDepth > 0:
+                    Unsupported(statement.Syntax.GetLocation(), "return inside a loop; assign to a local and return after the loop");
                     break;
                 case IReturnOperation when _inBranch > 0:
                     Unsupported(statement.Syntax.GetLocation(), "return inside an if; assign to a local in each branch and return after the if");
@@ -181,6 +181,9 @@ internal sealed class TensorMethodParser
                     break;
                 case IForLoopOperation loop:
                     ParseCountedLoop(loop);
+                    break;
+                case IWhileLoopOperation loop:
+                    ParseWhileLoop(loop);
                     break;
                 case IReturnOperation { ReturnedValue: { } value }:
                     _result = ModelParser.IsTensor(_function.ReturnType) ? Tensor(value) : Float(value);
@@ -223,18 +226,6 @@ internal sealed class TensorMethodParser
             IPropertyReferenceOperation property => (property.Property, property.Instance),
             _ => (null, null),
         };
-        if (_inLoop)
-        {
-            Unsupported(loop.Syntax.GetLocation(), "a loop inside a loop over layers");
-            return;
-        }
-
-        if (_inBranch > 0)
-        {
-            Unsupported(loop.Syntax.GetLocation(), "a loop over layers inside an if; put the if inside the loop, or the loop before the if");
-            return;
-        }
-
         if (member is null || LayerPath(instance) is not { } outer || ModelParser.TrainableMember(member) is not { Count: { } count }
             || loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: { } variable })
         {
@@ -243,7 +234,7 @@ internal sealed class TensorMethodParser
         }
 
         string list = outer + member.Name;
-        ParseFrameLoop(loop.Body, header, list, new TValue(TKind.Float, TSource.Passive, "this." + list + "." + count, -1, false), variable, null, 0);
+        ParseFrameLoop(loop.Body, header, list, new TValue(TKind.Float, TSource.Passive, "this." + list + "." + count, -1, false), variable, null, 0, null);
     }
 
     /// <summary>
@@ -253,12 +244,6 @@ internal sealed class TensorMethodParser
     private void ParseCountedLoop(IForLoopOperation loop)
     {
         string header = loop.Syntax is ForStatementSyntax statement ? "for (" + statement.Declaration + "; " + statement.Condition + "; " + string.Join(", ", statement.Incrementors) + ")" : SymbolText.OneLine(loop.Syntax);
-        if (_inLoop || _inBranch > 0)
-        {
-            Unsupported(loop.Syntax.GetLocation(), _inLoop ? "a loop inside a loop" : "a loop inside an if; put the if inside the loop, or the loop before the if");
-            return;
-        }
-
         ILocalSymbol? index = loop.Before.SelectMany(o => o.DescendantsAndSelf()).OfType<IVariableDeclaratorOperation>().SingleOrDefault()?.Symbol;
         int? start = loop.Before.SelectMany(o => o.DescendantsAndSelf()).OfType<IVariableInitializerOperation>().SingleOrDefault()?.Value.ConstantValue is { HasValue: true, Value: int first } ? first : null;
         // i++ or i += 1
@@ -274,9 +259,9 @@ internal sealed class TensorMethodParser
         bool writesIndex = loop.Body.DescendantsAndSelf().Any(o => o is IAssignmentOperation { Target: ILocalReferenceOperation l } && SymbolEqualityComparer.Default.Equals(l.Local, index)
             || o is IIncrementOrDecrementOperation { Target: ILocalReferenceOperation m } && SymbolEqualityComparer.Default.Equals(m.Local, index));
         if (index is null || start is null || !steps || bound is null || writesIndex || InvolvesValues(bound)
-            || bound.DescendantsAndSelf().Any(o => o is ILocalReferenceOperation))
+            || bound.DescendantsAndSelf().Any(o => o is ILocalReferenceOperation l && !_indexVariables.ContainsKey(l.Local)))
         {
-            Unsupported(loop.Syntax.GetLocation(), "the loop '" + header + "'; a counted loop in model code is for (int i = c; i < n; i++) with c a constant, n a parameter, field or constant and i not assigned in the body");
+            Unsupported(loop.Syntax.GetLocation(), "the loop '" + header + "'; a counted loop in model code is for (int i = c; i < n; i++) with c a constant, n a parameter, field, constant or an enclosing loop's counter, and i not assigned in the body");
             return;
         }
 
@@ -292,11 +277,43 @@ internal sealed class TensorMethodParser
             return;
         }
 
-        ParseFrameLoop(loop.Body, header, string.Empty, count, null, index, start.Value);
+        ParseFrameLoop(loop.Body, header, string.Empty, count, null, index, start.Value, null);
     }
 
-    /// <summary>The body of a loop run once per frame: a layer loop (element variable) or a counted loop (index variable).</summary>
-    private void ParseFrameLoop(IOperation loopBody, string header, string list, TValue count, ISymbol? element, ILocalSymbol? indexVariable, int start)
+    /// <summary>
+    /// <c>while (a &lt; b) { ... }</c> with <c>a</c> or <c>b</c> a float the loop updates: like a counted loop, one tape
+    /// frame per iteration and carried locals, but the trip count is known only when the condition fails; the forward
+    /// pass keeps it on the tape. The condition is not differentiated (as in an if).
+    /// </summary>
+    private void ParseWhileLoop(IWhileLoopOperation loop)
+    {
+        string header = loop.Syntax is WhileStatementSyntax statement ? "while (" + SymbolText.OneLine(statement.Condition) + ")" : SymbolText.OneLine(loop.Syntax);
+        if (!loop.ConditionIsTop || loop.ConditionIsUntil || loop.Condition is null)
+        {
+            Unsupported(loop.Syntax.GetLocation(), "the do-while loop; write it as a while loop (while (condition) { ... })");
+            return;
+        }
+
+        if (loop.Body.DescendantsAndSelf().Any(o => o is IBranchOperation))
+        {
+            Unsupported(loop.Syntax.GetLocation(), "break and continue in a loop of model code");
+            return;
+        }
+
+        if (!InvolvesValues(loop.Condition))
+        {
+            Unsupported(loop.Condition.Syntax.GetLocation(), "the condition '" + SymbolText.OneLine(loop.Condition.Syntax) + "' of a while loop; in model code it compares float values the loop updates (a passive condition would never change)");
+            return;
+        }
+
+        ParseFrameLoop(loop.Body, header, string.Empty, new TValue(TKind.Float, TSource.Passive, string.Empty, -1, false), null, null, 0, loop.Condition);
+    }
+
+    /// <summary>
+    /// The body of a loop run once per frame: a layer loop (element variable), a counted loop (index variable) or a
+    /// while loop (<paramref name="condition"/>, tested at the start of each frame).
+    /// </summary>
+    private void ParseFrameLoop(IOperation loopBody, string header, string list, TValue count, ISymbol? element, ILocalSymbol? indexVariable, int start, IOperation? condition)
     {
         // Locals declared before the loop and assigned in it are carried from one iteration to the next.
         var carried = new List<ISymbol>();
@@ -344,9 +361,18 @@ internal sealed class TensorMethodParser
             _indexVariables[indexVariable] = start == 0 ? index : "(" + index + " + " + start.ToString(CultureInfo.InvariantCulture) + ")";
         }
 
-        _inLoop = true;
+        _loopDepth++;
+        if (condition is not null)
+        {
+            _comment = _commentPrefix + header;
+            if (Condition(condition) is { } test)
+            {
+                Add(new TExitStmt(TakeComment(), test.Left, test.Op, test.Right));
+            }
+        }
+
         ParseStatements(loopBody is IBlockOperation block ? block.Operations : (IEnumerable<IOperation>)new[] { loopBody });
-        _inLoop = false;
+        _loopDepth--;
         if (element is not null)
         {
             _loopVariables.Remove(element);
@@ -371,7 +397,7 @@ internal sealed class TensorMethodParser
         }
 
         Add(new TLoopStmt(header, list, count, start, index, frame, body.ToEquatableArray(), inputs.ToEquatableArray(), initial.ToEquatableArray(),
-            outputs.ToEquatableArray(), results.ToEquatableArray(), frameSlots, frameTapes));
+            outputs.ToEquatableArray(), results.ToEquatableArray(), frameSlots, frameTapes, condition is not null));
     }
 
     /// <summary>
@@ -463,7 +489,7 @@ internal sealed class TensorMethodParser
             return right is null ? null : (left!, op, right);
         }
 
-        Unsupported(condition.Syntax.GetLocation(), "the condition '" + SymbolText.OneLine(condition.Syntax) + "'; an if in model code tests a bool that does not depend on tensors (a parameter, a field, a constant, a tensor's Rows, Columns, Length or Rank) or compares two float values");
+        Unsupported(condition.Syntax.GetLocation(), "the condition '" + SymbolText.OneLine(condition.Syntax) + "'; a condition in model code (of an if or a while) is a bool that does not depend on tensors (a parameter, a field, a constant, a tensor's Rows, Columns, Length or Rank) or compares two float values");
         return null;
     }
 
@@ -727,20 +753,20 @@ internal sealed class TensorMethodParser
             return Unsupported(invocation.Syntax.GetLocation(), "the call to the tensor function '" + display + "', whose body could not be read");
         }
 
-        (SemanticModel savedModel, IMethodSymbol savedFunction, TValue? savedResult, string savedComment, string savedPrefix, int savedBranch, int savedDiagnostics)
-            = (_semanticModel, _function, _result, _comment, _commentPrefix, _inBranch, _diagnostics.Count);
+        (SemanticModel savedModel, IMethodSymbol savedFunction, TValue? savedResult, string savedComment, string savedPrefix, int savedBranch, int savedLoops, int savedDiagnostics)
+            = (_semanticModel, _function, _result, _comment, _commentPrefix, _inBranch, _loopDepth, _diagnostics.Count);
         for (int i = 0; i < values.Count; i++)
         {
             _locals[target.Parameters[i]] = values[i];
         }
 
-        // The function's own return ends its body, even inside an if of the caller.
+        // The function's own return ends its body, even inside an if or a loop of the caller.
         _inlining.Add(target);
-        (_semanticModel, _function, _result, _commentPrefix, _inBranch) = (model, target, null, savedPrefix + target.Name + ": ", 0);
+        (_semanticModel, _function, _result, _commentPrefix, _inBranch, _loopDepth) = (model, target, null, savedPrefix + target.Name + ": ", 0, 0);
         ParseBlock(block);
         TValue? result = _result;
         _inlining.RemoveAt(_inlining.Count - 1);
-        (_semanticModel, _function, _result, _comment, _commentPrefix, _inBranch) = (savedModel, savedFunction, savedResult, savedComment, savedPrefix, savedBranch);
+        (_semanticModel, _function, _result, _comment, _commentPrefix, _inBranch, _loopDepth) = (savedModel, savedFunction, savedResult, savedComment, savedPrefix, savedBranch, savedLoops);
         foreach (IParameterSymbol parameter in target.Parameters)
         {
             _locals.Remove(parameter);

@@ -115,6 +115,20 @@ internal sealed record TIfStmt(string Comment, int ConditionSlot, TValue Conditi
 /// <param name="Frame">Number of the frame class on the tape.</param>
 /// <param name="FrameSlots">Value slots that live in the frame (inputs and body temps).</param>
 /// <param name="FrameTapes">Child-tape slots of the body's layer calls.</param>
+/// <param name="IsWhile">
+/// A while loop: <see cref="Count"/> is unused, the body starts with the condition's statements and a
+/// <see cref="TExitStmt"/>, and the trip count is the number of frames that passed it.
+/// </param>
+/// <remarks>
+/// Loops nest: an inner loop's frames hang off the enclosing frame, and the slots of an inner frame are also in the
+/// enclosing loop's <see cref="FrameSlots"/> (the innermost frame that lists a slot holds it).
+/// </remarks>
 internal sealed record TLoopStmt(string Comment, string List, TValue Count, int Start, string Index, int Frame, EquatableArray<TStmt> Body,
     EquatableArray<TValue> Inputs, EquatableArray<TValue> Initial, EquatableArray<TValue> Outputs, EquatableArray<TValue> Results,
-    EquatableArray<int> FrameSlots, EquatableArray<int> FrameTapes) : TStmt(Comment);
+    EquatableArray<int> FrameSlots, EquatableArray<int> FrameTapes, bool IsWhile) : TStmt(Comment);
+
+/// <summary>
+/// The test of a while loop, at the start of its frame: the loop ends when <c>Left Op Right</c> (or the passive bool
+/// <see cref="Left"/>) is false. Not differentiated.
+/// </summary>
+internal sealed record TExitStmt(string Comment, TValue Left, string Op, TValue? Right) : TStmt(Comment);
