@@ -147,34 +147,37 @@ internal static unsafe class Gemm
             {
                 int kc = Math.Min(step, k - pc);
                 bool add = accumulate || pc > 0;
+                if (wide && i1 - i0 <= 2 * MC)
+                {
+                    // Few rows (the MLP's batch of 128, or a thread's share of it): each strip of B is packed right
+                    // before the tiles that use it, so it is written to and read back from L1, instead of packing
+                    // the whole panel (400 KB for W of 784x128) into L2 first. Packing was 9-15 µs of a 135 µs
+                    // product that way; interleaved it costs about nothing measurable (see bench/README.md).
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int cols = Math.Min(nr, nc - jr);
+                        PackB(b, ldb, tb, pc, jc + jr, kc, cols, nr, packB);
+                        for (int ir = i0; ir < i1; ir += mr)
+                        {
+                            TileWide(a, lda, ta, ir, pc, kc, Math.Min(mr, i1 - ir), packB, c + (long)ir * ldc + jc + jr, ldc, cols, add, packA, edge);
+                        }
+                    }
+
+                    continue;
+                }
+
                 PackB(b, ldb, tb, pc, jc, kc, nc, nr, packB);
                 for (int ic = i0; ic < i1; ic += MC)
                 {
                     int mc = Math.Min(MC, i1 - ic);
                     if (wide)
                     {
-                        // No packing of A: broadcast straight from its rows (A) or columns (Aᵀ, whose 8 values per
-                        // k step are contiguous); a partial strip of Aᵀ is packed on its own so no read runs past A.
                         for (int jr = 0; jr < nc; jr += nr)
                         {
                             int cols = Math.Min(nr, nc - jr);
                             for (int ir = 0; ir < mc; ir += mr)
                             {
-                                int rows = Math.Min(mr, mc - ir);
-                                float* tile = c + (long)(ic + ir) * ldc + jc + jr;
-                                if (!ta)
-                                {
-                                    Kernel8x32Rows(kc, a + (long)(ic + ir) * lda + pc, lda, rows, packB + jr * kc, tile, ldc, cols, add, edge);
-                                }
-                                else if (rows == 8)
-                                {
-                                    Kernel8x32(kc, a + (long)pc * lda + ic + ir, lda, packB + jr * kc, tile, ldc, rows, cols, add, edge);
-                                }
-                                else
-                                {
-                                    PackA(a, lda, true, ic + ir, pc, rows, kc, 8, packA);
-                                    Kernel8x32(kc, packA, 8, packB + jr * kc, tile, ldc, rows, cols, add, edge);
-                                }
+                                TileWide(a, lda, ta, ic + ir, pc, kc, Math.Min(mr, mc - ir), packB + jr * kc, c + (long)(ic + ir) * ldc + jc + jr, ldc, cols, add, packA, edge);
                             }
                         }
 
@@ -207,6 +210,29 @@ internal static unsafe class Gemm
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// One 8x32 tile of C on AVX-512 from a packed strip of B. A is not packed: the kernel broadcasts straight from
+    /// its rows (A) or columns (Aᵀ, whose 8 values per k step are contiguous); a partial strip of Aᵀ is packed on its
+    /// own so no read runs past A.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TileWide(float* a, int lda, bool ta, int row, int pc, int kc, int rows, float* strip, float* tile, int ldc, int cols, bool add, float* packA, float* edge)
+    {
+        if (!ta)
+        {
+            Kernel8x32Rows(kc, a + (long)row * lda + pc, lda, rows, strip, tile, ldc, cols, add, edge);
+        }
+        else if (rows == 8)
+        {
+            Kernel8x32(kc, a + (long)pc * lda + row, lda, strip, tile, ldc, rows, cols, add, edge);
+        }
+        else
+        {
+            PackA(a, lda, true, row, pc, rows, kc, 8, packA);
+            Kernel8x32(kc, packA, 8, strip, tile, ldc, rows, cols, add, edge);
         }
     }
 
