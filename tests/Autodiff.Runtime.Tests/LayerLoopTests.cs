@@ -140,7 +140,8 @@ public sealed partial class ResidualNet
 
 public class LayerLoopTests
 {
-    private static (Tensor X, int[] Labels) Batch(int rows, int inputs, int classes, int seed)
+    /// <summary>A random batch in [-1, 1) with random labels (shared with the nested-loop tests).</summary>
+    internal static (Tensor X, int[] Labels) Batch(int rows, int inputs, int classes, int seed)
     {
         var random = new Random(seed);
         var x = new Tensor(rows, inputs);
@@ -153,7 +154,7 @@ public class LayerLoopTests
     }
 
     /// <summary>Every parameter's gradient against central differences (h = 1e-2: tanh and sigmoid are smooth), 6 entries per tensor.</summary>
-    private static void CheckAgainstFiniteDifferences(ITensorSet model, ITensorSet gradient, Func<float> loss)
+    internal static void CheckAgainstFiniteDifferences(ITensorSet model, ITensorSet gradient, Func<float> loss)
         => FiniteDifferences.Check(FiniteDifferences.Pairs(model, gradient), loss, samples: 6);
 
     [Theory]

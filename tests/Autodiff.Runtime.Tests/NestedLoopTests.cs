@@ -157,20 +157,9 @@ public sealed partial class GrowNet
 
 public class NestedLoopTests
 {
-    private static (Tensor X, int[] Labels) Batch(int rows, int inputs, int classes, int seed)
-    {
-        var random = new Random(seed);
-        var x = new Tensor(rows, inputs);
-        for (int i = 0; i < x.Length; i++)
-        {
-            x[i] = (float)(random.NextDouble() * 2 - 1);
-        }
+    private static (Tensor X, int[] Labels) Batch(int rows, int inputs, int classes, int seed) => LayerLoopTests.Batch(rows, inputs, classes, seed);
 
-        return (x, Enumerable.Range(0, rows).Select(_ => random.Next(classes)).ToArray());
-    }
-
-    private static void Check(ITensorSet model, ITensorSet gradient, Func<float> loss)
-        => FiniteDifferences.Check(FiniteDifferences.Pairs(model, gradient), loss, samples: 6);
+    private static void Check(ITensorSet model, ITensorSet gradient, Func<float> loss) => LayerLoopTests.CheckAgainstFiniteDifferences(model, gradient, loss);
 
     [Theory]
     [InlineData(3, true)]
