@@ -222,7 +222,7 @@ internal static class TensorMethodEmitter
                     break;
                 case TExitStmt exit:
                     // the frame that fails the test is not counted
-                    body.Line($"if (!({(exit.Right is { } right ? $"{Read(exit.Left)} {exit.Op} {Read(right)}" : Read(exit.Left))})) break;");
+                    body.Line($"if (!({ConditionText(exit.Left, exit.Op, exit.Right)})) break;");
                     break;
             }
         }
@@ -232,7 +232,7 @@ internal static class TensorMethodEmitter
     private static void EmitIfForward(TensorMethod method, CodeBlock body, TIfStmt branch)
     {
         string condition = $"{Prefix(branch.ConditionSlot)}b{S(branch.ConditionSlot)}";
-        body.Line($"{condition} = {(branch.ConditionRight is { } right ? $"{Read(branch.Condition)} {branch.ConditionOp} {Read(right)}" : Read(branch.Condition))};");
+        body.Line($"{condition} = {ConditionText(branch.Condition, branch.ConditionOp, branch.ConditionRight)};");
         using (body.Block($"if ({condition})"))
         {
             EmitForwardStatements(method, body, branch.Then);
@@ -609,6 +609,9 @@ internal static class TensorMethodEmitter
         => value.Kind == TKind.Tensor
             ? $"if ({from} is not null) global::Autodiff.TensorDerivatives.Accumulate({into}, {from});"
             : $"{into} += {from};";
+
+    /// <summary>A condition of an if or a while: a passive bool, or a comparison of two float values.</summary>
+    private static string ConditionText(TValue left, string op, TValue? right) => right is null ? Read(left) : $"{Read(left)} {op} {Read(right)}";
 
     private static string ScalarText(TScalarStmt s) => s.Right is null ? "-" + Read(s.Left) : $"{Read(s.Left)} {s.Op} {Read(s.Right)}";
 

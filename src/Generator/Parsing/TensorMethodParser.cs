@@ -265,9 +265,8 @@ internal sealed class TensorMethodParser
             return;
         }
 
-        if (loop.Body.DescendantsAndSelf().Any(o => o is IBranchOperation))
+        if (HasJump(loop))
         {
-            Unsupported(loop.Syntax.GetLocation(), "break and continue in a loop of model code");
             return;
         }
 
@@ -294,9 +293,8 @@ internal sealed class TensorMethodParser
             return;
         }
 
-        if (loop.Body.DescendantsAndSelf().Any(o => o is IBranchOperation))
+        if (HasJump(loop))
         {
-            Unsupported(loop.Syntax.GetLocation(), "break and continue in a loop of model code");
             return;
         }
 
@@ -307,6 +305,18 @@ internal sealed class TensorMethodParser
         }
 
         ParseFrameLoop(loop.Body, header, string.Empty, new TValue(TKind.Float, TSource.Passive, string.Empty, -1, false), null, null, 0, loop.Condition);
+    }
+
+    /// <summary>Reports a break or continue in the loop (a frame loop runs every frame to the end): true when there is one.</summary>
+    private bool HasJump(ILoopOperation loop)
+    {
+        if (!loop.Body.DescendantsAndSelf().Any(o => o is IBranchOperation))
+        {
+            return false;
+        }
+
+        Unsupported(loop.Syntax.GetLocation(), "break and continue in a loop of model code");
+        return true;
     }
 
     /// <summary>
