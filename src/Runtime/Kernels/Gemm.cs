@@ -194,11 +194,8 @@ internal static unsafe class Gemm
                             float* tile = c + (long)(ic + ir) * ldc + jc + jr;
                             float* ap = packA + ir * kc;
                             float* bp = packB + jr * kc;
-                            if (wide)
-                            {
-                                Kernel8x32(kc, ap, 8, bp, tile, ldc, rows, cols, add, edge);
-                            }
-                            else if (simd)
+                            // (AVX-512 never gets here: both of its paths above continue.)
+                            if (simd)
                             {
                                 Kernel6x16(kc, ap, bp, tile, ldc, rows, cols, add, edge);
                             }
