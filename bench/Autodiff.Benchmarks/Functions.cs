@@ -22,6 +22,21 @@ public static partial class Functions
         return s;
     }
 
+    /// <summary>The same Rosenbrock with the generator's vector loop turned off: the scalar gradient of the "both scalar loops" pair.</summary>
+    [Differentiable(Vectorize = false)]
+    public static double RosenbrockScalar(double[] x)
+    {
+        double s = 0;
+        for (int i = 0; i < x.Length - 1; i++)
+        {
+            double a = 1 - x[i];
+            double b = x[i + 1] - x[i] * x[i];
+            s += a * a + 100 * b * b;
+        }
+
+        return s;
+    }
+
     /// <summary>Rosenbrock with N = 2 written out (no loop).</summary>
     [Differentiable]
     public static double Rosenbrock2(double x, double y) => (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x);

@@ -33,7 +33,12 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             .Where(IsNotNull)
             .Select(NotNull)
             .WithTrackingName(TrackingNames.Model);
-        context.RegisterSourceOutput(methods, EmitDerivatives);
+        // What the compilation offers for vector loops: a value, so a change of references or language version re-emits, nothing else
+        IncrementalValueProvider<VectorSupport> vectors = context.CompilationProvider
+            .Select(DetectVectorSupport)
+            .WithTrackingName(TrackingNames.VectorSupport);
+        context.RegisterSourceOutput(vectors, AddLaneTypes);
+        context.RegisterSourceOutput(methods.Combine(vectors), EmitDerivatives);
 
         // 3. Diagnostics: real SourceLocations so #pragma works (dotnet/runtime#92509)
         context.RegisterSourceOutput(parsed.Select(TakeDiagnostics).WithTrackingName(TrackingNames.Diagnostics), ReportDiagnostics);
@@ -53,6 +58,22 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
     private static void AddSupportTypes(IncrementalGeneratorPostInitializationContext context)
         => context.AddSource(SupportTypes.HintName, SourceText.From(SupportTypes.Source, System.Text.Encoding.UTF8));
 
+    private static VectorSupport DetectVectorSupport(Compilation compilation, CancellationToken cancellationToken)
+    {
+        INamedTypeSymbol? vector512 = compilation.GetTypeByMetadataName("System.Runtime.Intrinsics.Vector512");
+        bool lanes = vector512 is not null && compilation is Microsoft.CodeAnalysis.CSharp.CSharpCompilation { LanguageVersion: >= Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp11 }
+            && compilation.GetTypeByMetadataName("System.Runtime.InteropServices.MemoryMarshal") is not null;
+        return new VectorSupport(lanes, lanes && !vector512!.GetMembers("Exp").IsEmpty && !vector512.GetMembers("FusedMultiplyAdd").IsEmpty);
+    }
+
+    private static void AddLaneTypes(SourceProductionContext context, VectorSupport support)
+    {
+        if (support.Lanes)
+        {
+            context.AddSource(LaneTypes.HintName, SourceText.From(LaneTypes.Source(support), System.Text.Encoding.UTF8));
+        }
+    }
+
     private static bool IsClassDeclaration(SyntaxNode node, CancellationToken cancellationToken) => node is ClassDeclarationSyntax;
 
     private static bool IsMethodDeclaration(SyntaxNode node, CancellationToken cancellationToken) => node is MethodDeclarationSyntax;
@@ -65,18 +86,19 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
 
     private static ImmutableArray<Diagnostic> TakeDiagnostics(ParseResult result, CancellationToken cancellationToken) => result.Diagnostics;
 
-    private static void EmitDerivatives(SourceProductionContext context, DifferentiableMethod method)
+    private static void EmitDerivatives(SourceProductionContext context, (DifferentiableMethod Method, VectorSupport Vectors) input)
     {
+        DifferentiableMethod method = input.Method;
         string source;
         try
         {
-            source = DerivativeEmitter.Emit(method);
+            source = DerivativeEmitter.Emit(method, input.Vectors);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // Never throw from a generator (CS8785 hides all output): report, and emit stubs so callers compile.
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, method.Name, exception.GetType().Name + ": " + exception.Message));
-            source = DerivativeEmitter.Emit(method with { IsStub = true, Body = Helpers.EquatableArray<Stmt>.Empty });
+            source = DerivativeEmitter.Emit(method with { IsStub = true, Body = Helpers.EquatableArray<Stmt>.Empty }, VectorSupport.None);
         }
 
         context.AddSource(method.HintName, SourceText.From(source, System.Text.Encoding.UTF8));

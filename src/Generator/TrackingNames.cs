@@ -9,4 +9,5 @@ internal static class TrackingNames
     public const string ModelClass = nameof(ModelClass);
     public const string ModelMethod = nameof(ModelMethod);
     public const string ModelMethodModel = nameof(ModelMethodModel);
+    public const string VectorSupport = nameof(VectorSupport);
 }

@@ -23,9 +23,10 @@ internal sealed class MethodContext
     private readonly Dictionary<ScalarKind, string> _tapes = new();
     private int _temps;
 
-    public MethodContext(DifferentiableMethod method, string prefix)
+    public MethodContext(DifferentiableMethod method, string prefix, VectorSupport vectors = default)
     {
         Method = method;
+        Vectors = method.Vectorize ? vectors : VectorSupport.None;
         Activity = ActivityAnalysis.Run(method);
         Recomputation = Recomputation.Run(method);
         Needs = ReverseNeeds.Run(method, Activity, Recomputation);
@@ -40,6 +41,12 @@ internal sealed class MethodContext
     }
 
     public DifferentiableMethod Method { get; }
+
+    /// <summary>What vector loops may use (<see cref="VectorSupport.None"/> when the method opted out).</summary>
+    public VectorSupport Vectors { get; }
+
+    /// <summary>The generic lane method a vectorised loop calls, written once beside the three derivatives; null when none.</summary>
+    public CodeBlock? LaneMethod { get; set; }
 
     public ActivityAnalysis Activity { get; }
 

@@ -49,6 +49,19 @@ internal sealed partial class ReverseEmitter
         forward.Line($"// {loop.Comment}");
         forward.Line($"// (fused: the method returns {accumulator}, so its adjoint is the seed before the loop and each iteration's reverse runs right after it)");
         forward.Line($"{_c.Derivative(accumulator)} = {seed};");
+        if (LoopVectorisation.Analyse(loop, accumulator, _c, _c.Vectors) is { } plan)
+        {
+            var iteration = new CodeBlock();
+            iteration.Append(bodyForward);
+            iteration.Line("// -- reverse of this iteration");
+            ZeroIterationAdjoints(iteration, loop);
+            iteration.Append(bodyReverse);
+            if (LaneRewriter.Rewrite(AccumulationMerger.Merge(iteration), plan, accumulator, _c) is { } lanes)
+            {
+                EmitLaneCall(forward, plan, lanes, accumulator);
+            }
+        }
+
         using (forward.Block(loop.TestAtEnd ? "do" : $"while ({condition})"))
         {
             forward.Append(bodyForward);
@@ -64,6 +77,114 @@ internal sealed partial class ReverseEmitter
         }
 
         return forward;
+    }
+
+    /// <summary>
+    /// Runs the loop's whole vectors of iterations in the lane method (written into <see cref="MethodContext.LaneMethod"/>)
+    /// before the scalar loop, which then does the rest. The vector loop's bound keeps every element it touches
+    /// inside its array, so an index the scalar loop would find out of range is left to the scalar loop to throw on.
+    /// </summary>
+    private void EmitLaneCall(CodeBlock forward, LoopVectorisation.Plan plan, LaneRewriter.Lanes lanes, string accumulator)
+    {
+        string t = _c.T;
+        string name = LaneMethodName(_c.Method);
+        var bounds = new List<string> { ExprPrinter.Print(plan.End) };
+        foreach (IGrouping<string, (string Array, int Offset)> array in lanes.Accesses.GroupBy(a => a.Array))
+        {
+            // the highest element the block of iterations below the bound touches in each array is inside it
+            int offset = array.Max(a => a.Offset);
+            string bound = offset == 0 ? $"{array.Key}.Length" : offset > 0 ? $"{array.Key}.Length - {offset}" : $"{array.Key}.Length + {-offset}";
+            if (!bounds.Contains(bound))
+            {
+                bounds.Add(bound);
+            }
+        }
+
+        string end = bounds[bounds.Count - 1];
+        for (int k = bounds.Count - 2; k >= 0; k--)
+        {
+            end = $"global::System.Math.Min({bounds[k]}, {end})";
+        }
+
+        int lowest = lanes.Accesses.Min(a => a.Offset);
+        var parameters = new List<string> { "ref int __index", "int __end" };
+        parameters.AddRange(lanes.Inputs.Select(a => $"global::System.ReadOnlySpan<{t}> {a}"));
+        parameters.AddRange(lanes.Outputs.Select(a => $"global::System.Span<{t}> {a}"));
+        parameters.AddRange(lanes.Invariants.Select(v => $"{t} {v}"));
+        string arguments = string.Join(", ", lanes.Inputs.Concat(lanes.Outputs).Concat(lanes.Invariants));
+        string endName = _c.Fresh("__end");
+        forward.Line($"// (vectorised: whole vectors of iterations run in {name}, one iteration per lane; the loop below does the rest)");
+        using (forward.Block($"if ({plan.Counter} >= {-lowest})"))
+        {
+            forward.Line($"int {endName} = global::System.Math.Max(0, {end});");
+            string keyword = "if";
+            foreach ((string lane, string test) in LaneTypes.Widths)
+            {
+                forward.Line($"{keyword} ({test}) {accumulator} = {accumulator} + {name}<{lane}<{t}>>(ref {plan.Counter}, {endName}, {arguments});");
+                keyword = "else if";
+            }
+        }
+
+        if (_c.LaneMethod is not null)
+        {
+            return;
+        }
+
+        var method = new CodeBlock();
+        method.Line($"/// <summary>The final loop of <see cref=\"{_c.Method.Name}\"/>, forward and reverse of each iteration, on whole vectors of lanes of");
+        method.Line($"/// <typeparamref name=\"TL\"/> (one iteration per lane) from <paramref name=\"__index\"/> while all of them are below");
+        method.Line($"/// <paramref name=\"__end\"/>; advances <paramref name=\"__index\"/> and returns the lanes' sum of {accumulator}.</summary>");
+        method.Line(DerivativeEmitter.GeneratedCode);
+        method.Line($"private static {t} {name}<TL>({string.Join(", ", parameters)})");
+        using (method.Block($"    where TL : struct, {LaneTypes.Interface}<TL, {t}>"))
+        {
+            method.Line($"TL {accumulator} = default;");
+            foreach (string local in lanes.Locals)
+            {
+                method.Line($"TL {local} = default;");
+            }
+
+            foreach (LaneRewriter.Carry carry in lanes.Carries)
+            {
+                method.Line($"TL {carry.Name} = default;");
+            }
+
+            if (lanes.Carries.Count > 0)
+            {
+                // an update k elements ahead moves k lanes: with fewer lanes than that, the scalar loop does it all
+                method.Line($"if (TL.Count <= {lanes.Carries.Max(c => c.Lanes)}) return default;");
+            }
+
+            method.Line($"int {plan.Counter} = __index;");
+            using (method.Block($"for (; {plan.Counter} <= __end - TL.Count; {plan.Counter} += TL.Count)"))
+            {
+                method.Append(lanes.Body);
+            }
+
+            if (lanes.Carries.Count > 0)
+            {
+                method.Line("// what the last block carried out, when there was one");
+                using (method.Block($"if ({plan.Counter} != __index)"))
+                {
+                    foreach (LaneRewriter.Carry carry in lanes.Carries)
+                    {
+                        method.Line($"TL.AddCarry({carry.Array}, {LaneRewriter.IndexText(plan.Counter, carry.Lowest)}, {carry.Name}, {carry.Lanes});");
+                    }
+                }
+            }
+
+            method.Line($"__index = {plan.Counter};");
+            method.Line($"return TL.Sum({accumulator});");
+        }
+
+        _c.LaneMethod = method;
+    }
+
+    /// <summary><c>__{Name}Lanes_{hash}</c>: unique among overloads (the hash of the signature, as in the file name).</summary>
+    public static string LaneMethodName(DifferentiableMethod method)
+    {
+        string[] parts = method.HintName.Split('.');
+        return $"__{method.Name}Lanes_{(parts.Length >= 4 ? parts[parts.Length - 4] : "0")}";
     }
 
     public (CodeBlock Forward, CodeBlock Reverse) EmitSequence(IEnumerable<Stmt> statements, int depth)

@@ -22,6 +22,7 @@ namespace Autodiff.Generator.Model;
 /// <param name="Body">The lowered body (no break, continue or return; the result is in <see cref="ResultName"/>).</param>
 /// <param name="ResultName">Variable that holds the returned value.</param>
 /// <param name="IsStub">The body could not be differentiated: emit throwing stubs so that callers still compile.</param>
+/// <param name="Vectorize"><c>[Differentiable(Vectorize = false)]</c> was not given: loops may run on vectors of lanes.</param>
 internal sealed record DifferentiableMethod(
     string HintName,
     string Namespace,
@@ -33,4 +34,5 @@ internal sealed record DifferentiableMethod(
     EquatableArray<VarInfo> Locals,
     EquatableArray<Stmt> Body,
     string ResultName,
-    bool IsStub);
+    bool IsStub,
+    bool Vectorize = true);

@@ -32,6 +32,7 @@ internal sealed partial class MethodParser
     private readonly NameSet _names = new();
     private readonly List<(Expr Node, Location Location, string Function)> _piecewise = new();
     private ScalarKind _returnKind;
+    private bool _vectorize = true;
 
     // Nesting of loops and branches, for the "local arrays at top level" rule.
     private int _nesting;
@@ -59,6 +60,14 @@ internal sealed partial class MethodParser
         }
 
         var parser = new MethodParser(context.SemanticModel, method, cancellationToken);
+        foreach (AttributeData attribute in context.Attributes)
+        {
+            if (attribute.NamedArguments.FirstOrDefault(a => a.Key == "Vectorize").Value.Value is false)
+            {
+                parser._vectorize = false;
+            }
+        }
+
         try
         {
             return parser.Run(syntax);
@@ -140,7 +149,7 @@ internal sealed partial class MethodParser
         }
 
         return new DifferentiableMethod(hint, ns, types, _method.Name, SymbolText.Accessibility(_method.DeclaredAccessibility),
-            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub);
+            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize);
     }
 
     private string AddSynthetic(string name, ScalarKind kind)

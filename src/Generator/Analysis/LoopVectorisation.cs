@@ -1,0 +1,186 @@
+using System.Collections.Generic;
+using System.Linq;
+using Autodiff.Generator.Emit;
+using Autodiff.Generator.Model;
+
+namespace Autodiff.Generator.Analysis;
+
+/// <summary>
+/// Which fused accumulation loops (see <see cref="LoopFusion"/>) can also run a whole vector of iterations at once:
+/// a counter stepped by one against a bound the loop does not change, and a body of straight-line floating-point
+/// arithmetic on the iteration's own locals, values the loop does not change, and array elements at the counter
+/// plus or minus a constant (<c>x[i]</c>, <c>x[i + 1]</c>). No branch, no call other than the math functions
+/// that have vector forms, no conversion, nothing carried from one iteration to the next except the accumulator.
+/// Then each iteration's forward and reverse code is the same for every lane, and the only cross-lane work is
+/// the accumulator's sum at the end and the adjoint updates of neighbouring elements, which are additions.
+/// </summary>
+internal static class LoopVectorisation
+{
+    /// <summary>The facts the vector loop is written from.</summary>
+    /// <param name="Counter">The loop counter (an int local).</param>
+    /// <param name="End">The counter's exclusive bound.</param>
+    /// <param name="Accesses">Every array read in the body with its offset from the counter.</param>
+    /// <param name="Locals">Locals assigned in the body (each assigned before it is read in an iteration).</param>
+    /// <param name="Invariants">Floating scalars the body reads and the loop does not assign.</param>
+    internal sealed record Plan(string Counter, Expr End, IReadOnlyList<(string Array, int Offset)> Accesses, IReadOnlyList<string> Locals, IReadOnlyList<string> Invariants);
+
+    /// <summary>Math functions with a vector form in every supported runtime (<c>Vector128/256/512.Sqrt</c>).</summary>
+    private static readonly HashSet<string> AlwaysVector = new() { "Sqrt" };
+
+    /// <summary>Math functions with vector forms from .NET 9 on (<c>Vector512.Exp</c>, <c>Log</c>, <c>FusedMultiplyAdd</c>).</summary>
+    private static readonly HashSet<string> Net9Vector = new() { "Exp", "Log", "FusedMultiplyAdd" };
+
+    /// <summary>The plan for <paramref name="loop"/>, or null when it must stay scalar.</summary>
+    public static Plan? Analyse(LoopStmt loop, string accumulator, MethodContext context, VectorSupport support)
+    {
+        ScalarKind kind = context.Method.ReturnKind;
+        if (!support.Lanes || loop.TestAtEnd || kind is not (ScalarKind.Double or ScalarKind.Float)
+            || context.Variables[accumulator].Kind != kind)
+        {
+            return null;
+        }
+
+        // i = i + 1
+        if (loop.Step.Count != 1 || loop.Step[0] is not AssignStmt { Index: null } step
+            || step.Value is not BinaryExpr { Op: BinaryOp.Add, Left: VarExpr counterRead, Right: ConstExpr { Text: "1" } }
+            || counterRead.Name != step.Target || !context.Variables.TryGetValue(step.Target, out VarInfo? counter)
+            || counter.Kind != ScalarKind.Int || counter.Shape != ShapeKind.Scalar)
+        {
+            return null;
+        }
+
+        var targets = new HashSet<string>(loop.Body.OfType<AssignStmt>().Select(a => a.Target)) { counter.Name };
+
+        // i < E or i <= E, E unchanged by the loop
+        if (loop.Condition is not BinaryExpr { Op: BinaryOp.Less or BinaryOp.LessOrEqual, Left: VarExpr { Name: var tested } } condition
+            || tested != counter.Name || ExprFacts.Reads(condition.Right).Any(targets.Contains))
+        {
+            return null;
+        }
+
+        Expr end = condition.Op == BinaryOp.Less
+            ? condition.Right
+            : new BinaryExpr(ScalarKind.Int, BinaryOp.Add, condition.Right, new ConstExpr(ScalarKind.Int, "1"));
+        var walker = new Walker(counter.Name, kind, targets, accumulator, context, support);
+        foreach (Stmt statement in loop.Body)
+        {
+            if (statement is not AssignStmt { Index: null } assign || !context.Variables.TryGetValue(assign.Target, out VarInfo? target)
+                || target.Kind != kind || target.Shape != ShapeKind.Scalar || target.Name == counter.Name)
+            {
+                return null;
+            }
+
+            // s = s ± e: only e is looked at (s is the one value carried between iterations)
+            Expr value = assign.Target == accumulator ? ExprFacts.AccumulatedTerm(assign)! : assign.Value;
+            if (value is null || !walker.Ok(value))
+            {
+                return null;
+            }
+
+            if (assign.Target != accumulator)
+            {
+                walker.Assigned.Add(assign.Target);
+            }
+        }
+
+        return walker.Accesses.Count == 0
+            ? null
+            : new Plan(counter.Name, end, walker.Accesses.ToList(), walker.Assigned.ToList(), walker.Invariants.ToList());
+    }
+
+    private sealed class Walker
+    {
+        private readonly string _counter;
+        private readonly ScalarKind _kind;
+        private readonly HashSet<string> _targets;
+        private readonly string _accumulator;
+        private readonly MethodContext _context;
+        private readonly VectorSupport _support;
+
+        public Walker(string counter, ScalarKind kind, HashSet<string> targets, string accumulator, MethodContext context, VectorSupport support)
+        {
+            _counter = counter;
+            _kind = kind;
+            _targets = targets;
+            _accumulator = accumulator;
+            _context = context;
+            _support = support;
+        }
+
+        public List<string> Assigned { get; } = new();
+
+        public List<string> Invariants { get; } = new();
+
+        public List<(string Array, int Offset)> Accesses { get; } = new();
+
+        public bool Ok(Expr expr)
+        {
+            switch (expr)
+            {
+                case ConstExpr c:
+                    return c.Kind == _kind;
+
+                case VarExpr v:
+                    if (v.Kind != _kind || v.Name == _accumulator || v.Name == _counter)
+                    {
+                        return false;
+                    }
+
+                    if (_targets.Contains(v.Name))
+                    {
+                        // an iteration's local, read only after this iteration assigned it
+                        return Assigned.Contains(v.Name);
+                    }
+
+                    if (!_context.Variables.TryGetValue(v.Name, out VarInfo? info) || info.Shape != ShapeKind.Scalar)
+                    {
+                        return false;
+                    }
+
+                    if (!Invariants.Contains(v.Name))
+                    {
+                        Invariants.Add(v.Name);
+                    }
+
+                    return true;
+
+                case ElemExpr e:
+                    if (e.Kind != _kind || !_context.Variables.TryGetValue(e.Array, out VarInfo? array) || array.Shape == ShapeKind.Scalar
+                        || Offset(e.Index) is not int offset)
+                    {
+                        return false;
+                    }
+
+                    if (!Accesses.Contains((e.Array, offset)))
+                    {
+                        Accesses.Add((e.Array, offset));
+                    }
+
+                    return true;
+
+                case UnaryExpr { Op: UnaryOp.Negate or UnaryOp.Plus } u:
+                    return u.Kind == _kind && Ok(u.Operand);
+
+                case BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide } b:
+                    return b.Kind == _kind && Ok(b.Left) && Ok(b.Right);
+
+                case MathCallExpr m:
+                    bool known = AlwaysVector.Contains(m.Function) || (_support.Net9Math && Net9Vector.Contains(m.Function));
+                    bool arity = m.Function == "FusedMultiplyAdd" ? m.Args.Count == 3 : m.Args.Count == 1;
+                    return known && arity && m.Kind == _kind && m.Args.All(Ok);
+
+                default:
+                    return false;
+            }
+        }
+
+        // i, i + c, i - c (c an int literal)
+        private int? Offset(Expr index) => index switch
+        {
+            VarExpr v when v.Name == _counter => 0,
+            BinaryExpr { Op: BinaryOp.Add, Left: VarExpr v, Right: ConstExpr c } when v.Name == _counter && int.TryParse(c.Text, out int k) && k >= 0 && k < 1 << 20 => k,
+            BinaryExpr { Op: BinaryOp.Subtract, Left: VarExpr v, Right: ConstExpr c } when v.Name == _counter && int.TryParse(c.Text, out int k) && k >= 0 && k < 1 << 20 => -k,
+            _ => null,
+        };
+    }
+}

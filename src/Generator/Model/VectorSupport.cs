@@ -1,0 +1,16 @@
+namespace Autodiff.Generator.Model;
+
+/// <summary>
+/// What the compilation offers for vector loops (from its references and language version, flowing through the
+/// pipeline as a value so that it only changes when those do).
+/// </summary>
+/// <param name="Lanes">
+/// <c>System.Runtime.Intrinsics.Vector512</c> is referenced (.NET 8 or later) and the language has static abstract
+/// interface members (C# 11), so the lane types compile and generated loops may use them.
+/// </param>
+/// <param name="Net9Math"><c>Vector512.Exp</c>, <c>Log</c> and <c>FusedMultiplyAdd</c> exist (.NET 9 or later).</param>
+internal readonly record struct VectorSupport(bool Lanes, bool Net9Math)
+{
+    /// <summary>No vector loops (scalar code only), e.g. for netstandard targets.</summary>
+    public static VectorSupport None => default;
+}
