@@ -26,7 +26,8 @@ internal static class LaneRewriter
         IReadOnlyList<string> Outputs,
         IReadOnlyList<string> Invariants,
         IReadOnlyList<(string Array, int Offset)> Accesses,
-        IReadOnlyList<Carry> Carries);
+        IReadOnlyList<Carry> Carries,
+        IReadOnlyList<string> Reductions);
 
     /// <summary>What the updates of <see cref="Array"/> at <see cref="Lowest"/> + <see cref="Lanes"/> carry from one block to the next, in <see cref="Name"/>.</summary>
     internal sealed record Carry(string Array, int Lowest, int Lanes, string Name);
@@ -55,6 +56,8 @@ internal static class LaneRewriter
             invariants.Add(context.Derivative(accumulator));
         }
 
+        // adjoints of the invariants: sums over the iterations, like the accumulator (only ever added to)
+        var reductions = new HashSet<string>(plan.Invariants.Where(context.HasDerivative).Select(context.Derivative));
         var temps = new HashSet<string>();
         var assigned = new HashSet<string>();
         var used = new HashSet<string>();
@@ -126,7 +129,8 @@ internal static class LaneRewriter
                         return null;
                     }
                 }
-                else if (!locals.Contains(target) && !temps.Contains(target) && target != accumulator)
+                else if (!locals.Contains(target) && !temps.Contains(target) && target != accumulator
+                    && !(reductions.Contains(target) && m.Groups[3].Value == "+="))
                 {
                     return null;
                 }
@@ -151,7 +155,7 @@ internal static class LaneRewriter
             }
 
             // Every token known; every local read only after this iteration assigned it (nothing carried over).
-            if (!Check(rewritten, target, readsTarget, accumulator, locals, temps, assigned, invariants, readable, adjointOf, plan.Counter, used))
+            if (!Check(rewritten, target, readsTarget, accumulator, reductions, locals, temps, assigned, invariants, readable, adjointOf, plan.Counter, used))
             {
                 return null;
             }
@@ -166,7 +170,8 @@ internal static class LaneRewriter
 
         List<Carry> carries = WriteUpdates(body, updates, outputs, plan.Counter);
         return new Lanes(body, locals.Where(used.Contains).OrderBy(n => n, System.StringComparer.Ordinal).ToList(), inputs, outputs,
-            invariants.Where(used.Contains).OrderBy(n => n, System.StringComparer.Ordinal).ToList(), accesses, carries);
+            invariants.Where(used.Contains).OrderBy(n => n, System.StringComparer.Ordinal).ToList(), accesses, carries,
+            reductions.Where(used.Contains).OrderBy(n => n, System.StringComparer.Ordinal).ToList());
     }
 
     /// <summary>
@@ -238,7 +243,7 @@ internal static class LaneRewriter
     }
 
     private static bool Check(
-        string line, string? target, bool readsTarget, string accumulator, HashSet<string> locals, HashSet<string> temps,
+        string line, string? target, bool readsTarget, string accumulator, HashSet<string> reductions, HashSet<string> locals, HashSet<string> temps,
         HashSet<string> assigned, HashSet<string> invariants, HashSet<string> readable, Dictionary<string, string> adjointOf, string counter,
         HashSet<string> used)
     {
@@ -305,6 +310,17 @@ internal static class LaneRewriter
             if (id == accumulator)
             {
                 accumulatorReads++;
+                continue;
+            }
+
+            if (reductions.Contains(id))
+            {
+                // d += e, and no other read of d
+                if (!(isTarget && readsTarget))
+                {
+                    return false;
+                }
+
                 continue;
             }
 

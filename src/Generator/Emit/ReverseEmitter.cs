@@ -111,7 +111,8 @@ internal sealed partial class ReverseEmitter
         parameters.AddRange(lanes.Inputs.Select(a => $"global::System.ReadOnlySpan<{t}> {a}"));
         parameters.AddRange(lanes.Outputs.Select(a => $"global::System.Span<{t}> {a}"));
         parameters.AddRange(lanes.Invariants.Select(v => $"{t} {v}"));
-        string arguments = string.Join(", ", lanes.Inputs.Concat(lanes.Outputs).Concat(lanes.Invariants));
+        parameters.AddRange(lanes.Reductions.Select((r, k) => $"ref {t} __total{k + 1}"));
+        string arguments = string.Join(", ", lanes.Inputs.Concat(lanes.Outputs).Concat(lanes.Invariants).Concat(lanes.Reductions.Select(r => "ref " + r)));
         string endName = _c.Fresh("__end");
         forward.Line($"// (vectorised: whole vectors of iterations run in {name}, one iteration per lane; the loop below does the rest)");
         using (forward.Block($"if ({plan.Counter} >= {-lowest})"))
@@ -133,13 +134,14 @@ internal sealed partial class ReverseEmitter
         var method = new CodeBlock();
         method.Line($"/// <summary>The final loop of <see cref=\"{_c.Method.Name}\"/>, forward and reverse of each iteration, on whole vectors of lanes of");
         method.Line($"/// <typeparamref name=\"TL\"/> (one iteration per lane) from <paramref name=\"__index\"/> while all of them are below");
-        method.Line($"/// <paramref name=\"__end\"/>; advances <paramref name=\"__index\"/> and returns the lanes' sum of {accumulator}.</summary>");
+        method.Line($"/// <paramref name=\"__end\"/>; advances <paramref name=\"__index\"/>, adds the lanes' sums of the adjoints of values the loop");
+        method.Line($"/// does not change to the totals passed by reference, and returns the lanes' sum of {accumulator}.</summary>");
         method.Line(DerivativeEmitter.GeneratedCode);
         method.Line($"private static {t} {name}<TL>({string.Join(", ", parameters)})");
         using (method.Block($"    where TL : struct, {LaneTypes.Interface}<TL, {t}>"))
         {
             method.Line($"TL {accumulator} = default;");
-            foreach (string local in lanes.Locals)
+            foreach (string local in lanes.Locals.Concat(lanes.Reductions))
             {
                 method.Line($"TL {local} = default;");
             }
@@ -171,6 +173,11 @@ internal sealed partial class ReverseEmitter
                         method.Line($"TL.AddCarry({carry.Array}, {LaneRewriter.IndexText(plan.Counter, carry.Lowest)}, {carry.Name}, {carry.Lanes});");
                     }
                 }
+            }
+
+            for (int k = 0; k < lanes.Reductions.Count; k++)
+            {
+                method.Line($"__total{k + 1} += TL.Sum({lanes.Reductions[k]});");
             }
 
             method.Line($"__index = {plan.Counter};");

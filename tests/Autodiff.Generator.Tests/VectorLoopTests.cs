@@ -1,0 +1,313 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Autodiff.Generator.Tests;
+
+/// <summary>
+/// The generator's vector loops: random accumulation loops of straight-line arithmetic on neighbouring elements, each
+/// generated twice (vectorised and with <c>Vectorize = false</c>) and compared at every length around the vector
+/// widths; the scalar twin is itself checked against finite differences by the random program tests. Plus the
+/// cases the vector loop must leave to the scalar one (indices out of range) and compilations without lane types.
+/// </summary>
+public class VectorLoopTests(ITestOutputHelper output)
+{
+    private static readonly int[] Lengths = { 0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 19, 24, 31, 32, 33, 40, 47, 64, 100 };
+
+    public static IEnumerable<object[]> Batches() => new[] { new object[] { 0, "double" }, new object[] { 1, "double" }, new object[] { 2, "float" } };
+
+    [Theory]
+    [MemberData(nameof(Batches))]
+    public void VectorLoopsAgreeWithScalarLoops(int batch, string type)
+    {
+        int seed = RandomProgramTests.BaseSeed() + 100 + batch;
+        var random = new Random(seed);
+        const int Programs = 40;
+        var source = new StringBuilder("using System; using Autodiff;\npublic static partial class Lanes" + batch + "\n{\n");
+        var bodies = new List<string>();
+        for (int k = 0; k < Programs; k++)
+        {
+            string body = LoopProgram(random, type);
+            bodies.Add(body);
+            source.Append(Function($"V{k}", body, type, vectorize: true)).Append(Function($"S{k}", body, type, vectorize: false));
+        }
+
+        source.Append("}\n");
+        GeneratorHarness.Result result = GeneratorHarness.Run(source.ToString());
+        Assert.Empty(result.CompilerErrors());
+        Assert.Empty(result.AutodiffDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+
+        // every one of these loops is of the vectorisable form: the rewriter must not have given up on any
+        var scalar = Enumerable.Range(0, Programs).Where(k => !result.Source($"Lanes{batch}.V{k}.").Contains($"__V{k}Lanes_", StringComparison.Ordinal)).ToList();
+        Assert.DoesNotContain(Enumerable.Range(0, Programs), k => result.Source($"Lanes{batch}.S{k}.").Contains("Lanes_", StringComparison.Ordinal));
+        Assert.True(scalar.Count == 0, $"{scalar.Count} of {Programs} loops stayed scalar, e.g.\n{(scalar.Count > 0 ? bodies[scalar[0]] + "\n" + result.Source($"Lanes{batch}.V{scalar[0]}.") : string.Empty)}");
+
+        Type lanes = GeneratorHarness.Load(result).GetType("Lanes" + batch)!;
+        double tolerance = type == "float" ? 2e-4 : 1e-10;
+        var failures = new List<string>();
+        for (int k = 0; k < Programs; k++)
+        {
+            foreach (int n in Lengths)
+            {
+                double[] x = Point(random, n), y = Point(random, n);
+                double p = random.NextDouble() - 0.5, q = random.NextDouble() - 0.5;
+                foreach (double seedValue in new[] { 1.0, -0.75 })
+                {
+                    (double value, double[] gradient) v = Run(lanes, $"V{k}", x, y, p, q, seedValue);
+                    (double value, double[] gradient) s = Run(lanes, $"S{k}", x, y, p, q, seedValue);
+                    double scale = 1 + Math.Abs(s.value) + s.gradient.Sum(Math.Abs) / Math.Max(1, s.gradient.Length);
+                    double worst = Math.Abs(v.value - s.value) / scale;
+                    for (int j = 0; j < s.gradient.Length; j++)
+                    {
+                        worst = Math.Max(worst, Math.Abs(v.gradient[j] - s.gradient[j]) / (1 + Math.Abs(s.gradient[j]) + scale * (type == "float" ? 1 : 0)));
+                    }
+
+                    if (!(worst <= tolerance))
+                    {
+                        failures.Add($"seed {seed}, program {k}, n = {n}, seed value {seedValue}: relative difference {worst:E2}\n{bodies[k]}");
+                    }
+                }
+            }
+        }
+
+        foreach (string failure in failures.Take(5))
+        {
+            output.WriteLine(failure);
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} mismatches, first: {failures.FirstOrDefault()}");
+    }
+
+    [Fact]
+    public void AnIndexTheScalarLoopFindsOutOfRangeStillThrows()
+    {
+        // The bound n is the caller's: past x.Length - 1 the scalar loop throws, and the vector loop must stop before it.
+        string source = """
+            using System; using Autodiff;
+            public static partial class Bounds
+            {
+                [Differentiable]
+                public static double Shifted(double[] x, int n)
+                {
+                    double s = 0;
+                    for (int i = 0; i < n; i++)
+                    {
+                        s += x[i + 1] * x[i];
+                    }
+
+                    return s;
+                }
+
+                [Differentiable]
+                public static double FromMinusOne(double[] x)
+                {
+                    double s = 0;
+                    for (int i = -1; i < x.Length; i++)
+                    {
+                        s += x[i] * x[i];
+                    }
+
+                    return s;
+                }
+
+                public static double RunShifted(double[] x, int n, double[] dx) => ShiftedGradient(x, n, dx);
+
+                public static double RunFromMinusOne(double[] x, double[] dx) => FromMinusOneGradient(x, dx);
+            }
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run(source);
+        Assert.Empty(result.CompilerErrors());
+        Assert.Contains("__ShiftedLanes_", result.Source("Bounds.Shifted."), StringComparison.Ordinal);
+        Type bounds = GeneratorHarness.Load(result).GetType("Bounds")!;
+        double[] x = Enumerable.Range(0, 40).Select(i => 0.01 * i).ToArray();
+
+        // in range: the same as the formula
+        var dx = new double[40];
+        double value = (double)bounds.GetMethod("RunShifted")!.Invoke(null, new object[] { x, 39, dx })!;
+        Assert.Equal(Enumerable.Range(0, 39).Sum(i => x[i + 1] * x[i]), value, 12);
+        Assert.Equal(x[1], dx[0], 12);
+        Assert.Equal(x[38], dx[39], 12);
+        Assert.Equal(x[10] + x[12], dx[11], 12);
+
+        // out of range: the scalar loop's exception, whatever the vector loop did before it
+        var e = Assert.Throws<TargetInvocationException>(() => bounds.GetMethod("RunShifted")!.Invoke(null, new object[] { x, 40, new double[40] }));
+        Assert.IsType<IndexOutOfRangeException>(e.InnerException);
+        e = Assert.Throws<TargetInvocationException>(() => bounds.GetMethod("RunFromMinusOne")!.Invoke(null, new object[] { x, new double[40] }));
+        Assert.IsType<IndexOutOfRangeException>(e.InnerException);
+    }
+
+    [Fact]
+    public void OptingOutOrAnOlderLanguageKeepsTheScalarLoop()
+    {
+        string rosenbrock = """
+            using System; using Autodiff;
+            public static partial class Plain
+            {
+                [Differentiable]
+                public static double R(double[] x)
+                {
+                    double s = 0;
+                    for (int i = 0; i < x.Length - 1; i++)
+                    {
+                        double b = x[i + 1] - x[i] * x[i];
+                        s += (1 - x[i]) * (1 - x[i]) + 100 * b * b;
+                    }
+
+                    return s;
+                }
+            }
+            """;
+
+        // C# 10 has no static abstract members: no lane types, no vector loop, and the scalar code compiles
+        var csharp10 = new Microsoft.CodeAnalysis.CSharp.CSharpParseOptions(Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp10);
+        var compilation = GeneratorHarness.CreateCompilation().AddSyntaxTrees(Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(rosenbrock, csharp10));
+        var driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(new[] { new DifferentiableGenerator().AsSourceGenerator() }, parseOptions: csharp10)
+            .RunGeneratorsAndUpdateCompilation(compilation, out Microsoft.CodeAnalysis.Compilation output, out _);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        var sources = driver.GetRunResult().Results.SelectMany(r => r.GeneratedSources).ToList();
+        Assert.DoesNotContain(sources, s => s.HintName == "Autodiff.LaneTypes.g.cs");
+        Assert.DoesNotContain("Lanes_", sources.Single(s => s.HintName.Contains("Plain.R.", StringComparison.Ordinal)).SourceText.ToString(), StringComparison.Ordinal);
+
+        GeneratorHarness.Result result;
+        // Vectorize = false: the same
+        result = GeneratorHarness.Run(rosenbrock.Replace("[Differentiable]", "[Differentiable(Vectorize = false)]", StringComparison.Ordinal));
+        Assert.Empty(result.CompilerErrors());
+        Assert.DoesNotContain("Lanes_", result.Source("Plain.R."), StringComparison.Ordinal);
+
+        // and by default it is vectorised
+        result = GeneratorHarness.Run(rosenbrock);
+        Assert.Contains("__RLanes_", result.Source("Plain.R."), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoopsOutsideTheVectorFormStayScalar()
+    {
+        // a branch, a loop-carried value, a call, an int conversion, a write to an array: each keeps the scalar loop
+        string[] bodies =
+        {
+            "double s = 0; for (int i = 0; i < x.Length; i++) { if (x[i] > 0) s += x[i]; } return s;",
+            "double s = 0; double prev = 0; for (int i = 0; i < x.Length; i++) { s += x[i] * prev; prev = x[i]; } return s;",
+            "double s = 0; for (int i = 0; i < x.Length; i++) { s += Math.Tanh(x[i]); } return s;",
+            "double s = 0; for (int i = 0; i < x.Length; i++) { s += x[i] * i; } return s;",
+            "double s = 0; for (int i = 0; i < x.Length; i += 2) { s += x[i]; } return s;",
+            "double s = 0; for (int i = 0; i < x.Length; i++) { s += x[x.Length - 1 - i] * x[i]; } return s;",
+        };
+        string source = "using System; using Autodiff;\npublic static partial class Scalar\n{\n"
+            + string.Join("\n", bodies.Select((b, k) => $"[Differentiable] public static double F{k}(double[] x) {{ {b} }}")) + "\n}\n";
+        GeneratorHarness.Result result = GeneratorHarness.Run(source);
+        Assert.Empty(result.CompilerErrors());
+        for (int k = 0; k < bodies.Length; k++)
+        {
+            Assert.DoesNotContain("Lanes_", result.Source($"Scalar.F{k}."), StringComparison.Ordinal);
+        }
+    }
+
+    private static (double Value, double[] Gradient) Run(Type type, string name, double[] x, double[] y, double p, double q, double seed)
+    {
+        var dx = new double[x.Length];
+        var dy = new double[y.Length];
+        var dp = new double[1];
+        double value = (double)type.GetMethod(name + "Run")!.Invoke(null, new object[] { x, y, p, q, seed, dx, dy, dp })!;
+        return (value, dx.Concat(dy).Concat(dp).ToArray());
+    }
+
+    private static double[] Point(Random random, int n) => Enumerable.Range(0, n).Select(_ => Math.Round(random.NextDouble() * 2 - 1, 3)).ToArray();
+
+    // F(x, y, p, [NoDerivative] q) with the loop body, and a runner with arrays (reflection cannot pass spans).
+    private static string Function(string name, string body, string type, bool vectorize)
+    {
+        string attribute = vectorize ? "[Differentiable]" : "[Differentiable(Vectorize = false)]";
+        string Convert(string array) => type == "float" ? $"Array.ConvertAll({array}, v => (float)v)" : array;
+        return $$"""
+                {{attribute}}
+                public static {{type}} {{name}}({{type}}[] x, {{type}}[] y, {{type}} p, [NoDerivative] {{type}} q)
+                {
+                    {{body}}
+                }
+
+                public static double {{name}}Run(double[] xd, double[] yd, double pd, double qd, double seed, double[] dxd, double[] dyd, double[] dpd)
+                {
+                    {{type}}[] x = {{Convert("xd")}}, y = {{Convert("yd")}};
+                    var dx = new {{type}}[x.Length];
+                    var dy = new {{type}}[y.Length];
+                    {{type}} value = {{name}}Vjp(x, y, ({{type}})pd, ({{type}})qd, ({{type}})seed, dx, dy, out {{type}} dp);
+                    for (int i = 0; i < dx.Length; i++) { dxd[i] = dx[i]; dyd[i] = dy[i]; }
+                    dpd[0] = dp;
+                    if (seed == 1.0)
+                    {
+                        var gx = new {{type}}[x.Length];
+                        var gy = new {{type}}[y.Length];
+                        {{type}} g = {{name}}Gradient(x, y, ({{type}})pd, ({{type}})qd, gx, gy, out {{type}} gp);
+                        if (g != value || gp != dp || !gx.AsSpan().SequenceEqual(dx) || !gy.AsSpan().SequenceEqual(dy)) throw new InvalidOperationException("Gradient and Vjp(seed 1) differ");
+                    }
+
+                    return value;
+                }
+
+            """;
+    }
+
+    // for (i = lo; i < x.Length - hi; i++) { locals; s += ...; }: offsets in [-lo, hi], both arrays, p and q.
+    private static string LoopProgram(Random random, string type)
+    {
+        int lo = random.Next(0, 3), hi = random.Next(0, 4);
+        string math = type == "float" ? "MathF" : "Math";
+        var locals = new List<string>();
+        string Leaf()
+        {
+            int pick = random.Next(locals.Count > 0 ? 6 : 5);
+            return pick switch
+            {
+                0 or 1 => $"x[{Index(random.Next(-lo, hi + 1))}]",
+                2 => $"y[{Index(random.Next(-lo, hi + 1))}]",
+                3 => random.Next(2) == 0 ? "p" : "q",
+                4 => (Math.Round(random.NextDouble() * 3 - 1.5, 2) + (type == "float" ? "f" : string.Empty)).ToString(CultureInfo.InvariantCulture),
+                _ => locals[random.Next(locals.Count)],
+            };
+        }
+
+        string Expr(int depth)
+        {
+            if (depth == 0 || random.Next(4) == 0)
+            {
+                return Leaf();
+            }
+
+            string a = Expr(depth - 1), b = Expr(depth - 1);
+            return random.Next(9) switch
+            {
+                0 or 1 => $"({a} + {b})",
+                2 => $"({a} - {b})",
+                3 or 4 => $"({a} * {b})",
+                5 => $"({a} / (1.5{(type == "float" ? "f" : string.Empty)} + {b} * {b}))",
+                6 => $"{math}.Sqrt(1 + {a} * {a})",
+                7 => $"{math}.Exp(0.3{(type == "float" ? "f" : string.Empty)} * {a})",
+                _ => $"-{math}.Log(1.25{(type == "float" ? "f" : string.Empty)} + {a} * {a})",
+            };
+        }
+
+        var body = new StringBuilder($"{type} s = 0;\n        for (int i = {lo}; i < x.Length - {hi}; i++)\n        {{\n");
+        int count = random.Next(0, 3);
+        for (int k = 0; k < count; k++)
+        {
+            string local = "a" + k;
+            body.Append($"            {type} {local} = {Expr(2)};\n");
+            locals.Add(local);
+        }
+
+        // the sum always depends on the arrays (else it is not active and there is no loop to vectorise)
+        body.Append($"            s {(random.Next(4) == 0 ? "-=" : "+=")} {Expr(3)} * x[{Index(random.Next(-lo, hi + 1))}];\n");
+        if (random.Next(3) == 0)
+        {
+            body.Append($"            s += {Expr(2)};\n");
+        }
+
+        body.Append("        }\n\n        return s;");
+        return body.ToString();
+    }
+
+    private static string Index(int offset) => offset == 0 ? "i" : offset > 0 ? $"i + {offset}" : $"i - {-offset}";
+}
