@@ -134,9 +134,18 @@ internal sealed partial class ReverseEmitter
         var method = new CodeBlock();
         method.Line($"/// <summary>The final loop of <see cref=\"{_c.Method.Name}\"/>, forward and reverse of each iteration, on whole vectors of lanes of");
         method.Line($"/// <typeparamref name=\"TL\"/> (one iteration per lane) from <paramref name=\"__index\"/> while all of them are below");
-        method.Line($"/// <paramref name=\"__end\"/>; advances <paramref name=\"__index\"/>, adds the lanes' sums of the adjoints of values the loop");
-        method.Line($"/// does not change to the totals passed by reference, and returns the lanes' sum of {accumulator}.</summary>");
+        if (lanes.Reductions.Count > 0)
+        {
+            method.Line($"/// <paramref name=\"__end\"/>; advances <paramref name=\"__index\"/>, adds the lanes' sums of the adjoints of values the loop");
+            method.Line($"/// does not change to the totals passed by reference, and returns the lanes' sum of {accumulator}.</summary>");
+        }
+        else
+        {
+            method.Line($"/// <paramref name=\"__end\"/>; advances <paramref name=\"__index\"/> and returns the lanes' sum of {accumulator}.</summary>");
+        }
+
         method.Line(DerivativeEmitter.GeneratedCode);
+        method.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
         method.Line($"private static {t} {name}<TL>({string.Join(", ", parameters)})");
         using (method.Block($"    where TL : struct, {LaneTypes.Interface}<TL, {t}>"))
         {
