@@ -63,12 +63,19 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         INamedTypeSymbol? vector512 = compilation.GetTypeByMetadataName("System.Runtime.Intrinsics.Vector512");
         bool lanes = vector512 is not null && compilation is Microsoft.CodeAnalysis.CSharp.CSharpCompilation { LanguageVersion: >= Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp11 }
             && compilation.GetTypeByMetadataName("System.Runtime.InteropServices.MemoryMarshal") is not null;
-        return new VectorSupport(lanes, lanes && !vector512!.GetMembers("Exp").IsEmpty && !vector512.GetMembers("FusedMultiplyAdd").IsEmpty);
+        // A referenced assembly whose internals this one sees (InternalsVisibleTo) may carry the lane types already:
+        // use those rather than add a second copy (CS0436 on every use).
+        INamedTypeSymbol? referenced = compilation.GetTypeByMetadataName("Autodiff.Generated.IAutodiffLanes`2");
+        // (only when they have every member this version calls; else a copy of our own, warnings and all).
+        bool net9 = lanes && !vector512!.GetMembers("Exp").IsEmpty && !vector512.GetMembers("FusedMultiplyAdd").IsEmpty;
+        bool inherited = referenced is not null && compilation.IsSymbolAccessibleWithin(referenced, compilation.Assembly)
+            && !referenced.GetMembers("ShiftIn").IsEmpty && (!net9 || !referenced.GetMembers("Exp").IsEmpty);
+        return new VectorSupport(lanes, net9, inherited);
     }
 
     private static void AddLaneTypes(SourceProductionContext context, VectorSupport support)
     {
-        if (support.Lanes)
+        if (support.Lanes && !support.Referenced)
         {
             context.AddSource(LaneTypes.HintName, SourceText.From(LaneTypes.Source(support), System.Text.Encoding.UTF8));
         }

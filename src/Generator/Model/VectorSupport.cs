@@ -9,7 +9,8 @@ namespace Autodiff.Generator.Model;
 /// interface members (C# 11), so the lane types compile and generated loops may use them.
 /// </param>
 /// <param name="Net9Math"><c>Vector512.Exp</c>, <c>Log</c> and <c>FusedMultiplyAdd</c> exist (.NET 9 or later).</param>
-internal readonly record struct VectorSupport(bool Lanes, bool Net9Math)
+/// <param name="Referenced">A referenced assembly visible to this one already has the lane types (not added again).</param>
+internal readonly record struct VectorSupport(bool Lanes, bool Net9Math, bool Referenced = false)
 {
     /// <summary>No vector loops (scalar code only), e.g. for netstandard targets.</summary>
     public static VectorSupport None => default;
