@@ -30,6 +30,9 @@ internal static class LoopVectorisation
     /// <summary>Math functions with vector forms from .NET 9 on (<c>Vector512.Exp</c>, <c>Log</c>, <c>FusedMultiplyAdd</c>).</summary>
     private static readonly HashSet<string> Net9Vector = new() { "Exp", "Log", "FusedMultiplyAdd" };
 
+    /// <summary>Every math function a vector loop may call (the lane types have a member of each name).</summary>
+    public static IEnumerable<string> Functions => AlwaysVector.Concat(Net9Vector);
+
     /// <summary>The plan for <paramref name="loop"/>, or null when it must stay scalar.</summary>
     public static Plan? Analyse(LoopStmt loop, string accumulator, MethodContext context, VectorSupport support)
     {

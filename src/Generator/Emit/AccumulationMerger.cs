@@ -146,24 +146,31 @@ internal static class AccumulationMerger
             return null;
         }
 
-        string index = target.Substring(open + 1, target.Length - open - 2);
+        return IndexOffset(target.Substring(open + 1, target.Length - open - 2)) is { } index
+            ? (target.Substring(0, open) + "[" + index.Variable, index.Offset)
+            : null;
+    }
+
+    /// <summary><c>v</c>, <c>v + 2</c>, <c>v - 1</c> (as the printer writes an index): the variable and the constant offset.</summary>
+    internal static (string Variable, int Offset)? IndexOffset(string index)
+    {
         int end = index.Length > 0 && IsStart(index[0]) ? IdentifierEnd(index, 0) : -1;
         if (end < 0)
         {
             return null;
         }
 
-        string group = target.Substring(0, open) + "[" + index.Substring(0, end);
+        string variable = index.Substring(0, end);
         string rest = index.Substring(end);
         if (rest.Length == 0)
         {
-            return (group, 0);
+            return (variable, 0);
         }
 
         if (rest.Length > 3 && rest[0] == ' ' && rest[1] is '+' or '-' && rest[2] == ' '
             && int.TryParse(rest.Substring(3), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int offset))
         {
-            return (group, rest[1] == '-' ? -offset : offset);
+            return (variable, rest[1] == '-' ? -offset : offset);
         }
 
         return null;

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Text.RegularExpressions;
 using Autodiff.Generator.Analysis;
@@ -36,7 +35,7 @@ internal static class LaneRewriter
 
     private static readonly Regex Element = new(@"(?<![\w.])([A-Za-z_]\w*)\[([^\[\]]*)\]", RegexOptions.CultureInvariant);
     private static readonly Regex Token = new(@"\G\s*(?:(?<id>[A-Za-z_]\w*)|(?<num>\d+(?:\.\d+)?(?:E[+-]?\d+)?f?)|(?<op>[-+*/(),=;.]))", RegexOptions.CultureInvariant);
-    private static readonly HashSet<string> LaneMembers = new() { "Load", "AddTo", "Sqrt", "Exp", "Log", "FusedMultiplyAdd" };
+    private static readonly HashSet<string> LaneMembers = new(LoopVectorisation.Functions) { "Load", "AddTo" };
 
     /// <summary>The rewritten iteration, or null when any line is not of the forms above.</summary>
     public static Lanes? Rewrite(CodeBlock iteration, LoopVectorisation.Plan plan, string accumulator, MethodContext context)
@@ -49,7 +48,7 @@ internal static class LaneRewriter
         }
 
         var readable = new HashSet<string>(plan.Accesses.Select(a => a.Array));
-        var adjointOf = readable.Where(context.HasDerivative).ToDictionary(context.Derivative, a => a);
+        var adjoints = new HashSet<string>(readable.Where(context.HasDerivative).Select(context.Derivative));
         var invariants = new HashSet<string>(plan.Invariants);
         if (context.HasDerivative(accumulator))
         {
@@ -84,7 +83,7 @@ internal static class LaneRewriter
             {
                 // dx[i + c] += e  ->  TL.AddTo(dx, i + c, e)
                 string array = m.Groups[1].Value;
-                if (!adjointOf.ContainsKey(array) || Offset(m.Groups[2].Value, plan.Counter) is not int offset
+                if (!adjoints.Contains(array) || Offset(m.Groups[2].Value, plan.Counter) is not int offset
                     || Loads(m.Groups[4].Value, readable, plan.Counter, inputs) is not string terms)
                 {
                     return null;
@@ -155,7 +154,7 @@ internal static class LaneRewriter
             }
 
             // Every token known; every local read only after this iteration assigned it (nothing carried over).
-            if (!Check(rewritten, target, readsTarget, accumulator, reductions, locals, temps, assigned, invariants, readable, adjointOf, plan.Counter, used))
+            if (!Check(rewritten, target, readsTarget, accumulator, reductions, locals, temps, assigned, invariants, readable, adjoints, plan.Counter, used))
             {
                 return null;
             }
@@ -202,22 +201,15 @@ internal static class LaneRewriter
         return carries;
     }
 
-    /// <summary><c>i</c>, <c>i + c</c> or <c>i - c</c>.</summary>
-    internal static string IndexText(string counter, int offset)
-        => offset == 0 ? counter : offset > 0 ? $"{counter} + {offset}" : $"{counter} - {-offset}";
+    /// <summary><c>v</c>, <c>v + c</c> or <c>v - c</c> (an index from the counter, or a bound from an array's length).</summary>
+    internal static string IndexText(string start, int offset)
+        => offset == 0 ? start : offset > 0 ? $"{start} + {offset}" : $"{start} - {-offset}";
 
-    /// <summary>The offset of <c>i</c>, <c>i + c</c> or <c>i - c</c> from the counter, or null.</summary>
-    internal static int? Offset(string index, string counter)
-    {
-        Match m = Regex.Match(index.Trim(), @"^([A-Za-z_]\w*)(?: ([+-]) (\d{1,7}))?$");
-        if (!m.Success || m.Groups[1].Value != counter)
-        {
-            return null;
-        }
-
-        int amount = m.Groups[3].Success ? int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture) : 0;
-        return m.Groups[2].Value == "-" ? -amount : amount;
-    }
+    /// <summary>The offset of <c>i</c>, <c>i + c</c> or <c>i - c</c> from the counter (at most 7 digits), or null.</summary>
+    private static int? Offset(string index, string counter)
+        => AccumulationMerger.IndexOffset(index.Trim()) is { } parsed && parsed.Variable == counter && parsed.Offset is > -10_000_000 and < 10_000_000
+            ? parsed.Offset
+            : null;
 
     // x[i + c] -> TL.Load(x, i + c) for the arrays the body reads; null on any other element access.
     private static string? Loads(string expression, HashSet<string> readable, string counter, List<string> inputs)
@@ -244,7 +236,7 @@ internal static class LaneRewriter
 
     private static bool Check(
         string line, string? target, bool readsTarget, string accumulator, HashSet<string> reductions, HashSet<string> locals, HashSet<string> temps,
-        HashSet<string> assigned, HashSet<string> invariants, HashSet<string> readable, Dictionary<string, string> adjointOf, string counter,
+        HashSet<string> assigned, HashSet<string> invariants, HashSet<string> readable, HashSet<string> adjoints, string counter,
         HashSet<string> used)
     {
         int position = 0;
@@ -330,7 +322,7 @@ internal static class LaneRewriter
             }
 
             bool known = (locals.Contains(id) || temps.Contains(id)) ? assigned.Contains(id)
-                : invariants.Contains(id) || readable.Contains(id) || adjointOf.ContainsKey(id) || id == counter;
+                : invariants.Contains(id) || readable.Contains(id) || adjoints.Contains(id) || id == counter;
             if (!known)
             {
                 return false;

@@ -49,25 +49,21 @@ internal sealed partial class ReverseEmitter
         forward.Line($"// {loop.Comment}");
         forward.Line($"// (fused: the method returns {accumulator}, so its adjoint is the seed before the loop and each iteration's reverse runs right after it)");
         forward.Line($"{_c.Derivative(accumulator)} = {seed};");
-        if (LoopVectorisation.Analyse(loop, accumulator, _c, _c.Vectors) is { } plan)
+        // one iteration, forward then reverse: the scalar loop's body, and what a vector loop is written from
+        var iteration = new CodeBlock();
+        iteration.Append(bodyForward);
+        iteration.Line("// -- reverse of this iteration");
+        ZeroIterationAdjoints(iteration, loop);
+        iteration.Append(bodyReverse);
+        if (LoopVectorisation.Analyse(loop, accumulator, _c, _c.Vectors) is { } plan
+            && LaneRewriter.Rewrite(AccumulationMerger.Merge(iteration), plan, accumulator, _c) is { } lanes)
         {
-            var iteration = new CodeBlock();
-            iteration.Append(bodyForward);
-            iteration.Line("// -- reverse of this iteration");
-            ZeroIterationAdjoints(iteration, loop);
-            iteration.Append(bodyReverse);
-            if (LaneRewriter.Rewrite(AccumulationMerger.Merge(iteration), plan, accumulator, _c) is { } lanes)
-            {
-                EmitLaneCall(forward, plan, lanes, accumulator);
-            }
+            EmitLaneCall(forward, plan, lanes, accumulator);
         }
 
         using (forward.Block(loop.TestAtEnd ? "do" : $"while ({condition})"))
         {
-            forward.Append(bodyForward);
-            forward.Line("// -- reverse of this iteration");
-            ZeroIterationAdjoints(forward, loop);
-            forward.Append(bodyReverse);
+            forward.Append(iteration);
             forward.Append(stepForward);
         }
 
@@ -93,7 +89,7 @@ internal sealed partial class ReverseEmitter
         {
             // the highest element the block of iterations below the bound touches in each array is inside it
             int offset = array.Max(a => a.Offset);
-            string bound = offset == 0 ? $"{array.Key}.Length" : offset > 0 ? $"{array.Key}.Length - {offset}" : $"{array.Key}.Length + {-offset}";
+            string bound = LaneRewriter.IndexText($"{array.Key}.Length", -offset);
             if (!bounds.Contains(bound))
             {
                 bounds.Add(bound);
@@ -124,11 +120,6 @@ internal sealed partial class ReverseEmitter
                 forward.Line($"{keyword} ({test}) {accumulator} = {accumulator} + {name}<{lane}<{t}>>(ref {plan.Counter}, {endName}, {arguments});");
                 keyword = "else if";
             }
-        }
-
-        if (_c.LaneMethod is not null)
-        {
-            return;
         }
 
         var method = new CodeBlock();
