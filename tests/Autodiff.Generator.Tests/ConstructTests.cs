@@ -81,6 +81,12 @@ public class ConstructTests
         // Loops fused with their reverse (a final accumulation returned as is) and near misses that are not
         new("FusedSum", "double s = x * y; for (int i = 0; i < w.Length; i++) { double a = w[i] - x; double b = a * y; s += a * b + Math.Sin(b); } return s;"),
         new("FusedBranches", "double s = 0; foreach (double v in w) { double u = v * x; if (u < -0.2) s -= u * y; else if (u < 0.3) s += u * u; else s += Math.Sqrt(u) * y; } return s;"),
+        new("FusedNestedIfs", "double s = 0; for (int i = 0; i < w.Length; i++) { double u = w[i] * x; if (u < 0.5) { s += u; if (u * y > 0) s += u * u * y; else s -= Math.Sin(u * y); } else { s += Math.Exp(-u) * y; } } return s;"),
+        new("WriteOnceSum", "double s = x; for (int i = 0; i < w.Length; i++) { s += Math.Sin(w[i] * x) * y + w[i] * w[i]; } return s;"),
+        new("NotWriteOnceHeadRead", "double s = w[0] * x; for (int i = 0; i < w.Length; i++) { s += w[i] * y; } return s;"),
+        new("NotWriteOnceNeighbour", "double s = 0; for (int i = 0; i < w.Length - 1; i++) { s += w[i] * w[i + 1] * x; } return s;"),
+        new("NotWriteOnceInBranch", "double s = 0; for (int i = 0; i < w.Length; i++) { if (x > 0.1) s += w[i] * y; else s -= y; } return s;"),
+        new("NotWriteOnceFromOne", "double s = 0; for (int i = 1; i < w.Length; i++) { s += w[i] * x; } return s;"),
         new("DoWhileAccumulation", "double s = y; int i = 0; do { double t = w[i % w.Length] * x; s += t * t * y; i++; } while (i < 7); return s;"),
         new("FusedCalls", "double s = 0; for (int i = 0; i < w.Length; i++) { s += Helper.Square(w[i] - x) * Helper.Inner(y, w[i]); } return s;"),
         new("FusedLocalArray", "double[] h = new double[w.Length]; for (int i = 0; i < h.Length; i++) h[i] = Math.Tanh(w[i] * x); double s = 0; for (int i = 0; i < h.Length; i++) { double e = h[i] * y; s += e * e; } return s;"),

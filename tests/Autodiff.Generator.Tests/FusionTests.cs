@@ -16,16 +16,60 @@ public class FusionTests
     [InlineData("NotFusedTailUsesAccumulator", false)]
     public void FusionAppliesExactlyToFinalAccumulations(string name, bool fused)
     {
-        var c = ConstructTests.Cases.Single(x => x.Name == name);
-        string source = "using System; using Autodiff;\npublic static partial class F\n{\n[Differentiable] public static double " + name + "(" + c.Signature + ")\n{\n" + c.Body + "\n}\n}\n"
-            + "public static partial class Helper { [Differentiable] public static double Square(double a) => a * a; [Differentiable] public static double Inner(double a, double b) => Math.Sin(a) * b; }";
-        var result = GeneratorHarness.Run(source);
-        Assert.Empty(result.CompilerErrors());
-        string generated = result.Source("F." + name + ".");
+        string generated = Generate(name);
         Assert.Equal(fused, generated.Contains("(fused:", StringComparison.Ordinal));
         if (fused && name != "FusedLocalArray") // that one's first loop (not final) keeps its tape
         {
             Assert.DoesNotContain("AutodiffTape", generated.Split("Jvp(")[0], StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>
+    /// A fused loop's final <c>if</c> is taken once: each branch is followed by its own reverse, so the condition is not
+    /// evaluated again, and a branch ending with an <c>if</c> nests the same way.
+    /// </summary>
+    [Theory]
+    [InlineData("FusedBranches")]
+    [InlineData("FusedNestedIfs")]
+    public void AFusedLoopsFinalIfRunsItsReverseInTheBranch(string name)
+    {
+        string vjp = Generate(name).Split("Jvp(")[0];
+        Assert.Contains("(each branch followed by its reverse)", vjp, StringComparison.Ordinal);
+        Assert.DoesNotContain("(replayed backwards)", vjp, StringComparison.Ordinal);
+        Assert.DoesNotContain("AutodiffTape", vjp, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// An adjoint array the fused loop updates once per element over its whole length is written (<c>dw[i] = ...</c>),
+    /// not cleared and then added to. The values are checked in <see cref="ConstructTests"/>, with <c>dw</c> filled with
+    /// garbage before the call, so an element left unwritten would fail there.
+    /// </summary>
+    [Theory]
+    [InlineData("WriteOnceSum", true)]
+    [InlineData("FusedBranches", true)] // foreach: one read per element
+    [InlineData("FusedSum", true)]
+    [InlineData("NotWriteOnceHeadRead", false)] // w[0] is also read before the loop
+    [InlineData("NotWriteOnceNeighbour", false)] // two updates per iteration
+    [InlineData("NotWriteOnceInBranch", false)] // the update is conditional
+    [InlineData("NotWriteOnceFromOne", false)] // w[0] is never written by the loop
+    [InlineData("FusedCalls", true)] // two reads of w[i], merged into one update
+    public void AnAdjointWrittenOncePerElementIsNotCleared(string name, bool once)
+    {
+        string generated = Generate(name);
+        foreach (string method in new[] { generated.Split("Jvp(")[0], generated.Split("Gradient(")[1].Split("Jvp(")[0] })
+        {
+            Assert.Equal(!once, method.Contains("dw.Clear();", StringComparison.Ordinal));
+            Assert.Equal(once, method.Contains("dw is not cleared first", StringComparison.Ordinal));
+        }
+    }
+
+    private static string Generate(string name)
+    {
+        var c = ConstructTests.Cases.Single(x => x.Name == name);
+        string source = "using System; using Autodiff;\npublic static partial class F\n{\n[Differentiable] public static double " + name + "(" + c.Signature + ")\n{\n" + c.Body + "\n}\n}\n"
+            + "public static partial class Helper { [Differentiable] public static double Square(double a) => a * a; [Differentiable] public static double Inner(double a, double b) => Math.Sin(a) * b; }";
+        var result = GeneratorHarness.Run(source);
+        Assert.Empty(result.CompilerErrors());
+        return result.Source("F." + name + ".");
     }
 }

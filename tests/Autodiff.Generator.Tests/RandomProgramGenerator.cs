@@ -19,6 +19,7 @@ public sealed class RandomProgramGenerator
     private int _names;
     private int _loopDepth;
     private int _helpers;
+    private bool _noArrayReads;
 
     public RandomProgramGenerator(int seed) => _random = new Random(seed);
 
@@ -48,11 +49,15 @@ public sealed class RandomProgramGenerator
         _names = 0;
         _loopDepth = 0;
         _helpers = helpers;
+        // One program in six reads w only as w[i] in a final loop over it: the adjoint is then written once per element.
+        bool accumulate = _random.Next(3) == 0;
+        bool writeOnce = accumulate && _random.Next(2) == 0;
+        _noArrayReads = writeOnce;
         Statements(_random.Next(2, 6), prefix, allowLoops: true);
-        if (_random.Next(3) == 0)
+        if (accumulate)
         {
             // A final accumulation loop returned as is: the shape that the generator fuses with its reverse.
-            AccumulationLoop(prefix);
+            AccumulationLoop(prefix, writeOnce);
         }
         else
         {
@@ -123,17 +128,25 @@ public sealed class RandomProgramGenerator
         });
     }
 
-    private void AccumulationLoop(string prefix)
+    private void AccumulationLoop(string prefix, bool writeOnce)
     {
         string accumulator = "acc" + _names++;
         string index = "i" + _names++;
         Line($"double {accumulator} = {Expr(1, prefix)};");
-        Line(_random.Next(2) == 0 ? $"for (int {index} = 0; {index} < w.Length; {index}++)" : $"for (int {index} = 0; {index} < 5; {index}++)");
+        Line(writeOnce || _random.Next(2) == 0 ? $"for (int {index} = 0; {index} < w.Length; {index}++)" : $"for (int {index} = 0; {index} < 5; {index}++)");
         _loopIndices.Add(index);
         Block(() =>
         {
             string local = "t" + _names++;
-            Line($"double {local} = {Expr(2, prefix)};");
+            if (writeOnce)
+            {
+                Line($"double {local} = w[{index}] * ({Expr(2, prefix)});");
+            }
+            else
+            {
+                Line($"double {local} = {Expr(2, prefix)};");
+            }
+
             _scalars.Add(local);
             if (_random.Next(2) == 0)
             {
@@ -146,6 +159,7 @@ public sealed class RandomProgramGenerator
 
             _scalars.Remove(local);
         });
+        _noArrayReads = false;
         _loopIndices.Remove(index);
         Line($"return {accumulator};");
     }
@@ -268,7 +282,7 @@ public sealed class RandomProgramGenerator
             return _scalars[_random.Next(_scalars.Count)];
         }
 
-        if (choice < 8 && _scalars.Contains("x0"))
+        if (choice < 8 && _scalars.Contains("x0") && !_noArrayReads)
         {
             string index = _loopIndices.Count > 0 && _random.Next(2) == 0 ? _loopIndices[_random.Next(_loopIndices.Count)] : _random.Next(7).ToString(CultureInfo.InvariantCulture);
             return $"w[({index}) % w.Length]";

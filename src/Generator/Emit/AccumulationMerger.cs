@@ -186,6 +186,9 @@ internal static class AccumulationMerger
     // regular expressions the merge was about a third of the emit time (same output either way).
 
     /// <summary>Every identifier in <paramref name="text"/> (conservatively also words inside literals, and the <c>f</c> of <c>1.0f</c>).</summary>
+    /// <summary>Whether <paramref name="text"/> has <paramref name="name"/> as a whole identifier.</summary>
+    internal static bool Mentions(string text, string name) => text.Contains(name) && Names(text).Contains(name);
+
     private static HashSet<string> Names(string text)
     {
         var names = new HashSet<string>();
@@ -277,7 +280,8 @@ internal static class AccumulationMerger
     }
 
     /// <summary><c>target += terms;</c> with a plain or once-indexed target (<c>dx</c>, <c>dx[i + 1]</c>).</summary>
-    private static bool TryAccumulation(string line, out string target, out string terms)
+    /// <summary><c>target += terms;</c> (a variable or one element), split.</summary>
+    internal static bool TryAccumulation(string line, out string target, out string terms)
     {
         target = terms = string.Empty;
         if (line.Length == 0 || line[0] == '@' || !IsStart(line[0]) || line[line.Length - 1] != ';')

@@ -79,14 +79,14 @@ internal static class DerivativeEmitter
         var output = new CodeBlock();
         {
 
+            var emitter = new ReverseEmitter(context);
+            (CodeBlock forward, CodeBlock reverse) = emitter.EmitBody(method.Body, seed);
             EmitLengthChecks(output, adjoints.Select(a => (a.Name, a.Parameter)));
-            foreach ((_, string name, VarInfo parameter) in adjoints)
+            foreach ((_, string name, VarInfo parameter) in adjoints.Where(a => !context.WrittenOnce.Contains(a.Name)))
             {
                 output.Line(parameter.Shape == ShapeKind.Scalar ? $"{name} = {context.Zero(parameter.Kind)};" : $"{name}.Clear();");
             }
 
-            var emitter = new ReverseEmitter(context);
-            (CodeBlock forward, CodeBlock reverse) = emitter.EmitBody(method.Body, seed);
             DeclareLocals(output, context);
             output.Line(string.Empty);
             output.Line("// ---- forward sweep: the primal, saving what the reverse sweep needs");

@@ -48,6 +48,9 @@ internal sealed class MethodContext
     /// <summary>The generic lane method a vectorised loop calls, written once beside the three derivatives; null when none.</summary>
     public CodeBlock? LaneMethod { get; set; }
 
+    /// <summary>Adjoint arrays the fused loop writes once per element, in full (<c>dx[i] = ...</c>): not cleared first.</summary>
+    public HashSet<string> WrittenOnce { get; } = new();
+
     public ActivityAnalysis Activity { get; }
 
     public ReverseNeeds Needs { get; }

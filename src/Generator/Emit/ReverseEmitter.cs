@@ -26,7 +26,8 @@ internal sealed partial class ReverseEmitter
         {
             var loop = (LoopStmt)body[body.Count - 2];
             (CodeBlock forward, CodeBlock reverse) = EmitSequence(body.Take(body.Count - 2), 0);
-            forward.Append(EmitFusedLoop(loop, accumulator, seed));
+            string? zeroed = body.Count >= 3 && body[body.Count - 3] is AssignStmt { Index: null, Value: ConstExpr { Text: "0" } } start ? start.Target : null;
+            forward.Append(EmitFusedLoop(loop, accumulator, seed, zeroed, forward, reverse));
             var tail = (AssignStmt)body[body.Count - 1];
             forward.Line("// " + tail.Comment);
             forward.Line($"{tail.Target} = {ExprPrinter.Print(tail.Value)};");
@@ -40,9 +41,11 @@ internal sealed partial class ReverseEmitter
     public static string? FusedAccumulator(IReadOnlyList<Stmt> body, MethodContext context)
         => body.Count >= 2 && body[body.Count - 2] is LoopStmt loop ? LoopFusion.Accumulator(loop, body[body.Count - 1], context) : null;
 
-    private CodeBlock EmitFusedLoop(LoopStmt loop, string accumulator, string seed)
+    /// <param name="zeroed">The variable the statement before the loop sets to 0, if any.</param>
+    /// <param name="headForward">The method's code before the loop, forward ...</param>
+    /// <param name="headReverse">... and reverse.</param>
+    private CodeBlock EmitFusedLoop(LoopStmt loop, string accumulator, string seed, string? zeroed, CodeBlock headForward, CodeBlock headReverse)
     {
-        (CodeBlock bodyForward, CodeBlock bodyReverse) = EmitSequence(loop.Body, 1);
         (CodeBlock stepForward, _) = EmitSequence(loop.Step, 1);
         string condition = ExprPrinter.Print(loop.Condition);
         var forward = new CodeBlock();
@@ -51,14 +54,25 @@ internal sealed partial class ReverseEmitter
         forward.Line($"{_c.Derivative(accumulator)} = {seed};");
         // one iteration, forward then reverse: the scalar loop's body, and what a vector loop is written from
         var iteration = new CodeBlock();
-        iteration.Append(bodyForward);
+        (IReadOnlyList<Stmt> straight, IfStmt? last) = SplitFinalIf(loop.Body);
+        (CodeBlock straightForward, CodeBlock straightReverse) = EmitSequence(straight, 1);
+        iteration.Append(straightForward);
         iteration.Line("// -- reverse of this iteration");
         ZeroIterationAdjoints(iteration, loop);
-        iteration.Append(bodyReverse);
+        if (last is not null)
+        {
+            iteration.Append(EmitFusedIf(last, 1));
+        }
+
+        iteration.Append(straightReverse);
         if (LoopVectorisation.Analyse(loop, accumulator, _c, _c.Vectors) is { } plan
             && LaneRewriter.Rewrite(AccumulationMerger.Merge(iteration), plan, accumulator, _c) is { } lanes)
         {
             EmitLaneCall(forward, plan, lanes, accumulator);
+        }
+        else if (WriteOnce(iteration, loop, zeroed, headForward, headReverse) is { } once)
+        {
+            iteration = once;
         }
 
         using (forward.Block(loop.TestAtEnd ? "do" : $"while ({condition})"))
@@ -73,6 +87,112 @@ internal sealed partial class ReverseEmitter
         }
 
         return forward;
+    }
+
+    /// <summary>
+    /// When the loop runs its counter over every index of a differentiable array parameter (<c>i = 0</c> just before
+    /// it, <c>i &lt; x.Length</c>, <c>i++</c>, nothing else writes <c>i</c>) and its merged iteration updates that
+    /// array's adjoint once, at <c>dx[i]</c>, outside any branch, and nothing else in the method touches the
+    /// adjoint, then every element is written exactly once: the update becomes <c>dx[i] = ...</c> and the adjoint is
+    /// not cleared first (<see cref="MethodContext.WrittenOnce"/>). Saves a pass over the array and a load per element.
+    /// Returns the rewritten iteration, or null.
+    /// </summary>
+    private CodeBlock? WriteOnce(CodeBlock iteration, LoopStmt loop, string? zeroed, CodeBlock headForward, CodeBlock headReverse)
+    {
+        if (zeroed is null || loop.TestAtEnd
+            || loop.Condition is not BinaryExpr { Op: BinaryOp.Less, Left: VarExpr { Name: var counter }, Right: LengthExpr { Array: var array } }
+            || counter != zeroed
+            || loop.Step.Count != 1
+            || loop.Step[0] is not AssignStmt { Index: null, Value: BinaryExpr { Op: BinaryOp.Add, Left: VarExpr stepped, Right: ConstExpr { Text: "1" } } } step
+            || step.Target != counter || stepped.Name != counter
+            || !_c.Method.Parameters.Any(p => p.Name == array && p.Differentiable && p.Shape != ShapeKind.Scalar))
+        {
+            return null;
+        }
+
+        var writes = new HashSet<string>();
+        ExprFacts.CollectWrites(loop.Body, writes);
+        string adjoint = _c.Derivative(array);
+        if (writes.Contains(counter) || headForward.Lines.Concat(headReverse.Lines).Any(l => AccumulationMerger.Mentions(l.Text, adjoint)))
+        {
+            return null;
+        }
+
+        CodeBlock merged = AccumulationMerger.Merge(iteration);
+        int update = -1;
+        for (int k = 0; k < merged.Lines.Count; k++)
+        {
+            if (AccumulationMerger.Mentions(merged.Lines[k].Text, adjoint))
+            {
+                if (update >= 0)
+                {
+                    return null;
+                }
+
+                update = k;
+            }
+        }
+
+        if (update < 0 || merged.Lines[update].Indent != 0
+            || !AccumulationMerger.TryAccumulation(merged.Lines[update].Text.Trim(), out string target, out string terms)
+            || target != $"{adjoint}[{counter}]")
+        {
+            return null;
+        }
+
+        var output = new CodeBlock();
+        for (int k = 0; k < merged.Lines.Count; k++)
+        {
+            if (k == update)
+            {
+                output.LineAt(0, $"{target} = {terms};   // each element written once: {adjoint} is not cleared first");
+            }
+            else
+            {
+                output.LineAt(merged.Lines[k].Indent, merged.Lines[k].Text);
+            }
+        }
+
+        _c.WrittenOnce.Add(adjoint);
+        return output;
+    }
+
+    /// <summary>The statements before a final <c>if</c>, and that <c>if</c> (null when the sequence does not end with one).</summary>
+    private static (IReadOnlyList<Stmt> Head, IfStmt? Last) SplitFinalIf(IReadOnlyList<Stmt> statements)
+        => statements.Count > 0 && statements[statements.Count - 1] is IfStmt last
+            ? (statements.Take(statements.Count - 1).ToList(), last)
+            : (statements, null);
+
+    /// <summary>
+    /// An <c>if</c> whose reverse runs right after its forward (the last statement of a fused iteration, or of a branch
+    /// of one): each branch is followed by its own reverse, so the branch is taken once, not once forward and once
+    /// again to replay it, and nothing records which branch ran. A branch that itself ends with an <c>if</c> nests
+    /// the same way (else-if chains).
+    /// </summary>
+    private CodeBlock EmitFusedIf(IfStmt statement, int depth)
+    {
+        var output = new CodeBlock().Line($"// {statement.Comment}   (each branch followed by its reverse)");
+        WriteIf(output, ExprPrinter.Print(statement.Condition), EmitFusedBranch(statement.Then, depth), EmitFusedBranch(statement.Else, depth));
+        return output;
+    }
+
+    private CodeBlock EmitFusedBranch(IReadOnlyList<Stmt> statements, int depth)
+    {
+        (IReadOnlyList<Stmt> head, IfStmt? last) = SplitFinalIf(statements);
+        (CodeBlock forward, CodeBlock reverse) = EmitSequence(head, depth);
+        var output = new CodeBlock();
+        output.Append(forward);
+        if (last is not null)
+        {
+            output.Append(EmitFusedIf(last, depth));
+        }
+        else if (!reverse.IsEmpty)
+        {
+            output.Line("// -- reverse of this branch");
+        }
+
+        output.Append(reverse);
+        return output;
     }
 
     /// <summary>
