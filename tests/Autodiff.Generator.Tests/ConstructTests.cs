@@ -84,8 +84,12 @@ public class ConstructTests
         new("FusedNestedIfs", "double s = 0; for (int i = 0; i < w.Length; i++) { double u = w[i] * x; if (u < 0.5) { s += u; if (u * y > 0) s += u * u * y; else s -= Math.Sin(u * y); } else { s += Math.Exp(-u) * y; } } return s;"),
         new("WriteOnceSum", "double s = x; for (int i = 0; i < w.Length; i++) { s += Math.Sin(w[i] * x) * y + w[i] * w[i]; } return s;"),
         new("NotWriteOnceHeadRead", "double s = w[0] * x; for (int i = 0; i < w.Length; i++) { s += w[i] * y; } return s;"),
-        new("NotWriteOnceNeighbour", "double s = 0; for (int i = 0; i < w.Length - 1; i++) { s += w[i] * w[i + 1] * x; } return s;"),
+        new("WriteOnceNeighbour", "double s = 0; for (int i = 0; i < w.Length - 1; i++) { s += Math.Sin(w[i] * w[i + 1]) * x; } return s;"),
         new("NotWriteOnceInBranch", "double s = 0; for (int i = 0; i < w.Length; i++) { if (x > 0.1) s += w[i] * y; else s -= y; } return s;"),
+        new("WriteOnceStencil", "double s = 0; for (int i = 0; i < w.Length - 1; i++) { double a = 1 - w[i] * x; double b = w[i + 1] - w[i] * w[i]; s += a * a + y * Math.Tanh(b) * b; } return s;"),
+        new("WriteOnceStencilTwo", "double s = 0; for (int i = 0; i < w.Length - 2; i++) { s += Math.Sin(w[i + 2] * x) * w[i] + y * w[i + 2] * w[i + 2]; } return s;"),
+        new("WriteOnceStencilBranch", "double s = 0; for (int i = 0; i < w.Length - 1; i++) { double d = w[i + 1] - w[i]; if (d > 0) s += d * x; else s -= d * d * y; } return s;"),
+        new("NotWriteOnceStencilBeyondBound", "double s = 0; for (int i = 0; i < w.Length - 1; i++) { s += w[i] * x * (i < 0 ? w[i + 2] : y); } return s;"),
         new("NotWriteOnceFromOne", "double s = 0; for (int i = 1; i < w.Length; i++) { s += w[i] * x; } return s;"),
         new("DoWhileAccumulation", "double s = y; int i = 0; do { double t = w[i % w.Length] * x; s += t * t * y; i++; } while (i < 7); return s;"),
         new("FusedCalls", "double s = 0; for (int i = 0; i < w.Length; i++) { s += Helper.Square(w[i] - x) * Helper.Inner(y, w[i]); } return s;"),
@@ -196,6 +200,27 @@ public class ConstructTests
                 Assert.Equal(dx, g.Scalars[0], 1e-9 * Math.Max(1, Math.Abs(dx)));
                 Assert.Equal(dy, g.Scalars[1], 1e-9 * Math.Max(1, Math.Abs(dy)));
             }
+        }
+    }
+
+    /// <summary>
+    /// Adjoints written once per element (the stencils carry updates to the elements ahead into the next iteration and
+    /// write the last ones after the loop) at every short length, including those where the loop never runs and the
+    /// carried elements are all there is; <c>dw</c> holds garbage before each call.
+    /// </summary>
+    [Theory]
+    [InlineData("WriteOnceSum")]
+    [InlineData("WriteOnceNeighbour")]
+    [InlineData("WriteOnceStencil")]
+    [InlineData("WriteOnceStencilTwo")]
+    [InlineData("WriteOnceStencilBranch")]
+    public void WrittenOnceAdjointsAreRightAtEveryShortLength(string name)
+    {
+        var random = new Random(5);
+        for (int n = 0; n <= 7; n++)
+        {
+            double[] w = Enumerable.Range(0, n).Select(_ => Math.Round(random.NextDouble() * 2 - 1, 4) + 1e-5).ToArray();
+            GradientChecker.AssertCorrect(Compiled.Value, name, new[] { 0.6131, -0.8117 }, w);
         }
     }
 }

@@ -49,7 +49,11 @@ public class FusionTests
     [InlineData("FusedBranches", true)] // foreach: one read per element
     [InlineData("FusedSum", true)]
     [InlineData("NotWriteOnceHeadRead", false)] // w[0] is also read before the loop
-    [InlineData("NotWriteOnceNeighbour", false)] // two updates per iteration
+    [InlineData("WriteOnceNeighbour", true)] // dw[i] and dw[i + 1] within a bound of w.Length - 1: the second carried
+    [InlineData("WriteOnceStencil", true)]
+    [InlineData("WriteOnceStencilTwo", true)] // dw[i] and dw[i + 2], nothing at i + 1
+    [InlineData("WriteOnceStencilBranch", true)] // the branch is on a local: the updates are not in it
+    [InlineData("NotWriteOnceStencilBeyondBound", false)] // dw[i + 2] is beyond what the bound w.Length - 1 keeps in range
     [InlineData("NotWriteOnceInBranch", false)] // the update is conditional
     [InlineData("NotWriteOnceFromOne", false)] // w[0] is never written by the loop
     [InlineData("FusedCalls", true)] // two reads of w[i], merged into one update

@@ -370,7 +370,8 @@ internal static class AccumulationMerger
     private static bool IsPart(char c) => c is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_';
 
     // Terms are joined with " + ": one with a top-level + or - gets parentheses.
-    private static string Protect(string term)
+    /// <summary>The term in parentheses when it has a + or - outside any, so that it can follow a +.</summary>
+    internal static string Protect(string term)
     {
         int depth = 0;
         for (int i = 1; i < term.Length - 1; i++)

@@ -54,6 +54,7 @@ internal sealed partial class ReverseEmitter
         forward.Line($"{_c.Derivative(accumulator)} = {seed};");
         // one iteration, forward then reverse: the scalar loop's body, and what a vector loop is written from
         var iteration = new CodeBlock();
+        var after = new CodeBlock();
         (IReadOnlyList<Stmt> straight, IfStmt? last) = SplitFinalIf(loop.Body);
         (CodeBlock straightForward, CodeBlock straightReverse) = EmitSequence(straight, 1);
         iteration.Append(straightForward);
@@ -70,7 +71,7 @@ internal sealed partial class ReverseEmitter
         {
             EmitLaneCall(forward, plan, lanes, accumulator);
         }
-        else if (WriteOnce(iteration, loop, zeroed, headForward, headReverse) is { } once)
+        else if (WriteOnce(iteration, loop, zeroed, headForward, headReverse, after) is { } once)
         {
             iteration = once;
         }
@@ -86,70 +87,122 @@ internal sealed partial class ReverseEmitter
             forward.Line($"while ({condition});");
         }
 
+        forward.Append(after);
         return forward;
     }
 
     /// <summary>
-    /// When the loop runs its counter over every index of a differentiable array parameter (<c>i = 0</c> just before
-    /// it, <c>i &lt; x.Length</c>, <c>i++</c>, nothing else writes <c>i</c>) and its merged iteration updates that
-    /// array's adjoint once, at <c>dx[i]</c>, outside any branch, and nothing else in the method touches the
-    /// adjoint, then every element is written exactly once: the update becomes <c>dx[i] = ...</c> and the adjoint is
-    /// not cleared first (<see cref="MethodContext.WrittenOnce"/>). Saves a pass over the array and a load per element.
-    /// Returns the rewritten iteration, or null.
+    /// When the loop runs its counter over every index of a differentiable array parameter but the last k (<c>i = 0</c>
+    /// just before it, <c>i &lt; x.Length - k</c> with k from 0 to 4, <c>i++</c>, nothing else writes <c>i</c>), its
+    /// merged iteration updates that array's adjoint only at <c>dx[i]</c> ... <c>dx[i + k]</c>, outside any branch, one
+    /// line per element, and nothing else in the method touches the adjoint, then each element can be written once
+    /// instead of cleared and then added to: the iteration writes <c>dx[i]</c> (its own update plus what earlier
+    /// iterations added to that element, carried in locals) and carries its updates of <c>dx[i + 1]</c> ... forward;
+    /// after the loop the last k elements get the carries. Saves a pass over the array and a load per element (a
+    /// stencil like Rosenbrock's also saves a store). <see cref="MethodContext.WrittenOnce"/> then skips the clear.
+    /// Returns the rewritten iteration (<paramref name="after"/> gets the tail), or null.
     /// </summary>
-    private CodeBlock? WriteOnce(CodeBlock iteration, LoopStmt loop, string? zeroed, CodeBlock headForward, CodeBlock headReverse)
+    private CodeBlock? WriteOnce(CodeBlock iteration, LoopStmt loop, string? zeroed, CodeBlock headForward, CodeBlock headReverse, CodeBlock after)
     {
-        if (zeroed is null || loop.TestAtEnd
-            || loop.Condition is not BinaryExpr { Op: BinaryOp.Less, Left: VarExpr { Name: var counter }, Right: LengthExpr { Array: var array } }
-            || counter != zeroed
+        int k = 0;
+        string? array = null;
+        switch (loop.Condition)
+        {
+            case BinaryExpr { Op: BinaryOp.Less, Right: LengthExpr length }:
+                array = length.Array;
+                break;
+            case BinaryExpr { Op: BinaryOp.Less, Right: BinaryExpr { Op: BinaryOp.Subtract, Left: LengthExpr length, Right: ConstExpr { Kind: ScalarKind.Int } c } }
+                when int.TryParse(c.Text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out k) && k <= 4:
+                array = length.Array;
+                break;
+        }
+
+        VarInfo? parameter = array is null ? null : _c.Method.Parameters.FirstOrDefault(p => p.Name == array && p.Differentiable && p.Shape != ShapeKind.Scalar);
+        if (parameter is null || zeroed is null || loop.TestAtEnd
+            || loop.Condition is not BinaryExpr { Left: VarExpr { Name: var counter } } || counter != zeroed
             || loop.Step.Count != 1
             || loop.Step[0] is not AssignStmt { Index: null, Value: BinaryExpr { Op: BinaryOp.Add, Left: VarExpr stepped, Right: ConstExpr { Text: "1" } } } step
-            || step.Target != counter || stepped.Name != counter
-            || !_c.Method.Parameters.Any(p => p.Name == array && p.Differentiable && p.Shape != ShapeKind.Scalar))
+            || step.Target != counter || stepped.Name != counter)
         {
             return null;
         }
 
         var writes = new HashSet<string>();
         ExprFacts.CollectWrites(loop.Body, writes);
-        string adjoint = _c.Derivative(array);
+        string adjoint = _c.Derivative(parameter.Name);
         if (writes.Contains(counter) || headForward.Lines.Concat(headReverse.Lines).Any(l => AccumulationMerger.Mentions(l.Text, adjoint)))
         {
             return null;
         }
 
+        // the lines that mention the adjoint: consecutive updates dx[i + c], 0 <= c <= k, one per c
         CodeBlock merged = AccumulationMerger.Merge(iteration);
-        int update = -1;
-        for (int k = 0; k < merged.Lines.Count; k++)
+        var terms = new string?[k + 1];
+        int first = -1, last = -1;
+        for (int line = 0; line < merged.Lines.Count; line++)
         {
-            if (AccumulationMerger.Mentions(merged.Lines[k].Text, adjoint))
+            (int indent, string text) = merged.Lines[line];
+            if (!AccumulationMerger.Mentions(text, adjoint))
             {
-                if (update >= 0)
-                {
-                    return null;
-                }
-
-                update = k;
+                continue;
             }
+
+            if ((first >= 0 && line != last + 1) || indent != 0
+                || !AccumulationMerger.TryAccumulation(text.Trim(), out string target, out string term)
+                || !target.StartsWith(adjoint + "[", System.StringComparison.Ordinal) || AccumulationMerger.Mentions(term, adjoint)
+                || AccumulationMerger.IndexOffset(target.Substring(adjoint.Length + 1, target.Length - adjoint.Length - 2)) is not { } index
+                || index.Variable != counter || index.Offset < 0 || index.Offset > k || terms[index.Offset] is not null)
+            {
+                return null;
+            }
+
+            terms[index.Offset] = term;
+            first = first < 0 ? line : first;
+            last = line;
         }
 
-        if (update < 0 || merged.Lines[update].Indent != 0
-            || !AccumulationMerger.TryAccumulation(merged.Lines[update].Text.Trim(), out string target, out string terms)
-            || target != $"{adjoint}[{counter}]")
+        if (first < 0)
         {
             return null;
         }
 
-        var output = new CodeBlock();
-        for (int k = 0; k < merged.Lines.Count; k++)
+        // carries[m]: what earlier iterations added to dx[i + m] (m < k)
+        string type = TypeClassifier.Keyword(parameter.Kind);
+        string zero = _c.Zero(parameter.Kind);
+        var carries = new List<string>();
+        for (int m = 0; m < k; m++)
         {
-            if (k == update)
+            string carry = _c.Temp("__carry");
+            _c.Declarations.Line($"{type} {carry} = {zero};");
+            carries.Add(carry);
+        }
+
+        string Sum(string? carry, string? term) => carry is null ? term ?? zero : term is null ? carry : $"{carry} + {AccumulationMerger.Protect(term)}";
+        var output = new CodeBlock();
+        for (int line = 0; line < merged.Lines.Count; line++)
+        {
+            if (line < first || line > last)
             {
-                output.LineAt(0, $"{target} = {terms};   // each element written once: {adjoint} is not cleared first");
+                output.LineAt(merged.Lines[line].Indent, merged.Lines[line].Text);
             }
-            else
+            else if (line == first)
             {
-                output.LineAt(merged.Lines[k].Indent, merged.Lines[k].Text);
+                string note = k == 0 ? $"each element written once: {adjoint} is not cleared first" : $"each element written once, updates of the next {(k == 1 ? "one" : k.ToString(System.Globalization.CultureInfo.InvariantCulture))} carried: {adjoint} is not cleared first";
+                output.LineAt(0, $"{adjoint}[{counter}] = {Sum(k > 0 ? carries[0] : null, terms[0])};   // {note}");
+                for (int m = 0; m < k; m++)
+                {
+                    output.LineAt(0, $"{carries[m]} = {Sum(m + 1 < k ? carries[m + 1] : null, terms[m + 1])};");
+                }
+            }
+        }
+
+        if (k > 0)
+        {
+            after.Line($"// the last {(k == 1 ? "element" : k.ToString(System.Globalization.CultureInfo.InvariantCulture) + " elements")} of {adjoint}: what the loop carried (nothing when it did not run)");
+            for (int m = 0; m < k; m++)
+            {
+                string element = LaneRewriter.IndexText(counter, m);
+                after.Line($"if ({element} < {adjoint}.Length) {adjoint}[{element}] = {carries[m]};");
             }
         }
 
