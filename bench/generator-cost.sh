@@ -4,7 +4,8 @@
 # own report of the generator's time (-p:ReportAnalyzer=true) and the compiler's peak memory.
 #
 # Two ways the compiler runs, both reported:
-#   server:    the shared compiler server (VBCSCompiler), what `dotnet build` uses on a developer machine;
+#   server:    the shared compiler server (VBCSCompiler), what `dotnet build` uses on a developer machine, after
+#              three warm-up builds (server-warm: after fifteen, when the JIT has tiered the generator's code up);
 #   no server: a fresh compiler process per build (UseSharedCompilation=false, how this machine and most CI
 #              containers are set up), so every build pays the JIT of the compiler and of the generator.
 # The generator and the attributes are referenced as built DLLs (an <Analyzer> item, a <Reference>), as a
@@ -57,16 +58,19 @@ chmod +x "$work/csc-measured"
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-measure() { # $1 = server|no-server, $2 = true|false (generator)
-  local mode=$1 with=$2 flags
-  if [ "$mode" = server ]; then
+measure() { # $1 = server|server-warm|no-server, $2 = true|false (generator)
+  local mode=$1 with=$2 flags warmups=3
+  if [ "$mode" = server-warm ]; then
+    warmups=15   # a server that has compiled for a while: the compiler's and the generator's code fully tiered up by the JIT
+  fi
+  if [ "$mode" != no-server ]; then
     flags=(-p:UseSharedCompilation=true)
     dotnet build-server shutdown >/dev/null 2>&1 || true
   else
     flags=(-p:UseSharedCompilation=false "-p:CscToolPath=$work" -p:CscToolExe=csc-measured)
   fi
   dotnet build "$work/Cost.csproj" -c Release -p:WithGenerator="$with" "${flags[@]}" -v quiet -nologo >/dev/null   # restore
-  for warm in 1 2 3; do   # warm-up: the compiler server and the generator's JIT
+  for warm in $(seq 1 $warmups); do   # warm-up: the compiler server and the generator's JIT
     touch "$work/Functions.cs"
     dotnet build "$work/Cost.csproj" -c Release -p:WithGenerator="$with" "${flags[@]}" -v quiet -nologo --no-restore >/dev/null
   done
@@ -81,7 +85,7 @@ measure() { # $1 = server|no-server, $2 = true|false (generator)
     echo "$out" | grep -E "^ +[0-9.]+ +[0-9<]+ +Autodiff.Generator.DifferentiableGenerator" | awk '{ print $1 }' | head -1 >> "$work/reported" || true
   done
   local peak
-  if [ "$mode" = server ]; then
+  if [ "$mode" != no-server ]; then
     local pid
     pid=$(pgrep -f "Roslyn/bincore/VBCSCompiler" | head -1 || true)
     peak=$( [ -n "$pid" ] && awk '/VmHWM/ { print $2 }' "/proc/$pid/status" || echo 0)
@@ -94,7 +98,7 @@ measure() { # $1 = server|no-server, $2 = true|false (generator)
     "$mode" "$with" "$(median < "$work/walls")" "$reported" "$((peak / 1024))"
 }
 
-for mode in server no-server; do
+for mode in server server-warm no-server; do
   for with in false true; do
     measure "$mode" "$with"
   done

@@ -45,10 +45,55 @@ internal static class SymbolText
     };
 
     /// <summary>One line of source (whitespace collapsed, at most 100 characters) for comments and messages.</summary>
+    /// <remarks>
+    /// Token by token, stopping after 100 characters: a loop's comment would otherwise turn its whole body into a string
+    /// (and each nested loop's again). Whitespace runs (space, tab, line breaks) become one space.
+    /// </remarks>
     public static string OneLine(SyntaxNode syntax)
     {
-        string text = string.Join(" ", syntax.ToString().Split(new[] { '\r', '\n', '\t', ' ' }, StringSplitOptions.RemoveEmptyEntries));
-        return text.Length <= 100 ? text : text.Substring(0, 97) + "...";
+        var builder = new System.Text.StringBuilder();
+        bool pendingSpace = false;
+        void Append(string text)
+        {
+            foreach (char c in text)
+            {
+                if (c is '\r' or '\n' or '\t' or ' ')
+                {
+                    pendingSpace = builder.Length > 0;
+                    continue;
+                }
+
+                if (pendingSpace)
+                {
+                    builder.Append(' ');
+                    pendingSpace = false;
+                }
+
+                builder.Append(c);
+            }
+        }
+
+        SyntaxToken first = syntax.GetFirstToken(), last = syntax.GetLastToken();
+        foreach (SyntaxToken token in syntax.DescendantTokens())
+        {
+            if (token != first)
+            {
+                Append(token.LeadingTrivia.ToFullString());
+            }
+
+            Append(token.Text);
+            if (token != last)
+            {
+                Append(token.TrailingTrivia.ToFullString());
+            }
+
+            if (builder.Length > 100)
+            {
+                break;
+            }
+        }
+
+        return builder.Length <= 100 ? builder.ToString() : builder.ToString(0, 97) + "...";
     }
 
     /// <summary>Whether some declaration of the type has the <c>partial</c> modifier.</summary>
