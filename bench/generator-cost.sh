@@ -5,7 +5,8 @@
 #
 # Two ways the compiler runs, both reported:
 #   server:    the shared compiler server (VBCSCompiler), what `dotnet build` uses on a developer machine, after
-#              three warm-up builds (server-warm: after fifteen, when the JIT has tiered the generator's code up);
+#              three warm-up builds (server-warm: the same server after fifteen builds in all, when the JIT has
+#              tiered the generator's code up);
 #   no server: a fresh compiler process per build (UseSharedCompilation=false, how this machine and most CI
 #              containers are set up), so every build pays the JIT of the compiler and of the generator.
 # The generator and the attributes are referenced as built DLLs (an <Analyzer> item, a <Reference>), as a
@@ -60,12 +61,15 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 measure() { # $1 = server|server-warm|no-server, $2 = true|false (generator)
   local mode=$1 with=$2 flags warmups=3
-  if [ "$mode" = server-warm ]; then
-    warmups=15   # a server that has compiled for a while: the compiler's and the generator's code fully tiered up by the JIT
-  fi
   if [ "$mode" != no-server ]; then
     flags=(-p:UseSharedCompilation=true)
-    dotnet build-server shutdown >/dev/null 2>&1 || true
+    if [ "$mode" = server ]; then
+      dotnet build-server shutdown >/dev/null 2>&1 || true
+    else
+      # the same server, still running: 3 + 3 builds of each configuration already, 9 more make 15 with the
+      # generator, by when the JIT has tiered the compiler's and the generator's code up
+      warmups=9
+    fi
   else
     flags=(-p:UseSharedCompilation=false "-p:CscToolPath=$work" -p:CscToolExe=csc-measured)
   fi
