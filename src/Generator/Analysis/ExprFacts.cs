@@ -75,6 +75,13 @@ internal static class ExprFacts
         }
     }
 
+    /// <summary>The counter of a loop whose whole step is <c>i = i + 1</c>, else null.</summary>
+    public static string? UnitStepCounter(LoopStmt loop)
+        => loop.Step.Count == 1 && loop.Step[0] is AssignStmt { Index: null, Value: BinaryExpr { Op: BinaryOp.Add, Left: VarExpr read, Right: ConstExpr { Text: "1" } } } step
+            && read.Name == step.Target
+            ? step.Target
+            : null;
+
     /// <summary>The <c>e</c> of <c>s = s + e</c> or <c>s = s - e</c> (a plain variable target) when <c>e</c> does not read <c>s</c>, else null.</summary>
     public static Expr? AccumulatedTerm(AssignStmt assign)
         => assign is { Index: null, Value: BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract, Left: VarExpr left, Right: var right } }

@@ -44,9 +44,7 @@ internal static class LoopVectorisation
         }
 
         // i = i + 1
-        if (loop.Step.Count != 1 || loop.Step[0] is not AssignStmt { Index: null } step
-            || step.Value is not BinaryExpr { Op: BinaryOp.Add, Left: VarExpr counterRead, Right: ConstExpr { Text: "1" } }
-            || counterRead.Name != step.Target || !context.Variables.TryGetValue(step.Target, out VarInfo? counter)
+        if (ExprFacts.UnitStepCounter(loop) is not { } stepped || !context.Variables.TryGetValue(stepped, out VarInfo? counter)
             || counter.Kind != ScalarKind.Int || counter.Shape != ShapeKind.Scalar)
         {
             return null;

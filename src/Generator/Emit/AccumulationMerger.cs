@@ -185,10 +185,10 @@ internal static class AccumulationMerger
     // A hand-written scanner rather than regular expressions: this runs on every generated line, and with four
     // regular expressions the merge was about a third of the emit time (same output either way).
 
-    /// <summary>Every identifier in <paramref name="text"/> (conservatively also words inside literals, and the <c>f</c> of <c>1.0f</c>).</summary>
     /// <summary>Whether <paramref name="text"/> has <paramref name="name"/> as a whole identifier.</summary>
     internal static bool Mentions(string text, string name) => text.Contains(name) && Names(text).Contains(name);
 
+    /// <summary>Every identifier in <paramref name="text"/> (conservatively also words inside literals, and the <c>f</c> of <c>1.0f</c>).</summary>
     private static HashSet<string> Names(string text)
     {
         var names = new HashSet<string>();
@@ -280,7 +280,6 @@ internal static class AccumulationMerger
     }
 
     /// <summary><c>target += terms;</c> with a plain or once-indexed target (<c>dx</c>, <c>dx[i + 1]</c>).</summary>
-    /// <summary><c>target += terms;</c> (a variable or one element), split.</summary>
     internal static bool TryAccumulation(string line, out string target, out string terms)
     {
         target = terms = string.Empty;
@@ -369,8 +368,7 @@ internal static class AccumulationMerger
 
     private static bool IsPart(char c) => c is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_';
 
-    // Terms are joined with " + ": one with a top-level + or - gets parentheses.
-    /// <summary>The term in parentheses when it has a + or - outside any, so that it can follow a +.</summary>
+    /// <summary>Terms are joined with " + ": one with a top-level + or - gets parentheses.</summary>
     internal static string Protect(string term)
     {
         int depth = 0;

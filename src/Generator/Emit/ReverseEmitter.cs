@@ -120,9 +120,7 @@ internal sealed partial class ReverseEmitter
         VarInfo? parameter = array is null ? null : _c.Method.Parameters.FirstOrDefault(p => p.Name == array && p.Differentiable && p.Shape != ShapeKind.Scalar);
         if (parameter is null || zeroed is null || loop.TestAtEnd
             || loop.Condition is not BinaryExpr { Left: VarExpr { Name: var counter } } || counter != zeroed
-            || loop.Step.Count != 1
-            || loop.Step[0] is not AssignStmt { Index: null, Value: BinaryExpr { Op: BinaryOp.Add, Left: VarExpr stepped, Right: ConstExpr { Text: "1" } } } step
-            || step.Target != counter || stepped.Name != counter)
+            || ExprFacts.UnitStepCounter(loop) != counter)
         {
             return null;
         }
@@ -177,6 +175,7 @@ internal sealed partial class ReverseEmitter
             carries.Add(carry);
         }
 
+        string ahead = k.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string Sum(string? carry, string? term) => carry is null ? term ?? zero : term is null ? carry : $"{carry} + {AccumulationMerger.Protect(term)}";
         var output = new CodeBlock();
         for (int line = 0; line < merged.Lines.Count; line++)
@@ -187,7 +186,7 @@ internal sealed partial class ReverseEmitter
             }
             else if (line == first)
             {
-                string note = k == 0 ? $"each element written once: {adjoint} is not cleared first" : $"each element written once, updates of the next {(k == 1 ? "one" : k.ToString(System.Globalization.CultureInfo.InvariantCulture))} carried: {adjoint} is not cleared first";
+                string note = k == 0 ? $"each element written once: {adjoint} is not cleared first" : $"each element written once, updates of the next {(k == 1 ? "one" : ahead)} carried: {adjoint} is not cleared first";
                 output.LineAt(0, $"{adjoint}[{counter}] = {Sum(k > 0 ? carries[0] : null, terms[0])};   // {note}");
                 for (int m = 0; m < k; m++)
                 {
@@ -198,7 +197,7 @@ internal sealed partial class ReverseEmitter
 
         if (k > 0)
         {
-            after.Line($"// the last {(k == 1 ? "element" : k.ToString(System.Globalization.CultureInfo.InvariantCulture) + " elements")} of {adjoint}: what the loop carried (nothing when it did not run)");
+            after.Line($"// the last {(k == 1 ? "element" : ahead + " elements")} of {adjoint}: what the loop carried (nothing when it did not run)");
             for (int m = 0; m < k; m++)
             {
                 string element = LaneRewriter.IndexText(counter, m);
