@@ -45,14 +45,15 @@ public static class Relu
                 (accumulate ? Vector512.LoadUnsafe(ref dxr, at) + masked : masked).StoreUnsafe(ref dxr, at);
             }
         }
-        else if (Vector256.IsHardwareAccelerated)
+        else if (Vector.IsHardwareAccelerated)
         {
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            // Vector<T>: 256 or 128 bits, whatever the machine has (Vector256 alone would leave 128-bit machines scalar)
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
             {
                 nuint at = (nuint)i;
-                Vector256<float> masked = Vector256.ConditionalSelect(
-                    Vector256.GreaterThan(Vector256.LoadUnsafe(ref xr, at), Vector256<float>.Zero), Vector256.LoadUnsafe(ref dyr, at), Vector256<float>.Zero);
-                (accumulate ? Vector256.LoadUnsafe(ref dxr, at) + masked : masked).StoreUnsafe(ref dxr, at);
+                Vector<float> masked = Vector.ConditionalSelect(
+                    Vector.GreaterThan(Vector.LoadUnsafe(ref xr, at), Vector<float>.Zero), Vector.LoadUnsafe(ref dyr, at), Vector<float>.Zero);
+                (accumulate ? Vector.LoadUnsafe(ref dxr, at) + masked : masked).StoreUnsafe(ref dxr, at);
             }
         }
 
