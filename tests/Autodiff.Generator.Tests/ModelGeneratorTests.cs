@@ -307,4 +307,99 @@ public class ModelGeneratorTests
         var names = ((ITensorSet)gradient).Tensors().Select(t => t.Name);
         Assert.Equal(new[] { "Hidden.Weight", "Hidden.Bias", "Scale" }, names);
     }
+
+    private const string CustomOp = Header + """
+        public static class MyOps
+        {
+            [CustomDerivative(nameof(SquareVjp)JVP)]
+            public static Tensor Square(Tensor x) => x * x;
+
+            public static void SquareVjp(Tensor x, Tensor y, Tensor dy, Tensor? dx)
+            {
+                if (dx is not null) TensorDerivatives.Accumulate(dx, 2f * x * dy);
+            }
+
+            public static Tensor? SquareJvp(Tensor x, Tensor y, Tensor? tx) => tx is null ? null : 2f * x * tx;
+        }
+
+        [Model]
+        public sealed partial class Net
+        {
+            public Tensor W = Tensor.Full(0.5f, 2, 2);
+
+            [Differentiable]
+            public Tensor Forward(Tensor x) => MyOps.Square(Tensor.MatMul(x, W));
+
+            [Differentiable]
+            public float Loss(Tensor x) => Tensor.Sum(Forward(x));
+        }
+
+        [Model]
+        public sealed partial class Outer
+        {
+            public Net Inner = new();
+
+            [Differentiable]
+            public float Loss(Tensor x) => Tensor.Mean(Inner.Forward(x)) * 3f;
+        }
+        """;
+
+    [Fact]
+    public void A_users_tensor_op_with_a_jvp_gets_forward_mode_through_layers()
+    {
+        var assembly = GeneratorHarness.CompileAndLoad(CustomOp.Replace("JVP", ", Jvp = nameof(SquareJvp)", StringComparison.Ordinal));
+        Type type = assembly.GetType("Models.Outer")!;
+        object model = Activator.CreateInstance(type)!;
+        object gradient = type.GetMethod("CreateGradient")!.Invoke(model, null)!;
+        object direction = type.GetMethod("CreateGradient")!.Invoke(model, null)!;
+        var random = new Random(1);
+        foreach (NamedTensor t in ((ITensorSet)direction).Tensors())
+        {
+            for (int i = 0; i < t.Value.Length; i++)
+            {
+                t.Value[i] = (float)random.NextDouble() - 0.5f;
+            }
+        }
+
+        var x = Tensor.FromArray(new[] { 0.3f, -0.7f, 1.1f, 0.2f, -0.4f, 0.9f }, 3, 2);
+        float loss = (float)type.GetMethod("LossGradient")!.Invoke(model, new[] { x, gradient })!;
+        var (value, tangent) = ((float, float))type.GetMethod("LossJvp")!.Invoke(model, new object?[] { x, direction, null })!;
+        Assert.Equal(loss, value, 5);
+        double expected = ((ITensorSet)gradient).Tensors().Zip(((ITensorSet)direction).Tensors(), (g, d) => Enumerable.Range(0, g.Value.Length).Sum(i => (double)g.Value[i] * d.Value[i])).Sum();
+        Assert.Equal(expected, tangent, 4);
+    }
+
+    [Fact]
+    public void A_tensor_op_without_a_jvp_makes_jvp_a_compile_error_at_its_call_and_a_clear_exception_through_a_layer()
+    {
+        // The model compiles (reverse mode works); only calling its Jvp is an error, which names the op.
+        var result = GeneratorHarness.Run(CustomOp.Replace("JVP", string.Empty, StringComparison.Ordinal));
+        Assert.Empty(result.CompilerErrors());
+        Assert.Empty(result.AutodiffDiagnostics());
+        var calling = GeneratorHarness.Run(CustomOp.Replace("JVP", string.Empty, StringComparison.Ordinal),
+            "namespace Models; public static class Use { public static object M(Net n, Autodiff.Tensor x) => n.ForwardJvp(x, n.CreateGradient()); }");
+        Diagnostic error = Assert.Single(calling.CompilerErrors());
+        Assert.Equal("CS0619", error.Id);
+        Assert.Contains("Forward mode of 'Forward' needs a JVP for 'Models.MyOps.Square'", error.GetMessage(), StringComparison.Ordinal);
+
+        // A caller through a layer cannot know at compile time: its Jvp throws, naming the op.
+        var assembly = GeneratorHarness.CompileAndLoad(CustomOp.Replace("JVP", string.Empty, StringComparison.Ordinal));
+        Type type = assembly.GetType("Models.Outer")!;
+        object model = Activator.CreateInstance(type)!;
+        object direction = type.GetMethod("CreateGradient")!.Invoke(model, null)!;
+        var thrown = Assert.Throws<System.Reflection.TargetInvocationException>(() => type.GetMethod("LossJvp")!.Invoke(model, new object?[] { Tensor.Full(1f, 1, 2), direction, null }));
+        Assert.IsType<NotSupportedException>(thrown.InnerException);
+        Assert.Contains("needs a JVP for 'Models.MyOps.Square'", thrown.InnerException!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_tensor_jvp_of_the_wrong_shape_is_AD0302_at_the_call()
+    {
+        var result = GeneratorHarness.Run(CustomOp.Replace("JVP", ", Jvp = nameof(SquareVjp)", StringComparison.Ordinal));
+        Assert.Empty(result.CompilerErrors());
+        Diagnostic diagnostic = Assert.Single(result.AutodiffDiagnostics());
+        Assert.Equal("AD0302", diagnostic.Id);
+        Assert.Contains("MyOps.SquareVjp", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("Tensor? SquareVjp(Autodiff.Tensor, result, Tensor? tx)", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
 }

@@ -69,7 +69,7 @@ public class RandomModelTests(ITestOutputHelper output)
             output.WriteLine(failure);
         }
 
-        Assert.True(failures.Count == 0, $"{failures.Count} of {ModelsPerBatch} random models (seed {seed}) have wrong gradients:\n{string.Join("\n", failures.Take(2))}");
+        Assert.True(failures.Count == 0, $"{failures.Count} of {ModelsPerBatch} random models (seed {seed}) have wrong gradients or JVPs:\n{string.Join("\n", failures.Take(2))}");
     }
 
     /// <summary>Every model tensor's and the input's gradient against central differences, every entry (the runtime tests' checker).</summary>
@@ -96,6 +96,32 @@ public class RandomModelTests(ITestOutputHelper output)
         catch (Xunit.Sdk.XunitException failure)
         {
             return failure.Message;
+        }
+
+        return CheckForwardMode(type, model, (ITensorSet)gradient, x, dx, p, plain);
+    }
+
+    /// <summary>
+    /// Forward mode along a random direction of the parameters and the input against the (just checked) reverse mode:
+    /// JVP = gradient · direction. Tolerance relative to Σ |g d| (the terms' size, not their possibly cancelling sum).
+    /// </summary>
+    private static string? CheckForwardMode(Type type, object model, ITensorSet gradient, Tensor x, Tensor dx, bool p, float value)
+    {
+        var random = new Random(x.Length + (int)(1000 * x[0]));
+        object direction = type.GetMethod("CreateGradient")!.Invoke(model, null)!;
+        Tensor tx = Init.Uniform(0.5f, random, 3, 4);
+        foreach (NamedTensor t in ((ITensorSet)direction).Tensors())
+        {
+            Init.Uniform(0.5f, random, t.Value.Shape.ToArray()).CopyTo(t.Value);
+        }
+
+        var (jvpValue, tangent) = ((float, float))type.GetMethod("LossJvp")!.Invoke(model, new object?[] { x, p, direction, tx })!;
+        var terms = FiniteDifferences.Pairs(gradient, (ITensorSet)direction).Append(("x", dx, tx))
+            .SelectMany(pair => Enumerable.Range(0, pair.Item2.Length).Select(i => (double)pair.Item2[i] * pair.Item3[i])).ToList();
+        double reverse = terms.Sum(), size = terms.Sum(Math.Abs);
+        if (Math.Abs(jvpValue - value) > 1e-5 * Math.Max(1, Math.Abs(value)) || Math.Abs(tangent - reverse) > 1e-3 * Math.Max(1, size))
+        {
+            return $"LossJvp gave ({jvpValue}, {tangent}); Loss {value}, gradient · direction {reverse} (terms of total size {size})";
         }
 
         return null;

@@ -10,9 +10,10 @@ namespace Autodiff.Generator.Emit;
 /// Writes the reverse mode of a model method: a <c>{Name}Tape</c> class holding its intermediates (reused across
 /// calls, so a training step allocates nothing once shapes repeat), <c>{Name}Record</c> (the forward pass onto the
 /// tape), <c>{Name}Backward</c> (the chain rule in reverse over the tape, accumulating into a gradient) and, for
-/// float results, <c>{Name}Gradient</c> (value and gradient of a batch in one call).
+/// float results, <c>{Name}Gradient</c> (value and gradient of a batch in one call). Forward mode:
+/// <c>{Name}Tangent</c> (tangents pushed forward over a recorded tape) and <c>{Name}Jvp</c> (record, then tangents).
 /// </summary>
-internal static class TensorMethodEmitter
+internal static partial class TensorMethodEmitter
 {
     private const string Tensor = "global::Autodiff.Tensor";
 
@@ -88,7 +89,10 @@ internal static class TensorMethodEmitter
             }
         }
 
-        string title = "Reverse mode of " + method.ModelType.Replace("global::", string.Empty) + "." + method.Name;
+        body.Line(string.Empty);
+        EmitForwardMode(method, body, ret, parameters, arguments, gradientType, tapeType);
+
+        string title = "Reverse and forward mode of " + method.ModelType.Replace("global::", string.Empty) + "." + method.Name;
         return GeneratedFile.Write(GeneratedFile.ModelPreamble(title, method.Usings), method.Namespace, method.Types, body);
     }
 

@@ -706,7 +706,7 @@ internal sealed class TensorMethodParser
             return null;
         }
 
-        (string Vjp, string? Into)? registration = FindRegistration(target, syntax);
+        (string Vjp, string? Jvp, string? Into)? registration = FindRegistration(target, syntax);
         if (registration is null)
         {
             return null;
@@ -724,7 +724,7 @@ internal sealed class TensorMethodParser
 
         var result = new TValue(tensorResult ? TKind.Tensor : TKind.Float, TSource.Temp, string.Empty, _slots++, active);
         Add(new TOpStmt(TakeComment(), result, type + "." + target.Name, registration.Value.Into is { } into ? type + "." + into : null,
-            registration.Value.Vjp, args.ToEquatableArray()));
+            registration.Value.Vjp, registration.Value.Jvp, args.ToEquatableArray()));
         return result;
     }
 
@@ -944,11 +944,11 @@ internal sealed class TensorMethodParser
         return text.Append(source, position, source.Length - position).ToString();
     }
 
-    private (string Vjp, string? Into)? FindRegistration(IMethodSymbol target, SyntaxNode syntax)
+    private (string Vjp, string? Jvp, string? Into)? FindRegistration(IMethodSymbol target, SyntaxNode syntax)
     {
         string display = target.ContainingType.Name + "." + target.Name;
         string? firstProblem = null;
-        foreach ((INamedTypeSymbol derivatives, string vjp, _, string? into) in Registrations.Find(_semanticModel.Compilation, target))
+        foreach ((INamedTypeSymbol derivatives, string vjp, string? jvp, string? into) in Registrations.Find(_semanticModel.Compilation, target))
         {
             string derivativesName = derivatives.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
             if (!HasVjp(target, derivatives, vjp))
@@ -964,7 +964,15 @@ internal sealed class TensorMethodParser
                 return null;
             }
 
-            return (derivativesName + "." + vjp, into);
+            if (jvp is not null && !HasJvp(target, derivatives, jvp))
+            {
+                Report(DiagnosticDescriptors.BadCustomDerivative, syntax.GetLocation(), derivatives.Name + "." + jvp, display, "static " + target.ReturnType.ToDisplayString()
+                    + (ModelParser.IsTensor(target.ReturnType) ? "? " : " ") + jvp + "(" + string.Join(", ", target.Parameters.Select(p => p.Type.ToDisplayString())
+                        .Concat(new[] { "result" }).Concat(target.Parameters.Where(p => ModelParser.IsTensor(p.Type)).Select(p => "Tensor? t" + p.Name))) + ")");
+                return null;
+            }
+
+            return (derivativesName + "." + vjp, jvp is null ? null : derivativesName + "." + jvp, into);
         }
 
         if (firstProblem is not null)
@@ -988,6 +996,16 @@ internal sealed class TensorMethodParser
         expected.Add(target.ReturnType);
         expected.AddRange(target.Parameters.Where(p => ModelParser.IsTensor(p.Type)).Select(p => p.Type));
         return derivatives.GetMembers(name).OfType<IMethodSymbol>().Any(m => m.IsStatic && m.ReturnsVoid && SameTypes(m.Parameters, expected));
+    }
+
+    // JVP: (params..., R result, Tensor? t per Tensor parameter) -> R (a tensor tangent may be null: zero)
+    private static bool HasJvp(IMethodSymbol target, INamedTypeSymbol derivatives, string name)
+    {
+        var expected = target.Parameters.Select(p => p.Type).ToList();
+        expected.Add(target.ReturnType);
+        expected.AddRange(target.Parameters.Where(p => ModelParser.IsTensor(p.Type)).Select(p => p.Type));
+        return derivatives.GetMembers(name).OfType<IMethodSymbol>()
+            .Any(m => m.IsStatic && SymbolEqualityComparer.Default.Equals(m.ReturnType, target.ReturnType) && SameTypes(m.Parameters, expected));
     }
 
     private static bool HasInto(IMethodSymbol target, string name)

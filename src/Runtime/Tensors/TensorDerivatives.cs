@@ -7,36 +7,37 @@ using Autodiff.Kernels;
 // VJP shape for a tensor op `Tensor F(Tensor a, Tensor b, <other>)`:
 //   static void FVjp(Tensor a, Tensor b, <other>, Tensor result, Tensor dResult, Tensor? da, Tensor? db)
 // (a float-valued op takes float result and dResult). Each adjoint is accumulated (+=) and is null when the
-// caller does not need it. `Into` names the overload that writes its result into a reused tensor.
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.MatMul), typeof(TensorDerivatives), nameof(TensorDerivatives.MatMulVjp), Into = nameof(Tensor.MatMul))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Add), typeof(TensorDerivatives), nameof(TensorDerivatives.AddVjp), Into = nameof(Tensor.Add))]
-[assembly: RegisterDerivative(typeof(Tensor), "op_Addition", typeof(TensorDerivatives), nameof(TensorDerivatives.AddVjp), Into = nameof(Tensor.Add))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Subtract), typeof(TensorDerivatives), nameof(TensorDerivatives.SubtractVjp), Into = nameof(Tensor.Subtract))]
-[assembly: RegisterDerivative(typeof(Tensor), "op_Subtraction", typeof(TensorDerivatives), nameof(TensorDerivatives.SubtractVjp), Into = nameof(Tensor.Subtract))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Multiply), typeof(TensorDerivatives), nameof(TensorDerivatives.MultiplyVjp), Into = nameof(Tensor.Multiply))]
-[assembly: RegisterDerivative(typeof(Tensor), "op_Multiply", typeof(TensorDerivatives), nameof(TensorDerivatives.MultiplyVjp), Into = nameof(Tensor.Multiply))]
-[assembly: RegisterDerivative(typeof(Tensor), "op_Multiply", typeof(TensorDerivatives), nameof(TensorDerivatives.ScaleVjp), Into = nameof(Tensor.Scale))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Divide), typeof(TensorDerivatives), nameof(TensorDerivatives.DivideVjp), Into = nameof(Tensor.Divide))]
-[assembly: RegisterDerivative(typeof(Tensor), "op_Division", typeof(TensorDerivatives), nameof(TensorDerivatives.DivideVjp), Into = nameof(Tensor.Divide))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Scale), typeof(TensorDerivatives), nameof(TensorDerivatives.ScaleVjp), Into = nameof(Tensor.Scale))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Negate), typeof(TensorDerivatives), nameof(TensorDerivatives.NegateVjp), Into = nameof(Tensor.Negate))]
-[assembly: RegisterDerivative(typeof(Tensor), "op_UnaryNegation", typeof(TensorDerivatives), nameof(TensorDerivatives.NegateVjp), Into = nameof(Tensor.Negate))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Relu), typeof(TensorDerivatives), nameof(TensorDerivatives.ReluVjp), Into = nameof(Tensor.Relu))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.LeakyRelu), typeof(TensorDerivatives), nameof(TensorDerivatives.LeakyReluVjp), Into = nameof(Tensor.LeakyRelu))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Sigmoid), typeof(TensorDerivatives), nameof(TensorDerivatives.SigmoidVjp), Into = nameof(Tensor.Sigmoid))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Tanh), typeof(TensorDerivatives), nameof(TensorDerivatives.TanhVjp), Into = nameof(Tensor.Tanh))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Exp), typeof(TensorDerivatives), nameof(TensorDerivatives.ExpVjp), Into = nameof(Tensor.Exp))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Log), typeof(TensorDerivatives), nameof(TensorDerivatives.LogVjp), Into = nameof(Tensor.Log))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Softmax), typeof(TensorDerivatives), nameof(TensorDerivatives.SoftmaxVjp), Into = nameof(Tensor.Softmax))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.LogSoftmax), typeof(TensorDerivatives), nameof(TensorDerivatives.LogSoftmaxVjp), Into = nameof(Tensor.LogSoftmax))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Reshape), typeof(TensorDerivatives), nameof(TensorDerivatives.ReshapeVjp), Into = nameof(Tensor.Reshape))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Transpose), typeof(TensorDerivatives), nameof(TensorDerivatives.TransposeVjp), Into = nameof(Tensor.Transpose))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.SliceRows), typeof(TensorDerivatives), nameof(TensorDerivatives.SliceRowsVjp), Into = nameof(Tensor.SliceRows))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Dropout), typeof(TensorDerivatives), nameof(TensorDerivatives.DropoutVjp), Into = nameof(Tensor.Dropout))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.SoftmaxCrossEntropy), typeof(TensorDerivatives), nameof(TensorDerivatives.SoftmaxCrossEntropyVjp))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Mse), typeof(TensorDerivatives), nameof(TensorDerivatives.MseVjp))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Sum), typeof(TensorDerivatives), nameof(TensorDerivatives.SumVjp))]
-[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Mean), typeof(TensorDerivatives), nameof(TensorDerivatives.MeanVjp))]
+// caller does not need it. `Jvp` names the forward-mode rule (TensorDerivatives.Jvp.cs); `Into` names the
+// overload that writes its result into a reused tensor.
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.MatMul), typeof(TensorDerivatives), nameof(TensorDerivatives.MatMulVjp), Jvp = nameof(TensorDerivatives.MatMulJvp), Into = nameof(Tensor.MatMul))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Add), typeof(TensorDerivatives), nameof(TensorDerivatives.AddVjp), Jvp = nameof(TensorDerivatives.AddJvp), Into = nameof(Tensor.Add))]
+[assembly: RegisterDerivative(typeof(Tensor), "op_Addition", typeof(TensorDerivatives), nameof(TensorDerivatives.AddVjp), Jvp = nameof(TensorDerivatives.AddJvp), Into = nameof(Tensor.Add))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Subtract), typeof(TensorDerivatives), nameof(TensorDerivatives.SubtractVjp), Jvp = nameof(TensorDerivatives.SubtractJvp), Into = nameof(Tensor.Subtract))]
+[assembly: RegisterDerivative(typeof(Tensor), "op_Subtraction", typeof(TensorDerivatives), nameof(TensorDerivatives.SubtractVjp), Jvp = nameof(TensorDerivatives.SubtractJvp), Into = nameof(Tensor.Subtract))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Multiply), typeof(TensorDerivatives), nameof(TensorDerivatives.MultiplyVjp), Jvp = nameof(TensorDerivatives.MultiplyJvp), Into = nameof(Tensor.Multiply))]
+[assembly: RegisterDerivative(typeof(Tensor), "op_Multiply", typeof(TensorDerivatives), nameof(TensorDerivatives.MultiplyVjp), Jvp = nameof(TensorDerivatives.MultiplyJvp), Into = nameof(Tensor.Multiply))]
+[assembly: RegisterDerivative(typeof(Tensor), "op_Multiply", typeof(TensorDerivatives), nameof(TensorDerivatives.ScaleVjp), Jvp = nameof(TensorDerivatives.ScaleJvp), Into = nameof(Tensor.Scale))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Divide), typeof(TensorDerivatives), nameof(TensorDerivatives.DivideVjp), Jvp = nameof(TensorDerivatives.DivideJvp), Into = nameof(Tensor.Divide))]
+[assembly: RegisterDerivative(typeof(Tensor), "op_Division", typeof(TensorDerivatives), nameof(TensorDerivatives.DivideVjp), Jvp = nameof(TensorDerivatives.DivideJvp), Into = nameof(Tensor.Divide))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Scale), typeof(TensorDerivatives), nameof(TensorDerivatives.ScaleVjp), Jvp = nameof(TensorDerivatives.ScaleJvp), Into = nameof(Tensor.Scale))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Negate), typeof(TensorDerivatives), nameof(TensorDerivatives.NegateVjp), Jvp = nameof(TensorDerivatives.NegateJvp), Into = nameof(Tensor.Negate))]
+[assembly: RegisterDerivative(typeof(Tensor), "op_UnaryNegation", typeof(TensorDerivatives), nameof(TensorDerivatives.NegateVjp), Jvp = nameof(TensorDerivatives.NegateJvp), Into = nameof(Tensor.Negate))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Relu), typeof(TensorDerivatives), nameof(TensorDerivatives.ReluVjp), Jvp = nameof(TensorDerivatives.ReluJvp), Into = nameof(Tensor.Relu))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.LeakyRelu), typeof(TensorDerivatives), nameof(TensorDerivatives.LeakyReluVjp), Jvp = nameof(TensorDerivatives.LeakyReluJvp), Into = nameof(Tensor.LeakyRelu))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Sigmoid), typeof(TensorDerivatives), nameof(TensorDerivatives.SigmoidVjp), Jvp = nameof(TensorDerivatives.SigmoidJvp), Into = nameof(Tensor.Sigmoid))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Tanh), typeof(TensorDerivatives), nameof(TensorDerivatives.TanhVjp), Jvp = nameof(TensorDerivatives.TanhJvp), Into = nameof(Tensor.Tanh))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Exp), typeof(TensorDerivatives), nameof(TensorDerivatives.ExpVjp), Jvp = nameof(TensorDerivatives.ExpJvp), Into = nameof(Tensor.Exp))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Log), typeof(TensorDerivatives), nameof(TensorDerivatives.LogVjp), Jvp = nameof(TensorDerivatives.LogJvp), Into = nameof(Tensor.Log))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Softmax), typeof(TensorDerivatives), nameof(TensorDerivatives.SoftmaxVjp), Jvp = nameof(TensorDerivatives.SoftmaxJvp), Into = nameof(Tensor.Softmax))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.LogSoftmax), typeof(TensorDerivatives), nameof(TensorDerivatives.LogSoftmaxVjp), Jvp = nameof(TensorDerivatives.LogSoftmaxJvp), Into = nameof(Tensor.LogSoftmax))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Reshape), typeof(TensorDerivatives), nameof(TensorDerivatives.ReshapeVjp), Jvp = nameof(TensorDerivatives.ReshapeJvp), Into = nameof(Tensor.Reshape))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Transpose), typeof(TensorDerivatives), nameof(TensorDerivatives.TransposeVjp), Jvp = nameof(TensorDerivatives.TransposeJvp), Into = nameof(Tensor.Transpose))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.SliceRows), typeof(TensorDerivatives), nameof(TensorDerivatives.SliceRowsVjp), Jvp = nameof(TensorDerivatives.SliceRowsJvp), Into = nameof(Tensor.SliceRows))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Dropout), typeof(TensorDerivatives), nameof(TensorDerivatives.DropoutVjp), Jvp = nameof(TensorDerivatives.DropoutJvp), Into = nameof(Tensor.Dropout))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.SoftmaxCrossEntropy), typeof(TensorDerivatives), nameof(TensorDerivatives.SoftmaxCrossEntropyVjp), Jvp = nameof(TensorDerivatives.SoftmaxCrossEntropyJvp))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Mse), typeof(TensorDerivatives), nameof(TensorDerivatives.MseVjp), Jvp = nameof(TensorDerivatives.MseJvp))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Sum), typeof(TensorDerivatives), nameof(TensorDerivatives.SumVjp), Jvp = nameof(TensorDerivatives.SumJvp))]
+[assembly: RegisterDerivative(typeof(Tensor), nameof(Tensor.Mean), typeof(TensorDerivatives), nameof(TensorDerivatives.MeanVjp), Jvp = nameof(TensorDerivatives.MeanJvp))]
 
 namespace Autodiff;
 
@@ -44,7 +45,7 @@ namespace Autodiff;
 /// Vector-Jacobian products of the <see cref="Tensor"/> ops. Each accumulates into the adjoints it is given
 /// (<c>da += ...</c>) and skips the null ones.
 /// </summary>
-public static class TensorDerivatives
+public static partial class TensorDerivatives
 {
     /// <summary>da += dy · bᵀ, db += aᵀ · dy</summary>
     public static void MatMulVjp(Tensor a, Tensor b, Tensor y, Tensor dy, Tensor? da, Tensor? db)

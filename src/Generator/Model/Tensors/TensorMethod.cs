@@ -63,8 +63,11 @@ internal sealed record TValue(TKind Kind, TSource Source, string Code, int Slot,
 /// <summary>A statement of model code. <see cref="Comment"/> is the primal source line it starts (empty for the rest).</summary>
 internal abstract record TStmt(string Comment);
 
-/// <summary><c>t{Slot} = Primal(Args)</c> for an op with a registered VJP; <see cref="Into"/> is the buffer-reusing overload.</summary>
-internal sealed record TOpStmt(string Comment, TValue Target, string Primal, string? Into, string Vjp, EquatableArray<TValue> Args) : TStmt(Comment);
+/// <summary>
+/// <c>t{Slot} = Primal(Args)</c> for an op with a registered VJP; <see cref="Into"/> is the buffer-reusing overload,
+/// <see cref="Jvp"/> the forward-mode rule when one is registered.
+/// </summary>
+internal sealed record TOpStmt(string Comment, TValue Target, string Primal, string? Into, string Vjp, string? Jvp, EquatableArray<TValue> Args) : TStmt(Comment);
 
 /// <summary><c>t{Slot} = Receiver.Method(Args)</c> for a <c>[Differentiable]</c> method of a model (this one or a layer).</summary>
 /// <param name="Receiver">Member name of the layer, or empty for <c>this</c>.</param>

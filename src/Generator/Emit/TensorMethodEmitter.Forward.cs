@@ -1,0 +1,269 @@
+using System.Collections.Generic;
+using System.Linq;
+using Autodiff.Generator.Model.Tensors;
+
+namespace Autodiff.Generator.Emit;
+
+// Forward mode of a model method: {Name}Tangent pushes tangents forward over a tape that {Name}Record filled (the
+// primal values are read off the tape, so loops and branches replay what ran), {Name}Jvp records on a new tape and
+// then pushes. A tangent of the model's parameters is a Gradient-shaped object (JAX's tangent pytree, Swift's
+// TangentVector); tensor arguments take an optional tangent each. A null tensor tangent is zero.
+internal static partial class TensorMethodEmitter
+{
+    private static void EmitForwardMode(TensorMethod method, CodeBlock body, string ret, string parameters, string arguments, string gradientType, string tapeType)
+    {
+        var differentiable = method.Parameters.Where(p => p.Differentiable).ToList();
+        var names = new HashSet<string>(method.Parameters.Select(p => p.Name)) { "tangent", "tape" };
+        var tangentNames = new Dictionary<string, string>();
+        foreach (TParam parameter in differentiable)
+        {
+            string name = "t" + parameter.Name;
+            while (!names.Add(name))
+            {
+                name = "_" + name;
+            }
+
+            tangentNames[parameter.Name] = name;
+        }
+
+        string tangentParameters = string.Join(", ", differentiable.Select(p => $"{Tensor}? {tangentNames[p.Name]}"));
+        string tangentArguments = string.Join(", ", differentiable.Select(p => tangentNames[p.Name]));
+        string tangentType = method.ReturnKind == TKind.Tensor ? Tensor + "?" : "float";
+        TOpStmt? missing = method.IsStub ? null : OpsOf(method.Body).FirstOrDefault(op => op.Target.Active && op.Jvp is null);
+        string? missingText = missing is null ? null
+            : $"throw new global::System.NotSupportedException(\"Forward mode of '{method.Name}' needs a JVP for '{missing.Primal.Replace("global::", string.Empty)}': register one with Jvp = ... on its [RegisterDerivative] or [CustomDerivative].\");";
+
+        body.Line($"/// <summary>Forward mode of <see cref=\"{method.Name}\"/> after <see cref=\"{method.Name}Record\"/> on the same tape and arguments: the");
+        body.Line($"/// derivative of the result along <paramref name=\"tangent\"/> (a direction in parameter space){(differentiable.Count > 0 ? " and the tensor arguments' tangents (null: zero)" : string.Empty)}.");
+        body.Line($"/// {(method.ReturnKind == TKind.Tensor ? "Null when the result depends on no tangent (zero)." : "A float.")}</summary>");
+        body.Line(GeneratedFile.GeneratedCode);
+        using (body.Block($"{method.Accessibility} {tangentType} {method.Name}Tangent({Join(tapeType + " tape", parameters, gradientType + " tangent", tangentParameters)})"))
+        {
+            if (method.IsStub)
+            {
+                body.Line(Stub(method));
+            }
+            else if (missingText is not null)
+            {
+                body.Line(missingText);
+            }
+            else
+            {
+                EmitTangent(method, body, tangentNames);
+            }
+        }
+
+        body.Line(string.Empty);
+        body.Line($"/// <summary>");
+        body.Line($"/// Value of <see cref=\"{method.Name}\"/> and its directional derivative (forward mode, JAX's <c>jvp</c>) along <paramref name=\"tangent\"/>:");
+        body.Line($"/// one tensor per trainable parameter, shaped like the model's gradient (<c>CreateGradient()</c>){(differentiable.Count > 0 ? ", and along the tensor arguments' tangents (null: zero)" : string.Empty)}.");
+        body.Line($"/// Records on a new tape, so the value is the caller's; allocates (use <c>{method.Name}{(method.ReturnKind == TKind.Float ? "Gradient" : "Record")}</c> in training loops).");
+        body.Line($"/// </summary>");
+        if (missingText is not null)
+        {
+            body.Line($"[global::System.Obsolete(\"Forward mode of '{method.Name}' needs a JVP for '{missing!.Primal.Replace("global::", string.Empty)}': register one with Jvp = ... on its [RegisterDerivative] or [CustomDerivative].\", true)]");
+        }
+
+        body.Line(GeneratedFile.GeneratedCode);
+        string optional = string.Join(", ", differentiable.Select(p => $"{Tensor}? {tangentNames[p.Name]} = null"));
+        using (body.Block($"{method.Accessibility} ({ret} Value, {ret} Tangent) {method.Name}Jvp({Join(parameters, gradientType + " tangent", optional)})"))
+        {
+            if (method.IsStub)
+            {
+                body.Line(Stub(method));
+            }
+            else if (missingText is not null)
+            {
+                body.Line(missingText);
+            }
+            else
+            {
+                body.Line($"var tape = new {tapeType}();");
+                body.Line($"{ret} value = {method.Name}Record({Join("tape", arguments)});");
+                string tangent = $"{method.Name}Tangent({Join("tape", arguments, "tangent", tangentArguments)})";
+                body.Line(method.ReturnKind == TKind.Tensor
+                    ? $"return (value, global::Autodiff.TensorDerivatives.TangentOrZeros({tangent}, value));"
+                    : $"return (value, {tangent});");
+            }
+        }
+    }
+
+    /// <summary>Every op of the statements, inside loops and branches too.</summary>
+    private static IEnumerable<TOpStmt> OpsOf(IEnumerable<TStmt> statements)
+        => statements.SelectMany(s => s switch
+        {
+            TOpStmt op => new[] { op },
+            TLoopStmt loop => OpsOf(loop.Body),
+            TIfStmt branch => OpsOf(branch.Then).Concat(OpsOf(branch.Else)),
+            _ => Enumerable.Empty<TOpStmt>(),
+        });
+
+    /// <summary>Every value the statements compute, loop inputs and the bodies of loops and branches included.</summary>
+    private static IEnumerable<TValue> AllTargets(IEnumerable<TStmt> statements)
+        => statements.SelectMany(s => s switch
+        {
+            TLoopStmt loop => loop.Inputs.Concat(AllTargets(loop.Body)).Concat(loop.Results),
+            TIfStmt branch => AllTargets(branch.Then).Concat(AllTargets(branch.Else)).Concat(branch.Results),
+            _ => TargetsOf(s),
+        });
+
+    private static void EmitTangent(TensorMethod method, CodeBlock body, Dictionary<string, string> tangentNames)
+    {
+        string Tangent(TValue value) => !value.Active ? Zero(value) : value.Source switch
+        {
+            TSource.Parameter when value.Kind == TKind.Tensor && tangentNames.TryGetValue(value.Code, out string? name) => name,
+            TSource.Field => "tangent." + value.Code,
+            TSource.Temp => "__j" + S(value.Slot),
+            _ => Zero(value),
+        };
+
+        Comment(body, "tangents of the intermediates (a null tensor tangent is zero)");
+        foreach (TValue target in AllTargets(method.Body).Where(t => t.Active).Distinct())
+        {
+            body.Line(target.Kind == TKind.Tensor ? $"{Tensor}? __j{S(target.Slot)} = null;" : $"float __j{S(target.Slot)} = 0f;");
+        }
+
+        EmitTangentStatements(body, method.Body, Tangent);
+        Comment(body, "return");
+        body.Line($"return {Tangent(method.Result!)};");
+    }
+
+    private static string Zero(TValue value) => value.Kind == TKind.Tensor ? "null" : "0f";
+
+    private static void EmitTangentStatements(CodeBlock body, IEnumerable<TStmt> statements, System.Func<TValue, string> tangent)
+    {
+        foreach (TStmt statement in statements)
+        {
+            if (!AllTargets(new[] { statement }).Any(t => t.Active))
+            {
+                continue;
+            }
+
+            Comment(body, statement.Comment.Length > 0 ? "∂ " + statement.Comment : string.Empty);
+            switch (statement)
+            {
+                case TOpStmt op:
+                {
+                    var tangents = op.Args.Where(a => a.Kind == TKind.Tensor).Select(tangent);
+                    body.Line($"{tangent(op.Target)} = {op.Jvp}({Join(Args(op.Args), Read(op.Target), string.Join(", ", tangents))});");
+                    break;
+                }
+
+                case TCallStmt call:
+                {
+                    var tangents = call.Args.Select((a, k) => (a, k)).Where(x => call.Differentiable[x.k]).Select(x => tangent(x.a));
+                    string direction = call.Receiver.Length == 0 ? "tangent" : "tangent." + call.Receiver;
+                    body.Line($"{tangent(call.Target)} = {Receiver(call)}.{call.Method}Tangent({Join($"{TapeSlot(call.TapeSlot)}!", Args(call.Args), direction, string.Join(", ", tangents))});");
+                    break;
+                }
+
+                case TScalarStmt scalar:
+                    body.Line($"{tangent(scalar.Target)} = {ScalarTangent(scalar, tangent)};");
+                    break;
+                case TIfStmt branch:
+                    EmitIfTangent(body, branch, tangent);
+                    break;
+                case TLoopStmt loop:
+                    EmitLoopTangent(body, loop, tangent);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The tangent of float arithmetic: sum, difference, product and quotient rules; terms of inactive operands left out.</summary>
+    private static string ScalarTangent(TScalarStmt s, System.Func<TValue, string> tangent)
+    {
+        TValue left = s.Left;
+        TValue? right = s.Right;
+        var terms = new List<string>();
+        void Term(TValue value, string text)
+        {
+            if (value.Active)
+            {
+                terms.Add(text);
+            }
+        }
+
+        switch (s.Op)
+        {
+            case '+': Term(left, tangent(left)); Term(right!, tangent(right!)); break;
+            case '-': Term(left, tangent(left)); Term(right!, "-" + tangent(right!)); break;
+            case '*': Term(left, $"{tangent(left)} * {Read(right!)}"); Term(right!, $"{Read(left)} * {tangent(right!)}"); break;
+            case '/': Term(left, $"{tangent(left)} / {Read(right!)}"); Term(right!, $"-{Read(s.Target)} * {tangent(right!)} / {Read(right!)}"); break;
+            default: Term(left, "-" + tangent(left)); break;
+        }
+
+        return terms.Count == 0 ? "0f" : string.Join(" + ", terms).Replace("+ -", "- ");
+    }
+
+    /// <summary>The if, forward mode: the branch that ran (read off the tape), then its outputs' tangents merged.</summary>
+    private static void EmitIfTangent(CodeBlock body, TIfStmt branch, System.Func<TValue, string> tangent)
+    {
+        void Side(IEnumerable<TStmt> statements, IReadOnlyList<TValue> outputs)
+        {
+            EmitTangentStatements(body, statements, tangent);
+            for (int j = 0; j < branch.Results.Count; j++)
+            {
+                if (branch.Results[j].Active)
+                {
+                    body.Line($"{tangent(branch.Results[j])} = {tangent(outputs[j])};");
+                }
+            }
+        }
+
+        using (body.Block($"if ({Prefix(branch.ConditionSlot)}b{S(branch.ConditionSlot)})"))
+        {
+            Side(branch.Then, branch.ThenOutputs);
+        }
+
+        using (body.Block("else"))
+        {
+            Side(branch.Else, branch.ElseOutputs);
+        }
+    }
+
+    /// <summary>A loop, forward mode: the recorded frames first to last, carried tangents passed from frame to frame.</summary>
+    private static void EmitLoopTangent(CodeBlock body, TLoopStmt loop, System.Func<TValue, string> tangent)
+    {
+        string k = S(loop.Frame), owner = Owner();
+        for (int j = 0; j < loop.Inputs.Count; j++)
+        {
+            if (loop.Inputs[j].Active)
+            {
+                body.Line($"{(loop.Inputs[j].Kind == TKind.Tensor ? Tensor + "?" : "float")} __jc{k}_{S(j)} = {tangent(loop.Initial[j])};");
+            }
+        }
+
+        using (body.Block($"for (int {loop.Index} = 0; {loop.Index} < {owner}n{k}; {loop.Index}++)"))
+        {
+            body.Line($"var __f{k} = {owner}f{k}![{loop.Index}]!;");
+            using (EnterFrame(loop))
+            {
+                for (int j = 0; j < loop.Inputs.Count; j++)
+                {
+                    if (loop.Inputs[j].Active)
+                    {
+                        body.Line($"{tangent(loop.Inputs[j])} = __jc{k}_{S(j)};");
+                    }
+                }
+
+                EmitTangentStatements(body, loop.Body, tangent);
+                for (int j = 0; j < loop.Inputs.Count; j++)
+                {
+                    if (loop.Inputs[j].Active)
+                    {
+                        body.Line($"__jc{k}_{S(j)} = {tangent(loop.Outputs[j])};");
+                    }
+                }
+            }
+        }
+
+        for (int j = 0; j < loop.Results.Count; j++)
+        {
+            if (loop.Results[j].Active)
+            {
+                body.Line($"{tangent(loop.Results[j])} = {(loop.Inputs[j].Active ? $"__jc{k}_{S(j)}" : Zero(loop.Results[j]))};");
+            }
+        }
+    }
+}
