@@ -47,6 +47,32 @@ public class MatMulTests
         }
     }
 
+    [Theory]
+    [InlineData(128, 784, 128, false, true)]   // the MLP's input gradient: 16x16 transposes, a last strip of 16 columns
+    [InlineData(128, 10, 128, false, false)]   // the output layer: 8x16 tiles, 10 columns of 16 used
+    [InlineData(128, 10, 128, true, false)]    // its weight gradient (Aᵀ)
+    [InlineData(13, 26, 40, true, true)]       // partial row strips with Aᵀ, both tile widths
+    public void Gemm_matches_the_naive_product_for_the_mlp_shapes(int m, int n, int k, bool ta, bool tb)
+    {
+        var random = new Random(m + n + k);
+        float[] a = RandomArray(random, m * k), b = RandomArray(random, k * n), c = RandomArray(random, m * n);
+        float[] start = (float[])c.Clone();
+        Gemm.Multiply(a, ta ? m : k, ta, b, tb ? k : n, tb, c, n, m, n, k, accumulate: true, threads: 1);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = start[i * n + j];
+                for (int p = 0; p < k; p++)
+                {
+                    sum += (double)(ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+                }
+
+                Assert.True(Math.Abs(c[i * n + j] - sum) <= 1e-4 * Math.Sqrt(k) * (1 + Math.Abs(sum)), $"[{i}, {j}]: {c[i * n + j]} vs {sum}");
+            }
+        }
+    }
+
     [Fact]
     public void Product_is_bitwise_identical_for_one_and_two_threads()
     {

@@ -218,7 +218,24 @@ internal static unsafe class Gemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void TileWide(float* a, int lda, bool ta, int row, int pc, int kc, int rows, float* strip, float* tile, int ldc, int cols, bool add, float* packA, float* edge)
     {
-        if (!ta)
+        if (cols <= 16)
+        {
+            // A half-used strip (the output layer's n = 10, the last 16 of n = 784): one vector per row, half the FMAs.
+            if (!ta)
+            {
+                Kernel8x16(kc, a + (long)row * lda + pc, lda, 1, rows, strip, tile, ldc, cols, add, edge);
+            }
+            else if (rows == 8)
+            {
+                Kernel8x16(kc, a + (long)pc * lda + row, 1, lda, rows, strip, tile, ldc, cols, add, edge);
+            }
+            else
+            {
+                PackA(a, lda, true, row, pc, rows, kc, 8, packA);
+                Kernel8x16(kc, packA, 1, 8, rows, strip, tile, ldc, cols, add, edge);
+            }
+        }
+        else if (!ta)
         {
             Kernel8x32Rows(kc, a + (long)row * lda + pc, lda, rows, strip, tile, ldc, cols, add, edge);
         }
@@ -279,11 +296,23 @@ internal static unsafe class Gemm
             {
                 // Bᵀ: row j of b holds column j of the panel. Full 8x8 blocks go through an AVX transpose in registers
                 // (8 contiguous loads, 8 contiguous stores); the ragged edges element by element.
+                // With AVX-512, 16x16 blocks first: 64 shuffles per 256 values against 24 per 64 (the shuffles, on one
+                // port, bound this packing, which is most of what the input-gradient product spends outside its FMAs).
                 int fullCols = Avx.IsSupported ? cols & ~7 : 0, fullRows = Avx.IsSupported ? kc & ~7 : 0;
+                int wideCols = Avx512F.IsSupported ? cols & ~15 : 0, wideRows = Avx512F.IsSupported ? kc & ~15 : 0;
+                for (int j = 0; j < wideCols; j += 16)
+                {
+                    float* s = b + (long)(j0 + jr + j) * ldb + p0;
+                    for (int p = 0; p < wideRows; p += 16)
+                    {
+                        Transpose16x16(s + p, ldb, dst + p * nr + j, nr);
+                    }
+                }
+
                 for (int j = 0; j < fullCols; j += 8)
                 {
                     float* s = b + (long)(j0 + jr + j) * ldb + p0;
-                    for (int p = 0; p < fullRows; p += 8)
+                    for (int p = j < wideCols ? wideRows : 0; p < fullRows; p += 8)
                     {
                         Transpose8x8(s + p, ldb, dst + p * nr + j, nr);
                     }
@@ -358,6 +387,48 @@ internal static unsafe class Gemm
         Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(s3, s7, 0x31));
     }
 
+    /// <summary>
+    /// dst[i * dstStride + j] = src[j * srcStride + i] for a 16x16 block: unpack and shuffle within 128-bit lanes (each lane
+    /// then holds a 4x4 block transposed), then a 4x4 transpose of the lanes themselves.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose16x16(float* src, int srcStride, float* dst, int dstStride)
+    {
+        // u{g}{q}, lane L: column 4L + q of rows 4g .. 4g + 3
+        (Vector512<float> u00, Vector512<float> u01, Vector512<float> u02, Vector512<float> u03) = Quads(src, srcStride);
+        (Vector512<float> u10, Vector512<float> u11, Vector512<float> u12, Vector512<float> u13) = Quads(src + 4 * srcStride, srcStride);
+        (Vector512<float> u20, Vector512<float> u21, Vector512<float> u22, Vector512<float> u23) = Quads(src + 8 * srcStride, srcStride);
+        (Vector512<float> u30, Vector512<float> u31, Vector512<float> u32, Vector512<float> u33) = Quads(src + 12 * srcStride, srcStride);
+        // output row 4L + q is lane L of u0q, u1q, u2q, u3q
+        Lanes(u00, u10, u20, u30, dst, dstStride);
+        Lanes(u01, u11, u21, u31, dst + dstStride, dstStride);
+        Lanes(u02, u12, u22, u32, dst + 2 * dstStride, dstStride);
+        Lanes(u03, u13, u23, u33, dst + 3 * dstStride, dstStride);
+    }
+
+    /// <summary>Four rows, each 128-bit lane transposed as a 4x4 block: result q, lane L, holds column 4L + q of the four rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>) Quads(float* src, int stride)
+    {
+        Vector512<float> ra = Vector512.Load(src), rb = Vector512.Load(src + stride);
+        Vector512<float> rc = Vector512.Load(src + 2 * stride), rd = Vector512.Load(src + 3 * stride);
+        Vector512<float> t0 = Avx512F.UnpackLow(ra, rb), t1 = Avx512F.UnpackHigh(ra, rb);
+        Vector512<float> t2 = Avx512F.UnpackLow(rc, rd), t3 = Avx512F.UnpackHigh(rc, rd);
+        return (Avx512F.Shuffle(t0, t2, 0x44), Avx512F.Shuffle(t0, t2, 0xEE), Avx512F.Shuffle(t1, t3, 0x44), Avx512F.Shuffle(t1, t3, 0xEE));
+    }
+
+    /// <summary>Stores lane L of (v0, v1, v2, v3) as row 4L (stride <paramref name="stride"/>): a 4x4 transpose of 128-bit lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Lanes(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3, float* dst, int stride)
+    {
+        Vector512<float> x0 = Avx512F.Shuffle4x128(v0, v1, 0x44), x1 = Avx512F.Shuffle4x128(v0, v1, 0xEE);
+        Vector512<float> x2 = Avx512F.Shuffle4x128(v2, v3, 0x44), x3 = Avx512F.Shuffle4x128(v2, v3, 0xEE);
+        Vector512.Store(Avx512F.Shuffle4x128(x0, x2, 0x88), dst);
+        Vector512.Store(Avx512F.Shuffle4x128(x0, x2, 0xDD), dst + 4 * stride);
+        Vector512.Store(Avx512F.Shuffle4x128(x1, x3, 0x88), dst + 8 * stride);
+        Vector512.Store(Avx512F.Shuffle4x128(x1, x3, 0xDD), dst + 12 * stride);
+    }
+
     private static void Kernel8x32(int kc, float* ap, int aStride, float* bp, float* c, int ldc, int rows, int cols, bool add, float* edge)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
@@ -424,6 +495,53 @@ internal static unsafe class Gemm
         }
 
         StoreTile(c, ldc, rows, cols, add, edge, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71);
+    }
+
+    /// <summary>
+    /// An 8x16 tile from the first 16 columns of a packed 32-wide strip: element (r, p) of A at
+    /// <c>a[r * rowStride + p * stepStride]</c> (A's rows or Aᵀ's columns); rows past <paramref name="rows"/> repeat the last one and are dropped.
+    /// </summary>
+    private static void Kernel8x16(int kc, float* a, long rowStride, long stepStride, int rows, float* bp, float* c, int ldc, int cols, bool add, float* edge)
+    {
+        long o1 = Math.Min(1, rows - 1) * rowStride, o2 = Math.Min(2, rows - 1) * rowStride, o3 = Math.Min(3, rows - 1) * rowStride;
+        long o4 = Math.Min(4, rows - 1) * rowStride, o5 = Math.Min(5, rows - 1) * rowStride, o6 = Math.Min(6, rows - 1) * rowStride;
+        long o7 = Math.Min(7, rows - 1) * rowStride;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b = Vector512.Load(bp);
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), b, c0);
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[o1]), b, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a[o2]), b, c2);
+            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a[o3]), b, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a[o4]), b, c4);
+            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a[o5]), b, c5);
+            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a[o6]), b, c6);
+            c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a[o7]), b, c7);
+            a += stepStride;
+            bp += 32;
+        }
+
+        bool full = rows == 8 && cols == 16;
+        float* t = full ? c : edge;
+        int ld = full ? ldc : 16;
+        Store1(t, c0, full && add); Store1(t + ld, c1, full && add); Store1(t + 2 * ld, c2, full && add); Store1(t + 3 * ld, c3, full && add);
+        Store1(t + 4 * ld, c4, full && add); Store1(t + 5 * ld, c5, full && add); Store1(t + 6 * ld, c6, full && add); Store1(t + 7 * ld, c7, full && add);
+        if (!full)
+        {
+            CopyEdge(edge, 16, c, ldc, rows, cols, add);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store1(float* row, Vector512<float> v, bool add)
+    {
+        if (add)
+        {
+            v += Vector512.Load(row);
+        }
+
+        Vector512.Store(v, row);
     }
 
     /// <summary>Writes (or adds) an 8x32 tile; a partial tile goes through <paramref name="edge"/> and only its valid part is copied.</summary>
