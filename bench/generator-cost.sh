@@ -72,6 +72,9 @@ measure() { # $1 = server|server-warm|no-server, $2 = true|false (generator)
     fi
   else
     flags=(-p:UseSharedCompilation=false "-p:CscToolPath=$work" -p:CscToolExe=csc-measured)
+    # every build is a fresh compiler process (nothing for the JIT to keep): one warm-up for the disk cache and
+    # MSBuild's nodes is enough (three took 18 s more of the 15-minute budget)
+    warmups=1
   fi
   dotnet build "$work/Cost.csproj" -c Release -p:WithGenerator="$with" "${flags[@]}" -v quiet -nologo >/dev/null   # restore
   for warm in $(seq 1 $warmups); do   # warm-up: the compiler server and the generator's JIT
