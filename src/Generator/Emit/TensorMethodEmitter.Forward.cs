@@ -143,19 +143,11 @@ internal static partial class TensorMethodEmitter
             switch (statement)
             {
                 case TOpStmt op:
-                {
-                    var tangents = op.Args.Where(a => a.Kind == TKind.Tensor).Select(tangent);
-                    body.Line($"{tangent(op.Target)} = {op.Jvp}({Join(Args(op.Args), Read(op.Target), string.Join(", ", tangents))});");
+                    body.Line($"{tangent(op.Target)} = {op.Jvp}({Join(Args(op.Args), Read(op.Target), PerTensorArgument(op, tangent))});");
                     break;
-                }
-
                 case TCallStmt call:
-                {
-                    var tangents = call.Args.Select((a, k) => (a, k)).Where(x => call.Differentiable[x.k]).Select(x => tangent(x.a));
-                    string direction = call.Receiver.Length == 0 ? "tangent" : "tangent." + call.Receiver;
-                    body.Line($"{tangent(call.Target)} = {Receiver(call)}.{call.Method}Tangent({Join($"{TapeSlot(call.TapeSlot)}!", Args(call.Args), direction, string.Join(", ", tangents))});");
+                    body.Line($"{tangent(call.Target)} = {Receiver(call)}.{call.Method}Tangent({Join($"{TapeSlot(call.TapeSlot)}!", Args(call.Args), Part("tangent", call), PerDifferentiableArgument(call, tangent))});");
                     break;
-                }
 
                 case TScalarStmt scalar:
                     body.Line($"{tangent(scalar.Target)} = {ScalarTangent(scalar, tangent)};");

@@ -530,25 +530,28 @@ internal static partial class TensorMethodEmitter
         switch (statement)
         {
             case TOpStmt op:
-            {
-                var adjoints = op.Args.Where(a => a.Kind == TKind.Tensor).Select(adjoint);
-                body.Line($"{op.Vjp}({Join(Args(op.Args), Read(op.Target), adjoint(op.Target), string.Join(", ", adjoints))});");
+                body.Line($"{op.Vjp}({Join(Args(op.Args), Read(op.Target), adjoint(op.Target), PerTensorArgument(op, adjoint))});");
                 break;
-            }
-
             case TCallStmt call:
-            {
-                var adjoints = call.Args.Select((a, k) => (a, k)).Where(x => call.Differentiable[x.k]).Select(x => adjoint(x.a));
-                string gradient = call.Receiver.Length == 0 ? "gradient" : "gradient." + call.Receiver;
-                body.Line($"{Receiver(call)}.{call.Method}Backward({Join($"{TapeSlot(call.TapeSlot)}!", Args(call.Args), adjoint(call.Target), gradient, string.Join(", ", adjoints))});");
+                body.Line($"{Receiver(call)}.{call.Method}Backward({Join($"{TapeSlot(call.TapeSlot)}!", Args(call.Args), adjoint(call.Target), Part("gradient", call), PerDifferentiableArgument(call, adjoint))});");
                 break;
-            }
 
             case TScalarStmt scalar:
                 EmitScalarBackward(body, scalar, adjoint);
                 break;
         }
     }
+
+    /// <summary>Per tensor argument of an op, its adjoint or tangent: the trailing arguments of its VJP and JVP.</summary>
+    private static string PerTensorArgument(TOpStmt op, System.Func<TValue, string> derivative)
+        => string.Join(", ", op.Args.Where(a => a.Kind == TKind.Tensor).Select(derivative));
+
+    /// <summary>Per argument a called model method differentiates, its adjoint or tangent.</summary>
+    private static string PerDifferentiableArgument(TCallStmt call, System.Func<TValue, string> derivative)
+        => string.Join(", ", call.Args.Where((_, k) => call.Differentiable[k]).Select(derivative));
+
+    /// <summary>The callee's part of a model-shaped object (gradient or tangent): the object itself, or its layer's member.</summary>
+    private static string Part(string root, TCallStmt call) => call.Receiver.Length == 0 ? root : root + "." + call.Receiver;
 
     private static void EmitScalarBackward(CodeBlock body, TScalarStmt s, System.Func<TValue, string> adjoint)
     {
