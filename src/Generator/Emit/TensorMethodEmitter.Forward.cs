@@ -29,9 +29,10 @@ internal static partial class TensorMethodEmitter
         string tangentParameters = string.Join(", ", differentiable.Select(p => $"{Tensor}? {tangentNames[p.Name]}"));
         string tangentArguments = string.Join(", ", differentiable.Select(p => tangentNames[p.Name]));
         string tangentType = method.ReturnKind == TKind.Tensor ? Tensor + "?" : "float";
-        TOpStmt? missing = method.IsStub ? null : OpsOf(method.Body).FirstOrDefault(op => op.Target.Active && op.Jvp is null);
-        string? missingText = missing is null ? null
-            : $"throw new global::System.NotSupportedException(\"Forward mode of '{method.Name}' needs a JVP for '{missing.Primal.Replace("global::", string.Empty)}': register one with Jvp = ... on its [RegisterDerivative] or [CustomDerivative].\");";
+        TOpStmt? missing = method.IsStub ? null : AllStatements(method.Body).OfType<TOpStmt>().FirstOrDefault(op => op.Target.Active && op.Jvp is null);
+        string? missingMessage = missing is null ? null
+            : $"\"Forward mode of '{method.Name}' needs a JVP for '{missing.Primal.Replace("global::", string.Empty)}': register one with Jvp = ... on its [RegisterDerivative] or [CustomDerivative].\"";
+        string? missingText = missingMessage is null ? null : $"throw new global::System.NotSupportedException({missingMessage});";
 
         body.Line($"/// <summary>Forward mode of <see cref=\"{method.Name}\"/> after <see cref=\"{method.Name}Record\"/> on the same tape and arguments: the");
         body.Line($"/// derivative of the result along <paramref name=\"tangent\"/> (a direction in parameter space){(differentiable.Count > 0 ? " and the tensor arguments' tangents (null: zero)" : string.Empty)}.");
@@ -59,9 +60,9 @@ internal static partial class TensorMethodEmitter
         body.Line($"/// one tensor per trainable parameter, shaped like the model's gradient (<c>CreateGradient()</c>){(differentiable.Count > 0 ? ", and along the tensor arguments' tangents (null: zero)" : string.Empty)}.");
         body.Line($"/// Records on a new tape, so the value is the caller's; allocates (use <c>{method.Name}{(method.ReturnKind == TKind.Float ? "Gradient" : "Record")}</c> in training loops).");
         body.Line($"/// </summary>");
-        if (missingText is not null)
+        if (missingMessage is not null)
         {
-            body.Line($"[global::System.Obsolete(\"Forward mode of '{method.Name}' needs a JVP for '{missing!.Primal.Replace("global::", string.Empty)}': register one with Jvp = ... on its [RegisterDerivative] or [CustomDerivative].\", true)]");
+            body.Line($"[global::System.Obsolete({missingMessage}, true)]");
         }
 
         body.Line(GeneratedFile.GeneratedCode);
@@ -88,16 +89,6 @@ internal static partial class TensorMethodEmitter
         }
     }
 
-    /// <summary>Every op of the statements, inside loops and branches too.</summary>
-    private static IEnumerable<TOpStmt> OpsOf(IEnumerable<TStmt> statements)
-        => statements.SelectMany(s => s switch
-        {
-            TOpStmt op => new[] { op },
-            TLoopStmt loop => OpsOf(loop.Body),
-            TIfStmt branch => OpsOf(branch.Then).Concat(OpsOf(branch.Else)),
-            _ => Enumerable.Empty<TOpStmt>(),
-        });
-
     /// <summary>Every value the statements compute, loop inputs and the bodies of loops and branches included.</summary>
     private static IEnumerable<TValue> AllTargets(IEnumerable<TStmt> statements)
         => statements.SelectMany(s => s switch
@@ -111,7 +102,7 @@ internal static partial class TensorMethodEmitter
     {
         string Tangent(TValue value) => !value.Active ? Zero(value) : value.Source switch
         {
-            TSource.Parameter when value.Kind == TKind.Tensor && tangentNames.TryGetValue(value.Code, out string? name) => name,
+            TSource.Parameter when tangentNames.TryGetValue(value.Code, out string? name) => name,
             TSource.Field => "tangent." + value.Code,
             TSource.Temp => "__j" + S(value.Slot),
             _ => Zero(value),
@@ -148,7 +139,6 @@ internal static partial class TensorMethodEmitter
                 case TCallStmt call:
                     body.Line($"{tangent(call.Target)} = {Receiver(call)}.{call.Method}Tangent({Join($"{TapeSlot(call.TapeSlot)}!", Args(call.Args), Part("tangent", call), PerDifferentiableArgument(call, tangent))});");
                     break;
-
                 case TScalarStmt scalar:
                     body.Line($"{tangent(scalar.Target)} = {ScalarTangent(scalar, tangent)};");
                     break;

@@ -121,13 +121,16 @@ internal static partial class TensorMethodEmitter
     }
 
     /// <summary>Every loop of the statements, nested ones and those inside ifs included (their frame classes sit side by side on the tape).</summary>
-    private static IEnumerable<TLoopStmt> Loops(IEnumerable<TStmt> statements)
-        => statements.SelectMany(s => s switch
+    private static IEnumerable<TLoopStmt> Loops(IEnumerable<TStmt> statements) => AllStatements(statements).OfType<TLoopStmt>();
+
+    /// <summary>The statements and, after each loop or if, the statements of its body or branches, all the way down.</summary>
+    private static IEnumerable<TStmt> AllStatements(IEnumerable<TStmt> statements)
+        => statements.SelectMany(s => new[] { s }.Concat(s switch
         {
-            TLoopStmt loop => new[] { loop }.Concat(Loops(loop.Body)),
-            TIfStmt branch => Loops(branch.Then).Concat(Loops(branch.Else)),
-            _ => Enumerable.Empty<TLoopStmt>(),
-        });
+            TLoopStmt loop => AllStatements(loop.Body),
+            TIfStmt branch => AllStatements(branch.Then).Concat(AllStatements(branch.Else)),
+            _ => Enumerable.Empty<TStmt>(),
+        }));
 
     private static void DeclareStatements(CodeBlock body, IEnumerable<TStmt> statements)
     {

@@ -966,9 +966,8 @@ internal sealed class TensorMethodParser
 
             if (jvp is not null && !HasJvp(target, derivatives, jvp))
             {
-                Report(DiagnosticDescriptors.BadCustomDerivative, syntax.GetLocation(), derivatives.Name + "." + jvp, display, "static " + target.ReturnType.ToDisplayString()
-                    + (ModelParser.IsTensor(target.ReturnType) ? "? " : " ") + jvp + "(" + string.Join(", ", target.Parameters.Select(p => p.Type.ToDisplayString())
-                        .Concat(new[] { "result" }).Concat(target.Parameters.Where(p => ModelParser.IsTensor(p.Type)).Select(p => "Tensor? t" + p.Name))) + ")");
+                Report(DiagnosticDescriptors.BadCustomDerivative, syntax.GetLocation(), derivatives.Name + "." + jvp, display,
+                    DerivativeText(target, target.ReturnType.ToDisplayString() + (ModelParser.IsTensor(target.ReturnType) ? "?" : string.Empty), jvp, JvpResults, "t"));
                 return null;
             }
 
@@ -977,10 +976,8 @@ internal sealed class TensorMethodParser
 
         if (firstProblem is not null)
         {
-            string expected = "static void " + firstProblem.Substring(firstProblem.IndexOf('.') + 1) + "(" + string.Join(", ",
-                target.Parameters.Select(p => p.Type.ToDisplayString()).Concat(new[] { "result", "dResult" })
-                    .Concat(target.Parameters.Where(p => ModelParser.IsTensor(p.Type)).Select(p => "Tensor? d" + p.Name))) + ")";
-            Report(DiagnosticDescriptors.BadCustomDerivative, syntax.GetLocation(), firstProblem, display, expected);
+            Report(DiagnosticDescriptors.BadCustomDerivative, syntax.GetLocation(), firstProblem, display,
+                DerivativeText(target, "void", firstProblem.Substring(firstProblem.IndexOf('.') + 1), VjpResults, "d"));
             return null;
         }
 
@@ -988,25 +985,33 @@ internal sealed class TensorMethodParser
         return null;
     }
 
+    private static readonly string[] VjpResults = { "result", "dResult" };
+    private static readonly string[] JvpResults = { "result" };
+
     // VJP: (params..., R result, R dResult, Tensor? d per Tensor parameter) -> void
     private static bool HasVjp(IMethodSymbol target, INamedTypeSymbol derivatives, string name)
     {
-        var expected = target.Parameters.Select(p => p.Type).ToList();
-        expected.Add(target.ReturnType);
-        expected.Add(target.ReturnType);
-        expected.AddRange(target.Parameters.Where(p => ModelParser.IsTensor(p.Type)).Select(p => p.Type));
+        List<ITypeSymbol> expected = DerivativeTypes(target, VjpResults.Length);
         return derivatives.GetMembers(name).OfType<IMethodSymbol>().Any(m => m.IsStatic && m.ReturnsVoid && SameTypes(m.Parameters, expected));
     }
 
     // JVP: (params..., R result, Tensor? t per Tensor parameter) -> R (a tensor tangent may be null: zero)
     private static bool HasJvp(IMethodSymbol target, INamedTypeSymbol derivatives, string name)
     {
-        var expected = target.Parameters.Select(p => p.Type).ToList();
-        expected.Add(target.ReturnType);
-        expected.AddRange(target.Parameters.Where(p => ModelParser.IsTensor(p.Type)).Select(p => p.Type));
+        List<ITypeSymbol> expected = DerivativeTypes(target, JvpResults.Length);
         return derivatives.GetMembers(name).OfType<IMethodSymbol>()
             .Any(m => m.IsStatic && SymbolEqualityComparer.Default.Equals(m.ReturnType, target.ReturnType) && SameTypes(m.Parameters, expected));
     }
+
+    /// <summary>A derivative's parameter types: the op's own, then <paramref name="results"/> of its return type, then one per tensor parameter (its adjoint or tangent).</summary>
+    private static List<ITypeSymbol> DerivativeTypes(IMethodSymbol target, int results)
+        => target.Parameters.Select(p => p.Type).Concat(Enumerable.Repeat(target.ReturnType, results))
+            .Concat(target.Parameters.Where(p => ModelParser.IsTensor(p.Type)).Select(p => p.Type)).ToList();
+
+    /// <summary>The expected signature of a derivative, for AD0302: the op's parameters, the result names, then <c>Tensor? {prefix}{name}</c> per tensor parameter.</summary>
+    private static string DerivativeText(IMethodSymbol target, string returns, string name, string[] results, string prefix)
+        => "static " + returns + " " + name + "(" + string.Join(", ", target.Parameters.Select(p => p.Type.ToDisplayString()).Concat(results)
+            .Concat(target.Parameters.Where(p => ModelParser.IsTensor(p.Type)).Select(p => "Tensor? " + prefix + p.Name))) + ")";
 
     private static bool HasInto(IMethodSymbol target, string name)
     {
