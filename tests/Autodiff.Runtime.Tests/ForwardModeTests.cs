@@ -32,7 +32,7 @@ public class ForwardModeTests
 
         // The direction of steepest ascent: the derivative along the gradient is its squared norm.
         (_, float along) = model.LossJvp(x, labels, gradient);
-        double norm = gradient.Tensors().Sum(t => Dot(t.Value, t.Value));
+        double norm = gradient.Tensors().Sum(t => TensorOpTests.Dot(t.Value, t.Value));
         Assert.True(Math.Abs(along - norm) <= 1e-3 * Math.Max(1, norm), $"along the gradient {along} vs |g|² {norm}");
     }
 
@@ -139,7 +139,7 @@ public class ForwardModeTests
         const float h = 1e-2f;
         double fd = (model.Loss(sequence + tSequence * h, batch, steps, labels) - (double)model.Loss(sequence - tSequence * h, batch, steps, labels)) / (2 * h);
         Assert.True(Math.Abs(fd - alongSequence) <= 3e-3 * Math.Max(1, Math.Abs(fd)), $"sequence: JVP {alongSequence} vs finite difference {fd}");
-        Assert.True(Math.Abs(Dot(dSequence, tSequence) - alongSequence) <= 1e-3 * Math.Max(1, Math.Abs(fd)), "sequence: JVP vs reverse mode");
+        Assert.True(Math.Abs(TensorOpTests.Dot(dSequence, tSequence) - alongSequence) <= 1e-3 * Math.Max(1, Math.Abs(fd)), "sequence: JVP vs reverse mode");
         float both = model.LossJvp(sequence, batch, steps, labels, direction, tSequence).Tangent;
         Assert.Equal(alongParameters + alongSequence, both, 4);
     }
@@ -246,7 +246,7 @@ public class ForwardModeTests
         double fd = (plus - minus) / (2 * h);
         double rounding = 8 * Math.Pow(2, -24) * Math.Max(Math.Abs(plus), Math.Abs(minus)) / (2 * h);
         Assert.True(Math.Abs(fd - tangent) <= 3e-3 * Math.Max(1, Math.Abs(fd)) + rounding, $"{name}: JVP {tangent:G6} vs finite difference {fd:G6}");
-        double reverse = FiniteDifferences.Pairs(gradient, direction).Sum(p => Dot(p.Value, p.Gradient));
+        double reverse = FiniteDifferences.Pairs(gradient, direction).Sum(p => TensorOpTests.Dot(p.Value, p.Gradient));
         Assert.True(Math.Abs(reverse - tangent) <= 1e-3 * Math.Max(1, Math.Abs(reverse)), $"{name}: JVP {tangent:G8} vs gradient · direction {reverse:G8}");
     }
 
@@ -257,17 +257,6 @@ public class ForwardModeTests
         {
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(d.Span, h, value.Span, value.Span);
         }
-    }
-
-    private static double Dot(Tensor a, Tensor b)
-    {
-        double sum = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            sum += (double)a.Span[i] * b.Span[i];
-        }
-
-        return sum;
     }
 }
 

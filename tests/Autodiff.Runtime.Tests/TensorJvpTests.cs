@@ -134,7 +134,7 @@ public class TensorJvpTests
             // ⟨dy, J t⟩ = ⟨Jᵀ dy, t⟩
             Tensor?[] adjoints = given.Select((t, i) => t is null ? null : new Tensor(shapes[i])).ToArray();
             vjp(args, y, dy, adjoints);
-            double left = Dot(dy, ty), right = adjoints.Select((a, i) => a is null ? 0 : Dot(a, tangents[i])).Sum();
+            double left = TensorOpTests.Dot(dy, ty), right = adjoints.Select((a, i) => a is null ? 0 : TensorOpTests.Dot(a, tangents[i])).Sum();
             Assert.True(Math.Abs(left - right) <= 1e-4 * Math.Max(1, Math.Abs(left)), $"{label}: <dy, J t> = {left:G8} but <J^T dy, t> = {right:G8}");
         }
     }
@@ -148,15 +148,4 @@ public class TensorJvpTests
 
     private static Tensor[] Shifted(Tensor[] args, Tensor?[] tangents, float h)
         => args.Select((a, i) => tangents[i] is { } t ? a + t * h : a).ToArray();
-
-    private static double Dot(Tensor a, Tensor b)
-    {
-        double sum = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            sum += (double)a.Span[i] * b.Span[i];
-        }
-
-        return sum;
-    }
 }

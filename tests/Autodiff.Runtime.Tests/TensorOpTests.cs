@@ -221,7 +221,8 @@ public class TensorOpTests
         }
     }
 
-    private static double Dot(Tensor dy, Tensor y)
+    /// <summary>Σ dy ⊙ y in double (shared with the forward-mode tests).</summary>
+    internal static double Dot(Tensor dy, Tensor y)
     {
         double sum = 0;
         for (int i = 0; i < y.Length; i++)

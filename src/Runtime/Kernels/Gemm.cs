@@ -211,42 +211,47 @@ internal static unsafe class Gemm
     }
 
     /// <summary>
-    /// One 8x32 tile of C on AVX-512 from a packed strip of B. A is not packed: the kernel broadcasts straight from
+    /// One 8x32 (or 8x16) tile of C on AVX-512 from a packed strip of B. A is not packed: the kernel broadcasts straight from
     /// its rows (A) or columns (Aᵀ, whose 8 values per k step are contiguous); a partial strip of Aᵀ is packed on its
     /// own so no read runs past A.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void TileWide(float* a, int lda, bool ta, int row, int pc, int kc, int rows, float* strip, float* tile, int ldc, int cols, bool add, float* packA, float* edge)
     {
-        if (cols <= 16)
+        // A strip of at most 16 columns (the output layer's n = 10, the last 16 of n = 784) runs the 8x16 tile, one
+        // vector per row and half the FMAs of a half-empty 8x32 tile.
+        if (!ta)
         {
-            // A half-used strip (the output layer's n = 10, the last 16 of n = 784): one vector per row, half the FMAs.
-            if (!ta)
+            float* rowsOfA = a + (long)row * lda + pc;
+            if (cols <= 16)
             {
-                Kernel8x16(kc, a + (long)row * lda + pc, lda, 1, rows, strip, tile, ldc, cols, add, edge);
-            }
-            else if (rows == 8)
-            {
-                Kernel8x16(kc, a + (long)pc * lda + row, 1, lda, rows, strip, tile, ldc, cols, add, edge);
+                Kernel8x16(kc, rowsOfA, lda, 1, rows, strip, tile, ldc, cols, add, edge);
             }
             else
             {
-                PackA(a, lda, true, row, pc, rows, kc, 8, packA);
-                Kernel8x16(kc, packA, 1, 8, rows, strip, tile, ldc, cols, add, edge);
+                Kernel8x32Rows(kc, rowsOfA, lda, rows, strip, tile, ldc, cols, add, edge);
             }
+
+            return;
         }
-        else if (!ta)
+
+        // Aᵀ: 8 values per k step are contiguous; a partial strip is packed on its own so no read runs past A.
+        float* columnsOfA = a + (long)pc * lda + row;
+        int stride = lda;
+        if (rows < 8)
         {
-            Kernel8x32Rows(kc, a + (long)row * lda + pc, lda, rows, strip, tile, ldc, cols, add, edge);
+            PackA(a, lda, true, row, pc, rows, kc, 8, packA);
+            columnsOfA = packA;
+            stride = 8;
         }
-        else if (rows == 8)
+
+        if (cols <= 16)
         {
-            Kernel8x32(kc, a + (long)pc * lda + row, lda, strip, tile, ldc, rows, cols, add, edge);
+            Kernel8x16(kc, columnsOfA, 1, stride, rows, strip, tile, ldc, cols, add, edge);
         }
         else
         {
-            PackA(a, lda, true, row, pc, rows, kc, 8, packA);
-            Kernel8x32(kc, packA, 8, strip, tile, ldc, rows, cols, add, edge);
+            Kernel8x32(kc, columnsOfA, stride, strip, tile, ldc, rows, cols, add, edge);
         }
     }
 
