@@ -2,6 +2,7 @@ using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project bench/Autodiff.Benchmarks -- --filter '*'   (add --job short for a quick pass)
 // --profile-mlp: a plain loop of MLP steps at 1 and 2 threads, for profilers (not a measurement).
+// --profile-generated: the generated step alone at one thread, for perf.
 // --host-check: whether the machine's two CPUs are two right now (an FMA loop alone, twice at once, beside a spinning thread).
 // --profile-parts: the hand-written step's parts timed one by one (mean and minimum µs), with the worker pool's counters.
 if (args.Length > 0 && args[0] == "--profile-mlp")
@@ -18,6 +19,19 @@ if (args.Length > 0 && args[0] == "--profile-mlp")
 
         System.Console.WriteLine($"threads={threads} generated={bench.Time(b => b.Generated()):F0} us hand-written={bench.Time(b => b.HandWritten()):F0} us");
         System.Console.WriteLine($"  of which: LossGradient {bench.Time(b => b.LossGradientOnly()):F0} us, Step {bench.Time(b => b.StepOnly()):F0} us");
+    }
+
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--profile-generated")
+{
+    // For perf (DOTNET_PerfMapEnabled=1 perf record -g): the generated step alone, one thread, for about 20 seconds.
+    var bench = new Autodiff.Benchmarks.MlpBenchmarks { Threads = 1 };
+    bench.Setup();
+    for (int i = 0; i < 60_000; i++)
+    {
+        bench.Generated();
     }
 
     return;

@@ -131,6 +131,52 @@ public class OptimizerTests
     };
 
     [Theory]
+    [InlineData("momentum")]
+    [InlineData("nesterov")]
+    [InlineData("rmsprop")]
+    [InlineData("adam")]
+    [InlineData("adamw")]
+    public void DecayingState_IsFlushedToZero_BelowTheSmallestNormal(string name)
+    {
+        // A gradient that goes to zero leaves its moments decaying geometrically: through the subnormal range, where
+        // arithmetic is slow, they are flushed to zero instead, in the vector body and the scalar tail alike (37 floats:
+        // two Vector512 and a tail of 5). The parameters stop moving once the state is zero.
+        Optimizer optimizer = Make(name), single = Make(name);
+        float[] p = Enumerable.Range(0, 37).Select(i => 1f + i).ToArray(), q = (float[])p.Clone();
+        // One gradient of 1e-15, then zeros: a first moment of 1e-16 reaches the subnormals after about 200 steps at
+        // β = 0.9, Adam's second moment of 1e-33 after about 11,500 steps at β2 = 0.999 (and would take 27,000 to
+        // underflow to zero by itself).
+        float[] g = Enumerable.Repeat(1e-15f, 37).ToArray(), zero = new float[37];
+        for (int step = 0; step < 15_000; step++)
+        {
+            float[] grad = step == 0 ? g : zero;
+            optimizer.Step<float>(p, grad, slot: 0);
+            for (int i = 0; i < 37; i++)
+            {
+                single.Step<float>(q.AsSpan(i, 1), grad.AsSpan(i, 1), slot: 1 + i);
+            }
+
+            foreach (float[] state in optimizer.GetState<float>(0))
+            {
+                Assert.DoesNotContain(state, float.IsSubnormal);
+            }
+        }
+
+        Assert.Equal(q, p);
+        Assert.All(optimizer.GetState<float>(0), state => Assert.All(state, value => Assert.Equal(0f, value)));
+
+        // double: the same below 2.2e-308
+        Optimizer d = Make(name);
+        double[] pd = { 1.0, 2.0, 3.0 };
+        d.Step<double>(pd, new[] { 1e-300, 1e-300, 1e-300 });
+        for (int step = 0; step < 3000; step++)
+        {
+            d.Step<double>(pd, new double[3]);
+            Assert.All(d.GetState<double>(0), state => Assert.DoesNotContain(state, double.IsSubnormal));
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(All))]
     public void VectorisedPath_MatchesElementwiseSteps_AcrossLengths(string name)
     {

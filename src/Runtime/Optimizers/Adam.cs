@@ -64,18 +64,20 @@ public class Adam : Optimizer
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
         {
             // 16 floats per square root and division (Vector<T> is 8 wide even on AVX-512): the step is bound by
-            // them when the tensors sit in cache. Same operations per element, so the same results.
+            // them when the tensors sit in cache. Same operations per element, so the same results. Both moments
+            // are flushed to zero below the smallest normal (see FlushSubnormal).
             Span<Vector512<T>> pv = MemoryMarshal.Cast<T, Vector512<T>>(parameters);
             ReadOnlySpan<Vector512<T>> gv = MemoryMarshal.Cast<T, Vector512<T>>(gradient);
             Span<Vector512<T>> mv = MemoryMarshal.Cast<T, Vector512<T>>(m);
             Span<Vector512<T>> vv = MemoryMarshal.Cast<T, Vector512<T>>(v);
             Vector512<T> vb1 = Vector512.Create(b1), vb2 = Vector512.Create(b2), v1 = Vector512.Create(oneMinusB1), v2 = Vector512.Create(oneMinusB2);
             Vector512<T> vStep = Vector512.Create(stepSize), vRoot = Vector512.Create(rootCorrection2), vEps = Vector512.Create(eps), vDecay = Vector512.Create(decay);
+            Vector512<T> smallest = Vector512.Create(T.CreateChecked(SmallestNormal(typeof(T))));
             for (int k = 0; k < pv.Length; k++)
             {
                 Vector512<T> g = gv[k];
-                Vector512<T> mk = vb1 * mv[k] + v1 * g;
-                Vector512<T> vk = vb2 * vv[k] + v2 * g * g;
+                Vector512<T> mk = FlushSubnormal(vb1 * mv[k] + v1 * g, smallest);
+                Vector512<T> vk = FlushSubnormal(vb2 * vv[k] + v2 * g * g, smallest);
                 mv[k] = mk;
                 vv[k] = vk;
                 pv[k] = pv[k] * vDecay - vStep * mk / (Vector512.Sqrt(vk) * vRoot + vEps);
@@ -89,11 +91,12 @@ public class Adam : Optimizer
             ReadOnlySpan<Vector<T>> gv = MemoryMarshal.Cast<T, Vector<T>>(gradient);
             Span<Vector<T>> mv = MemoryMarshal.Cast<T, Vector<T>>(m);
             Span<Vector<T>> vv = MemoryMarshal.Cast<T, Vector<T>>(v);
+            var smallest = new Vector<T>(T.CreateChecked(SmallestNormal(typeof(T))));
             for (int k = 0; k < pv.Length; k++)
             {
                 Vector<T> g = gv[k];
-                Vector<T> mk = b1 * mv[k] + oneMinusB1 * g;
-                Vector<T> vk = b2 * vv[k] + oneMinusB2 * g * g;
+                Vector<T> mk = FlushSubnormal(b1 * mv[k] + oneMinusB1 * g, smallest);
+                Vector<T> vk = FlushSubnormal(b2 * vv[k] + oneMinusB2 * g * g, smallest);
                 mv[k] = mk;
                 vv[k] = vk;
                 pv[k] = pv[k] * decay - stepSize * mk / (Vector.SquareRoot(vk) * rootCorrection2 + new Vector<T>(eps));
@@ -102,11 +105,12 @@ public class Adam : Optimizer
             i = pv.Length * Vector<T>.Count;
         }
 
+        T least = T.CreateChecked(SmallestNormal(typeof(T)));
         for (; i < parameters.Length; i++)
         {
             T g = gradient[i];
-            m[i] = b1 * m[i] + oneMinusB1 * g;                 // first moment
-            v[i] = b2 * v[i] + oneMinusB2 * g * g;             // second moment
+            m[i] = FlushSubnormal(b1 * m[i] + oneMinusB1 * g, least);         // first moment
+            v[i] = FlushSubnormal(b2 * v[i] + oneMinusB2 * g * g, least);     // second moment
             parameters[i] = parameters[i] * decay - stepSize * m[i] / (T.Sqrt(v[i]) * rootCorrection2 + eps);
         }
     }

@@ -49,10 +49,11 @@ public sealed class RmsProp : Optimizer
             ReadOnlySpan<Vector512<T>> gv = MemoryMarshal.Cast<T, Vector512<T>>(gradient);
             Span<Vector512<T>> mv = MemoryMarshal.Cast<T, Vector512<T>>(mean);
             Vector512<T> vLr = Vector512.Create(lr), vRho = Vector512.Create(rho), vRest = Vector512.Create(rest), vEps = Vector512.Create(eps);
+            Vector512<T> smallest = Vector512.Create(T.CreateChecked(SmallestNormal(typeof(T))));
             for (int k = 0; k < pv.Length; k++)
             {
                 Vector512<T> g = gv[k];
-                Vector512<T> mk = vRho * mv[k] + vRest * g * g;
+                Vector512<T> mk = FlushSubnormal(vRho * mv[k] + vRest * g * g, smallest);
                 mv[k] = mk;
                 pv[k] -= vLr * g / (Vector512.Sqrt(mk) + vEps);
             }
@@ -68,10 +69,11 @@ public sealed class RmsProp : Optimizer
             var vRho = new Vector<T>(rho);
             var vRest = new Vector<T>(rest);
             var vEps = new Vector<T>(eps);
+            var smallest = new Vector<T>(T.CreateChecked(SmallestNormal(typeof(T))));
             for (int k = 0; k < pv.Length; k++)
             {
                 Vector<T> g = gv[k];
-                Vector<T> mk = vRho * mv[k] + vRest * g * g;
+                Vector<T> mk = FlushSubnormal(vRho * mv[k] + vRest * g * g, smallest);
                 mv[k] = mk;
                 pv[k] -= vLr * g / (Vector.SquareRoot(mk) + vEps);
             }
@@ -79,10 +81,11 @@ public sealed class RmsProp : Optimizer
             i = pv.Length * Vector<T>.Count;
         }
 
+        T least = T.CreateChecked(SmallestNormal(typeof(T)));
         for (; i < parameters.Length; i++)
         {
             T g = gradient[i];
-            mean[i] = rho * mean[i] + (T.One - rho) * g * g;   // leaky mean of g²
+            mean[i] = FlushSubnormal(rho * mean[i] + (T.One - rho) * g * g, least);   // leaky mean of g², flushed below the smallest normal
             parameters[i] -= lr * g / (T.Sqrt(mean[i]) + eps);
         }
     }

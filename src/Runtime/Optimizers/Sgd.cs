@@ -61,6 +61,7 @@ public sealed class Sgd : Optimizer
             Span<Vector<T>> p = MemoryMarshal.Cast<T, Vector<T>>(parameters);
             ReadOnlySpan<Vector<T>> g = MemoryMarshal.Cast<T, Vector<T>>(gradient);
             Span<Vector<T>> v = velocity.IsEmpty ? default : MemoryMarshal.Cast<T, Vector<T>>(velocity);
+            var smallest = new Vector<T>(T.CreateChecked(SmallestNormal(typeof(T))));
             for (int k = 0; k < p.Length; k++)
             {
                 Vector<T> grad = g[k] + vDecay * p[k];
@@ -70,7 +71,7 @@ public sealed class Sgd : Optimizer
                     continue;
                 }
 
-                Vector<T> vel = vMu * v[k] + grad;
+                Vector<T> vel = FlushSubnormal(vMu * v[k] + grad, smallest);
                 v[k] = vel;
                 p[k] -= Nesterov ? vLr * (grad + vMu * vel) : vLr * vel;
             }
@@ -78,6 +79,7 @@ public sealed class Sgd : Optimizer
             i = p.Length * Vector<T>.Count;
         }
 
+        T least = T.CreateChecked(SmallestNormal(typeof(T)));
         for (; i < parameters.Length; i++)
         {
             T grad = gradient[i] + decay * parameters[i];
@@ -87,7 +89,7 @@ public sealed class Sgd : Optimizer
                 continue;
             }
 
-            T vel = mu * velocity[i] + grad;
+            T vel = FlushSubnormal(mu * velocity[i] + grad, least);   // velocity, flushed below the smallest normal
             velocity[i] = vel;
             parameters[i] -= Nesterov ? lr * (grad + mu * vel) : lr * vel;
         }
