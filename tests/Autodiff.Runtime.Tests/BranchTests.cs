@@ -126,6 +126,7 @@ public sealed partial class ShapeNet
     private static float Scale(int rows) => rows > 4 ? 0.5f : 1f;
 }
 
+[Collection(ThreadCount.Collection)]
 public class BranchTests
 {
     [Theory]

@@ -138,6 +138,7 @@ public sealed partial class ResidualNet
     }
 }
 
+[Collection(ThreadCount.Collection)]
 public class LayerLoopTests
 {
     /// <summary>A random batch in [-1, 1) with random labels (shared with the nested-loop tests).</summary>

@@ -5,6 +5,7 @@ using Xunit;
 namespace Autodiff.Runtime.Tests;
 
 /// <summary>The blocked GEMM against a naive triple loop in double, over random shapes, transposes and thread counts.</summary>
+[Collection(ThreadCount.Collection)]
 public class MatMulTests
 {
     [Fact]

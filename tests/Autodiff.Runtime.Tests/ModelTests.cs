@@ -62,6 +62,7 @@ public sealed partial class LayeredNet
     }
 }
 
+[Collection(ThreadCount.Collection)]
 public class ModelTests
 {
     [Fact]

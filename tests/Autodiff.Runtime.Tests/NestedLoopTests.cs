@@ -155,6 +155,7 @@ public sealed partial class GrowNet
     }
 }
 
+[Collection(ThreadCount.Collection)]
 public class NestedLoopTests
 {
     private static (Tensor X, int[] Labels) Batch(int rows, int inputs, int classes, int seed) => LayerLoopTests.Batch(rows, inputs, classes, seed);

@@ -21,6 +21,7 @@ public static partial class Objectives
     }
 }
 
+[Collection(ThreadCount.Collection)]
 public class OptimizerTests
 {
     private static double OneStep(Optimizer optimizer, double p, double g)
