@@ -96,6 +96,74 @@ public static partial class Functions
         return s;
     }
 
+    /// <summary>Hand-derived <see cref="Piecewise"/> gradient: one pass, each branch's derivative written in it.</summary>
+    public static double PiecewiseHand(double[] x, Span<double> dx)
+    {
+        double s = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = x[i];
+            if (v < -1)
+            {
+                s += -2 * v - 1;
+                dx[i] = -2;
+            }
+            else if (v < 1)
+            {
+                s += v * v;
+                dx[i] = 2 * v;
+            }
+            else
+            {
+                double r = Math.Sqrt(v);
+                s += r * 2 - 1;
+                dx[i] = 1 / r;
+            }
+        }
+
+        return s;
+    }
+
+    /// <summary>Hand-derived <see cref="Composition"/> gradient: softplus' = e / (1 + e), each exponential computed once.</summary>
+    public static double CompositionHand(double[] x, Span<double> dx)
+    {
+        double s = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            double e1 = Math.Exp(x[i] * 0.5), e2 = Math.Exp(-x[i]);
+            double a = Math.Log(1 + e1), b = Math.Log(1 + e2);
+            s += a * b;
+            dx[i] = 0.5 * e1 / (1 + e1) * b - a * e2 / (1 + e2);
+        }
+
+        return s;
+    }
+
+    /// <summary>Hand-derived <see cref="Recurrence"/> gradient; <paramref name="h"/> holds the states (at least xs.Length).</summary>
+    public static double RecurrenceHand(double w, double u, double[] xs, double[] h, out double dw, out double du)
+    {
+        double state = 0, loss = 0;
+        for (int t = 0; t < xs.Length; t++)
+        {
+            state = Math.Tanh(w * state + u * xs[t]);
+            h[t] = state;
+            loss += state * state;
+        }
+
+        // ∂loss/∂hₜ = 2 hₜ + (what hₜ₊₁ passes back); through tanh: · (1 - hₜ²)
+        double carry = 0, gw = 0, gu = 0;
+        for (int t = xs.Length - 1; t >= 0; t--)
+        {
+            double dz = (2 * h[t] + carry) * (1 - h[t] * h[t]);
+            gw += dz * (t > 0 ? h[t - 1] : 0);
+            gu += dz * xs[t];
+            carry = dz * w;
+        }
+
+        (dw, du) = (gw, gu);
+        return loss;
+    }
+
     /// <summary>Hand-derived Rosenbrock gradient (the reference in the brief: ~1.96x at N = 10 000).</summary>
     public static double RosenbrockHand(double[] x, Span<double> dx)
     {

@@ -14,16 +14,17 @@ internal static class DerivativeRules
     /// <summary>What a rule may use: argument texts, the result text, the math class and typed literals.</summary>
     internal sealed class Context
     {
-        public Context(string[] args, Func<string> result, string mathClass, Func<double, string> literal)
+        public Context(int arity, Func<int, string> argument, Func<string> result, string mathClass, Func<double, string> literal)
         {
-            A = args;
+            A = new Arguments(arity, argument);
             ResultFactory = result;
             C = mathClass;
             L = literal;
         }
 
-        /// <summary>Argument values (identifiers or literals).</summary>
-        public string[] A { get; }
+        /// <summary>Argument values (identifiers or literals), each materialised only when a rule asks for it: tanh's
+        /// rule reads only the result, so an argument the reverse sweep would have to recompute is not computed.</summary>
+        public Arguments A { get; }
 
         /// <summary>The result value; materialised only when a rule asks for it.</summary>
         public string R => ResultFactory();
@@ -35,6 +36,19 @@ internal static class DerivativeRules
         public Func<double, string> L { get; }
 
         private Func<string> ResultFactory { get; }
+    }
+
+    /// <summary>Argument texts computed on first use, then reused.</summary>
+    internal sealed class Arguments
+    {
+        private readonly string?[] _values;
+        private readonly Func<int, string> _factory;
+
+        public Arguments(int arity, Func<int, string> factory) => (_values, _factory) = (new string?[arity], factory);
+
+        public int Length => _values.Length;
+
+        public string this[int index] => _values[index] ??= _factory(index);
     }
 
     private delegate string?[] Rule(Context c);

@@ -159,7 +159,7 @@ internal sealed class ForwardEmitter
             // t f(a₀, ...) = Σ ∂f/∂aᵢ taᵢ
             case MathCallExpr m:
             {
-                var context = new DerivativeRules.Context(m.Args.Select(a => ExprPrinter.Paren(Value(a, scope))).ToArray(), () => ExprPrinter.Paren(Value(m, scope)), m.Class, v => _c.Literal(v, m.Kind));
+                var context = new DerivativeRules.Context(m.Args.Count, i => ExprPrinter.Paren(Value(m.Args[i], scope)), () => ExprPrinter.Paren(Value(m, scope)), m.Class, v => _c.Literal(v, m.Kind));
                 string?[] partials = DerivativeRules.Partials(m.Function, context);
                 string? sum = null;
                 for (int i = 0; i < m.Args.Count; i++)

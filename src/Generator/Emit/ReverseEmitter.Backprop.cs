@@ -208,7 +208,7 @@ internal sealed partial class ReverseEmitter
     }
 
     private DerivativeRules.Context RuleContext(MathCallExpr call, ValueScope scope)
-        => new(call.Args.Select(a => ExprPrinter.Paren(Value(a, scope))).ToArray(), () => ExprPrinter.Paren(Value(call, scope)), call.Class, v => _c.Literal(v, call.Kind));
+        => new(call.Args.Count, i => ExprPrinter.Paren(Value(call.Args[i], scope)), () => ExprPrinter.Paren(Value(call, scope)), call.Class, v => _c.Literal(v, call.Kind));
 
     /// <summary>
     /// The primal value of a node at this point of the reverse sweep (all inputs restored): leaves and passive

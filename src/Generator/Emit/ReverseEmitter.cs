@@ -22,6 +22,7 @@ internal sealed partial class ReverseEmitter
     /// <summary>The method's body: like <see cref="EmitSequence"/>, but a final accumulation loop is fused (see <see cref="LoopFusion"/>).</summary>
     public (CodeBlock Forward, CodeBlock Reverse) EmitBody(IReadOnlyList<Stmt> body, string seed)
     {
+        _body = body;
         if (FusedAccumulator(body, _c) is { } accumulator)
         {
             var loop = (LoopStmt)body[body.Count - 2];
@@ -408,7 +409,7 @@ internal sealed partial class ReverseEmitter
             {
                 restore = $"{target} = {target} {ExprPrinter.BinaryText(inverse)} {ExprPrinter.Print(amount!)};";
             }
-            else if (!(assign.IsDeclaration && depth == 0 && assign.Index is null) && !_c.Recomputation.IsRecomputable(assign))
+            else if (SavesOldValue(assign, depth))
             {
                 restore = Save(forward, target, variable.Kind, depth);
             }
@@ -433,14 +434,19 @@ internal sealed partial class ReverseEmitter
                     reverse.Line($"{adjoint} = {_c.Zero(variable.Kind)};");
                 }
 
-                if (restore is not null)
-                {
-                    reverse.Line(restore);
-                }
+                // In a loop the statement's own result is still in its variable until the restore: read there,
+                // not recomputed (a recurrence's tanh ran twice per step, forward and again in the reverse).
+                // (Declared only if the chain rule reads it: tanh, exp and sqrt do, a sum does not.)
+                string? result = restore is not null && depth > 0 && increment is null && AssignedValueStaysPut(assign) ? _c.Temp("__r") : null;
 
                 // Outside loops a statement runs at most once: the intermediates its chain rule needs are
                 // computed by the forward sweep and reused, not recomputed (inside loops they are recomputed).
                 scope = new ValueScope(null, hoistedDeclarations: depth == 0 ? _c.Declarations : null);
+                if (result is not null)
+                {
+                    scope.Remember(assign.Value, result);
+                }
+
                 if (increment is null)
                 {
                     Backprop(assign.Value, g, scope);
@@ -451,7 +457,18 @@ internal sealed partial class ReverseEmitter
                 }
 
                 scope.FlushAccumulations();
-                reverse.Append(depth == 0 ? scope.Body : scope.Flatten());
+                CodeBlock chain = depth == 0 ? scope.Body : scope.Flatten();
+                if (result is not null && chain.Lines.Any(line => AccumulationMerger.Mentions(line.Text, result)))
+                {
+                    reverse.Line($"{TypeClassifier.Keyword(variable.Kind)} {result} = {target};");
+                }
+
+                if (restore is not null)
+                {
+                    reverse.Line(restore);
+                }
+
+                reverse.Append(chain);
             }
             else
             {
@@ -479,6 +496,56 @@ internal sealed partial class ReverseEmitter
         }
 
         return (forward, reverse);
+    }
+
+    private IReadOnlyList<Stmt>? _body;
+    private Dictionary<string, bool>? _staysPut;
+
+    private bool SavesOldValue(AssignStmt assign, int depth)
+        => !(assign.IsDeclaration && depth == 0 && assign.Index is null) && !_c.Recomputation.IsRecomputable(assign);
+
+    /// <summary>
+    /// Whether, when the reverse sweep reaches an assignment to this scalar variable inside a loop, the variable still
+    /// holds what that assignment stored: every assignment to it is saved on the tape and restored exactly (none
+    /// recomputed or undone by arithmetic), except its declaration outside loops, which runs before any loop.
+    /// </summary>
+    private bool AssignedValueStaysPut(AssignStmt assign)
+    {
+        if (assign.Index is not null || _body is null)
+        {
+            return false;
+        }
+
+        if (_staysPut is null)
+        {
+            _staysPut = new Dictionary<string, bool>();
+            void Walk(IEnumerable<Stmt> statements, int depth)
+            {
+                foreach (Stmt statement in statements)
+                {
+                    switch (statement)
+                    {
+                        case AssignStmt a when a.Index is null:
+                            bool exact = (a.IsDeclaration && depth == 0)
+                                || (_c.Needs.IsNeeded(a.Target) && !ExprFacts.IsInvertibleIncrement(a, out _, out _) && SavesOldValue(a, depth));
+                            _staysPut[a.Target] = exact && (!_staysPut.TryGetValue(a.Target, out bool before) || before);
+                            break;
+                        case IfStmt i:
+                            Walk(i.Then, depth);
+                            Walk(i.Else, depth);
+                            break;
+                        case LoopStmt l:
+                            Walk(l.Body, depth + 1);
+                            Walk(l.Step, depth + 1);
+                            break;
+                    }
+                }
+            }
+
+            Walk(_body, 0);
+        }
+
+        return _staysPut.TryGetValue(assign.Target, out bool ok) && ok;
     }
 
     // Store on overwrite: returns the statement that restores the old value in the reverse sweep.
