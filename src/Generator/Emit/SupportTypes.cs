@@ -62,6 +62,11 @@ internal static class SupportTypes
             [global::System.CodeDom.Compiler.GeneratedCode("Autodiff.Generator", "0.1.0")]
             internal static class AutodiffHelpers
             {
+                /// <summary>Throws the generated methods' length-mismatch error (kept out of their bodies).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+                public static void ThrowLength(string name, string of, int expected, int actual)
+                    => throw new global::System.ArgumentException("'" + name + "' must have the length of '" + of + "' (" + expected + "), but has " + actual + ".", name);
+
                 /// <summary>destination[i] += source[i].</summary>
                 public static void AddTo(global::System.Span<double> destination, global::System.ReadOnlySpan<double> source)
                 {
