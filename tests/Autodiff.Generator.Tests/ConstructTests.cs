@@ -94,6 +94,12 @@ public class ConstructTests
         new("DoWhileAccumulation", "double s = y; int i = 0; do { double t = w[i % w.Length] * x; s += t * t * y; i++; } while (i < 7); return s;"),
         new("FusedCalls", "double s = 0; for (int i = 0; i < w.Length; i++) { s += Helper.Square(w[i] - x) * Helper.Inner(y, w[i]); } return s;"),
         new("FusedLocalArray", "double[] h = new double[w.Length]; for (int i = 0; i < h.Length; i++) h[i] = Math.Tanh(w[i] * x); double s = 0; for (int i = 0; i < h.Length; i++) { double e = h[i] * y; s += e * e; } return s;"),
+        // A loop's assignment whose rule reads its result (tanh, exp, sqrt): the reverse sweep reads the result from the
+        // variable before the tape restores it; twice in one body, and beside a recomputed local and an increment of
+        // the same variable (which must keep the recomputation).
+        new("RecurrenceReadsResult", "double h = y; double loss = 0; for (int t = 0; t < w.Length; t++) { h = Math.Tanh(x * h + w[t]); loss += h * h; } return loss;"),
+        new("RecurrenceTwoResults", "double h = y; for (int t = 0; t < w.Length; t++) { h = Math.Exp(-h * x * 0.3); h = Math.Sqrt(h + w[t] * w[t] + 1); } return h * y;"),
+        new("RecurrenceResultAndIncrement", "double h = y; for (int t = 0; t < w.Length; t++) { h = Math.Tanh(h * x + w[t]); h = h + 0.25; h = h * y; } return h;"),
         new("NotFusedReadsAccumulator", "double s = x; for (int i = 0; i < w.Length; i++) { s += s * 0.1 * y + w[i]; } return s;"),
         new("NotFusedLocalReassigned", "double s = 0; for (int i = 0; i < w.Length; i++) { double a = w[i] * x; a = a * y; s += a * a; } return s;"),
         new("NotFusedTailUsesAccumulator", "double s = 0; for (int i = 0; i < w.Length; i++) { s += w[i] * x; } return s * y;"),
