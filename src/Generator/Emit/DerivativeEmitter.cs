@@ -170,7 +170,7 @@ internal static class DerivativeEmitter
         foreach ((string name, VarInfo parameter) in derivatives.Where(d => d.Parameter.Shape != ShapeKind.Scalar))
         {
             // The message is built in a helper that is never inlined: a string concatenation in the method itself
-            // made every call pay for its frame (Piecewise at N = 100: 20 ns of 85).
+            // made every call pay for its frame (Piecewise at N = 100: 13 ns of 86).
             output.Line($"if ({name}.Length != {parameter.Name}.Length) global::Autodiff.Generated.AutodiffHelpers.ThrowLength(\"{name}\", \"{parameter.Name}\", {parameter.Name}.Length, {name}.Length);");
         }
     }
