@@ -53,7 +53,7 @@ internal static class ExprFacts
     /// <summary>Variables and arrays written anywhere in the statements (arrays by element writes and creation).</summary>
     public static void CollectWrites(IEnumerable<Stmt> statements, ISet<string> writes)
     {
-        foreach (Stmt statement in statements)
+        foreach ((Stmt statement, _) in Flatten(statements))
         {
             switch (statement)
             {
@@ -63,14 +63,25 @@ internal static class ExprFacts
                 case ArrayDeclStmt d:
                     writes.Add(d.Name);
                     break;
-                case IfStmt s:
-                    CollectWrites(s.Then, writes);
-                    CollectWrites(s.Else, writes);
-                    break;
-                case LoopStmt l:
-                    CollectWrites(l.Body, writes);
-                    CollectWrites(l.Step, writes);
-                    break;
+            }
+        }
+    }
+
+    /// <summary>Every statement, those inside branches and loops included, in order, with its loop depth (0 outside loops).</summary>
+    public static IEnumerable<(Stmt Statement, int Depth)> Flatten(IEnumerable<Stmt> statements, int depth = 0)
+    {
+        foreach (Stmt statement in statements)
+        {
+            yield return (statement, depth);
+            IEnumerable<(Stmt, int)> inner = statement switch
+            {
+                IfStmt s => Flatten(s.Then, depth).Concat(Flatten(s.Else, depth)),
+                LoopStmt l => Flatten(l.Body, depth + 1).Concat(Flatten(l.Step, depth + 1)),
+                _ => System.Array.Empty<(Stmt, int)>(),
+            };
+            foreach ((Stmt, int) nested in inner)
+            {
+                yield return nested;
             }
         }
     }

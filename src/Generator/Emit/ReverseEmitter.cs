@@ -522,30 +522,15 @@ internal sealed partial class ReverseEmitter
         if (_staysPut is null)
         {
             _staysPut = new Dictionary<string, bool>();
-            void Walk(IEnumerable<Stmt> statements, int depth)
+            foreach ((Stmt statement, int depth) in ExprFacts.Flatten(_body))
             {
-                foreach (Stmt statement in statements)
+                if (statement is AssignStmt { Index: null } a)
                 {
-                    switch (statement)
-                    {
-                        case AssignStmt a when a.Index is null:
-                            bool exact = (a.IsDeclaration && depth == 0)
-                                || (_c.Needs.IsNeeded(a.Target) && !ExprFacts.IsInvertibleIncrement(a, out _, out _) && SavesOldValue(a, depth));
-                            _staysPut[a.Target] = exact && (!_staysPut.TryGetValue(a.Target, out bool before) || before);
-                            break;
-                        case IfStmt i:
-                            Walk(i.Then, depth);
-                            Walk(i.Else, depth);
-                            break;
-                        case LoopStmt l:
-                            Walk(l.Body, depth + 1);
-                            Walk(l.Step, depth + 1);
-                            break;
-                    }
+                    bool exact = (a.IsDeclaration && depth == 0)
+                        || (_c.Needs.IsNeeded(a.Target) && !ExprFacts.IsInvertibleIncrement(a, out _, out _) && SavesOldValue(a, depth));
+                    _staysPut[a.Target] = exact && (!_staysPut.TryGetValue(a.Target, out bool before) || before);
                 }
             }
-
-            Walk(_body, 0);
         }
 
         return _staysPut.TryGetValue(assign.Target, out bool ok) && ok;
