@@ -52,9 +52,7 @@ internal static class AccumulationMerger
             }
 
             bool isAccumulation = TryAccumulation(trimmed, out string target, out string terms);
-            bool barrier = trimmed is "{" or "}" || trimmed.StartsWith("if ", System.StringComparison.Ordinal) || trimmed == "else"
-                || trimmed.StartsWith("for ", System.StringComparison.Ordinal) || trimmed.StartsWith("while ", System.StringComparison.Ordinal)
-                || trimmed == "do" || trimmed.StartsWith("return", System.StringComparison.Ordinal);
+            bool barrier = IsBarrier(trimmed);
             if (barrier || (pending.Count > 0 && pending[0].Indent != indent))
             {
                 Flush(_ => true);
@@ -172,6 +170,7 @@ internal static class AccumulationMerger
         return output;
     }
 
+    /// <summary>A line that control can enter or leave by other than falling through: a block boundary, branch, loop or jump.</summary>
     private static bool IsBarrier(string trimmed) => trimmed is "{" or "}" or "else" or "do" or "break;" or "continue;"
         || trimmed.StartsWith("if ", System.StringComparison.Ordinal) || trimmed.StartsWith("for ", System.StringComparison.Ordinal)
         || trimmed.StartsWith("foreach ", System.StringComparison.Ordinal) || trimmed.StartsWith("while ", System.StringComparison.Ordinal)
