@@ -72,7 +72,7 @@ public class Adam : Optimizer
             Span<Vector512<T>> vv = MemoryMarshal.Cast<T, Vector512<T>>(v);
             Vector512<T> vb1 = Vector512.Create(b1), vb2 = Vector512.Create(b2), v1 = Vector512.Create(oneMinusB1), v2 = Vector512.Create(oneMinusB2);
             Vector512<T> vStep = Vector512.Create(stepSize), vRoot = Vector512.Create(rootCorrection2), vEps = Vector512.Create(eps), vDecay = Vector512.Create(decay);
-            Vector512<T> smallest = Vector512.Create(T.CreateChecked(SmallestNormal(typeof(T))));
+            Vector512<T> smallest = Vector512.Create(SmallestNormal<T>());
             for (int k = 0; k < pv.Length; k++)
             {
                 Vector512<T> g = gv[k];
@@ -91,7 +91,7 @@ public class Adam : Optimizer
             ReadOnlySpan<Vector<T>> gv = MemoryMarshal.Cast<T, Vector<T>>(gradient);
             Span<Vector<T>> mv = MemoryMarshal.Cast<T, Vector<T>>(m);
             Span<Vector<T>> vv = MemoryMarshal.Cast<T, Vector<T>>(v);
-            var smallest = new Vector<T>(T.CreateChecked(SmallestNormal(typeof(T))));
+            var smallest = new Vector<T>(SmallestNormal<T>());
             for (int k = 0; k < pv.Length; k++)
             {
                 Vector<T> g = gv[k];
@@ -105,7 +105,7 @@ public class Adam : Optimizer
             i = pv.Length * Vector<T>.Count;
         }
 
-        T least = T.CreateChecked(SmallestNormal(typeof(T)));
+        T least = SmallestNormal<T>();
         for (; i < parameters.Length; i++)
         {
             T g = gradient[i];

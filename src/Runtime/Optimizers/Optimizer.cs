@@ -58,8 +58,10 @@ public abstract class Optimizer
     /// <summary>Ends the step started by <see cref="BeginStep"/>.</summary>
     public void EndStep() => _globalNorm = null;
 
-    /// <summary>The smallest positive normal value of <paramref name="type"/> (float or double).</summary>
-    protected static double SmallestNormal(Type type) => type == typeof(float) ? 1.17549435e-38 : 2.2250738585072014e-308;
+    /// <summary>The smallest positive normal value of <typeparamref name="T"/>: 2⁻¹²⁶ for float, 2⁻¹⁰²² for double.</summary>
+    protected static T SmallestNormal<T>()
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => T.ScaleB(T.One, typeof(T) == typeof(float) ? -126 : -1022);
 
     /// <summary>
     /// Zero where |x| is below <paramref name="smallest"/> (subnormal): decaying state (a moment whose gradient has

@@ -49,7 +49,7 @@ public sealed class RmsProp : Optimizer
             ReadOnlySpan<Vector512<T>> gv = MemoryMarshal.Cast<T, Vector512<T>>(gradient);
             Span<Vector512<T>> mv = MemoryMarshal.Cast<T, Vector512<T>>(mean);
             Vector512<T> vLr = Vector512.Create(lr), vRho = Vector512.Create(rho), vRest = Vector512.Create(rest), vEps = Vector512.Create(eps);
-            Vector512<T> smallest = Vector512.Create(T.CreateChecked(SmallestNormal(typeof(T))));
+            Vector512<T> smallest = Vector512.Create(SmallestNormal<T>());
             for (int k = 0; k < pv.Length; k++)
             {
                 Vector512<T> g = gv[k];
@@ -69,7 +69,7 @@ public sealed class RmsProp : Optimizer
             var vRho = new Vector<T>(rho);
             var vRest = new Vector<T>(rest);
             var vEps = new Vector<T>(eps);
-            var smallest = new Vector<T>(T.CreateChecked(SmallestNormal(typeof(T))));
+            var smallest = new Vector<T>(SmallestNormal<T>());
             for (int k = 0; k < pv.Length; k++)
             {
                 Vector<T> g = gv[k];
@@ -81,7 +81,7 @@ public sealed class RmsProp : Optimizer
             i = pv.Length * Vector<T>.Count;
         }
 
-        T least = T.CreateChecked(SmallestNormal(typeof(T)));
+        T least = SmallestNormal<T>();
         for (; i < parameters.Length; i++)
         {
             T g = gradient[i];

@@ -61,7 +61,7 @@ public sealed class Sgd : Optimizer
             Span<Vector<T>> p = MemoryMarshal.Cast<T, Vector<T>>(parameters);
             ReadOnlySpan<Vector<T>> g = MemoryMarshal.Cast<T, Vector<T>>(gradient);
             Span<Vector<T>> v = velocity.IsEmpty ? default : MemoryMarshal.Cast<T, Vector<T>>(velocity);
-            var smallest = new Vector<T>(T.CreateChecked(SmallestNormal(typeof(T))));
+            var smallest = new Vector<T>(SmallestNormal<T>());
             for (int k = 0; k < p.Length; k++)
             {
                 Vector<T> grad = g[k] + vDecay * p[k];
@@ -79,7 +79,7 @@ public sealed class Sgd : Optimizer
             i = p.Length * Vector<T>.Count;
         }
 
-        T least = T.CreateChecked(SmallestNormal(typeof(T)));
+        T least = SmallestNormal<T>();
         for (; i < parameters.Length; i++)
         {
             T grad = gradient[i] + decay * parameters[i];
