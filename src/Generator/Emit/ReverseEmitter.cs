@@ -17,6 +17,11 @@ internal sealed partial class ReverseEmitter
 {
     private readonly MethodContext _c;
 
+    // The method's statements (set by EmitBody) and, per scalar variable, whether an assignment's result is still in
+    // it when the reverse sweep reaches that assignment (AssignedValueStaysPut, computed on first use).
+    private IReadOnlyList<Stmt>? _body;
+    private Dictionary<string, bool>? _staysPut;
+
     public ReverseEmitter(MethodContext context) => _c = context;
 
     /// <summary>The method's body: like <see cref="EmitSequence"/>, but a final accumulation loop is fused (see <see cref="LoopFusion"/>).</summary>
@@ -500,9 +505,6 @@ internal sealed partial class ReverseEmitter
 
         return (forward, reverse);
     }
-
-    private IReadOnlyList<Stmt>? _body;
-    private Dictionary<string, bool>? _staysPut;
 
     private bool SavesOldValue(AssignStmt assign, int depth)
         => !(assign.IsDeclaration && depth == 0 && assign.Index is null) && !_c.Recomputation.IsRecomputable(assign);
