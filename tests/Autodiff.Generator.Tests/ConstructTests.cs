@@ -100,6 +100,10 @@ public class ConstructTests
         new("RecurrenceReadsResult", "double h = y; double loss = 0; for (int t = 0; t < w.Length; t++) { h = Math.Tanh(x * h + w[t]); loss += h * h; } return loss;"),
         new("RecurrenceTwoResults", "double h = y; for (int t = 0; t < w.Length; t++) { h = Math.Exp(-h * x * 0.3); h = Math.Sqrt(h + w[t] * w[t] + 1); } return h * y;"),
         new("RecurrenceResultAndIncrement", "double h = y; for (int t = 0; t < w.Length; t++) { h = Math.Tanh(h * x + w[t]); h = h + 0.25; h = h * y; } return h;"),
+        // An adjoint zeroed before branches gets its first update in each branch as an assignment: three-way and
+        // nested branches, a loop inside one branch (its updates stay additions), a branch that does not touch it.
+        new("BranchesAfterZero", "double s = 0; foreach (double v in w) { if (v < -0.5) { s += v * x; } else { if (v < 0.5) { for (int k = 0; k < 2; k++) s += v * v * y; } else { s += Math.Sqrt(v) * x * y; } } } return s;"),
+        new("BranchesSkipOne", "double s = 0; foreach (double v in w) { double a = v * x; if (v > 0.1) { s += a * y; } else { if (v > -0.2) { s += a * a; } else { s += y; } } } return s * x;"),
         new("NotFusedReadsAccumulator", "double s = x; for (int i = 0; i < w.Length; i++) { s += s * 0.1 * y + w[i]; } return s;"),
         new("NotFusedLocalReassigned", "double s = 0; for (int i = 0; i < w.Length; i++) { double a = w[i] * x; a = a * y; s += a * a; } return s;"),
         new("NotFusedTailUsesAccumulator", "double s = 0; for (int i = 0; i < w.Length; i++) { s += w[i] * x; } return s * y;"),
