@@ -31,7 +31,7 @@ internal static class SupportTypes
                 {
                     if (_count == _items.Length)
                     {
-                        Grow();
+                        _items = Grow(_items, _count);
                     }
 
                     _items[_count++] = value;
@@ -40,12 +40,15 @@ internal static class SupportTypes
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
                 public T Pop() => _items[--_count];
 
-                private void Grow()
+                // Static, the array in and out: an instance call would take the tape's address, and the JIT would then
+                // keep its fields in memory around every push.
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+                private static T[] Grow(T[] items, int count)
                 {
-                    T[] bigger = global::System.Buffers.ArrayPool<T>.Shared.Rent(_items.Length * 2);
-                    global::System.Array.Copy(_items, bigger, _count);
-                    global::System.Buffers.ArrayPool<T>.Shared.Return(_items);
-                    _items = bigger;
+                    T[] bigger = global::System.Buffers.ArrayPool<T>.Shared.Rent(items.Length * 2);
+                    global::System.Array.Copy(items, bigger, count);
+                    global::System.Buffers.ArrayPool<T>.Shared.Return(items);
+                    return bigger;
                 }
 
                 public void Dispose()
