@@ -95,6 +95,36 @@ public class MatMulTests
         }
     }
 
+    [Theory]
+    [InlineData(128, 128, 784, false, false, false)] // the MLP's forward product: two column strips per thread
+    [InlineData(128, 784, 128, false, true, false)]  // its input gradient (Bᵀ): 12 and 13 strips, the last one 16 wide
+    [InlineData(100, 150, 70, true, false, true)]    // odd sizes, Aᵀ, accumulating
+    [InlineData(7, 1000, 40, true, true, false)]     // one partial row strip, many column strips
+    public void Few_row_products_split_by_columns_match_one_thread_bitwise(int m, int n, int k, bool ta, bool tb, bool accumulate)
+    {
+        // Few rows (at most 192): with AVX-512 two threads take ranges of C's columns instead of its rows; the result
+        // must not depend on it.
+        var random = new Random(m * 7 + n);
+        float[] a = RandomArray(random, m * k), b = RandomArray(random, k * n), start = RandomArray(random, m * n);
+        float[] one = (float[])start.Clone(), two = (float[])start.Clone();
+        Gemm.Multiply(a, ta ? m : k, ta, b, tb ? k : n, tb, one, n, m, n, k, accumulate, threads: 1);
+        Gemm.Multiply(a, ta ? m : k, ta, b, tb ? k : n, tb, two, n, m, n, k, accumulate, threads: 2);
+        Assert.Equal(one, two);
+        for (int i = 0; i < m; i += 13)
+        {
+            for (int j = 0; j < n; j += 7)
+            {
+                double sum = accumulate ? start[i * n + j] : 0;
+                for (int p = 0; p < k; p++)
+                {
+                    sum += (double)(ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+                }
+
+                Assert.True(Math.Abs(two[i * n + j] - sum) <= 1e-4 * Math.Sqrt(k) * (1 + Math.Abs(sum)), $"[{i}, {j}]: {two[i * n + j]} vs {sum}");
+            }
+        }
+    }
+
     [Fact]
     public void Empty_inner_dimension_gives_zeros()
     {
