@@ -102,7 +102,7 @@ public class MatMulTests
     [InlineData(7, 1000, 40, true, true, false)]     // one partial row strip, many column strips
     public void Few_row_products_split_by_columns_match_one_thread_bitwise(int m, int n, int k, bool ta, bool tb, bool accumulate)
     {
-        // Few rows (at most 192): with AVX-512 two threads take ranges of C's columns instead of its rows; the result
+        // Few rows (at most 192): two threads take ranges of C's columns instead of its rows; the result
         // must not depend on it.
         var random = new Random(m * 7 + n);
         float[] a = RandomArray(random, m * k), b = RandomArray(random, k * n), start = RandomArray(random, m * n);

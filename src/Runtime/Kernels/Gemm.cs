@@ -69,7 +69,7 @@ internal static unsafe class Gemm
             long work = (long)m * n * k;
             // Few rows (the MLP's batch): split the columns, so each thread packs only its own strips of B; splitting
             // the rows made every thread pack all of B (the forward product's two-thread speed-up was 1.4-1.5).
-            bool byColumns = Vector512.IsHardwareAccelerated && m <= 2 * MC && n >= 2 * NR;
+            bool byColumns = m <= 2 * MC && n >= 2 * NR;
             int units = byColumns ? (n + NR - 1) / NR : (m + MR - 1) / MR;
             int parts = work < ParallelThreshold ? 1 : Math.Min(Math.Max(threads, 1), units);
             job.Parts = parts;
