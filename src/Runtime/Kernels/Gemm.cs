@@ -12,8 +12,9 @@ namespace Autodiff.Kernels;
 /// scalar otherwise), split over rows of C across threads for large products (over its columns when it has few rows).
 /// </summary>
 /// <remarks>
-/// Blocking (BLIS style): a KC x NC panel of B is packed into NR-wide column strips, an MC x KC block of A into
-/// MR-high row strips, and the micro-kernel keeps an MR x NR tile of C in registers over the whole KC loop.
+/// Blocking (BLIS style): a KC x NC panel of B is packed into NR-wide column strips and the micro-kernel keeps an
+/// MR x NR tile of C in registers over the whole KC loop. The SIMD kernels broadcast A straight from its rows (or Aᵀ's
+/// columns); only the scalar fallback packs A into MR-high strips.
 /// Each element of C is summed in the same order whatever the thread count, so results are deterministic.
 /// </remarks>
 [SkipLocalsInit]
@@ -22,6 +23,12 @@ internal static unsafe class Gemm
     private const int KC = 256;
     private const int MC = 96;
     private const int NC = 1024;
+
+    /// <summary>Longest k block on AVX2 (its tiles' C loads and stores are paid per block; 392 measured 1-2 points of peak above 196 on Zen 3).</summary>
+    private const int KCNarrow = 400;
+
+    /// <summary>Most bytes of B's packed panel on AVX2, where each tile row of A runs across the whole panel: it stays in a 512 KB L2.</summary>
+    private const int PanelBytesNarrow = 400 << 10;
 
     /// <summary>Products with fewer multiply-adds than this run on one thread.</summary>
     private const long ParallelThreshold = 1L << 18;
@@ -159,18 +166,37 @@ internal static unsafe class Gemm
         float* packA = _packA, packB = _packB, edge = _edge;
         int mr = MR, nr = NR;
         bool wide = Vector512.IsHardwareAccelerated;
-        bool simd = wide || Vector256.IsHardwareAccelerated;
-        for (int jc = 0; jc < n; jc += NC)
+        bool narrow = !wide && Vector256.IsHardwareAccelerated;
+        // k in equal blocks of at most KC (784 = 4 x 196, not 3 x 256 + 16: a short last block pays the C tile loads
+        // and stores for few FMAs); AVX2 takes longer blocks (784 = 2 x 392), its panel of B narrowed to stay in L2.
+        int blocks = (k + (narrow ? KCNarrow : KC) - 1) / (narrow ? KCNarrow : KC);
+        int step = (k + blocks - 1) / blocks;
+        int ncMax = narrow ? Math.Clamp(PanelBytesNarrow / (step * sizeof(float)) / nr * nr, nr, NC) : NC;
+        for (int jc = 0; jc < n; jc += ncMax)
         {
-            int nc = Math.Min(NC, n - jc);
-            // k in equal blocks of at most KC (784 = 4 x 196, not 3 x 256 + 16: a short last block pays the C tile
-            // loads and stores for few FMAs).
-            int blocks = (k + KC - 1) / KC;
-            int step = (k + blocks - 1) / blocks;
+            int nc = Math.Min(ncMax, n - jc);
             for (int pc = 0; pc < k; pc += step)
             {
                 int kc = Math.Min(step, k - pc);
                 bool add = accumulate || pc > 0;
+                if (narrow)
+                {
+                    // AVX2: the whole panel of B packed (in L2), then each tile row of A (in L1 from its first strip)
+                    // runs across all of it. Strip by strip with the tile rows inner, as AVX-512 does below, measured
+                    // 2-3 points of peak less on Zen 3 (its 32 KB L1 does not hold a strip of B and the rows of A).
+                    PackB(b, ldb, tb, pc, jc, kc, nc, nr, packB);
+                    for (int ir = i0, rows; ir < i1; ir += rows)
+                    {
+                        rows = TileRowsNarrow(i1 - ir);
+                        for (int jr = 0; jr < nc; jr += nr)
+                        {
+                            TileNarrow(a, lda, ta, ir, pc, kc, rows, packB + jr * kc, c + (long)ir * ldc + jc + jr, ldc, Math.Min(nr, nc - jr), add, edge);
+                        }
+                    }
+
+                    continue;
+                }
+
                 if (wide && i1 - i0 <= 2 * MC)
                 {
                     // Few rows (the MLP's batch of 128, or a thread's share of it): each strip of B is packed right
@@ -208,29 +234,41 @@ internal static unsafe class Gemm
                         continue;
                     }
 
+                    // No SIMD: the scalar fallback on packed A.
                     PackA(a, lda, ta, ic, pc, mc, kc, mr, packA);
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);
                         for (int ir = 0; ir < mc; ir += mr)
                         {
-                            int rows = Math.Min(mr, mc - ir);
-                            float* tile = c + (long)(ic + ir) * ldc + jc + jr;
-                            float* ap = packA + ir * kc;
-                            float* bp = packB + jr * kc;
-                            // (AVX-512 never gets here: both of its paths above continue.)
-                            if (simd)
-                            {
-                                Kernel6x16(kc, ap, bp, tile, ldc, rows, cols, add, edge);
-                            }
-                            else
-                            {
-                                KernelScalar(kc, ap, bp, tile, ldc, rows, cols, add, mr, nr);
-                            }
+                            KernelScalar(kc, packA + ir * kc, packB + jr * kc, c + (long)(ic + ir) * ldc + jc + jr, ldc, Math.Min(mr, mc - ir), cols, add, mr, nr);
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Rows of the next AVX2 tile given the rows left: 6, or 4 where that wastes less (the MLP's 128 rows as
+    /// 20 x 6 + 2 x 4, not 21 x 6 and a 6-row tile holding 2).
+    /// </summary>
+    private static int TileRowsNarrow(int left) => left <= 4 || left == 8 ? Math.Min(4, left) : Math.Min(6, left);
+
+    /// <summary>One AVX2 tile of C from a packed 16-wide strip of B, reading A in place (rows or, for Aᵀ, columns).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TileNarrow(float* a, int lda, bool ta, int row, int pc, int kc, int rows, float* strip, float* tile, int ldc, int cols, bool add, float* edge)
+    {
+        // Aᵀ: the values of a k step are contiguous. Rows past the last repeat it, so nothing is read past A.
+        float* first = ta ? a + (long)pc * lda + row : a + (long)row * lda + pc;
+        long rowStride = ta ? 1 : lda, stepStride = ta ? lda : 1;
+        if (rows <= 4)
+        {
+            Kernel4x16(kc, first, rowStride, stepStride, rows, strip, tile, ldc, cols, add, edge);
+        }
+        else
+        {
+            Kernel6x16(kc, first, rowStride, stepStride, rows, strip, tile, ldc, cols, add, edge);
         }
     }
 
@@ -607,26 +645,34 @@ internal static unsafe class Gemm
         Vector512.Store(v1, row + 16);
     }
 
-    private static void Kernel6x16(int kc, float* ap, float* bp, float* c, int ldc, int rows, int cols, bool add, float* edge)
+    /// <summary>
+    /// A 6x16 tile on AVX2 from a packed 16-wide strip of B: element (r, p) of A at <c>a[r * rowStride + p * stepStride]</c>
+    /// (A's rows or Aᵀ's columns, read in place: packing A cost 16% of the forward product's time on Zen 3); rows past
+    /// <paramref name="rows"/> repeat the last one and are dropped.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x16(int kc, float* a, long rowStride, long stepStride, int rows, float* bp, float* c, int ldc, int cols, bool add, float* edge)
     {
+        long o1 = Math.Min(1, rows - 1) * rowStride, o2 = Math.Min(2, rows - 1) * rowStride, o3 = Math.Min(3, rows - 1) * rowStride;
+        long o4 = Math.Min(4, rows - 1) * rowStride, o5 = Math.Min(5, rows - 1) * rowStride;
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
         {
             Vector256<float> b0 = Vector256.Load(bp), b1 = Vector256.Load(bp + 8);
-            Vector256<float> x = Vector256.Create(ap[0]);
+            Vector256<float> x = Vector256.Create(a[0]);
             c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
-            x = Vector256.Create(ap[1]);
+            x = Vector256.Create(a[o1]);
             c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
-            x = Vector256.Create(ap[2]);
+            x = Vector256.Create(a[o2]);
             c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
-            x = Vector256.Create(ap[3]);
+            x = Vector256.Create(a[o3]);
             c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
-            x = Vector256.Create(ap[4]);
+            x = Vector256.Create(a[o4]);
             c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
-            x = Vector256.Create(ap[5]);
+            x = Vector256.Create(a[o5]);
             c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
-            ap += 6;
+            a += stepStride;
             bp += 16;
         }
 
@@ -636,6 +682,38 @@ internal static unsafe class Gemm
         bool addHere = full && add;
         Store2(t, c00, c01, addHere); Store2(t + ld, c10, c11, addHere); Store2(t + 2 * ld, c20, c21, addHere);
         Store2(t + 3 * ld, c30, c31, addHere); Store2(t + 4 * ld, c40, c41, addHere); Store2(t + 5 * ld, c50, c51, addHere);
+        if (!full)
+        {
+            CopyEdge(edge, 16, c, ldc, rows, cols, add);
+        }
+    }
+
+    /// <summary>The 4x16 AVX2 tile (a remainder of at most 4 rows): <see cref="Kernel6x16"/> with 8 accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel4x16(int kc, float* a, long rowStride, long stepStride, int rows, float* bp, float* c, int ldc, int cols, bool add, float* edge)
+    {
+        long o1 = Math.Min(1, rows - 1) * rowStride, o2 = Math.Min(2, rows - 1) * rowStride, o3 = Math.Min(3, rows - 1) * rowStride;
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Vector256.Load(bp), b1 = Vector256.Load(bp + 8);
+            Vector256<float> x = Vector256.Create(a[0]);
+            c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[o1]);
+            c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[o2]);
+            c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[o3]);
+            c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+            a += stepStride;
+            bp += 16;
+        }
+
+        bool full = rows == 4 && cols == 16;
+        float* t = full ? c : edge;
+        int ld = full ? ldc : 16;
+        bool addHere = full && add;
+        Store2(t, c00, c01, addHere); Store2(t + ld, c10, c11, addHere); Store2(t + 2 * ld, c20, c21, addHere); Store2(t + 3 * ld, c30, c31, addHere);
         if (!full)
         {
             CopyEdge(edge, 16, c, ldc, rows, cols, add);
