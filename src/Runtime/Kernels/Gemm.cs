@@ -8,7 +8,7 @@ namespace Autodiff.Kernels;
 
 /// <summary>
 /// Single-precision matrix product <c>C (+)= op(A) · op(B)</c>, where op transposes or not: packed panels and a
-/// register-blocked FMA micro-kernel (8x32 with <see cref="Vector512{T}"/>, 6x16 with <see cref="Vector256{T}"/>,
+/// register-blocked FMA micro-kernel (8x32 with <see cref="Vector512{T}"/>, 6x16 and 4x16 with <see cref="Vector256{T}"/>,
 /// scalar otherwise), split over rows of C across threads for large products (over its columns when it has few rows).
 /// </summary>
 /// <remarks>
@@ -169,7 +169,8 @@ internal static unsafe class Gemm
         bool narrow = !wide && Vector256.IsHardwareAccelerated;
         // k in equal blocks of at most KC (784 = 4 x 196, not 3 x 256 + 16: a short last block pays the C tile loads
         // and stores for few FMAs); AVX2 takes longer blocks (784 = 2 x 392), its panel of B narrowed to stay in L2.
-        int blocks = (k + (narrow ? KCNarrow : KC) - 1) / (narrow ? KCNarrow : KC);
+        int kcMax = narrow ? KCNarrow : KC;
+        int blocks = (k + kcMax - 1) / kcMax;
         int step = (k + blocks - 1) / blocks;
         int ncMax = narrow ? Math.Clamp(PanelBytesNarrow / (step * sizeof(float)) / nr * nr, nr, NC) : NC;
         for (int jc = 0; jc < n; jc += ncMax)
@@ -183,7 +184,8 @@ internal static unsafe class Gemm
                 {
                     // AVX2: the whole panel of B packed (in L2), then each tile row of A (in L1 from its first strip)
                     // runs across all of it. Strip by strip with the tile rows inner, as AVX-512 does below, measured
-                    // 2-3 points of peak less on Zen 3 (its 32 KB L1 does not hold a strip of B and the rows of A).
+                    // 2-3 points of peak less on Zen 3 (not profiled; a likely cause: its 32 KB L1 holds a 25 KB strip
+                    // of B, but not that and the rows of A streaming past it).
                     PackB(b, ldb, tb, pc, jc, kc, nc, nr, packB);
                     for (int ir = i0, rows; ir < i1; ir += rows)
                     {
