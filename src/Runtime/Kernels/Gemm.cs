@@ -27,8 +27,12 @@ internal static unsafe class Gemm
     /// <summary>Longest k block on AVX2 (its tiles' C loads and stores are paid per block; 392 measured 1-2 points of peak above 196 on Zen 3).</summary>
     private const int KCNarrow = 400;
 
-    /// <summary>Most bytes of B's packed panel on AVX2, where each tile row of A runs across the whole panel: it stays in a 512 KB L2.</summary>
-    private const int PanelBytesNarrow = 400 << 10;
+    /// <summary>
+    /// Most bytes of B's packed panel on AVX2, where each tile row of A runs across the whole panel: about half of a
+    /// 512 KB L2, which also holds A and the rows of C being written. At 400 KB the input gradient's panel (all of Wᵀ)
+    /// was evicted by its 400 KB of C and re-read from L3: 83-85% of peak, 86% with two 200 KB panels (Zen 3).
+    /// </summary>
+    private const int PanelBytesNarrow = 200 << 10;
 
     /// <summary>Products with fewer multiply-adds than this run on one thread.</summary>
     private const long ParallelThreshold = 1L << 18;
