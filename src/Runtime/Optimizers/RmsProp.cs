@@ -53,7 +53,7 @@ public sealed class RmsProp : Optimizer
             for (int k = 0; k < pv.Length; k++)
             {
                 Vector512<T> g = gv[k];
-                Vector512<T> mk = FlushSubnormal(vRho * mv[k] + vRest * g * g, smallest);
+                Vector512<T> mk = FlushSubnormalNonNegative(vRho * mv[k] + vRest * g * g, smallest);
                 mv[k] = mk;
                 pv[k] -= vLr * g / (Vector512.Sqrt(mk) + vEps);
             }
@@ -73,7 +73,7 @@ public sealed class RmsProp : Optimizer
             for (int k = 0; k < pv.Length; k++)
             {
                 Vector<T> g = gv[k];
-                Vector<T> mk = FlushSubnormal(vRho * mv[k] + vRest * g * g, smallest);
+                Vector<T> mk = FlushSubnormalNonNegative(vRho * mv[k] + vRest * g * g, smallest);
                 mv[k] = mk;
                 pv[k] -= vLr * g / (Vector.SquareRoot(mk) + vEps);
             }
@@ -85,7 +85,7 @@ public sealed class RmsProp : Optimizer
         for (; i < parameters.Length; i++)
         {
             T g = gradient[i];
-            mean[i] = FlushSubnormal(rho * mean[i] + (T.One - rho) * g * g, least);   // leaky mean of g², flushed below the smallest normal
+            mean[i] = FlushSubnormalNonNegative(rho * mean[i] + (T.One - rho) * g * g, least);   // leaky mean of g², flushed below the smallest normal
             parameters[i] -= lr * g / (T.Sqrt(mean[i]) + eps);
         }
     }
