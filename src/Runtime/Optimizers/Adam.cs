@@ -92,7 +92,8 @@ public class Adam : Optimizer
             Span<Vector<T>> mv = MemoryMarshal.Cast<T, Vector<T>>(m);
             Span<Vector<T>> vv = MemoryMarshal.Cast<T, Vector<T>>(v);
             // The constants as vectors before the loop: scalar * Vector<T> inside it broadcast each of the seven
-            // every iteration (Adam over 100k floats on Zen 3: 62 -> 52 µs with the cheaper flush).
+            // every iteration (Adam.Step over 100k floats, one thread, Zen 3: 63 µs before, 58 with the cheaper
+            // flush alone, 49 with the constants hoisted too).
             var smallest = new Vector<T>(SmallestNormal<T>());
             Vector<T> vb1 = new(b1), vb2 = new(b2), v1 = new(oneMinusB1), v2 = new(oneMinusB2);
             Vector<T> vStep = new(stepSize), vRoot = new(rootCorrection2), vEps = new(eps), vDecay = new(decay);
