@@ -53,7 +53,7 @@ public class MatMulTests
     [InlineData(128, 10, 128, false, false)]   // the output layer: 8x16 tiles, 10 columns of 16 used
     [InlineData(128, 10, 128, true, false)]    // its weight gradient (Aᵀ)
     [InlineData(13, 26, 40, true, true)]       // partial row strips with Aᵀ, both tile widths
-    [InlineData(26, 600, 500, false, false)]   // AVX2: two k blocks of 250, B's panel narrowed to 192 columns (4 panels, the last 24 wide), rows 6 + 6 + 6 + 4 + 4
+    [InlineData(26, 600, 500, false, false)]   // AVX2: two k blocks of 250, B's panel narrowed to 192 columns (4 panels, the last 24 wide), rows 6 + 6 + 6 + 4 + 4; full 16-wide strips packed by vector copies
     [InlineData(31, 600, 500, true, true)]     // the same with Aᵀ and Bᵀ, rows 5 x 6 + a 4-row tile holding 1
     public void Gemm_matches_the_naive_product_for_the_mlp_shapes(int m, int n, int k, bool ta, bool tb)
     {
