@@ -67,6 +67,28 @@ public class FusionTests
         }
     }
 
+    /// <summary>
+    /// The gradient of a short straight-line body (no loop, at most 24 statements) is the VJP's body with the seed 1
+    /// written in, as for a fused loop, so folding the seed does not depend on the JIT inlining the VJP; a loop that is
+    /// not fused, or a longer body, calls the VJP. Values: ConstructTests and the random programs.
+    /// </summary>
+    [Theory]
+    [InlineData("double a = x * y; return Math.Sin(a) * y;", 0, true)]
+    [InlineData("double a = x; if (a > 0) { a = a * y; } else { a = -a; } return a * a;", 0, true)]
+    [InlineData("double s = 0; for (int i = 0; i < 3; i++) { s = s * x + y; } return s;", 0, false)]
+    [InlineData("double a = x;", 22, true)]   // 22 updates, a declaration and the return: 24 statements
+    [InlineData("double a = x;", 23, false)]  // 25
+    public void AShortStraightLineGradientIsWrittenOut(string body, int updates, bool writtenOut)
+    {
+        string statements = body + string.Concat(Enumerable.Repeat(" a = a * y + x;", updates)) + (updates > 0 ? " return a;" : string.Empty);
+        var result = GeneratorHarness.Run("using System; using Autodiff;\npublic static partial class S\n{\n[Differentiable] public static double G(double x, double y)\n{\n"
+            + statements + "\n}\n}\n");
+        Assert.Empty(result.CompilerErrors());
+        string gradient = result.Source("S.G.").Split("GGradient(")[1].Split("GJvp(")[0];
+        Assert.Equal(writtenOut, gradient.Contains("The body of GVjp with the seed 1 written in.", StringComparison.Ordinal));
+        Assert.Equal(!writtenOut, gradient.Contains("=> GVjp(x, y, 1.0, out dx, out dy);", StringComparison.Ordinal));
+    }
+
     private static string Generate(string name)
     {
         var c = ConstructTests.Cases.Single(x => x.Name == name);
