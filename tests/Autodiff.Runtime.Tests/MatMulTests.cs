@@ -50,8 +50,9 @@ public class MatMulTests
 
     [Theory]
     [InlineData(128, 784, 128, false, true)]   // the MLP's input gradient: 16x16 transposes, a last strip of 16 columns; AVX2: two panels of B (400 + 384 columns)
+    [InlineData(784, 128, 128, true, false)]   // the MLP's weight gradient: AVX2 packs Aᵀ's tile rows (its rows are 3 KB apart), the last one 4 rows
     [InlineData(128, 10, 128, false, false)]   // the output layer: 8x16 tiles, 10 columns of 16 used
-    [InlineData(128, 10, 128, true, false)]    // its weight gradient (Aᵀ)
+    [InlineData(128, 10, 128, true, false)]    // its weight gradient (Aᵀ, read in place: 64 KB of rows)
     [InlineData(13, 26, 40, true, true)]       // partial row strips with Aᵀ, both tile widths
     [InlineData(26, 600, 500, false, false)]   // AVX2: two k blocks of 250, B's panel narrowed to 192 columns (4 panels, the last 24 wide), rows 6 + 6 + 6 + 4 + 4; full 16-wide strips packed by vector copies
     [InlineData(31, 600, 500, true, true)]     // the same with Aᵀ and Bᵀ, rows 5 x 6 + a 4-row tile holding 1

@@ -35,6 +35,9 @@ internal static unsafe class Gemm
     /// </summary>
     private const int PanelBytesNarrow = 200 << 10;
 
+    /// <summary>Bytes spanned by the rows of Aᵀ a tile reads, above which AVX2 packs its tile rows (see the narrow loop).</summary>
+    private const long PackedColumnsSpan = 128 << 10;
+
     /// <summary>Products with fewer multiply-adds than this run on one thread.</summary>
     private const long ParallelThreshold = 1L << 18;
 
@@ -196,13 +199,15 @@ internal static unsafe class Gemm
                     {
                         rows = TileRowsNarrow(i1 - ir);
 
-                        // A's rows are read in place. Aᵀ's tile row (6 values from each of kc rows of the stored matrix,
-                        // 3 KB apart for the weight gradient's 784 columns: about 100 pages against the L1 TLB's 64
-                        // entries) is first packed into a contiguous strip that every strip of the panel reads: the
-                        // weight gradient measured 85 -> 87% of peak (scratch A/B, Zen 3).
-                        float* first = a + (long)ir * lda + pc;
-                        long rowStride = lda, stepStride = 1;
-                        if (ta)
+                        // A's rows are read in place, and so are Aᵀ's columns (the values of a k step contiguous) unless
+                        // its kc rows span more than 128 KB (32 pages, half the L1 TLB's 64 entries): then the tile row
+                        // is first packed into a contiguous strip that every strip of the panel reads. The weight
+                        // gradient's rows are 3 KB apart (784 columns, about 100 pages): 85 -> 87% of peak packed (scratch
+                        // A/B, Zen 3). Below the limit packing only costs: the output layer's weight gradient (128 rows
+                        // of 512 B, one strip of B) took 10.3 µs packed, 6.0 in place.
+                        float* first = ta ? a + (long)pc * lda + ir : a + (long)ir * lda + pc;
+                        long rowStride = ta ? 1 : lda, stepStride = ta ? lda : 1;
+                        if (ta && (long)kc * lda * sizeof(float) > PackedColumnsSpan)
                         {
                             PackColumnsNarrow(a, lda, ir, pc, rows, kc, i1, packA);
                             first = packA;
