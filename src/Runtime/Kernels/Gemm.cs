@@ -456,28 +456,25 @@ internal static unsafe class Gemm
                     }
                 }
             }
-            else if (cols == 32 && nr == 32 && Vector512.IsHardwareAccelerated)
+            else if (cols == nr && nr == (Vector512.IsHardwareAccelerated ? 32 : 16) && Vector256.IsHardwareAccelerated)
             {
-                // A full strip row is two vectors: copied directly (Span.CopyTo per 128-byte row cost about as much
-                // as the copy: the forward product's packing of W took 13 µs of its 140).
+                // A full strip row is two vectors (Vector512 with AVX-512, Vector256 on AVX2): copied directly.
+                // Span.CopyTo per row cost about as much as the copy: the forward product's packing of W took 13 µs
+                // of its 140 with AVX-512, and 3-5 points of its peak on AVX2 (Zen 3: 83-84% -> 87-88%).
                 float* s = b + (long)p0 * ldb + j0 + jr;
-                float* d = dst;
-                for (int p = 0; p < kc; p++, s += ldb, d += 32)
+                for (int p = 0; p < kc; p++, s += ldb)
                 {
-                    Vector512.Store(Vector512.Load(s), d);
-                    Vector512.Store(Vector512.Load(s + 16), d + 16);
-                }
-            }
-            else if (cols == 16 && nr == 16 && Vector256.IsHardwareAccelerated)
-            {
-                // The same on AVX2, a strip row being two Vector256: with CopyTo per 64-byte row, packing W cost the
-                // forward product 3-5 points of peak on Zen 3 (83-84% -> 87-88% in a scratch A/B).
-                float* s = b + (long)p0 * ldb + j0 + jr;
-                float* d = dst;
-                for (int p = 0; p < kc; p++, s += ldb, d += 16)
-                {
-                    Vector256.Store(Vector256.Load(s), d);
-                    Vector256.Store(Vector256.Load(s + 8), d + 8);
+                    float* d = dst + p * nr;
+                    if (Vector512.IsHardwareAccelerated)
+                    {
+                        Vector512.Store(Vector512.Load(s), d);
+                        Vector512.Store(Vector512.Load(s + 16), d + 16);
+                    }
+                    else
+                    {
+                        Vector256.Store(Vector256.Load(s), d);
+                        Vector256.Store(Vector256.Load(s + 8), d + 8);
+                    }
                 }
             }
             else
