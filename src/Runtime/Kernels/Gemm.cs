@@ -302,27 +302,21 @@ internal static unsafe class Gemm
     /// <summary>
     /// Columns row..row+rows of the stored matrix (Aᵀ's rows) over k steps p0..p0+kc into <c>dst[p * rows + r]</c>:
     /// one 8-wide copy per k step where 8 columns lie below <paramref name="end"/> (each overwrites the next step's
-    /// start, rewritten right after), element by element otherwise, so nothing is read past A.
+    /// start, rewritten right after), otherwise <see cref="PackA"/>'s element-by-element copy into one strip of
+    /// height <paramref name="rows"/> (the same layout), so nothing is read past A.
     /// </summary>
     private static void PackColumnsNarrow(float* a, int lda, int row, int p0, int rows, int kc, int end, float* dst)
     {
-        float* s = a + (long)p0 * lda + row;
-        if (row + 8 <= end)
+        if (row + 8 > end)
         {
-            for (int p = 0; p < kc; p++, s += lda, dst += rows)
-            {
-                Vector256.Store(Vector256.Load(s), dst);
-            }
-
+            PackA(a, lda, true, row, p0, rows, kc, rows, dst);
             return;
         }
 
+        float* s = a + (long)p0 * lda + row;
         for (int p = 0; p < kc; p++, s += lda, dst += rows)
         {
-            for (int r = 0; r < rows; r++)
-            {
-                dst[r] = s[r];
-            }
+            Vector256.Store(Vector256.Load(s), dst);
         }
     }
 
