@@ -25,6 +25,26 @@ public class AccumulationMergerTests
         return text.ToString().Replace("\r", string.Empty);
     }
 
+    [Theory]
+    [InlineData("2.0 * (g * x)", "-2.0 * (g * x)")]
+    [InlineData("g / (r * r)", "-g / (r * r)")]
+    [InlineData("(double)(g) * x[i - 1]", "-(double)(g) * x[i - 1]")]
+    [InlineData("a + b", "-(a + b)")]
+    [InlineData("-a", "-(-a)")]
+    [InlineData("c ? a : b", "-(c ? a : b)")]
+    [InlineData("1E-05 * g", "-(1E-05 * g)")]
+    public void ANegatedTerm_TakesTheMinusInFrontOnlyOfAProduct(string term, string negated)
+        => Assert.Equal(negated, AccumulationMerger.Negate(term));
+
+    [Theory]
+    [InlineData("-__g3|-2.0 * (__g6 * x)", "-2.0 * (__g6 * x) - __g3")]
+    [InlineData("-g|a|b", "a - g + b")]
+    [InlineData("-g|-h", "-g - h")]
+    [InlineData("a|-(b + c)|-d * e", "a - (b + c) - d * e")]
+    [InlineData("-2.0 * g|-h", "-2.0 * g - h")]
+    public void SignedTerms_AreSubtracted_AndAFreeSignGoesFirst(string terms, string joined)
+        => Assert.Equal(joined, AccumulationMerger.JoinTerms(terms.Split('|')));
+
     [Fact]
     public void EachBranchOfAnIf_StartsFromWhatWasZeroAtTheIf()
     {

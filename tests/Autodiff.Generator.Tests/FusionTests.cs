@@ -89,6 +89,20 @@ public class FusionTests
         Assert.Equal(!writtenOut, gradient.Contains("=> GVjp(x, y, 1.0, out dx, out dy);", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void MinusSignsTravelToTheLeaves_AndFoldIntoALiteral()
+    {
+        // Rosenbrock at N = 2: y - x * x hands -g to x * x; the sign reaches dx as a subtraction and a literal -2.0,
+        // not as a negated temp (__g7 = -__g6) and two sign flips.
+        var result = GeneratorHarness.Run("using System; using Autodiff;\npublic static partial class S\n{\n"
+            + "[Differentiable] public static double R(double x, double y) => (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x);\n}\n");
+        Assert.Empty(result.CompilerErrors());
+        string gradient = result.Source("S.R.").Split("RGradient(")[1].Split("RJvp(")[0];
+        Assert.Contains("dx = (-2.0 * (__g6 * x) - __g3);", gradient, StringComparison.Ordinal);
+        Assert.DoesNotContain("= -__g", gradient, StringComparison.Ordinal);
+        Assert.DoesNotContain("+ -", gradient, StringComparison.Ordinal);
+    }
+
     private static string Generate(string name)
     {
         var c = ConstructTests.Cases.Single(x => x.Name == name);

@@ -26,7 +26,7 @@ internal static class AccumulationMerger
         {
             foreach (var item in InMemoryOrder(pending.Where(which).ToList(), p => p.Target))
             {
-                output.LineAt(item.Indent, $"{item.Target} {(item.Overwrite ? "=" : "+=")} {string.Join(" + ", item.Terms)};");
+                output.LineAt(item.Indent, $"{item.Target} {(item.Overwrite ? "=" : "+=")} {JoinTerms(item.Terms)};");
                 pending.Remove(item);
             }
         }
@@ -497,7 +497,61 @@ internal static class AccumulationMerger
 
     private static bool IsPart(char c) => c is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_';
 
-    /// <summary>Terms are joined with " + ": one with a top-level + or - gets parentheses.</summary>
+    /// <summary>
+    /// <c>-text</c>, as it will be summed: a product or quotient takes the minus in front (<c>-a * b</c> is
+    /// <c>(-a) * b</c>, exactly <c>-(a * b)</c>, and a leading literal folds it: <c>-2.0 * (g * x)</c>); anything
+    /// else is parenthesised first.
+    /// </summary>
+    internal static string Negate(string text) => "-" + (IsProduct(text) ? text : ExprPrinter.Paren(text));
+
+    /// <summary>
+    /// Signed terms summed left to right: <c>a + -b</c> is written <c>a - b</c>. When the first term is negated
+    /// and the second is not (or is a negated literal product, whose minus is free), the two change places:
+    /// <c>-__g3 + t</c> becomes <c>t - __g3</c> with no sign flip. Addition of two terms commutes exactly, so the
+    /// sum is unchanged.
+    /// </summary>
+    internal static string JoinTerms(IReadOnlyList<string> terms)
+    {
+        var ordered = terms.ToList();
+        if (ordered.Count >= 2 && IsNegated(ordered[0]) && !FreeSign(ordered[0]) && (!IsNegated(ordered[1]) || FreeSign(ordered[1])))
+        {
+            (ordered[0], ordered[1]) = (ordered[1], ordered[0]);
+        }
+
+        var text = new System.Text.StringBuilder(ordered[0]);
+        foreach (string term in ordered.Skip(1))
+        {
+            text.Append(IsNegated(term) ? " - " + term.Substring(1) : " + " + term);
+        }
+
+        return text.ToString();
+
+        static bool IsNegated(string term) => term.Length > 1 && term[0] == '-';
+        static bool FreeSign(string term) => char.IsDigit(term[1]);
+    }
+
+    /// <summary>Atoms joined by top-level <c>*</c> and <c>/</c> only (no leading sign, no other operator).</summary>
+    private static bool IsProduct(string text)
+    {
+        if (text.Length == 0 || text[0] == '-')
+        {
+            return false;
+        }
+
+        int depth = 0;
+        foreach (char c in text)
+        {
+            depth += c is '(' or '[' ? 1 : c is ')' or ']' ? -1 : 0;
+            if (depth == 0 && !(char.IsLetterOrDigit(c) || c is '_' or '.' or ':' or ' ' or '*' or '/' or '(' or ')' or ']'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Terms are joined by <see cref="JoinTerms"/>: one with a top-level + or - gets parentheses.</summary>
     internal static string Protect(string term)
     {
         int depth = 0;

@@ -10,21 +10,48 @@ namespace Autodiff.Generator.Emit;
 // adjoint g and passes g times its local partial derivative to each active child; leaves accumulate (+=).
 internal sealed partial class ReverseEmitter
 {
-    private void Backprop(Expr expr, string g, ValueScope scope)
+    /// <summary>
+    /// An adjoint on its way down: <see cref="Text"/>, negated when <see cref="Negative"/>. A minus sign is carried,
+    /// not written, until the adjoint reaches a leaf, where it becomes a subtraction or folds into a literal factor
+    /// (<c>dx = -2.0 * (__g6 * x) - __g3</c>): writing it at each <c>a - b</c> and <c>-a</c> cost Rosenbrock a
+    /// negated temp and a sign flip per point. Negation is exact, so the values are the same.
+    /// </summary>
+    private readonly struct Adjoint
+    {
+        public Adjoint(string text, bool negative = false)
+        {
+            Text = text;
+            Negative = negative;
+        }
+
+        public string Text { get; }
+
+        public bool Negative { get; }
+
+        /// <summary>The adjoint as one expression, its sign written.</summary>
+        public string Signed => Negative ? AccumulationMerger.Negate(Text) : Text;
+
+        public Adjoint Negated() => new(Text, !Negative);
+
+        /// <summary>Another text (the adjoint times a partial derivative), the same sign.</summary>
+        public Adjoint With(string text) => new(text, Negative);
+    }
+
+    private void Backprop(Expr expr, Adjoint g, ValueScope scope)
     {
         switch (expr)
         {
             case VarExpr v when _c.Activity.IsActive(v.Name):
-                scope.Accumulate(_c.Derivative(v.Name), g);
+                scope.Accumulate(_c.Derivative(v.Name), g.Signed);
                 break;
 
             case ElemExpr e when _c.Activity.IsActive(e.Array):
-                scope.Accumulate($"{_c.Derivative(e.Array)}[{ExprPrinter.Print(e.Index)}]", g);
+                scope.Accumulate($"{_c.Derivative(e.Array)}[{ExprPrinter.Print(e.Index)}]", g.Signed);
                 break;
 
             // -a: d/da = -1
             case UnaryExpr { Op: UnaryOp.Negate } u:
-                Child(u.Operand, Negate(g), scope);
+                Child(u.Operand, g.Negated(), scope);
                 break;
 
             case UnaryExpr { Op: UnaryOp.Plus } u:
@@ -33,7 +60,7 @@ internal sealed partial class ReverseEmitter
 
             // (T)a between float and double: the adjoint converts back
             case ConvertExpr c:
-                Child(c.Operand, $"({TypeClassifier.Keyword(c.Operand.Kind)}){ExprPrinter.Paren(g)}", scope);
+                Child(c.Operand, g.With($"({TypeClassifier.Keyword(c.Operand.Kind)}){ExprPrinter.Paren(g.Text)}"), scope);
                 break;
 
             // a + b: d/da = 1, d/db = 1
@@ -45,30 +72,30 @@ internal sealed partial class ReverseEmitter
             // a - b: d/da = 1, d/db = -1
             case BinaryExpr { Op: BinaryOp.Subtract } b:
                 Child(b.Left, g, scope);
-                Child(b.Right, Negate(g), scope);
+                Child(b.Right, g.Negated(), scope);
                 break;
 
             // a * a: d/da = 2a (exactly g a + a g, one product instead of two)
             case BinaryExpr { Op: BinaryOp.Multiply } b when b.Left.Equals(b.Right) && IsPure(b.Left):
-                Child(b.Left, $"{_c.Literal(2, b.Kind)} * ({Times(g, Value(b.Left, scope))})", scope);
+                Child(b.Left, g.With($"{_c.Literal(2, b.Kind)} * ({Times(g.Text, Value(b.Left, scope))})"), scope);
                 break;
 
             // (c a) a with c passive: d/da = 2 c a (what g a c + c a g computes, with one product where that has three)
             case BinaryExpr { Op: BinaryOp.Multiply } b when ScaledSquare(b) is ({ } c, { } a):
                 string twice = Twice(c, scope);
-                Child(a, twice == _c.Literal(1, b.Kind) ? Times(g, Value(a, scope)) : $"{twice} * ({Times(g, Value(a, scope))})", scope);
+                Child(a, g.With(twice == _c.Literal(1, b.Kind) ? Times(g.Text, Value(a, scope)) : $"{twice} * ({Times(g.Text, Value(a, scope))})"), scope);
                 break;
 
             // a * b: d/da = b, d/db = a
             case BinaryExpr { Op: BinaryOp.Multiply } b:
                 if (_c.Activity.IsActive(b.Left))
                 {
-                    Child(b.Left, Times(g, Value(b.Right, scope)), scope);
+                    Child(b.Left, g.With(Times(g.Text, Value(b.Right, scope))), scope);
                 }
 
                 if (_c.Activity.IsActive(b.Right))
                 {
-                    Child(b.Right, Times(Value(b.Left, scope), g), scope);
+                    Child(b.Right, g.With(Times(Value(b.Left, scope), g.Text)), scope);
                 }
 
                 break;
@@ -77,13 +104,13 @@ internal sealed partial class ReverseEmitter
             case BinaryExpr { Op: BinaryOp.Divide } b:
                 if (_c.Activity.IsActive(b.Left))
                 {
-                    Child(b.Left, $"{ExprPrinter.Paren(g)} / {ExprPrinter.Paren(Value(b.Right, scope))}", scope);
+                    Child(b.Left, g.With($"{ExprPrinter.Paren(g.Text)} / {ExprPrinter.Paren(Value(b.Right, scope))}"), scope);
                 }
 
                 if (_c.Activity.IsActive(b.Right))
                 {
                     string r = ExprPrinter.Paren(Value(b.Right, scope));
-                    Child(b.Right, $"-{ExprPrinter.Paren(g)} * {ExprPrinter.Paren(Value(b.Left, scope))} / ({r} * {r})", scope);
+                    Child(b.Right, new Adjoint($"{ExprPrinter.Paren(g.Text)} * {ExprPrinter.Paren(Value(b.Left, scope))} / ({r} * {r})", !g.Negative), scope);
                 }
 
                 break;
@@ -94,7 +121,7 @@ internal sealed partial class ReverseEmitter
                 if (_c.Activity.IsActive(b.Right))
                 {
                     string truncate = $"{MathClass(b.Kind)}.Truncate({Value(b.Left, scope)} / {ExprPrinter.Paren(Value(b.Right, scope))})";
-                    Child(b.Right, $"-{ExprPrinter.Paren(g)} * {truncate}", scope);
+                    Child(b.Right, new Adjoint($"{ExprPrinter.Paren(g.Text)} * {truncate}", !g.Negative), scope);
                 }
 
                 break;
@@ -121,35 +148,35 @@ internal sealed partial class ReverseEmitter
                 {
                     if (partials[i] is { } partial && _c.Activity.IsActive(m.Args[i]))
                     {
-                        Child(m.Args[i], Times(g, partial), scope);
+                        Child(m.Args[i], g.With(Times(g.Text, partial)), scope);
                     }
                 }
 
                 break;
 
             case CallExpr call:
-                EmitVjpCall(call, g, scope);
+                EmitVjpCall(call, g.Signed, scope);
                 break;
         }
     }
 
-    /// <summary>Passes <paramref name="g"/> to an active child, binding it to a temp first when the child will use it more than once.</summary>
-    private void Child(Expr child, string g, ValueScope scope)
+    /// <summary>Passes <paramref name="g"/> to an active child, binding its text to a temp first (the sign stays with it) when the child will use it more than once.</summary>
+    private void Child(Expr child, Adjoint g, ValueScope scope)
     {
         if (!_c.Activity.IsActive(child))
         {
             return;
         }
 
-        if (child is VarExpr or ElemExpr || IsIdentifier(g))
+        if (child is VarExpr or ElemExpr || IsIdentifier(g.Text))
         {
             Backprop(child, g, scope);
             return;
         }
 
         string temp = _c.Temp("__g");
-        scope.Body.Line($"{TypeClassifier.Keyword(child.Kind)} {temp} = {g};");
-        Backprop(child, temp, scope);
+        scope.Body.Line($"{TypeClassifier.Keyword(child.Kind)} {temp} = {g.Text};");
+        Backprop(child, g.With(temp), scope);
     }
 
     // A call to another differentiable function: its VJP, seeded with g, gives the adjoints of the arguments.
@@ -180,7 +207,7 @@ internal sealed partial class ReverseEmitter
             {
                 string d = _c.Temp("__d");
                 outputs.Add($"out {keyword} {d}");
-                after.Add(() => Child(arg, d, scope));
+                after.Add(() => Child(arg, new Adjoint(d), scope));
                 continue;
             }
 
@@ -283,8 +310,6 @@ internal sealed partial class ReverseEmitter
     private static bool IsPure(Expr expr) => expr is not (CallExpr or OpaqueExpr) && ExprFacts.Children(expr).All(IsPure);
 
     private static string MathClass(ScalarKind kind) => kind == ScalarKind.Float ? "global::System.MathF" : "global::System.Math";
-
-    private static string Negate(string g) => "-" + ExprPrinter.Paren(g);
 
     private static string Times(string a, string b) => ExprPrinter.Paren(a) + " * " + ExprPrinter.Paren(b);
 

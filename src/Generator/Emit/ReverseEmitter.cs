@@ -457,11 +457,11 @@ internal sealed partial class ReverseEmitter
 
                 if (increment is null)
                 {
-                    Backprop(assign.Value, g, scope);
+                    Backprop(assign.Value, new Adjoint(g), scope);
                 }
                 else
                 {
-                    Child(increment, ((BinaryExpr)assign.Value).Op == BinaryOp.Add ? g : Negate(g), scope);
+                    Child(increment, new Adjoint(g, ((BinaryExpr)assign.Value).Op != BinaryOp.Add), scope);
                 }
 
                 scope.FlushAccumulations();

@@ -78,7 +78,7 @@ internal sealed class ValueScope
     {
         foreach (string target in _accumulationOrder)
         {
-            Body.Line($"{target} += {string.Join(" + ", _accumulations[target])};");
+            Body.Line($"{target} += {AccumulationMerger.JoinTerms(_accumulations[target])};");
         }
 
         _accumulations.Clear();
