@@ -70,7 +70,8 @@ public class DiagnosticTests
 
     [Theory]
     [InlineData("try { return x; } catch { return 0; }", "try/catch/finally")]
-    [InlineData("switch ((int)x) { case 1: return x; default: return 2 * x; }", "switch")]
+    [InlineData("double r = x; switch ((int)x) { case 1: if (x > 1.5) break; r = 3 * x; break; default: r = 2 * x; break; } return r;", "a break out of a switch")]
+    [InlineData("switch ((int)x) { case 1: double t = x; return t; default: t = 2 * x; return t; }", "a local declared in one switch section")]
     [InlineData("goto end; end: return x;", "goto and label")]
     [InlineData("lock (typeof(C)) { } return x;", "lock")]
     [InlineData("if (x < 0) throw new ArgumentException(); return x;", "throw")]
@@ -118,6 +119,19 @@ public class DiagnosticTests
         Assert.Equal("AD0102", d.Id);
         Assert.Contains("instance fields", d.GetMessage(), StringComparison.Ordinal);
         Assert.Equal("Instance._scale", At(d));
+    }
+
+    [Theory]
+    [InlineData("x switch { < 0.0 => -x, > 0.0 => x }", "final discard arm", "x switch { < 0.0 => -x, > 0.0 => x }")]
+    [InlineData("Math.Abs(G(x)) switch { < 1.0 => x, _ => 1.0 }", "calls a method", "Math.Abs(G(x))")]
+    [InlineData("x switch { double.NaN => 0.0, _ => x }", "NaN constant", "double.NaN")]
+    [InlineData("x switch { var v when v > 1.0 => v, _ => 1.0 }", "kind of pattern", "var v")]
+    public void UnsupportedSwitchExpression_ReportsAD0102(string expression, string named, string at)
+    {
+        var d = Single("[Differentiable] public static double F(double x) => " + expression + ";\n[Differentiable] public static double G(double x) => x;");
+        Assert.Equal("AD0102", d.Id);
+        Assert.Contains(named, d.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal(at, At(d));
     }
 
     [Fact]

@@ -268,7 +268,8 @@ public sealed class RandomProgramGenerator
             11 => $"Math.Atan({a})",
             12 => $"Math.Pow(1.2 + Math.Cos({a}), Math.Tanh({Expr(depth - 1, prefix)}))",
             13 => $"-({a})",
-            14 => $"({Expr(depth - 1, prefix)} > {a} ? {Expr(depth - 1, prefix)} : {a})",
+            14 when _random.Next(2) == 0 => $"({Expr(depth - 1, prefix)} > {a} ? {Expr(depth - 1, prefix)} : {a})",
+            14 => $"({_scalars[_random.Next(_scalars.Count)]} switch {{ < -0.3 => {a}, > 0.6 and < 2.0 or > 3.0 => {Expr(depth - 1, prefix)}, _ => ({a}) * 0.5 }})",
             15 when _helpers > 0 => $"{prefix}H{_random.Next(_helpers)}({a}, {Expr(depth - 1, prefix)})",
             _ => $"Math.Atan2({a}, 1.5 + Math.Cos({Expr(depth - 1, prefix)}))",
         };

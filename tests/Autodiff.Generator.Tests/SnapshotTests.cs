@@ -17,6 +17,7 @@ public class SnapshotTests
         new object[] { "Branchy", "[Differentiable] public static double Huber(double r, [NoDerivative] double delta) { double a = Math.Abs(r); if (a <= delta) return 0.5 * r * r; return delta * (a - 0.5 * delta); }" },
         new object[] { "FloatLoopBreak", "[Differentiable] public static float Decay(float x, float[] w, int steps) { float s = x; for (int i = 0; i < steps; i++) { if (s > 10f) break; s = MathF.Sin(s) * w[i % w.Length] + s; } return s; }" },
         new object[] { "Composition", "[Differentiable] static double Square(double a) => a * a; [Differentiable] public static double Norm(ReadOnlySpan<double> v) { double s = 0; foreach (double e in v) s += Square(e); return Math.Sqrt(s); }" },
+        new object[] { "Switch", "[Differentiable] public static double Activation(double x, double a, int kind) { double y; switch (kind) { case 0: y = x > 0 ? x : a * x; break; case 1: y = Math.Tanh(a * x); break; default: y = x; break; } return y * (x switch { < -1.0 => a, _ => 1.0 }); }" },
         new object[] { "LocalArray", "[Differentiable] public static double Smooth(double[] x) { Span<double> h = stackalloc double[x.Length]; for (int i = 0; i < x.Length; i++) h[i] = Math.Exp(-x[i] * x[i]); double s = 0; for (int i = 1; i < h.Length; i++) s += h[i] * h[i - 1]; return s; }" },
     };
 

@@ -57,6 +57,9 @@ internal sealed partial class MethodParser
                     ? new CondExpr(kind, c, t, f)
                     : null;
 
+            case ISwitchExpressionOperation switchExpression when TypeClassifier.TryScalar(switchExpression.Type, out ScalarKind kind):
+                return ParseSwitchExpression(switchExpression, kind);
+
             case IConversionOperation conversion:
                 return ParseConversion(conversion);
 
@@ -96,6 +99,93 @@ internal sealed partial class MethodParser
                 return Unsupported(operation, "expressions of this kind (" + operation.Kind + ")", "rewrite it with arithmetic, Math calls and locals");
         }
     }
+
+    /// <summary>
+    /// <c>v switch { p₁ => e₁, p₂ when g => e₂, _ => eₙ }</c> as the conditional chain <c>m₁ ? e₁ : m₂ &amp;&amp; g ? e₂ : eₙ</c>,
+    /// each pattern a comparison of <c>v</c>: constants, relational patterns (<c>&lt; 0</c>), <c>and</c>, <c>or</c>,
+    /// <c>not</c>. The last arm must be a discard, so that some arm always matches (C# would throw), and <c>v</c>
+    /// must be free of calls, since each test reads it again.
+    /// </summary>
+    private Expr? ParseSwitchExpression(ISwitchExpressionOperation operation, ScalarKind kind)
+    {
+        if (operation.Arms.Length == 0 || operation.Arms[operation.Arms.Length - 1] is not { Pattern: IDiscardPatternOperation, Guard: null })
+        {
+            return Unsupported(operation, "a switch expression without a final discard arm", "end it with `_ => ...`, so that an arm always matches");
+        }
+
+        if (ParseExpr(operation.Value) is not { } value)
+        {
+            return null;
+        }
+
+        if (!IsCallFree(value))
+        {
+            return Unsupported(operation.Value, "a switch on a value that calls a method", "compute it into a local first and switch on the local");
+        }
+
+        Expr? result = ParseValue(operation.Arms[operation.Arms.Length - 1].Value, kind);
+        for (int i = operation.Arms.Length - 2; i >= 0 && result is not null; i--)
+        {
+            ISwitchExpressionArmOperation arm = operation.Arms[i];
+            Expr? test = ParsePattern(arm.Pattern, value);
+            if (test is not null && arm.Guard is { } guard)
+            {
+                test = ParseValue(guard, ScalarKind.Bool) is { } g ? new BinaryExpr(ScalarKind.Bool, BinaryOp.ConditionalAnd, test, g) : null;
+            }
+
+            Expr? armValue = test is null ? null : ParseValue(arm.Value, kind);
+            result = test is not null && armValue is not null ? new CondExpr(kind, test, armValue, result) : null;
+        }
+
+        return result;
+    }
+
+    /// <summary>The test that <paramref name="value"/> matches <paramref name="pattern"/>, as a bool expression.</summary>
+    private Expr? ParsePattern(IPatternOperation pattern, Expr value)
+    {
+        switch (pattern)
+        {
+            case IConstantPatternOperation constant when ParseExpr(constant.Value) is { } c:
+                if (c is ConstExpr { Text: var text } && text.Contains("NaN"))
+                {
+                    return Unsupported(pattern, "a NaN constant pattern", "test double.IsNaN(v) in an if or a conditional");
+                }
+
+                return Compare(BinaryOp.Equal, value, c);
+
+            case IRelationalPatternOperation relational when MapBinary(relational.OperatorKind) is { } op && ParseExpr(relational.Value) is { } bound:
+                return Compare(op, value, bound);
+
+            case IBinaryPatternOperation binary:
+                Expr? left = ParsePattern(binary.LeftPattern, value);
+                Expr? right = left is null ? null : ParsePattern(binary.RightPattern, value);
+                return left is null || right is null
+                    ? null
+                    : new BinaryExpr(ScalarKind.Bool, binary.OperatorKind == BinaryOperatorKind.Or ? BinaryOp.ConditionalOr : BinaryOp.ConditionalAnd, left, right);
+
+            case INegatedPatternOperation negated:
+                return ParsePattern(negated.Pattern, value) is { } inner ? new UnaryExpr(ScalarKind.Bool, UnaryOp.Not, inner) : null;
+
+            case IDiscardPatternOperation:
+                return True;
+
+            case IConstantPatternOperation or IRelationalPatternOperation:
+                return null;
+
+            default:
+                return Unsupported(pattern, "this kind of pattern (" + pattern.Kind + ")", "use constants, <, <=, >, >=, and, or, not, and a final _");
+        }
+
+    }
+
+    private static Expr Compare(BinaryOp op, Expr left, Expr right)
+    {
+        ScalarKind operandKind = Promote(left.Kind, right.Kind);
+        return new BinaryExpr(ScalarKind.Bool, op, ConvertTo(left, operandKind), ConvertTo(right, operandKind));
+    }
+
+    /// <summary>No call of a user method and no static property (either may have side effects); Math calls are pure.</summary>
+    private static bool IsCallFree(Expr expr) => expr is not (CallExpr or OpaqueExpr) && Analysis.ExprFacts.Children(expr).All(IsCallFree);
 
     private Expr? Unsupported(IOperation operation, string what, string advice)
     {

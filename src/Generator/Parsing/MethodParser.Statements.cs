@@ -45,6 +45,10 @@ internal sealed partial class MethodParser
                 ParseIf(conditional, output);
                 break;
 
+            case ISwitchOperation switchStatement:
+                ParseSwitch(switchStatement, output);
+                break;
+
             case IWhileLoopOperation loop:
                 ParseWhile(loop, output);
                 break;
@@ -105,7 +109,6 @@ internal sealed partial class MethodParser
         };
         string advice = operation.Syntax switch
         {
-            SwitchStatementSyntax => "rewrite it as if/else",
             ThrowStatementSyntax => "validate the arguments before calling the method",
             LocalFunctionStatementSyntax => "make it a [Differentiable] static method",
             _ => "move it out of the [Differentiable] method",
@@ -296,6 +299,125 @@ internal sealed partial class MethodParser
         {
             output.Add(new IfStmt(comment, condition, then.ToEquatableArray(), otherwise.ToEquatableArray()));
         }
+    }
+
+    /// <summary>
+    /// A switch statement as an if / else if chain: each section's labels (constants, patterns, guards) become one
+    /// test of the switch value, the <c>default</c> section the final else wherever it stands, and each section's
+    /// closing <c>break</c> is dropped. A <c>break</c> out of the switch before the end of its section, a switch on a
+    /// value that calls a method (each test reads it again), and a local declared in one section and used in
+    /// another (C# scopes it to the whole switch) are reported.
+    /// </summary>
+    private void ParseSwitch(ISwitchOperation operation, List<Stmt> output)
+    {
+        if (ParseExpr(operation.Value) is not { } value)
+        {
+            return;
+        }
+
+        if (!IsCallFree(value))
+        {
+            Unsupported(operation.Value, "a switch on a value that calls a method", "compute it into a local first and switch on the local");
+            return;
+        }
+
+        string head = "switch (" + CommentOf(operation.Value.Syntax) + ") ";
+        var sections = new List<(string Comment, Expr Test, EquatableArray<Stmt> Body)>();
+        EquatableArray<Stmt> otherwise = EquatableArray<Stmt>.Empty;
+        var declaredIn = new Dictionary<ILocalSymbol, ISwitchCaseOperation>(SymbolEqualityComparer.Default);
+        foreach (ISwitchCaseOperation section in operation.Cases)
+        {
+            foreach (IVariableDeclaratorOperation declarator in section.Body.SelectMany(o => o.DescendantsAndSelf()).OfType<IVariableDeclaratorOperation>())
+            {
+                declaredIn[declarator.Symbol] = section;
+            }
+        }
+
+        foreach (ISwitchCaseOperation section in operation.Cases)
+        {
+            int count = section.Body.Length;
+            if (count > 0 && section.Body[count - 1] is IBranchOperation { BranchKind: BranchKind.Break } last
+                && SymbolEqualityComparer.Default.Equals(last.Target, operation.ExitLabel))
+            {
+                count--;
+            }
+
+            IEnumerable<IOperation> inside = section.Body.Take(count).SelectMany(o => o.DescendantsAndSelf());
+            if (inside.OfType<IBranchOperation>().FirstOrDefault(b => SymbolEqualityComparer.Default.Equals(b.Target, operation.ExitLabel)) is { } early)
+            {
+                Report(DiagnosticDescriptors.UnsupportedStatement, early.Syntax.GetLocation(), CommentOf(early.Syntax), "a break out of a switch before the end of its section",
+                    "end the section with its break (use if/else inside it)");
+                return;
+            }
+
+            if (inside.OfType<ILocalReferenceOperation>().FirstOrDefault(r => declaredIn.TryGetValue(r.Local, out ISwitchCaseOperation? home) && home != section) is { } shared)
+            {
+                Report(DiagnosticDescriptors.UnsupportedStatement, shared.Syntax.GetLocation(), CommentOf(shared.Syntax), "a local declared in one switch section and used in another",
+                    "declare it before the switch");
+                return;
+            }
+
+            Expr? test = null;
+            bool isDefault = false;
+            foreach (ICaseClauseOperation clause in section.Clauses)
+            {
+                Expr? clauseTest;
+                switch (clause)
+                {
+                    case IDefaultCaseClauseOperation:
+                        isDefault = true;
+                        continue;
+                    case ISingleValueCaseClauseOperation single when ParseExpr(single.Value) is { } constant:
+                        clauseTest = constant is ConstExpr { Text: var text } && text.Contains("NaN")
+                            ? Unsupported(single.Value, "a NaN constant pattern", "test double.IsNaN(v) in an if")
+                            : Compare(BinaryOp.Equal, value, constant);
+                        break;
+                    case IPatternCaseClauseOperation patternClause:
+                        clauseTest = ParsePattern(patternClause.Pattern, value);
+                        if (clauseTest is not null && patternClause.Guard is { } guard)
+                        {
+                            clauseTest = ParseValue(guard, ScalarKind.Bool) is { } g ? new BinaryExpr(ScalarKind.Bool, BinaryOp.ConditionalAnd, clauseTest, g) : null;
+                        }
+
+                        break;
+                    default:
+                        clauseTest = Unsupported(clause, "this kind of case label (" + clause.CaseKind + ")", "use constants, patterns such as < 0, and default");
+                        break;
+                }
+
+                if (clauseTest is null)
+                {
+                    return;
+                }
+
+                test = test is null ? clauseTest : new BinaryExpr(ScalarKind.Bool, BinaryOp.ConditionalOr, test, clauseTest);
+            }
+
+            var body = new List<Stmt>();
+            _nesting++;
+            foreach (IOperation statement in section.Body.Take(count))
+            {
+                ParseStatement(statement, body);
+            }
+
+            _nesting--;
+            if (isDefault)
+            {
+                otherwise = body.ToEquatableArray();
+            }
+            else if (test is not null)
+            {
+                string labels = section.Syntax is SwitchSectionSyntax syntax ? string.Join(" ", syntax.Labels.Select(l => CommentOf(l))) : "case";
+                sections.Add((head + labels, test, body.ToEquatableArray()));
+            }
+        }
+
+        for (int i = sections.Count - 1; i >= 0; i--)
+        {
+            otherwise = new[] { (Stmt)new IfStmt(sections[i].Comment, sections[i].Test, sections[i].Body, otherwise) }.ToEquatableArray();
+        }
+
+        output.AddRange(otherwise);
     }
 
     private void ParseWhile(IWhileLoopOperation loop, List<Stmt> output)
