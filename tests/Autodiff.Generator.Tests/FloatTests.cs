@@ -18,6 +18,7 @@ public class FloatTests
         ("Foreach", "float s = 1f; foreach (float v in w) s = s * MathF.Cos(v * x) + y; return s;"),
         ("LocalArray", "float[] h = new float[w.Length]; for (int i = 0; i < h.Length; i++) h[i] = w[i] * x + y; float s = 0f; for (int i = 0; i < h.Length; i++) s += h[i] * h[(i + 1) % h.Length]; return s;"),
         ("FusedSum", "float s = 0f; for (int i = 0; i < w.Length; i++) { float a = w[i] - x; s += a * a * y + MathF.Sin(a); } return s;"),
+        ("Switch", "float s = 0f; foreach (float v in w) { switch (v * x) { case < -0.1f: s -= v * y; break; default: s += (v + x) switch { > 0.9f and < 1.2f => MathF.Sqrt(v + x), not < 1.3f => v * v * x, _ => y }; break; } } return s;"),
         ("MixedWithDouble", "double d = Math.Exp(x); return (float)(d * y) + x;"),
     };
 
