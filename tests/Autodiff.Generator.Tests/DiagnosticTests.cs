@@ -267,9 +267,26 @@ public class DiagnosticTests
     [InlineData("[Differentiable] public static double F(double x) => F(x);")]
     [InlineData("[Differentiable] public static double F(double x) { double a; return a; }")]
     [InlineData("[Differentiable] [Differentiable] public static double F(double x) => x;")]
+    [InlineData("[Differentiable] public static double F(double x) { switch (x) { case 1.0: goto case 2.0; case 2.0: return x; default: return 0; } }")]
+    [InlineData("[Differentiable] public static double F(double x) { switch ((int)x) { case 1: switch ((int)(2 * x)) { case 2: return x; default: break; } break; } return x * x; }")]
+    [InlineData("[Differentiable] public static double F(double x) => x switch { 1.0 or 2.0 => x, double.PositiveInfinity => 0, _ => x * x };")]
+    [InlineData("[Differentiable] public static double F(double x) { switch (x) { } return x; }")]
+    [InlineData("[Differentiable] public static double F(double x) { switch ((int)x) { case 1 when G(x) > 0: return x; default: return 1; } } [Differentiable] public static double G(double x) => x;")]
+    [InlineData("[Differentiable] public static double F(double x) => (int)x switch { 0 => x, 1 => 2 * x, _ => throw new ArgumentException() };")]
+    [InlineData("[Differentiable] public static double F(double x) { double r = 0; for (int i = 0; i < 3; i++) { switch (i) { case 1: continue; case 2: r += x; break; } r += 1; } return r; }")]
+    [InlineData("[Differentiable] public static double F(double x) { switch (\"a\") { case \"a\": return x; } return 0; }")]
+    [InlineData("[Differentiable] public static double F(double x) { switch (x > 0) { case true: return x; case false: return -x; } return 0; }")]
+    [InlineData("[Differentiable] public static double F(double x) => x switch { < 0 => x switch { < -1 => 1, _ => x }, _ => x };")]
+    [InlineData("[Differentiable] public static double F(double x) { switch (x) { case < 0: default: return -x; case > 0: return x; } }")]
+    [InlineData("[Differentiable] public static double F(double x) => x switch { };")]
     public void MalformedInput_GeneratorDoesNotCrash(string member)
     {
         var result = GeneratorHarness.Run("using System; using Autodiff; public static partial class C { " + member + " }");
         Assert.DoesNotContain(result.GeneratorDiagnostics, d => d.Id is "CS8785" or "AD0901");
+        if (!result.InputHasErrors())
+        {
+            // Valid C# stays valid: the generated code compiles, whether or not the method was supported.
+            Assert.Empty(result.CompilerErrors());
+        }
     }
 }

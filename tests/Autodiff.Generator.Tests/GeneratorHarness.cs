@@ -45,6 +45,9 @@ public static class GeneratorHarness
         }
 
         public ImmutableArray<Diagnostic> CompilerErrors() => Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();
+
+        /// <summary>Errors in the user's own code (not in a generated file): the input was not valid C# to begin with.</summary>
+        public bool InputHasErrors() => CompilerErrors().Any(d => d.Location.SourceTree is { } tree && !Sources.Any(s => s.SyntaxTree == tree));
     }
 
     public static Result Run(params string[] sources) => Run(CreateCompilation(sources));
