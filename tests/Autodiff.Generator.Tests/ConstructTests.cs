@@ -74,6 +74,8 @@ public class ConstructTests
             (x, y, w) => w.Length == 3 ? (y, x) : w.Length == 4 ? (2 * x * y, x * x) : (0, 2 * y)),
         new("SwitchReadme", "return (3 * x) switch { < -1.0 => -y * (3 * x + 0.5), <= 1.0 => 0.5 * y * 9 * x * x, _ => y * (3 * x - 0.5) };",
             (x, y, w) => 3 * x < -1 ? (-3 * y, -(3 * x + 0.5)) : 3 * x <= 1 ? (9 * y * x, 4.5 * x * x) : (3 * y, 3 * x - 0.5)),
+        new("IsPattern", "double r = x; if (x is > 0.5 and < 1.0 or < -0.4) r = x * y; bool outside = y is not (> 1.0 and < 2.0); return outside ? r * y : r + y;",
+            (x, y, w) => (x is > 0.5 and < 1.0 or < -0.4) ? (y is not (> 1.0 and < 2.0) ? (y * y, 2 * x * y) : (y, x + 1)) : (y is not (> 1.0 and < 2.0) ? (y, x) : (1, 1))),
         new("SwitchInLoop", "double s = 0; foreach (double v in w) s += (v * x) switch { < 0.0 => v * x * y, >= 0.2 and <= 0.4 => y, _ => Math.Sqrt(v * x) }; return s;"),
         new("EarlyReturn", "if (x > 0.5) return x * y; double z = x + y; if (z > 2 || y < 0) return z * z; return z;"),
         new("EarlyReturnInLoop", "double s = 0; for (int i = 0; i < w.Length; i++) { s += w[i] * x; if (s > y) return s * y; } return s - y;"),

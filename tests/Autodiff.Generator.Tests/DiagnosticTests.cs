@@ -126,6 +126,8 @@ public class DiagnosticTests
     [InlineData("Math.Abs(G(x)) switch { < 1.0 => x, _ => 1.0 }", "calls a method", "Math.Abs(G(x))")]
     [InlineData("x switch { double.NaN => 0.0, _ => x }", "NaN constant", "double.NaN")]
     [InlineData("x switch { var v when v > 1.0 => v, _ => 1.0 }", "kind of pattern", "var v")]
+    [InlineData("G(x) is > 1.0 ? x : 1.0", "a pattern test of a value that calls a method", "G(x)")]
+    [InlineData("x is double v ? v : 1.0", "kind of pattern", "double v")]
     public void UnsupportedSwitchExpression_ReportsAD0102(string expression, string named, string at)
     {
         var d = Single("[Differentiable] public static double F(double x) => " + expression + ";\n[Differentiable] public static double G(double x) => x;");

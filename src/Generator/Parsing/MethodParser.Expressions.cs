@@ -60,6 +60,9 @@ internal sealed partial class MethodParser
             case ISwitchExpressionOperation switchExpression when TypeClassifier.TryScalar(switchExpression.Type, out ScalarKind kind):
                 return ParseSwitchExpression(switchExpression, kind);
 
+            case IIsPatternOperation isPattern:
+                return ParseIsPattern(isPattern);
+
             case IConversionOperation conversion:
                 return ParseConversion(conversion);
 
@@ -138,6 +141,19 @@ internal sealed partial class MethodParser
         }
 
         return result;
+    }
+
+    /// <summary><c>v is &lt; 0 or &gt; 1</c>: the same tests as a switch arm (<c>v</c> read once per test, so free of user calls).</summary>
+    private Expr? ParseIsPattern(IIsPatternOperation operation)
+    {
+        if (ParseExpr(operation.Value) is not { } value)
+        {
+            return null;
+        }
+
+        return IsCallFree(value)
+            ? ParsePattern(operation.Pattern, value)
+            : Unsupported(operation.Value, "a pattern test of a value that calls a method", "compute it into a local first and test the local");
     }
 
     /// <summary>The test that <paramref name="value"/> matches <paramref name="pattern"/>, as a bool expression.</summary>
