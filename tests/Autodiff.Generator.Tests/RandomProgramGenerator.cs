@@ -238,10 +238,11 @@ public sealed class RandomProgramGenerator
         _loopIndices.Remove(index);
     }
 
-    private string Condition(string prefix) => _random.Next(3) switch
+    private string Condition(string prefix) => _random.Next(4) switch
     {
         0 => $"{Expr(2, prefix)} > {Expr(1, prefix)}",
         1 => $"{Expr(1, prefix)} < 0.3 && {Expr(1, prefix)} > -0.8",
+        2 => $"{_scalars[_random.Next(_scalars.Count)]} is > -0.5 and < 0.4 or > 1.5",
         _ => $"{Expr(1, prefix)} > 0.5 || {Expr(1, prefix)} < -0.2",
     };
 
