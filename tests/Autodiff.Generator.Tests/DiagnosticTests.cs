@@ -70,8 +70,6 @@ public class DiagnosticTests
 
     [Theory]
     [InlineData("try { return x; } catch { return 0; }", "try/catch/finally")]
-    [InlineData("double r = x; switch ((int)x) { case 1: if (x > 1.5) break; r = 3 * x; break; default: r = 2 * x; break; } return r;", "a break out of a switch")]
-    [InlineData("switch ((int)x) { case 1: double t = x; return t; default: t = 2 * x; return t; }", "a local declared in one switch section")]
     [InlineData("goto end; end: return x;", "goto and label")]
     [InlineData("lock (typeof(C)) { } return x;", "lock")]
     [InlineData("if (x < 0) throw new ArgumentException(); return x;", "throw")]
@@ -125,14 +123,27 @@ public class DiagnosticTests
     [InlineData("x switch { < 0.0 => -x, > 0.0 => x }", "final discard arm", "x switch { < 0.0 => -x, > 0.0 => x }")]
     [InlineData("Math.Abs(G(x)) switch { < 1.0 => x, _ => 1.0 }", "calls a method", "Math.Abs(G(x))")]
     [InlineData("x switch { double.NaN => 0.0, _ => x }", "NaN constant", "double.NaN")]
-    [InlineData("x switch { var v when v > 1.0 => v, _ => 1.0 }", "kind of pattern", "var v")]
-    [InlineData("G(x) is > 1.0 ? x : 1.0", "a pattern test of a value that calls a method", "G(x)")]
-    [InlineData("x is double v ? v : 1.0", "kind of pattern", "double v")]
+    [InlineData("x switch { var v when v > 1.0 => v, _ => 1.0 }", "patterns of this kind", "var v")]
+    [InlineData("G(x) is > 1.0 ? x : 1.0", "pattern tests of a value that calls a method", "G(x)")]
+    [InlineData("x is double v ? v : 1.0", "patterns of this kind", "double v")]
     public void UnsupportedSwitchExpression_ReportsAD0102(string expression, string named, string at)
     {
         var d = Single("[Differentiable] public static double F(double x) => " + expression + ";\n[Differentiable] public static double G(double x) => x;");
         Assert.Equal("AD0102", d.Id);
         Assert.Contains(named, d.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal(at, At(d));
+    }
+
+    [Theory]
+    [InlineData("double r = x; switch ((int)x) { case 1: if (x > 1.5) break; r = 3 * x; break; default: r = 2 * x; break; } return r;",
+        "'break;': a break before the end of a section is not supported in a switch statement", "break;")]
+    [InlineData("switch ((int)x) { case 1: double t = x; return t; default: t = 2 * x; return t; }",
+        "a local declared in one section and used in another is not supported in a switch statement; declare it before the switch", "t")]
+    public void UnsupportedSwitchShape_ReportsAD0109(string body, string message, string at)
+    {
+        var d = Single("[Differentiable] public static double F(double x) { " + body + " }");
+        Assert.Equal("AD0109", d.Id);
+        Assert.Contains(message, d.GetMessage(), StringComparison.Ordinal);
         Assert.Equal(at, At(d));
     }
 

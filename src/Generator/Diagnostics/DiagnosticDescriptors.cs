@@ -94,6 +94,12 @@ internal static class DiagnosticDescriptors
         "Autodiff.Parsing", DiagnosticSeverity.Error,
         "Locals may be double, float, int, long or bool, or arrays and spans of them.");
 
+    /// <summary>AD0109: "Cannot differentiate '{0}': {1} is not supported in a switch statement; {2}".</summary>
+    public static readonly DiagnosticDescriptor UnsupportedSwitchShape = Make(
+        "AD0109", "Unsupported switch statement shape", "Cannot differentiate '{0}': {1} is not supported in a switch statement; {2}",
+        "Autodiff.Parsing", DiagnosticSeverity.Error,
+        "A switch statement becomes an if / else if chain: each section ends with its break (or a return or continue), and a local belongs to one section.");
+
     /// <summary>AD0201: "The result of '{0}' does not depend on any differentiable parameter; its derivatives are always zero".</summary>
     public static readonly DiagnosticDescriptor ConstantResult = Make(
         "AD0201", "Result does not depend on the differentiable parameters", "The result of '{0}' does not depend on any differentiable parameter; its derivatives are always zero",

@@ -113,7 +113,7 @@ internal sealed partial class MethodParser
     {
         if (operation.Arms.Length == 0 || operation.Arms[operation.Arms.Length - 1] is not { Pattern: IDiscardPatternOperation, Guard: null })
         {
-            return Unsupported(operation, "a switch expression without a final discard arm", "end it with `_ => ...`, so that an arm always matches");
+            return Unsupported(operation, "switch expressions without a final discard arm", "end it with `_ => ...`, so that an arm always matches");
         }
 
         if (ParseExpr(operation.Value) is not { } value)
@@ -123,7 +123,7 @@ internal sealed partial class MethodParser
 
         if (!IsCallFree(value))
         {
-            return Unsupported(operation.Value, "a switch on a value that calls a method", "compute it into a local first and switch on the local");
+            return Unsupported(operation.Value, "switches on a value that calls a method", "compute it into a local first and switch on the local");
         }
 
         Expr? result = ParseValue(operation.Arms[operation.Arms.Length - 1].Value, kind);
@@ -153,7 +153,7 @@ internal sealed partial class MethodParser
 
         return IsCallFree(value)
             ? ParsePattern(operation.Pattern, value)
-            : Unsupported(operation.Value, "a pattern test of a value that calls a method", "compute it into a local first and test the local");
+            : Unsupported(operation.Value, "pattern tests of a value that calls a method", "compute it into a local first and test the local");
     }
 
     /// <summary>The test that <paramref name="value"/> matches <paramref name="pattern"/>, as a bool expression.</summary>
@@ -164,7 +164,7 @@ internal sealed partial class MethodParser
             case IConstantPatternOperation constant when ParseExpr(constant.Value) is { } c:
                 if (c is ConstExpr { Text: var text } && text.Contains("NaN"))
                 {
-                    return Unsupported(pattern, "a NaN constant pattern", "test double.IsNaN(v) in an if or a conditional");
+                    return Unsupported(pattern, "NaN constant patterns", "test double.IsNaN(v) in an if or a conditional");
                 }
 
                 return Compare(BinaryOp.Equal, value, c);
@@ -189,7 +189,7 @@ internal sealed partial class MethodParser
                 return null;
 
             default:
-                return Unsupported(pattern, "this kind of pattern (" + pattern.Kind + ")", "use constants, <, <=, >, >=, and, or, not, and a final _");
+                return Unsupported(pattern, "patterns of this kind (" + pattern.Kind + ")", "use constants, <, <=, >, >=, and, or, not, and a final _");
         }
 
     }

@@ -317,7 +317,7 @@ internal sealed partial class MethodParser
 
         if (!IsCallFree(value))
         {
-            Unsupported(operation.Value, "a switch on a value that calls a method", "compute it into a local first and switch on the local");
+            Unsupported(operation.Value, "switches on a value that calls a method", "compute it into a local first and switch on the local");
             return;
         }
 
@@ -345,14 +345,14 @@ internal sealed partial class MethodParser
             IEnumerable<IOperation> inside = section.Body.Take(count).SelectMany(o => o.DescendantsAndSelf());
             if (inside.OfType<IBranchOperation>().FirstOrDefault(b => SymbolEqualityComparer.Default.Equals(b.Target, operation.ExitLabel)) is { } early)
             {
-                Report(DiagnosticDescriptors.UnsupportedStatement, early.Syntax.GetLocation(), CommentOf(early.Syntax), "a break out of a switch before the end of its section",
+                Report(DiagnosticDescriptors.UnsupportedSwitchShape, early.Syntax.GetLocation(), CommentOf(early.Syntax), "a break before the end of a section",
                     "end the section with its break (use if/else inside it)");
                 return;
             }
 
             if (inside.OfType<ILocalReferenceOperation>().FirstOrDefault(r => declaredIn.TryGetValue(r.Local, out ISwitchCaseOperation? home) && home != section) is { } shared)
             {
-                Report(DiagnosticDescriptors.UnsupportedStatement, shared.Syntax.GetLocation(), CommentOf(shared.Syntax), "a local declared in one switch section and used in another",
+                Report(DiagnosticDescriptors.UnsupportedSwitchShape, shared.Syntax.GetLocation(), CommentOf(shared.Syntax), "a local declared in one section and used in another",
                     "declare it before the switch");
                 return;
             }
@@ -369,7 +369,7 @@ internal sealed partial class MethodParser
                         continue;
                     case ISingleValueCaseClauseOperation single when ParseExpr(single.Value) is { } constant:
                         clauseTest = constant is ConstExpr { Text: var text } && text.Contains("NaN")
-                            ? Unsupported(single.Value, "a NaN constant pattern", "test double.IsNaN(v) in an if")
+                            ? Unsupported(single.Value, "NaN constant patterns", "test double.IsNaN(v) in an if")
                             : Compare(BinaryOp.Equal, value, constant);
                         break;
                     case IPatternCaseClauseOperation patternClause:
@@ -381,7 +381,7 @@ internal sealed partial class MethodParser
 
                         break;
                     default:
-                        clauseTest = Unsupported(clause, "this kind of case label (" + clause.CaseKind + ")", "use constants, patterns such as < 0, and default");
+                        clauseTest = Unsupported(clause, "case labels of this kind (" + clause.CaseKind + ")", "use constants, patterns such as < 0, and default");
                         break;
                 }
 
