@@ -70,7 +70,9 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         bool net9 = lanes && !vector512!.GetMembers("Exp").IsEmpty && !vector512.GetMembers("FusedMultiplyAdd").IsEmpty;
         bool inherited = referenced is not null && compilation.IsSymbolAccessibleWithin(referenced, compilation.Assembly)
             && !referenced.GetMembers("ShiftIn").IsEmpty && (!net9 || !referenced.GetMembers("Exp").IsEmpty);
-        return new VectorSupport(lanes, net9, inherited);
+        bool skipLocalsInit = compilation.Options is Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions { AllowUnsafe: true }
+            && compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.SkipLocalsInitAttribute") is not null;
+        return new VectorSupport(lanes, net9, inherited, skipLocalsInit);
     }
 
     private static void AddLaneTypes(SourceProductionContext context, VectorSupport support)

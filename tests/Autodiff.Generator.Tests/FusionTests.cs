@@ -103,6 +103,25 @@ public class FusionTests
         Assert.DoesNotContain("+ -", gradient, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void GeneratedMethodsSkipLocalsInit_OnlyWhereTheProjectAllowsUnsafeCode(bool allowUnsafe)
+    {
+        // The attribute needs AllowUnsafeBlocks (CS0227 otherwise); a loop with a local array and a vector loop, so
+        // that every kind of generated method is there.
+        var compilation = GeneratorHarness.CreateCompilation("using System; using Autodiff;\npublic static partial class S\n{\n"
+            + "[Differentiable] public static double G(double[] x, double y) { double[] h = new double[x.Length]; for (int i = 0; i < x.Length; i++) h[i] = x[i] * y; double s = 0; for (int i = 0; i < x.Length; i++) s += h[i] * h[i] + Math.Sqrt(1 + x[i] * x[i]); return s; }\n"
+            + "[Differentiable] public static double V(double[] x, double y) { double s = 0; for (int i = 0; i < x.Length; i++) s += Math.Sqrt(1 + x[i] * x[i]) * y; return s; }\n}\n");
+        var result = GeneratorHarness.Run(compilation.WithOptions(compilation.Options.WithAllowUnsafe(allowUnsafe)));
+        Assert.Empty(result.CompilerErrors());
+        string g = result.Source("S.G."), v = result.Source("S.V.");
+        // FVjp, FGradient, FJvp and the lane method of the final loop, each.
+        Assert.Contains("where TL : ", v, StringComparison.Ordinal);
+        Assert.Equal(allowUnsafe ? 4 : 0, System.Text.RegularExpressions.Regex.Matches(g, @"\[global::System\.Runtime\.CompilerServices\.SkipLocalsInit\]").Count);
+        Assert.Equal(allowUnsafe ? 4 : 0, System.Text.RegularExpressions.Regex.Matches(v, @"\[global::System\.Runtime\.CompilerServices\.SkipLocalsInit\]").Count);
+    }
+
     private static string Generate(string name)
     {
         var c = ConstructTests.Cases.Single(x => x.Name == name);

@@ -23,7 +23,7 @@ internal static class DerivativeEmitter
         CodeBlock? gradientLanes = EmitGradient(method, vectors, body);
         lanes ??= gradientLanes;
         body.Line(string.Empty);
-        EmitJvp(method, body);
+        EmitJvp(method, vectors, body);
         if (lanes is not null)
         {
             body.Line(string.Empty);
@@ -37,6 +37,16 @@ internal static class DerivativeEmitter
         preamble.Append("// Generated locals may be unused on some paths; the code is not user-facing API beyond the three methods.\n");
         preamble.Append("#pragma warning disable CS0162, CS0164, CS0168, CS0219, CS1591, CS8321\n\n");
         return GeneratedFile.Write(preamble.ToString(), method.Namespace, method.Types, body);
+    }
+
+    /// <summary>The attributes of every generated method: its generator and version, and <c>[SkipLocalsInit]</c> where the project allows it.</summary>
+    internal static void WriteAttributes(CodeBlock output, MethodContext context)
+    {
+        output.Line(GeneratedCode);
+        if (context.SkipLocalsInit)
+        {
+            output.Line("[global::System.Runtime.CompilerServices.SkipLocalsInit]");
+        }
     }
 
     private static string Parameters(DifferentiableMethod method)
@@ -58,7 +68,7 @@ internal static class DerivativeEmitter
         var adjoints = Adjoints(method, context).ToList();
         output.Line($"/// <summary>Reverse mode of <see cref=\"{method.Name}\"/>: returns its value and writes <paramref name=\"{seed}\"/> times its partial derivatives");
         output.Line($"/// to {string.Join(", ", adjoints.Select(a => $"<paramref name=\"{a.Name}\"/>"))} (spans are overwritten).</summary>");
-        output.Line(GeneratedCode);
+        WriteAttributes(output, context);
         using (output.Block($"{method.Accessibility} static {t} {method.Name}Vjp({Join(Parameters(method), $"{t} {seed}", string.Join(", ", adjoints.Select(a => a.Declaration)))})"))
         {
             if (method.IsStub)
@@ -127,7 +137,7 @@ internal static class DerivativeEmitter
         string arguments = Join(string.Join(", ", method.Parameters.Select(p => p.Name)), context.Literal(1, method.ReturnKind),
             string.Join(", ", adjoints.Select(a => (a.Parameter.Shape == ShapeKind.Scalar ? "out " : string.Empty) + a.Name)));
         output.Line($"/// <summary>Value and gradient of <see cref=\"{method.Name}\"/>: one adjoint per differentiable parameter, in order (spans are overwritten).</summary>");
-        output.Line(GeneratedCode);
+        WriteAttributes(output, context);
         string signature = $"{method.Accessibility} static {context.T} {method.Name}Gradient({Join(Parameters(method), string.Join(", ", adjoints.Select(a => a.Declaration)))})";
         bool fused = !method.IsStub && ReverseEmitter.FusedAccumulator(method.Body, context) is not null;
         if (method.IsStub || (!fused && !IsShortStraightLine(method.Body)))
@@ -177,16 +187,17 @@ internal static class DerivativeEmitter
         }
     }
 
-    private static void EmitJvp(DifferentiableMethod method, CodeBlock output)
+    private static void EmitJvp(DifferentiableMethod method, VectorSupport vectors, CodeBlock output)
     {
-        var context = new MethodContext(method, "t");
+        // Forward mode has no vector loops: only the attribute flag is passed on.
+        var context = new MethodContext(method, "t", VectorSupport.None with { SkipLocalsInit = vectors.SkipLocalsInit });
         string t = context.T;
         var tangents = method.Parameters.Where(p => p.Differentiable).Select(p => (
             Declaration: (p.Shape == ShapeKind.Scalar ? TypeClassifier.Keyword(p.Kind) : "global::System.ReadOnlySpan<" + TypeClassifier.Keyword(p.Kind) + ">") + " " + context.Derivative(p.Name),
             Name: context.Derivative(p.Name),
             Parameter: p)).ToList();
         output.Line($"/// <summary>Forward mode of <see cref=\"{method.Name}\"/>: its value and its directional derivative along the tangents {string.Join(", ", tangents.Select(x => $"<paramref name=\"{x.Name}\"/>"))}.</summary>");
-        output.Line(GeneratedCode);
+        WriteAttributes(output, context);
         using (output.Block($"{method.Accessibility} static ({t} Value, {t} Tangent) {method.Name}Jvp({Join(Parameters(method), string.Join(", ", tangents.Select(x => x.Declaration)))})"))
         {
             if (method.IsStub)

@@ -27,6 +27,7 @@ internal sealed class MethodContext
     {
         Method = method;
         Vectors = method.Vectorize ? vectors : VectorSupport.None;
+        SkipLocalsInit = vectors.SkipLocalsInit;
         Activity = ActivityAnalysis.Run(method);
         Recomputation = Recomputation.Run(method);
         Needs = ReverseNeeds.Run(method, Activity, Recomputation);
@@ -41,6 +42,9 @@ internal sealed class MethodContext
     }
 
     public DifferentiableMethod Method { get; }
+
+    /// <summary>Generated methods carry <c>[SkipLocalsInit]</c> (see <see cref="VectorSupport.SkipLocalsInit"/>).</summary>
+    public bool SkipLocalsInit { get; }
 
     /// <summary>What vector loops may use (<see cref="VectorSupport.None"/> when the method opted out).</summary>
     public VectorSupport Vectors { get; }
