@@ -119,6 +119,8 @@ public class ModelGeneratorTests
     [InlineData("Tensor y = Helpers.Opaque(x); return Tensor.Sum(y);", "AD0104")]
     [InlineData("W = x; return Tensor.Sum(x);", "AD0103")]
     [InlineData("float s = Tensor.Sum(x); return s * (float)Math.Sqrt(2.0 * s);", "double arithmetic")]
+    [InlineData("switch (labels.Length) { case 1: x = x * 2f; break; } return Tensor.Sum(x);", "AD0108")]
+    [InlineData("float s = Tensor.Sum(x); return s switch { > 1f => s, _ => 2f * s };", "AD0108")]
     public void Unsupported_model_code_gets_a_diagnostic_at_its_location_and_stubs_that_compile(string body, string expected)
     {
         string source = Header + """
