@@ -20,6 +20,15 @@ public static partial class QuickStart
     [Differentiable]
     public static float Rosenbrock(float a, float b) => (1f - a) * (1f - a) + 100f * (b - a * a) * (b - a * a);
 
+    // The README's piecewise example: a switch expression, through the SDK's own compiler.
+    [Differentiable]
+    public static double Smooth(double x, double a) => x switch
+    {
+        < -1.0 => -a * (x + 0.5),    // linear tail
+        <= 1.0 => 0.5 * a * x * x,   // quadratic middle
+        _ => a * (x - 0.5),
+    };
+
     [Differentiable]
     internal static double Compose(double x, [NoDerivative] double[] w, [NoDerivative] double scale, int n) => Other.Softplus(F(x, w) * scale) + n;
 }

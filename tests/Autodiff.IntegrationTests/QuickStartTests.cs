@@ -46,6 +46,18 @@ public class QuickStartTests
         Assert.Equal(-88f, db, 2);
     }
 
+    [Theory]
+    [InlineData(-2.0, -1.5, 1.5)]   // linear tail: d/dx = -a, d/da = -(x + 0.5)
+    [InlineData(0.4, 0.6, 0.08)]    // quadratic middle: a x, x² / 2
+    [InlineData(3.0, 1.5, 2.5)]     // linear tail: a, x - 0.5
+    public void SwitchExpression_DifferentiatesTheArmThatRan(double x, double dxExpected, double daExpected)
+    {
+        double value = QuickStart.SmoothGradient(x, 1.5, out double dx, out double da);
+        Assert.Equal(QuickStart.Smooth(x, 1.5), value, 12);
+        Assert.Equal(dxExpected, dx, 10);
+        Assert.Equal(daExpected, da, 10);
+    }
+
     [Fact]
     public void Composition_WithCustomDerivativeAndNoDerivative()
     {
