@@ -21,6 +21,12 @@ internal static class ExprFacts
         _ => Enumerable.Empty<Expr>(),
     };
 
+    /// <summary>
+    /// No call of a user method and no static property read (either may have side effects or change between two
+    /// evaluations); <c>Math</c> calls are pure. Such an expression may be evaluated twice, or once for two uses.
+    /// </summary>
+    public static bool IsPure(Expr expr) => expr is not (CallExpr or OpaqueExpr) && Children(expr).All(IsPure);
+
     /// <summary>Every variable or array whose value the expression reads.</summary>
     public static void CollectReads(Expr expr, ISet<string> reads)
     {

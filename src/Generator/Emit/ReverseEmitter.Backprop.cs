@@ -75,8 +75,9 @@ internal sealed partial class ReverseEmitter
                 Child(b.Right, g.Negated(), scope);
                 break;
 
-            // a * a: d/da = 2a (exactly g a + a g, one product instead of two)
-            case BinaryExpr { Op: BinaryOp.Multiply } b when b.Left.Equals(b.Right) && IsPure(b.Left):
+            // a * a: d/da = 2a (exactly g a + a g, one product instead of two); a pure a only: two structurally equal
+            // calls are two calls (a user function may not be pure)
+            case BinaryExpr { Op: BinaryOp.Multiply } b when b.Left.Equals(b.Right) && ExprFacts.IsPure(b.Left):
                 Child(b.Left, g.With($"{_c.Literal(2, b.Kind)} * ({Times(g.Text, Value(b.Left, scope))})"), scope);
                 break;
 
@@ -281,10 +282,10 @@ internal sealed partial class ReverseEmitter
     {
         foreach ((Expr inner, Expr other) in new[] { (product.Left, product.Right), (product.Right, product.Left) })
         {
-            if (inner is BinaryExpr { Op: BinaryOp.Multiply } scaled && IsPure(other) && _c.Activity.IsActive(other))
+            if (inner is BinaryExpr { Op: BinaryOp.Multiply } scaled && ExprFacts.IsPure(other) && _c.Activity.IsActive(other))
             {
                 Expr? scale = scaled.Left.Equals(other) ? scaled.Right : scaled.Right.Equals(other) ? scaled.Left : null;
-                if (scale is not null && scale.Kind == product.Kind && IsPure(scale) && !_c.Activity.IsActive(scale))
+                if (scale is not null && scale.Kind == product.Kind && ExprFacts.IsPure(scale) && !_c.Activity.IsActive(scale))
                 {
                     return (scale, other);
                 }
@@ -305,9 +306,6 @@ internal sealed partial class ReverseEmitter
 
         return $"({_c.Literal(2, scale.Kind)} * {ExprPrinter.Paren(Value(scale, scope))})";
     }
-
-    // No calls: two structurally equal call expressions are two calls (a user function may not be pure).
-    private static bool IsPure(Expr expr) => expr is not (CallExpr or OpaqueExpr) && ExprFacts.Children(expr).All(IsPure);
 
     private static string MathClass(ScalarKind kind) => kind == ScalarKind.Float ? "global::System.MathF" : "global::System.Math";
 

@@ -116,26 +116,16 @@ internal sealed partial class MethodParser
             return Unsupported(operation, "switch expressions without a final discard arm", "end it with `_ => ...`, so that an arm always matches");
         }
 
-        if (ParseExpr(operation.Value) is not { } value)
+        if (ParseTestedValue(operation.Value, "switches on", "switch on") is not { } value)
         {
             return null;
-        }
-
-        if (!IsCallFree(value))
-        {
-            return Unsupported(operation.Value, "switches on a value that calls a method", "compute it into a local first and switch on the local");
         }
 
         Expr? result = ParseValue(operation.Arms[operation.Arms.Length - 1].Value, kind);
         for (int i = operation.Arms.Length - 2; i >= 0 && result is not null; i--)
         {
             ISwitchExpressionArmOperation arm = operation.Arms[i];
-            Expr? test = ParsePattern(arm.Pattern, value);
-            if (test is not null && arm.Guard is { } guard)
-            {
-                test = ParseValue(guard, ScalarKind.Bool) is { } g ? new BinaryExpr(ScalarKind.Bool, BinaryOp.ConditionalAnd, test, g) : null;
-            }
-
+            Expr? test = Guarded(ParsePattern(arm.Pattern, value), arm.Guard);
             Expr? armValue = test is null ? null : ParseValue(arm.Value, kind);
             result = test is not null && armValue is not null ? new CondExpr(kind, test, armValue, result) : null;
         }
@@ -145,15 +135,47 @@ internal sealed partial class MethodParser
 
     /// <summary><c>v is &lt; 0 or &gt; 1</c>: the same tests as a switch arm (<c>v</c> read once per test, so free of user calls).</summary>
     private Expr? ParseIsPattern(IIsPatternOperation operation)
+        => ParseTestedValue(operation.Value, "pattern tests of", "test") is { } value ? ParsePattern(operation.Pattern, value) : null;
+
+    /// <summary>
+    /// The value a switch or a pattern test reads once per test, so it must be free of user calls
+    /// (<see cref="Analysis.ExprFacts.IsPure"/>); <paramref name="what"/> names the construct in the diagnostic
+    /// ("switches on"), <paramref name="verb"/> what the advice does with a local ("switch on").
+    /// </summary>
+    private Expr? ParseTestedValue(IOperation operation, string what, string verb)
     {
-        if (ParseExpr(operation.Value) is not { } value)
+        if (ParseExpr(operation) is not { } value)
         {
             return null;
         }
 
-        return IsCallFree(value)
-            ? ParsePattern(operation.Pattern, value)
-            : Unsupported(operation.Value, "pattern tests of a value that calls a method", "compute it into a local first and test the local");
+        return Analysis.ExprFacts.IsPure(value)
+            ? value
+            : Unsupported(operation, what + " a value that calls a method", "compute it into a local first and " + verb + " the local");
+    }
+
+    /// <summary><paramref name="test"/> and its <c>when</c> guard, if it has one (null when either failed to parse).</summary>
+    private Expr? Guarded(Expr? test, IOperation? guard)
+    {
+        if (test is null || guard is null)
+        {
+            return test;
+        }
+
+        return ParseValue(guard, ScalarKind.Bool) is { } g ? new BinaryExpr(ScalarKind.Bool, BinaryOp.ConditionalAnd, test, g) : null;
+    }
+
+    /// <summary><c>v == c</c> for a constant pattern or case label (a NaN constant is reported: <c>==</c> never matches it, the pattern does).</summary>
+    private Expr? ConstantTest(IOperation constant, Expr value)
+    {
+        if (ParseExpr(constant) is not { } c)
+        {
+            return null;
+        }
+
+        return c is ConstExpr { Text: var text } && text.Contains("NaN")
+            ? Unsupported(constant, "NaN constant patterns", "test double.IsNaN(v) in an if or a conditional")
+            : Compare(BinaryOp.Equal, value, c);
     }
 
     /// <summary>The test that <paramref name="value"/> matches <paramref name="pattern"/>, as a bool expression.</summary>
@@ -161,16 +183,11 @@ internal sealed partial class MethodParser
     {
         switch (pattern)
         {
-            case IConstantPatternOperation constant when ParseExpr(constant.Value) is { } c:
-                if (c is ConstExpr { Text: var text } && text.Contains("NaN"))
-                {
-                    return Unsupported(pattern, "NaN constant patterns", "test double.IsNaN(v) in an if or a conditional");
-                }
+            case IConstantPatternOperation constant:
+                return ConstantTest(constant.Value, value);
 
-                return Compare(BinaryOp.Equal, value, c);
-
-            case IRelationalPatternOperation relational when MapBinary(relational.OperatorKind) is { } op && ParseExpr(relational.Value) is { } bound:
-                return Compare(op, value, bound);
+            case IRelationalPatternOperation relational when MapBinary(relational.OperatorKind) is { } op:
+                return ParseExpr(relational.Value) is { } bound ? Compare(op, value, bound) : null;
 
             case IBinaryPatternOperation binary:
                 Expr? left = ParsePattern(binary.LeftPattern, value);
@@ -185,13 +202,9 @@ internal sealed partial class MethodParser
             case IDiscardPatternOperation:
                 return True;
 
-            case IConstantPatternOperation or IRelationalPatternOperation:
-                return null;
-
             default:
                 return Unsupported(pattern, "patterns of this kind (" + pattern.Kind + ")", "use constants, <, <=, >, >=, and, or, not, and a final _");
         }
-
     }
 
     private static Expr Compare(BinaryOp op, Expr left, Expr right)
@@ -199,9 +212,6 @@ internal sealed partial class MethodParser
         ScalarKind operandKind = Promote(left.Kind, right.Kind);
         return new BinaryExpr(ScalarKind.Bool, op, ConvertTo(left, operandKind), ConvertTo(right, operandKind));
     }
-
-    /// <summary>No call of a user method and no static property (either may have side effects); Math calls are pure.</summary>
-    private static bool IsCallFree(Expr expr) => expr is not (CallExpr or OpaqueExpr) && Analysis.ExprFacts.Children(expr).All(IsCallFree);
 
     private Expr? Unsupported(IOperation operation, string what, string advice)
     {

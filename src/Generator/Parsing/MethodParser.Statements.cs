@@ -310,14 +310,8 @@ internal sealed partial class MethodParser
     /// </summary>
     private void ParseSwitch(ISwitchOperation operation, List<Stmt> output)
     {
-        if (ParseExpr(operation.Value) is not { } value)
+        if (ParseTestedValue(operation.Value, "switches on", "switch on") is not { } value)
         {
-            return;
-        }
-
-        if (!IsCallFree(value))
-        {
-            Unsupported(operation.Value, "switches on a value that calls a method", "compute it into a local first and switch on the local");
             return;
         }
 
@@ -342,7 +336,7 @@ internal sealed partial class MethodParser
                 count--;
             }
 
-            IEnumerable<IOperation> inside = section.Body.Take(count).SelectMany(o => o.DescendantsAndSelf());
+            List<IOperation> inside = section.Body.Take(count).SelectMany(o => o.DescendantsAndSelf()).ToList();
             if (inside.OfType<IBranchOperation>().FirstOrDefault(b => SymbolEqualityComparer.Default.Equals(b.Target, operation.ExitLabel)) is { } early)
             {
                 Report(DiagnosticDescriptors.UnsupportedSwitchShape, early.Syntax.GetLocation(), CommentOf(early.Syntax), "a break before the end of a section",
@@ -367,18 +361,11 @@ internal sealed partial class MethodParser
                     case IDefaultCaseClauseOperation:
                         isDefault = true;
                         continue;
-                    case ISingleValueCaseClauseOperation single when ParseExpr(single.Value) is { } constant:
-                        clauseTest = constant is ConstExpr { Text: var text } && text.Contains("NaN")
-                            ? Unsupported(single.Value, "NaN constant patterns", "test double.IsNaN(v) in an if")
-                            : Compare(BinaryOp.Equal, value, constant);
+                    case ISingleValueCaseClauseOperation single:
+                        clauseTest = ConstantTest(single.Value, value);
                         break;
                     case IPatternCaseClauseOperation patternClause:
-                        clauseTest = ParsePattern(patternClause.Pattern, value);
-                        if (clauseTest is not null && patternClause.Guard is { } guard)
-                        {
-                            clauseTest = ParseValue(guard, ScalarKind.Bool) is { } g ? new BinaryExpr(ScalarKind.Bool, BinaryOp.ConditionalAnd, clauseTest, g) : null;
-                        }
-
+                        clauseTest = Guarded(ParsePattern(patternClause.Pattern, value), patternClause.Guard);
                         break;
                     default:
                         clauseTest = Unsupported(clause, "case labels of this kind (" + clause.CaseKind + ")", "use constants, patterns such as < 0, and default");
