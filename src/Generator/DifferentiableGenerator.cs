@@ -107,7 +107,14 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         {
             // Never throw from a generator (CS8785 hides all output): report, and emit stubs so callers compile.
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, method.Name, exception.GetType().Name + ": " + exception.Message));
-            source = DerivativeEmitter.Emit(method with { IsStub = true, Body = Helpers.EquatableArray<Stmt>.Empty }, VectorSupport.None);
+            try
+            {
+                source = DerivativeEmitter.Emit(method with { IsStub = true, Body = Helpers.EquatableArray<Stmt>.Empty }, VectorSupport.None);
+            }
+            catch (Exception stubException) when (stubException is not OperationCanceledException)
+            {
+                return;
+            }
         }
 
         context.AddSource(method.HintName, SourceText.From(source, System.Text.Encoding.UTF8));

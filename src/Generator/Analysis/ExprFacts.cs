@@ -23,9 +23,11 @@ internal static class ExprFacts
 
     /// <summary>
     /// No call of a user method and no static property read (either may have side effects or change between two
-    /// evaluations); <c>Math</c> calls are pure. Such an expression may be evaluated twice, or once for two uses.
+    /// evaluations, and a call inside <c>Ad.StopGradient</c> may be any static method); <c>Math</c> calls are pure. Such an expression may be evaluated twice, or once for two uses.
     /// </summary>
-    public static bool IsPure(Expr expr) => expr is not (CallExpr or OpaqueExpr) && Children(expr).All(IsPure);
+    public static bool IsPure(Expr expr) => expr is not (CallExpr or OpaqueExpr)
+        && (expr is not MathCallExpr call || call.Class is "global::System.Math" or "global::System.MathF" or "global::System.Double" or "global::System.Single")
+        && Children(expr).All(IsPure);
 
     /// <summary>Every variable or array whose value the expression reads.</summary>
     public static void CollectReads(Expr expr, ISet<string> reads)

@@ -166,7 +166,8 @@ internal static class LoopVectorisation
                     return b.Kind == _kind && Ok(b.Left) && Ok(b.Right);
 
                 case MathCallExpr m:
-                    bool known = AlwaysVector.Contains(m.Function) || (_support.Net9Math && Net9Vector.Contains(m.Function));
+                    bool known = m.Class is "global::System.Math" or "global::System.MathF"
+                        && (AlwaysVector.Contains(m.Function) || (_support.Net9Math && Net9Vector.Contains(m.Function)));
                     bool arity = m.Function == "FusedMultiplyAdd" ? m.Args.Count == 3 : m.Args.Count == 1;
                     return known && arity && m.Kind == _kind && m.Args.All(Ok);
 

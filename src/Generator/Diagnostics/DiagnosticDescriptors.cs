@@ -46,6 +46,12 @@ internal static class DiagnosticDescriptors
         "Autodiff.Declaration", DiagnosticSeverity.Error,
         "A model is a non-generic partial class whose Tensor fields are its parameters; the generator adds a Gradient class, Parameters() and Step() to it.");
 
+    /// <summary>AD0007: "The name '{0}' clashes with {1}; rename it".</summary>
+    public static readonly DiagnosticDescriptor NameClash = Make(
+        "AD0007", "Name used by generated code", "The name '{0}' clashes with {1}; rename it",
+        "Autodiff.Declaration", DiagnosticSeverity.Error,
+        "The generator adds {Name}Gradient, {Name}Vjp and {Name}Jvp beside a [Differentiable] method ({Name}Record, {Name}Backward, {Name}Tangent and a {Name}Tape class for model methods), and generated model methods name their own parameters gradient, tape, tangent, value, dResult and d plus a tensor parameter's name. Rename your member or parameter.");
+
     /// <summary>AD0108: "Cannot differentiate '{0}': {1}".</summary>
     public static readonly DiagnosticDescriptor UnsupportedModelCode = Make(
         "AD0108", "Unsupported model code", "Cannot differentiate '{0}': {1}",
@@ -93,6 +99,12 @@ internal static class DiagnosticDescriptors
         "AD0107", "Unsupported type", "Cannot differentiate '{0}': the type '{1}' is not supported; {2}",
         "Autodiff.Parsing", DiagnosticSeverity.Error,
         "Locals may be double, float, int, long or bool, or arrays and spans of them.");
+
+    /// <summary>AD0110: "Cannot differentiate the call to '{0}': its derivatives are not generated ({1})".</summary>
+    public static readonly DiagnosticDescriptor CalleeNotGenerated = Make(
+        "AD0110", "Callee without generated derivatives", "Cannot differentiate the call to '{0}': its derivatives are not generated ({1})",
+        "Autodiff.Parsing", DiagnosticSeverity.Error,
+        "The called [Differentiable] method has a declaration problem, reported at its declaration; fix that and this call differentiates.");
 
     /// <summary>AD0109: "Cannot differentiate '{0}': {1} is not supported in a switch statement; {2}".</summary>
     public static readonly DiagnosticDescriptor UnsupportedSwitchShape = Make(

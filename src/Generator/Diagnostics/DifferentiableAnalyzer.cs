@@ -18,7 +18,8 @@ public sealed class DifferentiableAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.UnsupportedReturnType,
         DiagnosticDescriptors.UnsupportedParameter,
         DiagnosticDescriptors.UnsupportedMethodShape,
-        DiagnosticDescriptors.BadModelType);
+        DiagnosticDescriptors.BadModelType,
+        DiagnosticDescriptors.NameClash);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)

@@ -82,7 +82,36 @@ internal static class SignatureRules
             }
         }
 
+        AddClashes(problems, method, model: false);
         return problems;
+    }
+
+    /// <summary>AD0007 for each member of the user's that has the name of a member generated for <paramref name="method"/>.</summary>
+    public static void AddClashes(List<Diagnostic> problems, IMethodSymbol method, bool model)
+    {
+        foreach ((ISymbol member, string generated) in GeneratedNames.Clashes(method, model))
+        {
+            Location at = member.Locations.Length > 0 && member.Locations[0].IsInSource ? member.Locations[0] : (method.Locations.Length > 0 ? method.Locations[0] : Location.None);
+            problems.Add(Diagnostic.Create(DiagnosticDescriptors.NameClash, at, member.Name, "the '" + generated + "' that the generator adds for [Differentiable] method '" + method.Name + "'"));
+        }
+    }
+
+    /// <summary>
+    /// A declaration the compiler rejects on its own (a parameter name used twice, as while typing): the generator
+    /// leaves it to the compiler's error and generates nothing.
+    /// </summary>
+    public static bool IsInvalid(IMethodSymbol method)
+    {
+        var names = new HashSet<string>();
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            if (!names.Add(parameter.Name))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool HasBody(IMethodSymbol method)

@@ -15,6 +15,9 @@ internal sealed class ForwardEmitter
     private readonly ReverseEmitter _arrays;
     private readonly Dictionary<ScalarKind, string> _zeroBuffers = new();
 
+    // The tangent of each derivative call already made, by the name of its value (what ValueScope remembers).
+    private readonly Dictionary<string, string> _callTangents = new();
+
     public ForwardEmitter(MethodContext context)
     {
         _c = context;
@@ -185,6 +188,13 @@ internal sealed class ForwardEmitter
     // seeded with 1 (for a scalar function the JVP is the gradient dotted with the tangents).
     private string CallTangent(CallExpr call, ValueScope scope)
     {
+        // Called once per call site and scope: Value(call) evaluates the derivative call and keeps its value, and the
+        // tangent asked for afterwards is the one that call gave (a second call made recursion exponential).
+        if (!scope.Inline && scope.Lookup(call) is { } evaluated && _callTangents.TryGetValue(evaluated, out string? known))
+        {
+            return known;
+        }
+
         var arguments = new List<string>();
         for (int i = 0; i < call.Args.Count; i++)
         {
@@ -213,8 +223,10 @@ internal sealed class ForwardEmitter
             }
 
             string pair = _c.Temp("__jvp");
-            scope.Pre.Line($"var {pair} = {invocation};");
+            string pairType = TypeClassifier.Keyword(call.Kind);
+            scope.Pre.Line($"({pairType} Value, {pairType} Tangent) {pair} = {invocation};");
             scope.Remember(call, pair + ".Value");
+            _callTangents[pair + ".Value"] = pair + ".Tangent";
             return pair + ".Tangent";
         }
 
@@ -253,6 +265,7 @@ internal sealed class ForwardEmitter
         scope.Remember(call, value);
         string tangent = _c.Temp("__t");
         scope.Pre.Line($"{keyword} {tangent} = {sum ?? _c.Zero(call.Kind)};");
+        _callTangents[value] = tangent;
         foreach ((string buffer, string bufferKeyword) in buffers)
         {
             scope.Pre.Line($"{MethodContext.Pool}<{bufferKeyword}>.Shared.Return({buffer});");

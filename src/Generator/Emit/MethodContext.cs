@@ -34,7 +34,9 @@ internal sealed class MethodContext
         Variables = method.Parameters.Concat(method.Locals).ToDictionary(v => v.Name);
         _names = new NameSet(Variables.Keys);
         Prefix = prefix;
-        foreach (VarInfo variable in method.Parameters.Where(p => p.Differentiable).Concat(method.Locals.Where(l => Activity.IsActive(l.Name))))
+        // A [NoDerivative] (or int) scalar parameter that the body overwrites with an active value carries a derivative
+        // from there on, like a local: it gets one, declared in the body (see PassiveParametersMadeActive).
+        foreach (VarInfo variable in method.Parameters.Where(p => p.Differentiable || IsParameterMadeActive(p)).Concat(method.Locals.Where(l => Activity.IsActive(l.Name))))
         {
             string stem = variable.Name == method.ResultName ? "result" : variable.Name.TrimStart('@');
             _derivativeNames[variable.Name] = _names.Fresh(prefix + stem);
@@ -42,6 +44,12 @@ internal sealed class MethodContext
     }
 
     public DifferentiableMethod Method { get; }
+
+    /// <summary>Scalar parameters that carry no derivative in but are overwritten with active values in the body.</summary>
+    public IEnumerable<VarInfo> PassiveParametersMadeActive => Method.Parameters.Where(IsParameterMadeActive);
+
+    private bool IsParameterMadeActive(VarInfo parameter)
+        => !parameter.Differentiable && parameter.Shape == ShapeKind.Scalar && TypeClassifier.IsFloating(parameter.Kind) && Activity.IsActive(parameter.Name);
 
     /// <summary>Generated methods carry <c>[SkipLocalsInit]</c> (see <see cref="VectorSupport.SkipLocalsInit"/>).</summary>
     public bool SkipLocalsInit { get; }

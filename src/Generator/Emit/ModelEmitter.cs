@@ -61,7 +61,7 @@ internal static class ModelEmitter
             {
                 foreach (ModelMember member in model.Members)
                 {
-                    body.Line(member.Count is null ? $"{member.Name}.Clear();" : $"foreach (var g in {member.Name}) g.Clear();");
+                    body.Line(member.Count is null ? $"{member.Name}.Clear();" : $"foreach ({member.ModelType}.Gradient g in {member.Name}) g.Clear();");
                 }
             }
 
@@ -71,7 +71,7 @@ internal static class ModelEmitter
             {
                 foreach (ModelMember member in model.Members)
                 {
-                    body.Line(member.Count is null ? $"{member.Name}.ClearDeferred();" : $"foreach (var g in {member.Name}) g.ClearDeferred();");
+                    body.Line(member.Count is null ? $"{member.Name}.ClearDeferred();" : $"foreach ({member.ModelType}.Gradient g in {member.Name}) g.ClearDeferred();");
                 }
             }
 
@@ -82,7 +82,7 @@ internal static class ModelEmitter
                 body.Line("double sum = 0.0;");
                 foreach (ModelMember member in model.Members)
                 {
-                    body.Line(member.Count is null ? $"sum += {member.Name}.SquaredNorm();" : $"foreach (var g in {member.Name}) sum += g.SquaredNorm();");
+                    body.Line(member.Count is null ? $"sum += {member.Name}.SquaredNorm();" : $"foreach ({member.ModelType}.Gradient g in {member.Name}) sum += g.SquaredNorm();");
                 }
 
                 body.Line("return sum;");
@@ -103,7 +103,7 @@ internal static class ModelEmitter
         body.Line(GeneratedFile.GeneratedCode);
         using (body.Block($"public global::System.Collections.Generic.IReadOnlyList<{Named}> Parameters()"))
         {
-            body.Line($"var list = new {List}();");
+            body.Line($"{List} list = new {List}();");
             body.Line("CollectTensors(list, string.Empty);");
             body.Line("return list;");
         }

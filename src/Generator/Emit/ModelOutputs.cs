@@ -52,7 +52,14 @@ internal static class ModelOutputs
                 return;
             }
 
-            source = stub();
+            try
+            {
+                source = stub();
+            }
+            catch (Exception stubException) when (stubException is not OperationCanceledException)
+            {
+                return;
+            }
         }
 
         context.AddSource(hint, SourceText.From(source, System.Text.Encoding.UTF8));

@@ -79,7 +79,7 @@ internal static partial class TensorMethodEmitter
             }
             else
             {
-                body.Line($"var tape = new {tapeType}();");
+                body.Line($"{tapeType} tape = new {tapeType}();");
                 body.Line($"{ret} value = {method.Name}Record({Join("tape", arguments)});");
                 string tangent = $"{method.Name}Tangent({Join("tape", arguments, "tangent", tangentArguments)})";
                 body.Line(method.ReturnKind == TKind.Tensor

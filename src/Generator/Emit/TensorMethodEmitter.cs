@@ -22,7 +22,7 @@ internal static partial class TensorMethodEmitter
         var body = new CodeBlock();
         string ret = method.ReturnKind == TKind.Tensor ? Tensor : "float";
         string gradientType = method.ModelType + ".Gradient";
-        string tapeType = method.Name + "Tape";
+        string tapeType = method.TapeType;
         string parameters = string.Join(", ", method.Parameters.Select(p => p.TypeText + " " + p.Name));
         string arguments = string.Join(", ", method.Parameters.Select(p => p.Name));
         var adjointParameters = method.Parameters.Where(p => p.Differentiable).Select(p => $"{Tensor}? d{p.Name}").ToList();
@@ -31,7 +31,7 @@ internal static partial class TensorMethodEmitter
         body.Line(string.Empty);
         if (method.ReturnKind == TKind.Float)
         {
-            string field = "__" + method.Name + "Tape";
+            string field = "__" + method.TapeType;
             body.Line($"private {tapeType}? {field};");
             body.Line(string.Empty);
             body.Line($"/// <summary>");
@@ -146,7 +146,7 @@ internal static partial class TensorMethodEmitter
                     break;
                 case TCallStmt call:
                     DeclareTarget(body, call.Target);
-                    body.Line($"internal {call.ModelType}.{call.Method}Tape? c{call.TapeSlot};");
+                    body.Line($"internal {call.ModelType}.{call.TapeType}? c{call.TapeSlot};");
                     break;
                 case TPassiveStmt passive:
                     body.Line($"internal {passive.TypeText} a{S(passive.Slot)} = default!;");
@@ -213,7 +213,7 @@ internal static partial class TensorMethodEmitter
                     body.Line($"{Slot(op.Target)} = {op.Primal}({Args(op.Args)});");
                     break;
                 case TCallStmt call:
-                    body.Line($"{Slot(call.Target)} = {Receiver(call)}.{call.Method}Record({Join($"{TapeSlot(call.TapeSlot)} ??= new {call.ModelType}.{call.Method}Tape()", Args(call.Args))});");
+                    body.Line($"{Slot(call.Target)} = {Receiver(call)}.{call.Method}Record({Join($"{TapeSlot(call.TapeSlot)} ??= new {call.ModelType}.{call.TapeType}()", Args(call.Args))});");
                     break;
                 case TScalarStmt scalar:
                     body.Line($"{Slot(scalar.Target)} = {ScalarText(scalar)};");
@@ -290,7 +290,7 @@ internal static partial class TensorMethodEmitter
                 body.Line($"if ({frames} is null || {frames}.Length <= {loop.Index}) global::System.Array.Resize(ref {frames}, global::System.Math.Max(4, 2 * {loop.Index}));");
             }
 
-            body.Line($"var {frame} = {frames}[{loop.Index}] ??= new {method.Name}Tape.Frame{k}();");
+            body.Line($"{method.TapeType}.Frame{k} {frame} = {frames}[{loop.Index}] ??= new {method.TapeType}.Frame{k}();");
             using (EnterFrame(loop))
             {
                 for (int j = 0; j < loop.Inputs.Count; j++)

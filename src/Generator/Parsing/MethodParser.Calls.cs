@@ -35,7 +35,24 @@ internal sealed partial class MethodParser
 
         if (containing == WellKnownNames.AdClass && target.Name == "StopGradient" && arguments.Length == 1)
         {
-            return ParseValue(arguments[0], kind) is { } operand ? new StopGradientExpr(kind, operand, "Ad.StopGradient") : null;
+            _stopGradient++;
+            Expr? operand = ParseValue(arguments[0], kind);
+            _stopGradient--;
+            return operand is null ? null : new StopGradientExpr(kind, operand, "Ad.StopGradient");
+        }
+
+        if (containing is "double" or "float" && target.IsStatic && arguments.Length == 1 && FloatingTests.Contains(target.Name)
+            && TypeClassifier.TryScalar(target.Parameters[0].Type, out ScalarKind testedKind))
+        {
+            // double.IsNaN(v) and its kin: a bool of a value, no derivative to take.
+            return ParseValue(arguments[0], testedKind) is { } tested
+                ? new MathCallExpr(ScalarKind.Bool, containing == "double" ? "global::System.Double" : "global::System.Single", target.Name, new[] { tested }.ToEquatableArray())
+                : null;
+        }
+
+        if (_stopGradient > 0 && PassiveCall(invocation, target, kind, arguments) is { } passive)
+        {
+            return passive;
         }
 
         if (ResolveCallee(invocation, target, display) is not { } callee)
@@ -109,6 +126,48 @@ internal sealed partial class MethodParser
         return stopped;
     }
 
+    // Tests of a floating value that return bool.
+    private static readonly HashSet<string> FloatingTests = new() { "IsNaN", "IsInfinity", "IsPositiveInfinity", "IsNegativeInfinity", "IsFinite", "IsNormal", "IsSubnormal", "IsNegative" };
+
+    // Inside Ad.StopGradient no derivative is taken, so any static method of scalar and array parameters may be called
+    // as written (evaluated once, where the primal evaluates it).
+    private Expr? PassiveCall(IInvocationOperation invocation, IMethodSymbol target, ScalarKind kind, IOperation[] arguments)
+    {
+        if (!target.IsStatic || target.IsGenericMethod || target.MethodKind != MethodKind.Ordinary || target.ContainingType is null)
+        {
+            return null;
+        }
+
+        var args = new List<Expr>();
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            if (!TypeClassifier.TryClassify(target.Parameters[i].Type, out ScalarKind parameterKind, out ShapeKind shape))
+            {
+                return null;
+            }
+
+            if (shape == ShapeKind.Scalar)
+            {
+                if (ParseValue(arguments[i], parameterKind) is not { } value)
+                {
+                    return null;
+                }
+
+                args.Add(value);
+            }
+            else if (IndexableOf(arguments[i]) is { } array && array.Kind == parameterKind && (shape != ShapeKind.Array || array.Shape == ShapeKind.Array))
+            {
+                args.Add(new VarExpr(array.Kind, array.Name));
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return new MathCallExpr(kind, target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), target.Name, args.ToEquatableArray());
+    }
+
     private Expr? NoDerivative(IInvocationOperation invocation, string display)
     {
         Report(DiagnosticDescriptors.NoDerivativeForCall, invocation.Syntax.GetLocation(), display);
@@ -154,6 +213,13 @@ internal sealed partial class MethodParser
         var signature = parameters.ToEquatableArray();
         if (TypeClassifier.HasAttribute(target, WellKnownNames.DifferentiableAttribute))
         {
+            if (target.DeclaringSyntaxReferences.Length > 0 && (SignatureRules.IsInvalid(target) || SignatureRules.Check(target).Count > 0))
+            {
+                // Its declaration is reported there and it gets no derivatives: this call would not compile.
+                Report(DiagnosticDescriptors.CalleeNotGenerated, invocation.Syntax.GetLocation(), display, "see the errors on its declaration");
+                return null;
+            }
+
             // The generator emits these beside the callee (or emitted them in the callee's assembly).
             return new CalleeInfo(display, typeName + "." + target.Name, typeName + "." + target.Name + "Vjp", typeName + "." + target.Name + "Jvp", returnKind, signature);
         }

@@ -174,7 +174,7 @@ internal sealed partial class MethodParser
         }
 
         return c is ConstExpr { Text: var text } && text.Contains("NaN")
-            ? Unsupported(constant, "NaN constant patterns", "test double.IsNaN(v) in an if or a conditional")
+            ? Unsupported(constant, "NaN constant patterns", "test double.IsNaN(v) (or v != v) in an if or a conditional")
             : Compare(BinaryOp.Equal, value, c);
     }
 

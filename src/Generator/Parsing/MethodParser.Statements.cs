@@ -122,6 +122,15 @@ internal sealed partial class MethodParser
         // The whole declaration statement, or just the declaration inside a for (...) header.
         SyntaxNode commentNode = declarator.Syntax.Parent?.Parent is LocalDeclarationStatementSyntax statement ? statement : declarator.Syntax.Parent ?? declarator.Syntax;
         string comment = CommentOf(commentNode);
+        if (local.RefKind != RefKind.None)
+        {
+            // An alias: writes through it change another variable, which the IR would not see.
+            Report(DiagnosticDescriptors.UnsupportedExpression, declarator.Syntax.GetLocation(), comment, "ref locals",
+                "read and write the variable or array element itself");
+            _reported.Add(local);
+            return;
+        }
+
         if (!TypeClassifier.TryClassify(local.Type, out ScalarKind kind, out ShapeKind shape) || shape == ShapeKind.ReadOnlySpan)
         {
             Report(DiagnosticDescriptors.UnsupportedType, declarator.Syntax.GetLocation(), comment, local.Type.ToDisplayString(),
@@ -466,10 +475,10 @@ internal sealed partial class MethodParser
             _ => null,
         };
         if (array is null || loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: var local }
-            || !TypeClassifier.TryScalar(local.Type, out ScalarKind elementKind))
+            || !TypeClassifier.TryScalar(local.Type, out ScalarKind elementKind) || local.RefKind != RefKind.None)
         {
             Report(DiagnosticDescriptors.UnsupportedStatement, loop.Syntax.GetLocation(), comment, "foreach over this collection",
-                "iterate over an array or span parameter or local array, with a scalar loop variable");
+                "iterate over an array or span parameter or local array, with a scalar loop variable (not a ref one)");
             return;
         }
 

@@ -34,6 +34,9 @@ internal sealed partial class MethodParser
     private ScalarKind _returnKind;
     private bool _vectorize = true;
 
+    // Depth of Ad.StopGradient operands being parsed: calls in them need no derivative.
+    private int _stopGradient;
+
     // Nesting of loops and branches, for the "local arrays at top level" rule.
     private int _nesting;
 
@@ -54,7 +57,7 @@ internal sealed partial class MethodParser
 
         // Declaration problems are the analyzer's to report; the generator stays quiet on them.
         // Model methods and tensor functions have their own parser (TensorMethodParser).
-        if (ModelRules.IsTensorCode(method) || SignatureRules.Check(method).Count > 0)
+        if (ModelRules.IsTensorCode(method) || SignatureRules.IsInvalid(method) || SignatureRules.Check(method).Count > 0)
         {
             return new ParseResult(null, ImmutableArray<Diagnostic>.Empty);
         }
@@ -107,7 +110,7 @@ internal sealed partial class MethodParser
 
         string result = AddSynthetic("__result", _returnKind);
         var lowering = new ControlFlowLowering(result, (name, kind) => AddSynthetic(name, kind));
-        EquatableArray<Stmt> lowered = lowering.Lower(body).ToEquatableArray();
+        EquatableArray<Stmt> lowered = lowering.Lower(ConditionalCallLifting.Lift(body)).ToEquatableArray();
 
         bool hasErrors = _diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
         DifferentiableMethod model = BuildModel(hasErrors ? EquatableArray<Stmt>.Empty : lowered, result, hasErrors);
@@ -141,13 +144,7 @@ internal sealed partial class MethodParser
     {
         (string ns, EquatableArray<ContainingType> types) = SymbolText.Containers(_method.ContainingType);
         var parameters = _method.Parameters.Select(p => _variables[p]).ToEquatableArray();
-        string signature = string.Join(",", _method.Parameters.Select(p => p.Type.ToDisplayString()));
-        string hint = string.Join(".", types.Select(t => t.Name)) + "." + _method.Name + "." + StableHash(signature) + ".Derivatives.g.cs";
-        if (ns.Length > 0)
-        {
-            hint = ns + "." + hint;
-        }
-
+        string hint = GeneratedNames.HintName(ns, types, _method, "Derivatives.g.cs");
         return new DifferentiableMethod(hint, ns, types, _method.Name, SymbolText.Accessibility(_method.DeclaredAccessibility),
             _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize);
     }
@@ -175,18 +172,6 @@ internal sealed partial class MethodParser
 
     private void Report(DiagnosticDescriptor descriptor, Location location, params object[] arguments)
         => _diagnostics.Add(Diagnostic.Create(descriptor, location, arguments));
-
-    // FNV-1a over the signature text: stable across runs and processes, unlike string.GetHashCode.
-    private static string StableHash(string text)
-    {
-        uint hash = 2166136261;
-        foreach (char c in text)
-        {
-            hash = unchecked((hash ^ c) * 16777619);
-        }
-
-        return hash.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
-    }
 
     /// <summary>One line of primal source for the comment above generated code.</summary>
     private static string CommentOf(SyntaxNode syntax) => SymbolText.OneLine(syntax);

@@ -57,7 +57,7 @@ internal sealed class TensorMethodParser
     public static TensorParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax
-            || !ModelRules.IsTensorCode(method) || ModelRules.CheckMethod(method).Count > 0
+            || !ModelRules.IsTensorCode(method) || SignatureRules.IsInvalid(method) || ModelRules.CheckMethod(method).Count > 0
             || (ModelRules.IsModelMethod(method) && ModelRules.Check(method.ContainingType).Count > 0))
         {
             return new TensorParseResult(null, ImmutableArray<Diagnostic>.Empty);
@@ -107,10 +107,10 @@ internal sealed class TensorMethodParser
         (string ns, EquatableArray<ContainingType> types) = SymbolText.Containers(type);
         var parameters = _method.Parameters.Select(p => new TParam(p.Name, p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
             ModelParser.IsTensor(p.Type), ModelParser.IsTensor(p.Type) && !TypeClassifier.HasAttribute(p, WellKnownNames.NoDerivativeAttribute))).ToEquatableArray();
-        string hint = (ns.Length > 0 ? ns + "." : string.Empty) + string.Join(".", types.Select(t => t.Name)) + "." + _method.Name + ".Model.g.cs";
+        string hint = GeneratedNames.HintName(ns, types, _method, "Model.g.cs");
         var usings = syntax.SyntaxTree.GetRoot(_cancellationToken).DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax)
             .OfType<UsingDirectiveSyntax>().Select(u => u.ToString()).Distinct().ToEquatableArray();
-        return new TensorMethod(hint, ns, types, type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), _method.Name,
+        return new TensorMethod(hint, GeneratedNames.TapeType(_method), ns, types, type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), _method.Name,
             SymbolText.Accessibility(_method.DeclaredAccessibility), ModelParser.IsTensor(_method.ReturnType) ? TKind.Tensor : TKind.Float,
             parameters, isStub ? EquatableArray<TStmt>.Empty : _body.ToEquatableArray(), isStub ? null : _result, usings, isStub);
     }
@@ -258,7 +258,7 @@ internal sealed class TensorMethodParser
             && SymbolEqualityComparer.Default.Equals(tested.Local, index) ? right : null;
         bool writesIndex = loop.Body.DescendantsAndSelf().Any(o => o is IAssignmentOperation { Target: ILocalReferenceOperation l } && SymbolEqualityComparer.Default.Equals(l.Local, index)
             || o is IIncrementOrDecrementOperation { Target: ILocalReferenceOperation m } && SymbolEqualityComparer.Default.Equals(m.Local, index));
-        if (index is null || start is null || !steps || bound is null || writesIndex || InvolvesValues(bound)
+        if (index is null || index.Type.SpecialType != SpecialType.System_Int32 || start is null || !steps || bound is null || writesIndex || InvolvesValues(bound)
             || bound.DescendantsAndSelf().Any(o => o is ILocalReferenceOperation l && !_indexVariables.ContainsKey(l.Local)))
         {
             Unsupported(loop.Syntax.GetLocation(), "the loop '" + header + "'; a counted loop in model code is for (int i = c; i < n; i++) with c a constant, n a parameter, field, constant or an enclosing loop's counter, and i not assigned in the body");
@@ -809,6 +809,13 @@ internal sealed class TensorMethodParser
             return Unsupported(invocation.Syntax.GetLocation(), "calls on '" + SymbolText.OneLine(invocation.Instance?.Syntax ?? invocation.Syntax) + "'; call [Differentiable] methods on this model or on its layer fields");
         }
 
+        if (target.DeclaringSyntaxReferences.Length > 0 && (ModelRules.CheckMethod(target).Count > 0 || ModelRules.Check(target.ContainingType).Count > 0))
+        {
+            // Its declaration is reported there; it gets no generated Record/Backward to call.
+            Report(DiagnosticDescriptors.CalleeNotGenerated, invocation.Syntax.GetLocation(), target.ContainingType.Name + "." + target.Name, "see the errors on its declaration");
+            return null;
+        }
+
         string receiver = path.TrimEnd('.');
         var values = new List<TValue>();
         var differentiable = new List<bool>();
@@ -832,7 +839,7 @@ internal sealed class TensorMethodParser
         TKind kind = ModelParser.IsTensor(target.ReturnType) ? TKind.Tensor : TKind.Float;
         var result = new TValue(kind, TSource.Temp, string.Empty, _slots++, true);
         Add(new TCallStmt(TakeComment(), result, receiver, target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
-            target.Name, _tapes++, values.ToEquatableArray(), differentiable.ToEquatableArray()));
+            target.Name, GeneratedNames.TapeType(target), _tapes++, values.ToEquatableArray(), differentiable.ToEquatableArray()));
         return result;
     }
 
@@ -901,7 +908,14 @@ internal sealed class TensorMethodParser
                 return null;
             }
 
-            bool shapeOf = name.Parent is MemberAccessExpressionSyntax read && read.Expression == name && IsShapeProperty(read.Name.Identifier.Text);
+            // (h).Columns reads h's shape as h.Columns does: look through parentheses.
+            SyntaxNode outer = name;
+            while (outer.Parent is ParenthesizedExpressionSyntax parenthesized)
+            {
+                outer = parenthesized;
+            }
+
+            bool shapeOf = outer.Parent is MemberAccessExpressionSyntax read && read.Expression == outer && IsShapeProperty(read.Name.Identifier.Text);
             switch (symbol)
             {
                 case ILocalSymbol or IParameterSymbol when shapeOf && _locals.TryGetValue(symbol, out TValue? tensor) && tensor.Kind == TKind.Tensor:
@@ -921,6 +935,10 @@ internal sealed class TensorMethodParser
                 case ILocalSymbol local when _indexVariables.TryGetValue(local, out string? index):
                     replacements[name] = index;
                     break;
+                case ILocalSymbol local when _locals.TryGetValue(local, out TValue? held) && held.Kind == TKind.Tensor:
+                    // A tensor local has no C# variable in the generated code; only its shape can be read here.
+                    Unsupported(name.GetLocation(), "the tensor '" + local.Name + "' inside the expression '" + SymbolText.OneLine(expression) + "'; only its shape (Rows, Columns, Length) can be read in a float expression");
+                    return null;
                 case INamedTypeSymbol type when !qualified:
                     replacements[name] = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
                     break;

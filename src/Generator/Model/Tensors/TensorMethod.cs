@@ -11,8 +11,10 @@ namespace Autodiff.Generator.Model.Tensors;
 /// </remarks>
 /// <param name="ModelType">Fully qualified name of the containing model class (its <c>Gradient</c> is nested there).</param>
 /// <param name="Usings">The source file's using directives, for passive expressions copied as written.</param>
+/// <param name="TapeType">Name of the nested tape class (<c>{Name}Tape</c>, with a signature hash for overloads).</param>
 internal sealed record TensorMethod(
     string HintName,
+    string TapeType,
     string Namespace,
     EquatableArray<ContainingType> Types,
     string ModelType,
@@ -71,9 +73,10 @@ internal sealed record TOpStmt(string Comment, TValue Target, string Primal, str
 
 /// <summary><c>t{Slot} = Receiver.Method(Args)</c> for a <c>[Differentiable]</c> method of a model (this one or a layer).</summary>
 /// <param name="Receiver">Member name of the layer, or empty for <c>this</c>.</param>
-/// <param name="ModelType">Fully qualified type of the receiver (its <c>{Method}Tape</c> holds the callee's intermediates).</param>
+/// <param name="ModelType">Fully qualified type of the receiver (its <see cref="TapeType"/> holds the callee's intermediates).</param>
+/// <param name="TapeType">The callee's tape class, nested in <see cref="ModelType"/>.</param>
 /// <param name="Differentiable">Per argument: whether the callee takes an adjoint for it.</param>
-internal sealed record TCallStmt(string Comment, TValue Target, string Receiver, string ModelType, string Method, int TapeSlot,
+internal sealed record TCallStmt(string Comment, TValue Target, string Receiver, string ModelType, string Method, string TapeType, int TapeSlot,
     EquatableArray<TValue> Args, EquatableArray<bool> Differentiable) : TStmt(Comment);
 
 /// <summary>Float arithmetic <c>Left Op Right</c> (<c>+ - * /</c>), or negation when <see cref="Right"/> is null.</summary>

@@ -1,0 +1,281 @@
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace Autodiff.Generator.Tests;
+
+/// <summary>
+/// Regression tests for the defects found by trial and by fuzzing: each input once crashed the generator, gave generated
+/// code that did not compile or warned, or a wrong derivative. The promise checked: no exception, no CS8785, no AD0901
+/// on valid code, no error or warning inside a generated file, and the right numbers.
+/// </summary>
+public class DefectTests
+{
+    private const string Scalar = "using System; using Autodiff;\nnamespace D;\n";
+    private const string ModelHeader = "using System; using Autodiff; using Autodiff.Layers;\nnamespace Models;\n";
+
+    /// <summary>Runs the generator; asserts nothing escaped (CS8785) and that generated files have no errors or warnings.</summary>
+    private static GeneratorHarness.Result Run(string source)
+    {
+        var result = GeneratorHarness.Run(source);
+        Assert.DoesNotContain(result.GeneratorDiagnostics, d => d.Id is "CS8785" or "AD0901");
+        var generatedTrees = result.Sources.Select(s => s.SyntaxTree).ToHashSet();
+        var inGenerated = result.Output.GetDiagnostics()
+            .Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree && generatedTrees.Contains(tree)).ToList();
+        Assert.True(inGenerated.Count == 0, "In generated code:\n" + string.Join("\n", inGenerated));
+        return result;
+    }
+
+    private static string At(Diagnostic diagnostic) => diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan);
+
+    private static Diagnostic OnlyAutodiff(GeneratorHarness.Result result, string id)
+    {
+        var diagnostics = result.AutodiffDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(diagnostics.Count > 0 && diagnostics.All(d => d.Id == id), "Expected only " + id + ", got:\n" + string.Join("\n", diagnostics));
+        return diagnostics[0];
+    }
+
+    private static MethodInfo Method(Assembly assembly, string type, string name, int parameters)
+        => assembly.GetType(type, throwOnError: true)!.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
+            .Single(m => m.Name == name && m.GetParameters().Length == parameters);
+
+    // ---- trial defects (generator) ----
+
+    [Fact]
+    public void Overloaded_model_methods_each_get_their_own_file_and_tape()
+    {
+        var result = Run(ModelHeader + """
+            [Model] public sealed partial class M
+            {
+                public Tensor W = Tensor.Full(1f, 4);
+                [Differentiable] public float Loss(Tensor x) => Tensor.Sum(x * W);
+                [Differentiable] public float Loss(Tensor x, float a) => a * Tensor.Sum(x * W);
+                [Differentiable] public float Both(Tensor x) => Loss(x) + Loss(x, 2f);
+            }
+            """);
+        Assert.Empty(result.CompilerErrors());
+        Assert.Empty(result.AutodiffDiagnostics());
+        Assert.Equal(2, result.Sources.Count(s => s.HintName.StartsWith("Models.M.Loss.", StringComparison.Ordinal)));
+
+        // d/dW of Loss(x) + Loss(x, 2) = 3x
+        Assembly assembly = GeneratorHarness.Load(result);
+        Type type = assembly.GetType("Models.M")!;
+        object model = Activator.CreateInstance(type)!;
+        object gradient = type.GetMethod("CreateGradient")!.Invoke(model, null)!;
+        var x = Tensor.FromArray(new float[] { 1, 2, 3, 4 }, 4);
+        float value = (float)type.GetMethod("BothGradient")!.Invoke(model, new[] { x, gradient })!;
+        Assert.Equal(30f, value);
+        var dw = (Tensor)gradient.GetType().GetField("W")!.GetValue(gradient)!;
+        Assert.Equal(new float[] { 3, 6, 9, 12 }, dw.Span.ToArray());
+    }
+
+    [Theory]
+    [InlineData("Tensor gradient", "gradient")]
+    [InlineData("Tensor x, Tensor tape", "tape")]
+    [InlineData("Tensor x, float tangent", "tangent")]
+    [InlineData("Tensor x, float dResult", "dResult")]
+    [InlineData("Tensor x, Tensor dx", "dx")]
+    public void A_model_parameter_named_like_a_generated_one_is_AD0007_at_the_parameter(string parameters, string name)
+    {
+        string first = parameters.Split(' ')[1].TrimEnd(',');
+        var result = Run(ModelHeader + "[Model] public sealed partial class M { public Tensor W = Tensor.Full(1f, 4); [Differentiable] public float Loss(" + parameters + ") => Tensor.Sum(" + first + " * W); }");
+        var d = OnlyAutodiff(result, "AD0007");
+        Assert.Equal(name, At(d));
+        Assert.Empty(result.CompilerErrors());
+    }
+
+    [Theory]
+    [InlineData("public static double EGradient(double x, out double dx) { dx = 0; return 0; }", "EGradient")]
+    [InlineData("public static int EJvp;", "EJvp")]
+    [InlineData("public static double EVjp => 1;", "EVjp")]
+    [InlineData("public class EGradient { }", "EGradient")]
+    public void A_member_named_like_a_generated_one_is_AD0007_at_the_member(string member, string name)
+    {
+        var result = Run(Scalar + "public static partial class C { [Differentiable] public static double E(double x) => x * x; " + member + " }");
+        var d = OnlyAutodiff(result, "AD0007");
+        Assert.Equal(name, At(d));
+        Assert.Empty(result.CompilerErrors());
+    }
+
+    [Fact]
+    public void An_overload_of_a_generated_name_with_other_parameters_is_not_a_clash()
+    {
+        var result = Run(Scalar + "public static partial class C { [Differentiable] public static double E(double x) => x * x; public static double EGradient(string s) => 0; }");
+        Assert.Empty(result.AutodiffDiagnostics());
+        Assert.Empty(result.CompilerErrors());
+    }
+
+    [Fact]
+    public void A_NaN_test_compiles_without_warnings_in_generated_code()
+    {
+        var result = Run(Scalar + "public static partial class C { [Differentiable] public static double F(double x) { if (x != x) return 0; return x * x; } }");
+        Assert.Empty(result.AutodiffDiagnostics());
+    }
+
+    [Fact]
+    public void A_model_stub_compiles_without_warnings()
+        => Run(ModelHeader + "[Model] public sealed partial class M { public Tensor W = Tensor.Full(1f, 4); [Differentiable] public float Loss(Tensor x) { double s = 2.0; return Tensor.Sum(x * W); } }");
+
+    /// <summary>Compiles <paramref name="members"/> into <c>D.C</c> with array wrappers for <paramref name="name"/> (scalars, then one array).</summary>
+    private static Type Compile(string members, string name, int scalars, string outside = "")
+        => GeneratorHarness.Load(Run(Scalar + outside + "public static partial class C {\n" + members + "\n" + GradientChecker.Wrappers(name, scalars) + "\n}")).GetType("D.C", throwOnError: true)!;
+
+    [Fact]
+    public void StopGradient_of_a_call_without_a_derivative_is_a_constant()
+    {
+        Type type = Compile("[Differentiable] public static double F(double x, double[] w) => x * Ad.StopGradient(H.G(x, w)) + w[1] * w[0];", "F", 1,
+            "public static class H { public static double G(double x, double[] w) => x * w[0]; }\n");
+        var g = GradientChecker.Grad(type, "F", new[] { 2.0 }, new[] { 3.0, 5.0 });
+        Assert.Equal(2.0 * 6.0 + 15.0, g.Value);
+        Assert.Equal(6.0, g.Scalars[0]);                 // G(x, w) = 6 held constant
+        Assert.Equal(new[] { 5.0, 3.0 }, g.Array);        // only w[1] * w[0] differentiates
+    }
+
+    [Fact]
+    public void The_NaN_tests_AD0102_recommends_compile_and_differentiate()
+    {
+        Type type = Compile("""
+            [Differentiable] public static double F(double x, double[] w)
+            {
+                if (double.IsNaN(x) || !double.IsFinite(w[0]) || x != x) return 0;
+                return w[0] * x * x;
+            }
+            """, "F", 1);
+        GradientChecker.AssertCorrect(type, "F", new[] { 1.5 }, new[] { 2.0 });
+        Assert.Equal(0.0, GradientChecker.Grad(type, "F", new[] { 1.5 }, new[] { double.PositiveInfinity }).Scalars[0]);
+    }
+
+    // ---- fuzz defects: crashes ----
+
+    [Fact]
+    public void A_NoDerivative_parameter_assigned_in_a_loop_differentiates()
+    {
+        // x counts up by y² + 1 until it reaches 5: from 0 with y = 1, three steps, so F = 6 and dF/dy = 3 · 2y = 6.
+        Type type = GeneratorHarness.Load(Run(Scalar + """
+            public static partial class C
+            {
+                [Differentiable] public static double F([NoDerivative] double x, double y) { while (x < 5) x = x + y * y + 1; return x; }
+                public static double[] G(double x, double y) { double v = FGradient(x, y, out double dy); return new[] { v, dy, FVjp(x, y, 2.0, out double vy), vy, FJvp(x, y, 1.0).Tangent }; }
+            }
+            """)).GetType("D.C")!;
+        var g = (double[])type.GetMethod("G")!.Invoke(null, new object[] { 0.0, 1.0 })!;
+        Assert.Equal(new[] { 6.0, 6.0, 6.0, 12.0, 6.0 }, g);
+    }
+
+    [Fact]
+    public void A_duplicate_parameter_name_is_left_to_the_compiler_and_other_methods_still_generate()
+    {
+        var result = GeneratorHarness.Run(Scalar + "public static partial class C { [Differentiable] static double F(double a, double a) => a; [Differentiable] public static double G(double x) => x * x; }");
+        Assert.DoesNotContain(result.GeneratorDiagnostics, d => d.Id is "CS8785" or "AD0901");
+        Assert.Contains(result.Sources, s => s.HintName.Contains("D.C.G.", StringComparison.Ordinal));
+        Assert.Contains(result.CompilerErrors(), d => d.Id == "CS0100");
+        Assert.Empty(result.AutodiffDiagnostics());
+    }
+
+    // ---- fuzz defects: callers of what cannot be generated ----
+
+    [Fact]
+    public void A_call_into_a_non_partial_type_is_AD0110_at_the_call_and_the_caller_compiles()
+    {
+        var result = Run(Scalar + "public static class E { [Differentiable] public static double Sq(double x) => x * x; } public static partial class C { [Differentiable] public static double F(double x) => E.Sq(x) + x; }");
+        var calls = result.AutodiffDiagnostics().Where(d => d.Id == "AD0110").ToList();
+        Assert.Equal("E.Sq(x)", At(Assert.Single(calls)));
+        Assert.Contains(result.AutodiffDiagnostics(), d => d.Id == "AD0002");
+        Assert.Empty(result.CompilerErrors());
+    }
+
+    [Fact]
+    public void A_call_into_a_method_whose_generated_names_clash_is_AD0110()
+    {
+        var result = Run(Scalar + "public static partial class E { [Differentiable] public static double Sq(double x) => x * x; public static int SqVjp; } public static partial class C { [Differentiable] public static double F(double x) => E.Sq(x) + x; }");
+        Assert.Contains(result.AutodiffDiagnostics(), d => d.Id == "AD0110");
+        Assert.Contains(result.AutodiffDiagnostics(), d => d.Id == "AD0007");
+        Assert.Empty(result.CompilerErrors());
+    }
+
+    [Fact]
+    public void A_layer_of_a_non_partial_model_type_is_AD0110_and_the_model_compiles()
+    {
+        var result = Run(ModelHeader + "[Model] public sealed class Block { public Tensor W = Tensor.Full(1f, 4); [Differentiable] public Tensor Forward(Tensor x) => x * W; } [Model] public sealed partial class M { public Tensor V = Tensor.Full(1f, 4); [Differentiable] public float Loss(Tensor x) => Tensor.Sum(new Block().Forward(x) * V); }");
+        Assert.Contains(result.AutodiffDiagnostics(), d => d.Id == "AD0002");
+        Assert.Empty(result.CompilerErrors());
+    }
+
+    [Fact]
+    public void A_parenthesised_tensor_in_a_shape_read_works_like_the_plain_one()
+    {
+        string Source(string h) => ModelHeader + "[Model] public sealed partial class M { public Tensor W = Tensor.Full(1f, 1, 4); [Differentiable] public float Loss(Tensor x) { Tensor h = x * W; return Tensor.Sum(h * (1f / " + h + ".Columns)); } }";
+        var plain = Run(Source("h"));
+        var parenthesised = Run(Source("(h)"));
+        Assert.Empty(parenthesised.AutodiffDiagnostics());
+        Assert.Empty(parenthesised.CompilerErrors());
+        // The same code, but for the parentheses as written (in the comment, and around the shape read).
+        Assert.Equal(plain.Source("M.Loss."), parenthesised.Source("M.Loss.").Replace("(h).Columns", "h.Columns", StringComparison.Ordinal).Replace("(tape.t0!).Columns", "tape.t0!.Columns", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_tensor_read_as_a_value_in_a_float_expression_is_AD0108()
+    {
+        var result = Run(ModelHeader + "[Model] public sealed partial class M { public Tensor W = Tensor.Full(1f, 1, 4); [Differentiable] public float Loss(Tensor x) { Tensor h = x * W; return Tensor.Sum(h * (1f / (h.SameShape(h) ? 1 : 2))); } }");
+        Assert.Contains(result.AutodiffDiagnostics(), d => d.Id == "AD0108");
+        Assert.Empty(result.CompilerErrors());
+    }
+
+    [Fact]
+    public void An_nint_loop_counter_in_model_code_is_AD0108()
+    {
+        var result = Run(ModelHeader + "[Model] public sealed partial class M { public Tensor W = Tensor.Full(1f, 4); [Differentiable] public float Loss(Tensor x, int n) { for (nint j = 0; j < n; j++) { x = x * W; } return Tensor.Sum(x); } }");
+        Assert.Contains("for (int i = c; i < n; i++)", OnlyAutodiff(result, "AD0108").GetMessage(), StringComparison.Ordinal);
+        Assert.Empty(result.CompilerErrors());
+    }
+
+    [Fact]
+    public void A_type_named_var_does_not_break_generated_code()
+    {
+        // Sin(s · x[i]) in a loop: s is saved on the tape; F = sin(sin(x0) · x1), no wrapper code using var.
+        Type type = GeneratorHarness.Load(Run(Scalar + """
+            #pragma warning disable CS8981
+            class var { }
+            #pragma warning restore CS8981
+            public static partial class C
+            {
+                [Differentiable] public static double F(double[] x) { double s = 1; for (int i = 0; i < x.Length; i++) s = Math.Sin(s * x[i]); return s; }
+                public static double[] G(double[] x) { double[] dx = new double[x.Length]; FGradient(x, dx); return dx; }
+            }
+            """)).GetType("D.C")!;
+        var dx = (double[])type.GetMethod("G")!.Invoke(null, new object[] { new[] { 0.3, 1.2 } })!;
+        double inner = Math.Sin(0.3);
+        Assert.Equal(Math.Cos(inner * 1.2) * 1.2 * Math.Cos(0.3), dx[0], 12);
+        Assert.Equal(Math.Cos(inner * 1.2) * inner, dx[1], 12);
+    }
+
+    // ---- fuzz defects: wrong derivatives ----
+
+    [Theory]
+    [InlineData("ref double r = ref x; r = r * 2; return x;", "ref double r = ref x;")]
+    [InlineData("ref double r = ref w[0]; r = r * 2; return w[0];", "ref double r = ref w[0];")]
+    public void A_ref_local_is_AD0102_not_a_silent_alias(string body, string comment)
+    {
+        var result = Run(Scalar + "public static partial class C { [Differentiable] public static double F(double x, double[] w) { " + body + " } }");
+        var d = result.AutodiffDiagnostics().First(d => d.Id == "AD0102");
+        Assert.Contains("ref locals", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains(comment, d.GetMessage(), StringComparison.Ordinal);
+        Assert.Empty(result.CompilerErrors());
+    }
+
+    [Fact]
+    public void Forward_mode_through_recursion_calls_itself_once_per_level()
+    {
+        var result = Run(Scalar + "public static partial class C { [Differentiable] public static double R(double x, int n) => n == 0 ? x : Math.Sin(R(x, n - 1)) * x; }");
+        string jvp = result.Source("D.C.R.").Split("RJvp(double")[1];
+        Assert.Equal(1, jvp.Split("RJvp(", StringSplitOptions.None).Length - 1);
+
+        // And the numbers: depth 40 would take 2^40 calls if it branched.
+        Type type = GeneratorHarness.Load(result).GetType("D.C")!;
+        var (value, tangent) = ((double, double))type.GetMethod("RJvp")!.Invoke(null, new object[] { 0.7, 40, 1.0 })!;
+        double h = 1e-6;
+        double Primal(double x) => (double)type.GetMethod("R")!.Invoke(null, new object[] { x, 40 })!;
+        Assert.Equal(Primal(0.7), value, 12);
+        Assert.Equal((Primal(0.7 + h) - Primal(0.7 - h)) / (2 * h), tangent, 5);
+    }
+}
