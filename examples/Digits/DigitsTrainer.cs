@@ -72,8 +72,9 @@ public static class DigitsTrainer
             "step" => new StepDecay(options.LearningRate, Math.Max(1, options.Epochs / 3)),
             _ => throw new ArgumentException($"Unknown schedule '{options.Schedule}'; use none, cosine or step."),
         };
+        Optimizer optimizer = CreateOptimizer(options);
         var trainer = new Trainer<DigitsModel.Gradient>(
-            model, model.CreateGradient(), CreateOptimizer(options),
+            model, model.CreateGradient(), optimizer,
             lossGradient: model.LossGradient, logits: model.Forward, step: model.Step,
             new TrainerOptions
             {
@@ -88,6 +89,13 @@ public static class DigitsTrainer
         if (options.ResumePath is { } resume)
         {
             trainer.Resume(resume);
+
+            // The checkpoint restores the rate it was saved with; these options' rate applies from here (a schedule sets
+            // it every step from its own base rate), as the weight decay and schedule of these options already do.
+            if (schedule is null)
+            {
+                optimizer.LearningRate = options.LearningRate;
+            }
         }
 
         configure?.Invoke(trainer);

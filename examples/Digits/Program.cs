@@ -18,6 +18,32 @@ catch (ArgumentException e)
     return 2;
 }
 
+string directory = options.OutputDirectory ?? Path.Combine("out", "digits");
+try
+{
+    // Every path is checked before any training: a run must not end by failing to save what it learned.
+    EnsureWritableFolder(directory, "--out");
+    options = options with { CheckpointPath = options.CheckpointPath ?? Path.Combine(directory, "checkpoint.adck") };
+    EnsureWritableFile(options.CheckpointPath!, "--checkpoint");
+    if (options.ResumePath is { } resumePath)
+    {
+        if (Directory.Exists(resumePath))
+        {
+            throw new ArgumentException($"--resume expects a checkpoint file, and '{resumePath}' is a folder (the default checkpoint is {Path.Combine(directory, "checkpoint.adck")}).");
+        }
+
+        if (!File.Exists(resumePath))
+        {
+            throw new ArgumentException($"--resume: the checkpoint '{resumePath}' does not exist.");
+        }
+    }
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine("error: " + e.Message);
+    return 2;
+}
+
 try
 {
     (LabeledData train, LabeledData test, string source) = LoadData(options.DataPath);
@@ -37,11 +63,12 @@ try
 
     Console.WriteLine($"Training a {train.FeatureCount}-{options.Hidden}-10 MLP on {train.Count} {source} images ({options.ValidationFraction:P0} held out for validation{(options.Augment ? "; the rest with 4 shifted copies each" : string.Empty)}), testing on {test.Count}.");
     Console.WriteLine($"optimizer {options.Optimizer}, lr {options.LearningRate} (schedule {options.Schedule}), batch {options.BatchSize}, up to {options.Epochs} epochs, patience {options.Patience}, seed {options.Seed}, {options.Threads} thread(s)");
-    Console.WriteLine();
+    if (options.ResumePath is not null)
+    {
+        Console.WriteLine($"Resuming from {options.ResumePath}: parameters, optimizer moments, epoch and shuffling continue from it; the learning rate, schedule and weight decay are this command line's (seed and batch size must match the checkpoint's).");
+    }
 
-    string directory = options.OutputDirectory ?? Path.Combine("out", "digits");
-    Directory.CreateDirectory(directory);
-    options = options with { CheckpointPath = options.CheckpointPath ?? Path.Combine(directory, "checkpoint.adck") };
+    Console.WriteLine();
 
     // Ctrl+C: finish the current batch, save the checkpoint, report how to resume.
     using var stop = new CancellationTokenSource();
@@ -68,23 +95,35 @@ try
         StopReason.LossFlat => "the training loss stopped changing",
         _ => "all epochs done",
     };
-    Console.WriteLine($"Stopped after {run.History.Count} epochs ({why}); restored the best validation loss from epoch {run.BestEpoch}.");
+    Console.WriteLine($"Stopped after {run.History.Count} epoch{(run.History.Count == 1 ? string.Empty : "s")} ({why}); restored the best validation loss from epoch {run.BestEpoch}.");
     Console.WriteLine($"Training throughput: {run.SamplesPerSecond:N0} samples/s (forward + generated backward + fused optimizer step).");
     Console.WriteLine();
     PrintPerClass(result.Confusion);
     Console.WriteLine();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Test accuracy: {result.TestAccuracy:P2} on {test.Count} images"));
 
-    string model = Path.Combine(directory, "model.adck");
-    Checkpoint.Save(model, result.Model, new CheckpointInfo(run.History.Count, run.Steps));
-    string history = Path.Combine(directory, "history.csv");
-    TrainingHistory.SaveCsv(run.History, history);
-    TrainingHistory.SaveJson(run.History, Path.ChangeExtension(history, ".json"));
-    string curve = Path.Combine(directory, "learning-curve.png");
-    LearningCurve.Save(run.History, run.BestEpoch, curve);
-    Console.WriteLine($"Saved the model to {Path.GetFullPath(model)} (load with Checkpoint.Load)");
-    Console.WriteLine($"      the learning curve to {Path.GetFullPath(curve)} (data in {Path.GetFileName(history)} and history.json)");
+    string saved;
+    try
+    {
+        saved = SaveResults(directory, result);
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+    {
+        // The folder was writable when the run started; it is not now (full disk, removed, permissions). Keep the
+        // trained model: save it where it can go, and say so.
+        string fallback = Path.Combine(Path.GetTempPath(), "autodiff-digits-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+        Console.Error.WriteLine($"warning: could not save to {Path.GetFullPath(directory)} ({e.Message}); saving to {fallback} instead.");
+        saved = SaveResults(fallback, result);
+    }
+
+    Console.WriteLine($"Saved the model to {Path.Combine(saved, "model.adck")} (load with Checkpoint.Load)");
+    Console.WriteLine($"      the learning curve to {Path.Combine(saved, "learning-curve.png")} (data in history.csv and history.json)");
     return 0;
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"error: {e.Message} The last checkpoint, if any, is {Path.GetFullPath(options.CheckpointPath ?? directory)}; free space or choose other folders with --out and --checkpoint.");
+    return 1;
 }
 catch (TrainingDivergedException e)
 {
@@ -101,10 +140,64 @@ catch (DataFormatException e)
     Console.Error.WriteLine("error: " + e.Message);
     return 1;
 }
-catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+catch (ArgumentException e)
+{
+    // Without the "(Parameter 'x')" that ArgumentException appends: a person reads this, not a debugger.
+    Console.Error.WriteLine("error: " + (e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : e.Message));
+    return 1;
+}
+catch (InvalidOperationException e)
 {
     Console.Error.WriteLine("error: " + e.Message);
     return 1;
+}
+
+// The model, history (CSV and JSON) and learning curve in a folder; returns its full path.
+static string SaveResults(string directory, DigitsResult result)
+{
+    Directory.CreateDirectory(directory);
+    TrainingResult run = result.Training;
+    Checkpoint.Save(Path.Combine(directory, "model.adck"), result.Model, new CheckpointInfo(run.History.Count, run.Steps));
+    string history = Path.Combine(directory, "history.csv");
+    TrainingHistory.SaveCsv(run.History, history);
+    TrainingHistory.SaveJson(run.History, Path.ChangeExtension(history, ".json"));
+    LearningCurve.Save(run.History, run.BestEpoch, Path.Combine(directory, "learning-curve.png"));
+    return Path.GetFullPath(directory);
+}
+
+// Creates the folder and writes (then deletes) a file in it; an ArgumentException that names the flag when it cannot.
+static void EnsureWritableFolder(string directory, string flag)
+{
+    if (File.Exists(directory))
+    {
+        throw new ArgumentException($"{flag} '{directory}' is a file; give a folder.");
+    }
+
+    try
+    {
+        Directory.CreateDirectory(directory);
+        string probe = Path.Combine(directory, ".write-test-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllBytes(probe, Array.Empty<byte>());
+        File.Delete(probe);
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+    {
+        throw new ArgumentException($"{flag} '{directory}' cannot be written ({e.Message}); choose another folder with {flag}.");
+    }
+}
+
+static void EnsureWritableFile(string path, string flag)
+{
+    if (Directory.Exists(path))
+    {
+        throw new ArgumentException($"{flag} '{path}' is a folder; give a file path.");
+    }
+
+    string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+    if (folder is not null)
+    {
+        EnsureWritableFolder(folder, flag);
+    }
 }
 
 // A live progress bar with ETA when a person watches; one plain line per epoch when output is redirected or in CI.
@@ -155,6 +248,11 @@ static (LabeledData Train, LabeledData Test, string Source) LoadData(string? dir
         return (Datasets.OptDigitsTrain(), Datasets.OptDigitsTest(), "optdigits (bundled)");
     }
 
+    if (File.Exists(directory))
+    {
+        throw new DataFormatException(directory, 0, "--data expects a folder (holding the MNIST IDX files, or optdigits.tra and optdigits.tes), and this is a file");
+    }
+
     if (!Directory.Exists(directory))
     {
         throw new DataFormatException(directory, 0, "the --data folder does not exist");
@@ -192,15 +290,30 @@ static TrainingOptions ParseArguments(string[] args)
             Environment.Exit(0);
         }
 
+        if (!flag.StartsWith("--", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Unexpected argument '{flag}': options start with --, and each takes one value.");
+        }
+
+        if (Array.IndexOf(Flags, flag) < 0)
+        {
+            throw new ArgumentException($"Unknown flag '{flag}'.");
+        }
+
         if (i + 1 >= args.Length)
         {
             throw new ArgumentException($"{flag} needs a value.");
         }
 
         string value = args[++i];
+        if (value.Length == 0)
+        {
+            throw new ArgumentException($"{flag} needs a value, got an empty one.");
+        }
+
         options = flag switch
         {
-            "--optimizer" => options with { Optimizer = value },
+            "--optimizer" => options with { Optimizer = OneOf(flag, value, Optimizers) },
             "--lr" => options with { LearningRate = Positive(flag, ParseDouble(flag, value)) },
             "--epochs" => options with { Epochs = (int)Positive(flag, ParseInt(flag, value)) },
             "--batch-size" => options with { BatchSize = (int)Positive(flag, ParseInt(flag, value)) },
@@ -208,9 +321,9 @@ static TrainingOptions ParseArguments(string[] args)
             "--seed" => options with { Seed = ParseInt(flag, value) },
             "--patience" => options with { Patience = (int)Positive(flag, ParseInt(flag, value)) },
             "--augment" => options with { Augment = value is "true" or "on" or "1" ? true : value is "false" or "off" or "0" ? false : throw new ArgumentException($"--augment expects on or off, got '{value}'.") },
-            "--schedule" => options with { Schedule = value },
-            "--weight-decay" => options with { WeightDecay = ParseDouble(flag, value) },
-            "--threads" => options with { Threads = (int)Positive(flag, ParseInt(flag, value)) },
+            "--schedule" => options with { Schedule = OneOf(flag, value, Schedules) },
+            "--weight-decay" => options with { WeightDecay = NonNegative(flag, ParseDouble(flag, value)) },
+            "--threads" => options with { Threads = Threads(flag, ParseInt(flag, value)) },
             "--out" => options with { OutputDirectory = value },
             "--data" => options with { DataPath = value },
             "--checkpoint" => options with { CheckpointPath = value },
@@ -222,16 +335,32 @@ static TrainingOptions ParseArguments(string[] args)
     return options;
 }
 
-static double ParseDouble(string flag, string value)
-    => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double result) ? result : throw new ArgumentException($"{flag} expects a number, got '{value}'.");
 
 static int ParseInt(string flag, string value)
     => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int result) ? result : throw new ArgumentException($"{flag} expects an integer, got '{value}'.");
 
-static double Positive(string flag, double value) => value > 0 ? value : throw new ArgumentException($"{flag} must be positive, got {value}.");
+static double ParseDouble(string flag, string value)
+    => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double result) && double.IsFinite(result)
+        ? result
+        : throw new ArgumentException($"{flag} expects a finite number, got '{value}'.");
+
+static double Positive(string flag, double value) => value > 0 ? value : throw new ArgumentException($"{flag} must be positive, got {value.ToString(CultureInfo.InvariantCulture)}.");
+
+static double NonNegative(string flag, double value) => value >= 0 ? value : throw new ArgumentException($"{flag} must be 0 or more, got {value.ToString(CultureInfo.InvariantCulture)}.");
+
+static int Threads(string flag, int value) => value >= 1 && value <= Environment.ProcessorCount
+    ? value
+    : throw new ArgumentException($"{flag} must be between 1 and {Environment.ProcessorCount} (this machine's cores), got {value}.");
+
+static string OneOf(string flag, string value, string[] allowed)
+    => Array.IndexOf(allowed, value.ToLowerInvariant()) >= 0 ? value.ToLowerInvariant() : throw new ArgumentException($"{flag} '{value}' is not one of {string.Join(", ", allowed)}.");
 
 partial class Program
 {
+    private static readonly string[] Flags = { "--optimizer", "--lr", "--epochs", "--batch-size", "--hidden", "--seed", "--patience", "--augment", "--schedule", "--weight-decay", "--threads", "--out", "--data", "--checkpoint", "--resume" };
+    private static readonly string[] Optimizers = { "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw" };
+    private static readonly string[] Schedules = { "none", "cosine", "step" };
+
     private const string Usage = """
         usage: dotnet run --project examples/Digits -- [options]
           --optimizer NAME     sgd, momentum, nesterov, adagrad, rmsprop, adam (default) or adamw

@@ -8,6 +8,15 @@ namespace Autodiff.Runtime.Tests;
 public class DatasetTests
 {
     [Fact]
+    public void LabeledData_RefusesLabelsOutOfRangeAndNonFiniteFeatures()
+    {
+        Assert.Contains("label 1 is 10; labels must be in 0..9", Assert.Throws<ArgumentException>(() => new LabeledData(new double[2], new[] { 3, 10 }, 1, 10)).Message, StringComparison.Ordinal);
+        Assert.Contains("label 0 is -1", Assert.Throws<ArgumentException>(() => new LabeledData(new double[2], new[] { -1, 0 }, 1, 10)).Message, StringComparison.Ordinal);
+        Assert.Contains("row 1, feature 0 is NaN", Assert.Throws<ArgumentException>(() => new LabeledData(new[] { 0.5, double.NaN }, new[] { 0, 1 }, 1, 10)).Message, StringComparison.Ordinal);
+        Assert.Contains("is ∞", Assert.Throws<ArgumentException>(() => new LabeledData(new[] { double.PositiveInfinity, 0 }, new[] { 0, 1 }, 1, 10)).Message.Replace("Infinity", "∞"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BundledOptDigits_HasTheDocumentedShape()
     {
         LabeledData train = Datasets.OptDigitsTrain();

@@ -82,6 +82,25 @@ public sealed class IdxTests : IDisposable
     }
 
     [Fact]
+    public void ALabelOutOfRange_IsADataFormatError()
+    {
+        // Label 10 in a 10-class file: the range check names the file and the label.
+        string labels = Write("lbl", Labels(1, 10, 3));
+        var e = Assert.Throws<DataFormatException>(() => Idx.Read(Write("img", Images(3, 2, 2)), labels));
+        Assert.Contains("label 1 is 10; expected 0..9", e.Message, StringComparison.Ordinal);
+        Assert.Contains(labels, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnImageFileWithNoImages_IsNamed()
+    {
+        string images = Write("img", Images(0, 2, 2));
+        var e = Assert.Throws<DataFormatException>(() => Idx.Read(images, Write("lbl", Labels())));
+        Assert.Contains(images, e.Message, StringComparison.Ordinal);
+        Assert.Contains("holds no images", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CorruptGzip_IsReported()
     {
         string path = Path.Combine(_dir, "img.gz");

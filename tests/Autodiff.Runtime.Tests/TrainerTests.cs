@@ -143,6 +143,24 @@ public class TrainerTests
     }
 
     [Fact]
+    public void ACheckpointLeftByAnotherRun_IsNotCalledIntact()
+    {
+        string path = TempPath();
+        try
+        {
+            File.WriteAllText(path, "left here by an earlier, different run");
+            var trainer = new Trainer<ScriptedSet>(new ScriptedSet("W", 1), new ScriptedSet("W", 1), new Sgd(0.1),
+                (x, labels, g) => float.NaN, x => new Tensor(x.Rows, 2), options: new TrainerOptions { Epochs = 2, BatchSize = 2, CheckpointPath = path });
+            var error = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(Four));
+            Assert.True(!error.Message.Contains("intact", StringComparison.Ordinal), error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void ANaNLoss_NamesTheLoss()
     {
         var trainer = new Trainer<ScriptedSet>(new ScriptedSet("W", 1), new ScriptedSet("W", 1), new Sgd(0.1),

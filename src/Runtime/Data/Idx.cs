@@ -21,6 +21,11 @@ public static class Idx
             throw new DataFormatException(labelsPath, 0, $"holds {labels.Length} labels but {imagesPath} holds {count} images");
         }
 
+        if (count == 0)
+        {
+            throw new DataFormatException(imagesPath, 0, "holds no images");
+        }
+
         var features = new double[pixels.Length];
         for (int i = 0; i < pixels.Length; i++)
         {

@@ -16,6 +16,23 @@ public sealed class LabeledData
             throw new ArgumentException($"features has {features.Length} values; expected {labels.Length} rows x {featureCount}.", nameof(features));
         }
 
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classCount);
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if ((uint)labels[i] >= (uint)classCount)
+            {
+                throw new ArgumentException($"label {i} is {labels[i]}; labels must be in 0..{classCount - 1}.", nameof(labels));
+            }
+        }
+
+        for (int i = 0; i < features.Length; i++)
+        {
+            if (!double.IsFinite(features[i]))
+            {
+                throw new ArgumentException($"row {i / featureCount}, feature {i % featureCount} is {features[i]}; features must be finite numbers.", nameof(features));
+            }
+        }
+
         Features = features;
         Labels = labels;
         FeatureCount = featureCount;

@@ -427,6 +427,7 @@ public sealed class Trainer<TGradient>
         }
 
         Checkpoint.Save(path, _model, new CheckpointInfo(_epoch, _steps), sections);
+        _checkpointWritten = Path.GetFullPath(path);
     }
 
     /// <summary>
@@ -474,6 +475,7 @@ public sealed class Trainer<TGradient>
 
         apply();
         file.CopyTensorsTo(_model);
+        _checkpointWritten = Path.GetFullPath(path);
         _best = best;
         _ema = ema;
         _emaStarted = ema is not null;
@@ -497,14 +499,19 @@ public sealed class Trainer<TGradient>
 
     private TrainingDivergedException Diverged(int epoch, int batch, string? tensor, string what)
     {
-        string checkpoint = Options.CheckpointPath is { } path && File.Exists(path)
-            ? $" The last checkpoint ({path}) is intact."
+        // Only a checkpoint of this run (written by it, or the one it resumed from): a file left at that path by
+        // another run proves nothing.
+        string checkpoint = _checkpointWritten is { } written && File.Exists(written)
+            ? $" The last checkpoint ({written}) is intact."
             : string.Empty;
         string kept = batch > 0 ? "the parameters from before this batch" : "the diverged parameters (restore a checkpoint)";
         return new TrainingDivergedException(
             $"Training diverged in epoch {epoch}: {what}. The model keeps {kept}; the update was not applied.{checkpoint} Try a smaller learning rate or gradient clipping (ClipNorm).",
             epoch, batch, tensor);
     }
+
+    // Full path of the last checkpoint this trainer wrote or resumed from; null when none.
+    private string? _checkpointWritten;
 
     private int[] FillBatch(float[] features, int featureCount, int[] allLabels, ReadOnlySpan<int> rows)
     {
