@@ -9,20 +9,29 @@ namespace Autodiff.IntegrationTests;
 /// </summary>
 public class PackageTests
 {
-    private const string Consumer = """
+    // Beside the README's quick start (Program.cs, verbatim): a model, the data and a module initializer that prints
+    // what the test checks (it runs before the README's top-level statements).
+    private const string Checks = """
         using Autodiff;
         using Autodiff.Data;
 
-        var w = new[] { 0.5, -1.25, 2.0 };
-        var dw = new double[3];
-        double value = Model.FGradient(0.3, w, out double dx, dw);
-        System.Console.WriteLine($"value={value:F6} dx={dx:F6} dw0={dw[0]:F6}");
-        System.Console.WriteLine($"rows={Datasets.OptDigitsTest().Count}");
-        var net = new Net();
-        var gradient = net.CreateGradient();
-        float loss = net.LossGradient(Tensor.Full(1f, 2, 3), new[] { 0, 1 }, gradient);
-        net.Step(new Autodiff.Optimizers.Adam(0.01), gradient);
-        System.Console.WriteLine($"model={loss > 0} params={net.Parameters().Count}");
+        internal static class Checks
+        {
+            [System.Runtime.CompilerServices.ModuleInitializer]
+            internal static void Run()
+            {
+                var w = new[] { 0.5, -1.25, 2.0 };
+                var dw = new double[3];
+                double value = Model.FGradient(0.3, w, out double dx, dw);
+                System.Console.WriteLine($"value={value:F6} dx={dx:F6} dw0={dw[0]:F6}");
+                System.Console.WriteLine($"rows={Datasets.OptDigitsTest().Count}");
+                var net = new Net();
+                var gradient = net.CreateGradient();
+                float loss = net.LossGradient(Tensor.Full(1f, 2, 3), new[] { 0, 1 }, gradient);
+                net.Step(new Autodiff.Optimizers.Adam(0.01), gradient);
+                System.Console.WriteLine($"model={loss > 0} params={net.Parameters().Count}");
+            }
+        }
 
         [Model]
         public sealed partial class Net
@@ -32,18 +41,15 @@ public class PackageTests
             [Differentiable]
             public float Loss(Tensor x, int[] labels) => Tensor.SoftmaxCrossEntropy(Layer.Forward(x), labels);
         }
-
-        public static partial class Model
-        {
-            [Differentiable]
-            public static double F(double x, double[] w)
-            {
-                double s = 0;
-                foreach (double wi in w) s += System.Math.Sin(wi * x);
-                return s * s;
-            }
-        }
         """;
+
+    /// <summary>The README's first C# block, as a user pastes it into Program.cs.</summary>
+    private static string ReadmeQuickStart(string root)
+    {
+        string readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        int start = readme.IndexOf("```csharp\n", StringComparison.Ordinal) + "```csharp\n".Length;
+        return readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)];
+    }
 
     // The machine's package cache doubles as a feed, so the consumer restores the runtime's dependencies offline.
     private static string GlobalPackages()
@@ -69,6 +75,9 @@ public class PackageTests
                   <PropertyGroup>
                     <OutputType>Exe</OutputType>
                     <TargetFramework>net10.0</TargetFramework>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                    <Nullable>enable</Nullable>
+                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
                     <RestoreSources>{feed};{GlobalPackages()};https://api.nuget.org/v3/index.json</RestoreSources>
                     <RestorePackagesPath>{Path.Combine(work, "packages")}</RestorePackagesPath>
                   </PropertyGroup>
@@ -77,13 +86,15 @@ public class PackageTests
                   </ItemGroup>
                 </Project>
                 """);
-            File.WriteAllText(Path.Combine(app, "Program.cs"), Consumer);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), ReadmeQuickStart(root));
+            File.WriteAllText(Path.Combine(app, "Checks.cs"), Checks);
             string output = Run(app, "dotnet", "run --nologo");
 
             double s = Math.Sin(0.15) + Math.Sin(-0.375) + Math.Sin(0.6);
             Assert.Contains($"value={s * s:F6}", output, StringComparison.Ordinal);
             Assert.Contains("rows=1797", output, StringComparison.Ordinal);
             Assert.Contains("model=True params=2", output, StringComparison.Ordinal);
+            Assert.Contains($"F = {s * s}, dF/dx = ", output, StringComparison.Ordinal);   // the README's own line
         }
         finally
         {
