@@ -39,10 +39,18 @@ public class SnapshotTests
         string verified = Path.Combine(directory, name + ".verified.txt");
         string received = Path.Combine(directory, name + ".received.txt");
         actual = actual.Replace("\r\n", "\n", StringComparison.Ordinal);
+        string? existing = File.Exists(verified) ? File.ReadAllText(verified).Replace("\r\n", "\n", StringComparison.Ordinal) : null;
         if (Environment.GetEnvironmentVariable("AUTODIFF_ACCEPT_SNAPSHOTS") == "1")
         {
-            Directory.CreateDirectory(directory);
-            File.WriteAllText(verified, actual);
+            // Accepting is not testing: a run that accepts a changed snapshot fails, so the change is reviewed (git diff)
+            // and a second run without the variable passes; in CI the variable is an error whatever it would accept.
+            Assert.False(Environment.GetEnvironmentVariable("CI") is { Length: > 0 }, "AUTODIFF_ACCEPT_SNAPSHOTS is set in CI: snapshots would accept any output.");
+            if (existing != actual)
+            {
+                Directory.CreateDirectory(directory);
+                File.WriteAllText(verified, actual);
+                Assert.Fail($"Accepted a changed snapshot {verified}: review it with git diff, then run the tests without AUTODIFF_ACCEPT_SNAPSHOTS.");
+            }
         }
 
         if (!File.Exists(verified))

@@ -70,6 +70,20 @@ public class OptimizerTests
     }
 
     [Fact]
+    public void AdaGrad_AddsEpsilonOutsideTheSquareRoot()
+    {
+        // ε = 0.1 and g = 2: 2 / (√4 + 0.1) = 0.952, where 2 / √(4 + 0.1) would be 0.988. 37 values run the vector body and the tail.
+        var opt = new AdaGrad(0.5, epsilon: 0.1);
+        double[] p = Enumerable.Repeat(1.0, 37).ToArray();
+        opt.Step<double>(p, Enumerable.Repeat(2.0, 37).ToArray());
+        Assert.All(p, v => Assert.Equal(1.0 - 0.5 * 2 / (2 + 0.1), v, 12));
+        var single = new AdaGrad(0.5, epsilon: 0.1);
+        float[] f = Enumerable.Repeat(1f, 37).ToArray();
+        single.Step<float>(f, Enumerable.Repeat(2f, 37).ToArray());
+        Assert.All(f, v => Assert.Equal(1.0 - 0.5 * 2 / (2 + 0.1), v, 5));
+    }
+
+    [Fact]
     public void RmsProp_MatchesFormula()
     {
         var opt = new RmsProp(0.01, rho: 0.9);

@@ -143,6 +143,49 @@ public class TrainerTests
     }
 
     [Fact]
+    public void EachEpoch_SeesEveryRowOnce_InANewOrder_ThatTheSeedReproduces()
+    {
+        // Feature 0 of row r is r, so each batch tells which rows it holds.
+        const int Rows = 23;
+        var features = new double[Rows * 2];
+        for (int r = 0; r < Rows; r++)
+        {
+            features[2 * r] = r;
+        }
+
+        var data = new LabeledData(features, new int[Rows], 2, 2);
+        List<List<int>> Seen(int seed)
+        {
+            var epochs = new List<List<int>> { new() };
+            var trainer = new Trainer<ScriptedSet>(new ScriptedSet("W", 1), new ScriptedSet("W", 1), new Sgd(0.1),
+                (x, labels, g) =>
+                {
+                    for (int r = 0; r < x.Rows; r++)
+                    {
+                        epochs[^1].Add((int)x.Row(r)[0]);
+                    }
+
+                    return 0.5f;
+                },
+                x => new Tensor(x.Rows, 2), options: new TrainerOptions { Epochs = 2, BatchSize = 5, Seed = seed, FlatTolerance = null });
+            trainer.EpochEnded += _ => epochs.Add(new List<int>());
+            trainer.Fit(data);
+            epochs.RemoveAt(epochs.Count - 1);
+            return epochs;
+        }
+
+        List<List<int>> run = Seen(7);
+        Assert.Equal(2, run.Count);
+        Assert.All(run, epoch => Assert.Equal(Enumerable.Range(0, Rows), epoch.Order()));   // a permutation
+        Assert.NotEqual(run[0], run[1]);                                                  // reshuffled each epoch
+        Assert.NotEqual(Enumerable.Range(0, Rows), run[0]);                               // shuffled at all
+        List<List<int>> again = Seen(7);
+        Assert.Equal(run[0], again[0]);                                                   // the seed reproduces it
+        Assert.Equal(run[1], again[1]);
+        Assert.NotEqual(run[0], Seen(8)[0]);                                              // another seed, another order
+    }
+
+    [Fact]
     public void ACheckpointLeftByAnotherRun_IsNotCalledIntact()
     {
         string path = TempPath();

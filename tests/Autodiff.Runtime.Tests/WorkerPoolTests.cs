@@ -89,4 +89,14 @@ public class WorkerPoolTests
         WorkerPool.Run(job, 4, 2);
         Assert.Equal(new[] { 1, 1, 1, 1 }, job.Runs.Take(4));
     }
+
+    [Fact]
+    public void A_failing_part_inline_has_the_same_semantics_as_on_the_pool()
+    {
+        // One thread (as when the pool is busy with another caller): every other part still runs, the failure comes at the end.
+        var job = new CountingJob { Throw = 1 };
+        var error = Assert.Throws<InvalidOperationException>(() => WorkerPool.Run(job, 4, 1));
+        Assert.Equal("part 1", error.Message);
+        Assert.Equal(new[] { 1, 0, 1, 1 }, job.Runs.Take(4));
+    }
 }

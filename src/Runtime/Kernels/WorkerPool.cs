@@ -56,12 +56,22 @@ internal static class WorkerPool
         // overwrite the ticket of the job it is part of.
         if (threads <= 1 || count > PartMask || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
-            // One thread, or the pool is busy (another caller, or a job nested in a job): run here (same result, only slower).
+            // One thread, or the pool is busy (another caller, or a job nested in a job): run here (same result, only
+            // slower), with the pooled path's semantics: every part runs, and the first failure is thrown at the end.
+            ExceptionDispatchInfo? failure = null;
             for (int i = 0; i < count; i++)
             {
-                job.Run(i);
+                try
+                {
+                    job.Run(i);
+                }
+                catch (Exception exception)
+                {
+                    failure ??= ExceptionDispatchInfo.Capture(exception);
+                }
             }
 
+            failure?.Throw();
             return;
         }
 
