@@ -72,9 +72,10 @@ public static class GradientChecker
     public static string? Check(Type type, string name, double[] p, double[] w, double tolerance = 1e-6, double h = 1e-5)
     {
         var failures = new StringBuilder();
-        // Checks that should hold to rounding (VJP = seed·gradient, JVP = gradient·tangent) are exact in double;
-        // a case with float steps inside gets the case's own tolerance for them too.
-        double exact = Math.Max(1e-9, tolerance * 1e-3 > 1e-9 ? tolerance : 1e-9);
+        // Checks that hold to rounding (VJP = seed·gradient, JVP = gradient·tangent): 1e-9 relative in double, 1e-5
+        // (about a hundred float ulps) when the case computes in float, whatever looser tolerance its finite
+        // differences need; the loose case tolerance let a float VJP off by 2% pass.
+        double exact = tolerance <= 1e-6 ? 1e-9 : 1e-5;
         Gradient g = Grad(type, name, p, w);
         double primal = Value(type, name, p, w);
         Compare(failures, "value from Gradient", g.Value, primal, exact);

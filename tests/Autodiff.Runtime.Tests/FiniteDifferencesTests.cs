@@ -24,4 +24,22 @@ public class FiniteDifferencesTests
     [InlineData(-16f)]
     public void AWrongDerivative_Fails(float derivative)
         => Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => Check(derivative));
+
+    // A batch-averaged gradient: every entry near 1e-3. The loss is linear, so finite differences are exact but for rounding.
+    private static void CheckSmall(float third)
+    {
+        float[] c = { 0.004f, 0.002f, 0.001f };
+        var x = new Tensor(3);
+        var gradient = Tensor.FromArray(new[] { c[0], c[1], third }, 3);
+        FiniteDifferences.Check(new[] { ("x", x, gradient) }, () => c[0] * x[0] + c[1] * x[1] + c[2] * x[2], samples: null);
+    }
+
+    [Fact]
+    public void ASmallGradient_Passes() => CheckSmall(0.001f);
+
+    [Theory]
+    [InlineData(-0.001f)] // the sign flipped: passed the old floor of 3e-3
+    [InlineData(0f)]      // dropped
+    public void ASmallEntryWithTheWrongSignOrMissing_Fails(float third)
+        => Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => CheckSmall(third));
 }
