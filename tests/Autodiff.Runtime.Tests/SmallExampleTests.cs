@@ -17,8 +17,13 @@ public class SmallExampleTests
     public void Regression_CrossEntropyRecoversWhereMseStalls()
     {
         var (ce, mse) = Regression.Experiments.Classification();
-        Assert.True(ce.Accuracy[10] > 0.9, $"cross-entropy after 10 steps: {ce.Accuracy[10]:P1}");
-        Assert.True(mse.Accuracy[100] < 0.5, $"MSE after 100 steps: {mse.Accuracy[100]:P1}");
+        // What each loss reaches (recorded: cross-entropy 91.8% after 10 steps and 93.8% at the end; MSE on saturated
+        // probabilities 8.3% after 100 steps and 13.5% at the end): a change that breaks training fails the first
+        // two, one that stops MSE's stall (a wrong derivative of the probability) the last two.
+        Assert.InRange(ce.Accuracy[10], 0.90, 0.95);
+        Assert.InRange(ce.FinalAccuracy, 0.92, 0.96);
+        Assert.InRange(mse.Accuracy[100], 0.05, 0.12);
+        Assert.InRange(mse.FinalAccuracy, 0.10, 0.17);
     }
 
     [Fact]
