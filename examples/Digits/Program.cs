@@ -207,9 +207,15 @@ static DigitsResult RunWithProgress(LabeledData train, LabeledData test, Trainin
     static string Row(EpochMetrics e) => string.Create(CultureInfo.InvariantCulture, $"{e.Epoch,6}   {e.TrainLoss,10:F4}   {e.TrainAccuracy,8:P2}  {e.ValidationLoss,9:F4}  {e.ValidationAccuracy,8:P2}  {e.SamplesPerSecond,10:N0}  {e.Seconds,5:F2}s");
     bool interactive = Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("CI") is null;
     Console.WriteLine(Header);
+    // A checkpoint that cannot be written (full disk, folder removed) is a warning: training goes on and the model is saved at the end.
+    static void Warn(string path, Exception e) => Console.Error.WriteLine($"warning: could not write the checkpoint {path} ({e.Message}); training goes on, and the model is saved when it ends.");
     if (!interactive)
     {
-        return DigitsTrainer.Train(train, test, options, t => t.EpochEnded += e => Console.WriteLine(Row(e)), stop);
+        return DigitsTrainer.Train(train, test, options, t =>
+        {
+            t.EpochEnded += e => Console.WriteLine(Row(e));
+            t.CheckpointFailed += Warn;
+        }, stop);
     }
 
     DigitsResult? result = null;
@@ -222,6 +228,7 @@ static DigitsResult RunWithProgress(LabeledData train, LabeledData test, Trainin
             var task = context.AddTask("training", maxValue: options.Epochs);
             result = DigitsTrainer.Train(train, test, options, trainer =>
             {
+                trainer.CheckpointFailed += Warn;
                 trainer.EpochEnded += e =>
                 {
                     Spectre.Console.AnsiConsole.WriteLine(Row(e));

@@ -186,6 +186,33 @@ public class TrainerTests
     }
 
     [Fact]
+    public void ACheckpointThatCannotBeWritten_IsReportedAndTrainingGoesOn()
+    {
+        // A folder below a file: every save fails, whoever runs the test.
+        string file = TempPath();
+        File.WriteAllText(file, "x");
+        try
+        {
+            string path = Path.Combine(file, "checkpoint.adck");
+            Trainer<ScriptedSet> Make() => new(new ScriptedSet("W", 1), new ScriptedSet("W", 1), new Sgd(0.1),
+                (x, labels, g) => 0.5f, x => new Tensor(x.Rows, 2), options: new TrainerOptions { Epochs = 3, BatchSize = 2, CheckpointPath = path, FlatTolerance = null });
+            var reported = new List<string>();
+            Trainer<ScriptedSet> trainer = Make();
+            trainer.CheckpointFailed += (where, e) => reported.Add(where);
+            TrainingResult result = trainer.Fit(Four);
+            Assert.Equal(3, result.History.Count);
+            Assert.Equal(new[] { path, path, path }, reported);
+
+            // Nobody listening: the failure is not swallowed.
+            Assert.ThrowsAny<IOException>(() => Make().Fit(Four));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void ACheckpointLeftByAnotherRun_IsNotCalledIntact()
     {
         string path = TempPath();

@@ -137,6 +137,13 @@ public sealed class Trainer<TGradient>
     public event Action<EpochMetrics>? EpochEnded;
 
     /// <summary>
+    /// Raised when a checkpoint that <see cref="Fit"/> writes (after an epoch, or on cancellation) cannot be written
+    /// (a full disk, a folder removed or made read-only): with a handler, training goes on and the model stays in
+    /// memory to be saved elsewhere; without one, <see cref="Fit"/> throws the <see cref="IOException"/>.
+    /// </summary>
+    public event Action<string, Exception>? CheckpointFailed;
+
+    /// <summary>
     /// Trains until <see cref="TrainerOptions.Epochs"/>, early stopping, a flat loss or cancellation (checked after
     /// every batch; a checkpoint is saved then when <see cref="TrainerOptions.CheckpointPath"/> is set). With
     /// <see cref="TrainerOptions.RestoreBest"/> the model ends with the best epoch's parameters (not when cancelled:
@@ -258,7 +265,7 @@ public sealed class Trainer<TGradient>
             _epochBatches = 0;
             if (Options.CheckpointPath is { } path)
             {
-                SaveCheckpoint(path);
+                TrySaveCheckpoint(path);
             }
 
             EpochEnded?.Invoke(metrics);
@@ -279,7 +286,7 @@ public sealed class Trainer<TGradient>
         {
             if (Options.CheckpointPath is { } path)
             {
-                SaveCheckpoint(path);
+                TrySaveCheckpoint(path);
             }
         }
         else if (Options.RestoreBest && _best is not null)
@@ -428,6 +435,18 @@ public sealed class Trainer<TGradient>
 
         Checkpoint.Save(path, _model, new CheckpointInfo(_epoch, _steps), sections);
         _checkpointWritten = Path.GetFullPath(path);
+    }
+
+    private void TrySaveCheckpoint(string path)
+    {
+        try
+        {
+            SaveCheckpoint(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && CheckpointFailed is not null)
+        {
+            CheckpointFailed!(path, e);
+        }
     }
 
     /// <summary>
