@@ -128,6 +128,32 @@ internal static class DerivativeRules
         [("FusedMultiplyAdd", 3)] = c => new[] { c.A[1], c.A[0], c.L(1) },
     };
 
+    /// <summary>
+    /// The same derivatives for the functions that pick one argument (or its negation): per argument the condition
+    /// under which the result is that argument, and its sign. Forward mode writes the tangent as a choice,
+    /// <c>a &gt;= b ? ta : tb</c>, rather than <c>(a &gt;= b ? 1 : 0) * ta + (a &gt;= b ? 0 : 1) * tb</c>: the tangent of
+    /// an argument not picked may be infinite or NaN (it overflowed on its way), and 0 · ∞ is NaN where the function
+    /// itself is differentiable. The conditions agree with <see cref="Rules"/> (ties included).
+    /// </summary>
+    private static readonly Dictionary<(string Name, int Arity), Func<Context, (string Condition, int Argument, bool Negated)[]>> Selections = new()
+    {
+        // max(a, b): a when a >= b, else b
+        [("Max", 2)] = c => new[] { ($"{c.A[0]} >= {c.A[1]}", 0, false), ("true", 1, false) },
+        // min(a, b): a when a <= b, else b
+        [("Min", 2)] = c => new[] { ($"{c.A[0]} <= {c.A[1]}", 0, false), ("true", 1, false) },
+        // clamp(v, lo, hi): v when lo <= v <= hi, lo when v < lo, else hi
+        [("Clamp", 3)] = c => new[] { ($"{c.A[0]} >= {c.A[1]} && {c.A[0]} <= {c.A[2]}", 0, false), ($"{c.A[0]} < {c.A[1]}", 1, false), ("true", 2, false) },
+        // |a|: a when a > 0, -a when a < 0, 0 at 0
+        [("Abs", 1)] = c => new[] { ($"{c.A[0]} > {c.L(0)}", 0, false), ($"{c.A[0]} < {c.L(0)}", 0, true) },
+    };
+
+    /// <summary>
+    /// For a function that picks one of its arguments: the conditions, tested in order, under which its derivative
+    /// is that argument's (negated where marked); none true means zero. Null for other functions.
+    /// </summary>
+    public static (string Condition, int Argument, bool Negated)[]? Selection(string name, Context context)
+        => Selections.TryGetValue((name, context.A.Length), out var rule) ? rule(context) : null;
+
     private static readonly HashSet<string> PiecewiseConstant = new() { "Floor", "Ceiling", "Round", "Truncate", "Sign" };
 
     /// <summary>Whether <c>Math.<paramref name="name"/></c> with <paramref name="arity"/> arguments has a rule.</summary>

@@ -278,4 +278,31 @@ public class DefectTests
         Assert.Equal(Primal(0.7), value, 12);
         Assert.Equal((Primal(0.7 + h) - Primal(0.7 - h)) / (2 * h), tangent, 5);
     }
+
+    [Theory]
+    [InlineData("double v = Math.Sqrt(x - 5); double t = v; return x * x;")]                       // computed and dropped
+    [InlineData("double r = Math.Sqrt(x - 5); if (y < 5) r = y * x; else r = r + y; return r * x;")] // replaced on the path taken
+    [InlineData("double r = Math.Log(x - 5); if (y < 5) { r = y; } return r * x + x * x;")]
+    [InlineData("double r = 1 / (x - x); if (y < 5) r = y * x; return r;")]
+    [InlineData("double r = Math.Sqrt(x - 5); for (int i = 0; i < 2; i++) { if (y < 5) r = y * x; } return r;")]
+    public void A_non_finite_value_that_does_not_reach_the_result_leaves_the_gradient_finite(string body)
+    {
+        // At x = 1.485, y = 1 each function is differentiable, though an intermediate is NaN or infinite.
+        Type type = Compile("[Differentiable] public static double F(double x, double y, double[] w) { " + body + " }", "F", 2);
+        double[] p = { 1.485, 1.0 };
+        var g = GradientChecker.Grad(type, "F", p, new double[1]);
+        Assert.True(double.IsFinite(g.Value) && g.Scalars.All(double.IsFinite), $"value {g.Value}, gradient [{string.Join(", ", g.Scalars)}]");
+        GradientChecker.AssertCorrect(type, "F", p, new double[1]);
+    }
+
+    [Fact]
+    public void An_infinite_tangent_of_an_argument_Clamp_does_not_pick_is_not_NaN()
+    {
+        // Clamp(x · 1e308 · 10, lo, 1) is 1 for x > 0: its tangent along x is 0, though x · 1e308 · 10 (and its tangent) overflow.
+        // Max(-x · 1e308 · 10, lo) is lo: its tangent is lo's.
+        Type type = Compile("[Differentiable] public static double F(double x, double lo, double[] w) => Math.Clamp(x * 1e308 * 10, lo, 1.0) + Math.Max(-x * 1e308 * 10, lo) + x;", "F", 2);
+        double Along(double tx, double tlo) => (double)type.GetMethod("F__Jvp")!.Invoke(null, new object[] { new[] { 0.5, -1.0 }, new double[1], new[] { tx, tlo }, new double[1] })!;
+        Assert.Equal(1.0, Along(1, 0));
+        Assert.Equal(1.0, Along(0, 1));
+    }
 }

@@ -5,9 +5,12 @@ using Autodiff.Generator.Model;
 namespace Autodiff.Generator.Analysis;
 
 /// <summary>
-/// Activity analysis (Tapenade's "varied" half): a variable is active when it may hold a floating value that
-/// depends on a differentiable parameter. Flow-insensitive and iterated to a fixpoint, so it is sound across
-/// loops and branches. Only active variables get adjoints and tangents; the rest is treated as constant.
+/// Activity analysis, both of Tapenade's halves: a variable is active when it may hold a floating value that depends
+/// on a differentiable parameter ("varied") and may flow into the result ("useful"). Both flow-insensitive and
+/// iterated to a fixpoint, so they are sound across loops and branches. Only active variables get adjoints and
+/// tangents; the rest is treated as constant. Leaving out the useless ones is not only less work: a value that
+/// never reaches the result may be NaN or infinite where the function is differentiable (<c>Math.Sqrt(x - 5)</c>
+/// computed and dropped), and its zero adjoint times that partial would have made the gradient NaN.
 /// </summary>
 internal sealed class ActivityAnalysis
 {
@@ -34,6 +37,26 @@ internal sealed class ActivityAnalysis
             }
         }
 
+        // Useful: the result, and whatever an assignment to a useful variable (or an element of a useful array)
+        // reads; conditions and indices carry no derivative. Differentiable parameters stay: their adjoints are outputs.
+        var useful = new HashSet<string> { method.ResultName };
+        changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (AssignStmt assign in Assignments(method.Body))
+            {
+                if (useful.Contains(assign.Target))
+                {
+                    foreach (string read in ExprFacts.Reads(assign.Value))
+                    {
+                        changed |= useful.Add(read);
+                    }
+                }
+            }
+        }
+
+        active.RemoveWhere(name => !useful.Contains(name) && !method.Parameters.Any(p => p.Differentiable && p.Name == name));
         return analysis;
     }
 

@@ -163,6 +163,22 @@ internal sealed class ForwardEmitter
             case MathCallExpr m:
             {
                 var context = new DerivativeRules.Context(m.Args.Count, i => ExprPrinter.Paren(Value(m.Args[i], scope)), () => ExprPrinter.Paren(Value(m, scope)), m.Class, v => _c.Literal(v, m.Kind));
+                if (DerivativeRules.Selection(m.Function, context) is { } selection)
+                {
+                    // max, min, clamp, abs: the tangent of the argument picked, not a sum of 0/1 products (0 · ∞ = NaN)
+                    string chosen = _c.Zero(m.Kind);
+                    bool any = false;
+                    for (int i = selection.Length - 1; i >= 0; i--)
+                    {
+                        string? t = Tangent(m.Args[selection[i].Argument], scope);
+                        string value = t is null ? _c.Zero(m.Kind) : selection[i].Negated ? "-" + ExprPrinter.Paren(t) : t;
+                        any |= t is not null;
+                        chosen = selection[i].Condition == "true" ? value : $"({selection[i].Condition} ? {value} : {chosen})";
+                    }
+
+                    return any ? chosen : null;
+                }
+
                 string?[] partials = DerivativeRules.Partials(m.Function, context);
                 string? sum = null;
                 for (int i = 0; i < m.Args.Count; i++)

@@ -21,6 +21,7 @@ internal sealed partial class ReverseEmitter
     // it when the reverse sweep reaches that assignment (AssignedValueStaysPut, computed on first use).
     private IReadOnlyList<Stmt>? _body;
     private Dictionary<string, bool>? _staysPut;
+    private Dictionary<string, int>? _assignmentCounts;
 
     public ReverseEmitter(MethodContext context) => _c = context;
 
@@ -476,7 +477,20 @@ internal sealed partial class ReverseEmitter
                     reverse.Line(restore);
                 }
 
-                reverse.Append(chain);
+                if (increment is null && IsOverwritten(assign.Target) && MayHaveNonFinitePartial(assign.Value))
+                {
+                    // A definition a later one may replace (r = Math.Sqrt(x - 5); if (y < 5) r = y * x;): on the path
+                    // that replaced it its adjoint is zero, and zero times a partial that is infinite or NaN there
+                    // (0.5 / NaN) would make the gradient NaN where the function is differentiable. Skip it then.
+                    using (reverse.Block($"if ({g} != {_c.Zero(variable.Kind)})"))
+                    {
+                        reverse.Append(chain);
+                    }
+                }
+                else
+                {
+                    reverse.Append(chain);
+                }
             }
             else
             {
@@ -505,6 +519,24 @@ internal sealed partial class ReverseEmitter
 
         return (forward, reverse);
     }
+
+    /// <summary>Whether the variable is assigned by more than one statement (so one definition may replace another).</summary>
+    private bool IsOverwritten(string variable)
+    {
+        if (_body is null)
+        {
+            return false;
+        }
+
+        _assignmentCounts ??= ExprFacts.Flatten(_body).Select(s => s.Statement).OfType<AssignStmt>().Where(a => a.Index is null)
+            .GroupBy(a => a.Target).ToDictionary(group => group.Key, group => group.Count());
+        return _assignmentCounts.TryGetValue(variable, out int count) && count > 1;
+    }
+
+    /// <summary>Whether a partial derivative of the expression may be infinite or NaN at a finite point: a division,
+    /// a function call (Sqrt, Log, Pow and the inverse trigonometric functions at their edges, Exp overflowing).</summary>
+    private static bool MayHaveNonFinitePartial(Expr expr)
+        => expr is BinaryExpr { Op: BinaryOp.Divide } or MathCallExpr or CallExpr || ExprFacts.Children(expr).Any(MayHaveNonFinitePartial);
 
     private bool SavesOldValue(AssignStmt assign, int depth)
         => !(assign.IsDeclaration && depth == 0 && assign.Index is null) && !_c.Recomputation.IsRecomputable(assign);
