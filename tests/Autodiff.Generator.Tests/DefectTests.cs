@@ -264,11 +264,16 @@ public class DefectTests
     }
 
     [Fact]
-    public void Forward_mode_through_recursion_calls_itself_once_per_level()
+    public void Both_modes_through_recursion_call_themselves_once_per_level()
     {
         var result = Run(Scalar + "public static partial class C { [Differentiable] public static double R(double x, int n) => n == 0 ? x : Math.Sin(R(x, n - 1)) * x; }");
         string jvp = result.Source("D.C.R.").Split("RJvp(double")[1];
         Assert.Equal(1, jvp.Split("RJvp(", StringSplitOptions.None).Length - 1);
+
+        // Reverse mode: one VJP call per level (seeded with 1 in the forward sweep), and no primal call to recompute.
+        string vjp = result.Source("D.C.R.").Split("RVjp(double")[1].Split("RGradient(")[0];
+        Assert.Equal(1, vjp.Split("RVjp(", StringSplitOptions.None).Length - 1);
+        Assert.DoesNotContain("global::D.C.R(", vjp, StringComparison.Ordinal);
 
         // And the numbers: depth 40 would take 2^40 calls if it branched.
         Type type = GeneratorHarness.Load(result).GetType("D.C")!;
@@ -277,6 +282,10 @@ public class DefectTests
         double Primal(double x) => (double)type.GetMethod("R")!.Invoke(null, new object[] { x, 40 })!;
         Assert.Equal(Primal(0.7), value, 12);
         Assert.Equal((Primal(0.7 + h) - Primal(0.7 - h)) / (2 * h), tangent, 5);
+        var gradient = type.GetMethods().Single(m => m.Name == "RGradient");
+        object?[] arguments = { 0.7, 40, null };
+        Assert.Equal(value, (double)gradient.Invoke(null, arguments)!, 12);
+        Assert.Equal(tangent, (double)arguments[2]!, 12);
     }
 
     [Theory]

@@ -424,6 +424,12 @@ internal sealed partial class ReverseEmitter
             }
         }
 
+        if (depth == 0 && assign.Index is null && assign.Value is CallExpr call && CallLifting.IsSplittable(call)
+            && _c.Activity.IsActive(assign.Target) && _c.Activity.IsActive(call))
+        {
+            return EmitSplitCall(assign, call, forward, restore, variable);
+        }
+
         var reverse = new CodeBlock();
         ValueScope? scope = null;
         if (_c.Activity.IsActive(assign.Target))
@@ -520,10 +526,59 @@ internal sealed partial class ReverseEmitter
         return (forward, reverse);
     }
 
+    /// <summary>
+    /// <c>t = G(a, b)</c> outside loops (see <see cref="CallLifting"/>): the forward sweep calls G's VJP with seed 1,
+    /// which returns the value and writes the partials ∂G/∂a, ∂G/∂b into locals; the reverse sweep only scales them,
+    /// <c>da += dt * ∂G/∂a</c>. One call where the plain scheme made two (G forward, G's VJP backward, which runs G
+    /// again), and so linear, not quadratic, through recursion.
+    /// </summary>
+    private (CodeBlock, CodeBlock) EmitSplitCall(AssignStmt assign, CallExpr call, CodeBlock forward, string? restore, VarInfo variable)
+    {
+        string keyword = TypeClassifier.Keyword(variable.Kind);
+        var arguments = new List<string>();
+        var partials = new List<(Expr Argument, string Partial)>();
+        var outputs = new List<string>();
+        for (int i = 0; i < call.Args.Count; i++)
+        {
+            arguments.Add(ExprPrinter.Print(call.Args[i]));
+            CalleeParam parameter = call.Callee.Parameters[i];
+            if (parameter.Differentiable)
+            {
+                string partial = _c.Temp("__p");
+                _c.Declarations.Line($"{TypeClassifier.Keyword(parameter.Kind)} {partial} = default;");
+                outputs.Add("out " + partial);
+                partials.Add((call.Args[i], partial));
+            }
+        }
+
+        var reverse = new CodeBlock().Line("// " + assign.Comment + "   (partials from the forward sweep)");
+        string adjoint = _c.Derivative(assign.Target);
+        string g = _c.Temp("__g");
+        reverse.Line($"{keyword} {g} = {adjoint};");
+        reverse.Line($"{adjoint} = {_c.Zero(variable.Kind)};");
+        if (restore is not null)
+        {
+            reverse.Line(restore);
+        }
+
+        var scope = new ValueScope(null, hoistedDeclarations: _c.Declarations);
+        foreach ((Expr argument, string partial) in partials)
+        {
+            Child(argument, new Adjoint(Times(g, partial)), scope);
+        }
+
+        scope.FlushAccumulations();
+        reverse.Append(scope.Body);
+        forward.Append(scope.OwnPre);
+        forward.Line($"{assign.Target} = {call.Callee.Vjp}({string.Join(", ", arguments.Concat(new[] { _c.Literal(1, call.Kind) }).Concat(outputs))});");
+        return (forward, reverse);
+    }
+
     /// <summary>Whether the variable is assigned by more than one statement (so one definition may replace another).</summary>
     private bool IsOverwritten(string variable)
     {
-        if (_body is null)
+        // The result's assignments are the returns: one of them runs, last, so none replaces another.
+        if (_body is null || variable == _c.Method.ResultName)
         {
             return false;
         }

@@ -110,7 +110,8 @@ internal sealed partial class MethodParser
 
         string result = AddSynthetic("__result", _returnKind);
         var lowering = new ControlFlowLowering(result, (name, kind) => AddSynthetic(name, kind));
-        EquatableArray<Stmt> lowered = lowering.Lower(ConditionalCallLifting.Lift(body)).ToEquatableArray();
+        List<Stmt> lifted = CallLifting.Lift(ConditionalCallLifting.Lift(body), (name, kind) => AddSynthetic(name, kind));
+        EquatableArray<Stmt> lowered = lowering.Lower(lifted).ToEquatableArray();
 
         bool hasErrors = _diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
         DifferentiableMethod model = BuildModel(hasErrors ? EquatableArray<Stmt>.Empty : lowered, result, hasErrors);

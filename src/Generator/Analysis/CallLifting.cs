@@ -1,0 +1,86 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Model;
+
+namespace Autodiff.Generator.Analysis;
+
+/// <summary>
+/// Outside loops, a call to a differentiable function whose differentiable parameters are all scalars becomes a
+/// statement of its own, <c>__call = G(a, b);</c>, which the reverse emitter evaluates with G's VJP seeded with 1:
+/// one call gives both the value and the partials, kept for the reverse sweep (<see cref="Emit.ReverseEmitter"/>).
+/// The plain scheme called G in the forward sweep and G's VJP in the reverse, and that VJP calls G again inside:
+/// through recursion, O(depth²) calls. Split, a recursive VJP costs one VJP per level. Only calls that are always
+/// evaluated are lifted (not inside a <c>?:</c> branch or the right side of <c>&amp;&amp;</c>/<c>||</c>); the
+/// functions are pure, so evaluating one before the rest of its statement changes nothing.
+/// </summary>
+internal static class CallLifting
+{
+    public static List<Stmt> Lift(IEnumerable<Stmt> statements, Func<string, ScalarKind, string> newVariable)
+    {
+        var output = new List<Stmt>();
+        foreach (Stmt statement in statements)
+        {
+            switch (statement)
+            {
+                case AssignStmt assign when assign.Value is not CallExpr:
+                    output.Add(assign with { Value = LiftCalls(assign.Value, assign.Comment, output, newVariable) });
+                    break;
+                case ReturnStmt ret:
+                    output.Add(ret with { Value = ret.Value is CallExpr call && IsSplittable(call) ? Lifted(call, ret.Comment, output, newVariable) : LiftCalls(ret.Value, ret.Comment, output, newVariable) });
+                    break;
+                case IfStmt branch:
+                    output.Add(branch with { Then = Lift(branch.Then, newVariable).ToEquatableArray(), Else = Lift(branch.Else, newVariable).ToEquatableArray() });
+                    break;
+                default:
+                    // Loops keep their calls: their partials would need a tape of their own.
+                    output.Add(statement);
+                    break;
+            }
+        }
+
+        return output;
+    }
+
+    /// <summary>Whether the reverse emitter can evaluate the call by its VJP with seed 1: every differentiable parameter a scalar.</summary>
+    public static bool IsSplittable(CallExpr call)
+        => TypeClassifier.IsFloating(call.Kind) && call.Callee.Parameters.All(p => !p.Differentiable || p.Shape == ShapeKind.Scalar);
+
+    private static Expr LiftCalls(Expr expr, string comment, List<Stmt> output, Func<string, ScalarKind, string> newVariable)
+    {
+        switch (expr)
+        {
+            case CallExpr call:
+            {
+                var args = call.Args.Select(a => LiftCalls(a, comment, output, newVariable)).ToEquatableArray();
+                CallExpr rebuilt = call with { Args = args };
+                return IsSplittable(rebuilt) ? Lifted(rebuilt, comment, output, newVariable) : rebuilt;
+            }
+
+            case CondExpr cond:
+                // Only the condition always runs; it is not differentiated, so its calls stay where they are.
+                return cond;
+            case BinaryExpr { Op: BinaryOp.ConditionalAnd or BinaryOp.ConditionalOr }:
+                return expr;
+            case UnaryExpr unary:
+                return unary with { Operand = LiftCalls(unary.Operand, comment, output, newVariable) };
+            case BinaryExpr binary:
+                return binary with { Left = LiftCalls(binary.Left, comment, output, newVariable), Right = LiftCalls(binary.Right, comment, output, newVariable) };
+            case ConvertExpr convert:
+                return convert with { Operand = LiftCalls(convert.Operand, comment, output, newVariable) };
+            case MathCallExpr math:
+                return math with { Args = math.Args.Select(a => LiftCalls(a, comment, output, newVariable)).ToEquatableArray() };
+            default:
+                // Leaves, array reads (their index is an integer), StopGradient (its calls carry no derivative).
+                return expr;
+        }
+    }
+
+    private static Expr Lifted(CallExpr call, string comment, List<Stmt> output, Func<string, ScalarKind, string> newVariable)
+    {
+        string temp = newVariable("__call", call.Kind);
+        output.Add(new AssignStmt(comment, temp, null, call, IsDeclaration: true));
+        return new VarExpr(call.Kind, temp);
+    }
+}
