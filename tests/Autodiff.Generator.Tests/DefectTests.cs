@@ -202,6 +202,15 @@ public class DefectTests
     }
 
     [Fact]
+    public void A_layer_field_of_a_non_partial_model_type_is_left_out_and_calls_into_it_are_AD0110()
+    {
+        var result = Run(ModelHeader + "[Model] public sealed class Block { public Tensor W = Tensor.Full(1f, 4); [Differentiable] public Tensor Forward(Tensor x) => x * W; } [Model] public sealed partial class M { public Block B = new(); public Block[] Bs = { new() }; public Tensor V = Tensor.Full(1f, 4); [Differentiable] public float Loss(Tensor x) => Tensor.Sum(B.Forward(x) * V); }");
+        Assert.Contains(result.AutodiffDiagnostics(), d => d.Id == "AD0002");
+        Assert.Equal("B.Forward(x)", At(result.AutodiffDiagnostics().Single(d => d.Id == "AD0110")));
+        Assert.Empty(result.CompilerErrors());
+    }
+
+    [Fact]
     public void A_parenthesised_tensor_in_a_shape_read_works_like_the_plain_one()
     {
         string Source(string h) => ModelHeader + "[Model] public sealed partial class M { public Tensor W = Tensor.Full(1f, 1, 4); [Differentiable] public float Loss(Tensor x) { Tensor h = x * W; return Tensor.Sum(h * (1f / " + h + ".Columns)); } }";

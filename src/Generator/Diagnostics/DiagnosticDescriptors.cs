@@ -16,9 +16,9 @@ internal static class DiagnosticDescriptors
         "Autodiff.Declaration", DiagnosticSeverity.Error,
         "Make the method static: generated derivatives are static methods beside it. Put model state in parameters, or mark the class [Model] to differentiate instance methods over its Tensor fields.");
 
-    /// <summary>AD0002: "The type '{0}' that contains [Differentiable] method '{1}' must be declared partial".</summary>
+    /// <summary>AD0002: "The type '{0}' that contains {1} must be declared partial".</summary>
     public static readonly DiagnosticDescriptor TypeNotPartial = Make(
-        "AD0002", "Containing type must be partial", "The type '{0}' that contains [Differentiable] method '{1}' must be declared partial",
+        "AD0002", "Containing type must be partial", "The type '{0}' that contains {1} must be declared partial",
         "Autodiff.Declaration", DiagnosticSeverity.Error,
         "Add the 'partial' modifier to the type and to every type that encloses it, so that the generator can add the derivative methods.");
 

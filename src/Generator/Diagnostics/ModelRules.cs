@@ -24,7 +24,7 @@ internal static class ModelRules
         {
             if (!SymbolText.IsPartial(t))
             {
-                problems.Add(Diagnostic.Create(DiagnosticDescriptors.TypeNotPartial, location, t.Name, type.Name));
+                problems.Add(Diagnostic.Create(DiagnosticDescriptors.TypeNotPartial, location, t.Name, SymbolEqualityComparer.Default.Equals(t, type) ? "the generated members of the [Model] class" : "[Model] class '" + type.Name + "'"));
             }
 
             if (!SymbolEqualityComparer.Default.Equals(t, type) && t.IsGenericType)

@@ -78,7 +78,7 @@ internal static class SignatureRules
 
             if (!SymbolText.IsPartial(type))
             {
-                problems.Add(Diagnostic.Create(DiagnosticDescriptors.TypeNotPartial, location, type.Name, name));
+                problems.Add(Diagnostic.Create(DiagnosticDescriptors.TypeNotPartial, location, type.Name, "[Differentiable] method '" + name + "'"));
             }
         }
 

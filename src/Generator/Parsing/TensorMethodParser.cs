@@ -804,16 +804,16 @@ internal sealed class TensorMethodParser
 
     private TValue? LayerCall(IInvocationOperation invocation, IMethodSymbol target, IOperation[] arguments)
     {
-        if (LayerPath(invocation.Instance) is not { } path)
-        {
-            return Unsupported(invocation.Syntax.GetLocation(), "calls on '" + SymbolText.OneLine(invocation.Instance?.Syntax ?? invocation.Syntax) + "'; call [Differentiable] methods on this model or on its layer fields");
-        }
-
         if (target.DeclaringSyntaxReferences.Length > 0 && (ModelRules.CheckMethod(target).Count > 0 || ModelRules.Check(target.ContainingType).Count > 0))
         {
             // Its declaration is reported there; it gets no generated Record/Backward to call.
             Report(DiagnosticDescriptors.CalleeNotGenerated, invocation.Syntax.GetLocation(), target.ContainingType.Name + "." + target.Name, "see the errors on its declaration");
             return null;
+        }
+
+        if (LayerPath(invocation.Instance) is not { } path)
+        {
+            return Unsupported(invocation.Syntax.GetLocation(), "calls on '" + SymbolText.OneLine(invocation.Instance?.Syntax ?? invocation.Syntax) + "'; call [Differentiable] methods on this model or on its layer fields");
         }
 
         string receiver = path.TrimEnd('.');
