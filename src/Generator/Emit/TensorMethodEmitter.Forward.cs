@@ -100,6 +100,7 @@ internal static partial class TensorMethodEmitter
 
     private static void EmitTangent(TensorMethod method, CodeBlock body, Dictionary<string, string> tangentNames)
     {
+        _tapeType = method.TapeType;
         string Tangent(TValue value) => !value.Active ? Zero(value) : value.Source switch
         {
             TSource.Parameter when tangentNames.TryGetValue(value.Code, out string? name) => name,
@@ -218,7 +219,7 @@ internal static partial class TensorMethodEmitter
 
         using (body.Block($"for (int {loop.Index} = 0; {loop.Index} < {owner}n{k}; {loop.Index}++)"))
         {
-            body.Line($"var __f{k} = {owner}f{k}![{loop.Index}]!;");
+            body.Line($"{_tapeType}.Frame{k} __f{k} = {owner}f{k}![{loop.Index}]!;");
             using (EnterFrame(loop))
             {
                 for (int j = 0; j < loop.Inputs.Count; j++)

@@ -319,6 +319,7 @@ internal static partial class TensorMethodEmitter
 
     private static void EmitBackward(TensorMethod method, CodeBlock body)
     {
+        _tapeType = method.TapeType;
         TValue result = method.Result!;
         HashSet<int> used = ReadSlots(method.Body);
 
@@ -426,7 +427,7 @@ internal static partial class TensorMethodEmitter
 
         using (body.Block($"for (int {loop.Index} = {owner}n{k} - 1; {loop.Index} >= 0; {loop.Index}--)"))
         {
-            body.Line($"var {frame} = {owner}f{k}![{loop.Index}]!;");
+            body.Line($"{_tapeType}.Frame{k} {frame} = {owner}f{k}![{loop.Index}]!;");
             using (EnterFrame(loop))
             {
                 Dictionary<int, string> aliases = IncomingAliases(loop.Outputs, loop.Results, o => loop.FrameSlots.Contains(o.Slot) && !loop.Inputs.Contains(o),
@@ -670,6 +671,11 @@ internal static partial class TensorMethodEmitter
     // generators may run on several threads, hence a thread-static stack of the frames entered.
     [System.ThreadStatic]
     private static List<TLoopStmt>? _frames;
+
+    // The tape class of the method being emitted, for the frame types its loops declare (no 'var' in generated code: a
+    // user type named var would bind to it).
+    [System.ThreadStatic]
+    private static string? _tapeType;
 
     private static string Prefix(int slot) => Holder(slot, f => f.FrameSlots);
 
