@@ -303,3 +303,28 @@ public class DiagnosticTests
         }
     }
 }
+
+/// <summary>Every diagnostic's help link names an anchor that docs/diagnostics.md has.</summary>
+public class DiagnosticDocsTests
+{
+    [Fact]
+    public void Every_help_link_points_at_a_heading_of_the_diagnostics_page()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Autodiff.sln")))
+        {
+            root = Path.GetDirectoryName(root)!;
+        }
+
+        string page = File.ReadAllText(Path.Combine(root, "docs", "diagnostics.md"));
+        var descriptors = typeof(Autodiff.Generator.Diagnostics.DiagnosticDescriptors)
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(f => (DiagnosticDescriptor)f.GetValue(null)!).ToList();
+        Assert.NotEmpty(descriptors);
+        foreach (DiagnosticDescriptor descriptor in descriptors)
+        {
+            Assert.Equal("docs/diagnostics.md#" + descriptor.Id.ToLowerInvariant(), descriptor.HelpLinkUri);
+            Assert.Contains("\n### " + descriptor.Id + "\n", page, StringComparison.Ordinal);
+        }
+    }
+}

@@ -8,7 +8,8 @@ namespace Autodiff.Generator.Diagnostics;
 /// </summary>
 internal static class DiagnosticDescriptors
 {
-    private const string HelpBase = "https://github.com/autodiff-cs/autodiff/blob/main/README.md#";
+    // The diagnostics page of this repository's manual, relative to its root: there is no published site to link to.
+    private const string HelpBase = "docs/diagnostics.md#";
 
     /// <summary>AD0001: "The [Differentiable] method '{0}' must be static".</summary>
     public static readonly DiagnosticDescriptor MethodNotStatic = Make(
