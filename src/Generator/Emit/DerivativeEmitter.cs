@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
+using Autodiff.Generator.Analysis;
 using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Model;
 
@@ -17,13 +18,15 @@ internal static class DerivativeEmitter
 
     public static string Emit(DifferentiableMethod method, VectorSupport vectors)
     {
+        // The analyses run once; the three derivatives share them.
+        MethodAnalysis analysis = MethodAnalysis.Run(method);
         var body = new CodeBlock();
-        CodeBlock? lanes = EmitVjp(method, vectors, body);
+        CodeBlock? lanes = EmitVjp(method, vectors, body, analysis);
         body.Line(string.Empty);
-        CodeBlock? gradientLanes = EmitGradient(method, vectors, body);
+        CodeBlock? gradientLanes = EmitGradient(method, vectors, body, analysis);
         lanes ??= gradientLanes;
         body.Line(string.Empty);
-        EmitJvp(method, vectors, body);
+        EmitJvp(method, vectors, body, analysis);
         if (lanes is not null)
         {
             body.Line(string.Empty);
@@ -61,9 +64,9 @@ internal static class DerivativeEmitter
             Parameter: p));
 
     // Returns the lane method when the body has a vectorised loop (the gradient's body calls the same one).
-    private static CodeBlock? EmitVjp(DifferentiableMethod method, VectorSupport vectors, CodeBlock output)
+    private static CodeBlock? EmitVjp(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
     {
-        var context = new MethodContext(method, "d", vectors);
+        var context = new MethodContext(method, "d", vectors, analysis);
         string t = context.T;
         string seed = context.Fresh("seed");
         var adjoints = Adjoints(method, context).ToList();
@@ -131,9 +134,9 @@ internal static class DerivativeEmitter
         return output;
     }
 
-    private static CodeBlock? EmitGradient(DifferentiableMethod method, VectorSupport vectors, CodeBlock output)
+    private static CodeBlock? EmitGradient(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
     {
-        var context = new MethodContext(method, "d", vectors);
+        var context = new MethodContext(method, "d", vectors, analysis);
         var adjoints = Adjoints(method, context).ToList();
         string arguments = Join(string.Join(", ", method.Parameters.Select(p => p.Name)), context.Literal(1, method.ReturnKind),
             string.Join(", ", adjoints.Select(a => (a.Parameter.Shape == ShapeKind.Scalar ? "out " : string.Empty) + a.Name)));
@@ -188,10 +191,10 @@ internal static class DerivativeEmitter
         }
     }
 
-    private static void EmitJvp(DifferentiableMethod method, VectorSupport vectors, CodeBlock output)
+    private static void EmitJvp(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
     {
         // Forward mode has no vector loops: only the attribute flag is passed on.
-        var context = new MethodContext(method, "t", VectorSupport.None with { SkipLocalsInit = vectors.SkipLocalsInit });
+        var context = new MethodContext(method, "t", VectorSupport.None with { SkipLocalsInit = vectors.SkipLocalsInit }, analysis);
         string t = context.T;
         var tangents = method.Parameters.Where(p => p.Differentiable).Select(p => (
             Declaration: (p.Shape == ShapeKind.Scalar ? TypeClassifier.Keyword(p.Kind) : "global::System.ReadOnlySpan<" + TypeClassifier.Keyword(p.Kind) + ">") + " " + context.Derivative(p.Name),

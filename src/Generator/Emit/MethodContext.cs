@@ -23,14 +23,15 @@ internal sealed class MethodContext
     private readonly Dictionary<ScalarKind, string> _tapes = new();
     private int _temps;
 
-    public MethodContext(DifferentiableMethod method, string prefix, VectorSupport vectors = default)
+    public MethodContext(DifferentiableMethod method, string prefix, VectorSupport vectors = default, MethodAnalysis? analysis = null)
     {
         Method = method;
         Vectors = method.Vectorize ? vectors : VectorSupport.None;
         SkipLocalsInit = vectors.SkipLocalsInit;
-        Activity = ActivityAnalysis.Run(method);
-        Recomputation = Recomputation.Run(method);
-        Needs = ReverseNeeds.Run(method, Activity, Recomputation);
+        analysis ??= MethodAnalysis.Run(method);
+        Activity = analysis.Activity;
+        Recomputation = analysis.Recomputation;
+        Needs = analysis.Needs;
         Variables = method.Parameters.Concat(method.Locals).ToDictionary(v => v.Name);
         _names = new NameSet(Variables.Keys);
         Prefix = prefix;

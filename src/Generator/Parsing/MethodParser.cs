@@ -4,6 +4,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Autodiff.Generator.Analysis;
+using Autodiff.Generator.Transforms;
 using Autodiff.Generator.Diagnostics;
 using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Model;

@@ -1,10 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Autodiff.Generator.Analysis;
 using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Model;
 
-namespace Autodiff.Generator.Analysis;
+namespace Autodiff.Generator.Transforms;
 
 /// <summary>
 /// Removes <c>break</c>, <c>continue</c> and <c>return</c> so that both sweeps see only structured code

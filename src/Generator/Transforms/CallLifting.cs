@@ -1,10 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Autodiff.Generator.Analysis;
 using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Model;
 
-namespace Autodiff.Generator.Analysis;
+namespace Autodiff.Generator.Transforms;
 
 /// <summary>
 /// Outside loops, a call to a differentiable function whose differentiable parameters are all scalars becomes a

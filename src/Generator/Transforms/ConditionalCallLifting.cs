@@ -1,9 +1,10 @@
 using System.Collections.Generic;
 using System.Linq;
+using Autodiff.Generator.Analysis;
 using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Model;
 
-namespace Autodiff.Generator.Analysis;
+namespace Autodiff.Generator.Transforms;
 
 /// <summary>
 /// <c>x = c ? a : b</c> and <c>return c ? a : b</c> become <c>if (c) x = a; else x = b;</c> (and two returns) when a
