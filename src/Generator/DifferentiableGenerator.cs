@@ -3,8 +3,8 @@ using System.Collections.Immutable;
 using System.Threading;
 using Autodiff.Generator.Diagnostics;
 using Autodiff.Generator.Emit;
-using Autodiff.Generator.Model;
-using Autodiff.Generator.Model.Tensors;
+using Autodiff.Generator.Ir;
+using Autodiff.Generator.Ir.Tensors;
 using Autodiff.Generator.Parsing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -32,7 +32,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             .Select(TakeModel)
             .Where(IsNotNull)
             .Select(NotNull)
-            .WithTrackingName(TrackingNames.Model);
+            .WithTrackingName(TrackingNames.Ir);
         // What the compilation offers for vector loops: a value, so a change of references or language version re-emits, nothing else
         IncrementalValueProvider<VectorSupport> vectors = context.CompilationProvider
             .Select(DetectVectorSupport)
@@ -51,7 +51,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         IncrementalValuesProvider<TensorParseResult> modelMethods = context.SyntaxProvider
             .ForAttributeWithMetadataName(WellKnownNames.DifferentiableAttribute, IsMethodDeclaration, TensorMethodParser.Parse)
             .WithTrackingName(TrackingNames.ModelMethod);
-        context.RegisterSourceOutput(modelMethods.Select(ModelOutputs.TakeModel).WithTrackingName(TrackingNames.ModelMethodModel), ModelOutputs.EmitMethod);
+        context.RegisterSourceOutput(modelMethods.Select(ModelOutputs.TakeModel).WithTrackingName(TrackingNames.ModelMethodIr), ModelOutputs.EmitMethod);
         context.RegisterSourceOutput(modelMethods.Select(ModelOutputs.TakeDiagnostics), ReportDiagnostics);
     }
 

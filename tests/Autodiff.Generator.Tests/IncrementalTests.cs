@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Reflection;
 using Autodiff.Generator.Helpers;
-using Autodiff.Generator.Model;
+using Autodiff.Generator.Ir;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
@@ -38,10 +38,50 @@ public class IncrementalTests
         driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(otherTree, edited));
         var result = driver.GetRunResult().Results.Single();
 
-        foreach (string step in new[] { TrackingNames.Model })
+        foreach (string step in new[] { TrackingNames.Ir })
         {
             var outputs = result.TrackedSteps[step].SelectMany(s => s.Outputs);
             Assert.All(outputs, o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {o.Reason}"));
+        }
+
+        Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
+            o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+    }
+
+    private const string ModelSource = """
+        using System; using Autodiff; using Autodiff.Layers;
+        namespace I;
+        [Model]
+        public sealed partial class Net
+        {
+            public Dense Layer = new(3, 2, new Random(1));
+            public Tensor Scale = Tensor.Full(1f, 2);
+
+            [Differentiable]
+            public float Loss(Tensor x, int[] labels) => Tensor.SoftmaxCrossEntropy(Layer.Forward(x) * Scale, labels);
+        }
+        """;
+
+    [Fact]
+    public void UnrelatedEdit_LeavesEveryStepOfBothPipelinesCached()
+    {
+        // Every tracked step, the scalar pipeline's (Parse, Ir, Diagnostics, VectorSupport) and the model pipeline's
+        // (ModelClass, ModelMethod, ModelMethodIr), and every output.
+        var first = GeneratorHarness.Run(Source, ModelSource, Other);
+        Compilation compilation = GeneratorHarness.CreateCompilation(Source, ModelSource, Other);
+        GeneratorDriver driver = first.Driver.RunGenerators(compilation);
+        SyntaxTree otherTree = compilation.SyntaxTrees.Last();
+        SyntaxTree edited = otherTree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(Other.Replace("=> 1", "=> 2", StringComparison.Ordinal)));
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(otherTree, edited));
+        var result = driver.GetRunResult().Results.Single();
+
+        string[] steps = { TrackingNames.Parse, TrackingNames.Ir, TrackingNames.Diagnostics, TrackingNames.VectorSupport, TrackingNames.ModelClass, TrackingNames.ModelMethod, TrackingNames.ModelMethodIr };
+        foreach (string step in steps)
+        {
+            Assert.True(result.TrackedSteps.ContainsKey(step), step + " is not tracked");
+            Assert.NotEmpty(result.TrackedSteps[step].SelectMany(s => s.Outputs));
+            Assert.All(result.TrackedSteps[step].SelectMany(s => s.Outputs),
+                o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {o.Reason}"));
         }
 
         Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
@@ -56,7 +96,7 @@ public class IncrementalTests
         GeneratorDriver driver = first.Driver.RunGenerators(GeneratorHarness.CreateCompilation(Source));
         driver = driver.RunGenerators(clone);
         var result = driver.GetRunResult().Results.Single();
-        Assert.All(result.TrackedSteps[TrackingNames.Model].SelectMany(s => s.Outputs),
+        Assert.All(result.TrackedSteps[TrackingNames.Ir].SelectMany(s => s.Outputs),
             o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
     }
 
@@ -64,7 +104,7 @@ public class IncrementalTests
     public void Models_HoldNoSymbolsSyntaxOrLocations()
     {
         var result = GeneratorHarness.Run(Source);
-        var models = result.Driver.GetRunResult().Results.Single().TrackedSteps[TrackingNames.Model].SelectMany(s => s.Outputs).Select(o => o.Value).ToList();
+        var models = result.Driver.GetRunResult().Results.Single().TrackedSteps[TrackingNames.Ir].SelectMany(s => s.Outputs).Select(o => o.Value).ToList();
         Assert.NotEmpty(models);
         foreach (object model in models)
         {
@@ -103,7 +143,7 @@ public class IncrementalTests
     }
 
     private static DifferentiableMethod Model(string source)
-        => (DifferentiableMethod)GeneratorHarness.Run(source).Driver.GetRunResult().Results.Single().TrackedSteps[TrackingNames.Model].Single().Outputs.Single().Value;
+        => (DifferentiableMethod)GeneratorHarness.Run(source).Driver.GetRunResult().Results.Single().TrackedSteps[TrackingNames.Ir].Single().Outputs.Single().Value;
 
     [Fact]
     public void SameSource_GivesEqualModel() => Assert.Equal(Model(Source), Model(Source));
@@ -154,7 +194,7 @@ public class SameFileEditTests
             SyntaxTree tree = compilation.SyntaxTrees.Single();
             GeneratorDriver next = driver.RunGenerators(compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(edited))));
             var result = next.GetRunResult().Results.Single();
-            Assert.All(result.TrackedSteps[TrackingNames.Model].SelectMany(s => s.Outputs),
+            Assert.All(result.TrackedSteps[TrackingNames.Ir].SelectMany(s => s.Outputs),
                 o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
             Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
                 o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));

@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
-using Autodiff.Generator.Model;
+using Autodiff.Generator.Ir;
 
 namespace Autodiff.Generator.Analysis;
 

@@ -1,6 +1,6 @@
 using System.Linq;
 using Autodiff.Generator.Emit;
-using Autodiff.Generator.Model;
+using Autodiff.Generator.Ir;
 
 namespace Autodiff.Generator.Analysis;
 

@@ -1,4 +1,4 @@
-using Autodiff.Generator.Model;
+using Autodiff.Generator.Ir;
 
 namespace Autodiff.Generator.Analysis;
 

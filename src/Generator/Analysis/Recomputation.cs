@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
-using Autodiff.Generator.Model;
+using Autodiff.Generator.Ir;
 
 namespace Autodiff.Generator.Analysis;
 

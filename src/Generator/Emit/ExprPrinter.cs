@@ -1,7 +1,7 @@
 using System;
 using System.Linq;
 using Autodiff.Generator.Helpers;
-using Autodiff.Generator.Model;
+using Autodiff.Generator.Ir;
 
 namespace Autodiff.Generator.Emit;
 

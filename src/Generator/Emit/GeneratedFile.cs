@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using Autodiff.Generator.Helpers;
-using Autodiff.Generator.Model;
+using Autodiff.Generator.Ir;
 
 namespace Autodiff.Generator.Emit;
 

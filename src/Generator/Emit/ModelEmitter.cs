@@ -1,5 +1,5 @@
 using System.Linq;
-using Autodiff.Generator.Model.Tensors;
+using Autodiff.Generator.Ir.Tensors;
 
 namespace Autodiff.Generator.Emit;
 

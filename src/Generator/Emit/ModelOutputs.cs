@@ -2,7 +2,7 @@ using System;
 using System.Collections.Immutable;
 using System.Threading;
 using Autodiff.Generator.Diagnostics;
-using Autodiff.Generator.Model.Tensors;
+using Autodiff.Generator.Ir.Tensors;
 using Autodiff.Generator.Parsing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;

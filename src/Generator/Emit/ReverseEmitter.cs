@@ -3,7 +3,7 @@ using System.Linq;
 using Autodiff.Generator.Analysis;
 using Autodiff.Generator.Transforms;
 using Autodiff.Generator.Helpers;
-using Autodiff.Generator.Model;
+using Autodiff.Generator.Ir;
 
 namespace Autodiff.Generator.Emit;
 

@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
-using Autodiff.Generator.Model.Tensors;
+using Autodiff.Generator.Ir.Tensors;
 
 namespace Autodiff.Generator.Emit;
 

@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Autodiff.Generator.Helpers;
-using Autodiff.Generator.Model.Tensors;
+using Autodiff.Generator.Ir.Tensors;
 
 namespace Autodiff.Generator.Emit;
 

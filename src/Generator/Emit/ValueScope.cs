@@ -1,5 +1,5 @@
 using System.Collections.Generic;
-using Autodiff.Generator.Model;
+using Autodiff.Generator.Ir;
 
 namespace Autodiff.Generator.Emit;
 

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Autodiff.Generator.Model;
+using Autodiff.Generator.Ir;
 using Microsoft.CodeAnalysis;
 
 namespace Autodiff.Generator.Helpers;

@@ -1,6 +1,6 @@
 using System;
 using System.Globalization;
-using Autodiff.Generator.Model;
+using Autodiff.Generator.Ir;
 
 namespace Autodiff.Generator.Helpers;
 

@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using Autodiff.Generator.Model;
+using Autodiff.Generator.Ir;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;

@@ -1,4 +1,4 @@
-using Autodiff.Generator.Model;
+using Autodiff.Generator.Ir;
 using Microsoft.CodeAnalysis;
 
 namespace Autodiff.Generator.Helpers;

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using Autodiff.Generator.Diagnostics;
 using Autodiff.Generator.Helpers;
-using Autodiff.Generator.Model;
+using Autodiff.Generator.Ir;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 

@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Autodiff.Generator.Diagnostics;
 using Autodiff.Generator.Helpers;
-using Autodiff.Generator.Model;
+using Autodiff.Generator.Ir;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;

@@ -7,7 +7,7 @@ using Autodiff.Generator.Analysis;
 using Autodiff.Generator.Transforms;
 using Autodiff.Generator.Diagnostics;
 using Autodiff.Generator.Helpers;
-using Autodiff.Generator.Model;
+using Autodiff.Generator.Ir;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;

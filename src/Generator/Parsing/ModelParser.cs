@@ -3,8 +3,8 @@ using System.Linq;
 using System.Threading;
 using Autodiff.Generator.Diagnostics;
 using Autodiff.Generator.Helpers;
-using Autodiff.Generator.Model;
-using Autodiff.Generator.Model.Tensors;
+using Autodiff.Generator.Ir;
+using Autodiff.Generator.Ir.Tensors;
 using Microsoft.CodeAnalysis;
 
 namespace Autodiff.Generator.Parsing;

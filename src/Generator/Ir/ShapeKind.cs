@@ -1,4 +1,4 @@
-namespace Autodiff.Generator.Model;
+namespace Autodiff.Generator.Ir;
 
 /// <summary>How a variable holds its values: one scalar, or indexable elements.</summary>
 internal enum ShapeKind

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
-namespace Autodiff.Generator.Model;
+namespace Autodiff.Generator.Ir;
 
 /// <summary>
 /// Output of the parse step: the model (or null when the method's declaration is not one the analyzer

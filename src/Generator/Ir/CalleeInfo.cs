@@ -1,6 +1,6 @@
 using Autodiff.Generator.Helpers;
 
-namespace Autodiff.Generator.Model;
+namespace Autodiff.Generator.Ir;
 
 /// <summary>
 /// A call target with a derivative: another <c>[Differentiable]</c> method (its generated VJP/JVP) or a

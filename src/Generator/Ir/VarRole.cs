@@ -1,4 +1,4 @@
-namespace Autodiff.Generator.Model;
+namespace Autodiff.Generator.Ir;
 
 /// <summary>Where a variable of the IR comes from.</summary>
 internal enum VarRole

@@ -1,4 +1,4 @@
-namespace Autodiff.Generator.Model;
+namespace Autodiff.Generator.Ir;
 
 /// <summary>Binary operators of the IR.</summary>
 internal enum BinaryOp

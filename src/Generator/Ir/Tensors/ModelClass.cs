@@ -1,6 +1,6 @@
 using Autodiff.Generator.Helpers;
 
-namespace Autodiff.Generator.Model.Tensors;
+namespace Autodiff.Generator.Ir.Tensors;
 
 /// <summary>
 /// A <c>[Model]</c> class: its trainable members, from which the gradient type, parameter enumeration and fused

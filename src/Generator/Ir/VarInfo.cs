@@ -1,6 +1,6 @@
 using System;
 
-namespace Autodiff.Generator.Model;
+namespace Autodiff.Generator.Ir;
 
 /// <summary>A parameter or local of a differentiable method.</summary>
 /// <param name="Name">Identifier used in generated code (unique within the method).</param>

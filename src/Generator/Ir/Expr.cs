@@ -1,6 +1,6 @@
 using Autodiff.Generator.Helpers;
 
-namespace Autodiff.Generator.Model;
+namespace Autodiff.Generator.Ir;
 
 /// <summary>An expression of the IR: pure (no side effects), typed, and printable back to C#.</summary>
 internal abstract record Expr(ScalarKind Kind);

@@ -1,4 +1,4 @@
-namespace Autodiff.Generator.Model;
+namespace Autodiff.Generator.Ir;
 
 /// <summary>
 /// What the compilation offers for vector loops (from its references and language version, flowing through the

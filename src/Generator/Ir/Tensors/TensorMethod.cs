@@ -1,6 +1,6 @@
 using Autodiff.Generator.Helpers;
 
-namespace Autodiff.Generator.Model.Tensors;
+namespace Autodiff.Generator.Ir.Tensors;
 
 /// <summary>
 /// A <c>[Differentiable]</c> instance method of a <c>[Model]</c> class, as SSA over tensors and floats (straight-line

@@ -1,4 +1,4 @@
-namespace Autodiff.Generator.Model;
+namespace Autodiff.Generator.Ir;
 
 /// <summary>The scalar types a differentiable method may compute with. Only the floating kinds carry derivatives.</summary>
 internal enum ScalarKind

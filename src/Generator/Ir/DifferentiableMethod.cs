@@ -1,6 +1,6 @@
 using Autodiff.Generator.Helpers;
 
-namespace Autodiff.Generator.Model;
+namespace Autodiff.Generator.Ir;
 
 /// <summary>
 /// Everything the emitter needs to write the derivatives of one <c>[Differentiable]</c> method.

@@ -1,6 +1,6 @@
 using Autodiff.Generator.Helpers;
 
-namespace Autodiff.Generator.Model;
+namespace Autodiff.Generator.Ir;
 
 /// <summary>A statement of the IR. <see cref="Comment"/> is the primal source it came from, on one line.</summary>
 internal abstract record Stmt(string Comment);
