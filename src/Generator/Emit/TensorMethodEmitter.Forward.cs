@@ -8,9 +8,9 @@ namespace Autodiff.Generator.Emit;
 // primal values are read off the tape, so loops and branches replay what ran), {Name}Jvp records on a new tape and
 // then pushes. A tangent of the model's parameters is a Gradient-shaped object (JAX's tangent pytree, Swift's
 // TangentVector); tensor arguments take an optional tangent each. A null tensor tangent is zero.
-internal static partial class TensorMethodEmitter
+internal sealed partial class TensorMethodEmitter
 {
-    private static void EmitForwardMode(TensorMethod method, CodeBlock body, string ret, string parameters, string arguments, string gradientType, string tapeType)
+    private void EmitForwardMode(TensorMethod method, CodeBlock body, string ret, string parameters, string arguments, string gradientType, string tapeType)
     {
         var differentiable = method.Parameters.Where(p => p.Differentiable).ToList();
         var names = new HashSet<string>(method.Parameters.Select(p => p.Name)) { "tangent", "tape" };
@@ -90,7 +90,7 @@ internal static partial class TensorMethodEmitter
     }
 
     /// <summary>Every value the statements compute, loop inputs and the bodies of loops and branches included.</summary>
-    private static IEnumerable<TValue> AllTargets(IEnumerable<TStmt> statements)
+    private IEnumerable<TValue> AllTargets(IEnumerable<TStmt> statements)
         => statements.SelectMany(s => s switch
         {
             TLoopStmt loop => loop.Inputs.Concat(AllTargets(loop.Body)).Concat(loop.Results),
@@ -98,7 +98,7 @@ internal static partial class TensorMethodEmitter
             _ => TargetsOf(s),
         });
 
-    private static void EmitTangent(TensorMethod method, CodeBlock body, Dictionary<string, string> tangentNames)
+    private void EmitTangent(TensorMethod method, CodeBlock body, Dictionary<string, string> tangentNames)
     {
         _tapeType = method.TapeType;
         string Tangent(TValue value) => !value.Active ? Zero(value) : value.Source switch
@@ -120,9 +120,9 @@ internal static partial class TensorMethodEmitter
         body.Line($"return {Tangent(method.Result!)};");
     }
 
-    private static string Zero(TValue value) => value.Kind == TKind.Tensor ? "null" : "0f";
+    private string Zero(TValue value) => value.Kind == TKind.Tensor ? "null" : "0f";
 
-    private static void EmitTangentStatements(CodeBlock body, IEnumerable<TStmt> statements, System.Func<TValue, string> tangent)
+    private void EmitTangentStatements(CodeBlock body, IEnumerable<TStmt> statements, System.Func<TValue, string> tangent)
     {
         foreach (TStmt statement in statements)
         {
@@ -154,7 +154,7 @@ internal static partial class TensorMethodEmitter
     }
 
     /// <summary>The tangent of float arithmetic: sum, difference, product and quotient rules; terms of inactive operands left out.</summary>
-    private static string ScalarTangent(TScalarStmt s, System.Func<TValue, string> tangent)
+    private string ScalarTangent(TScalarStmt s, System.Func<TValue, string> tangent)
     {
         TValue left = s.Left;
         TValue? right = s.Right;
@@ -180,7 +180,7 @@ internal static partial class TensorMethodEmitter
     }
 
     /// <summary>The if, forward mode: the branch that ran (read off the tape), then its outputs' tangents merged.</summary>
-    private static void EmitIfTangent(CodeBlock body, TIfStmt branch, System.Func<TValue, string> tangent)
+    private void EmitIfTangent(CodeBlock body, TIfStmt branch, System.Func<TValue, string> tangent)
     {
         void Side(IEnumerable<TStmt> statements, IReadOnlyList<TValue> outputs)
         {
@@ -206,7 +206,7 @@ internal static partial class TensorMethodEmitter
     }
 
     /// <summary>A loop, forward mode: the recorded frames first to last, carried tangents passed from frame to frame.</summary>
-    private static void EmitLoopTangent(CodeBlock body, TLoopStmt loop, System.Func<TValue, string> tangent)
+    private void EmitLoopTangent(CodeBlock body, TLoopStmt loop, System.Func<TValue, string> tangent)
     {
         string k = S(loop.Frame), owner = Owner();
         for (int j = 0; j < loop.Inputs.Count; j++)

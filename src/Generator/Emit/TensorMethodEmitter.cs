@@ -13,11 +13,18 @@ namespace Autodiff.Generator.Emit;
 /// float results, <c>{Name}Gradient</c> (value and gradient of a batch in one call). Forward mode:
 /// <c>{Name}Tangent</c> (tangents pushed forward over a recorded tape) and <c>{Name}Jvp</c> (record, then tangents).
 /// </summary>
-internal static partial class TensorMethodEmitter
+internal sealed partial class TensorMethodEmitter
 {
     private const string Tensor = "global::Autodiff.Tensor";
 
-    public static string Emit(TensorMethod method)
+    private TensorMethodEmitter()
+    {
+    }
+
+    /// <summary>The derivative members of one model method (an emitter per method: the frame stack is its own state).</summary>
+    public static string Emit(TensorMethod method) => new TensorMethodEmitter().EmitMethod(method);
+
+    private string EmitMethod(TensorMethod method)
     {
         var body = new CodeBlock();
         string ret = method.ReturnKind == TKind.Tensor ? Tensor : "float";
@@ -96,7 +103,7 @@ internal static partial class TensorMethodEmitter
         return GeneratedFile.Write(GeneratedFile.ModelPreamble(title, method.Usings), method.Namespace, method.Types, body);
     }
 
-    private static void EmitTape(TensorMethod method, CodeBlock body, string tapeType)
+    private void EmitTape(TensorMethod method, CodeBlock body, string tapeType)
     {
         body.Line($"/// <summary>Intermediate values of <see cref=\"{method.Name}\"/> kept for its backward pass; reused by every call.</summary>");
         body.Line(GeneratedFile.GeneratedCode);
@@ -121,10 +128,10 @@ internal static partial class TensorMethodEmitter
     }
 
     /// <summary>Every loop of the statements, nested ones and those inside ifs included (their frame classes sit side by side on the tape).</summary>
-    private static IEnumerable<TLoopStmt> Loops(IEnumerable<TStmt> statements) => AllStatements(statements).OfType<TLoopStmt>();
+    private IEnumerable<TLoopStmt> Loops(IEnumerable<TStmt> statements) => AllStatements(statements).OfType<TLoopStmt>();
 
     /// <summary>The statements and, after each loop or if, the statements of its body or branches, all the way down.</summary>
-    private static IEnumerable<TStmt> AllStatements(IEnumerable<TStmt> statements)
+    private IEnumerable<TStmt> AllStatements(IEnumerable<TStmt> statements)
         => statements.SelectMany(s => new[] { s }.Concat(s switch
         {
             TLoopStmt loop => AllStatements(loop.Body),
@@ -132,7 +139,7 @@ internal static partial class TensorMethodEmitter
             _ => Enumerable.Empty<TStmt>(),
         }));
 
-    private static void DeclareStatements(CodeBlock body, IEnumerable<TStmt> statements)
+    private void DeclareStatements(CodeBlock body, IEnumerable<TStmt> statements)
     {
         foreach (TStmt statement in statements)
         {
@@ -174,9 +181,9 @@ internal static partial class TensorMethodEmitter
         }
     }
 
-    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    private string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
-    private static void DeclareTarget(CodeBlock body, TValue target)
+    private void DeclareTarget(CodeBlock body, TValue target)
     {
         if (target.Kind == TKind.Tensor)
         {
@@ -192,14 +199,14 @@ internal static partial class TensorMethodEmitter
         }
     }
 
-    private static void EmitForward(TensorMethod method, CodeBlock body)
+    private void EmitForward(TensorMethod method, CodeBlock body)
     {
         EmitForwardStatements(method, body, method.Body);
         Comment(body, "return");
         body.Line($"return {Read(method.Result!)};");
     }
 
-    private static void EmitForwardStatements(TensorMethod method, CodeBlock body, IEnumerable<TStmt> statements)
+    private void EmitForwardStatements(TensorMethod method, CodeBlock body, IEnumerable<TStmt> statements)
     {
         foreach (TStmt statement in statements)
         {
@@ -236,7 +243,7 @@ internal static partial class TensorMethodEmitter
     }
 
     /// <summary>The if, forward: the condition is kept on the tape; each branch ends by setting the merged values.</summary>
-    private static void EmitIfForward(TensorMethod method, CodeBlock body, TIfStmt branch)
+    private void EmitIfForward(TensorMethod method, CodeBlock body, TIfStmt branch)
     {
         string condition = $"{Prefix(branch.ConditionSlot)}b{S(branch.ConditionSlot)}";
         body.Line($"{condition} = {ConditionText(branch.Condition, branch.ConditionOp, branch.ConditionRight)};");
@@ -263,7 +270,7 @@ internal static partial class TensorMethodEmitter
     /// A loop, forward: one tape frame per iteration (per layer, count or pass of a while loop), carried values passed
     /// from frame to frame. A while loop grows its frames as it goes and keeps the number that passed its test.
     /// </summary>
-    private static void EmitLoopForward(TensorMethod method, CodeBlock body, TLoopStmt loop)
+    private void EmitLoopForward(TensorMethod method, CodeBlock body, TLoopStmt loop)
     {
         string k = S(loop.Frame), n = "__n" + k, owner = Owner(), frames = owner + "f" + k, frame = "__f" + k;
         if (loop.IsWhile)
@@ -317,7 +324,7 @@ internal static partial class TensorMethodEmitter
         }
     }
 
-    private static void EmitBackward(TensorMethod method, CodeBlock body)
+    private void EmitBackward(TensorMethod method, CodeBlock body)
     {
         _tapeType = method.TapeType;
         TValue result = method.Result!;
@@ -346,7 +353,7 @@ internal static partial class TensorMethodEmitter
         EmitReverse(body, method.Body, Adjoint, adjoint);
     }
 
-    private static void DeclareAdjoints(CodeBlock body, IEnumerable<TValue> targets, Dictionary<int, string> adjoint, Dictionary<int, string>? aliases)
+    private void DeclareAdjoints(CodeBlock body, IEnumerable<TValue> targets, Dictionary<int, string> adjoint, Dictionary<int, string>? aliases)
     {
         foreach (TValue target in targets.Where(t => t.Active))
         {
@@ -370,7 +377,7 @@ internal static partial class TensorMethodEmitter
     }
 
     /// <summary>Reverse sweep: primal statements last to first, each one's pieces in reverse.</summary>
-    private static void EmitReverse(CodeBlock body, IEnumerable<TStmt> statements, System.Func<TValue, string> adjoint, Dictionary<int, string> adjoints)
+    private void EmitReverse(CodeBlock body, IEnumerable<TStmt> statements, System.Func<TValue, string> adjoint, Dictionary<int, string> adjoints)
     {
         var groups = new List<List<TStmt>>();
         foreach (TStmt statement in statements)
@@ -414,7 +421,7 @@ internal static partial class TensorMethodEmitter
     /// A loop, backward: frames last to first; each frame's carried outputs take the adjoints coming from the next
     /// frame (or from after the loop), and its inputs' adjoints go to the previous frame.
     /// </summary>
-    private static void EmitLoopBackward(CodeBlock body, TLoopStmt loop, System.Func<TValue, string> adjoint, Dictionary<int, string> adjoints)
+    private void EmitLoopBackward(CodeBlock body, TLoopStmt loop, System.Func<TValue, string> adjoint, Dictionary<int, string> adjoints)
     {
         string k = S(loop.Frame), frame = "__f" + k, owner = Owner();
         for (int j = 0; j < loop.Results.Count; j++)
@@ -473,7 +480,7 @@ internal static partial class TensorMethodEmitter
     /// The if, backward: the branch that ran (read off the tape) gets its intermediates' adjoints, hands each merged
     /// value's adjoint to that branch's output, and runs its statements' reverse.
     /// </summary>
-    private static void EmitIfBackward(CodeBlock body, TIfStmt branch, System.Func<TValue, string> adjoint, Dictionary<int, string> adjoints)
+    private void EmitIfBackward(CodeBlock body, TIfStmt branch, System.Func<TValue, string> adjoint, Dictionary<int, string> adjoints)
     {
         void Side(IReadOnlyList<TStmt> statements, IReadOnlyList<TValue> outputs)
         {
@@ -499,7 +506,7 @@ internal static partial class TensorMethodEmitter
     /// The outputs of a loop frame or of an if's branch that take the adjoint coming in for them as is (no copy):
     /// active tensors computed there (<paramref name="computedHere"/>), read nowhere there, each listed once.
     /// </summary>
-    private static Dictionary<int, string> IncomingAliases(IReadOnlyList<TValue> outputs, IReadOnlyList<TValue> results, System.Func<TValue, bool> computedHere,
+    private Dictionary<int, string> IncomingAliases(IReadOnlyList<TValue> outputs, IReadOnlyList<TValue> results, System.Func<TValue, bool> computedHere,
         HashSet<int> read, System.Func<int, string> incoming)
     {
         var aliases = new Dictionary<int, string>();
@@ -517,7 +524,7 @@ internal static partial class TensorMethodEmitter
     }
 
     /// <summary>Adds the adjoint coming in for each active result into its (not aliased, active) output's adjoint.</summary>
-    private static void HandIncoming(CodeBlock body, IReadOnlyList<TValue> outputs, IReadOnlyList<TValue> results, Dictionary<int, string> aliases,
+    private void HandIncoming(CodeBlock body, IReadOnlyList<TValue> outputs, IReadOnlyList<TValue> results, Dictionary<int, string> aliases,
         System.Func<TValue, string> adjoint, System.Func<int, string> incoming)
     {
         for (int j = 0; j < outputs.Count; j++)
@@ -529,7 +536,7 @@ internal static partial class TensorMethodEmitter
         }
     }
 
-    private static void EmitStatementBackward(CodeBlock body, TStmt statement, System.Func<TValue, string> adjoint)
+    private void EmitStatementBackward(CodeBlock body, TStmt statement, System.Func<TValue, string> adjoint)
     {
         switch (statement)
         {
@@ -547,17 +554,17 @@ internal static partial class TensorMethodEmitter
     }
 
     /// <summary>Per tensor argument of an op, its adjoint or tangent: the trailing arguments of its VJP and JVP.</summary>
-    private static string PerTensorArgument(TOpStmt op, System.Func<TValue, string> derivative)
+    private string PerTensorArgument(TOpStmt op, System.Func<TValue, string> derivative)
         => string.Join(", ", op.Args.Where(a => a.Kind == TKind.Tensor).Select(derivative));
 
     /// <summary>Per argument a called model method differentiates, its adjoint or tangent.</summary>
-    private static string PerDifferentiableArgument(TCallStmt call, System.Func<TValue, string> derivative)
+    private string PerDifferentiableArgument(TCallStmt call, System.Func<TValue, string> derivative)
         => string.Join(", ", call.Args.Where((_, k) => call.Differentiable[k]).Select(derivative));
 
     /// <summary>The callee's part of a model-shaped object (gradient or tangent): the object itself, or its layer's member.</summary>
-    private static string Part(string root, TCallStmt call) => call.Receiver.Length == 0 ? root : root + "." + call.Receiver;
+    private string Part(string root, TCallStmt call) => call.Receiver.Length == 0 ? root : root + "." + call.Receiver;
 
-    private static void EmitScalarBackward(CodeBlock body, TScalarStmt s, System.Func<TValue, string> adjoint)
+    private void EmitScalarBackward(CodeBlock body, TScalarStmt s, System.Func<TValue, string> adjoint)
     {
         string d = adjoint(s.Target);
         TValue left = s.Left;
@@ -580,7 +587,7 @@ internal static partial class TensorMethodEmitter
         }
     }
 
-    private static IEnumerable<TValue> TargetsOf(TStmt statement) => statement switch
+    private IEnumerable<TValue> TargetsOf(TStmt statement) => statement switch
     {
         TOpStmt op => new[] { op.Target },
         TCallStmt call => new[] { call.Target },
@@ -590,7 +597,7 @@ internal static partial class TensorMethodEmitter
         _ => Enumerable.Empty<TValue>(),
     };
 
-    private static IEnumerable<TValue> ArgsOf(TStmt statement) => statement switch
+    private IEnumerable<TValue> ArgsOf(TStmt statement) => statement switch
     {
         TOpStmt op => op.Args,
         TCallStmt call => call.Args,
@@ -602,7 +609,7 @@ internal static partial class TensorMethodEmitter
     };
 
     /// <summary>Every value read by the statements, loop bodies, initial values and carried outputs included.</summary>
-    private static IEnumerable<TValue> AllArgs(IEnumerable<TStmt> statements)
+    private IEnumerable<TValue> AllArgs(IEnumerable<TStmt> statements)
         => statements.SelectMany(s => s switch
         {
             TLoopStmt loop => loop.Initial.Concat(loop.Outputs).Concat(AllArgs(loop.Body)),
@@ -612,26 +619,26 @@ internal static partial class TensorMethodEmitter
         });
 
     /// <summary>The tape slots the statements read (an adjoint may alias an incoming one only if its value is not among them).</summary>
-    private static HashSet<int> ReadSlots(IEnumerable<TStmt> statements)
+    private HashSet<int> ReadSlots(IEnumerable<TStmt> statements)
         => new(AllArgs(statements).Where(a => a.Source == TSource.Temp).Select(a => a.Slot));
 
     /// <summary>Adds a carried adjoint variable (<c>__d…</c>, null for a tensor nobody needed) into a value's adjoint.</summary>
-    private static string AddAdjoint(TValue value, string into, string from)
+    private string AddAdjoint(TValue value, string into, string from)
         => value.Kind == TKind.Tensor
             ? $"if ({from} is not null) global::Autodiff.TensorDerivatives.Accumulate({into}, {from});"
             : $"{into} += {from};";
 
     /// <summary>A condition of an if or a while: a passive bool, or a comparison of two float values.</summary>
-    private static string ConditionText(TValue left, string op, TValue? right) => right is null ? Read(left) : $"{Read(left)} {op} {Read(right)}";
+    private string ConditionText(TValue left, string op, TValue? right) => right is null ? Read(left) : $"{Read(left)} {op} {Read(right)}";
 
-    private static string ScalarText(TScalarStmt s) => s.Right is null ? "-" + Read(s.Left) : $"{Read(s.Left)} {s.Op} {Read(s.Right)}";
+    private string ScalarText(TScalarStmt s) => s.Right is null ? "-" + Read(s.Left) : $"{Read(s.Left)} {s.Op} {Read(s.Right)}";
 
-    private static string Receiver(TCallStmt call) => call.Receiver.Length == 0 ? "this" : "this." + call.Receiver;
+    private string Receiver(TCallStmt call) => call.Receiver.Length == 0 ? "this" : "this." + call.Receiver;
 
-    private static string Args(IEnumerable<TValue> args) => string.Join(", ", args.Select(Read));
+    private string Args(IEnumerable<TValue> args) => string.Join(", ", args.Select(Read));
 
     /// <summary>The value as read in generated code.</summary>
-    private static string Read(TValue value) => value.Source switch
+    private string Read(TValue value) => value.Source switch
     {
         TSource.Field => "this." + value.Code,
         TSource.Stored => $"{Prefix(value.Slot)}a{S(value.Slot)}",
@@ -645,7 +652,7 @@ internal static partial class TensorMethodEmitter
     /// Passive code with its references to stored values (<see cref="TPassiveStmt.StoredRef"/>) and to computed
     /// tensors (<see cref="TPassiveStmt.TensorRef"/>) printed where they live.
     /// </summary>
-    private static string ResolveStored(string code)
+    private string ResolveStored(string code)
     {
         var text = new System.Text.StringBuilder();
         int position = 0;
@@ -662,26 +669,24 @@ internal static partial class TensorMethodEmitter
         return text.Append(code, position, code.Length - position).ToString();
     }
 
-    private static string Slot(TValue target) => target.Kind == TKind.Tensor ? $"{Prefix(target.Slot)}t{S(target.Slot)}" : $"{Prefix(target.Slot)}s{S(target.Slot)}";
+    private string Slot(TValue target) => target.Kind == TKind.Tensor ? $"{Prefix(target.Slot)}t{S(target.Slot)}" : $"{Prefix(target.Slot)}s{S(target.Slot)}";
 
-    private static string TypeOf(TValue value) => value.Kind == TKind.Tensor ? Tensor : "float";
+    private string TypeOf(TValue value) => value.Kind == TKind.Tensor ? Tensor : "float";
 
     // Inside a loop, the body's values live on the current frame (__f{k}) instead of the tape, and an inner loop's on
-    // its own frame: the innermost frame that lists a slot holds it. Emission of one method is sequential, and
-    // generators may run on several threads, hence a thread-static stack of the frames entered.
-    [System.ThreadStatic]
-    private static List<TLoopStmt>? _frames;
+    // its own frame: the innermost frame that lists a slot holds it. The stack of the frames entered belongs to this
+    // emitter (one per method), so emissions on several threads never share it.
+    private List<TLoopStmt>? _frames;
 
     // The tape class of the method being emitted, for the frame types its loops declare (no 'var' in generated code: a
     // user type named var would bind to it).
-    [System.ThreadStatic]
-    private static string? _tapeType;
+    private string? _tapeType;
 
-    private static string Prefix(int slot) => Holder(slot, f => f.FrameSlots);
+    private string Prefix(int slot) => Holder(slot, f => f.FrameSlots);
 
-    private static string TapeSlot(int tape) => Holder(tape, f => f.FrameTapes) + "c" + S(tape);
+    private string TapeSlot(int tape) => Holder(tape, f => f.FrameTapes) + "c" + S(tape);
 
-    private static string Holder(int slot, System.Func<TLoopStmt, EquatableArray<int>> slots)
+    private string Holder(int slot, System.Func<TLoopStmt, EquatableArray<int>> slots)
     {
         if (_frames is { } frames)
         {
@@ -698,20 +703,24 @@ internal static partial class TensorMethodEmitter
     }
 
     /// <summary>Where the statements being emitted live: the innermost frame entered, or the tape (an inner loop's frames hang there).</summary>
-    private static string Owner() => _frames is { Count: > 0 } frames ? "__f" + S(frames[frames.Count - 1].Frame) + "." : "tape.";
+    private string Owner() => _frames is { Count: > 0 } frames ? "__f" + S(frames[frames.Count - 1].Frame) + "." : "tape.";
 
-    private static FrameScope EnterFrame(TLoopStmt loop)
+    private FrameScope EnterFrame(TLoopStmt loop)
     {
         (_frames ??= new List<TLoopStmt>()).Add(loop);
-        return default;
+        return new FrameScope(_frames);
     }
 
     private readonly struct FrameScope : System.IDisposable
     {
-        public void Dispose() => _frames!.RemoveAt(_frames.Count - 1);
+        private readonly List<TLoopStmt> _frames;
+
+        public FrameScope(List<TLoopStmt> frames) => _frames = frames;
+
+        public void Dispose() => _frames.RemoveAt(_frames.Count - 1);
     }
 
-    private static void Comment(CodeBlock body, string comment)
+    private void Comment(CodeBlock body, string comment)
     {
         if (comment.Length > 0)
         {
@@ -719,10 +728,10 @@ internal static partial class TensorMethodEmitter
         }
     }
 
-    private static string Stub(TensorMethod method)
+    private string Stub(TensorMethod method)
         => $"throw new global::System.InvalidOperationException(\"Autodiff could not differentiate '{method.Name}'; see the AD diagnostics of the build.\");";
 
-    private static string Join(params string[] parts) => string.Join(", ", parts.Where(p => p.Length > 0));
+    private string Join(params string[] parts) => string.Join(", ", parts.Where(p => p.Length > 0));
 
-    private static string S(int slot) => slot.ToString(CultureInfo.InvariantCulture);
+    private string S(int slot) => slot.ToString(CultureInfo.InvariantCulture);
 }
