@@ -413,7 +413,7 @@ internal sealed partial class ReverseEmitter
         string target = assign.Index is null ? assign.Target : $"{assign.Target}[{ExprPrinter.Print(assign.Index)}]";
         var forward = new CodeBlock().Line("// " + assign.Comment);
         string? restore = null;
-        if (_c.Needs.IsNeeded(assign.Target))
+        if (_c.Needs.NeedsRestoreAt(assign))
         {
             if (ExprFacts.IsInvertibleIncrement(assign, out BinaryOp inverse, out Expr? amount))
             {
@@ -617,7 +617,7 @@ internal sealed partial class ReverseEmitter
                 if (statement is AssignStmt { Index: null } a)
                 {
                     bool exact = (a.IsDeclaration && depth == 0)
-                        || (_c.Needs.IsNeeded(a.Target) && !ExprFacts.IsInvertibleIncrement(a, out _, out _) && SavesOldValue(a, depth));
+                        || (_c.Needs.NeedsRestoreAt(a) && !ExprFacts.IsInvertibleIncrement(a, out _, out _) && SavesOldValue(a, depth));
                     _staysPut[a.Target] = exact && (!_staysPut.TryGetValue(a.Target, out bool before) || before);
                 }
             }
