@@ -69,6 +69,24 @@ public class DefectTests
         Assert.Equal(new float[] { 3, 6, 9, 12 }, dw.Span.ToArray());
     }
 
+    [Fact]
+    public void Overloaded_scalar_methods_each_get_their_own_file_and_derivatives()
+    {
+        var result = Run(Scalar + """
+            public static partial class C
+            {
+                [Differentiable] public static double F(double x) => x * x;
+                [Differentiable] public static double F(double x, double y) => x * y;
+                [Differentiable] public static float F(float x) => x * x * x;
+                public static double[] G() => new[] { FGradient(3.0, out double a), a, FGradient(3.0, 4.0, out double b, out double c), b, c, FGradient(2f, out float d), d };
+            }
+            """);
+        Assert.Empty(result.AutodiffDiagnostics());
+        Assert.Equal(3, result.Sources.Count(s => s.HintName.StartsWith("D.C.F.", StringComparison.Ordinal)));
+        var g = (double[])GeneratorHarness.Load(result).GetType("D.C")!.GetMethod("G")!.Invoke(null, null)!;
+        Assert.Equal(new[] { 9.0, 6.0, 12.0, 4.0, 3.0, 8.0, 12.0 }, g);
+    }
+
     [Theory]
     [InlineData("Tensor gradient", "gradient")]
     [InlineData("Tensor x, Tensor tape", "tape")]
