@@ -241,18 +241,18 @@ public class DefectTests
     }
 
     [Fact]
-    public void A_tensor_read_as_a_value_in_a_float_expression_is_AD0108()
+    public void A_tensor_read_as_a_value_in_a_float_expression_is_AD0112()
     {
         var result = Run(ModelHeader + "[Model] public sealed partial class M { public Tensor W = Tensor.Full(1f, 1, 4); [Differentiable] public float Loss(Tensor x) { Tensor h = x * W; return Tensor.Sum(h * (1f / (h.SameShape(h) ? 1 : 2))); } }");
-        Assert.Contains(result.AutodiffDiagnostics(), d => d.Id == "AD0108");
+        Assert.Contains(result.AutodiffDiagnostics(), d => d.Id == "AD0112");
         Assert.Empty(result.CompilerErrors());
     }
 
     [Fact]
-    public void An_nint_loop_counter_in_model_code_is_AD0108()
+    public void An_nint_loop_counter_in_model_code_is_AD0111()
     {
         var result = Run(ModelHeader + "[Model] public sealed partial class M { public Tensor W = Tensor.Full(1f, 4); [Differentiable] public float Loss(Tensor x, int n) { for (nint j = 0; j < n; j++) { x = x * W; } return Tensor.Sum(x); } }");
-        Assert.Contains("for (int i = c; i < n; i++)", OnlyAutodiff(result, "AD0108").GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("for (int i = c; i < n; i++)", OnlyAutodiff(result, "AD0111").GetMessage(), StringComparison.Ordinal);
         Assert.Empty(result.CompilerErrors());
     }
 

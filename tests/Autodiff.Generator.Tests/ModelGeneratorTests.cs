@@ -103,25 +103,26 @@ public class ModelGeneratorTests
     public void Nested_and_while_loops_match_snapshot_and_compile() => VerifyModelSnapshot("ModelNestedLoops", Nested);
 
     [Theory]
-    [InlineData("foreach (int i in labels) { } return Tensor.Sum(x);", "a model method can loop over a list of layers")]
-    [InlineData("for (int i = labels.Length; i < 3; i++) { x = x * 2f; } return Tensor.Sum(x);", "a counted loop in model code is for (int i = c; i < n; i++)")]
-    [InlineData("for (int i = 0; i < labels.Length; i++) { i = i + 1; } return Tensor.Sum(x);", "a counted loop in model code")]
-    [InlineData("for (int i = 0; i < 3; i++) { if (i > 1) break; x = x * 2f; } return Tensor.Sum(x);", "break and continue")]
-    [InlineData("for (int i = 0; i < 3; i++) { for (int j = 0; j < 3; j += 2) { x = x * 2f; } } return Tensor.Sum(x);", "a counted loop in model code")]
-    [InlineData("foreach (Dense d in Ds) { for (int j = 0; j < 2; j++) { return Tensor.Sum(x); } } return Tensor.Sum(x);", "return inside a loop")]
-    [InlineData("while (labels.Length > 0) { x = x * 2f; } return Tensor.Sum(x);", "of a while loop; in model code it compares float values the loop updates")]
-    [InlineData("do { x = x * 0.5f; } while (Tensor.Sum(x) > 1f); return Tensor.Sum(x);", "the do-while loop; write it as a while loop")]
-    [InlineData("while (Tensor.Sum(x) > 1f) { x = x * 0.5f; if (labels.Length > 2) continue; } return Tensor.Sum(x);", "break and continue")]
-    [InlineData("while (x.SameShape(x)) { x = x * 0.5f; } return Tensor.Sum(x);", "a condition in model code (of an if or a while) is a bool")]
-    [InlineData("if (Tensor.Sum(x) > 0f) { return Tensor.Sum(x); } return 0f;", "return inside an if")]
-    [InlineData("if (x.SameShape(x)) { x = x * 2f; } return Tensor.Sum(x);", "a condition in model code (of an if or a while) is a bool that does not depend on tensors")]
-    [InlineData("double s = 2.0; return Tensor.Sum(x);", "the local 's' of type 'double'")]
-    [InlineData("Tensor y = Helpers.Opaque(x); return Tensor.Sum(y);", "AD0104")]
-    [InlineData("W = x; return Tensor.Sum(x);", "AD0103")]
-    [InlineData("float s = Tensor.Sum(x); return s * (float)Math.Sqrt(2.0 * s);", "double arithmetic")]
-    [InlineData("switch (labels.Length) { case 1: x = x * 2f; break; } return Tensor.Sum(x);", "AD0108")]
-    [InlineData("float s = Tensor.Sum(x); return s switch { > 1f => s, _ => 2f * s };", "AD0108")]
-    public void Unsupported_model_code_gets_a_diagnostic_at_its_location_and_stubs_that_compile(string body, string expected)
+    [InlineData("foreach (int i in labels) { } return Tensor.Sum(x);", "a model method can loop over a list of layers", "AD0111")]
+    [InlineData("for (int i = labels.Length; i < 3; i++) { x = x * 2f; } return Tensor.Sum(x);", "a counted loop in model code is for (int i = c; i < n; i++)", "AD0111")]
+    [InlineData("for (int i = 0; i < labels.Length; i++) { i = i + 1; } return Tensor.Sum(x);", "a counted loop in model code", "AD0111")]
+    [InlineData("for (int i = 0; i < 3; i++) { if (i > 1) break; x = x * 2f; } return Tensor.Sum(x);", "break and continue", "AD0111")]
+    [InlineData("for (int i = 0; i < 3; i++) { for (int j = 0; j < 3; j += 2) { x = x * 2f; } } return Tensor.Sum(x);", "a counted loop in model code", "AD0111")]
+    [InlineData("foreach (Dense d in Ds) { for (int j = 0; j < 2; j++) { return Tensor.Sum(x); } } return Tensor.Sum(x);", "return inside a loop", "AD0111")]
+    [InlineData("while (labels.Length > 0) { x = x * 2f; } return Tensor.Sum(x);", "of a while loop; in model code it compares float values the loop updates", "AD0111")]
+    [InlineData("do { x = x * 0.5f; } while (Tensor.Sum(x) > 1f); return Tensor.Sum(x);", "the do-while loop; write it as a while loop", "AD0111")]
+    [InlineData("while (Tensor.Sum(x) > 1f) { x = x * 0.5f; if (labels.Length > 2) continue; } return Tensor.Sum(x);", "break and continue", "AD0111")]
+    [InlineData("while (x.SameShape(x)) { x = x * 0.5f; } return Tensor.Sum(x);", "a condition in model code (of an if or a while) is a bool", "AD0111")]
+    [InlineData("if (Tensor.Sum(x) > 0f) { return Tensor.Sum(x); } return 0f;", "return inside an if", "AD0111")]
+    [InlineData("if (x.SameShape(x)) { x = x * 2f; } return Tensor.Sum(x);", "a condition in model code (of an if or a while) is a bool that does not depend on tensors", "AD0111")]
+    [InlineData("double s = 2.0; return Tensor.Sum(x);", "the local 's' of type 'double'", "AD0112")]
+    [InlineData("Tensor y = Helpers.Opaque(x); return Tensor.Sum(y);", "AD0104", "AD0104")]
+    [InlineData("W = x; return Tensor.Sum(x);", "AD0103", "AD0103")]
+    [InlineData("float s = Tensor.Sum(x); return s * (float)Math.Sqrt(2.0 * s);", "double arithmetic", "AD0112")]
+    [InlineData("switch (labels.Length) { case 1: x = x * 2f; break; } return Tensor.Sum(x);", "AD0108", "AD0108")]
+    [InlineData("float s = Tensor.Sum(x); return s switch { > 1f => s, _ => 2f * s };", "AD0112", "AD0112")]
+    [InlineData("return Tensor.Sum(Ds[0].Forward(x));", "calls on 'Ds[0]'", "AD0113")]
+    public void Unsupported_model_code_gets_a_diagnostic_at_its_location_and_stubs_that_compile(string body, string expected, string id)
     {
         string source = Header + """
             public static class Helpers { public static Tensor Opaque(Tensor t) => t; }
@@ -143,6 +144,7 @@ public class ModelGeneratorTests
         var diagnostics = result.AutodiffDiagnostics();
         Diagnostic diagnostic = Assert.Single(diagnostics);
         Assert.True(diagnostic.Id == expected || diagnostic.GetMessage().Contains(expected, StringComparison.Ordinal), diagnostic.ToString());
+        Assert.Equal(id, diagnostic.Id);
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
         Assert.True(diagnostic.Location.IsInSource);
         Assert.Contains("LossGradient", result.Source("Net.Loss."));

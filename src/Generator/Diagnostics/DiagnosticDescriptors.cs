@@ -53,11 +53,29 @@ internal static class DiagnosticDescriptors
         "Autodiff.Declaration", DiagnosticSeverity.Error,
         "The generator adds {Name}Gradient, {Name}Vjp and {Name}Jvp beside a [Differentiable] method ({Name}Record, {Name}Backward, {Name}Tangent and a {Name}Tape class for model methods), and generated model methods name their own parameters gradient, tape, tangent, value, dResult and d plus a tensor parameter's name. Rename your member or parameter.");
 
-    /// <summary>AD0108: "Cannot differentiate '{0}': {1}".</summary>
+    /// <summary>AD0108: "Cannot differentiate '{0}': {1}" (a statement model code does not support).</summary>
     public static readonly DiagnosticDescriptor UnsupportedModelCode = Make(
-        "AD0108", "Unsupported model code", "Cannot differentiate '{0}': {1}",
+        "AD0108", "Unsupported statement in model code", "Cannot differentiate '{0}': {1}",
         "Autodiff.Parsing", DiagnosticSeverity.Error,
-        "Model methods and tensor functions compute with Tensor and float values: locals, calls to tensor ops, to [Differentiable] methods of models and to tensor functions, float arithmetic, if/else on bools and float comparisons, loops over a list of layers, counted for loops, and a final return.");
+        "Model methods and tensor functions are made of locals, assignments, if/else, loops over a list of layers, counted for loops, while loops on float comparisons, and a final return.");
+
+    /// <summary>AD0111: "Cannot differentiate '{0}': {1}" (a loop, condition or return that model code does not support).</summary>
+    public static readonly DiagnosticDescriptor UnsupportedModelControlFlow = Make(
+        "AD0111", "Unsupported control flow in model code", "Cannot differentiate '{0}': {1}",
+        "Autodiff.Parsing", DiagnosticSeverity.Error,
+        "Model code loops over a list of layers (foreach), counts (for (int i = c; i < n; i++)) or runs while a float comparison holds; its conditions are bools that do not depend on tensors, or float comparisons; it returns once, at the end. Compute other control flow outside the method and pass flags in.");
+
+    /// <summary>AD0112: "Cannot differentiate '{0}': {1}" (a value or local that model code does not track).</summary>
+    public static readonly DiagnosticDescriptor UnsupportedModelValue = Make(
+        "AD0112", "Unsupported value in model code", "Cannot differentiate '{0}': {1}",
+        "Autodiff.Parsing", DiagnosticSeverity.Error,
+        "Model code computes with Tensor and float values: initialised Tensor and float locals, float arithmetic (+ - * / and unary minus; no double), tensor ops, and shapes (Rows, Columns, Length) of tensors. Pass other values in as parameters or fields.");
+
+    /// <summary>AD0113: "Cannot differentiate '{0}': {1}" (a call that model code cannot differentiate).</summary>
+    public static readonly DiagnosticDescriptor UnsupportedModelCall = Make(
+        "AD0113", "Unsupported call in model code", "Cannot differentiate '{0}': {1}",
+        "Autodiff.Parsing", DiagnosticSeverity.Error,
+        "Model code calls tensor ops with registered derivatives, [Differentiable] methods of this model or of its layer fields, and tensor functions (inlined; they must not recurse and must compile on their own), passing values, not ref/out/in, and constants for float arguments that carry no gradient.");
 
     /// <summary>AD0101: "Cannot differentiate '{0}': {1} statements are not supported; {2}".</summary>
     public static readonly DiagnosticDescriptor UnsupportedStatement = Make(

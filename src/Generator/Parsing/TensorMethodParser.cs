@@ -89,12 +89,12 @@ internal sealed class TensorMethodParser
         }
         else
         {
-            Unsupported(syntax.Identifier.GetLocation(), "the method has no body");
+            Unsupported(DiagnosticDescriptors.UnsupportedModelControlFlow, syntax.Identifier.GetLocation(), "the method has no body");
         }
 
         if (_result is null && !_diagnostics.Any())
         {
-            Unsupported(syntax.Identifier.GetLocation(), "the method must end with a return statement");
+            Unsupported(DiagnosticDescriptors.UnsupportedModelControlFlow, syntax.Identifier.GetLocation(), "the method must end with a return statement");
         }
 
         bool stub = _diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
@@ -126,7 +126,7 @@ internal sealed class TensorMethodParser
             _cancellationToken.ThrowIfCancellationRequested();
             if (_result is not null)
             {
-                Unsupported(statement.Syntax.GetLocation(), "statements after the return are not supported");
+                Unsupported(DiagnosticDescriptors.UnsupportedModelControlFlow, statement.Syntax.GetLocation(), "statements after the return are not supported");
                 return;
             }
 
@@ -139,7 +139,7 @@ internal sealed class TensorMethodParser
                         IVariableInitializerOperation? initializer = declarator.Initializer ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer;
                         if (initializer is null)
                         {
-                            Unsupported(declarator.Syntax.GetLocation(), "locals must be initialised where they are declared");
+                            Unsupported(DiagnosticDescriptors.UnsupportedModelValue, declarator.Syntax.GetLocation(), "locals must be initialised where they are declared");
                             continue;
                         }
 
@@ -168,10 +168,10 @@ internal sealed class TensorMethodParser
                     Report(DiagnosticDescriptors.SideEffectWrite, other.Syntax.GetLocation(), _method.Name, SymbolText.OneLine(other.Target.Syntax));
                     break;
                 case IReturnOperation when _loopDepth > 0:
-                    Unsupported(statement.Syntax.GetLocation(), "return inside a loop; assign to a local and return after the loop");
+                    Unsupported(DiagnosticDescriptors.UnsupportedModelControlFlow, statement.Syntax.GetLocation(), "return inside a loop; assign to a local and return after the loop");
                     break;
                 case IReturnOperation when _inBranch > 0:
-                    Unsupported(statement.Syntax.GetLocation(), "return inside an if; assign to a local in each branch and return after the if");
+                    Unsupported(DiagnosticDescriptors.UnsupportedModelControlFlow, statement.Syntax.GetLocation(), "return inside an if; assign to a local in each branch and return after the if");
                     break;
                 case IConditionalOperation branch:
                     ParseIf(branch);
@@ -203,7 +203,7 @@ internal sealed class TensorMethodParser
     {
         TValue? bound = ModelParser.IsTensor(local.Type) ? Tensor(value)
             : local.Type.SpecialType == SpecialType.System_Single ? Float(value)
-            : Unsupported(syntax.GetLocation(), "the local '" + local.Name + "' of type '" + local.Type.ToDisplayString() + "'; locals of model methods are Tensor or float (pass other values as parameters or fields)");
+            : Unsupported(DiagnosticDescriptors.UnsupportedModelValue, syntax.GetLocation(), "the local '" + local.Name + "' of type '" + local.Type.ToDisplayString() + "'; locals of model methods are Tensor or float (pass other values as parameters or fields)");
         _locals[local] = bound ?? Failed();
     }
 
@@ -229,7 +229,7 @@ internal sealed class TensorMethodParser
         if (member is null || LayerPath(instance) is not { } outer || ModelParser.TrainableMember(member) is not { Count: { } count }
             || loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: { } variable })
         {
-            Unsupported(loop.Syntax.GetLocation(), "the loop '" + header + "'; a model method can loop over a list of layers (foreach (var layer in Layers), with Layers a T[], List<T> or IReadOnlyList<T> of a [Model] type) or count (for (int i = 0; i < n; i++))");
+            Unsupported(DiagnosticDescriptors.UnsupportedModelControlFlow, loop.Syntax.GetLocation(), "the loop '" + header + "'; a model method can loop over a list of layers (foreach (var layer in Layers), with Layers a T[], List<T> or IReadOnlyList<T> of a [Model] type) or count (for (int i = 0; i < n; i++))");
             return;
         }
 
@@ -261,7 +261,7 @@ internal sealed class TensorMethodParser
         if (index is null || index.Type.SpecialType != SpecialType.System_Int32 || start is null || !steps || bound is null || writesIndex || InvolvesValues(bound)
             || bound.DescendantsAndSelf().Any(o => o is ILocalReferenceOperation l && !_indexVariables.ContainsKey(l.Local)))
         {
-            Unsupported(loop.Syntax.GetLocation(), "the loop '" + header + "'; a counted loop in model code is for (int i = c; i < n; i++) with c a constant, n a parameter, field, constant or an enclosing loop's counter, and i not assigned in the body");
+            Unsupported(DiagnosticDescriptors.UnsupportedModelControlFlow, loop.Syntax.GetLocation(), "the loop '" + header + "'; a counted loop in model code is for (int i = c; i < n; i++) with c a constant, n a parameter, field, constant or an enclosing loop's counter, and i not assigned in the body");
             return;
         }
 
@@ -289,7 +289,7 @@ internal sealed class TensorMethodParser
         string header = loop.Syntax is WhileStatementSyntax statement ? "while (" + SymbolText.OneLine(statement.Condition) + ")" : SymbolText.OneLine(loop.Syntax);
         if (!loop.ConditionIsTop || loop.ConditionIsUntil || loop.Condition is null)
         {
-            Unsupported(loop.Syntax.GetLocation(), "the do-while loop; write it as a while loop (while (condition) { ... })");
+            Unsupported(DiagnosticDescriptors.UnsupportedModelControlFlow, loop.Syntax.GetLocation(), "the do-while loop; write it as a while loop (while (condition) { ... })");
             return;
         }
 
@@ -300,7 +300,7 @@ internal sealed class TensorMethodParser
 
         if (!InvolvesValues(loop.Condition))
         {
-            Unsupported(loop.Condition.Syntax.GetLocation(), "the condition '" + SymbolText.OneLine(loop.Condition.Syntax) + "' of a while loop; in model code it compares float values the loop updates (a passive condition would never change)");
+            Unsupported(DiagnosticDescriptors.UnsupportedModelControlFlow, loop.Condition.Syntax.GetLocation(), "the condition '" + SymbolText.OneLine(loop.Condition.Syntax) + "' of a while loop; in model code it compares float values the loop updates (a passive condition would never change)");
             return;
         }
 
@@ -315,7 +315,7 @@ internal sealed class TensorMethodParser
             return false;
         }
 
-        Unsupported(loop.Syntax.GetLocation(), "break and continue in a loop of model code");
+        Unsupported(DiagnosticDescriptors.UnsupportedModelControlFlow, loop.Syntax.GetLocation(), "break and continue in a loop of model code");
         return true;
     }
 
@@ -499,7 +499,7 @@ internal sealed class TensorMethodParser
             return right is null ? null : (left!, op, right);
         }
 
-        Unsupported(condition.Syntax.GetLocation(), "the condition '" + SymbolText.OneLine(condition.Syntax) + "'; a condition in model code (of an if or a while) is a bool that does not depend on tensors (a parameter, a field, a constant, a tensor's Rows, Columns, Length or Rank) or compares two float values");
+        Unsupported(DiagnosticDescriptors.UnsupportedModelControlFlow, condition.Syntax.GetLocation(), "the condition '" + SymbolText.OneLine(condition.Syntax) + "'; a condition in model code (of an if or a while) is a bool that does not depend on tensors (a parameter, a field, a constant, a tensor's Rows, Columns, Length or Rank) or compares two float values");
         return null;
     }
 
@@ -529,7 +529,7 @@ internal sealed class TensorMethodParser
             case IUnaryOperation unary when unary.OperatorMethod is not null:
                 return Call(unary.OperatorMethod, new[] { unary.Operand }, unary.Syntax);
             default:
-                return Unsupported(operation.Syntax.GetLocation(), "the tensor expression '" + SymbolText.OneLine(operation.Syntax) + "' (" + Describe(operation) + ")");
+                return Unsupported(DiagnosticDescriptors.UnsupportedModelValue, operation.Syntax.GetLocation(), "the tensor expression '" + SymbolText.OneLine(operation.Syntax) + "' (" + Describe(operation) + ")");
         }
     }
 
@@ -564,7 +564,7 @@ internal sealed class TensorMethodParser
         if (operation.Type?.SpecialType == SpecialType.System_Double
             || operation is IConversionOperation { Operand.Type.SpecialType: SpecialType.System_Double } && InvolvesValues(operation))
         {
-            return Unsupported(operation.Syntax.GetLocation(), "double arithmetic in a model method; tensors hold float, so use float (e.g. 0.5f)");
+            return Unsupported(DiagnosticDescriptors.UnsupportedModelValue, operation.Syntax.GetLocation(), "double arithmetic in a model method; tensors hold float, so use float (e.g. 0.5f)");
         }
 
         switch (operation)
@@ -591,7 +591,7 @@ internal sealed class TensorMethodParser
                 return Float(unary.Operand);
             default:
                 return InvolvesValues(operation)
-                    ? Unsupported(operation.Syntax.GetLocation(), "the float expression '" + SymbolText.OneLine(operation.Syntax) + "' (" + Describe(operation) + ")")
+                    ? Unsupported(DiagnosticDescriptors.UnsupportedModelValue, operation.Syntax.GetLocation(), "the float expression '" + SymbolText.OneLine(operation.Syntax) + "' (" + Describe(operation) + ")")
                     : Passive(operation);
         }
     }
@@ -614,7 +614,7 @@ internal sealed class TensorMethodParser
         };
         if (op == '?' || type?.SpecialType != SpecialType.System_Single)
         {
-            return Unsupported(syntax.GetLocation(), "the operator in '" + SymbolText.OneLine(syntax) + "'; float values support + - * / and unary minus");
+            return Unsupported(DiagnosticDescriptors.UnsupportedModelValue, syntax.GetLocation(), "the operator in '" + SymbolText.OneLine(syntax) + "'; float values support + - * / and unary minus");
         }
 
         TValue? right = Float(rightOperation);
@@ -673,7 +673,7 @@ internal sealed class TensorMethodParser
     {
         if (parameter.RefKind != RefKind.None)
         {
-            return Unsupported(argument.Syntax.GetLocation(), "ref, out and in arguments");
+            return Unsupported(DiagnosticDescriptors.UnsupportedModelCall, argument.Syntax.GetLocation(), "ref, out and in arguments");
         }
 
         if (ModelParser.IsTensor(parameter.Type))
@@ -687,7 +687,7 @@ internal sealed class TensorMethodParser
         }
 
         return InvolvesValues(argument)
-            ? Unsupported(argument.Syntax.GetLocation(), "the argument '" + SymbolText.OneLine(argument.Syntax) + "' computes with tensor or float values of the method where a '" + parameter.Type.ToDisplayString() + "' is expected")
+            ? Unsupported(DiagnosticDescriptors.UnsupportedModelCall, argument.Syntax.GetLocation(), "the argument '" + SymbolText.OneLine(argument.Syntax) + "' computes with tensor or float values of the method where a '" + parameter.Type.ToDisplayString() + "' is expected")
             : Passive(argument);
     }
 
@@ -697,7 +697,7 @@ internal sealed class TensorMethodParser
         bool tensorResult = ModelParser.IsTensor(target.ReturnType);
         if (!tensorResult && target.ReturnType.SpecialType != SpecialType.System_Single)
         {
-            return Unsupported(syntax.GetLocation(), "the call to '" + display + "' returns '" + target.ReturnType.ToDisplayString() + "'; model code computes with Tensor and float");
+            return Unsupported(DiagnosticDescriptors.UnsupportedModelCall, syntax.GetLocation(), "the call to '" + display + "' returns '" + target.ReturnType.ToDisplayString() + "'; model code computes with Tensor and float");
         }
 
         if (!target.IsStatic || target.IsGenericMethod)
@@ -718,7 +718,7 @@ internal sealed class TensorMethodParser
         {
             if (arg.Active && arg.Kind == TKind.Float)
             {
-                return Unsupported(syntax.GetLocation(), "gradients through the float argument of '" + display + "'; pass a constant, or write the scaling as float arithmetic on the op's result");
+                return Unsupported(DiagnosticDescriptors.UnsupportedModelCall, syntax.GetLocation(), "gradients through the float argument of '" + display + "'; pass a constant, or write the scaling as float arithmetic on the op's result");
             }
         }
 
@@ -737,13 +737,13 @@ internal sealed class TensorMethodParser
         string display = target.ContainingType.Name + "." + target.Name;
         if (_inlining.Contains(target, SymbolEqualityComparer.Default) || SymbolEqualityComparer.Default.Equals(target, _method))
         {
-            return Unsupported(invocation.Syntax.GetLocation(), "the recursive call to '" + display + "'; tensor functions are inlined where they are called, so they cannot call themselves");
+            return Unsupported(DiagnosticDescriptors.UnsupportedModelCall, invocation.Syntax.GetLocation(), "the recursive call to '" + display + "'; tensor functions are inlined where they are called, so they cannot call themselves");
         }
 
         if (ModelRules.CheckMethod(target).Count > 0
             || target.DeclaringSyntaxReferences.Select(r => r.GetSyntax(_cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault(m => m.Body is not null || m.ExpressionBody is not null) is not { } syntax)
         {
-            return Unsupported(invocation.Syntax.GetLocation(), "the call to the tensor function '" + display + "', whose declaration has errors (reported on it)");
+            return Unsupported(DiagnosticDescriptors.UnsupportedModelCall, invocation.Syntax.GetLocation(), "the call to the tensor function '" + display + "', whose declaration has errors (reported on it)");
         }
 
         var values = new List<TValue>();
@@ -760,7 +760,7 @@ internal sealed class TensorMethodParser
         SemanticModel model = syntax.SyntaxTree == _semanticModel.SyntaxTree ? _semanticModel : _semanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
         if (model.GetOperation(syntax, _cancellationToken) is not IMethodBodyOperation body || (body.BlockBody ?? body.ExpressionBody) is not IBlockOperation block)
         {
-            return Unsupported(invocation.Syntax.GetLocation(), "the call to the tensor function '" + display + "', whose body could not be read");
+            return Unsupported(DiagnosticDescriptors.UnsupportedModelCall, invocation.Syntax.GetLocation(), "the call to the tensor function '" + display + "', whose body could not be read");
         }
 
         (SemanticModel savedModel, IMethodSymbol savedFunction, TValue? savedResult, string savedComment, string savedPrefix, int savedBranch, int savedLoops, int savedDiagnostics)
@@ -794,12 +794,12 @@ internal sealed class TensorMethodParser
                 string message = error.GetMessage(CultureInfo.InvariantCulture);
                 string prefix = "Cannot differentiate '" + _method.Name + "': ";
                 message = message.StartsWith(prefix, StringComparison.Ordinal) ? message.Substring(prefix.Length) : message;
-                return Unsupported(invocation.Syntax.GetLocation(), "the call to the tensor function '" + display + "' (" + System.IO.Path.GetFileName(where.Path) + ", line "
+                return Unsupported(DiagnosticDescriptors.UnsupportedModelCall, invocation.Syntax.GetLocation(), "the call to the tensor function '" + display + "' (" + System.IO.Path.GetFileName(where.Path) + ", line "
                     + (where.StartLinePosition.Line + 1).ToString(CultureInfo.InvariantCulture) + ": " + message + ")");
             }
         }
 
-        return result ?? Unsupported(invocation.Syntax.GetLocation(), "the call to the tensor function '" + display + "', which must end with a return statement");
+        return result ?? Unsupported(DiagnosticDescriptors.UnsupportedModelCall, invocation.Syntax.GetLocation(), "the call to the tensor function '" + display + "', which must end with a return statement");
     }
 
     private TValue? LayerCall(IInvocationOperation invocation, IMethodSymbol target, IOperation[] arguments)
@@ -813,7 +813,7 @@ internal sealed class TensorMethodParser
 
         if (LayerPath(invocation.Instance) is not { } path)
         {
-            return Unsupported(invocation.Syntax.GetLocation(), "calls on '" + SymbolText.OneLine(invocation.Instance?.Syntax ?? invocation.Syntax) + "'; call [Differentiable] methods on this model or on its layer fields");
+            return Unsupported(DiagnosticDescriptors.UnsupportedModelCall, invocation.Syntax.GetLocation(), "calls on '" + SymbolText.OneLine(invocation.Instance?.Syntax ?? invocation.Syntax) + "'; call [Differentiable] methods on this model or on its layer fields");
         }
 
         string receiver = path.TrimEnd('.');
@@ -829,7 +829,7 @@ internal sealed class TensorMethodParser
 
             if (value.Active && value.Kind == TKind.Float)
             {
-                return Unsupported(arguments[i].Syntax.GetLocation(), "gradients through a float argument of a model method; pass a constant");
+                return Unsupported(DiagnosticDescriptors.UnsupportedModelCall, arguments[i].Syntax.GetLocation(), "gradients through a float argument of a model method; pass a constant");
             }
 
             values.Add(value);
@@ -875,7 +875,7 @@ internal sealed class TensorMethodParser
         });
         if (OutsideShapeReads(operation).Any(o => o is ILocalReferenceOperation l && !_indexVariables.ContainsKey(l.Local)))
         {
-            return Unsupported(operation.Syntax.GetLocation(), "the local in '" + SymbolText.OneLine(operation.Syntax) + "'; only Tensor and float locals are tracked, so pass other values as parameters or fields");
+            return Unsupported(DiagnosticDescriptors.UnsupportedModelValue, operation.Syntax.GetLocation(), "the local in '" + SymbolText.OneLine(operation.Syntax) + "'; only Tensor and float locals are tracked, so pass other values as parameters or fields");
         }
 
         // Evaluated once in the forward pass and kept on the tape for the backward pass.
@@ -904,7 +904,7 @@ internal sealed class TensorMethodParser
             ISymbol? symbol = _semanticModel.GetSymbolInfo(name, _cancellationToken).Symbol;
             if (symbol is not null and not IParameterSymbol and not ILocalSymbol && !_semanticModel.Compilation.IsSymbolAccessibleWithin(symbol, _method.ContainingType))
             {
-                Unsupported(name.GetLocation(), "'" + symbol.ToDisplayString() + "', which the model method that inlines this tensor function cannot access (make it internal or public, or pass the value as a parameter)");
+                Unsupported(DiagnosticDescriptors.UnsupportedModelValue, name.GetLocation(), "'" + symbol.ToDisplayString() + "', which the model method that inlines this tensor function cannot access (make it internal or public, or pass the value as a parameter)");
                 return null;
             }
 
@@ -930,14 +930,14 @@ internal sealed class TensorMethodParser
                     replacements[name] = value.Source == TSource.Stored ? TPassiveStmt.StoredRef(value.Slot) : "(" + value.Code + ")";
                     break;
                 case IParameterSymbol parameter when _locals.ContainsKey(parameter):
-                    Unsupported(name.GetLocation(), "the parameter '" + parameter.Name + "' inside the expression '" + SymbolText.OneLine(expression) + "'; it holds a computed value here, so use it directly as an argument");
+                    Unsupported(DiagnosticDescriptors.UnsupportedModelValue, name.GetLocation(), "the parameter '" + parameter.Name + "' inside the expression '" + SymbolText.OneLine(expression) + "'; it holds a computed value here, so use it directly as an argument");
                     return null;
                 case ILocalSymbol local when _indexVariables.TryGetValue(local, out string? index):
                     replacements[name] = index;
                     break;
                 case ILocalSymbol local when _locals.TryGetValue(local, out TValue? held) && held.Kind == TKind.Tensor:
                     // A tensor local has no C# variable in the generated code; only its shape can be read here.
-                    Unsupported(name.GetLocation(), "the tensor '" + local.Name + "' inside the expression '" + SymbolText.OneLine(expression) + "'; only its shape (Rows, Columns, Length) can be read in a float expression");
+                    Unsupported(DiagnosticDescriptors.UnsupportedModelValue, name.GetLocation(), "the tensor '" + local.Name + "' inside the expression '" + SymbolText.OneLine(expression) + "'; only its shape (Rows, Columns, Length) can be read in a float expression");
                     return null;
                 case INamedTypeSymbol type when !qualified:
                     replacements[name] = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
@@ -1122,9 +1122,12 @@ internal sealed class TensorMethodParser
 
     private TValue Failed() => new(TKind.Tensor, TSource.Passive, "default!", -1, false);
 
-    private TValue? Unsupported(Location location, string what)
+    private TValue? Unsupported(Location location, string what) => Unsupported(DiagnosticDescriptors.UnsupportedModelCode, location, what);
+
+    /// <summary>One of the model-code diagnostics (AD0108 statements, AD0111 control flow, AD0112 values, AD0113 calls), naming the method and the problem.</summary>
+    private TValue? Unsupported(DiagnosticDescriptor descriptor, Location location, string what)
     {
-        Report(DiagnosticDescriptors.UnsupportedModelCode, location, _method.Name, what);
+        Report(descriptor, location, _method.Name, what);
         return null;
     }
 
