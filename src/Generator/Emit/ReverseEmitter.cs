@@ -24,6 +24,12 @@ internal sealed partial class ReverseEmitter
     private Dictionary<string, bool>? _staysPut;
     private Dictionary<string, int>? _assignmentCounts;
 
+    // While a statement's chain rule is written: where Value() records the transcendental values to store (null: recompute).
+    private List<(Expr Node, string Name)>? _stored;
+
+    // While a fused iteration is written: its reverse runs right after its forward, so nothing is stored.
+    private bool _fusedIteration;
+
     public ReverseEmitter(MethodContext context) => _c = context;
 
     /// <summary>The method's body: like <see cref="EmitSequence"/>, but a final accumulation loop is fused (see <see cref="LoopFusion"/>).</summary>
@@ -64,6 +70,7 @@ internal sealed partial class ReverseEmitter
         var iteration = new CodeBlock();
         var after = new CodeBlock();
         (IReadOnlyList<Stmt> straight, IfStmt? last) = SplitFinalIf(loop.Body);
+        _fusedIteration = true;
         (CodeBlock straightForward, CodeBlock straightReverse) = EmitSequence(straight, 1);
         iteration.Append(straightForward);
         iteration.Line("// -- reverse of this iteration");
@@ -72,6 +79,8 @@ internal sealed partial class ReverseEmitter
         {
             iteration.Append(EmitFusedIf(last, 1));
         }
+
+        _fusedIteration = false;
 
         iteration.Append(straightReverse);
         if (LoopVectorisation.Analyse(loop, accumulator, _c, _c.Vectors) is { } plan
@@ -412,6 +421,8 @@ internal sealed partial class ReverseEmitter
         VarInfo variable = _c.Variables[assign.Target];
         string target = assign.Index is null ? assign.Target : $"{assign.Target}[{ExprPrinter.Print(assign.Index)}]";
         var forward = new CodeBlock().Line("// " + assign.Comment);
+        // The old value's save goes after the pushes of stored values (below), so that the reverse pops them after the restore.
+        var saving = new CodeBlock();
         string? restore = null;
         if (_c.Needs.NeedsRestoreAt(assign))
         {
@@ -421,15 +432,20 @@ internal sealed partial class ReverseEmitter
             }
             else if (SavesOldValue(assign, depth))
             {
-                restore = Save(forward, target, variable.Kind, depth);
+                restore = Save(saving, target, variable.Kind, depth);
             }
         }
 
         if (depth == 0 && assign.Index is null && assign.Value is CallExpr call && CallLifting.IsSplittable(call)
             && _c.Activity.IsActive(assign.Target) && _c.Activity.IsActive(call))
         {
+            forward.Append(saving);
             return EmitSplitCall(assign, call, forward, restore, variable);
         }
+
+        // Inside a loop (not a fused iteration, whose reverse runs right after its forward), a transcendental value the
+        // chain rule needs is stored on the tape when the forward sweep computes it, not recomputed in the reverse.
+        List<(Expr Node, string Name)>? stored = depth > 0 && !_fusedIteration ? new() : null;
 
         var reverse = new CodeBlock();
         ValueScope? scope = null;
@@ -463,6 +479,7 @@ internal sealed partial class ReverseEmitter
                     scope.Remember(assign.Value, result);
                 }
 
+                _stored = stored;
                 if (increment is null)
                 {
                     Backprop(assign.Value, new Adjoint(g), scope);
@@ -471,6 +488,8 @@ internal sealed partial class ReverseEmitter
                 {
                     Child(increment, new Adjoint(g, ((BinaryExpr)assign.Value).Op != BinaryOp.Add), scope);
                 }
+
+                _stored = null;
 
                 scope.FlushAccumulations();
                 CodeBlock chain = depth == 0 ? scope.Body : scope.Flatten();
@@ -482,6 +501,12 @@ internal sealed partial class ReverseEmitter
                 if (restore is not null)
                 {
                     reverse.Line(restore);
+                }
+
+                // The stored values come back in the reverse order of their pushes, whether or not the chain runs.
+                for (int k = stored?.Count - 1 ?? -1; k >= 0; k--)
+                {
+                    reverse.Line($"{TypeClassifier.Keyword(stored![k].Node.Kind)} {stored[k].Name} = {_c.TapeFor(stored[k].Node.Kind)}.Pop();");
                 }
 
                 if (increment is null && IsOverwritten(assign.Target) && MayHaveNonFinitePartial(assign.Value))
@@ -516,11 +541,28 @@ internal sealed partial class ReverseEmitter
 
         if (depth == 0 && scope is not null)
         {
+            forward.Append(saving);
             forward.Append(scope.OwnPre);
             forward.Line($"{target} = {ExprPrinter.Print(assign.Value, n => scope.Lookup(n))};");
         }
+        else if (stored is { Count: > 0 })
+        {
+            // Compute each stored value once, push it, and use it in the statement itself.
+            var names = new Dictionary<Expr, string>(ReferenceComparer<Expr>.Instance);
+            foreach ((Expr node, string name) in stored)
+            {
+                string value = _c.Temp("__s");
+                forward.Line($"{TypeClassifier.Keyword(node.Kind)} {value} = {ExprPrinter.Print(node, n => names.TryGetValue(n, out string? known) ? known : null)};");
+                forward.Line($"{_c.TapeFor(node.Kind)}.Push({value});");
+                names[node] = value;
+            }
+
+            forward.Append(saving);
+            forward.Line($"{target} = {ExprPrinter.Print(assign.Value, n => names.TryGetValue(n, out string? known) ? known : null)};");
+        }
         else
         {
+            forward.Append(saving);
             forward.Line($"{target} = {ExprPrinter.Print(assign.Value)};");
         }
 
