@@ -29,6 +29,13 @@ internal static class ExprFacts
         && (expr is not MathCallExpr call || call.Class is "global::System.Math" or "global::System.MathF" or "global::System.Double" or "global::System.Single")
         && Children(expr).All(IsPure);
 
+    /// <summary>Whether the expression calls a differentiable (user) method anywhere inside.</summary>
+    public static bool ContainsCall(Expr expr) => expr is CallExpr || Children(expr).Any(ContainsCall);
+
+    /// <summary>How many assignments each variable or array has in the statements (element writes count for the array).</summary>
+    public static Dictionary<string, int> AssignmentCounts(IEnumerable<Stmt> statements)
+        => Flatten(statements).Select(s => s.Statement).OfType<AssignStmt>().GroupBy(a => a.Target).ToDictionary(g => g.Key, g => g.Count());
+
     /// <summary>Every variable or array whose value the expression reads.</summary>
     public static void CollectReads(Expr expr, ISet<string> reads)
     {

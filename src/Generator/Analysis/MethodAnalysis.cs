@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Autodiff.Generator.Ir;
 
 namespace Autodiff.Generator.Analysis;
@@ -8,8 +9,8 @@ namespace Autodiff.Generator.Analysis;
 /// </summary>
 internal sealed class MethodAnalysis
 {
-    private MethodAnalysis(ActivityAnalysis activity, Recomputation recomputation, ReverseNeeds needs)
-        => (Activity, Recomputation, Needs) = (activity, recomputation, needs);
+    private MethodAnalysis(ActivityAnalysis activity, Recomputation recomputation, ReverseNeeds needs, Dictionary<string, int> assignmentCounts)
+        => (Activity, Recomputation, Needs, AssignmentCounts) = (activity, recomputation, needs, assignmentCounts);
 
     public ActivityAnalysis Activity { get; }
 
@@ -17,10 +18,14 @@ internal sealed class MethodAnalysis
 
     public ReverseNeeds Needs { get; }
 
+    /// <summary>How many assignments each variable (or array, counting element writes) has in the body.</summary>
+    public Dictionary<string, int> AssignmentCounts { get; }
+
     public static MethodAnalysis Run(DifferentiableMethod method)
     {
         ActivityAnalysis activity = ActivityAnalysis.Run(method);
-        Recomputation recomputation = Recomputation.Run(method);
-        return new MethodAnalysis(activity, recomputation, ReverseNeeds.Run(method, activity, recomputation));
+        Dictionary<string, int> assignmentCounts = ExprFacts.AssignmentCounts(method.Body);
+        Recomputation recomputation = Recomputation.Run(method, assignmentCounts);
+        return new MethodAnalysis(activity, recomputation, ReverseNeeds.Run(method, activity, recomputation), assignmentCounts);
     }
 }

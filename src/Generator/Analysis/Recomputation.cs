@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.CompilerServices;
+using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Ir;
 
 namespace Autodiff.Generator.Analysis;
@@ -15,12 +15,11 @@ namespace Autodiff.Generator.Analysis;
 /// </summary>
 internal sealed class Recomputation
 {
-    private readonly HashSet<AssignStmt> _recomputable = new(ReferenceComparer.Instance);
+    private readonly HashSet<AssignStmt> _recomputable = new(ReferenceComparer<AssignStmt>.Instance);
 
-    public static Recomputation Run(DifferentiableMethod method)
+    public static Recomputation Run(DifferentiableMethod method, Dictionary<string, int> assignmentCounts)
     {
         var result = new Recomputation();
-        var assignmentCounts = ActivityAnalysis.Assignments(method.Body).GroupBy(a => a.Target).ToDictionary(g => g.Key, g => g.Count());
         result.Visit(method.Body, assignmentCounts);
         return result;
     }
@@ -48,7 +47,8 @@ internal sealed class Recomputation
                         {
                             var writesAfter = new HashSet<string>();
                             ExprFacts.CollectWrites(loop.Body.Skip(i + 1), writesAfter);
-                            if (!ExprFacts.Reads(assign.Value).Overlaps(writesAfter) && !ContainsCall(assign.Value))
+                            // Calls are kept on the tape: recomputing one may cost as much as the whole primal.
+                            if (!ExprFacts.Reads(assign.Value).Overlaps(writesAfter) && !ExprFacts.ContainsCall(assign.Value))
                             {
                                 _recomputable.Add(assign);
                             }
@@ -62,15 +62,5 @@ internal sealed class Recomputation
         }
     }
 
-    // Calls are kept on the tape: recomputing one may cost as much as the whole primal.
-    private static bool ContainsCall(Expr expr) => expr is CallExpr || ExprFacts.Children(expr).Any(ContainsCall);
 
-    private sealed class ReferenceComparer : IEqualityComparer<AssignStmt>
-    {
-        public static readonly ReferenceComparer Instance = new();
-
-        public bool Equals(AssignStmt? x, AssignStmt? y) => ReferenceEquals(x, y);
-
-        public int GetHashCode(AssignStmt obj) => RuntimeHelpers.GetHashCode(obj);
-    }
 }

@@ -119,15 +119,16 @@ internal sealed class ReverseNeeds
         }
     }
 
+    // Set before every Need: the statement whose reverse reads what Need collects.
     private void Need(Expr expr)
     {
         foreach (string name in ExprFacts.Reads(expr))
         {
-            Add(name, _reader);
+            Add(name, _reader!);
         }
     }
 
-    private void Add(string name, Stmt? reader)
+    private void Add(string name, Stmt reader)
     {
         _needed.Add(name);
         if (!_readers.TryGetValue(name, out List<Stmt>? readers))
@@ -136,20 +137,11 @@ internal sealed class ReverseNeeds
             _readers[name] = readers;
         }
 
-        if (reader is null)
-        {
-            // Unknown place: behave as before (always restore).
-            reader = _unknown;
-        }
-
         if (!readers.Contains(reader, ReferenceComparer<Stmt>.Instance))
         {
             readers.Add(reader);
         }
     }
-
-    // A reader with no place, so that NeedsRestoreAt restores.
-    private static readonly Stmt _unknown = new BreakStmt(string.Empty);
 
     /// <summary>True when the condition's inputs are untouched by both branches, so the reverse sweep may evaluate it again.</summary>
     public static bool CanRecompute(IfStmt statement)

@@ -36,6 +36,9 @@ internal static class ModelRules
         return problems;
     }
 
+    /// <summary>Whether a <c>[Model]</c> class gets its Gradient, parameters and step (one of another assembly got them there).</summary>
+    public static bool IsGenerated(INamedTypeSymbol type) => type.DeclaringSyntaxReferences.Length == 0 || Check(type).Count == 0;
+
     /// <summary>Problems of a <c>[Differentiable]</c> method of a <c>[Model]</c> class, or of a tensor function.</summary>
     public static List<Diagnostic> CheckMethod(IMethodSymbol method)
     {

@@ -97,6 +97,15 @@ internal static class SignatureRules
     }
 
     /// <summary>
+    /// Whether the generator writes derivatives for this <c>[Differentiable]</c> method: its declaration parses, has no
+    /// AD00xx problem, and for a model method its <c>[Model]</c> class has none either. A method of another assembly
+    /// got its derivatives there.
+    /// </summary>
+    public static bool IsGenerated(IMethodSymbol method)
+        => method.DeclaringSyntaxReferences.Length == 0
+            || (!IsInvalid(method) && Check(method).Count == 0 && (!ModelRules.IsModelMethod(method) || ModelRules.IsGenerated(method.ContainingType)));
+
+    /// <summary>
     /// A declaration the compiler rejects on its own (a parameter name used twice, as while typing): the generator
     /// leaves it to the compiler's error and generates nothing.
     /// </summary>

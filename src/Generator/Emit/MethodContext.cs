@@ -32,6 +32,7 @@ internal sealed class MethodContext
         Activity = analysis.Activity;
         Recomputation = analysis.Recomputation;
         Needs = analysis.Needs;
+        AssignmentCounts = analysis.AssignmentCounts;
         Variables = method.Parameters.Concat(method.Locals).ToDictionary(v => v.Name);
         _names = new NameSet(Variables.Keys);
         Prefix = prefix;
@@ -67,6 +68,9 @@ internal sealed class MethodContext
     public ActivityAnalysis Activity { get; }
 
     public ReverseNeeds Needs { get; }
+
+    /// <summary>How many assignments each variable has in the method (see <see cref="MethodAnalysis.AssignmentCounts"/>).</summary>
+    public Dictionary<string, int> AssignmentCounts { get; }
 
     public Recomputation Recomputation { get; }
 

@@ -22,7 +22,6 @@ internal sealed partial class ReverseEmitter
     // it when the reverse sweep reaches that assignment (AssignedValueStaysPut, computed on first use).
     private IReadOnlyList<Stmt>? _body;
     private Dictionary<string, bool>? _staysPut;
-    private Dictionary<string, int>? _assignmentCounts;
 
     // While a statement's chain rule is written: where Value() records the transcendental values to store (null: recompute).
     private List<(Expr Node, string Name)>? _stored;
@@ -509,7 +508,7 @@ internal sealed partial class ReverseEmitter
                     reverse.Line($"{TypeClassifier.Keyword(stored![k].Node.Kind)} {stored[k].Name} = {_c.TapeFor(stored[k].Node.Kind)}.Pop();");
                 }
 
-                if (increment is null && IsOverwritten(assign.Target) && MayHaveNonFinitePartial(assign.Value))
+                if (increment is null && assign.Index is null && IsOverwritten(assign.Target) && MayHaveNonFinitePartial(assign.Value))
                 {
                     // A definition a later one may replace (r = Math.Sqrt(x - 5); if (y < 5) r = y * x;): on the path
                     // that replaced it its adjoint is zero, and zero times a partial that is infinite or NaN there
@@ -619,17 +618,8 @@ internal sealed partial class ReverseEmitter
 
     /// <summary>Whether the variable is assigned by more than one statement (so one definition may replace another).</summary>
     private bool IsOverwritten(string variable)
-    {
         // The result's assignments are the returns: one of them runs, last, so none replaces another.
-        if (_body is null || variable == _c.Method.ResultName)
-        {
-            return false;
-        }
-
-        _assignmentCounts ??= ExprFacts.Flatten(_body).Select(s => s.Statement).OfType<AssignStmt>().Where(a => a.Index is null)
-            .GroupBy(a => a.Target).ToDictionary(group => group.Key, group => group.Count());
-        return _assignmentCounts.TryGetValue(variable, out int count) && count > 1;
-    }
+        => variable != _c.Method.ResultName && _c.AssignmentCounts.TryGetValue(variable, out int count) && count > 1;
 
     /// <summary>Whether a partial derivative of the expression may be infinite or NaN at a finite point: a division,
     /// a function call (Sqrt, Log, Pow and the inverse trigonometric functions at their edges, Exp overflowing).</summary>

@@ -111,35 +111,56 @@ internal static class GeneratedNames
 
         // Scalar methods: FGradient(params, adjoints), FVjp(params, seed, adjoints), FJvp(params, tangents).
         var parameters = method.Parameters.Select(Classify).ToList();
-        var adjoints = parameters.Where(p => p.Differentiable).Select(p => p.Shape == ShapeKind.Scalar ? (p.Kind, ShapeKind.Scalar, true) : (p.Kind, ShapeKind.Span, false)).ToList();
-        var tangents = parameters.Where(p => p.Differentiable).Select(p => p.Shape == ShapeKind.Scalar ? (p.Kind, ShapeKind.Scalar, false) : (p.Kind, ShapeKind.ReadOnlySpan, false)).ToList();
         TypeClassifier.TryScalar(method.ReturnType, out ScalarKind returnKind);
-        var plain = parameters.Select(p => (p.Kind, p.Shape, false)).ToList();
-        yield return (name + "Gradient", other => Same(other, plain.Concat(adjoints)));
-        yield return (name + "Vjp", other => Same(other, plain.Concat(new[] { (returnKind, ShapeKind.Scalar, false) }).Concat(adjoints)));
-        yield return (name + "Jvp", other => Same(other, plain.Concat(tangents)));
+        yield return (name + "Gradient", other => Same(other, VjpParameters(parameters, seed: null)));
+        yield return (name + "Vjp", other => Same(other, VjpParameters(parameters, returnKind)));
+        yield return (name + "Jvp", other => Same(other, JvpParameters(parameters)));
     }
 
-    private static (ScalarKind Kind, ShapeKind Shape, bool Differentiable) Classify(IParameterSymbol parameter)
+    /// <summary>
+    /// The parameters of a VJP: the function's, the seed (none for the gradient), then per differentiable parameter
+    /// an <c>out T</c> for a scalar or a <c>Span&lt;T&gt;</c> for an array or span. What the generator writes, and what a
+    /// registered custom VJP must declare.
+    /// </summary>
+    public static List<(ScalarKind Kind, ShapeKind Shape, RefKind Ref)> VjpParameters(IReadOnlyList<CalleeParam> parameters, ScalarKind? seed)
+    {
+        var list = parameters.Select(p => (p.Kind, p.Shape, RefKind.None)).ToList();
+        if (seed is { } kind)
+        {
+            list.Add((kind, ShapeKind.Scalar, RefKind.None));
+        }
+
+        list.AddRange(parameters.Where(p => p.Differentiable).Select(p => p.Shape == ShapeKind.Scalar ? (p.Kind, ShapeKind.Scalar, RefKind.Out) : (p.Kind, ShapeKind.Span, RefKind.None)));
+        return list;
+    }
+
+    /// <summary>The parameters of a JVP: the function's, then per differentiable parameter a <c>T</c> tangent or a <c>ReadOnlySpan&lt;T&gt;</c>.</summary>
+    public static List<(ScalarKind Kind, ShapeKind Shape, RefKind Ref)> JvpParameters(IReadOnlyList<CalleeParam> parameters)
+    {
+        var list = parameters.Select(p => (p.Kind, p.Shape, RefKind.None)).ToList();
+        list.AddRange(parameters.Where(p => p.Differentiable).Select(p => (p.Kind, p.Shape == ShapeKind.Scalar ? ShapeKind.Scalar : ShapeKind.ReadOnlySpan, RefKind.None)));
+        return list;
+    }
+
+    private static CalleeParam Classify(IParameterSymbol parameter)
     {
         TypeClassifier.TryClassify(parameter.Type, out ScalarKind kind, out ShapeKind shape);
-        return (kind, shape, TypeClassifier.IsFloating(kind) && !TypeClassifier.HasAttribute(parameter, WellKnownNames.NoDerivativeAttribute));
+        return new CalleeParam(kind, shape, TypeClassifier.IsFloating(kind) && !TypeClassifier.HasAttribute(parameter, WellKnownNames.NoDerivativeAttribute));
     }
 
     // C# tells overloads apart by parameter types and by whether each is passed by reference (ref/out/in alike).
-    private static bool Same(IMethodSymbol other, IEnumerable<(ScalarKind Kind, ShapeKind Shape, bool ByRef)> expected)
+    private static bool Same(IMethodSymbol other, List<(ScalarKind Kind, ShapeKind Shape, RefKind Ref)> expected)
     {
-        var list = expected.ToList();
-        if (other.Parameters.Length != list.Count)
+        if (other.Parameters.Length != expected.Count)
         {
             return false;
         }
 
-        for (int i = 0; i < list.Count; i++)
+        for (int i = 0; i < expected.Count; i++)
         {
             IParameterSymbol parameter = other.Parameters[i];
-            if (!TypeClassifier.TryClassify(parameter.Type, out ScalarKind kind, out ShapeKind shape) || kind != list[i].Kind || shape != list[i].Shape
-                || (parameter.RefKind != RefKind.None) != list[i].ByRef)
+            if (!TypeClassifier.TryClassify(parameter.Type, out ScalarKind kind, out ShapeKind shape) || kind != expected[i].Kind || shape != expected[i].Shape
+                || (parameter.RefKind != RefKind.None) != (expected[i].Ref != RefKind.None))
             {
                 return false;
             }

@@ -213,7 +213,7 @@ internal sealed partial class MethodParser
         var signature = parameters.ToEquatableArray();
         if (TypeClassifier.HasAttribute(target, WellKnownNames.DifferentiableAttribute))
         {
-            if (target.DeclaringSyntaxReferences.Length > 0 && (SignatureRules.IsInvalid(target) || SignatureRules.Check(target).Count > 0))
+            if (!SignatureRules.IsGenerated(target))
             {
                 // Its declaration is reported there and it gets no derivatives: this call would not compile.
                 Report(DiagnosticDescriptors.CalleeNotGenerated, invocation.Syntax.GetLocation(), display, "see the errors on its declaration");
@@ -239,23 +239,18 @@ internal sealed partial class MethodParser
         return null;
     }
 
-    // VJP: (params..., T seed, out T d.. per differentiable scalar, Span<T> per differentiable array) -> T
+    // VJP: (params..., T seed, out T d.. per differentiable scalar, Span<T> per differentiable array) -> T (GeneratedNames.VjpParameters)
     private bool CheckVjpShape(IInvocationOperation invocation, IMethodSymbol target, INamedTypeSymbol type, string name, List<CalleeParam> parameters, ScalarKind returnKind)
     {
-        var expected = new List<(ScalarKind Kind, ShapeKind Shape, RefKind Ref)>();
-        expected.AddRange(parameters.Select(p => (p.Kind, p.Shape, RefKind.None)));
-        expected.Add((returnKind, ShapeKind.Scalar, RefKind.None));
-        expected.AddRange(parameters.Where(p => p.Differentiable).Select(p => p.Shape == ShapeKind.Scalar ? (p.Kind, ShapeKind.Scalar, RefKind.Out) : (p.Kind, ShapeKind.Span, RefKind.None)));
+        List<(ScalarKind Kind, ShapeKind Shape, RefKind Ref)> expected = GeneratedNames.VjpParameters(parameters, returnKind);
         string description = "static " + TypeClassifier.Keyword(returnKind) + " " + name + "(" + string.Join(", ", expected.Select(Describe)) + ")";
         return CheckShape(invocation, target, type, name, expected, m => TypeClassifier.TryScalar(m.ReturnType, out ScalarKind r) && r == returnKind, description);
     }
 
-    // JVP: (params..., T t.. per differentiable scalar, ReadOnlySpan<T> per differentiable array) -> (T Value, T Tangent)
+    // JVP: (params..., T t.. per differentiable scalar, ReadOnlySpan<T> per differentiable array) -> (T Value, T Tangent) (GeneratedNames.JvpParameters)
     private bool CheckJvpShape(IInvocationOperation invocation, IMethodSymbol target, INamedTypeSymbol type, string name, List<CalleeParam> parameters, ScalarKind returnKind)
     {
-        var expected = new List<(ScalarKind Kind, ShapeKind Shape, RefKind Ref)>();
-        expected.AddRange(parameters.Select(p => (p.Kind, p.Shape, RefKind.None)));
-        expected.AddRange(parameters.Where(p => p.Differentiable).Select(p => p.Shape == ShapeKind.Scalar ? (p.Kind, ShapeKind.Scalar, RefKind.None) : (p.Kind, ShapeKind.ReadOnlySpan, RefKind.None)));
+        List<(ScalarKind Kind, ShapeKind Shape, RefKind Ref)> expected = GeneratedNames.JvpParameters(parameters);
         string keyword = TypeClassifier.Keyword(returnKind);
         string description = "static (" + keyword + " Value, " + keyword + " Tangent) " + name + "(" + string.Join(", ", expected.Select(Describe)) + ")";
         return CheckShape(invocation, target, type, name, expected,

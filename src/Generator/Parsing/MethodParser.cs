@@ -58,7 +58,7 @@ internal sealed partial class MethodParser
 
         // Declaration problems are the analyzer's to report; the generator stays quiet on them.
         // Model methods and tensor functions have their own parser (TensorMethodParser).
-        if (ModelRules.IsTensorCode(method) || SignatureRules.IsInvalid(method) || SignatureRules.Check(method).Count > 0)
+        if (ModelRules.IsTensorCode(method) || !SignatureRules.IsGenerated(method))
         {
             return new ParseResult(null, ImmutableArray<Diagnostic>.Empty);
         }

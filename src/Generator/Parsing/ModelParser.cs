@@ -61,23 +61,17 @@ internal static class ModelParser
 
         if (type is INamedTypeSymbol named && TypeClassifier.HasAttribute(named, WellKnownNames.ModelAttribute))
         {
-            return Generated(named) ? new ModelMember(member.Name, false, named.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)) : null;
+            // A layer whose [Model] type has a declaration error gets no Gradient: left out, and calls into it are AD0110.
+            return ModelRules.IsGenerated(named) ? new ModelMember(member.Name, false, named.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)) : null;
         }
 
-        if (LayerListElement(type) is { } list && Generated(list.Element))
+        if (LayerListElement(type) is { } list && ModelRules.IsGenerated(list.Element))
         {
             return new ModelMember(member.Name, false, list.Element.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), list.Count);
         }
 
         return null;
     }
-
-    /// <summary>
-    /// Whether a layer's [Model] type gets its Gradient, parameters and step: not when its declaration has an error (a
-    /// type that is not partial, reported at it), so the layer is left out of the gradient and calls into it are
-    /// AD0110, instead of CS0426 inside this model's generated file.
-    /// </summary>
-    private static bool Generated(INamedTypeSymbol model) => model.DeclaringSyntaxReferences.Length == 0 || ModelRules.Check(model).Count == 0;
 
     /// <summary>For <c>T[]</c>, <c>List&lt;T&gt;</c>, <c>IList&lt;T&gt;</c> or <c>IReadOnlyList&lt;T&gt;</c> of a <c>[Model]</c> T: T and the count property.</summary>
     public static (INamedTypeSymbol Element, string Count)? LayerListElement(ITypeSymbol? type)

@@ -57,8 +57,7 @@ internal sealed class TensorMethodParser
     public static TensorParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax
-            || !ModelRules.IsTensorCode(method) || SignatureRules.IsInvalid(method) || ModelRules.CheckMethod(method).Count > 0
-            || (ModelRules.IsModelMethod(method) && ModelRules.Check(method.ContainingType).Count > 0))
+            || !ModelRules.IsTensorCode(method) || !SignatureRules.IsGenerated(method))
         {
             return new TensorParseResult(null, ImmutableArray<Diagnostic>.Empty);
         }
@@ -804,7 +803,7 @@ internal sealed class TensorMethodParser
 
     private TValue? LayerCall(IInvocationOperation invocation, IMethodSymbol target, IOperation[] arguments)
     {
-        if (target.DeclaringSyntaxReferences.Length > 0 && (ModelRules.CheckMethod(target).Count > 0 || ModelRules.Check(target.ContainingType).Count > 0))
+        if (!SignatureRules.IsGenerated(target))
         {
             // Its declaration is reported there; it gets no generated Record/Backward to call.
             Report(DiagnosticDescriptors.CalleeNotGenerated, invocation.Syntax.GetLocation(), target.ContainingType.Name + "." + target.Name, "see the errors on its declaration");

@@ -41,7 +41,5 @@ internal static class ConditionalCallLifting
         return new IfStmt(comment, cond.Condition, new[] { Branch(cond.WhenTrue) }.ToEquatableArray(), new[] { Branch(cond.WhenFalse) }.ToEquatableArray());
     }
 
-    private static bool HasCallInBranch(CondExpr cond) => HasCall(cond.WhenTrue) || HasCall(cond.WhenFalse);
-
-    private static bool HasCall(Expr expr) => expr is CallExpr || ExprFacts.Children(expr).Any(HasCall);
+    private static bool HasCallInBranch(CondExpr cond) => ExprFacts.ContainsCall(cond.WhenTrue) || ExprFacts.ContainsCall(cond.WhenFalse);
 }
