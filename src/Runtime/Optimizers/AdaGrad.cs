@@ -1,7 +1,6 @@
 using System;
 using System.Numerics;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
 
 namespace Autodiff.Optimizers;
 
@@ -26,49 +25,19 @@ public sealed class AdaGrad : Optimizer
 
     /// <inheritdoc/>
     protected override void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradient, Array[] state, int offset, long step)
+        => UpdateLoop.Run(new Rule<T>(T.CreateChecked(LearningRate), T.CreateChecked(Epsilon)), parameters, gradient, ((T[])state[0]).AsSpan(offset, parameters.Length), default);
+
+    private readonly record struct Rule<T>(T LearningRate, T Epsilon) : IUpdateRule<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T lr = T.CreateChecked(LearningRate), eps = T.CreateChecked(Epsilon);
-        Span<T> sum = ((T[])state[0]).AsSpan(offset, parameters.Length);
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
-        {
-            Span<Vector512<T>> pv = MemoryMarshal.Cast<T, Vector512<T>>(parameters);
-            ReadOnlySpan<Vector512<T>> gv = MemoryMarshal.Cast<T, Vector512<T>>(gradient);
-            Span<Vector512<T>> sv = MemoryMarshal.Cast<T, Vector512<T>>(sum);
-            Vector512<T> vLr = Vector512.Create(lr), vEps = Vector512.Create(eps);
-            for (int k = 0; k < pv.Length; k++)
-            {
-                Vector512<T> g = gv[k];
-                Vector512<T> s = sv[k] + g * g;
-                sv[k] = s;
-                pv[k] -= vLr * g / (Vector512.Sqrt(s) + vEps);
-            }
+        public static int States => 1;
 
-            i = pv.Length * Vector512<T>.Count;
-        }
-        else if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply<TL>(ref TL parameter, TL g, ref TL sum, ref TL unused)
+            where TL : struct, ILanes<TL, T>
         {
-            Span<Vector<T>> pv = MemoryMarshal.Cast<T, Vector<T>>(parameters);
-            ReadOnlySpan<Vector<T>> gv = MemoryMarshal.Cast<T, Vector<T>>(gradient);
-            Span<Vector<T>> sv = MemoryMarshal.Cast<T, Vector<T>>(sum);
-            var vLr = new Vector<T>(lr);
-            var vEps = new Vector<T>(eps);
-            for (int k = 0; k < pv.Length; k++)
-            {
-                Vector<T> g = gv[k];
-                Vector<T> s = sv[k] + g * g;
-                sv[k] = s;
-                pv[k] -= vLr * g / (Vector.SquareRoot(s) + vEps);
-            }
-
-            i = pv.Length * Vector<T>.Count;
-        }
-
-        for (; i < parameters.Length; i++)
-        {
-            T g = gradient[i];
-            sum[i] += g * g;                                   // accumulated squared gradient
-            parameters[i] -= lr * g / (T.Sqrt(sum[i]) + eps);  // per-coordinate step
+            sum += g * g;                                                                // accumulated squared gradient
+            parameter -= TL.Create(LearningRate) * g / (TL.Sqrt(sum) + TL.Create(Epsilon));   // per-coordinate step
         }
     }
 }

@@ -58,55 +58,6 @@ public abstract class Optimizer
     /// <summary>Ends the step started by <see cref="BeginStep"/>.</summary>
     public void EndStep() => _globalNorm = null;
 
-    /// <summary>The smallest positive normal value of <typeparamref name="T"/>: 2⁻¹²⁶ for float, 2⁻¹⁰²² for double.</summary>
-    protected static T SmallestNormal<T>()
-        where T : unmanaged, IFloatingPointIeee754<T>
-        => T.ScaleB(T.One, typeof(T) == typeof(float) ? -126 : -1022);
-
-    /// <summary>
-    /// Zero where |x| is below <paramref name="smallest"/> (subnormal): decaying state (a moment whose gradient has
-    /// gone to zero) would otherwise sit in the subnormal range, where this machine's arithmetic on it runs at two
-    /// thirds of the speed (Adam over 100k values: 46 against 28 µs). Flushing changes an update by less than
-    /// lr · 1e-38 / ε, as TensorFlow and XLA do on CPU with flush-to-zero.
-    /// </summary>
-    /// <remarks>
-    /// The comparison's mask is ANDed with x (two operations after the absolute value) rather than selected with
-    /// <c>ConditionalSelect</c>: Adam over 100k floats took 65 µs with the select, 55 with the mask and 52 with
-    /// <see cref="FlushSubnormalNonNegative{T}(Vector{T}, Vector{T})"/> for v (Zen 3; 43 without any flush).
-    /// NaN compares false and becomes zero, as it did with the select.
-    /// </remarks>
-    protected static Vector512<T> FlushSubnormal<T>(Vector512<T> x, Vector512<T> smallest)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        => x & Vector512.GreaterThanOrEqual(Vector512.Abs(x), smallest);
-
-    /// <inheritdoc cref="FlushSubnormal{T}(Vector512{T}, Vector512{T})"/>
-    protected static Vector<T> FlushSubnormal<T>(Vector<T> x, Vector<T> smallest)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        => x & Vector.GreaterThanOrEqual(Vector.Abs(x), smallest);
-
-    /// <summary>
-    /// <see cref="FlushSubnormal{T}(Vector512{T}, Vector512{T})"/> for state that cannot be negative (a mean of g²):
-    /// no absolute value. A negative value, which only a corrupt state could hold, becomes zero too.
-    /// </summary>
-    protected static Vector512<T> FlushSubnormalNonNegative<T>(Vector512<T> x, Vector512<T> smallest)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        => x & Vector512.GreaterThanOrEqual(x, smallest);
-
-    /// <inheritdoc cref="FlushSubnormalNonNegative{T}(Vector512{T}, Vector512{T})"/>
-    protected static Vector<T> FlushSubnormalNonNegative<T>(Vector<T> x, Vector<T> smallest)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        => x & Vector.GreaterThanOrEqual(x, smallest);
-
-    /// <inheritdoc cref="FlushSubnormal{T}(Vector512{T}, Vector512{T})"/>
-    protected static T FlushSubnormal<T>(T x, T smallest)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        => T.Abs(x) >= smallest ? x : T.Zero;
-
-    /// <inheritdoc cref="FlushSubnormalNonNegative{T}(Vector512{T}, Vector512{T})"/>
-    protected static T FlushSubnormalNonNegative<T>(T x, T smallest)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        => x >= smallest ? x : T.Zero;
-
     /// <summary>Number of state vectors per parameter vector (0 for SGD, 1 for momentum, 2 for Adam).</summary>
     protected abstract int StateCount { get; }
 

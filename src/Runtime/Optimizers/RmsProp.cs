@@ -1,7 +1,6 @@
 using System;
 using System.Numerics;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
 
 namespace Autodiff.Optimizers;
 
@@ -39,54 +38,22 @@ public sealed class RmsProp : Optimizer
     /// <inheritdoc/>
     protected override void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradient, Array[] state, int offset, long step)
     {
-        T lr = T.CreateChecked(LearningRate), rho = T.CreateChecked(Rho), eps = T.CreateChecked(Epsilon);
-        Span<T> mean = ((T[])state[0]).AsSpan(offset, parameters.Length);
-        T rest = T.One - rho;
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
-        {
-            Span<Vector512<T>> pv = MemoryMarshal.Cast<T, Vector512<T>>(parameters);
-            ReadOnlySpan<Vector512<T>> gv = MemoryMarshal.Cast<T, Vector512<T>>(gradient);
-            Span<Vector512<T>> mv = MemoryMarshal.Cast<T, Vector512<T>>(mean);
-            Vector512<T> vLr = Vector512.Create(lr), vRho = Vector512.Create(rho), vRest = Vector512.Create(rest), vEps = Vector512.Create(eps);
-            Vector512<T> smallest = Vector512.Create(SmallestNormal<T>());
-            for (int k = 0; k < pv.Length; k++)
-            {
-                Vector512<T> g = gv[k];
-                Vector512<T> mk = FlushSubnormalNonNegative(vRho * mv[k] + vRest * g * g, smallest);
-                mv[k] = mk;
-                pv[k] -= vLr * g / (Vector512.Sqrt(mk) + vEps);
-            }
+        T rho = T.CreateChecked(Rho);
+        var rule = new Rule<T>(T.CreateChecked(LearningRate), rho, T.One - rho, T.CreateChecked(Epsilon));
+        UpdateLoop.Run(rule, parameters, gradient, ((T[])state[0]).AsSpan(offset, parameters.Length), default);
+    }
 
-            i = pv.Length * Vector512<T>.Count;
-        }
-        else if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
-        {
-            Span<Vector<T>> pv = MemoryMarshal.Cast<T, Vector<T>>(parameters);
-            ReadOnlySpan<Vector<T>> gv = MemoryMarshal.Cast<T, Vector<T>>(gradient);
-            Span<Vector<T>> mv = MemoryMarshal.Cast<T, Vector<T>>(mean);
-            var vLr = new Vector<T>(lr);
-            var vRho = new Vector<T>(rho);
-            var vRest = new Vector<T>(rest);
-            var vEps = new Vector<T>(eps);
-            var smallest = new Vector<T>(SmallestNormal<T>());
-            for (int k = 0; k < pv.Length; k++)
-            {
-                Vector<T> g = gv[k];
-                Vector<T> mk = FlushSubnormalNonNegative(vRho * mv[k] + vRest * g * g, smallest);
-                mv[k] = mk;
-                pv[k] -= vLr * g / (Vector.SquareRoot(mk) + vEps);
-            }
+    private readonly record struct Rule<T>(T LearningRate, T Rho, T OneMinusRho, T Epsilon) : IUpdateRule<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static int States => 1;
 
-            i = pv.Length * Vector<T>.Count;
-        }
-
-        T least = SmallestNormal<T>();
-        for (; i < parameters.Length; i++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply<TL>(ref TL parameter, TL g, ref TL mean, ref TL unused)
+            where TL : struct, ILanes<TL, T>
         {
-            T g = gradient[i];
-            mean[i] = FlushSubnormalNonNegative(rho * mean[i] + (T.One - rho) * g * g, least);   // leaky mean of g², flushed below the smallest normal
-            parameters[i] -= lr * g / (T.Sqrt(mean[i]) + eps);
+            mean = TL.FlushSubnormalNonNegative(TL.Create(Rho) * mean + TL.Create(OneMinusRho) * g * g);   // leaky mean of g²
+            parameter -= TL.Create(LearningRate) * g / (TL.Sqrt(mean) + TL.Create(Epsilon));
         }
     }
 }

@@ -1,6 +1,6 @@
 using System;
 using System.Numerics;
-using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 
 namespace Autodiff.Optimizers;
 
@@ -50,48 +50,40 @@ public sealed class Sgd : Optimizer
     /// <inheritdoc/>
     protected override void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradient, Array[] state, int offset, long step)
     {
-        T lr = T.CreateChecked(LearningRate), mu = T.CreateChecked(Momentum), decay = T.CreateChecked(WeightDecay);
-        Span<T> velocity = state.Length > 0 ? ((T[])state[0]).AsSpan(offset, parameters.Length) : default;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        T lr = T.CreateChecked(LearningRate), decay = T.CreateChecked(WeightDecay);
+        if (state.Length == 0)
         {
-            var vLr = new Vector<T>(lr);
-            var vMu = new Vector<T>(mu);
-            var vDecay = new Vector<T>(decay);
-            Span<Vector<T>> p = MemoryMarshal.Cast<T, Vector<T>>(parameters);
-            ReadOnlySpan<Vector<T>> g = MemoryMarshal.Cast<T, Vector<T>>(gradient);
-            Span<Vector<T>> v = velocity.IsEmpty ? default : MemoryMarshal.Cast<T, Vector<T>>(velocity);
-            var smallest = new Vector<T>(SmallestNormal<T>());
-            for (int k = 0; k < p.Length; k++)
-            {
-                Vector<T> grad = g[k] + vDecay * p[k];
-                if (v.IsEmpty)
-                {
-                    p[k] -= vLr * grad;
-                    continue;
-                }
-
-                Vector<T> vel = FlushSubnormal(vMu * v[k] + grad, smallest);
-                v[k] = vel;
-                p[k] -= Nesterov ? vLr * (grad + vMu * vel) : vLr * vel;
-            }
-
-            i = p.Length * Vector<T>.Count;
+            UpdateLoop.Run(new Plain<T>(lr, decay), parameters, gradient, default, default);
         }
-
-        T least = SmallestNormal<T>();
-        for (; i < parameters.Length; i++)
+        else
         {
-            T grad = gradient[i] + decay * parameters[i];
-            if (velocity.IsEmpty)
-            {
-                parameters[i] -= lr * grad;
-                continue;
-            }
+            UpdateLoop.Run(new WithMomentum<T>(lr, decay, T.CreateChecked(Momentum), Nesterov), parameters, gradient, ((T[])state[0]).AsSpan(offset, parameters.Length), default);
+        }
+    }
 
-            T vel = FlushSubnormal(mu * velocity[i] + grad, least);   // velocity, flushed below the smallest normal
-            velocity[i] = vel;
-            parameters[i] -= Nesterov ? lr * (grad + mu * vel) : lr * vel;
+    private readonly record struct Plain<T>(T LearningRate, T Decay) : IUpdateRule<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static int States => 0;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply<TL>(ref TL parameter, TL gradient, ref TL unused0, ref TL unused1)
+            where TL : struct, ILanes<TL, T>
+            => parameter -= TL.Create(LearningRate) * (gradient + TL.Create(Decay) * parameter);
+    }
+
+    private readonly record struct WithMomentum<T>(T LearningRate, T Decay, T Momentum, bool Nesterov) : IUpdateRule<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static int States => 1;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply<TL>(ref TL parameter, TL gradient, ref TL velocity, ref TL unused)
+            where TL : struct, ILanes<TL, T>
+        {
+            TL g = gradient + TL.Create(Decay) * parameter;
+            velocity = TL.FlushSubnormal(TL.Create(Momentum) * velocity + g);   // velocity
+            parameter -= Nesterov ? TL.Create(LearningRate) * (g + TL.Create(Momentum) * velocity) : TL.Create(LearningRate) * velocity;
         }
     }
 }
