@@ -51,6 +51,54 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Evaluate_IsTheMeanCrossEntropyAndAccuracy_OfADoubleReference()
+    {
+        // Logits from a fixed random linear map of the features, 4 classes, rows in batches of 3 (a partial last batch).
+        // A label beyond the logits' classes makes the loss NaN.
+        var random = new Random(5);
+        var weights = Enumerable.Range(0, 3 * 4).Select(_ => random.NextDouble() * 6 - 3).ToArray();
+        var data = new LabeledData(Enumerable.Range(0, 7 * 3).Select(_ => random.NextDouble()).ToArray(), new[] { 0, 1, 2, 3, 1, 2, 0 }, 3, 4);
+        Tensor Logits(Tensor x)
+        {
+            var logits = new Tensor(x.Rows, 4);
+            for (int r = 0; r < x.Rows; r++)
+            {
+                for (int k = 0; k < 4; k++)
+                {
+                    double z = 0;
+                    for (int j = 0; j < 3; j++)
+                    {
+                        z += x[r, j] * weights[j * 4 + k];
+                    }
+
+                    logits[r, k] = (float)z;
+                }
+            }
+
+            return logits;
+        }
+
+        var model = new ScriptedSet("W", 1);
+        var trainer = new Trainer<ScriptedSet>(model, new ScriptedSet("W", 1), new Sgd(), (x, labels, g) => 0f, Logits, options: new TrainerOptions { EvaluationBatchSize = 3 });
+        Tensor all = Logits(Tensor.FromArray(data.Features.Select(v => (float)v).ToArray(), 7, 3));
+        double loss = 0;
+        int correct = 0;
+        for (int r = 0; r < 7; r++)
+        {
+            double[] z = Enumerable.Range(0, 4).Select(k => (double)all[r, k]).ToArray();
+            double max = z.Max();
+            loss += Math.Log(z.Sum(v => Math.Exp(v - max))) + max - z[data.Labels[r]];
+            correct += Array.IndexOf(z, max) == data.Labels[r] ? 1 : 0;
+        }
+
+        (double actualLoss, double accuracy) = trainer.Evaluate(data);
+        Assert.Equal(loss / 7, actualLoss, 5);
+        Assert.Equal(correct / 7.0, accuracy, 12);
+        Assert.Equal(Enumerable.Range(0, 7).Select(r => Enumerable.Range(0, 4).MaxBy(k => all[r, k])).ToArray(), trainer.Predict(data));
+        Assert.True(double.IsNaN(trainer.Evaluate(new LabeledData(data.Features[..3], new[] { 9 }, 3, 10)).Loss));
+    }
+
+    [Fact]
     public void EarlyStopping_StopsAtTheRightEpochAndRestoresTheBest()
     {
         // Epoch 3 is best; epoch 5's 0.58 improves by less than min-delta 0.05, so it does not count: the third epoch
