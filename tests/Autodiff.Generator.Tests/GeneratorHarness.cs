@@ -50,12 +50,15 @@ public static class GeneratorHarness
         public bool InputHasErrors() => CompilerErrors().Any(d => d.Location.SourceTree is { } tree && !Sources.Any(s => s.SyntaxTree == tree));
     }
 
+    /// <summary>Both generators, as the package adds them.</summary>
+    public static ISourceGenerator[] Generators => new[] { new DifferentiableGenerator().AsSourceGenerator(), new ModelGenerator().AsSourceGenerator() };
+
     public static Result Run(params string[] sources) => Run(CreateCompilation(sources));
 
     public static Result Run(Compilation compilation)
     {
         GeneratorDriver driver = CSharpGeneratorDriver.Create(
-            new[] { new DifferentiableGenerator().AsSourceGenerator() },
+            Generators,
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);

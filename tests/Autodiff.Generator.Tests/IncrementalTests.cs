@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Collections.Immutable;
 using System.Reflection;
 using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Ir;
@@ -36,7 +37,7 @@ public class IncrementalTests
         SyntaxTree otherTree = compilation.SyntaxTrees.Last();
         SyntaxTree edited = otherTree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(Other.Replace("=> 1", "=> 2", StringComparison.Ordinal)));
         driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(otherTree, edited));
-        var result = driver.GetRunResult().Results.Single();
+        var result = Steps.Of(driver);
 
         foreach (string step in new[] { TrackingNames.Ir })
         {
@@ -73,9 +74,9 @@ public class IncrementalTests
         SyntaxTree otherTree = compilation.SyntaxTrees.Last();
         SyntaxTree edited = otherTree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(Other.Replace("=> 1", "=> 2", StringComparison.Ordinal)));
         driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(otherTree, edited));
-        var result = driver.GetRunResult().Results.Single();
+        var result = Steps.Of(driver);
 
-        string[] steps = { TrackingNames.Parse, TrackingNames.Ir, TrackingNames.Diagnostics, TrackingNames.VectorSupport, TrackingNames.ModelClass, TrackingNames.ModelMethod, TrackingNames.ModelMethodIr };
+        string[] steps = { TrackingNames.Parse, TrackingNames.Ir, TrackingNames.Diagnostics, TrackingNames.VectorSupport, TrackingNames.ModelClass, TrackingNames.ModelMethod, TrackingNames.ModelMethodIr, TrackingNames.ModelMethodDiagnostics };
         foreach (string step in steps)
         {
             Assert.True(result.TrackedSteps.ContainsKey(step), step + " is not tracked");
@@ -89,13 +90,39 @@ public class IncrementalTests
     }
 
     [Fact]
+    public void UnrelatedEdit_KeepsDiagnosticsCached_AndStillReported()
+    {
+        // A warning (AD0301, a piecewise-constant function) is an equatable value: an edit elsewhere leaves the step
+        // cached, the driver replays the warning, and it still points into the user's tree (so #pragma applies).
+        string warned = Source.Replace("s += Math.Sin(w[i] * x);", "s += Math.Sin(w[i] * x) + Math.Floor(x);", StringComparison.Ordinal);
+        Compilation compilation = GeneratorHarness.CreateCompilation(warned, Other);
+        GeneratorDriver driver = GeneratorHarness.Run(warned, Other).Driver.RunGenerators(compilation);
+        SyntaxTree otherTree = compilation.SyntaxTrees.Last();
+        SyntaxTree edited = otherTree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(Other.Replace("=> 1", "=> 2", StringComparison.Ordinal)));
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(otherTree, edited));
+        Steps steps = Steps.Of(driver);
+        Assert.All(steps.TrackedSteps[TrackingNames.Diagnostics].SelectMany(s => s.Outputs),
+            o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+        Diagnostic warning = Assert.Single(driver.GetRunResult().Diagnostics, d => d.Id == "AD0301");
+        Assert.Same(compilation.SyntaxTrees.First(), warning.Location.SourceTree);
+
+        // An edit of the warned file after the warning (its span unchanged): re-reported in the new tree, which is the
+        // only tree the compiler can apply suppressions in (a replay of the old one made the driver throw).
+        Compilation current = compilation.ReplaceSyntaxTree(otherTree, edited);
+        SyntaxTree warnedTree = current.SyntaxTrees.First();
+        SyntaxTree warnedEdited = warnedTree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(warned + "\n// edited\n"));
+        driver = driver.RunGenerators(current.ReplaceSyntaxTree(warnedTree, warnedEdited));
+        Assert.Same(warnedEdited, Assert.Single(driver.GetRunResult().Diagnostics, d => d.Id == "AD0301").Location.SourceTree);
+    }
+
+    [Fact]
     public void RerunOnClonedCompilation_IsCached()
     {
         var first = GeneratorHarness.Run(Source);
         Compilation clone = GeneratorHarness.CreateCompilation(Source).Clone();
         GeneratorDriver driver = first.Driver.RunGenerators(GeneratorHarness.CreateCompilation(Source));
         driver = driver.RunGenerators(clone);
-        var result = driver.GetRunResult().Results.Single();
+        var result = Steps.Of(driver);
         Assert.All(result.TrackedSteps[TrackingNames.Ir].SelectMany(s => s.Outputs),
             o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
     }
@@ -104,7 +131,7 @@ public class IncrementalTests
     public void Models_HoldNoSymbolsSyntaxOrLocations()
     {
         var result = GeneratorHarness.Run(Source);
-        var models = result.Driver.GetRunResult().Results.Single().TrackedSteps[TrackingNames.Ir].SelectMany(s => s.Outputs).Select(o => o.Value).ToList();
+        var models = Steps.Of(result.Driver).TrackedSteps[TrackingNames.Ir].SelectMany(s => s.Outputs).Select(o => o.Value).ToList();
         Assert.NotEmpty(models);
         foreach (object model in models)
         {
@@ -143,7 +170,7 @@ public class IncrementalTests
     }
 
     private static DifferentiableMethod Model(string source)
-        => (DifferentiableMethod)GeneratorHarness.Run(source).Driver.GetRunResult().Results.Single().TrackedSteps[TrackingNames.Ir].Single().Outputs.Single().Value;
+        => (DifferentiableMethod)Steps.Of(GeneratorHarness.Run(source).Driver).TrackedSteps[TrackingNames.Ir].Single().Outputs.Single().Value;
 
     [Fact]
     public void SameSource_GivesEqualModel() => Assert.Equal(Model(Source), Model(Source));
@@ -193,7 +220,7 @@ public class SameFileEditTests
         {
             SyntaxTree tree = compilation.SyntaxTrees.Single();
             GeneratorDriver next = driver.RunGenerators(compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(edited))));
-            var result = next.GetRunResult().Results.Single();
+            var result = Steps.Of(next);
             Assert.All(result.TrackedSteps[TrackingNames.Ir].SelectMany(s => s.Outputs),
                 o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
             Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
@@ -230,4 +257,21 @@ public class OtherAssemblyTests
         Assert.Empty(result.CompilerErrors());
         Assert.Contains("global::Mine.CubeVjp(", result.Source("Mine.F"), StringComparison.Ordinal);
     }
+}
+
+/// <summary>The tracked steps of both generators' last run, as one result.</summary>
+internal sealed record Steps(IReadOnlyDictionary<string, ImmutableArray<IncrementalGeneratorRunStep>> TrackedSteps, IReadOnlyDictionary<string, ImmutableArray<IncrementalGeneratorRunStep>> TrackedOutputSteps)
+{
+    public static Steps Of(GeneratorDriver driver)
+    {
+        GeneratorDriverRunResult run = driver.GetRunResult();
+        Assert.Equal(2, run.Results.Length);
+        return new Steps(
+            Merge(run.Results.SelectMany(r => r.TrackedSteps)),
+            Merge(run.Results.SelectMany(r => r.TrackedOutputSteps)));
+    }
+
+    // Steps of the same name in both generators (Roslyn's own, such as the attribute lookup) are listed together.
+    private static Dictionary<string, ImmutableArray<IncrementalGeneratorRunStep>> Merge(IEnumerable<KeyValuePair<string, ImmutableArray<IncrementalGeneratorRunStep>>> steps)
+        => steps.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.SelectMany(p => p.Value).ToImmutableArray());
 }

@@ -164,7 +164,7 @@ public class VectorLoopTests(ITestOutputHelper output)
         // C# 10 has no static abstract members: no lane types, no vector loop, and the scalar code compiles
         var csharp10 = new Microsoft.CodeAnalysis.CSharp.CSharpParseOptions(Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp10);
         var compilation = GeneratorHarness.CreateCompilation().AddSyntaxTrees(Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(rosenbrock, csharp10));
-        var driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(new[] { new DifferentiableGenerator().AsSourceGenerator() }, parseOptions: csharp10)
+        var driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(GeneratorHarness.Generators, parseOptions: csharp10)
             .RunGeneratorsAndUpdateCompilation(compilation, out Microsoft.CodeAnalysis.Compilation output, out _);
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
         var sources = driver.GetRunResult().Results.SelectMany(r => r.GeneratedSources).ToList();

@@ -1,11 +1,14 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
+using Autodiff.Generator.Helpers;
 
 namespace Autodiff.Generator.Ir;
 
 /// <summary>
-/// Output of the parse step: the model (or null when the method's declaration is not one the analyzer
-/// accepts) and the body's diagnostics. Only <see cref="Model"/> flows on to emission; diagnostics go out on
-/// their own path with real locations, so that <c>#pragma warning disable</c> works on them.
+/// Output of a parse step: the IR (null when the declaration is not one the generator handles, or a tensor
+/// function, which only has diagnostics) and the body's diagnostics. Only <see cref="Value"/> flows on to emission;
+/// the diagnostics go out on their own path and are located in the compilation's trees there.
 /// </summary>
-internal sealed record ParseResult(DifferentiableMethod? Model, ImmutableArray<Diagnostic> Diagnostics);
+internal sealed record ParseResult<T>(T? Value, EquatableArray<DiagnosticInfo> Diagnostics)
+    where T : class
+{
+    public static readonly ParseResult<T> None = new(null, EquatableArray<DiagnosticInfo>.Empty);
+}

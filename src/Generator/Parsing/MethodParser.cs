@@ -24,7 +24,7 @@ internal sealed partial class MethodParser
     private readonly SemanticModel _semanticModel;
     private readonly IMethodSymbol _method;
     private readonly CancellationToken _cancellationToken;
-    private readonly List<Diagnostic> _diagnostics = new();
+    private readonly List<DiagnosticInfo> _diagnostics = new();
     private readonly Dictionary<ISymbol, VarInfo> _variables = new(SymbolEqualityComparer.Default);
     private readonly List<VarInfo> _locals = new();
 
@@ -49,18 +49,18 @@ internal sealed partial class MethodParser
     }
 
     /// <summary>The parse step of the pipeline. Never throws: a failure becomes AD0901 and stub derivatives.</summary>
-    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    public static ParseResult<DifferentiableMethod> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
         {
-            return new ParseResult(null, ImmutableArray<Diagnostic>.Empty);
+            return ParseResult<DifferentiableMethod>.None;
         }
 
         // Declaration problems are the analyzer's to report; the generator stays quiet on them.
         // Model methods and tensor functions have their own parser (TensorMethodParser).
         if (ModelRules.IsTensorCode(method) || !SignatureRules.IsGenerated(method))
         {
-            return new ParseResult(null, ImmutableArray<Diagnostic>.Empty);
+            return ParseResult<DifferentiableMethod>.None;
         }
 
         var parser = new MethodParser(context.SemanticModel, method, cancellationToken);
@@ -82,13 +82,13 @@ internal sealed partial class MethodParser
         }
         catch (Exception exception)
         {
-            Diagnostic internalError = Diagnostic.Create(DiagnosticDescriptors.InternalError, syntax.Identifier.GetLocation(),
+            DiagnosticInfo internalError = DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, syntax.Identifier.GetLocation(),
                 method.Name, exception.GetType().Name + ": " + exception.Message);
-            return new ParseResult(parser.BuildModel(EquatableArray<Stmt>.Empty, "__result", isStub: true), ImmutableArray.Create(internalError));
+            return new ParseResult<DifferentiableMethod>(parser.BuildModel(EquatableArray<Stmt>.Empty, "__result", isStub: true), new[] { internalError }.ToEquatableArray());
         }
     }
 
-    private ParseResult Run(MethodDeclarationSyntax syntax)
+    private ParseResult<DifferentiableMethod> Run(MethodDeclarationSyntax syntax)
     {
         TypeClassifier.TryScalar(_method.ReturnType, out _returnKind);
         foreach (IParameterSymbol parameter in _method.Parameters)
@@ -114,14 +114,14 @@ internal sealed partial class MethodParser
         List<Stmt> lifted = CallLifting.Lift(ConditionalCallLifting.Lift(body), (name, kind) => AddSynthetic(name, kind));
         EquatableArray<Stmt> lowered = lowering.Lower(lifted).ToEquatableArray();
 
-        bool hasErrors = _diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
+        bool hasErrors = _diagnostics.Any(d => d.IsError);
         DifferentiableMethod model = BuildModel(hasErrors ? EquatableArray<Stmt>.Empty : lowered, result, hasErrors);
         if (!hasErrors)
         {
             ReportActivityWarnings(model, syntax);
         }
 
-        return new ParseResult(model, _diagnostics.ToImmutableArray());
+        return new ParseResult<DifferentiableMethod>(model, _diagnostics.ToEquatableArray());
     }
 
     // Warnings that need activity: a constant result (AD0201) and piecewise-constant functions of active values (AD0301).
@@ -173,7 +173,7 @@ internal sealed partial class MethodParser
     }
 
     private void Report(DiagnosticDescriptor descriptor, Location location, params object[] arguments)
-        => _diagnostics.Add(Diagnostic.Create(descriptor, location, arguments));
+        => _diagnostics.Add(DiagnosticInfo.Create(descriptor, location, arguments));
 
     /// <summary>One line of primal source for the comment above generated code.</summary>
     private static string CommentOf(SyntaxNode syntax) => SymbolText.OneLine(syntax);

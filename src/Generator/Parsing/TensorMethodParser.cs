@@ -29,7 +29,7 @@ internal sealed class TensorMethodParser
     private IMethodSymbol _function;
     private string _commentPrefix = string.Empty;
     private readonly CancellationToken _cancellationToken;
-    private readonly List<Diagnostic> _diagnostics = new();
+    private readonly List<DiagnosticInfo> _diagnostics = new();
     private readonly Dictionary<ISymbol, TValue> _locals = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<ISymbol, string> _loopVariables = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<ISymbol, string> _indexVariables = new(SymbolEqualityComparer.Default);
@@ -54,19 +54,19 @@ internal sealed class TensorMethodParser
     /// The parse step for model methods and tensor functions. Never throws: a failure becomes AD0901 and stubs.
     /// A tensor function is parsed on its own only for its diagnostics (it gets no generated code).
     /// </summary>
-    public static TensorParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    public static ParseResult<TensorMethod> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax
             || !ModelRules.IsTensorCode(method) || !SignatureRules.IsGenerated(method))
         {
-            return new TensorParseResult(null, ImmutableArray<Diagnostic>.Empty);
+            return ParseResult<TensorMethod>.None;
         }
 
         var parser = new TensorMethodParser(context.SemanticModel, method, cancellationToken);
         try
         {
-            TensorParseResult result = parser.Run(syntax);
-            return ModelRules.IsTensorFunction(method) ? result with { Model = null } : result;
+            ParseResult<TensorMethod> result = parser.Run(syntax);
+            return ModelRules.IsTensorFunction(method) ? result with { Value = null } : result;
         }
         catch (OperationCanceledException)
         {
@@ -74,12 +74,12 @@ internal sealed class TensorMethodParser
         }
         catch (Exception exception)
         {
-            Diagnostic error = Diagnostic.Create(DiagnosticDescriptors.InternalError, syntax.Identifier.GetLocation(), method.Name, exception.GetType().Name + ": " + exception.Message);
-            return new TensorParseResult(ModelRules.IsTensorFunction(method) ? null : parser.Build(syntax, isStub: true), ImmutableArray.Create(error));
+            DiagnosticInfo error = DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, syntax.Identifier.GetLocation(), method.Name, exception.GetType().Name + ": " + exception.Message);
+            return new ParseResult<TensorMethod>(ModelRules.IsTensorFunction(method) ? null : parser.Build(syntax, isStub: true), new[] { error }.ToEquatableArray());
         }
     }
 
-    private TensorParseResult Run(MethodDeclarationSyntax syntax)
+    private ParseResult<TensorMethod> Run(MethodDeclarationSyntax syntax)
     {
         IOperation? operation = _semanticModel.GetOperation(syntax, _cancellationToken);
         if (operation is IMethodBodyOperation body && (body.BlockBody ?? body.ExpressionBody) is IBlockOperation block)
@@ -96,8 +96,8 @@ internal sealed class TensorMethodParser
             Unsupported(DiagnosticDescriptors.UnsupportedModelControlFlow, syntax.Identifier.GetLocation(), "the method must end with a return statement");
         }
 
-        bool stub = _diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
-        return new TensorParseResult(Build(syntax, stub), _diagnostics.ToImmutableArray());
+        bool stub = _diagnostics.Any(d => d.IsError);
+        return new ParseResult<TensorMethod>(Build(syntax, stub), _diagnostics.ToEquatableArray());
     }
 
     private TensorMethod Build(MethodDeclarationSyntax syntax, bool isStub)
@@ -783,7 +783,7 @@ internal sealed class TensorMethodParser
 
         if (_diagnostics.Count > savedDiagnostics)
         {
-            Diagnostic? error = _diagnostics.Skip(savedDiagnostics).FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
+            Diagnostic? error = _diagnostics.Skip(savedDiagnostics).FirstOrDefault(d => d.IsError)?.ToDiagnostic();
             _diagnostics.RemoveRange(savedDiagnostics, _diagnostics.Count - savedDiagnostics);
             if (error is not null)
             {
@@ -1131,10 +1131,7 @@ internal sealed class TensorMethodParser
     }
 
     private void Report(DiagnosticDescriptor descriptor, Location location, params object[] arguments)
-        => _diagnostics.Add(Diagnostic.Create(descriptor, location, arguments));
+        => _diagnostics.Add(DiagnosticInfo.Create(descriptor, location, arguments));
 
     private static string Describe(IOperation operation) => operation.Kind.ToString().ToLowerInvariant();
 }
-
-/// <summary>Output of the model-method parse step: the model (null when the analyzer reports the declaration) and body diagnostics.</summary>
-internal sealed record TensorParseResult(TensorMethod? Model, ImmutableArray<Diagnostic> Diagnostics);
