@@ -169,10 +169,10 @@ internal sealed partial class TensorMethodEmitter
 
         switch (s.Op)
         {
-            case '+': Term(left, tangent(left)); Term(right!, tangent(right!)); break;
-            case '-': Term(left, tangent(left)); Term(right!, "-" + tangent(right!)); break;
-            case '*': Term(left, $"{tangent(left)} * {Read(right!)}"); Term(right!, $"{Read(left)} * {tangent(right!)}"); break;
-            case '/': Term(left, $"{tangent(left)} / {Read(right!)}"); Term(right!, $"-{Read(s.Target)} * {tangent(right!)} / {Read(right!)}"); break;
+            case TScalarOp.Add: Term(left, tangent(left)); Term(right!, tangent(right!)); break;
+            case TScalarOp.Subtract: Term(left, tangent(left)); Term(right!, "-" + tangent(right!)); break;
+            case TScalarOp.Multiply: Term(left, $"{tangent(left)} * {Read(right!)}"); Term(right!, $"{Read(left)} * {tangent(right!)}"); break;
+            case TScalarOp.Divide: Term(left, $"{tangent(left)} / {Read(right!)}"); Term(right!, $"-{Read(s.Target)} * {tangent(right!)} / {Read(right!)}"); break;
             default: Term(left, "-" + tangent(left)); break;
         }
 

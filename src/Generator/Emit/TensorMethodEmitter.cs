@@ -579,10 +579,10 @@ internal sealed partial class TensorMethodEmitter
 
         switch (s.Op)
         {
-            case '+': Add(left, d); Add(right!, d); break;
-            case '-': Add(left, d); Add(right!, "-" + d); break;
-            case '*': Add(left, $"{d} * {Read(right!)}"); Add(right!, $"{d} * {Read(left)}"); break;
-            case '/': Add(left, $"{d} / {Read(right!)}"); Add(right!, $"-{d} * {Read(s.Target)} / {Read(right!)}"); break;
+            case TScalarOp.Add: Add(left, d); Add(right!, d); break;
+            case TScalarOp.Subtract: Add(left, d); Add(right!, "-" + d); break;
+            case TScalarOp.Multiply: Add(left, $"{d} * {Read(right!)}"); Add(right!, $"{d} * {Read(left)}"); break;
+            case TScalarOp.Divide: Add(left, $"{d} / {Read(right!)}"); Add(right!, $"-{d} * {Read(s.Target)} / {Read(right!)}"); break;
             default: Add(left, "-" + d); break;
         }
     }
@@ -629,9 +629,9 @@ internal sealed partial class TensorMethodEmitter
             : $"{into} += {from};";
 
     /// <summary>A condition of an if or a while: a passive bool, or a comparison of two float values.</summary>
-    private string ConditionText(TValue left, string op, TValue? right) => right is null ? Read(left) : $"{Read(left)} {op} {Read(right)}";
+    private string ConditionText(TValue left, Ir.BinaryOp? op, TValue? right) => right is null || op is null ? Read(left) : $"{Read(left)} {ExprPrinter.BinaryText(op.Value)} {Read(right)}";
 
-    private string ScalarText(TScalarStmt s) => s.Right is null ? "-" + Read(s.Left) : $"{Read(s.Left)} {s.Op} {Read(s.Right)}";
+    private string ScalarText(TScalarStmt s) => s.Right is null ? "-" + Read(s.Left) : $"{Read(s.Left)} {s.Op.Text()} {Read(s.Right)}";
 
     private string Receiver(TCallStmt call) => call.Receiver.Length == 0 ? "this" : "this." + call.Receiver;
 
@@ -646,28 +646,14 @@ internal sealed partial class TensorMethodEmitter
         _ => value.Code,
     };
 
-    private static readonly char[] Markers = { '\u0001', '\u0002' };
-
-    /// <summary>
-    /// Passive code with its references to stored values (<see cref="TPassiveStmt.StoredRef"/>) and to computed
-    /// tensors (<see cref="TPassiveStmt.TensorRef"/>) printed where they live.
-    /// </summary>
-    private string ResolveStored(string code)
-    {
-        var text = new System.Text.StringBuilder();
-        int position = 0;
-        for (int start; (start = code.IndexOfAny(Markers, position)) >= 0;)
+    /// <summary>Passive code with its references to stored values and computed tensors printed where they live.</summary>
+    private string ResolveStored(EquatableArray<TCodePart> code)
+        => string.Concat(code.Select(part => part.Kind switch
         {
-            int end = code.IndexOf(code[start], start + 1);
-            int slot = int.Parse(code.Substring(start + 1, end - start - 1), CultureInfo.InvariantCulture);
-            text.Append(code, position, start - position).Append(Prefix(slot));
-            // \u0001: a stored passive value; \u0002: a computed tensor (its shape is read)
-            text.Append(code[start] == '\u0001' ? "a" + S(slot) : "t" + S(slot) + "!");
-            position = end + 1;
-        }
-
-        return text.Append(code, position, code.Length - position).ToString();
-    }
+            TCodeKind.Stored => Prefix(part.Slot) + "a" + S(part.Slot),
+            TCodeKind.Tensor => Prefix(part.Slot) + "t" + S(part.Slot) + "!",
+            _ => part.Text,
+        }));
 
     private string Slot(TValue target) => target.Kind == TKind.Tensor ? $"{Prefix(target.Slot)}t{S(target.Slot)}" : $"{Prefix(target.Slot)}s{S(target.Slot)}";
 

@@ -79,20 +79,57 @@ internal sealed record TOpStmt(string Comment, TValue Target, string Primal, str
 internal sealed record TCallStmt(string Comment, TValue Target, string Receiver, string ModelType, string Method, string TapeType, int TapeSlot,
     EquatableArray<TValue> Args, EquatableArray<bool> Differentiable) : TStmt(Comment);
 
-/// <summary>Float arithmetic <c>Left Op Right</c> (<c>+ - * /</c>), or negation when <see cref="Right"/> is null.</summary>
-internal sealed record TScalarStmt(string Comment, TValue Target, char Op, TValue Left, TValue? Right) : TStmt(Comment);
+/// <summary>Float arithmetic <c>Left Op Right</c>, or <c>-Left</c> (<see cref="TScalarOp.Negate"/>, <see cref="Right"/> null).</summary>
+internal sealed record TScalarStmt(string Comment, TValue Target, TScalarOp Op, TValue Left, TValue? Right) : TStmt(Comment);
+
+/// <summary>The float arithmetic of model code.</summary>
+internal enum TScalarOp
+{
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+    Negate,
+}
+
+/// <summary>Operators' C# text.</summary>
+internal static class TScalarOps
+{
+    /// <summary>The C# operator of a binary <see cref="TScalarOp"/>.</summary>
+    public static string Text(this TScalarOp op) => op switch
+    {
+        TScalarOp.Add => "+",
+        TScalarOp.Subtract => "-",
+        TScalarOp.Multiply => "*",
+        TScalarOp.Divide => "/",
+        _ => throw new System.ArgumentOutOfRangeException(nameof(op), op, "not a binary operator"),
+    };
+}
 
 /// <summary>
 /// A passive value evaluated once and kept on the tape: <c>a{Slot} = Code</c> of type <see cref="TypeText"/>. The code
-/// may read other stored values, written <c>\u0001{slot}\u0001</c> (<see cref="StoredRef"/>) for the emitter to resolve.
+/// is C# text in pieces, some of which are references to values that live on the tape or a frame (an inlined tensor
+/// function's expression reads its caller's values): the emitter prints each where it is.
 /// </summary>
-internal sealed record TPassiveStmt(string Comment, int Slot, string TypeText, string Code) : TStmt(Comment)
-{
-    /// <summary>How passive code refers to a stored value.</summary>
-    public static string StoredRef(int slot) => "\u0001" + slot.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\u0001";
+internal sealed record TPassiveStmt(string Comment, int Slot, string TypeText, EquatableArray<TCodePart> Code) : TStmt(Comment);
 
-    /// <summary>How passive code refers to a computed tensor (for its shape: <c>h.Rows</c>).</summary>
-    public static string TensorRef(int slot) => "\u0002" + slot.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\u0002";
+/// <summary>A piece of passive code: text as written, or a reference to a value by slot.</summary>
+internal sealed record TCodePart(TCodeKind Kind, string Text, int Slot)
+{
+    public static TCodePart Source(string text) => new(TCodeKind.Text, text, -1);
+}
+
+/// <summary>What a <see cref="TCodePart"/> is.</summary>
+internal enum TCodeKind
+{
+    /// <summary>C# text as written (types and static members fully qualified).</summary>
+    Text,
+
+    /// <summary>A stored passive value (<c>a{slot}</c>).</summary>
+    Stored,
+
+    /// <summary>A computed tensor (<c>t{slot}!</c>), whose shape the code reads.</summary>
+    Tensor,
 }
 
 /// <summary>
@@ -102,8 +139,8 @@ internal sealed record TPassiveStmt(string Comment, int Slot, string TypeText, s
 /// <c>if</c> for a branch that does not assign it).
 /// </summary>
 /// <param name="Condition">A passive bool (<see cref="ConditionRight"/> null), or the left side of a float comparison.</param>
-/// <param name="ConditionOp">The comparison operator (<c>&lt;</c>, <c>&gt;=</c>, ...) when <see cref="ConditionRight"/> is set.</param>
-internal sealed record TIfStmt(string Comment, int ConditionSlot, TValue Condition, string ConditionOp, TValue? ConditionRight,
+/// <param name="ConditionOp">The comparison (<see cref="BinaryOp.Less"/> ... <see cref="BinaryOp.NotEqual"/>) when <see cref="ConditionRight"/> is set.</param>
+internal sealed record TIfStmt(string Comment, int ConditionSlot, TValue Condition, BinaryOp? ConditionOp, TValue? ConditionRight,
     EquatableArray<TStmt> Then, EquatableArray<TStmt> Else, EquatableArray<TValue> ThenOutputs, EquatableArray<TValue> ElseOutputs,
     EquatableArray<TValue> Results) : TStmt(Comment);
 
@@ -137,4 +174,4 @@ internal sealed record TLoopStmt(string Comment, string List, TValue Count, int 
 /// The test of a while loop, at the start of its frame: the loop ends when <c>Left Op Right</c> (or the passive bool
 /// <see cref="Left"/>) is false. Not differentiated.
 /// </summary>
-internal sealed record TExitStmt(string Comment, TValue Left, string Op, TValue? Right) : TStmt(Comment);
+internal sealed record TExitStmt(string Comment, TValue Left, BinaryOp? Op, TValue? Right) : TStmt(Comment);
