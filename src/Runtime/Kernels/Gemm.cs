@@ -17,6 +17,12 @@ namespace Autodiff.Kernels;
 /// columns are read in place too (AVX-512) or packed a tile row at a time (AVX2); the scalar fallback packs A into
 /// MR-high strips.
 /// Each element of C is summed in the same order whatever the thread count, so results are deterministic.
+/// <para>
+/// One file of over 600 lines on purpose: the blocking constants, the packing routines and the three micro-kernels
+/// are tuned together (a constant's comment cites the kernel it was measured with), and the JIT must see the kernels
+/// and their callers as one unit of <c>[SkipLocalsInit]</c>, <c>AggressiveInlining</c> code. Split, each part would
+/// need the others open to be read.
+/// </para>
 /// </remarks>
 [SkipLocalsInit]
 internal static unsafe class Gemm

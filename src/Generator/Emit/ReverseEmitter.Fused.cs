@@ -1,0 +1,350 @@
+using System.Collections.Generic;
+using System.Linq;
+using Autodiff.Generator.Analysis;
+using Autodiff.Generator.Transforms;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Ir;
+
+namespace Autodiff.Generator.Emit;
+
+/// <content>
+/// Fused final loops and ifs: a method that ends in an accumulation loop (or an if) runs each iteration's reverse right
+/// after its forward, writes adjoint arrays once per element where it can, and hands vectorisable loops to a lane method.
+/// </content>
+internal sealed partial class ReverseEmitter
+{
+    /// <summary>The accumulator of the method's final loop when <see cref="EmitBody"/> fuses it (the seed is then read every iteration), else null.</summary>
+    public static string? FusedAccumulator(IReadOnlyList<Stmt> body, MethodContext context)
+        => body.Count >= 2 && body[body.Count - 2] is LoopStmt loop ? LoopFusion.Accumulator(loop, body[body.Count - 1], context) : null;
+
+    /// <param name="zeroed">The variable the statement before the loop sets to 0, if any.</param>
+    /// <param name="headForward">The method's code before the loop, forward ...</param>
+    /// <param name="headReverse">... and reverse.</param>
+    private CodeBlock EmitFusedLoop(LoopStmt loop, string accumulator, string seed, string? zeroed, CodeBlock headForward, CodeBlock headReverse)
+    {
+        (CodeBlock stepForward, _) = EmitSequence(loop.Step, 1);
+        string condition = ExprPrinter.Print(loop.Condition);
+        var forward = new CodeBlock();
+        forward.Line($"// {loop.Comment}");
+        forward.Line($"// (fused: the method returns {accumulator}, so its adjoint is the seed before the loop and each iteration's reverse runs right after it)");
+        forward.Line($"{_c.Derivative(accumulator)} = {seed};");
+        // one iteration, forward then reverse: the scalar loop's body, and what a vector loop is written from
+        var iteration = new CodeBlock();
+        var after = new CodeBlock();
+        (IReadOnlyList<Stmt> straight, IfStmt? last) = SplitFinalIf(loop.Body);
+        _fusedIteration = true;
+        (CodeBlock straightForward, CodeBlock straightReverse) = EmitSequence(straight, 1);
+        iteration.Append(straightForward);
+        iteration.Line("// -- reverse of this iteration");
+        ZeroIterationAdjoints(iteration, loop);
+        if (last is not null)
+        {
+            iteration.Append(EmitFusedIf(last, 1));
+        }
+
+        _fusedIteration = false;
+
+        iteration.Append(straightReverse);
+        if (LoopVectorisation.Analyse(loop, accumulator, _c, _c.Vectors) is { } plan
+            && LaneRewriter.Rewrite(AccumulationMerger.Merge(iteration), plan, accumulator, _c) is { } lanes)
+        {
+            EmitLaneCall(forward, plan, lanes, accumulator);
+        }
+        else if (WriteOnce(iteration, loop, zeroed, headForward, headReverse, after) is { } once)
+        {
+            iteration = once;
+        }
+
+        using (forward.Block(loop.TestAtEnd ? "do" : $"while ({condition})"))
+        {
+            forward.Append(iteration);
+            forward.Append(stepForward);
+        }
+
+        if (loop.TestAtEnd)
+        {
+            forward.Line($"while ({condition});");
+        }
+
+        forward.Append(after);
+        return forward;
+    }
+
+    /// <summary>
+    /// When the loop runs its counter over every index of a differentiable array parameter but the last k (<c>i = 0</c>
+    /// just before it, <c>i &lt; x.Length - k</c> with k from 0 to 4, <c>i++</c>, nothing else writes <c>i</c>), its
+    /// merged iteration updates that array's adjoint only at <c>dx[i]</c> ... <c>dx[i + k]</c>, outside any branch, one
+    /// line per element, and nothing else in the method touches the adjoint, then each element can be written once
+    /// instead of cleared and then added to: the iteration writes <c>dx[i]</c> (its own update plus what earlier
+    /// iterations added to that element, carried in locals) and carries its updates of <c>dx[i + 1]</c> ... forward;
+    /// after the loop the last k elements get the carries. Saves a pass over the array and a load per element (a
+    /// stencil like Rosenbrock's also saves a store). <see cref="MethodContext.WrittenOnce"/> then skips the clear.
+    /// Returns the rewritten iteration (<paramref name="after"/> gets the tail), or null.
+    /// </summary>
+    private CodeBlock? WriteOnce(CodeBlock iteration, LoopStmt loop, string? zeroed, CodeBlock headForward, CodeBlock headReverse, CodeBlock after)
+    {
+        int k = 0;
+        string? array = null;
+        switch (loop.Condition)
+        {
+            case BinaryExpr { Op: BinaryOp.Less, Right: LengthExpr length }:
+                array = length.Array;
+                break;
+            case BinaryExpr { Op: BinaryOp.Less, Right: BinaryExpr { Op: BinaryOp.Subtract, Left: LengthExpr length, Right: ConstExpr { Kind: ScalarKind.Int } c } }
+                when int.TryParse(c.Text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out k) && k <= 4:
+                array = length.Array;
+                break;
+        }
+
+        VarInfo? parameter = array is null ? null : _c.Method.Parameters.FirstOrDefault(p => p.Name == array && p.Differentiable && p.Shape != ShapeKind.Scalar);
+        if (parameter is null || zeroed is null || loop.TestAtEnd
+            || loop.Condition is not BinaryExpr { Left: VarExpr { Name: var counter } } || counter != zeroed
+            || ExprFacts.UnitStepCounter(loop) != counter)
+        {
+            return null;
+        }
+
+        var writes = new HashSet<string>();
+        ExprFacts.CollectWrites(loop.Body, writes);
+        string adjoint = _c.Derivative(parameter.Name);
+        if (writes.Contains(counter) || headForward.Lines.Concat(headReverse.Lines).Any(l => AccumulationMerger.Mentions(l.Text, adjoint)))
+        {
+            return null;
+        }
+
+        // the lines that mention the adjoint: consecutive updates dx[i + c], 0 <= c <= k, one per c
+        CodeBlock merged = AccumulationMerger.Merge(iteration);
+        var terms = new string?[k + 1];
+        int first = -1, last = -1;
+        for (int line = 0; line < merged.Lines.Count; line++)
+        {
+            (int indent, string text) = merged.Lines[line];
+            if (!AccumulationMerger.Mentions(text, adjoint))
+            {
+                continue;
+            }
+
+            if ((first >= 0 && line != last + 1) || indent != 0
+                || !AccumulationMerger.TryAccumulation(text.Trim(), out string target, out string term)
+                || !target.StartsWith(adjoint + "[", System.StringComparison.Ordinal) || AccumulationMerger.Mentions(term, adjoint)
+                || AccumulationMerger.IndexOffset(target.Substring(adjoint.Length + 1, target.Length - adjoint.Length - 2)) is not { } index
+                || index.Variable != counter || index.Offset < 0 || index.Offset > k || terms[index.Offset] is not null)
+            {
+                return null;
+            }
+
+            terms[index.Offset] = term;
+            first = first < 0 ? line : first;
+            last = line;
+        }
+
+        if (first < 0)
+        {
+            return null;
+        }
+
+        // carries[m]: what earlier iterations added to dx[i + m] (m < k)
+        string type = TypeClassifier.Keyword(parameter.Kind);
+        string zero = _c.Zero(parameter.Kind);
+        var carries = new List<string>();
+        for (int m = 0; m < k; m++)
+        {
+            string carry = _c.Temp("__carry");
+            _c.Declarations.Line($"{type} {carry} = {zero};");
+            carries.Add(carry);
+        }
+
+        string ahead = k.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string Sum(string? carry, string? term) => carry is null ? term ?? zero : term is null ? carry : $"{carry} + {AccumulationMerger.Protect(term)}";
+        var output = new CodeBlock();
+        for (int line = 0; line < merged.Lines.Count; line++)
+        {
+            if (line < first || line > last)
+            {
+                output.LineAt(merged.Lines[line].Indent, merged.Lines[line].Text);
+            }
+            else if (line == first)
+            {
+                string note = k == 0 ? $"each element written once: {adjoint} is not cleared first" : $"each element written once, updates of the next {(k == 1 ? "one" : ahead)} carried: {adjoint} is not cleared first";
+                output.LineAt(0, $"{adjoint}[{counter}] = {Sum(k > 0 ? carries[0] : null, terms[0])};   // {note}");
+                for (int m = 0; m < k; m++)
+                {
+                    output.LineAt(0, $"{carries[m]} = {Sum(m + 1 < k ? carries[m + 1] : null, terms[m + 1])};");
+                }
+            }
+        }
+
+        if (k > 0)
+        {
+            after.Line($"// the last {(k == 1 ? "element" : ahead + " elements")} of {adjoint}: what the loop carried (nothing when it did not run)");
+            for (int m = 0; m < k; m++)
+            {
+                string element = LaneRewriter.IndexText(counter, m);
+                after.Line($"if ({element} < {adjoint}.Length) {adjoint}[{element}] = {carries[m]};");
+            }
+        }
+
+        _c.WrittenOnce.Add(adjoint);
+        return output;
+    }
+
+    /// <summary>The statements before a final <c>if</c>, and that <c>if</c> (null when the sequence does not end with one).</summary>
+    private static (IReadOnlyList<Stmt> Head, IfStmt? Last) SplitFinalIf(IReadOnlyList<Stmt> statements)
+        => statements.Count > 0 && statements[statements.Count - 1] is IfStmt last
+            ? (statements.Take(statements.Count - 1).ToList(), last)
+            : (statements, null);
+
+    /// <summary>
+    /// An <c>if</c> whose reverse runs right after its forward (the last statement of a fused iteration, or of a branch
+    /// of one): each branch is followed by its own reverse, so the branch is taken once, not once forward and once
+    /// again to replay it, and nothing records which branch ran. A branch that itself ends with an <c>if</c> nests
+    /// the same way (else-if chains).
+    /// </summary>
+    private CodeBlock EmitFusedIf(IfStmt statement, int depth)
+    {
+        var output = new CodeBlock().Line($"// {statement.Comment}   (each branch followed by its reverse)");
+        WriteIf(output, ExprPrinter.Print(statement.Condition), EmitFusedBranch(statement.Then, depth), EmitFusedBranch(statement.Else, depth));
+        return output;
+    }
+
+    private CodeBlock EmitFusedBranch(IReadOnlyList<Stmt> statements, int depth)
+    {
+        (IReadOnlyList<Stmt> head, IfStmt? last) = SplitFinalIf(statements);
+        (CodeBlock forward, CodeBlock reverse) = EmitSequence(head, depth);
+        var output = new CodeBlock();
+        output.Append(forward);
+        if (last is not null)
+        {
+            output.Append(EmitFusedIf(last, depth));
+        }
+        else if (!reverse.IsEmpty)
+        {
+            output.Line("// -- reverse of this branch");
+        }
+
+        output.Append(reverse);
+        return output;
+    }
+
+    /// <summary>
+    /// Runs the loop's whole vectors of iterations in the lane method (written into <see cref="MethodContext.LaneMethod"/>)
+    /// before the scalar loop, which then does the rest. The vector loop's bound keeps every element it touches
+    /// inside its array, so an index the scalar loop would find out of range is left to the scalar loop to throw on.
+    /// </summary>
+    private void EmitLaneCall(CodeBlock forward, LoopVectorisation.Plan plan, LaneRewriter.Lanes lanes, string accumulator)
+    {
+        string t = _c.T;
+        string name = LaneMethodName(_c.Method);
+        var bounds = new List<string> { ExprPrinter.Print(plan.End) };
+        foreach (IGrouping<string, (string Array, int Offset)> array in lanes.Accesses.GroupBy(a => a.Array))
+        {
+            // the highest element the block of iterations below the bound touches in each array is inside it
+            int offset = array.Max(a => a.Offset);
+            string bound = LaneRewriter.IndexText($"{array.Key}.Length", -offset);
+            if (!bounds.Contains(bound))
+            {
+                bounds.Add(bound);
+            }
+        }
+
+        string end = bounds[bounds.Count - 1];
+        for (int k = bounds.Count - 2; k >= 0; k--)
+        {
+            end = $"global::System.Math.Min({bounds[k]}, {end})";
+        }
+
+        int lowest = lanes.Accesses.Min(a => a.Offset);
+        var parameters = new List<string> { "ref int __index", "int __end" };
+        parameters.AddRange(lanes.Inputs.Select(a => $"global::System.ReadOnlySpan<{t}> {a}"));
+        parameters.AddRange(lanes.Outputs.Select(a => $"global::System.Span<{t}> {a}"));
+        parameters.AddRange(lanes.Invariants.Select(v => $"{t} {v}"));
+        parameters.AddRange(lanes.Reductions.Select((r, k) => $"ref {t} __total{k + 1}"));
+        string arguments = string.Join(", ", lanes.Inputs.Concat(lanes.Outputs).Concat(lanes.Invariants).Concat(lanes.Reductions.Select(r => "ref " + r)));
+        string endName = _c.Fresh("__end");
+        forward.Line($"// (vectorised: whole vectors of iterations run in {name}, one iteration per lane; the loop below does the rest)");
+        using (forward.Block($"if ({plan.Counter} >= {-lowest})"))
+        {
+            forward.Line($"int {endName} = global::System.Math.Max(0, {end});");
+            string keyword = "if";
+            foreach ((string lane, string test) in LaneTypes.Widths)
+            {
+                forward.Line($"{keyword} ({test}) {accumulator} = {accumulator} + {name}<{lane}<{t}>>(ref {plan.Counter}, {endName}, {arguments});");
+                keyword = "else if";
+            }
+        }
+
+        var method = new CodeBlock();
+        method.Line($"/// <summary>The final loop of <see cref=\"{_c.Method.Name}\"/>, forward and reverse of each iteration, on whole vectors of lanes of");
+        method.Line($"/// <typeparamref name=\"TL\"/> (one iteration per lane) from <paramref name=\"__index\"/> while all of them are below");
+        if (lanes.Reductions.Count > 0)
+        {
+            method.Line($"/// <paramref name=\"__end\"/>; advances <paramref name=\"__index\"/>, adds the lanes' sums of the adjoints of values the loop");
+            method.Line($"/// does not change to the totals passed by reference, and returns the lanes' sum of {accumulator}.</summary>");
+        }
+        else
+        {
+            method.Line($"/// <paramref name=\"__end\"/>; advances <paramref name=\"__index\"/> and returns the lanes' sum of {accumulator}.</summary>");
+        }
+
+        DerivativeEmitter.WriteAttributes(method, _c);
+        // Never inlined: inlined into its caller (AggressiveInlining until session 10) it ran 13x slower as soon as the
+        // caller lost its inline throw (Rosenbrock N = 10 000: 48 µs against 3.5), the lane structs no longer kept in
+        // registers; as a call it costs nothing measurable (3.50 µs, 3.60 inlined in the run before).
+        method.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
+        method.Line($"private static {t} {name}<TL>({string.Join(", ", parameters)})");
+        using (method.Block($"    where TL : struct, {LaneTypes.Interface}<TL, {t}>"))
+        {
+            method.Line($"TL {accumulator} = default;");
+            foreach (string local in lanes.Locals.Concat(lanes.Reductions))
+            {
+                method.Line($"TL {local} = default;");
+            }
+
+            foreach (LaneRewriter.Carry carry in lanes.Carries)
+            {
+                method.Line($"TL {carry.Name} = default;");
+            }
+
+            if (lanes.Carries.Count > 0)
+            {
+                // an update k elements ahead moves k lanes: with fewer lanes than that, the scalar loop does it all
+                method.Line($"if (TL.Count <= {lanes.Carries.Max(c => c.Lanes)}) return default;");
+            }
+
+            method.Line($"int {plan.Counter} = __index;");
+            using (method.Block($"for (; {plan.Counter} <= __end - TL.Count; {plan.Counter} += TL.Count)"))
+            {
+                method.Append(lanes.Body);
+            }
+
+            if (lanes.Carries.Count > 0)
+            {
+                method.Line("// what the last block carried out, when there was one");
+                using (method.Block($"if ({plan.Counter} != __index)"))
+                {
+                    foreach (LaneRewriter.Carry carry in lanes.Carries)
+                    {
+                        method.Line($"TL.AddCarry({carry.Array}, {LaneRewriter.IndexText(plan.Counter, carry.Lowest)}, {carry.Name}, {carry.Lanes});");
+                    }
+                }
+            }
+
+            for (int k = 0; k < lanes.Reductions.Count; k++)
+            {
+                method.Line($"__total{k + 1} += TL.Sum({lanes.Reductions[k]});");
+            }
+
+            method.Line($"__index = {plan.Counter};");
+            method.Line($"return TL.Sum({accumulator});");
+        }
+
+        _c.LaneMethod = method;
+    }
+
+    /// <summary><c>__{Name}Lanes_{hash}</c>: unique among overloads (the hash of the signature, as in the file name).</summary>
+    public static string LaneMethodName(DifferentiableMethod method)
+    {
+        string[] parts = method.HintName.Split('.');
+        return $"__{method.Name}Lanes_{(parts.Length >= 4 ? parts[parts.Length - 4] : "0")}";
+    }
+}
