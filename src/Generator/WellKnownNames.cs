@@ -9,7 +9,6 @@ internal static class WellKnownNames
     public const string RegisterDerivativeAttribute = "Autodiff.RegisterDerivativeAttribute";
     public const string ModelAttribute = "Autodiff.ModelAttribute";
     public const string Tensor = "Autodiff.Tensor";
-    public const string TensorRef = "global::Autodiff.Tensor";
     public const string AdClass = "Autodiff.Ad";
     public const string Math = "System.Math";
     public const string MathF = "System.MathF";

@@ -272,7 +272,7 @@ internal sealed class ForwardEmitter
             buffers.Add((d, elementKeyword));
             if (_c.Activity.IsActive(name))
             {
-                sum = Sum(sum, $"{MethodContext.HelperClass}.Dot(new global::System.ReadOnlySpan<{elementKeyword}>({d}, 0, {name}.Length), {_c.Derivative(name)})", false);
+                sum = Sum(sum, $"{TypeRefs.Helpers}.Dot(new global::System.ReadOnlySpan<{elementKeyword}>({d}, 0, {name}.Length), {_c.Derivative(name)})", false);
             }
         }
 
@@ -305,10 +305,10 @@ internal sealed class ForwardEmitter
             zeros = _c.Fresh("__zeros" + char.ToUpperInvariant(keyword[0]));
             _zeroBuffers[kind] = zeros;
             _c.Declarations.Line($"{keyword}[]? {zeros} = null;");
-            _c.Cleanup.Line($"{MethodContext.HelperClass}.Release(ref {zeros});");
+            _c.Cleanup.Line($"{TypeRefs.Helpers}.Release(ref {zeros});");
         }
 
-        return $"{MethodContext.HelperClass}.Zeros(ref {zeros}, {array.Name}.Length)";
+        return $"{TypeRefs.Helpers}.Zeros(ref {zeros}, {array.Name}.Length)";
     }
 
     private string Value(Expr node, ValueScope scope)

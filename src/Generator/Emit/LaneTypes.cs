@@ -12,7 +12,6 @@ namespace Autodiff.Generator.Emit;
 internal static class LaneTypes
 {
     public const string HintName = "Autodiff.LaneTypes.g.cs";
-    public const string Interface = "global::Autodiff.Generated.IAutodiffLanes";
 
     /// <summary>The struct of each width, widest first, with the <c>IsHardwareAccelerated</c> test that selects it.</summary>
     public static readonly (string Struct, string Test)[] Widths =

@@ -15,8 +15,6 @@ namespace Autodiff.Generator.Emit;
 internal sealed class MethodContext
 {
     public const string Pool = "global::System.Buffers.ArrayPool";
-    public const string Tape = "global::Autodiff.Generated.AutodiffTape";
-    public const string HelperClass = "global::Autodiff.Generated.AutodiffHelpers";
 
     private readonly NameSet _names;
     private readonly Dictionary<string, string> _derivativeNames = new();

@@ -1,5 +1,6 @@
 using System.Linq;
 using Autodiff.Generator.Ir.Tensors;
+using Autodiff.Generator.Helpers;
 
 namespace Autodiff.Generator.Emit;
 
@@ -9,10 +10,10 @@ namespace Autodiff.Generator.Emit;
 /// </summary>
 internal static class ModelEmitter
 {
-    private const string Tensor = "global::Autodiff.Tensor";
-    private const string Named = "global::Autodiff.NamedTensor";
+    private const string Tensor = TypeRefs.Tensor;
+    private const string Named = TypeRefs.NamedTensor;
     private const string List = "global::System.Collections.Generic.List<global::Autodiff.NamedTensor>";
-    private const string Optimizer = "global::Autodiff.Optimizers.Optimizer";
+    private const string Optimizer = TypeRefs.Optimizer;
 
     public static string Emit(ModelClass model)
     {
@@ -140,7 +141,7 @@ internal static class ModelEmitter
         }
 
         string title = "Gradient type, parameters and fused step of " + string.Join(".", model.Types.Select(t => t.Name));
-        return GeneratedFile.Write(GeneratedFile.ModelPreamble(title, Enumerable.Empty<string>()), model.Namespace, model.Types, body, " : global::Autodiff.ITensorSet");
+        return GeneratedFile.Write(GeneratedFile.Preamble(title, Enumerable.Empty<string>()), model.Namespace, model.Types, body, " : global::Autodiff.ITensorSet");
     }
 
     private static void EmitCollect(CodeBlock body, ModelClass model, string owner)

@@ -221,7 +221,7 @@ internal sealed partial class ReverseEmitter
             {
                 if (_c.Activity.IsActive(name))
                 {
-                    scope.Body.Line($"{MethodContext.HelperClass}.AddTo({_c.Derivative(name)}, new global::System.ReadOnlySpan<{keyword}>({buffer}, 0, {name}.Length));");
+                    scope.Body.Line($"{TypeRefs.Helpers}.AddTo({_c.Derivative(name)}, new global::System.ReadOnlySpan<{keyword}>({buffer}, 0, {name}.Length));");
                 }
 
                 scope.Body.Line($"{MethodContext.Pool}<{keyword}>.Shared.Return({buffer});");

@@ -15,7 +15,7 @@ namespace Autodiff.Generator.Emit;
 /// </summary>
 internal sealed partial class TensorMethodEmitter
 {
-    private const string Tensor = "global::Autodiff.Tensor";
+    private const string Tensor = TypeRefs.Tensor;
 
     private TensorMethodEmitter()
     {
@@ -100,7 +100,7 @@ internal sealed partial class TensorMethodEmitter
         EmitForwardMode(method, body, ret, parameters, arguments, gradientType, tapeType);
 
         string title = "Reverse and forward mode of " + method.ModelType.Replace("global::", string.Empty) + "." + method.Name;
-        return GeneratedFile.Write(GeneratedFile.ModelPreamble(title, method.Usings), method.Namespace, method.Types, body);
+        return GeneratedFile.Write(GeneratedFile.Preamble(title, method.Usings), method.Namespace, method.Types, body);
     }
 
     private void EmitTape(TensorMethod method, CodeBlock body, string tapeType)
@@ -451,8 +451,7 @@ internal sealed partial class TensorMethodEmitter
         }
     }
 
-    private string Stub(TensorMethod method)
-        => $"throw new global::System.InvalidOperationException(\"Autodiff could not differentiate '{method.Name}'; see the AD diagnostics of the build.\");";
+    private string Stub(TensorMethod method) => TypeRefs.StubThrow(method.Name);
 
     private string Join(params string[] parts) => string.Join(", ", parts.Where(p => p.Length > 0));
 
