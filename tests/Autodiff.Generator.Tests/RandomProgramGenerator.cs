@@ -71,7 +71,7 @@ public sealed class RandomProgramGenerator
         int scopeStart = _scalars.Count;
         for (int i = 0; i < count; i++)
         {
-            int choice = _random.Next(allowLoops ? 10 : 6);
+            int choice = _random.Next(allowLoops ? 11 : 6);
             switch (choice)
             {
                 case 0 or 1 or 2:
@@ -98,6 +98,9 @@ public sealed class RandomProgramGenerator
                         Line($"if ({Expr(2, prefix)} > 0.9) return {Expr(2, prefix)};");
                     }
 
+                    break;
+                case 10:
+                    RunningReduction(prefix);
                     break;
                 default:
                     Line($"if ({Expr(1, prefix)} > 1.1) return {Expr(2, prefix)};");
@@ -126,6 +129,35 @@ public sealed class RandomProgramGenerator
             2 => $"{target} *= 0.5 + 0.25 * Math.Cos({value});",
             _ => _loopDepth > 0 ? $"{target} = 0.5 * {target} + 0.3 * Math.Tanh({value});" : $"{target} = {value};",
         });
+    }
+
+    // A reduction in the middle of the method with a running product (a polynomial's Horner-free form): the sum is read
+    // after its loop, possibly inside an enclosing loop, so only the write that starts it again may save it.
+    private void RunningReduction(string prefix)
+    {
+        if (_loopDepth >= 2)
+        {
+            Assign(prefix);
+            return;
+        }
+
+        string sum = "s" + _names++, product = "m" + _names++, index = "k" + _names++;
+        Line($"double {sum} = {Expr(1, prefix)};");
+        Line($"double {product} = 1;");
+        Line($"for (int {index} = 0; {index} < {(_random.Next(2) == 0 ? "w.Length" : "3")}; {index}++)");
+        _loopDepth++;
+        _loopIndices.Add(index);
+        Block(() =>
+        {
+            Line($"{sum} += {(_noArrayReads ? Expr(1, prefix) : $"w[{index} % w.Length]")} * {product};");
+            Line($"{product} *= 0.5 + 0.25 * Math.Tanh({Expr(1, prefix)});");
+        });
+        _loopIndices.Remove(index);
+        _loopDepth--;
+        string local = "v" + _names++;
+        Line($"double {local} = {sum} * {Expr(1, prefix)} + Math.Sin({sum}) - {product};");
+        _scalars.Add(local);
+        _scalars.Add(sum);
     }
 
     private void AccumulationLoop(string prefix, bool writeOnce)

@@ -16,19 +16,25 @@ internal sealed class ReverseNeeds
     private readonly ActivityAnalysis _activity;
     private readonly HashSet<string> _needed = new();
 
-    // Per variable, the statements whose reverse reads it, and where each statement stands: its place in program
-    // order and the loops around it. A scalar whose readers all come later, outside any loop around the write, needs
-    // no restore at that write (see NeedsRestoreAt).
+    // Per variable, the statements whose reverse reads it, and where each statement stands: the block it is in, its
+    // index there, and the if or loop around it (see NeedsRestoreAt).
     private readonly Dictionary<string, List<Stmt>> _readers = new();
-    private readonly Dictionary<Stmt, (int Order, List<LoopStmt> Loops)> _places = new(ReferenceComparer<Stmt>.Instance);
+    private readonly Dictionary<Stmt, Position> _positions = new(ReferenceComparer<Stmt>.Instance);
+    private readonly Dictionary<string, HashSet<AssignStmt>?> _restoring = new();
+    private readonly Dictionary<LoopStmt, LoopCounter> _counters = new(ReferenceComparer<LoopStmt>.Instance);
+    private bool _jumps;
     private Stmt? _reader;
+
+    /// <summary>Where a statement stands: <see cref="Block"/>[<see cref="Index"/>], inside <see cref="Parent"/> (its step when <see cref="InStep"/>).</summary>
+    private sealed record Position(EquatableArray<Stmt> Block, int Index, Stmt? Parent, bool InStep);
 
     private ReverseNeeds(ActivityAnalysis activity) => _activity = activity;
 
     public static ReverseNeeds Run(DifferentiableMethod method, ActivityAnalysis activity, Recomputation recomputation)
     {
         var needs = new ReverseNeeds(activity);
-        needs.Place(method.Body, new List<LoopStmt>());
+        needs.Place(method.Body, null, false);
+        needs.FindCounters(method.Body);
         needs.Visit(method.Body);
 
         // Restoring an element a[i] (or addressing da[i]) needs i, and recomputing a needed local needs its
@@ -71,10 +77,14 @@ internal sealed class ReverseNeeds
     public bool IsNeeded(string name) => _needed.Contains(name);
 
     /// <summary>
-    /// Whether the reverse sweep must get back the value this scalar assignment overwrites: the variable is read in
-    /// reverse, and some reader is not strictly after the write in program order, or shares a loop with it (the next
-    /// iteration's write comes after it). A running sum that only the statements after its loop read
-    /// (<c>s += Math.Exp(x[i] - m)</c> then <c>Math.Log(s)</c>) keeps its final value for them and is never saved.
+    /// Whether the reverse sweep must get back the value this scalar assignment overwrites (Hascoët, Naumann and
+    /// Pascual's to-be-recorded rule, by paths). When the reverse sweep reaches a statement that reads the variable,
+    /// the variable must hold what it held when that statement ran forward. Every write after the read is undone
+    /// before then (the reverse sweep visits them first), and the last one undone is the first write after the read:
+    /// so exactly the writes that can come first after some read, on some path of the forward run, restore the old
+    /// value. In <c>for (k..) { inner += c[k] * mul; mul *= t; }</c> then <c>r = inner - y</c>, only the
+    /// <c>inner = 0</c> that starts the next point is first after the read of <c>inner</c>: the sums inside the inner
+    /// loop save nothing. A running sum that only the statements after its loop read keeps its final value for them.
     /// </summary>
     public bool NeedsRestoreAt(AssignStmt write)
     {
@@ -83,37 +93,173 @@ internal sealed class ReverseNeeds
             return false;
         }
 
-        if (write.Index is not null || !_places.TryGetValue(write, out var at) || !_readers.TryGetValue(write.Target, out List<Stmt>? readers))
+        if (write.Index is not null || _jumps || !_positions.ContainsKey(write))
         {
             return true;
         }
 
+        return Restoring(write.Target) is not { } restoring || restoring.Contains(write);
+    }
+
+    // The writes of a needed scalar that restore; null when some reader cannot be placed (then all of them do).
+    private HashSet<AssignStmt>? Restoring(string name)
+    {
+        if (_restoring.TryGetValue(name, out HashSet<AssignStmt>? known))
+        {
+            return known;
+        }
+
+        var restoring = new HashSet<AssignStmt>(ReferenceComparer<AssignStmt>.Instance);
+        var readers = new List<Stmt>(_readers.TryGetValue(name, out List<Stmt>? listed) ? listed : new List<Stmt>());
+
+        // An increment undone by arithmetic (i = i - 1) reads the variable where it stands, after its own write.
+        // (Not a counted loop's step: the loop's reverse sets its counter to the final value before replaying it.)
+        readers.AddRange(_positions.Keys.OfType<AssignStmt>().Where(a => a.Target == name && ExprFacts.IsInvertibleIncrement(a, out _, out _)
+            && !_counters.Values.Any(c => ReferenceEquals(c.Step, a))));
         foreach (Stmt reader in readers)
         {
-            if (!_places.TryGetValue(reader, out var place) || place.Order <= at.Order || place.Loops.Any(loop => at.Loops.Contains(loop, ReferenceComparer<LoopStmt>.Instance)))
+            if (!_positions.ContainsKey(reader))
             {
-                return true;
+                _restoring[name] = null;
+                return null;
+            }
+
+            if (reader is AssignStmt { Index: null } own && own.Target == name && !ExprFacts.IsInvertibleIncrement(own, out _, out _))
+            {
+                restoring.Add(own); // it reads the old value, which its own write replaces
+            }
+            else
+            {
+                FirstWritesAfter(reader, name, restoring);
+            }
+        }
+
+        _restoring[name] = restoring;
+        return restoring;
+    }
+
+    // From just after this statement, along every forward path, the first write of the scalar on it.
+    private void FirstWritesAfter(Stmt statement, string name, HashSet<AssignStmt> into)
+    {
+        Position at = _positions[statement];
+        if (FirstWritesIn(at.Block, at.Index + 1, name, into))
+        {
+            return;
+        }
+
+        switch (at.Parent)
+        {
+            case IfStmt branch:
+                FirstWritesAfter(branch, name, into);
+                break;
+            case LoopStmt loop:
+                // The body ends with the step; then another iteration (body and step from the start), or the exit.
+                if (!at.InStep && FirstWritesIn(loop.Step, 0, name, into))
+                {
+                    return;
+                }
+
+                if (!FirstWritesIn(loop.Body, 0, name, into))
+                {
+                    FirstWritesIn(loop.Step, 0, name, into);
+                }
+
+                FirstWritesAfter(loop, name, into);
+                break;
+        }
+    }
+
+    // The first writes of the scalar in block[from..]; true when every path through it writes it (a loop may run no
+    // iteration, so it never does; an if does when both branches do).
+    private static bool FirstWritesIn(EquatableArray<Stmt> block, int from, string name, HashSet<AssignStmt> into)
+    {
+        for (int i = from; i < block.Count; i++)
+        {
+            switch (block[i])
+            {
+                case AssignStmt { Index: null } write when write.Target == name:
+                    into.Add(write);
+                    return true;
+                case IfStmt branch:
+                    bool then = FirstWritesIn(branch.Then, 0, name, into);
+                    bool otherwise = FirstWritesIn(branch.Else, 0, name, into);
+                    if (then && otherwise)
+                    {
+                        return true;
+                    }
+
+                    break;
+                case LoopStmt loop:
+                    if (!FirstWritesIn(loop.Body, 0, name, into))
+                    {
+                        FirstWritesIn(loop.Step, 0, name, into);
+                    }
+
+                    break;
             }
         }
 
         return false;
     }
 
-    private void Place(IEnumerable<Stmt> statements, List<LoopStmt> loops)
+    /// <summary>
+    /// The counter of a counted loop (<c>k = start; while (k &lt; ...) { body; k++; }</c>, the body not writing k), or
+    /// null. Its value when the loop ends is <c>start + trips</c>, so the reverse sweep sets it from the trip count
+    /// instead of restoring it from the tape, and when the condition is <c>k &lt; bound</c> with a bound nothing in the
+    /// method writes, the trip count itself is <c>max(0, bound - start)</c> and is not recorded either.
+    /// </summary>
+    public LoopCounter? CounterOf(LoopStmt loop) => _counters.TryGetValue(loop, out LoopCounter? counter) ? counter : null;
+
+    private void FindCounters(EquatableArray<Stmt> body)
     {
-        foreach (Stmt statement in statements)
+        var written = new HashSet<string>();
+        ExprFacts.CollectWrites(body, written);
+        bool Invariant(Expr expr) => expr switch
         {
-            _places[statement] = (_places.Count, loops);
+            ConstExpr or LengthExpr => true, // an array's length never changes (arrays are declared once)
+            VarExpr v => !written.Contains(v.Name),
+            _ => false,
+        };
+
+        foreach (KeyValuePair<Stmt, Position> placed in _positions)
+        {
+            Position at = placed.Value;
+            if (placed.Key is LoopStmt { TestAtEnd: false } loop && loop.Step.Count == 1 && loop.Step[0] is AssignStmt step && at.Index > 0
+                && at.Block[at.Index - 1] is AssignStmt { Index: null, Value: var start } init && init.Target == step.Target && Invariant(start)
+                && ExprFacts.IsInvertibleIncrement(step, out BinaryOp inverse, out Expr? amount) && inverse == BinaryOp.Subtract && amount is ConstExpr { Text: "1" })
+            {
+                var bodyWrites = new HashSet<string>();
+                ExprFacts.CollectWrites(loop.Body, bodyWrites);
+                if (bodyWrites.Contains(step.Target))
+                {
+                    continue;
+                }
+
+                Expr? bound = loop.Condition is BinaryExpr { Op: BinaryOp.Less, Left: VarExpr counter, Right: var limit } && counter.Name == step.Target && Invariant(limit) ? limit : null;
+                _counters[loop] = new LoopCounter(step.Target, start, bound, step);
+            }
+        }
+    }
+
+    private void Place(EquatableArray<Stmt> statements, Stmt? parent, bool inStep)
+    {
+        for (int i = 0; i < statements.Count; i++)
+        {
+            Stmt statement = statements[i];
+            _positions[statement] = new Position(statements, i, parent, inStep);
             switch (statement)
             {
                 case IfStmt s:
-                    Place(s.Then, loops);
-                    Place(s.Else, loops);
+                    Place(s.Then, s, false);
+                    Place(s.Else, s, false);
                     break;
                 case LoopStmt l:
-                    var inner = new List<LoopStmt>(loops) { l };
-                    Place(l.Body, inner);
-                    Place(l.Step, inner);
+                    Place(l.Body, l, false);
+                    Place(l.Step, l, true);
+                    break;
+                case BreakStmt or ContinueStmt or ReturnStmt:
+                    // Paths that jump: the rule above walks structured code only, so every write of a needed scalar restores.
+                    _jumps = true;
                     break;
             }
         }
@@ -230,3 +376,10 @@ internal sealed class ReverseNeeds
         }
     }
 }
+
+/// <summary>A counted loop's counter (see <see cref="ReverseNeeds.CounterOf"/>).</summary>
+/// <param name="Name">The counter variable.</param>
+/// <param name="Start">Its value before the first iteration (nothing in the method writes what it reads).</param>
+/// <param name="Bound">When the condition is <c>Name &lt; Bound</c> with an invariant bound: the trip count is <c>max(0, Bound - Start)</c>.</param>
+/// <param name="Step">The loop's step, <c>Name++</c>.</param>
+internal sealed record LoopCounter(string Name, Expr Start, Expr? Bound, AssignStmt Step);

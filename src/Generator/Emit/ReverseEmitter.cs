@@ -444,8 +444,9 @@ internal sealed partial class ReverseEmitter
         var forward = new CodeBlock().Line("// " + loop.Comment);
         var reverse = new CodeBlock();
         bool record = !(bodyReverse.IsEmpty && stepReverse.IsEmpty);
+        LoopCounter? counter = record ? _c.Needs.CounterOf(loop) : null;
         string? trips = null;
-        if (record)
+        if (record && counter?.Bound is null)
         {
             // The trip count is all the reverse sweep needs to replay the loop.
             trips = _c.Temp("__trips");
@@ -481,14 +482,35 @@ internal sealed partial class ReverseEmitter
             return (forward, reverse);
         }
 
-        string count = depth == 0 ? trips! : $"{_c.TapeFor(ScalarKind.Int)}.Pop()";
-        if (depth > 0)
+        string count;
+        if (counter?.Bound is { } bound)
         {
-            forward.Line($"{_c.TapeFor(ScalarKind.Int)}.Push({trips});");
+            // A counted loop to an invariant bound: its trip count is known again in the reverse sweep.
+            count = counter.Start is ConstExpr { Text: "0" }
+                ? bound is LengthExpr ? ExprPrinter.Print(bound) : $"global::System.Math.Max(0, {ExprPrinter.Print(bound)})"
+                : $"global::System.Math.Max(0, {ExprPrinter.Print(bound)} - {ExprPrinter.Paren(ExprPrinter.Print(counter.Start))})";
+        }
+        else
+        {
+            count = depth == 0 ? trips! : $"{_c.TapeFor(ScalarKind.Int)}.Pop()";
+            if (depth > 0)
+            {
+                forward.Line($"{_c.TapeFor(ScalarKind.Int)}.Push({trips});");
+            }
         }
 
         string k = _c.Temp("__k");
         reverse.Line("// " + loop.Comment + "   (iterations replayed backwards)");
+        if (counter is not null && _c.Needs.NeedsRestoreAt(counter.Step))
+        {
+            // The counter ends at start + trips: set there, not restored from the tape (each iteration's reverse then
+            // undoes its step).
+            string n = _c.Temp("__n");
+            reverse.Line($"int {n} = {count};");
+            reverse.Line(counter.Start is ConstExpr { Text: "0" } ? $"{counter.Name} = {n};" : $"{counter.Name} = {ExprPrinter.Paren(ExprPrinter.Print(counter.Start))} + {n};");
+            count = n;
+        }
+
         using (reverse.Block($"for (int {k} = {count}; {k} > 0; {k}--)"))
         {
             reverse.Append(stepReverse);
