@@ -53,6 +53,8 @@ public sealed class RandomProgramGenerator
         bool accumulate = _random.Next(3) == 0;
         bool writeOnce = accumulate && _random.Next(2) == 0;
         _noArrayReads = writeOnce;
+        // A length declared once at the top: loops may run to it (an invariant bound, so their trip count is not recorded).
+        Line("int n = w.Length;");
         Statements(_random.Next(2, 6), prefix, allowLoops: true);
         if (accumulate)
         {
@@ -144,7 +146,7 @@ public sealed class RandomProgramGenerator
         string sum = "s" + _names++, product = "m" + _names++, index = "k" + _names++;
         Line($"double {sum} = {Expr(1, prefix)};");
         Line($"double {product} = 1;");
-        Line($"for (int {index} = 0; {index} < {(_random.Next(2) == 0 ? "w.Length" : "3")}; {index}++)");
+        Line($"for (int {index} = 0; {index} < {_random.Next(3) switch { 0 => "w.Length", 1 => "n", _ => "3" }}; {index}++)");
         _loopDepth++;
         _loopIndices.Add(index);
         Block(() =>
@@ -216,9 +218,10 @@ public sealed class RandomProgramGenerator
         }
 
         string index = "i" + _names++;
-        string bound = _random.Next(3) switch
+        string bound = _random.Next(4) switch
         {
             0 => "w.Length",
+            3 => "n",
             1 => _random.Next(1, 5).ToString(CultureInfo.InvariantCulture),
             _ => _loopIndices.Count > 0 ? _loopIndices[^1] + " + 1" : "3",
         };

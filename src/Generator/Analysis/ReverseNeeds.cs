@@ -212,8 +212,19 @@ internal sealed class ReverseNeeds
 
     private void FindCounters(EquatableArray<Stmt> body)
     {
+        // Variables written anywhere but by one declaration at the top of the method (int d = w.Length): the others
+        // hold one value wherever a loop reads them, and keep it through the reverse sweep (nothing overwrites them).
         var written = new HashSet<string>();
-        ExprFacts.CollectWrites(body, written);
+        ExprFacts.CollectWrites(body.Where(s => s is not AssignStmt { IsDeclaration: true, Index: null }), written);
+        var declaredOnce = new HashSet<string>();
+        foreach (AssignStmt declaration in body.OfType<AssignStmt>().Where(a => a.IsDeclaration && a.Index is null))
+        {
+            if (!declaredOnce.Add(declaration.Target))
+            {
+                written.Add(declaration.Target);
+            }
+        }
+
         bool Invariant(Expr expr) => expr switch
         {
             ConstExpr or LengthExpr => true, // an array's length never changes (arrays are declared once)
