@@ -3,9 +3,10 @@ using Xunit;
 namespace Autodiff.Generator.Tests;
 
 /// <summary>
-/// To-be-recorded, flow-sensitive: a scalar whose old values the reverse sweep never reads is not saved at its
-/// overwrites (a running sum read only after its loop), and one that a later statement of the same loop reads is.
-/// Both against finite differences.
+/// To-be-recorded by paths: a scalar whose old values the reverse sweep never reads is not saved at its overwrites (a
+/// running sum read only after its loop), one that a later statement of the same loop reads is, and only the writes
+/// that can come first after a read save. Counted loops keep neither counter nor trip count; expensive loop locals are
+/// stored, not recomputed. Each against finite differences.
 /// </summary>
 public class RestoreTests
 {
@@ -25,12 +26,42 @@ public class RestoreTests
             for (int i = 0; i < w.Length; i++) { s += w[i] * w[i]; t += Math.Sin(s); }
             return t * s;
         }
+
+        [Differentiable] public static double Poly(double[] c)
+        {
+            double[] t = { 0.5, -0.3, 0.8 };
+            int n = c.Length;
+            double s = 0;
+            for (int j = 0; j < t.Length; j++)
+            {
+                double inner = 0;
+                double mul = 1;
+                for (int k = 0; k < n; k++) { inner += c[k] * mul; mul *= t[j]; }
+                double r = inner - 0.5;
+                s += r * r;
+            }
+
+            return s;
+        }
+
+        [Differentiable] public static double Scaled(double[] w)
+        {
+            double s = 0;
+            for (int i = 0; i < w.Length; i++)
+            {
+                double z = w[i] / Math.Exp(w[(i + 1) % w.Length]);
+                s = Math.Max(s, z * z) + 0.1 * s;
+            }
+
+            return s;
+        }
         """;
 
     private static readonly Lazy<(GeneratorHarness.Result Result, Type Type)> Compiled = new(() =>
     {
         var result = GeneratorHarness.Run("using System; using Autodiff;\nnamespace R;\npublic static partial class C\n{\n" + Members
-            + GradientChecker.Wrappers("Lse", 0) + GradientChecker.Wrappers("Inside", 0) + "\n}\n");
+            + GradientChecker.Wrappers("Lse", 0) + GradientChecker.Wrappers("Inside", 0)
+            + GradientChecker.Wrappers("Poly", 0) + GradientChecker.Wrappers("Scaled", 0) + "\n}\n");
         return (result, GeneratorHarness.Load(result).GetType("R.C", throwOnError: true)!);
     });
 
@@ -49,4 +80,38 @@ public class RestoreTests
         // Sin(s) reads s in the reverse of each iteration: s must be back at that iteration's value.
         GradientChecker.AssertCorrect(Compiled.Value.Type, "Inside", Array.Empty<double>(), new[] { 0.3, -0.2, 0.5, 0.1 });
     }
+
+    [Fact]
+    public void Only_the_write_that_can_come_first_after_a_read_saves()
+    {
+        // inner is read after its inner loop (r = inner - 0.5): the next point's inner = 0 comes first after that read,
+        // so it alone saves; the sums inside the inner loop do not. mul = 1 is never first after the read of mul (the
+        // product's own overwrite is), so only mul *= t saves.
+        string vjp = Compiled.Value.Result.Source("R.C.Poly.").Split("PolyVjp(")[1].Split("PolyGradient(")[0];
+        Assert.Equal(1, Count(vjp, "Push(inner)"));
+        Assert.Equal(1, Count(vjp, "Push(mul)"));
+        GradientChecker.AssertCorrect(Compiled.Value.Type, "Poly", Array.Empty<double>(), new[] { 0.3, -1.2, 0.5, 0.7, -0.4, 0.9 });
+    }
+
+    [Fact]
+    public void A_counted_loop_to_an_invariant_bound_records_neither_counter_nor_trips()
+    {
+        // k runs from 0 to n (declared once, never written): the reverse sweep sets k = n and counts n iterations.
+        string vjp = Compiled.Value.Result.Source("R.C.Poly.").Split("PolyVjp(")[1].Split("PolyGradient(")[0];
+        Assert.DoesNotContain("Push(k)", vjp, StringComparison.Ordinal);
+        Assert.DoesNotContain("__tapeI", vjp, StringComparison.Ordinal);
+        Assert.Contains("k = __n", vjp, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_expensive_loop_local_is_stored_not_recomputed()
+    {
+        // z reads an Exp: the reverse sweep takes z and the Exp from the tape instead of calling Exp again.
+        string vjp = Compiled.Value.Result.Source("R.C.Scaled.").Split("ScaledVjp(")[1].Split("ScaledGradient(")[0];
+        Assert.Single(vjp.Split('\n'), line => line.Contains("Math.Exp(", StringComparison.Ordinal) && !line.TrimStart().StartsWith("//", StringComparison.Ordinal));
+        Assert.DoesNotContain("// recomputed", vjp, StringComparison.Ordinal);
+        GradientChecker.AssertCorrect(Compiled.Value.Type, "Scaled", Array.Empty<double>(), new[] { 0.3, -1.2, 0.5, 0.7 });
+    }
+
+    private static int Count(string text, string part) => (text.Length - text.Replace(part, string.Empty, StringComparison.Ordinal).Length) / part.Length;
 }

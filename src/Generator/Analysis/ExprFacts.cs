@@ -32,6 +32,22 @@ internal static class ExprFacts
     /// <summary>Whether the expression calls a differentiable (user) method anywhere inside.</summary>
     public static bool ContainsCall(Expr expr) => expr is CallExpr || Children(expr).Any(ContainsCall);
 
+    /// <summary>
+    /// A Math function that costs tens of cycles where a push and a pop cost a few (Exp, Log, Pow, the trigonometric
+    /// and hyperbolic functions): the recompute-or-store rule stores such a value once rather than computing it again.
+    /// </summary>
+    public static bool IsExpensive(MathCallExpr call)
+        => call.Class is "global::System.Math" or "global::System.MathF" && Transcendental.Contains(call.Function);
+
+    /// <summary>Whether the expression calls a user function or an expensive Math function (<see cref="IsExpensive"/>).</summary>
+    public static bool ContainsExpensiveCall(Expr expr)
+        => expr is CallExpr || (expr is MathCallExpr call && IsExpensive(call)) || Children(expr).Any(ContainsExpensiveCall);
+
+    private static readonly HashSet<string> Transcendental = new()
+    {
+        "Exp", "Log", "Log2", "Log10", "Pow", "Sin", "Cos", "Tan", "Sinh", "Cosh", "Tanh", "Asin", "Acos", "Atan", "Atan2", "Cbrt",
+    };
+
     /// <summary>How many assignments each variable or array has in the statements (element writes count for the array).</summary>
     public static Dictionary<string, int> AssignmentCounts(IEnumerable<Stmt> statements)
         => Flatten(statements).Select(s => s.Statement).OfType<AssignStmt>().GroupBy(a => a.Target).ToDictionary(g => g.Key, g => g.Count());

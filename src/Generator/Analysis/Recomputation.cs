@@ -11,7 +11,8 @@ namespace Autodiff.Generator.Analysis;
 /// The reverse sweep replays each iteration from its end (after undoing the loop step), so it can recompute
 /// such locals at the start of the iteration's reverse instead of saving them on the tape every iteration
 /// (Rosenbrock's <c>a = 1 - x[i]</c>, a foreach element). Values stay exact: the same expression on the same
-/// inputs.
+/// inputs. Such a local is an iteration local (a fused loop computes it in the iteration whose reverse follows); the
+/// reverse sweep of a loop that is not fused recomputes it only when that is cheap (<see cref="IsRecomputedInReverse"/>).
 /// </summary>
 internal sealed class Recomputation
 {
@@ -29,6 +30,17 @@ internal sealed class Recomputation
 
     /// <summary>The recomputable assignments directly in a loop body, in order.</summary>
     public IEnumerable<AssignStmt> In(IEnumerable<Stmt> body) => body.OfType<AssignStmt>().Where(IsRecomputable);
+
+    /// <summary>
+    /// Recompute or store: whether the reverse sweep of a loop that is not fused recomputes this local. Not when its
+    /// expression calls a function or an expensive Math function (Exp, Log, Tanh, ...), which cost tens of cycles where
+    /// a push and a pop cost a few: such a local is stored on the tape instead (the mixture's
+    /// <c>z = (x - mu) / Math.Exp(logSigma)</c> paid its Exp twice when recomputed).
+    /// </summary>
+    public bool IsRecomputedInReverse(AssignStmt assign) => IsRecomputable(assign) && !ExprFacts.ContainsExpensiveCall(assign.Value);
+
+    /// <summary>The assignments directly in a loop body that its reverse recomputes, in order.</summary>
+    public IEnumerable<AssignStmt> RecomputedIn(IEnumerable<Stmt> body) => body.OfType<AssignStmt>().Where(IsRecomputedInReverse);
 
     private void Visit(IEnumerable<Stmt> statements, Dictionary<string, int> assignmentCounts)
     {

@@ -53,7 +53,7 @@ internal sealed class ReverseNeeds
                     needs.Need(write.Index);
                 }
 
-                if (recomputation.IsRecomputable(write) && needs._needed.Contains(write.Target))
+                if (recomputation.IsRecomputedInReverse(write) && needs._needed.Contains(write.Target))
                 {
                     // Recomputed where the reader of the local is: its inputs are read wherever the local is.
                     foreach (string input in ExprFacts.Reads(write.Value))

@@ -259,7 +259,7 @@ internal sealed partial class ReverseEmitter
             return ExprPrinter.Print(node, n => Lookup(n, scope));
         }
 
-        if (_stored is { } stored && node is MathCallExpr { Class: "global::System.Math" or "global::System.MathF" } call && Transcendental.Contains(call.Function))
+        if (_stored is { } stored && node is MathCallExpr call && ExprFacts.IsExpensive(call))
         {
             // Stored in the forward sweep, popped before the chain rule (EmitAssign): one push and pop instead of an Exp.
             string name = _c.Temp("__v");
@@ -285,12 +285,6 @@ internal sealed partial class ReverseEmitter
     }
 
     private static string? Lookup(Expr node, ValueScope scope) => scope.Lookup(node);
-
-    // Functions that cost tens of cycles where a push and a pop cost a few: their values are stored inside loops.
-    private static readonly HashSet<string> Transcendental = new()
-    {
-        "Exp", "Log", "Log2", "Log10", "Pow", "Sin", "Cos", "Tan", "Sinh", "Cosh", "Tanh", "Asin", "Acos", "Atan", "Atan2", "Cbrt",
-    };
 
     /// <summary><c>(c * a) * a</c>, <c>(a * c) * a</c>, <c>a * (c * a)</c>, <c>a * (a * c)</c> with <c>a</c> active and <c>c</c> passive, both pure: (c, a).</summary>
     private (Expr? Scale, Expr? Operand) ScaledSquare(BinaryExpr product)

@@ -94,7 +94,7 @@ internal sealed partial class ReverseEmitter
             {
                 restore = $"{target} = {target} {ExprPrinter.BinaryText(inverse)} {ExprPrinter.Print(amount!)};";
             }
-            else if (SavesOldValue(assign, depth))
+            else if (SavesOldValue(assign, depth, _fusedIteration))
             {
                 restore = Save(saving, target, variable.Kind, depth);
             }
@@ -291,8 +291,11 @@ internal sealed partial class ReverseEmitter
     private static bool MayHaveNonFinitePartial(Expr expr)
         => expr is BinaryExpr { Op: BinaryOp.Divide } or MathCallExpr or CallExpr || ExprFacts.Children(expr).Any(MayHaveNonFinitePartial);
 
-    private bool SavesOldValue(AssignStmt assign, int depth)
-        => !(assign.IsDeclaration && depth == 0 && assign.Index is null) && !_c.Recomputation.IsRecomputable(assign);
+    // A fused iteration's reverse follows its forward, so none of its locals is saved; elsewhere a local is saved
+    // unless the loop's reverse recomputes it.
+    private bool SavesOldValue(AssignStmt assign, int depth, bool fused)
+        => !(assign.IsDeclaration && depth == 0 && assign.Index is null)
+            && !(fused ? _c.Recomputation.IsRecomputable(assign) : _c.Recomputation.IsRecomputedInReverse(assign));
 
     /// <summary>
     /// Whether, when the reverse sweep reaches an assignment to this scalar variable inside a loop, the variable still
@@ -314,7 +317,7 @@ internal sealed partial class ReverseEmitter
                 if (statement is AssignStmt { Index: null } a)
                 {
                     bool exact = (a.IsDeclaration && depth == 0)
-                        || (_c.Needs.NeedsRestoreAt(a) && !ExprFacts.IsInvertibleIncrement(a, out _, out _) && SavesOldValue(a, depth));
+                        || (_c.Needs.NeedsRestoreAt(a) && !ExprFacts.IsInvertibleIncrement(a, out _, out _) && SavesOldValue(a, depth, fused: false));
                     _staysPut[a.Target] = exact && (!_staysPut.TryGetValue(a.Target, out bool before) || before);
                 }
             }
@@ -516,7 +519,7 @@ internal sealed partial class ReverseEmitter
             reverse.Append(stepReverse);
 
             // Locals of the iteration are recomputed from its (restored) inputs rather than read off a tape.
-            foreach (AssignStmt local in _c.Recomputation.In(loop.Body).Where(a => _c.Needs.IsNeeded(a.Target)))
+            foreach (AssignStmt local in _c.Recomputation.RecomputedIn(loop.Body).Where(a => _c.Needs.IsNeeded(a.Target)))
             {
                 reverse.Line($"{local.Target} = {ExprPrinter.Print(local.Value)};   // recomputed: {local.Comment}");
             }
