@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
 using Autodiff.Generator.Analysis;
-using Autodiff.Generator.Transforms;
 using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Ir;
 

@@ -1,7 +1,5 @@
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
-using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Ir.Tensors;
 
 namespace Autodiff.Generator.Emit;

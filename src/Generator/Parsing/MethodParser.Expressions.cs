@@ -347,7 +347,8 @@ internal sealed partial class MethodParser
 
     private static bool IsComparisonOrLogical(BinaryOp op) => op >= BinaryOp.Less;
 
-    private static BinaryOp? MapBinary(BinaryOperatorKind kind) => kind switch
+    /// <summary>The IR operator of a C# binary operator; null for those the IR does not have (shifts, ...).</summary>
+    internal static BinaryOp? MapBinary(BinaryOperatorKind kind) => kind switch
     {
         BinaryOperatorKind.Add => BinaryOp.Add,
         BinaryOperatorKind.Subtract => BinaryOp.Subtract,

@@ -1,12 +1,7 @@
-using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Globalization;
 using System.Linq;
-using System.Threading;
 using Autodiff.Generator.Diagnostics;
 using Autodiff.Generator.Helpers;
-using Autodiff.Generator.Ir;
 using Autodiff.Generator.Ir.Tensors;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;

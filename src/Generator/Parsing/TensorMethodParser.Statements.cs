@@ -1,9 +1,6 @@
-using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
-using System.Threading;
 using Autodiff.Generator.Diagnostics;
 using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Ir;
@@ -383,16 +380,7 @@ internal sealed partial class TensorMethodParser
         }
 
         if (condition is IBinaryOperation { OperatorMethod: null, LeftOperand.Type.SpecialType: SpecialType.System_Single, RightOperand.Type.SpecialType: SpecialType.System_Single } comparison
-            && comparison.OperatorKind switch
-            {
-                BinaryOperatorKind.LessThan => BinaryOp.Less,
-                BinaryOperatorKind.LessThanOrEqual => BinaryOp.LessOrEqual,
-                BinaryOperatorKind.GreaterThan => BinaryOp.Greater,
-                BinaryOperatorKind.GreaterThanOrEqual => BinaryOp.GreaterOrEqual,
-                BinaryOperatorKind.Equals => BinaryOp.Equal,
-                BinaryOperatorKind.NotEquals => BinaryOp.NotEqual,
-                _ => (BinaryOp?)null,
-            } is { } op)
+            && MethodParser.MapBinary(comparison.OperatorKind) is { } op and >= BinaryOp.Less and <= BinaryOp.NotEqual)
         {
             TValue? left = Float(comparison.LeftOperand);
             TValue? right = left is null ? null : Float(comparison.RightOperand);
