@@ -160,6 +160,28 @@ public sealed class RandomProgramGenerator
         Line($"double {local} = {sum} * {Expr(1, prefix)} + Math.Sin({sum}) - {product};");
         _scalars.Add(local);
         _scalars.Add(sum);
+
+        // Then a running minimum or maximum over candidates that iteration locals compute (a selection loop).
+        {
+            string best = "b" + _names++, candidate = "c" + _names++, counter = "k" + _names++;
+            string function = _random.Next(2) == 0 ? "Min" : "Max";
+            Line($"double {best} = {(_random.Next(2) == 0 ? Expr(1, prefix) : function == "Min" ? "double.PositiveInfinity" : "double.NegativeInfinity")};");
+            Line($"for (int {counter} = 0; {counter} < {_random.Next(3) switch { 0 => "w.Length", 1 => "n", _ => "3" }}; {counter}++)");
+            _loopDepth++;
+            _loopIndices.Add(counter);
+            Block(() =>
+            {
+                Line($"double {candidate} = {Expr(2, prefix)};");
+                _scalars.Add(candidate);
+                Line($"{best} = Math.{function}({best}, {candidate} * {Expr(1, prefix)});");
+                _scalars.Remove(candidate);
+            });
+            _loopIndices.Remove(counter);
+            _loopDepth--;
+            string bounded = "v" + _names++;
+            Line($"double {bounded} = Math.Tanh({best});");
+            _scalars.Add(bounded);
+        }
     }
 
     private void AccumulationLoop(string prefix, bool writeOnce)

@@ -44,6 +44,38 @@ public class RestoreTests
             return s;
         }
 
+        [Differentiable] public static double Nearest(double[] w)
+        {
+            double[] points = { 0.1, -0.7, 1.3, 0.45 };
+            double cost = 0;
+            for (int i = 0; i < points.Length; i++)
+            {
+                double best = double.PositiveInfinity;
+                for (int c = 0; c < w.Length; c++)
+                {
+                    double d = points[i] - w[c];
+                    double e = Math.Exp(0.1 * d);
+                    best = Math.Min(best, d * d * e);
+                }
+
+                cost += Math.Log(1 + best) * points[i];
+            }
+
+            return cost;
+        }
+
+        [Differentiable] public static double Peak(double[] w)
+        {
+            double m = w[0] * w[1];
+            for (int i = 1; i < w.Length; i++)
+            {
+                double t = Math.Sin(w[i]) * w[0];
+                m = Math.Max(m, t - 0.1 * i);
+            }
+
+            return m * m + w[1];
+        }
+
         [Differentiable] public static double Scaled(double[] w)
         {
             double s = 0;
@@ -61,7 +93,8 @@ public class RestoreTests
     {
         var result = GeneratorHarness.Run("using System; using Autodiff;\nnamespace R;\npublic static partial class C\n{\n" + Members
             + GradientChecker.Wrappers("Lse", 0) + GradientChecker.Wrappers("Inside", 0)
-            + GradientChecker.Wrappers("Poly", 0) + GradientChecker.Wrappers("Scaled", 0) + "\n}\n");
+            + GradientChecker.Wrappers("Poly", 0) + GradientChecker.Wrappers("Scaled", 0)
+            + GradientChecker.Wrappers("Nearest", 0) + GradientChecker.Wrappers("Peak", 0) + "\n}\n");
         return (result, GeneratorHarness.Load(result).GetType("R.C", throwOnError: true)!);
     });
 
@@ -70,7 +103,6 @@ public class RestoreTests
     {
         string vjp = Compiled.Value.Result.Source("R.C.Lse.").Split("LseVjp(")[1].Split("LseGradient(")[0];
         Assert.DoesNotContain("Push(s)", vjp, StringComparison.Ordinal);
-        Assert.Contains("Push(m)", vjp, StringComparison.Ordinal);   // Max reads m in the reverse of the same loop
         GradientChecker.AssertCorrect(Compiled.Value.Type, "Lse", Array.Empty<double>(), new[] { 0.3, -1.2, 2.5, 2.5, 0.7 });
     }
 
@@ -114,4 +146,29 @@ public class RestoreTests
     }
 
     private static int Count(string text, string part) => (text.Length - text.Replace(part, string.Empty, StringComparison.Ordinal).Length) / part.Length;
+
+    [Fact]
+    public void A_running_maximum_notes_the_iteration_it_picks_and_differentiates_only_that_one()
+    {
+        // m = Math.Max(m, w[i]): the whole adjoint of m goes to the last w[i] it picked (or to w[0]); nothing per step.
+        string vjp = Compiled.Value.Result.Source("R.C.Lse.").Split("LseVjp(")[1].Split("LseGradient(")[0];
+        Assert.DoesNotContain("Push(m)", vjp, StringComparison.Ordinal);
+        Assert.Contains("(only the iteration the running maximum picked last)", vjp, StringComparison.Ordinal);
+        GradientChecker.AssertCorrect(Compiled.Value.Type, "Lse", Array.Empty<double>(), new[] { 0.3, -1.2, 2.5, 0.7 });
+        GradientChecker.AssertCorrect(Compiled.Value.Type, "Lse", Array.Empty<double>(), new[] { 3.0, -1.2, 2.5, 0.7 });   // w[0] is the maximum
+    }
+
+    [Theory]
+    [InlineData("Nearest", new[] { 0.3, -1.2, 0.9 })]
+    [InlineData("Nearest", new[] { 0.2 })]
+    [InlineData("Nearest", new[] { 1.5, 1.4, -0.6, 0.05 })]
+    [InlineData("Peak", new[] { 0.8, 0.5, 1.1, -0.4 })]
+    [InlineData("Peak", new[] { 2.0, 1.5, 0.1, -0.4 })]   // the first value stays the maximum: no iteration is picked
+    [InlineData("Peak", new[] { 0.6, -0.3 })]
+    public void Selection_loops_inside_loops_and_from_a_computed_start_have_correct_gradients(string name, double[] w)
+    {
+        string vjp = Compiled.Value.Result.Source("R.C." + name + ".").Split(name + "Vjp(")[1].Split(name + "Gradient(")[0];
+        Assert.Contains("picked last)", vjp, StringComparison.Ordinal);
+        GradientChecker.AssertCorrect(Compiled.Value.Type, name, Array.Empty<double>(), w);
+    }
 }

@@ -35,6 +35,7 @@ internal sealed class ReverseNeeds
         var needs = new ReverseNeeds(activity);
         needs.Place(method.Body, null, false);
         needs.FindCounters(method.Body);
+        needs.Selections = SelectionLoops.Run(method, activity, recomputation, needs);
         needs.Visit(method.Body);
 
         // Restoring an element a[i] (or addressing da[i]) needs i, and recomputing a needed local needs its
@@ -53,7 +54,7 @@ internal sealed class ReverseNeeds
                     needs.Need(write.Index);
                 }
 
-                if (recomputation.IsRecomputedInReverse(write) && needs._needed.Contains(write.Target))
+                if ((recomputation.IsRecomputedInReverse(write) || needs.Selections.IsSelectionLocal(write)) && needs._needed.Contains(write.Target))
                 {
                     // Recomputed where the reader of the local is: its inputs are read wherever the local is.
                     foreach (string input in ExprFacts.Reads(write.Value))
@@ -72,6 +73,9 @@ internal sealed class ReverseNeeds
 
         return needs;
     }
+
+    /// <summary>The selection loops (running minimum or maximum), whose reverse differentiates only the picked iteration.</summary>
+    public SelectionLoops Selections { get; private set; } = null!;
 
     /// <summary>Whether the reverse sweep reads this variable's (or array's) value.</summary>
     public bool IsNeeded(string name) => _needed.Contains(name);
@@ -316,7 +320,17 @@ internal sealed class ReverseNeeds
             switch (statement)
             {
                 case AssignStmt a when _activity.IsActive(a.Target):
-                    if (_activity.IsActive(a.Value))
+                    if (Selections.IsSelection(a))
+                    {
+                        // Its reverse is that of best = e at the picked iteration: it reads what e's partials read, not best.
+                        Expr candidate = ((MathCallExpr)a.Value).Args[1];
+                        if (_activity.IsActive(candidate))
+                        {
+                            _reader = a;
+                            Partials(candidate);
+                        }
+                    }
+                    else if (_activity.IsActive(a.Value))
                     {
                         _reader = a;
                         Partials(a.Value);

@@ -29,6 +29,10 @@ internal sealed partial class ReverseEmitter
     // While a fused iteration is written: its reverse runs right after its forward, so nothing is stored.
     private bool _fusedIteration;
 
+    // Set while a selection loop's body is emitted: its reverse runs for the picked iteration only, after recomputing
+    // that iteration's locals, so nothing in it is saved or stored.
+    private bool _noSaves;
+
     public ReverseEmitter(MethodContext context) => _c = context;
 
     /// <summary>The method's body: like <see cref="EmitSequence"/>, but a final accumulation loop is fused (see <see cref="LoopFusion"/>).</summary>
@@ -88,7 +92,7 @@ internal sealed partial class ReverseEmitter
         // The old value's save goes after the pushes of stored values (below), so that the reverse pops them after the restore.
         var saving = new CodeBlock();
         string? restore = null;
-        if (_c.Needs.NeedsRestoreAt(assign))
+        if (!_noSaves && _c.Needs.NeedsRestoreAt(assign))
         {
             if (ExprFacts.IsInvertibleIncrement(assign, out BinaryOp inverse, out Expr? amount))
             {
@@ -109,7 +113,7 @@ internal sealed partial class ReverseEmitter
 
         // Inside a loop (not a fused iteration, whose reverse runs right after its forward), a transcendental value the
         // chain rule needs is stored on the tape when the forward sweep computes it, not recomputed in the reverse.
-        List<(Expr Node, string Name)>? stored = depth > 0 && !_fusedIteration ? new() : null;
+        List<(Expr Node, string Name)>? stored = depth > 0 && !_fusedIteration && !_noSaves ? new() : null;
 
         var reverse = new CodeBlock();
         ValueScope? scope = null;
@@ -441,6 +445,11 @@ internal sealed partial class ReverseEmitter
 
     private (CodeBlock, CodeBlock) EmitLoop(LoopStmt loop, int depth)
     {
+        if (!_fusedIteration && _c.Needs.Selections.Of(loop) is { } selection)
+        {
+            return EmitSelectionLoop(loop, selection, depth);
+        }
+
         (CodeBlock bodyForward, CodeBlock bodyReverse) = EmitSequence(loop.Body, depth + 1);
         (CodeBlock stepForward, CodeBlock stepReverse) = EmitSequence(loop.Step, depth + 1);
         string condition = ExprPrinter.Print(loop.Condition);
@@ -526,6 +535,80 @@ internal sealed partial class ReverseEmitter
 
             ZeroIterationAdjoints(reverse, loop);
             reverse.Append(bodyReverse);
+        }
+
+        return (forward, reverse);
+    }
+
+    /// <summary>
+    /// A selection loop (<see cref="SelectionLoops"/>): the forward sweep runs the loop and notes the counter of the
+    /// last iteration whose candidate the running minimum or maximum picked; the reverse sweep recomputes that
+    /// iteration's locals and sends the whole adjoint to its candidate. Nothing per iteration goes on the tape.
+    /// </summary>
+    private (CodeBlock, CodeBlock) EmitSelectionLoop(LoopStmt loop, SelectionLoop selection, int depth)
+    {
+        bool noSaves = _noSaves;
+        _noSaves = true;
+        (CodeBlock localsForward, CodeBlock localsReverse) = EmitSequence(selection.Locals, depth + 1);
+        (CodeBlock stepForward, _) = EmitSequence(loop.Step, depth + 1);
+        AssignStmt statement = selection.Statement;
+        (_, CodeBlock pickReverse) = EmitAssign(statement with { Value = selection.Candidate }, depth + 1);
+        _noSaves = noSaves;
+
+        VarInfo best = _c.Variables[statement.Target];
+        string keyword = TypeClassifier.Keyword(best.Kind);
+        string picked = _c.Temp("__picked");
+        string candidate = _c.Temp("__v");
+        string counter = selection.Counter.Name;
+        var forward = new CodeBlock().Line("// " + loop.Comment + "   (a running " + (selection.Call.Function == "Min" ? "minimum" : "maximum") + ": the last iteration it picks is noted)");
+        if (depth == 0)
+        {
+            _c.Declarations.Line($"int {picked} = -1;");
+            forward.Line($"{picked} = -1;");
+        }
+        else
+        {
+            forward.Line($"int {picked} = -1;");
+        }
+
+        var rule = new DerivativeRules.Context(2, i => i == 0 ? statement.Target : candidate, () => statement.Target, selection.Call.Class, v => _c.Literal(v, best.Kind));
+        string keepsBest = DerivativeRules.Selection(selection.Call.Function, rule)![0].Condition;
+        using (forward.Block($"while ({ExprPrinter.Print(loop.Condition)})"))
+        {
+            forward.Append(localsForward);
+            forward.Line("// " + statement.Comment);
+            forward.Line($"{keyword} {candidate} = {ExprPrinter.Print(selection.Candidate)};");
+            forward.Line($"if (!({keepsBest})) {picked} = {counter};");
+            forward.Line($"{statement.Target} = {selection.Call.Class}.{selection.Call.Function}({statement.Target}, {candidate});");
+            forward.Append(stepForward);
+        }
+
+        var reverse = new CodeBlock();
+        string at = picked;
+        if (depth > 0)
+        {
+            forward.Line($"{_c.TapeFor(ScalarKind.Int)}.Push({picked});");
+            at = _c.Temp("__picked");
+            reverse.Line($"int {at} = {_c.TapeFor(ScalarKind.Int)}.Pop();");
+        }
+
+        reverse.Line("// " + loop.Comment + "   (only the iteration the running " + (selection.Call.Function == "Min" ? "minimum" : "maximum") + " picked last)");
+        using (reverse.Block($"if ({at} >= 0)"))
+        {
+            reverse.Line($"{counter} = {at};");
+            foreach (AssignStmt local in selection.Locals)
+            {
+                reverse.Line($"{local.Target} = {ExprPrinter.Print(local.Value)};   // recomputed: {local.Comment}");
+            }
+
+            ZeroIterationAdjoints(reverse, loop);
+            reverse.Append(pickReverse);
+            reverse.Append(localsReverse);
+        }
+
+        if (_c.Needs.IsNeeded(counter))
+        {
+            reverse.Line($"{counter} = {ExprPrinter.Print(selection.Counter.Start)};");
         }
 
         return (forward, reverse);
