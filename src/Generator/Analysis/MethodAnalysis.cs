@@ -5,7 +5,8 @@ namespace Autodiff.Generator.Analysis;
 
 /// <summary>
 /// The analyses of one method, computed once and handed to every transform that emits its derivatives (the VJP,
-/// the gradient and the JVP): activity (varied and useful), recompute-instead-of-store, and to-be-recorded.
+/// the gradient and the JVP): activity (varied and useful), recompute-or-store, and to-be-recorded with the
+/// counted and selection loops it finds.
 /// </summary>
 internal sealed class MethodAnalysis
 {

@@ -6,9 +6,11 @@ using Autodiff.Generator.Ir;
 namespace Autodiff.Generator.Analysis;
 
 /// <summary>
-/// To-be-recorded analysis (Tapenade's TBR): which variables and arrays the reverse sweep reads. Only those are
-/// saved before being overwritten ("store on overwrite"); a value that only enters linearly (the running sum
-/// in <c>s += x[i] * x[i]</c>) is never saved. Also decides, per <c>if</c>, whether the reverse sweep can
+/// To-be-recorded analysis (Tapenade's TBR): which variables and arrays the reverse sweep reads, and at which of
+/// their overwrites the old value must be saved (<see cref="NeedsRestoreAt"/>: only writes that can come first after
+/// a read). A value that only enters linearly (the running sum in <c>s += x[i] * x[i]</c>) is never saved. Also finds
+/// counted loops (<see cref="CounterOf"/>) and selection loops (<see cref="Selections"/>), whose reverse needs
+/// neither counter nor trip count nor per-step values, and decides, per <c>if</c>, whether the reverse sweep can
 /// re-evaluate the condition (its inputs are not written inside the branches) or must record the branch taken.
 /// </summary>
 internal sealed class ReverseNeeds
