@@ -24,6 +24,7 @@ internal sealed class ReverseNeeds
     private readonly Dictionary<Stmt, Position> _positions = new(ReferenceComparer<Stmt>.Instance);
     private readonly Dictionary<string, HashSet<AssignStmt>?> _restoring = new();
     private readonly Dictionary<LoopStmt, LoopCounter> _counters = new(ReferenceComparer<LoopStmt>.Instance);
+    private readonly HashSet<AssignStmt> _counterSteps = new(ReferenceComparer<AssignStmt>.Instance);
     private bool _jumps;
     private Stmt? _reader;
 
@@ -121,7 +122,7 @@ internal sealed class ReverseNeeds
         // An increment undone by arithmetic (i = i - 1) reads the variable where it stands, after its own write.
         // (Not a counted loop's step: the loop's reverse sets its counter to the final value before replaying it.)
         readers.AddRange(_positions.Keys.OfType<AssignStmt>().Where(a => a.Target == name && ExprFacts.IsInvertibleIncrement(a, out _, out _)
-            && !_counters.Values.Any(c => ReferenceEquals(c.Step, a))));
+            && !_counterSteps.Contains(a)));
         foreach (Stmt reader in readers)
         {
             if (!_positions.ContainsKey(reader))
@@ -254,6 +255,7 @@ internal sealed class ReverseNeeds
 
                 Expr? bound = loop.Condition is BinaryExpr { Op: BinaryOp.Less, Left: VarExpr counter, Right: var limit } && counter.Name == step.Target && Invariant(limit) ? limit : null;
                 _counters[loop] = new LoopCounter(step.Target, start, bound, step);
+                _counterSteps.Add(step);
             }
         }
     }

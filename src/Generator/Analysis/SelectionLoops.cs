@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Linq;
 using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Ir;
 
@@ -18,15 +17,19 @@ namespace Autodiff.Generator.Analysis;
 internal sealed class SelectionLoops
 {
     private readonly Dictionary<LoopStmt, SelectionLoop> _loops = new(ReferenceComparer<LoopStmt>.Instance);
+    private readonly HashSet<AssignStmt> _statements = new(ReferenceComparer<AssignStmt>.Instance);
+    private readonly HashSet<AssignStmt> _locals = new(ReferenceComparer<AssignStmt>.Instance);
 
     public static SelectionLoops Run(DifferentiableMethod method, ActivityAnalysis activity, Recomputation recomputation, ReverseNeeds needs)
     {
         var result = new SelectionLoops();
         foreach ((Stmt statement, _) in ExprFacts.Flatten(method.Body))
         {
-            if (statement is LoopStmt loop && needs.CounterOf(loop) is { } counter && Find(loop, activity, recomputation) is { } selection)
+            if (statement is LoopStmt loop && needs.CounterOf(loop) is { } counter && Find(loop, counter, activity, recomputation) is { } selection)
             {
-                result._loops[loop] = selection with { Counter = counter };
+                result._loops[loop] = selection;
+                result._statements.Add(selection.Statement);
+                result._locals.UnionWith(selection.Locals);
             }
         }
 
@@ -37,12 +40,12 @@ internal sealed class SelectionLoops
     public SelectionLoop? Of(LoopStmt loop) => _loops.TryGetValue(loop, out SelectionLoop? selection) ? selection : null;
 
     /// <summary>Whether this assignment is the running minimum or maximum of a selection loop.</summary>
-    public bool IsSelection(AssignStmt assign) => _loops.Values.Any(s => ReferenceEquals(s.Statement, assign));
+    public bool IsSelection(AssignStmt assign) => _statements.Contains(assign);
 
     /// <summary>Whether this assignment is an iteration local of a selection loop (recomputed once, at the picked iteration).</summary>
-    public bool IsSelectionLocal(AssignStmt assign) => _loops.Values.Any(s => s.Locals.Any(l => ReferenceEquals(l, assign)));
+    public bool IsSelectionLocal(AssignStmt assign) => _locals.Contains(assign);
 
-    private static SelectionLoop? Find(LoopStmt loop, ActivityAnalysis activity, Recomputation recomputation)
+    private static SelectionLoop? Find(LoopStmt loop, LoopCounter counter, ActivityAnalysis activity, Recomputation recomputation)
     {
         if (loop.Body.Count == 0 || loop.Body[loop.Body.Count - 1] is not AssignStmt { Index: null, Value: MathCallExpr { Function: "Min" or "Max", Args.Count: 2 } call } statement
             || call.Args[0] is not VarExpr { Name: var best } || best != statement.Target || !activity.IsActive(statement.Target)
@@ -62,7 +65,7 @@ internal sealed class SelectionLoops
             locals.Add(local);
         }
 
-        return new SelectionLoop(statement, call, call.Args[1], locals, null!);
+        return new SelectionLoop(statement, call, call.Args[1], locals, counter);
     }
 }
 

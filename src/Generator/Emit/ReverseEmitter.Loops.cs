@@ -22,21 +22,8 @@ internal sealed partial class ReverseEmitter
         var reverse = new CodeBlock();
         bool record = !(bodyReverse.IsEmpty && stepReverse.IsEmpty);
         LoopCounter? counter = record ? _c.Needs.CounterOf(loop) : null;
-        string? trips = null;
-        if (record && counter?.Bound is null)
-        {
-            // The trip count is all the reverse sweep needs to replay the loop.
-            trips = _c.Temp("__trips");
-            if (depth == 0)
-            {
-                _c.Declarations.Line($"int {trips} = 0;");
-                forward.Line($"{trips} = 0;");
-            }
-            else
-            {
-                forward.Line($"int {trips} = 0;");
-            }
-        }
+        // The trip count is all the reverse sweep needs to replay the loop (unless a counted loop's bound gives it again).
+        string? trips = record && counter?.Bound is null ? DeclareLoopRecord(forward, "__trips", "0", depth) : null;
 
         using (forward.Block(loop.TestAtEnd ? "do" : $"while ({condition})"))
         {
@@ -69,11 +56,7 @@ internal sealed partial class ReverseEmitter
         }
         else
         {
-            count = depth == 0 ? trips! : $"{_c.TapeFor(ScalarKind.Int)}.Pop()";
-            if (depth > 0)
-            {
-                forward.Line($"{_c.TapeFor(ScalarKind.Int)}.Push({trips});");
-            }
+            count = KeepLoopRecord(forward, trips!, depth);
         }
 
         string k = _c.Temp("__k");
@@ -95,7 +78,7 @@ internal sealed partial class ReverseEmitter
             // Locals of the iteration are recomputed from its (restored) inputs rather than read off a tape.
             foreach (AssignStmt local in _c.Recomputation.RecomputedIn(loop.Body).Where(a => _c.Needs.IsNeeded(a.Target)))
             {
-                reverse.Line($"{local.Target} = {ExprPrinter.Print(local.Value)};   // recomputed: {local.Comment}");
+                Recompute(reverse, local);
             }
 
             ZeroIterationAdjoints(reverse, loop);
@@ -122,19 +105,11 @@ internal sealed partial class ReverseEmitter
 
         VarInfo best = _c.Variables[statement.Target];
         string keyword = TypeClassifier.Keyword(best.Kind);
-        string picked = _c.Temp("__picked");
         string candidate = _c.Temp("__v");
         string counter = selection.Counter.Name;
-        var forward = new CodeBlock().Line("// " + loop.Comment + "   (a running " + (selection.Call.Function == "Min" ? "minimum" : "maximum") + ": the last iteration it picks is noted)");
-        if (depth == 0)
-        {
-            _c.Declarations.Line($"int {picked} = -1;");
-            forward.Line($"{picked} = -1;");
-        }
-        else
-        {
-            forward.Line($"int {picked} = -1;");
-        }
+        string running = selection.Call.Function == "Min" ? "minimum" : "maximum";
+        var forward = new CodeBlock().Line("// " + loop.Comment + "   (a running " + running + ": the last iteration it picks is noted)");
+        string picked = DeclareLoopRecord(forward, "__picked", "-1", depth);
 
         var rule = new DerivativeRules.Context(2, i => i == 0 ? statement.Target : candidate, () => statement.Target, selection.Call.Class, v => _c.Literal(v, best.Kind));
         string keepsBest = DerivativeRules.Selection(selection.Call.Function, rule)![0].Condition;
@@ -151,21 +126,22 @@ internal sealed partial class ReverseEmitter
         }
 
         var reverse = new CodeBlock();
-        string at = picked;
+        string at = KeepLoopRecord(forward, picked, depth);
         if (depth > 0)
         {
-            forward.Line($"{_c.TapeFor(ScalarKind.Int)}.Push({picked});");
-            at = _c.Temp("__picked");
-            reverse.Line($"int {at} = {_c.TapeFor(ScalarKind.Int)}.Pop();");
+            // Read twice below: popped once into a local.
+            string popped = _c.Temp("__picked");
+            reverse.Line($"int {popped} = {at};");
+            at = popped;
         }
 
-        reverse.Line("// " + loop.Comment + "   (only the iteration the running " + (selection.Call.Function == "Min" ? "minimum" : "maximum") + " picked last)");
+        reverse.Line("// " + loop.Comment + "   (only the iteration the running " + running + " picked last)");
         using (reverse.Block($"if ({at} >= 0)"))
         {
             reverse.Line($"{counter} = {at};");
             foreach (AssignStmt local in selection.Locals)
             {
-                reverse.Line($"{local.Target} = {ExprPrinter.Print(local.Value)};   // recomputed: {local.Comment}");
+                Recompute(reverse, local);
             }
 
             ZeroIterationAdjoints(reverse, loop);
@@ -180,6 +156,43 @@ internal sealed partial class ReverseEmitter
 
         return (forward, reverse);
     }
+
+    /// <summary>
+    /// An int the forward sweep keeps per run of a loop for the reverse sweep (a trip count, a picked iteration),
+    /// starting at <paramref name="initial"/>: a local of the method outside loops, else a local of the enclosing
+    /// iteration (pushed on the int tape after the loop by <see cref="KeepLoopRecord"/>). Returns its name.
+    /// </summary>
+    private string DeclareLoopRecord(CodeBlock forward, string prefix, string initial, int depth)
+    {
+        string name = _c.Temp(prefix);
+        if (depth == 0)
+        {
+            _c.Declarations.Line($"int {name} = {initial};");
+            forward.Line($"{name} = {initial};");
+        }
+        else
+        {
+            forward.Line($"int {name} = {initial};");
+        }
+
+        return name;
+    }
+
+    /// <summary>After the loop: keeps the record for the reverse sweep and returns how the reverse sweep reads it (once).</summary>
+    private string KeepLoopRecord(CodeBlock forward, string name, int depth)
+    {
+        if (depth == 0)
+        {
+            return name;
+        }
+
+        forward.Line($"{_c.TapeFor(ScalarKind.Int)}.Push({name});");
+        return $"{_c.TapeFor(ScalarKind.Int)}.Pop()";
+    }
+
+    /// <summary>An iteration local computed again in the reverse sweep.</summary>
+    private static void Recompute(CodeBlock reverse, AssignStmt local)
+        => reverse.Line($"{local.Target} = {ExprPrinter.Print(local.Value)};   // recomputed: {local.Comment}");
 
     /// <summary>
     /// The adjoint of a local declared in the loop body is zero when the iteration's reverse starts (its

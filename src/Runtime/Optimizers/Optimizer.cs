@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Numerics;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 using Autodiff.Kernels;
 
@@ -11,7 +10,8 @@ namespace Autodiff.Optimizers;
 
 /// <summary>
 /// Base of the optimizers: one fused pass per parameter vector that reads the gradient and the state and
-/// writes the parameters and the state together (SIMD over <see cref="Vector{T}"/>, scalar tail), for
+/// writes the parameters and the state together (each optimizer's rule run by <see cref="UpdateLoop"/> over
+/// <c>Vector512</c>, <see cref="Vector{T}"/> and a scalar tail), for
 /// <c>float</c> and <c>double</c>. State is kept per <em>slot</em> (one per parameter tensor of a model; slot 0
 /// for a single vector) and allocated on the first step. Optional gradient clipping by value and by global
 /// norm runs before the update (on a copy: the caller's gradient is not changed).

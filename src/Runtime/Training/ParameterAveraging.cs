@@ -87,6 +87,13 @@ internal sealed class ParameterAveraging(List<NamedTensor> parameters)
         }
     }
 
+    /// <inheritdoc cref="With{T}(Tensor[], Func{T})"/>
+    public void With(Tensor[] values, Action use) => With(values, () =>
+    {
+        use();
+        return true;
+    });
+
     /// <summary>Copies <paramref name="from"/> into the parameters.</summary>
     public void Restore(Tensor[] from)
     {

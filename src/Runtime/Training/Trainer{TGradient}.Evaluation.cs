@@ -90,7 +90,6 @@ public sealed partial class Trainer<TGradient>
                     Ops.Softmax.Forward(logits.Span, logits.Columns, p);
                     TensorPrimitives.MultiplyAdd(p, 1f / _copies.Snapshots.Count, probabilities.AsSpan(start * logits.Columns, logits.Length), probabilities.AsSpan(start * logits.Columns, logits.Length));
                 });
-                return 0;
             });
         }
 

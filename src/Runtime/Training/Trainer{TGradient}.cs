@@ -358,11 +358,7 @@ public sealed partial class Trainer<TGradient>
     private static float[] ToFloat(double[] values)
     {
         var result = new float[values.Length];
-        for (int i = 0; i < values.Length; i++)
-        {
-            result[i] = (float)values[i];
-        }
-
+        TensorPrimitives.ConvertTruncating<double, float>(values, result);
         return result;
     }
 }
