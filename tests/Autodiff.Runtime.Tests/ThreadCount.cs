@@ -5,8 +5,8 @@ namespace Autodiff.Runtime.Tests;
 /// <summary>
 /// The classes that set the global <see cref="Tensor.Threads"/> and those that count a training step's allocations
 /// run one after another, not in parallel: a step whose thread count another test switches to 2 in the middle of its
-/// measured loop goes through the worker pool, which may allocate as it starts. An allocation test failed once in
-/// four runs of the whole suite and passed alone, most likely that way.
+/// measured loop goes through the worker pool, which allocates as it starts a worker. (The pool itself starts its
+/// workers on the first call with a thread count, even one that runs inline; see WorkerPoolTests.)
 /// </summary>
 [CollectionDefinition(Collection)]
 public sealed class ThreadCount

@@ -52,6 +52,13 @@ internal static class WorkerPool
     public static void Run(IParallelJob job, int count, int threads)
     {
         threads = Math.Min(threads, count);
+        // Workers are started before the busy check, so the first call with a thread count starts them even when it
+        // has to run inline: a later call then never allocates (a thread) because the pool happened to be free.
+        if (threads > 1 && Volatile.Read(ref _workers) < threads - 1)
+        {
+            EnsureWorkers(threads - 1);
+        }
+
         // Not a Monitor: it is reentrant, and a job that ran a parallel job of its own on the calling thread would
         // overwrite the ticket of the job it is part of.
         if (threads <= 1 || count > PartMask || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
@@ -77,7 +84,6 @@ internal static class WorkerPool
 
         try
         {
-            EnsureWorkers(threads - 1);
             Jobs++;
             _failure = null;
             _done = 0;
@@ -110,13 +116,18 @@ internal static class WorkerPool
 
     private static long Generation(long ticket) => ticket >> (2 * PartBits);
 
+    private static readonly object Starting = new();
+
     private static void EnsureWorkers(int needed)
     {
-        while (_workers < needed)
+        lock (Starting)
         {
-            var thread = new Thread(WorkerLoop) { IsBackground = true, Name = "Autodiff kernel worker " + (_workers + 1) };
-            thread.Start();
-            _workers++;
+            while (_workers < needed)
+            {
+                var thread = new Thread(WorkerLoop) { IsBackground = true, Name = "Autodiff kernel worker " + (_workers + 1) };
+                thread.Start();
+                Volatile.Write(ref _workers, _workers + 1);
+            }
         }
     }
 
