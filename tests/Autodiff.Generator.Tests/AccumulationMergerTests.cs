@@ -1,4 +1,5 @@
 using Autodiff.Generator.Emit;
+using Autodiff.Generator.Ir;
 using Xunit;
 
 namespace Autodiff.Generator.Tests;
@@ -21,7 +22,7 @@ public class AccumulationMergerTests
         }
 
         var text = new System.Text.StringBuilder();
-        AccumulationMerger.Merge(block).WriteTo(text, 0);
+        CodePrinter.WriteTo(AccumulationMerger.Merge(block), text, 0);
         return text.ToString().Replace("\r", string.Empty);
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using Autodiff.Generator.Ir;
 
 namespace Autodiff.Generator.Emit;
 
@@ -43,7 +44,7 @@ internal static class AccumulationMerger
             comments.Clear();
         }
 
-        foreach ((int indent, string text) in block.Lines)
+        foreach ((int indent, string text) in CodePrinter.Lines(block))
         {
             string trimmed = text.Trim();
             if (trimmed.StartsWith("//", System.StringComparison.Ordinal) || trimmed.Length == 0)
@@ -121,7 +122,7 @@ internal static class AccumulationMerger
     /// </summary>
     private static CodeBlock WithoutDeadZeros(CodeBlock block)
     {
-        IReadOnlyList<(int Indent, string Text)> lines = block.Lines;
+        IReadOnlyList<(int Indent, string Text)> lines = CodePrinter.Lines(block);
         var dead = new HashSet<int>();
         for (int i = 0; i < lines.Count; i++)
         {

@@ -257,7 +257,7 @@ internal static class DerivativeEmitter
 
     /// <summary>Whether a line of <paramref name="code"/> other than a comment names <paramref name="name"/>.</summary>
     private static bool MentionedInCode(CodeBlock code, string name)
-        => code.Lines.Any(l => !l.Text.TrimStart().StartsWith("//", System.StringComparison.Ordinal) && AccumulationMerger.Mentions(l.Text, name));
+        => CodePrinter.Lines(code).Any(l => !l.Text.TrimStart().StartsWith("//", System.StringComparison.Ordinal) && AccumulationMerger.Mentions(l.Text, name));
 
     private static void EmitCleanup(CodeBlock output, MethodContext context)
     {

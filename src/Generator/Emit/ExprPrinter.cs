@@ -36,6 +36,11 @@ internal static class ExprPrinter
             MathCallExpr m => ($"{m.Class}.{m.Function}({string.Join(", ", m.Args.Select(a => Print(a, 0, substitute)))})", Primary),
             CallExpr c => ($"{c.Callee.Primal}({string.Join(", ", c.Args.Select(a => Print(a, 0, substitute)))})", Primary),
             StopGradientExpr s => (Print(s.Operand, context, substitute), Primary),
+            TapePopExpr p => ($"{p.Tape}.Pop()", Primary),
+            OutExpr o => (o.Declare ? $"out {TypeClassifier.Keyword(o.Kind)} {o.Name}" : "out " + o.Name, Primary),
+            SpanExpr s => ($"new global::System.{(s.ReadOnly ? "ReadOnlySpan" : "Span")}<{TypeClassifier.Keyword(s.Kind)}>({s.Buffer}, 0, {Print(s.Length, 0, substitute)})", Primary),
+            RentExpr r => ($"{MethodContext.Pool}<{TypeClassifier.Keyword(r.Kind)}>.Shared.Rent({Print(r.Length, 0, substitute)})", Primary),
+            InvokeExpr i => ($"{i.Function}({string.Join(", ", i.Args.Select(a => Print(a, 0, substitute)))})", Primary),
             _ => throw new InvalidOperationException("Unknown expression " + expr.GetType().Name),
         };
         return precedence < context ? "(" + text + ")" : text;

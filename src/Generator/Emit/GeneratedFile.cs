@@ -52,7 +52,7 @@ internal static class GeneratedFile
             indent++;
         }
 
-        body.WriteTo(file, indent);
+        CodePrinter.WriteTo(body, file, indent);
         for (int i = types.Count - 1 + (ns.Length > 0 ? 1 : 0); i >= 0; i--)
         {
             file.Append(' ', 4 * i).Append("}\n");

@@ -65,7 +65,7 @@ internal static class LaneRewriter
         var accesses = new List<(string Array, int Offset)>(plan.Accesses);
         var updates = new Dictionary<(string Array, int Offset), string>();
         var body = new CodeBlock();
-        foreach ((int indent, string text) in iteration.Lines)
+        foreach ((int indent, string text) in CodePrinter.Lines(iteration))
         {
             string line = text.Trim();
             if (line.Length == 0 || line.StartsWith("//", System.StringComparison.Ordinal))

@@ -1,6 +1,7 @@
 using System.Linq;
 using Autodiff.Generator.Ir.Tensors;
 using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Ir;
 
 namespace Autodiff.Generator.Emit;
 

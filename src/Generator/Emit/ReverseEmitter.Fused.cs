@@ -106,18 +106,19 @@ internal sealed partial class ReverseEmitter
         var writes = new HashSet<string>();
         ExprFacts.CollectWrites(loop.Body, writes);
         string adjoint = _c.Derivative(parameter.Name);
-        if (writes.Contains(counter) || headForward.Lines.Concat(headReverse.Lines).Any(l => AccumulationMerger.Mentions(l.Text, adjoint)))
+        if (writes.Contains(counter) || CodePrinter.Lines(headForward).Concat(CodePrinter.Lines(headReverse)).Any(l => AccumulationMerger.Mentions(l.Text, adjoint)))
         {
             return null;
         }
 
         // the lines that mention the adjoint: consecutive updates dx[i + c], 0 <= c <= k, one per c
         CodeBlock merged = AccumulationMerger.Merge(iteration);
+        var mergedLines = CodePrinter.Lines(merged);
         var terms = new string?[k + 1];
         int first = -1, last = -1;
-        for (int line = 0; line < merged.Lines.Count; line++)
+        for (int line = 0; line < mergedLines.Count; line++)
         {
-            (int indent, string text) = merged.Lines[line];
+            (int indent, string text) = mergedLines[line];
             if (!AccumulationMerger.Mentions(text, adjoint))
             {
                 continue;
@@ -156,11 +157,11 @@ internal sealed partial class ReverseEmitter
         string ahead = k.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string Sum(string? carry, string? term) => carry is null ? term ?? zero : term is null ? carry : $"{carry} + {AccumulationMerger.Protect(term)}";
         var output = new CodeBlock();
-        for (int line = 0; line < merged.Lines.Count; line++)
+        for (int line = 0; line < mergedLines.Count; line++)
         {
             if (line < first || line > last)
             {
-                output.LineAt(merged.Lines[line].Indent, merged.Lines[line].Text);
+                output.LineAt(mergedLines[line].Indent, mergedLines[line].Text);
             }
             else if (line == first)
             {

@@ -161,7 +161,7 @@ internal sealed partial class ReverseEmitter
 
                 scope.FlushAccumulations();
                 CodeBlock chain = depth == 0 ? scope.Body : scope.Flatten();
-                if (result is not null && chain.Lines.Any(line => AccumulationMerger.Mentions(line.Text, result)))
+                if (result is not null && CodePrinter.Lines(chain).Any(line => AccumulationMerger.Mentions(line.Text, result)))
                 {
                     reverse.Line($"{TypeClassifier.Keyword(variable.Kind)} {result} = {target};");
                 }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using Autodiff.Generator.Ir.Tensors;
+using Autodiff.Generator.Ir;
 
 namespace Autodiff.Generator.Emit;
 

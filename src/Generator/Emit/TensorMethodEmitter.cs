@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Ir.Tensors;
+using Autodiff.Generator.Ir;
 
 namespace Autodiff.Generator.Emit;
 

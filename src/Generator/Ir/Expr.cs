@@ -40,3 +40,18 @@ internal sealed record StopGradientExpr(ScalarKind Kind, Expr Operand, string Fu
 
 /// <summary>A passive value the IR does not look into (a static field or property read), printed as is.</summary>
 internal sealed record OpaqueExpr(ScalarKind Kind, string Text) : Expr(Kind);
+
+/// <summary><c>Tape.Pop()</c>: the next value of a tape, in the reverse order of the pushes (derivative code only).</summary>
+internal sealed record TapePopExpr(ScalarKind Kind, string Tape) : Expr(Kind);
+
+/// <summary><c>out T Name</c> (<see cref="Declare"/>) or <c>out Name</c>: an argument the call writes (derivative code only).</summary>
+internal sealed record OutExpr(ScalarKind Kind, string Name, bool Declare) : Expr(Kind);
+
+/// <summary><c>new Span&lt;T&gt;(Buffer, 0, Length)</c> (or a <c>ReadOnlySpan</c>) over a pooled buffer (derivative code only).</summary>
+internal sealed record SpanExpr(ScalarKind Kind, string Buffer, Expr Length, bool ReadOnly) : Expr(Kind);
+
+/// <summary><c>ArrayPool&lt;T&gt;.Shared.Rent(Length)</c> (derivative code only).</summary>
+internal sealed record RentExpr(ScalarKind Kind, Expr Length) : Expr(Kind);
+
+/// <summary>A call of a generated method or helper by its full name (a VJP, <c>AddTo</c>); its arguments say what it reads and writes.</summary>
+internal sealed record InvokeExpr(ScalarKind Kind, string Function, EquatableArray<Expr> Args) : Expr(Kind);
