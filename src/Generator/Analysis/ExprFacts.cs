@@ -18,6 +18,9 @@ internal static class ExprFacts
         MathCallExpr m => m.Args,
         CallExpr c => c.Args,
         StopGradientExpr s => new[] { s.Operand },
+        InvokeExpr i => i.Args,
+        SpanExpr s => new[] { s.Length },
+        RentExpr r => new[] { r.Length },
         _ => Enumerable.Empty<Expr>(),
     };
 
@@ -66,6 +69,12 @@ internal static class ExprFacts
             case LengthExpr l:
                 reads.Add(l.Array);
                 return;
+            case SpanExpr s:
+                reads.Add(s.Buffer);
+                break;
+            case TapePopExpr p:
+                reads.Add(p.Tape);
+                break;
         }
 
         foreach (Expr child in Children(expr))

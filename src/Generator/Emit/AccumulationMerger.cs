@@ -5,107 +5,126 @@ using Autodiff.Generator.Ir;
 namespace Autodiff.Generator.Emit;
 
 /// <summary>
-/// Peephole over generated straight-line code: consecutive <c>X += a;</c> ... <c>X += b;</c> become one
-/// <c>X += a + b;</c> placed just before the first later line that mentions any identifier of <c>X</c> (its
-/// array, its index variables), or before the next block boundary. Adjoint updates are additions, so only
-/// reads of <c>X</c> and changes of its index order them; this turns the chain of dependent read-modify-writes
-/// of <c>dx[i]</c> from several statements into one. An adjoint variable known to be zero (assigned <c>0.0</c>
-/// earlier in the same block, or before the <c>if</c> whose branch this is, not written since) gets its first update
-/// as an assignment (<c>X = a + b;</c>), so that it does not depend on its value in the previous loop iteration.
+/// A pass over the derivative IR: in a run of simple statements, the updates <c>X += a;</c> ... <c>X += b;</c> become
+/// one <c>X += a + b;</c>, placed just before the first later statement that reads or writes <c>X</c> (its variable or
+/// array) or writes what the update reads (its index, its terms), or before the next compound statement. Adjoint
+/// updates are additions, so only reads of <c>X</c> and changes of its inputs order them; this turns the chain of
+/// dependent read-modify-writes of <c>dx[i]</c> from several statements into one. An adjoint variable known to be zero
+/// (set to zero earlier in the same block, or before the <c>if</c> whose branch this is, not written since) gets its
+/// first update as an assignment (<c>X = a + b;</c>), so that it does not depend on its value in the previous loop
+/// iteration. What a statement reads and writes comes from its expressions (<see cref="CodeFacts"/>), never from text.
 /// </summary>
 internal static class AccumulationMerger
 {
-    public static CodeBlock Merge(CodeBlock block)
+    private sealed class Pending
+    {
+        public Pending(Expr target, Expr term, HashSet<string> names, bool overwrite)
+            => (Target, Terms, Names, Overwrite) = (target, new List<Expr> { term }, names, overwrite);
+
+        public Expr Target { get; }
+
+        public string Base => Target is ElemExpr e ? e.Array : ((VarExpr)Target).Name;
+
+        public List<Expr> Terms { get; }
+
+        /// <summary>What the update reads: its target's variable and index, and its terms.</summary>
+        public HashSet<string> Names { get; }
+
+        public bool Overwrite { get; }
+    }
+
+    public static CodeBlock Merge(CodeBlock block) => Merge(block, new HashSet<string>());
+
+    /// <param name="zero">The adjoint variables known to be zero where the block starts.</param>
+    private static CodeBlock Merge(CodeBlock block, HashSet<string> zero)
     {
         var output = new CodeBlock();
-        // Base: the adjoint variable or array; Inputs: identifiers of its index and its terms.
-        var pending = new List<(string Target, int Indent, List<string> Terms, HashSet<string> Names, bool Overwrite)>();
-        var zero = new HashSet<string>();
-        var branches = new BranchZeros();
+        var pending = new List<Pending>();
 
-        void Flush(System.Func<(string Target, int Indent, List<string> Terms, HashSet<string> Names, bool Overwrite), bool> which)
+        void Flush(System.Func<Pending, bool> which)
         {
-            foreach (var item in InMemoryOrder(pending.Where(which).ToList(), p => p.Target))
+            foreach (Pending item in InMemoryOrder(pending.Where(which).ToList()))
             {
-                output.LineAt(item.Indent, $"{item.Target} {(item.Overwrite ? "=" : "+=")} {JoinTerms(item.Terms)};");
+                output.Add(new AssignCode(item.Target, JoinTerms(item.Terms), Add: !item.Overwrite));
                 pending.Remove(item);
             }
         }
 
-        // Comments wait for the next line, so that flushed updates land above the comment of the next statement.
-        var comments = new List<(int Indent, string Text)>();
+        // Comments wait for the next statement, so that flushed updates land above the comment of the next statement.
+        var comments = new List<Code>();
         void EmitComments()
         {
-            foreach ((int commentIndent, string comment) in comments)
+            foreach (Code comment in comments)
             {
-                output.LineAt(commentIndent, comment);
+                output.Add(comment);
             }
 
             comments.Clear();
         }
 
-        foreach ((int indent, string text) in CodePrinter.Lines(block))
+        foreach (Code code in block.Items)
         {
-            string trimmed = text.Trim();
-            if (trimmed.StartsWith("//", System.StringComparison.Ordinal) || trimmed.Length == 0)
+            switch (code)
             {
-                comments.Add((indent, text));
-                continue;
+                case CommentCode or BlankCode:
+                    comments.Add(code);
+                    continue;
+
+                case AssignCode { Add: true, Note: null, Target: VarExpr or ElemExpr, Target.Kind: ScalarKind.Double or ScalarKind.Float } update:
+                {
+                    EmitComments();
+                    HashSet<string> termNames = CodeFacts.ExprReads(update.Value);
+
+                    // A term that reads an adjoint we hold back gets it written first.
+                    Flush(p => !p.Target.Equals(update.Target) && termNames.Contains(p.Base));
+                    Pending? existing = pending.FirstOrDefault(p => p.Target.Equals(update.Target));
+                    if (existing is not null)
+                    {
+                        existing.Terms.Add(update.Value);
+                        existing.Names.UnionWith(termNames);
+                    }
+                    else
+                    {
+                        // Updates of different targets commute (they are additions), even when they may alias.
+                        HashSet<string> inputs = CodeFacts.ExprReads(update.Target);
+                        inputs.UnionWith(termNames);
+                        pending.Add(new Pending(update.Target, update.Value, inputs, update.Target is VarExpr v && zero.Remove(v.Name)));
+                    }
+
+                    continue;
+                }
             }
 
-            bool isAccumulation = TryAccumulation(trimmed, out string target, out string terms);
-            bool barrier = IsBarrier(trimmed);
-            if (barrier || (pending.Count > 0 && pending[0].Indent != indent))
+            if (CodeFacts.Reads(code) is not { } reads || CodeFacts.Writes(code) is not { } written)
             {
+                // A compound statement: everything pending is written before it; each branch of an if starts from what
+                // was zero at the if (one of them runs, straight from there); any other block (a loop body, which runs
+                // again after its own writes) and the code after the statement start from nothing.
                 Flush(_ => true);
-                branches.Enter(trimmed, zero);
-            }
-
-            if (!barrier && isAccumulation)
-            {
                 EmitComments();
-                HashSet<string> termNames = Names(terms);
-
-                // A term that reads an adjoint we hold back gets it written first.
-                Flush(p => p.Target != target && termNames.Contains(Base(p.Target)));
-                int existing = pending.FindIndex(p => p.Target == target);
-                if (existing >= 0)
+                output.Add(code switch
                 {
-                    pending[existing].Terms.Add(Protect(terms));
-                    pending[existing].Names.UnionWith(termNames);
-                }
-                else
-                {
-                    // Updates of different targets commute (they are additions), even when they may alias.
-                    HashSet<string> inputs = Names(target);
-                    inputs.UnionWith(termNames);
-                    pending.Add((target, indent, new List<string> { Protect(terms) }, inputs, zero.Remove(target)));
-                }
-
+                    IfCode i => i with { Then = Merge(i.Then, new HashSet<string>(zero)), Else = Merge(i.Else, new HashSet<string>(zero)) },
+                    WhileCode w => w with { Body = Merge(w.Body, new HashSet<string>()) },
+                    CountdownCode c => c with { Body = Merge(c.Body, new HashSet<string>()) },
+                    BlockCode b => b with { Body = Merge(b.Body, new HashSet<string>()) },
+                    _ => code,
+                });
+                zero.Clear();
                 continue;
             }
 
-            if (!barrier)
+            // Flush an update before any use of its adjoint, and before any write to what it reads.
+            reads.UnionWith(written);
+            Flush(p => reads.Contains(p.Base) || p.Names.Overlaps(written));
+            zero.ExceptWith(written);
+            if (IsZeroAssignment(code) is { } cleared)
             {
-                // Flush an update before any use of its adjoint, and before any write to what it reads.
-                HashSet<string> mentioned = Names(trimmed);
-                HashSet<string> written = Written(trimmed);
-                Flush(p => mentioned.Contains(Base(p.Target)) || p.Names.Overlaps(written));
-                zero.ExceptWith(written);
-                if (trimmed.EndsWith(":", System.StringComparison.Ordinal))
-                {
-                    // A label (or a switch case) can be reached from elsewhere.
-                    zero.Clear();
-                }
-
-                if (IsZeroAssignment(trimmed, out string cleared))
-                {
-                    zero.Add(cleared);
-                }
+                zero.Add(cleared);
             }
 
             EmitComments();
-            output.LineAt(indent, text);
+            output.Add(code);
         }
 
         Flush(_ => true);
@@ -114,45 +133,42 @@ internal static class AccumulationMerger
     }
 
     /// <summary>
-    /// Drops <c>X = 0.0;</c> when, in the same straight run of lines (no block boundary, branch, loop or return in
-    /// between), the next line that mentions <c>X</c> overwrites it without reading it (<c>X = a;</c>, which the
-    /// merge above makes of a first update). In a straight-line gradient the adjoints are <c>out</c> parameters, so
-    /// the zero was a store through a reference the JIT keeps: two extra stores per call in Rosenbrock at N = 2.
-    /// The overwrite is on every path from the zero (no branch in between), so definite assignment still holds.
+    /// Drops <c>X = 0;</c> when, in the same run of simple statements, the next statement that mentions <c>X</c>
+    /// overwrites it without reading it (<c>X = a;</c>, which the merge above makes of a first update). In a
+    /// straight-line gradient the adjoints are <c>out</c> parameters, so the zero was a store through a reference the
+    /// JIT keeps: two extra stores per call in Rosenbrock at N = 2. The overwrite is on every path from the zero (no
+    /// branch in between), so definite assignment still holds.
     /// </summary>
     private static CodeBlock WithoutDeadZeros(CodeBlock block)
     {
-        IReadOnlyList<(int Indent, string Text)> lines = CodePrinter.Lines(block);
+        IReadOnlyList<Code> items = block.Items;
         var dead = new HashSet<int>();
-        for (int i = 0; i < lines.Count; i++)
+        for (int i = 0; i < items.Count; i++)
         {
-            if (!IsZeroAssignment(lines[i].Text.Trim(), out string name))
+            if (IsZeroAssignment(items[i]) is not { } name)
             {
                 continue;
             }
 
-            for (int j = i + 1; j < lines.Count; j++)
+            for (int j = i + 1; j < items.Count; j++)
             {
-                string line = lines[j].Text.Trim();
-                if (line.Length == 0 || line.StartsWith("//", System.StringComparison.Ordinal))
+                Code next = items[j];
+                if (next is CommentCode or BlankCode)
                 {
                     continue;
                 }
 
-                if (lines[j].Indent != lines[i].Indent || IsBarrier(line) || line.EndsWith(":", System.StringComparison.Ordinal))
+                if (CodeFacts.Reads(next) is not { } reads || CodeFacts.Writes(next) is not { } writes)
                 {
                     break;
                 }
 
-                if (!Mentions(line, name))
+                if (!reads.Contains(name) && !writes.Contains(name))
                 {
                     continue;
                 }
 
-                // X = a; with a not reading X (and not X == ..., X += ...).
-                string rest = line.Substring(name.Length);
-                if (line.StartsWith(name, System.StringComparison.Ordinal) && rest.StartsWith(" = ", System.StringComparison.Ordinal)
-                    && !Mentions(rest.Substring(3), name))
+                if (next is AssignCode { Add: false, Target: VarExpr v } && v.Name == name && !reads.Contains(name))
                 {
                     dead.Add(i);
                 }
@@ -161,81 +177,12 @@ internal static class AccumulationMerger
             }
         }
 
-        if (dead.Count == 0)
-        {
-            return block;
-        }
-
-        var output = new CodeBlock();
-        for (int i = 0; i < lines.Count; i++)
-        {
-            if (!dead.Contains(i))
-            {
-                output.LineAt(lines[i].Indent, lines[i].Text);
-            }
-        }
-
-        return output;
+        return dead.Count == 0 ? block : new CodeBlock(items.Where((_, i) => !dead.Contains(i)));
     }
 
-    /// <summary>
-    /// What is known zero across a block boundary. Each branch of an <c>if</c> / <c>else</c> starts from what was
-    /// zero at the <c>if</c> (one of them runs, straight from there); any other block (a loop body, which runs again
-    /// after its own writes), the code after a closed block, and every other boundary start from nothing. So the
-    /// first update of an adjoint zeroed before a branch is an assignment in each branch: Piecewise's per-element
-    /// adjoint, zeroed before its three branches, was added to 0.0 in each (1.12x the hand-derived gradient).
-    /// </summary>
-    private sealed class BranchZeros
-    {
-        // The known-zero set at the entry of each open block (null: nothing known, not an if / else branch).
-        private readonly Stack<HashSet<string>?> _open = new();
-        private HashSet<string>? _atHeader;   // at the last if / else header, for the block it opens
-        private HashSet<string>? _lastClosed; // at the entry of the block just closed, for an else after it
-
-        /// <summary>Updates <paramref name="zero"/> at the boundary line <paramref name="trimmed"/> (after the pending updates were flushed).</summary>
-        public void Enter(string trimmed, HashSet<string> zero)
-        {
-            HashSet<string>? header = _atHeader;
-            _atHeader = null;
-            if (trimmed == "{")
-            {
-                _open.Push(header);
-                zero.Clear();
-                if (header is not null)
-                {
-                    zero.UnionWith(header);
-                }
-
-                return;
-            }
-
-            HashSet<string>? closed = _lastClosed;
-            _lastClosed = null;
-            if (trimmed == "}")
-            {
-                _lastClosed = _open.Count > 0 ? _open.Pop() : null;
-            }
-            else if (trimmed == "else")
-            {
-                _atHeader = closed;
-            }
-            else if (trimmed.StartsWith("if (", System.StringComparison.Ordinal) && trimmed[trimmed.Length - 1] == ')')
-            {
-                // The condition is evaluated first: what it writes is no longer known zero.
-                _atHeader = new HashSet<string>(zero);
-                _atHeader.ExceptWith(Written(trimmed));
-            }
-
-            zero.Clear();
-        }
-    }
-
-    /// <summary>A line that control can enter or leave by other than falling through: a block boundary, branch, loop or jump.</summary>
-    private static bool IsBarrier(string trimmed) => trimmed is "{" or "}" or "else" or "do" or "break;" or "continue;"
-        || trimmed.StartsWith("if ", System.StringComparison.Ordinal) || trimmed.StartsWith("for ", System.StringComparison.Ordinal)
-        || trimmed.StartsWith("foreach ", System.StringComparison.Ordinal) || trimmed.StartsWith("while ", System.StringComparison.Ordinal)
-        || trimmed.StartsWith("return", System.StringComparison.Ordinal) || trimmed.StartsWith("goto ", System.StringComparison.Ordinal)
-        || trimmed.StartsWith("throw", System.StringComparison.Ordinal) || trimmed.StartsWith("switch", System.StringComparison.Ordinal);
+    /// <summary><c>name = 0;</c> (a floating zero): the name, else null.</summary>
+    private static string? IsZeroAssignment(Code code)
+        => code is AssignCode { Add: false, Note: null, Target: VarExpr v, Value: ConstExpr { Text: "0.0" or "0.0f" } } ? v.Name : null;
 
     /// <summary>
     /// Updates flushed together commute, so they may go in any order: updates of one array at constant offsets
@@ -243,15 +190,15 @@ internal static class AccumulationMerger
     /// first of them. A loop that writes <c>dx[i + 1]</c> and then reads <c>dx[i]</c>, which the previous iteration
     /// wrote, ran about 20% slower than the same loop with the two updates swapped (Rosenbrock, measured).
     /// </summary>
-    private static List<T> InMemoryOrder<T>(List<T> items, System.Func<T, string> target)
+    private static List<Pending> InMemoryOrder(List<Pending> items)
     {
         if (items.Count < 2)
         {
             return items;
         }
 
-        var keyed = items.Select((item, position) => (Item: item, Position: position, Index: ConstantOffset(target(item)))).ToList();
-        var first = new Dictionary<string, int>();
+        var keyed = items.Select((item, position) => (Item: item, Position: position, Index: ConstantOffset(item.Target))).ToList();
+        var first = new Dictionary<(string, string), int>();
         foreach (var k in keyed)
         {
             if (k.Index is { } index && !first.ContainsKey(index.Group))
@@ -268,242 +215,69 @@ internal static class AccumulationMerger
     }
 
     /// <summary><c>a[v]</c>, <c>a[v + 2]</c>, <c>a[v - 1]</c>: the array and index variable, and the offset.</summary>
-    private static (string Group, int Offset)? ConstantOffset(string target)
+    private static ((string Array, string Variable) Group, int Offset)? ConstantOffset(Expr target)
+        => target is ElemExpr e && IndexOffset(e.Index) is { } index ? ((e.Array, index.Variable), index.Offset) : null;
+
+    /// <summary><c>v</c>, <c>v + 2</c>, <c>v - 1</c>: the variable and the constant offset.</summary>
+    internal static (string Variable, int Offset)? IndexOffset(Expr index)
     {
-        int open = target.IndexOf('[');
-        if (open < 0 || target[target.Length - 1] != ']')
+        switch (index)
         {
-            return null;
+            case VarExpr v:
+                return (v.Name, 0);
+            case BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract, Left: VarExpr v, Right: ConstExpr c } b
+                when int.TryParse(c.Text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int offset):
+                return (v.Name, b.Op == BinaryOp.Subtract ? -offset : offset);
+            default:
+                return null;
         }
-
-        return IndexOffset(target.Substring(open + 1, target.Length - open - 2)) is { } index
-            ? (target.Substring(0, open) + "[" + index.Variable, index.Offset)
-            : null;
-    }
-
-    /// <summary><c>v</c>, <c>v + 2</c>, <c>v - 1</c> (as the printer writes an index): the variable and the constant offset.</summary>
-    internal static (string Variable, int Offset)? IndexOffset(string index)
-    {
-        int end = index.Length > 0 && IsStart(index[0]) ? IdentifierEnd(index, 0) : -1;
-        if (end < 0)
-        {
-            return null;
-        }
-
-        string variable = index.Substring(0, end);
-        string rest = index.Substring(end);
-        if (rest.Length == 0)
-        {
-            return (variable, 0);
-        }
-
-        if (rest.Length > 3 && rest[0] == ' ' && rest[1] is '+' or '-' && rest[2] == ' '
-            && int.TryParse(rest.Substring(3), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int offset))
-        {
-            return (variable, rest[1] == '-' ? -offset : offset);
-        }
-
-        return null;
-    }
-
-    private static string Base(string target)
-    {
-        int bracket = target.IndexOf('[');
-        return bracket < 0 ? target : target.Substring(0, bracket);
-    }
-
-    // A hand-written scanner rather than regular expressions: this runs on every generated line, and with four
-    // regular expressions the merge was about a third of the emit time (same output either way).
-
-    /// <summary>Whether <paramref name="text"/> has <paramref name="name"/> as a whole identifier.</summary>
-    internal static bool Mentions(string text, string name) => text.Contains(name) && Names(text).Contains(name);
-
-    /// <summary>Every identifier in <paramref name="text"/> (conservatively also words inside literals, and the <c>f</c> of <c>1.0f</c>).</summary>
-    private static HashSet<string> Names(string text)
-    {
-        var names = new HashSet<string>();
-        for (int i = 0; i < text.Length;)
-        {
-            if (IsStart(text[i]))
-            {
-                int end = IdentifierEnd(text, i);
-                names.Add(text.Substring(i, end - i));
-                i = end;
-            }
-            else
-            {
-                i++;
-            }
-        }
-
-        return names;
     }
 
     /// <summary>
-    /// Identifiers a line writes: <c>x = ...</c>, <c>x[i] = ...</c>, <c>x op= ...</c>, <c>x++</c>, <c>x--</c>,
-    /// <c>out T x</c>, <c>out x</c>, <c>x.Clear(</c>.
+    /// <c>-e</c>, as it will be summed: a product or quotient takes the minus on its first factor (<c>-a * b</c> is
+    /// <c>(-a) * b</c>, exactly <c>-(a * b)</c>, and a leading literal folds it: <c>-2.0 * (g * x)</c>); anything else
+    /// is negated whole.
     /// </summary>
-    private static HashSet<string> Written(string text)
+    internal static Expr Negate(Expr term)
     {
-        var written = new HashSet<string>();
-        for (int i = 0; i < text.Length;)
+        if (term is BinaryExpr { Op: BinaryOp.Multiply or BinaryOp.Divide } product && !IsNegated(product, out _))
         {
-            if (!IsStart(text[i]))
-            {
-                i++;
-                continue;
-            }
-
-            int end = IdentifierEnd(text, i);
-            string name = text.Substring(i, end - i);
-            i = end;
-            int after = end;
-            if (after < text.Length && text[after] == '[')
-            {
-                int close = text.IndexOf(']', after);
-                after = close < 0 ? after : close + 1;
-            }
-
-            if (IsAssignmentOperator(text, SkipSpaces(text, after)))
-            {
-                written.Add(name);
-            }
-            else if (string.CompareOrdinal(text, end, ".Clear(", 0, 7) == 0)
-            {
-                written.Add(name);
-            }
-            else if (name == "out" && OutTarget(text, end) is { } target)
-            {
-                written.Add(target.Name);
-                i = target.End;
-            }
+            return product with { Left = Negate(product.Left) };
         }
 
-        return written;
+        return term switch
+        {
+            ConstExpr c when !c.Text.StartsWith("-", System.StringComparison.Ordinal) => c with { Text = "-" + c.Text },
+            _ => new UnaryExpr(term.Kind, UnaryOp.Negate, term),
+        };
     }
 
-    // out T name or out name: the declared or assigned name, and where it ends.
-    private static (string Name, int End)? OutTarget(string text, int position)
+    /// <summary>Whether the term's leading factor carries a minus (a negation, or a negative literal: <paramref name="literal"/>).</summary>
+    private static bool IsNegated(Expr term, out bool literal)
     {
-        int start = SkipSpaces(text, position);
-        if (start == position || start >= text.Length || !IsStart(text[start]))
+        literal = false;
+        while (term is BinaryExpr { Op: BinaryOp.Multiply or BinaryOp.Divide } product)
         {
-            return null;
+            term = product.Left;
         }
 
-        // A type: letters, digits, '_', '.', '<', '>' then spaces, then the name.
-        int typeEnd = start;
-        while (typeEnd < text.Length && (IsPart(text[typeEnd]) || text[typeEnd] is '.' or '<' or '>'))
+        if (term is ConstExpr c && c.Text.StartsWith("-", System.StringComparison.Ordinal))
         {
-            typeEnd++;
+            literal = true;
+            return true;
         }
 
-        int nameStart = SkipSpaces(text, typeEnd);
-        if (nameStart > typeEnd && nameStart < text.Length && IsStart(text[nameStart]))
-        {
-            int nameEnd = IdentifierEnd(text, nameStart);
-            return (text.Substring(nameStart, nameEnd - nameStart), nameEnd);
-        }
-
-        int end = IdentifierEnd(text, start);
-        return (text.Substring(start, end - start), end);
+        return term is UnaryExpr { Op: UnaryOp.Negate };
     }
 
-    /// <summary><c>target += terms;</c> with a plain or once-indexed target (<c>dx</c>, <c>dx[i + 1]</c>).</summary>
-    internal static bool TryAccumulation(string line, out string target, out string terms)
+    /// <summary>The term without the minus <see cref="IsNegated"/> found.</summary>
+    private static Expr WithoutMinus(Expr term) => term switch
     {
-        target = terms = string.Empty;
-        if (line.Length == 0 || line[0] == '@' || !IsStart(line[0]) || line[line.Length - 1] != ';')
-        {
-            return false;
-        }
-
-        int end = IdentifierEnd(line, 0);
-        if (end < line.Length && line[end] == '[')
-        {
-            int close = line.IndexOf(']', end);
-            if (close < 0)
-            {
-                return false;
-            }
-
-            end = close + 1;
-        }
-
-        if (string.CompareOrdinal(line, end, " += ", 0, 4) != 0)
-        {
-            return false;
-        }
-
-        target = line.Substring(0, end);
-        terms = line.Substring(end + 4, line.Length - end - 5);
-        return true;
-    }
-
-    /// <summary><c>name = 0.0;</c> or <c>name = 0.0f;</c>.</summary>
-    private static bool IsZeroAssignment(string line, out string name)
-    {
-        name = string.Empty;
-        if (line.Length == 0 || line[0] == '@' || !IsStart(line[0]))
-        {
-            return false;
-        }
-
-        int end = IdentifierEnd(line, 0);
-        string rest = line.Substring(end);
-        if (rest is not (" = 0.0;" or " = 0.0f;"))
-        {
-            return false;
-        }
-
-        name = line.Substring(0, end);
-        return true;
-    }
-
-    // =, but not ==; ++, --; +=, -=, *=, /=, %=.
-    private static bool IsAssignmentOperator(string text, int i)
-    {
-        if (i >= text.Length)
-        {
-            return false;
-        }
-
-        char c = text[i];
-        char next = i + 1 < text.Length ? text[i + 1] : '\0';
-        return (c == '=' && next != '=') || (c == '+' && next == '+') || (c == '-' && next == '-') || (c is '+' or '-' or '*' or '/' or '%' && next == '=');
-    }
-
-    private static int SkipSpaces(string text, int i)
-    {
-        while (i < text.Length && char.IsWhiteSpace(text[i]))
-        {
-            i++;
-        }
-
-        return i;
-    }
-
-    private static int IdentifierEnd(string text, int start)
-    {
-        int i = start + 1;
-        while (i < text.Length && IsPart(text[i]))
-        {
-            i++;
-        }
-
-        return i;
-    }
-
-    private static bool IsStart(char c) => c is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or '_' or '@';
-
-    private static bool IsPart(char c) => c is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_';
-
-    /// <summary>
-    /// <c>-text</c>, as it will be summed: a product or quotient takes the minus in front (<c>-a * b</c> is
-    /// <c>(-a) * b</c>, exactly <c>-(a * b)</c>, and a leading literal folds it: <c>-2.0 * (g * x)</c>); anything
-    /// else is parenthesised first.
-    /// </summary>
-    internal static string Negate(string text) => "-" + (IsProduct(text) ? text : ExprPrinter.Paren(text));
+        BinaryExpr { Op: BinaryOp.Multiply or BinaryOp.Divide } product => product with { Left = WithoutMinus(product.Left) },
+        ConstExpr c => c with { Text = c.Text.Substring(1) },
+        UnaryExpr u => u.Operand,
+        _ => term,
+    };
 
     /// <summary>
     /// Signed terms summed left to right: <c>a + -b</c> is written <c>a - b</c>. When the first term is negated
@@ -511,61 +285,22 @@ internal static class AccumulationMerger
     /// <c>-__g3 + t</c> becomes <c>t - __g3</c> with no sign flip. Addition of two terms commutes exactly, so the
     /// sum is unchanged.
     /// </summary>
-    internal static string JoinTerms(IReadOnlyList<string> terms)
+    internal static Expr JoinTerms(IReadOnlyList<Expr> terms)
     {
         var ordered = terms.ToList();
-        if (ordered.Count >= 2 && IsNegated(ordered[0]) && !FreeSign(ordered[0]) && (!IsNegated(ordered[1]) || FreeSign(ordered[1])))
+        if (ordered.Count >= 2 && IsNegated(ordered[0], out bool free0) && !free0 && (!IsNegated(ordered[1], out bool free1) || free1))
         {
             (ordered[0], ordered[1]) = (ordered[1], ordered[0]);
         }
 
-        var text = new System.Text.StringBuilder(ordered[0]);
-        foreach (string term in ordered.Skip(1))
+        Expr sum = ordered[0];
+        foreach (Expr term in ordered.Skip(1))
         {
-            text.Append(IsNegated(term) ? " - " + term.Substring(1) : " + " + term);
+            sum = IsNegated(term, out _)
+                ? new BinaryExpr(sum.Kind, BinaryOp.Subtract, sum, WithoutMinus(term))
+                : new BinaryExpr(sum.Kind, BinaryOp.Add, sum, term);
         }
 
-        return text.ToString();
-
-        static bool IsNegated(string term) => term.Length > 1 && term[0] == '-';
-        static bool FreeSign(string term) => char.IsDigit(term[1]);
-    }
-
-    /// <summary>Atoms joined by top-level <c>*</c> and <c>/</c> only (no leading sign, no other operator).</summary>
-    private static bool IsProduct(string text)
-    {
-        if (text.Length == 0 || text[0] == '-')
-        {
-            return false;
-        }
-
-        int depth = 0;
-        foreach (char c in text)
-        {
-            depth += c is '(' or '[' ? 1 : c is ')' or ']' ? -1 : 0;
-            if (depth == 0 && !(char.IsLetterOrDigit(c) || c is '_' or '.' or ':' or ' ' or '*' or '/' or '(' or ')' or ']'))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>Terms are joined by <see cref="JoinTerms"/>: one with a top-level + or - gets parentheses.</summary>
-    internal static string Protect(string term)
-    {
-        int depth = 0;
-        for (int i = 1; i < term.Length - 1; i++)
-        {
-            char c = term[i];
-            depth += c is '(' or '[' ? 1 : c is ')' or ']' ? -1 : 0;
-            if (depth == 0 && (c == '+' || c == '-') && term[i - 1] == ' ' && term[i + 1] == ' ')
-            {
-                return "(" + term + ")";
-            }
-        }
-
-        return term;
+        return sum;
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text;
+using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Ir;
 
 namespace Autodiff.Generator.Emit;
@@ -70,6 +71,9 @@ internal static class CodePrinter
         PushCode p => $"{p.Tape}.Push({ExprPrinter.Print(p.Value)});",
         CallCode c => ExprPrinter.Print(c.Call) + ";",
         ClearCode c => c.Span + ".Clear();",
+        IncrementCode i => i.Name + "++;",
+        AddSpanCode a => $"{TypeRefs.Helpers}.AddTo({a.Target}, {ExprPrinter.Print(new SpanExpr(a.Kind, a.Buffer, a.Length, ReadOnly: true))});",
+        ReturnCode r => (r.IfRented ? $"if ({r.Buffer} is not null) " : string.Empty) + $"{MethodContext.Pool}<{TypeClassifier.Keyword(r.Kind)}>.Shared.Return({r.Buffer});",
         EffectCode e => e.Text,
         _ => null,
     };

@@ -75,13 +75,13 @@ internal static class DerivativeEmitter
                 return null;
             }
 
-            output.Append(AccumulationMerger.Merge(VjpBody(method, context, seed, adjoints)));
+            output.Append(AccumulationMerger.Merge(VjpBody(method, context, Build.Var(method.ReturnKind, seed), adjoints)));
         }
 
         return context.LaneMethod;
     }
 
-    private static CodeBlock VjpBody(DifferentiableMethod method, MethodContext context, string seed, List<(string Declaration, string Name, VarInfo Parameter)> adjoints)
+    private static CodeBlock VjpBody(DifferentiableMethod method, MethodContext context, Expr seed, List<(string Declaration, string Name, VarInfo Parameter)> adjoints)
     {
         string t = context.T;
         var output = new CodeBlock();
@@ -92,7 +92,7 @@ internal static class DerivativeEmitter
             EmitLengthChecks(output, adjoints.Select(a => (a.Name, a.Parameter)));
             foreach ((_, string name, VarInfo parameter) in adjoints.Where(a => !context.WrittenOnce.Contains(a.Name)))
             {
-                output.Line(parameter.Shape == ShapeKind.Scalar ? $"{name} = {context.Zero(parameter.Kind)};" : $"{name}.Clear();");
+                output.Add(parameter.Shape == ShapeKind.Scalar ? new AssignCode(Build.Var(parameter.Kind, name), Build.Lit(0, parameter.Kind)) : new ClearCode(name));
             }
 
             // An adjoint the forward sweep does not touch is zeroed where the reverse sweep starts, not at the top: a
@@ -100,24 +100,24 @@ internal static class DerivativeEmitter
             // through the reverse loop too, a store and a load on the chain of every iteration (recurrence, 1.13 ->
             // 1.0x the hand-derived gradient, which declares its carry after the forward loop).
             List<VarInfo> late = context.Method.Locals
-                .Where(l => l.Shape == ShapeKind.Scalar && context.HasDerivative(l.Name) && !MentionedInCode(forward, context.Derivative(l.Name)))
+                .Where(l => l.Shape == ShapeKind.Scalar && context.HasDerivative(l.Name) && !CodeFacts.Mentions(forward, context.Derivative(l.Name)))
                 .ToList();
             DeclareLocals(output, context, new HashSet<string>(late.Select(l => l.Name)));
-            output.Line(string.Empty);
-            output.Line("// ---- forward sweep: the primal, saving what the reverse sweep needs");
+            output.Add(BlankCode.Instance);
+            output.Comment("---- forward sweep: the primal, saving what the reverse sweep needs");
             output.Append(forward);
             string value = context.Fresh("__value");
-            output.Line($"{t} {value} = {method.ResultName};");
-            output.Line(string.Empty);
-            output.Line("// ---- reverse sweep: adjoints flow from the result back to the parameters");
+            output.Add(new DeclareCode(t, value, Build.Var(method.ReturnKind, method.ResultName)));
+            output.Add(BlankCode.Instance);
+            output.Comment("---- reverse sweep: adjoints flow from the result back to the parameters");
             foreach (VarInfo local in late)
             {
-                output.Line($"{context.Derivative(local.Name)} = {context.Zero(local.Kind)};");
+                output.Add(new AssignCode(Build.Var(local.Kind, context.Derivative(local.Name)), Build.Lit(0, local.Kind)));
             }
 
             if (context.HasDerivative(method.ResultName))
             {
-                output.Line($"{context.Derivative(method.ResultName)} = {seed};");
+                output.Add(new AssignCode(Build.Var(method.ReturnKind, context.Derivative(method.ResultName)), seed));
             }
 
             output.Append(reverse);
@@ -152,7 +152,7 @@ internal static class DerivativeEmitter
         using (output.Block(signature))
         {
             output.Line($"// The body of {method.Name}Vjp with the seed 1 written in.");
-            output.Append(AccumulationMerger.Merge(VjpBody(method, context, context.Literal(1, method.ReturnKind), adjoints)));
+            output.Append(AccumulationMerger.Merge(VjpBody(method, context, Build.Lit(1, method.ReturnKind), adjoints)));
         }
 
         return context.LaneMethod;
@@ -232,18 +232,16 @@ internal static class DerivativeEmitter
     {
         foreach (VarInfo parameter in context.PassiveParametersMadeActive)
         {
-            output.Line($"{TypeClassifier.Keyword(parameter.Kind)} {context.Derivative(parameter.Name)} = {context.Zero(parameter.Kind)};");
+            output.Add(new DeclareCode(TypeClassifier.Keyword(parameter.Kind), context.Derivative(parameter.Name), Build.Lit(0, parameter.Kind)));
         }
 
         foreach (VarInfo local in context.Method.Locals.Where(l => l.Shape == ShapeKind.Scalar))
         {
             string keyword = TypeClassifier.Keyword(local.Kind);
-            output.Line($"{keyword} {local.Name} = default;");
+            output.Add(new DeclareCode(keyword, local.Name, new OpaqueExpr(local.Kind, "default")));
             if (context.HasDerivative(local.Name))
             {
-                output.Line(lateAdjoints?.Contains(local.Name) == true
-                    ? $"{keyword} {context.Derivative(local.Name)};"
-                    : $"{keyword} {context.Derivative(local.Name)} = {context.Zero(local.Kind)};");
+                output.Add(new DeclareCode(keyword, context.Derivative(local.Name), lateAdjoints?.Contains(local.Name) == true ? null : Build.Lit(0, local.Kind)));
             }
         }
 
@@ -251,13 +249,9 @@ internal static class DerivativeEmitter
         foreach (KeyValuePair<ScalarKind, string> tape in context.Tapes.OrderBy(t => t.Key))
         {
             string tapeType = $"{TypeRefs.Tape}<{TypeClassifier.Keyword(tape.Key)}>";
-            output.Line($"{tapeType} {tape.Value} = new {tapeType}(256);");
+            output.Add(new DeclareCode(tapeType, tape.Value, new OpaqueExpr(tape.Key, $"new {tapeType}(256)")));
         }
     }
-
-    /// <summary>Whether a line of <paramref name="code"/> other than a comment names <paramref name="name"/>.</summary>
-    private static bool MentionedInCode(CodeBlock code, string name)
-        => CodePrinter.Lines(code).Any(l => !l.Text.TrimStart().StartsWith("//", System.StringComparison.Ordinal) && AccumulationMerger.Mentions(l.Text, name));
 
     private static void EmitCleanup(CodeBlock output, MethodContext context)
     {
@@ -266,11 +260,11 @@ internal static class DerivativeEmitter
             return;
         }
 
-        output.Line("// give pooled buffers back");
+        output.Comment("give pooled buffers back");
         output.Append(context.Cleanup);
         foreach (KeyValuePair<ScalarKind, string> tape in context.Tapes.OrderBy(t => t.Key))
         {
-            output.Line($"{tape.Value}.Dispose();");
+            output.Add(new CallCode(Build.Invoke(tape.Key, tape.Value + ".Dispose")));
         }
     }
 

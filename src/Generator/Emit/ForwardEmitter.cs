@@ -39,10 +39,10 @@ internal sealed class ForwardEmitter
                     string length = _c.Temp("__length");
                     output.Line($"int {length} = {ExprPrinter.Print(d.Length)};");
                     VarInfo array = _c.Variables[d.Name];
-                    _arrays.PooledArray(output, array.Kind, array.Name, length);
+                    _arrays.PooledArray(output, array.Kind, array.Name, Build.Var(ScalarKind.Int, length));
                     if (_c.HasDerivative(d.Name))
                     {
-                        _arrays.PooledArray(output, array.Kind, _c.Derivative(d.Name), length);
+                        _arrays.PooledArray(output, array.Kind, _c.Derivative(d.Name), Build.Var(ScalarKind.Int, length));
                     }
 
                     break;
@@ -162,7 +162,7 @@ internal sealed class ForwardEmitter
             // t f(a₀, ...) = Σ ∂f/∂aᵢ taᵢ
             case MathCallExpr m:
             {
-                var context = new DerivativeRules.Context(m.Args.Count, i => ExprPrinter.Paren(Value(m.Args[i], scope)), () => ExprPrinter.Paren(Value(m, scope)), m.Class, v => _c.Literal(v, m.Kind));
+                var context = new DerivativeRules.Context(m.Args.Count, i => new OpaqueExpr(m.Args[i].Kind, ExprPrinter.Paren(Value(m.Args[i], scope))), () => new OpaqueExpr(m.Kind, ExprPrinter.Paren(Value(m, scope))), m.Class, m.Kind);
                 if (DerivativeRules.Selection(m.Function, context) is { } selection)
                 {
                     // max, min, clamp, abs: the tangent of the argument picked, not a sum of 0/1 products (0 · ∞ = NaN)
@@ -173,13 +173,13 @@ internal sealed class ForwardEmitter
                         string? t = Tangent(m.Args[selection[i].Argument], scope);
                         string value = t is null ? _c.Zero(m.Kind) : selection[i].Negated ? "-" + ExprPrinter.Paren(t) : t;
                         any |= t is not null;
-                        chosen = selection[i].Condition == "true" ? value : $"({selection[i].Condition} ? {value} : {chosen})";
+                        chosen = selection[i].Condition is not { } condition ? value : $"({ExprPrinter.Print(condition)} ? {value} : {chosen})";
                     }
 
                     return any ? chosen : null;
                 }
 
-                string?[] partials = DerivativeRules.Partials(m.Function, context);
+                string?[] partials = DerivativeRules.Partials(m.Function, context).Select(p => p is null ? null : ExprPrinter.Paren(ExprPrinter.Print(p))).ToArray();
                 string? sum = null;
                 for (int i = 0; i < m.Args.Count; i++)
                 {

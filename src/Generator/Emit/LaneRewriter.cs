@@ -207,9 +207,22 @@ internal static class LaneRewriter
 
     /// <summary>The offset of <c>i</c>, <c>i + c</c> or <c>i - c</c> from the counter (at most 7 digits), or null.</summary>
     private static int? Offset(string index, string counter)
-        => AccumulationMerger.IndexOffset(index.Trim()) is { } parsed && parsed.Variable == counter && parsed.Offset is > -10_000_000 and < 10_000_000
+        => IndexOffset(index.Trim()) is { } parsed && parsed.Variable == counter && parsed.Offset is > -10_000_000 and < 10_000_000
             ? parsed.Offset
             : null;
+
+    /// <summary><c>v</c>, <c>v + 2</c>, <c>v - 1</c> (as the printer writes an index): the variable and the constant offset.</summary>
+    private static (string Variable, int Offset)? IndexOffset(string index)
+    {
+        Match m = Regex.Match(index, @"^([A-Za-z_]\w*)(?: ([+-]) (\d{1,9}))?$");
+        if (!m.Success)
+        {
+            return null;
+        }
+
+        int offset = m.Groups[3].Success ? int.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        return (m.Groups[1].Value, m.Groups[2].Value == "-" ? -offset : offset);
+    }
 
     // x[i + c] -> TL.Load(x, i + c) for the arrays the body reads; null on any other element access.
     private static string? Loads(string expression, HashSet<string> readable, string counter, List<string> inputs)

@@ -11,30 +11,30 @@ namespace Autodiff.Generator.Emit;
 internal sealed partial class ReverseEmitter
 {
     /// <summary>
-    /// An adjoint on its way down: <see cref="Text"/>, negated when <see cref="Negative"/>. A minus sign is carried,
+    /// An adjoint on its way down: <see cref="Value"/>, negated when <see cref="Negative"/>. A minus sign is carried,
     /// not written, until the adjoint reaches a leaf, where it becomes a subtraction or folds into a literal factor
     /// (<c>dx = -2.0 * (__g6 * x) - __g3</c>): writing it at each <c>a - b</c> and <c>-a</c> cost Rosenbrock a
     /// negated temp and a sign flip per point. Negation is exact, so the values are the same.
     /// </summary>
     private readonly struct Adjoint
     {
-        public Adjoint(string text, bool negative = false)
+        public Adjoint(Expr value, bool negative = false)
         {
-            Text = text;
+            Value = value;
             Negative = negative;
         }
 
-        public string Text { get; }
+        public Expr Value { get; }
 
         public bool Negative { get; }
 
-        /// <summary>The adjoint as one expression, its sign written.</summary>
-        public string Signed => Negative ? AccumulationMerger.Negate(Text) : Text;
+        /// <summary>The adjoint as one expression, its sign applied.</summary>
+        public Expr Signed => Negative ? AccumulationMerger.Negate(Value) : Value;
 
-        public Adjoint Negated() => new(Text, !Negative);
+        public Adjoint Negated() => new(Value, !Negative);
 
-        /// <summary>Another text (the adjoint times a partial derivative), the same sign.</summary>
-        public Adjoint With(string text) => new(text, Negative);
+        /// <summary>Another value (the adjoint times a partial derivative), the same sign.</summary>
+        public Adjoint With(Expr value) => new(value, Negative);
     }
 
     private void Backprop(Expr expr, Adjoint g, ValueScope scope)
@@ -42,11 +42,11 @@ internal sealed partial class ReverseEmitter
         switch (expr)
         {
             case VarExpr v when _c.Activity.IsActive(v.Name):
-                scope.Accumulate(_c.Derivative(v.Name), g.Signed);
+                scope.Accumulate(Build.Var(v.Kind, _c.Derivative(v.Name)), g.Signed);
                 break;
 
             case ElemExpr e when _c.Activity.IsActive(e.Array):
-                scope.Accumulate($"{_c.Derivative(e.Array)}[{ExprPrinter.Print(e.Index)}]", g.Signed);
+                scope.Accumulate(new ElemExpr(e.Kind, _c.Derivative(e.Array), e.Index), g.Signed);
                 break;
 
             // -a: d/da = -1
@@ -60,7 +60,7 @@ internal sealed partial class ReverseEmitter
 
             // (T)a between float and double: the adjoint converts back
             case ConvertExpr c:
-                Child(c.Operand, g.With($"({TypeClassifier.Keyword(c.Operand.Kind)}){ExprPrinter.Paren(g.Text)}"), scope);
+                Child(c.Operand, g.With(new ConvertExpr(c.Operand.Kind, g.Value)), scope);
                 break;
 
             // a + b: d/da = 1, d/db = 1
@@ -78,25 +78,26 @@ internal sealed partial class ReverseEmitter
             // a * a: d/da = 2a (exactly g a + a g, one product instead of two); a pure a only: two structurally equal
             // calls are two calls (a user function may not be pure)
             case BinaryExpr { Op: BinaryOp.Multiply } b when b.Left.Equals(b.Right) && ExprFacts.IsPure(b.Left):
-                Child(b.Left, g.With($"{_c.Literal(2, b.Kind)} * ({Times(g.Text, Value(b.Left, scope))})"), scope);
+                Child(b.Left, g.With(Build.Mul(Build.Lit(2, b.Kind), Build.Mul(g.Value, Value(b.Left, scope)))), scope);
                 break;
 
             // (c a) a with c passive: d/da = 2 c a (what g a c + c a g computes, with one product where that has three)
             case BinaryExpr { Op: BinaryOp.Multiply } b when ScaledSquare(b) is ({ } c, { } a):
-                string twice = Twice(c, scope);
-                Child(a, g.With(twice == _c.Literal(1, b.Kind) ? Times(g.Text, Value(a, scope)) : $"{twice} * ({Times(g.Text, Value(a, scope))})"), scope);
+                Expr? twice = Twice(c, scope);
+                Expr product = Build.Mul(g.Value, Value(a, scope));
+                Child(a, g.With(twice is null ? product : Build.Mul(twice, product)), scope);
                 break;
 
             // a * b: d/da = b, d/db = a
             case BinaryExpr { Op: BinaryOp.Multiply } b:
                 if (_c.Activity.IsActive(b.Left))
                 {
-                    Child(b.Left, g.With(Times(g.Text, Value(b.Right, scope))), scope);
+                    Child(b.Left, g.With(Build.Mul(g.Value, Value(b.Right, scope))), scope);
                 }
 
                 if (_c.Activity.IsActive(b.Right))
                 {
-                    Child(b.Right, g.With(Times(Value(b.Left, scope), g.Text)), scope);
+                    Child(b.Right, g.With(Build.Mul(Value(b.Left, scope), g.Value)), scope);
                 }
 
                 break;
@@ -105,13 +106,13 @@ internal sealed partial class ReverseEmitter
             case BinaryExpr { Op: BinaryOp.Divide } b:
                 if (_c.Activity.IsActive(b.Left))
                 {
-                    Child(b.Left, g.With($"{ExprPrinter.Paren(g.Text)} / {ExprPrinter.Paren(Value(b.Right, scope))}"), scope);
+                    Child(b.Left, g.With(Build.Div(g.Value, Value(b.Right, scope))), scope);
                 }
 
                 if (_c.Activity.IsActive(b.Right))
                 {
-                    string r = ExprPrinter.Paren(Value(b.Right, scope));
-                    Child(b.Right, new Adjoint($"{ExprPrinter.Paren(g.Text)} * {ExprPrinter.Paren(Value(b.Left, scope))} / ({r} * {r})", !g.Negative), scope);
+                    Expr r = Value(b.Right, scope);
+                    Child(b.Right, new Adjoint(Build.Div(Build.Mul(g.Value, Value(b.Left, scope)), Build.Mul(r, r)), !g.Negative), scope);
                 }
 
                 break;
@@ -121,8 +122,8 @@ internal sealed partial class ReverseEmitter
                 Child(b.Left, g, scope);
                 if (_c.Activity.IsActive(b.Right))
                 {
-                    string truncate = $"{MathClass(b.Kind)}.Truncate({Value(b.Left, scope)} / {ExprPrinter.Paren(Value(b.Right, scope))})";
-                    Child(b.Right, new Adjoint($"{ExprPrinter.Paren(g.Text)} * {truncate}", !g.Negative), scope);
+                    Expr truncate = Build.Math(b.Kind, "Truncate", Build.Div(Value(b.Left, scope), Value(b.Right, scope)));
+                    Child(b.Right, new Adjoint(Build.Mul(g.Value, truncate), !g.Negative), scope);
                 }
 
                 break;
@@ -137,19 +138,19 @@ internal sealed partial class ReverseEmitter
                 var elseBlock = whenFalse.Flatten();
                 if (!thenBlock.IsEmpty || !elseBlock.IsEmpty)
                 {
-                    WriteIf(scope.Body, ExprPrinter.Print(c.Condition, n => Lookup(n, scope)), thenBlock, elseBlock);
+                    scope.Body.Add(new IfCode(Known(c.Condition, scope), thenBlock, elseBlock));
                 }
 
                 break;
 
             // f(a₀, a₁, ...): daᵢ += g * ∂f/∂aᵢ from the rules table
             case MathCallExpr m:
-                string?[] partials = DerivativeRules.Partials(m.Function, RuleContext(m, scope));
+                Expr?[] partials = DerivativeRules.Partials(m.Function, RuleContext(m, scope));
                 for (int i = 0; i < m.Args.Count; i++)
                 {
                     if (partials[i] is { } partial && _c.Activity.IsActive(m.Args[i]))
                     {
-                        Child(m.Args[i], g.With(Times(g.Text, partial)), scope);
+                        Child(m.Args[i], g.With(Build.Mul(g.Value, partial)), scope);
                     }
                 }
 
@@ -161,7 +162,7 @@ internal sealed partial class ReverseEmitter
         }
     }
 
-    /// <summary>Passes <paramref name="g"/> to an active child, binding its text to a temp first (the sign stays with it) when the child will use it more than once.</summary>
+    /// <summary>Passes <paramref name="g"/> to an active child, binding it to a temp first (the sign stays with it) when the child will use it more than once.</summary>
     private void Child(Expr child, Adjoint g, ValueScope scope)
     {
         if (!_c.Activity.IsActive(child))
@@ -169,28 +170,28 @@ internal sealed partial class ReverseEmitter
             return;
         }
 
-        if (child is VarExpr or ElemExpr || IsIdentifier(g.Text))
+        if (child is VarExpr or ElemExpr || g.Value is VarExpr)
         {
             Backprop(child, g, scope);
             return;
         }
 
         string temp = _c.Temp("__g");
-        scope.Body.Line($"{TypeClassifier.Keyword(child.Kind)} {temp} = {g.Text};");
-        Backprop(child, g.With(temp), scope);
+        scope.Body.Add(new DeclareCode(TypeClassifier.Keyword(child.Kind), temp, g.Value));
+        Backprop(child, g.With(Build.Var(child.Kind, temp)), scope);
     }
 
     // A call to another differentiable function: its VJP, seeded with g, gives the adjoints of the arguments.
-    private void EmitVjpCall(CallExpr call, string g, ValueScope scope)
+    private void EmitVjpCall(CallExpr call, Expr g, ValueScope scope)
     {
-        var arguments = new List<string>();
-        var outputs = new List<string>();
+        var arguments = new List<Expr>();
+        var outputs = new List<Expr>();
         var after = new List<System.Action>();
         for (int i = 0; i < call.Args.Count; i++)
         {
             CalleeParam parameter = call.Callee.Parameters[i];
             Expr arg = call.Args[i];
-            arguments.Add(parameter.Shape == ShapeKind.Scalar ? Value(arg, scope) : ((VarExpr)arg).Name);
+            arguments.Add(parameter.Shape == ShapeKind.Scalar ? Value(arg, scope) : arg);
         }
 
         arguments.Add(g);
@@ -203,32 +204,32 @@ internal sealed partial class ReverseEmitter
             }
 
             Expr arg = call.Args[i];
-            string keyword = TypeClassifier.Keyword(parameter.Kind);
             if (parameter.Shape == ShapeKind.Scalar)
             {
                 string d = _c.Temp("__d");
-                outputs.Add($"out {keyword} {d}");
-                after.Add(() => Child(arg, new Adjoint(d), scope));
+                outputs.Add(new OutExpr(parameter.Kind, d, Declare: true));
+                after.Add(() => Child(arg, new Adjoint(Build.Var(parameter.Kind, d)), scope));
                 continue;
             }
 
             // Array adjoints come back in a pooled buffer (a VJP overwrites; ours accumulate).
             string name = ((VarExpr)arg).Name;
             string buffer = _c.Temp("__dbuffer");
-            scope.Body.Line($"{keyword}[] {buffer} = {MethodContext.Pool}<{keyword}>.Shared.Rent({name}.Length);");
-            outputs.Add($"new global::System.Span<{keyword}>({buffer}, 0, {name}.Length)");
+            var length = new LengthExpr(name);
+            scope.Body.Add(new DeclareCode(TypeClassifier.Keyword(parameter.Kind) + "[]", buffer, new RentExpr(parameter.Kind, length)));
+            outputs.Add(new SpanExpr(parameter.Kind, buffer, length, ReadOnly: false));
             after.Add(() =>
             {
                 if (_c.Activity.IsActive(name))
                 {
-                    scope.Body.Line($"{TypeRefs.Helpers}.AddTo({_c.Derivative(name)}, new global::System.ReadOnlySpan<{keyword}>({buffer}, 0, {name}.Length));");
+                    scope.Body.Add(new AddSpanCode(_c.Derivative(name), parameter.Kind, buffer, length));
                 }
 
-                scope.Body.Line($"{MethodContext.Pool}<{keyword}>.Shared.Return({buffer});");
+                scope.Body.Add(new ReturnCode(parameter.Kind, buffer, IfRented: false));
             });
         }
 
-        scope.Body.Line($"{call.Callee.Vjp}({string.Join(", ", arguments.Concat(outputs))});");
+        scope.Body.Add(new CallCode(new InvokeExpr(call.Kind, call.Callee.Vjp, new EquatableArray<Expr>(arguments.Concat(outputs)))));
         foreach (System.Action action in after)
         {
             action();
@@ -236,27 +237,27 @@ internal sealed partial class ReverseEmitter
     }
 
     private DerivativeRules.Context RuleContext(MathCallExpr call, ValueScope scope)
-        => new(call.Args.Count, i => ExprPrinter.Paren(Value(call.Args[i], scope)), () => ExprPrinter.Paren(Value(call, scope)), call.Class, v => _c.Literal(v, call.Kind));
+        => new(call.Args.Count, i => Value(call.Args[i], scope), () => Value(call, scope), call.Class, call.Kind);
 
     /// <summary>
     /// The primal value of a node at this point of the reverse sweep (all inputs restored): leaves and passive
-    /// nodes print inline; an active inner node is computed once into a temp.
+    /// nodes are used as they are; an active inner node is computed once into a temp.
     /// </summary>
-    private string Value(Expr node, ValueScope scope)
+    private Expr Value(Expr node, ValueScope scope)
     {
         if (node is ConstExpr or VarExpr or ElemExpr or LengthExpr or OpaqueExpr)
         {
-            return ExprPrinter.Print(node);
+            return node;
         }
 
         if (scope.Lookup(node) is { } known)
         {
-            return known;
+            return Build.Var(node.Kind, known);
         }
 
         if (!_c.Activity.IsActive(node))
         {
-            return ExprPrinter.Print(node, n => Lookup(n, scope));
+            return Known(node, scope);
         }
 
         if (_stored is { } stored && node is MathCallExpr call && ExprFacts.IsExpensive(call))
@@ -265,26 +266,29 @@ internal sealed partial class ReverseEmitter
             string name = _c.Temp("__v");
             stored.Add((node, name));
             scope.Remember(node, name);
-            return name;
+            return Build.Var(node.Kind, name);
         }
 
-        string text = ExprPrinter.Print(node, n => ReferenceEquals(n, node) ? null : ExprPrinter.Paren(Value(n, scope)));
+        Expr value = Build.Substitute(node, n => ReferenceEquals(n, node) ? null : Value(n, scope));
         string temp = _c.Temp("__v");
+        string keyword = TypeClassifier.Keyword(node.Kind);
         if (scope.HoistedDeclarations is { } declarations)
         {
-            declarations.Line($"{TypeClassifier.Keyword(node.Kind)} {temp} = default;");
-            scope.Pre.Line($"{temp} = {text};");
+            declarations.Add(new DeclareCode(keyword, temp, new OpaqueExpr(node.Kind, "default")));
+            scope.Pre.Add(new AssignCode(Build.Var(node.Kind, temp), value));
         }
         else
         {
-            scope.Pre.Line($"{TypeClassifier.Keyword(node.Kind)} {temp} = {text};");
+            scope.Pre.Add(new DeclareCode(keyword, temp, value));
         }
 
         scope.Remember(node, temp);
-        return temp;
+        return Build.Var(node.Kind, temp);
     }
 
-    private static string? Lookup(Expr node, ValueScope scope) => scope.Lookup(node);
+    /// <summary>The expression with the nodes already held in temps of the scope replaced by them.</summary>
+    private static Expr Known(Expr expr, ValueScope scope)
+        => Build.Substitute(expr, n => scope.Lookup(n) is { } name ? Build.Var(n.Kind, name) : null);
 
     /// <summary><c>(c * a) * a</c>, <c>(a * c) * a</c>, <c>a * (c * a)</c>, <c>a * (a * c)</c> with <c>a</c> active and <c>c</c> passive, both pure: (c, a).</summary>
     private (Expr? Scale, Expr? Operand) ScaledSquare(BinaryExpr product)
@@ -304,21 +308,15 @@ internal sealed partial class ReverseEmitter
         return (null, null);
     }
 
-    /// <summary>2c: folded for a literal (doubling is exact), else <c>2 * (c)</c>.</summary>
-    private string Twice(Expr scale, ValueScope scope)
+    /// <summary>2c: folded for a literal (doubling is exact; null when that makes 1), else <c>2 * c</c>.</summary>
+    private Expr? Twice(Expr scale, ValueScope scope)
     {
         if (scale is ConstExpr { Text: var text }
             && double.TryParse(text.TrimEnd('f', 'F', 'd', 'D'), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value))
         {
-            return ExprPrinter.Paren(_c.Literal(2 * value, scale.Kind));
+            return 2 * value == 1 ? null : Build.Lit(2 * value, scale.Kind);
         }
 
-        return $"({_c.Literal(2, scale.Kind)} * {ExprPrinter.Paren(Value(scale, scope))})";
+        return Build.Mul(Build.Lit(2, scale.Kind), Value(scale, scope));
     }
-
-    private static string MathClass(ScalarKind kind) => kind == ScalarKind.Float ? "global::System.MathF" : "global::System.Math";
-
-    private static string Times(string a, string b) => ExprPrinter.Paren(a) + " * " + ExprPrinter.Paren(b);
-
-    private static bool IsIdentifier(string text) => text.Length > 0 && (char.IsLetter(text[0]) || text[0] == '_') && text.All(ch => char.IsLetterOrDigit(ch) || ch == '_');
 }

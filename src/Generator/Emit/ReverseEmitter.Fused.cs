@@ -19,14 +19,13 @@ internal sealed partial class ReverseEmitter
     /// <param name="zeroed">The variable the statement before the loop sets to 0, if any.</param>
     /// <param name="headForward">The method's code before the loop, forward ...</param>
     /// <param name="headReverse">... and reverse.</param>
-    private CodeBlock EmitFusedLoop(LoopStmt loop, string accumulator, string seed, string? zeroed, CodeBlock headForward, CodeBlock headReverse)
+    private CodeBlock EmitFusedLoop(LoopStmt loop, string accumulator, Expr seed, string? zeroed, CodeBlock headForward, CodeBlock headReverse)
     {
         (CodeBlock stepForward, _) = EmitSequence(loop.Step, 1);
-        string condition = ExprPrinter.Print(loop.Condition);
         var forward = new CodeBlock();
-        forward.Line($"// {loop.Comment}");
-        forward.Line($"// (fused: the method returns {accumulator}, so its adjoint is the seed before the loop and each iteration's reverse runs right after it)");
-        forward.Line($"{_c.Derivative(accumulator)} = {seed};");
+        forward.Comment(loop.Comment);
+        forward.Comment($"(fused: the method returns {accumulator}, so its adjoint is the seed before the loop and each iteration's reverse runs right after it)");
+        forward.Add(new AssignCode(Build.Var(seed.Kind, _c.Derivative(accumulator)), seed));
         // one iteration, forward then reverse: the scalar loop's body, and what a vector loop is written from
         var iteration = new CodeBlock();
         var after = new CodeBlock();
@@ -34,7 +33,7 @@ internal sealed partial class ReverseEmitter
         _fusedIteration = true;
         (CodeBlock straightForward, CodeBlock straightReverse) = EmitSequence(straight, 1);
         iteration.Append(straightForward);
-        iteration.Line("// -- reverse of this iteration");
+        iteration.Comment("-- reverse of this iteration");
         ZeroIterationAdjoints(iteration, loop);
         if (last is not null)
         {
@@ -54,17 +53,8 @@ internal sealed partial class ReverseEmitter
             iteration = once;
         }
 
-        using (forward.Block(loop.TestAtEnd ? "do" : $"while ({condition})"))
-        {
-            forward.Append(iteration);
-            forward.Append(stepForward);
-        }
-
-        if (loop.TestAtEnd)
-        {
-            forward.Line($"while ({condition});");
-        }
-
+        iteration.Append(stepForward);
+        forward.Add(new WhileCode(loop.Condition, iteration, loop.TestAtEnd));
         forward.Append(after);
         return forward;
     }
@@ -73,7 +63,7 @@ internal sealed partial class ReverseEmitter
     /// When the loop runs its counter over every index of a differentiable array parameter but the last k (<c>i = 0</c>
     /// just before it, <c>i &lt; x.Length - k</c> with k from 0 to 4, <c>i++</c>, nothing else writes <c>i</c>), its
     /// merged iteration updates that array's adjoint only at <c>dx[i]</c> ... <c>dx[i + k]</c>, outside any branch, one
-    /// line per element, and nothing else in the method touches the adjoint, then each element can be written once
+    /// statement per element, and nothing else in the method touches the adjoint, then each element can be written once
     /// instead of cleared and then added to: the iteration writes <c>dx[i]</c> (its own update plus what earlier
     /// iterations added to that element, carried in locals) and carries its updates of <c>dx[i + 1]</c> ... forward;
     /// after the loop the last k elements get the carries. Saves a pass over the array and a load per element (a
@@ -106,34 +96,32 @@ internal sealed partial class ReverseEmitter
         var writes = new HashSet<string>();
         ExprFacts.CollectWrites(loop.Body, writes);
         string adjoint = _c.Derivative(parameter.Name);
-        if (writes.Contains(counter) || CodePrinter.Lines(headForward).Concat(CodePrinter.Lines(headReverse)).Any(l => AccumulationMerger.Mentions(l.Text, adjoint)))
+        if (writes.Contains(counter) || CodeFacts.Mentions(headForward, adjoint) || CodeFacts.Mentions(headReverse, adjoint))
         {
             return null;
         }
 
-        // the lines that mention the adjoint: consecutive updates dx[i + c], 0 <= c <= k, one per c
-        CodeBlock merged = AccumulationMerger.Merge(iteration);
-        var mergedLines = CodePrinter.Lines(merged);
-        var terms = new string?[k + 1];
+        // the statements that mention the adjoint: consecutive updates dx[i + c], 0 <= c <= k, one per c
+        IReadOnlyList<Code> merged = AccumulationMerger.Merge(iteration).Items;
+        var terms = new Expr?[k + 1];
         int first = -1, last = -1;
-        for (int line = 0; line < mergedLines.Count; line++)
+        for (int line = 0; line < merged.Count; line++)
         {
-            (int indent, string text) = mergedLines[line];
-            if (!AccumulationMerger.Mentions(text, adjoint))
+            if (merged[line] is CommentCode or BlankCode || !CodeFacts.Mentions(merged[line], adjoint))
             {
                 continue;
             }
 
-            if ((first >= 0 && line != last + 1) || indent != 0
-                || !AccumulationMerger.TryAccumulation(text.Trim(), out string target, out string term)
-                || !target.StartsWith(adjoint + "[", System.StringComparison.Ordinal) || AccumulationMerger.Mentions(term, adjoint)
-                || AccumulationMerger.IndexOffset(target.Substring(adjoint.Length + 1, target.Length - adjoint.Length - 2)) is not { } index
-                || index.Variable != counter || index.Offset < 0 || index.Offset > k || terms[index.Offset] is not null)
+            if ((first >= 0 && line != last + 1)
+                || merged[line] is not AssignCode { Add: true, Target: ElemExpr { Array: var target, Index: var index }, Value: var term }
+                || target != adjoint || CodeFacts.ExprReads(term).Contains(adjoint)
+                || AccumulationMerger.IndexOffset(index) is not { } offset
+                || offset.Variable != counter || offset.Offset < 0 || offset.Offset > k || terms[offset.Offset] is not null)
             {
                 return null;
             }
 
-            terms[index.Offset] = term;
+            terms[offset.Offset] = term;
             first = first < 0 ? line : first;
             last = line;
         }
@@ -145,42 +133,43 @@ internal sealed partial class ReverseEmitter
 
         // carries[m]: what earlier iterations added to dx[i + m] (m < k)
         string type = TypeClassifier.Keyword(parameter.Kind);
-        string zero = _c.Zero(parameter.Kind);
-        var carries = new List<string>();
+        var carries = new List<VarExpr>();
         for (int m = 0; m < k; m++)
         {
             string carry = _c.Temp("__carry");
-            _c.Declarations.Line($"{type} {carry} = {zero};");
-            carries.Add(carry);
+            _c.Declarations.Add(new DeclareCode(type, carry, Build.Lit(0, parameter.Kind)));
+            carries.Add(Build.Var(parameter.Kind, carry));
         }
 
         string ahead = k.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string Sum(string? carry, string? term) => carry is null ? term ?? zero : term is null ? carry : $"{carry} + {AccumulationMerger.Protect(term)}";
+        Expr Sum(Expr? carry, Expr? term) => carry is null ? term ?? Build.Lit(0, parameter.Kind) : term is null ? carry : Build.Add(carry, term);
+        var counterValue = Build.Var(ScalarKind.Int, counter);
+        Expr Element(int m) => m == 0 ? counterValue : new BinaryExpr(ScalarKind.Int, BinaryOp.Add, counterValue, Build.Int(m));
         var output = new CodeBlock();
-        for (int line = 0; line < mergedLines.Count; line++)
+        for (int line = 0; line < merged.Count; line++)
         {
             if (line < first || line > last)
             {
-                output.LineAt(mergedLines[line].Indent, mergedLines[line].Text);
+                output.Add(merged[line]);
             }
             else if (line == first)
             {
                 string note = k == 0 ? $"each element written once: {adjoint} is not cleared first" : $"each element written once, updates of the next {(k == 1 ? "one" : ahead)} carried: {adjoint} is not cleared first";
-                output.LineAt(0, $"{adjoint}[{counter}] = {Sum(k > 0 ? carries[0] : null, terms[0])};   // {note}");
+                output.Add(new AssignCode(new ElemExpr(parameter.Kind, adjoint, counterValue), Sum(k > 0 ? carries[0] : null, terms[0]), Note: note));
                 for (int m = 0; m < k; m++)
                 {
-                    output.LineAt(0, $"{carries[m]} = {Sum(m + 1 < k ? carries[m + 1] : null, terms[m + 1])};");
+                    output.Add(new AssignCode(carries[m], Sum(m + 1 < k ? carries[m + 1] : null, terms[m + 1])));
                 }
             }
         }
 
         if (k > 0)
         {
-            after.Line($"// the last {(k == 1 ? "element" : ahead + " elements")} of {adjoint}: what the loop carried (nothing when it did not run)");
+            after.Comment($"the last {(k == 1 ? "element" : ahead + " elements")} of {adjoint}: what the loop carried (nothing when it did not run)");
             for (int m = 0; m < k; m++)
             {
-                string element = LaneRewriter.IndexText(counter, m);
-                after.Line($"if ({element} < {adjoint}.Length) {adjoint}[{element}] = {carries[m]};");
+                var assign = new CodeBlock().Add(new AssignCode(new ElemExpr(parameter.Kind, adjoint, Element(m)), carries[m]));
+                after.Add(new IfCode(Build.Compare(BinaryOp.Less, Element(m), new LengthExpr(adjoint)), assign, new CodeBlock()));
             }
         }
 
@@ -202,8 +191,8 @@ internal sealed partial class ReverseEmitter
     /// </summary>
     private CodeBlock EmitFusedIf(IfStmt statement, int depth)
     {
-        var output = new CodeBlock().Line($"// {statement.Comment}   (each branch followed by its reverse)");
-        WriteIf(output, ExprPrinter.Print(statement.Condition), EmitFusedBranch(statement.Then, depth), EmitFusedBranch(statement.Else, depth));
+        var output = new CodeBlock().Comment($"{statement.Comment}   (each branch followed by its reverse)");
+        output.Add(new IfCode(statement.Condition, EmitFusedBranch(statement.Then, depth), EmitFusedBranch(statement.Else, depth)));
         return output;
     }
 
@@ -219,7 +208,7 @@ internal sealed partial class ReverseEmitter
         }
         else if (!reverse.IsEmpty)
         {
-            output.Line("// -- reverse of this branch");
+            output.Comment("-- reverse of this branch");
         }
 
         output.Append(reverse);
@@ -261,17 +250,21 @@ internal sealed partial class ReverseEmitter
         parameters.AddRange(lanes.Reductions.Select((r, k) => $"ref {t} __total{k + 1}"));
         string arguments = string.Join(", ", lanes.Inputs.Concat(lanes.Outputs).Concat(lanes.Invariants).Concat(lanes.Reductions.Select(r => "ref " + r)));
         string endName = _c.Fresh("__end");
-        forward.Line($"// (vectorised: whole vectors of iterations run in {name}, one iteration per lane; the loop below does the rest)");
-        using (forward.Block($"if ({plan.Counter} >= {-lowest})"))
+        forward.Comment($"(vectorised: whole vectors of iterations run in {name}, one iteration per lane; the loop below does the rest)");
+        var dispatch = new CodeBlock();
+        dispatch.Add(new DeclareCode("int", endName, new OpaqueExpr(ScalarKind.Int, $"global::System.Math.Max(0, {end})")));
+        // The call reads the arrays and invariants it is passed and writes the counter, the accumulator, the adjoint
+        // arrays and the totals passed by reference.
+        var reads = new HashSet<string>(lanes.Inputs.Concat(lanes.Outputs).Concat(lanes.Invariants).Concat(lanes.Reductions)) { plan.Counter, endName, accumulator };
+        var writes = new HashSet<string>(lanes.Outputs.Concat(lanes.Reductions)) { plan.Counter, accumulator };
+        string keyword = "if";
+        foreach ((string lane, string test) in LaneTypes.Widths)
         {
-            forward.Line($"int {endName} = global::System.Math.Max(0, {end});");
-            string keyword = "if";
-            foreach ((string lane, string test) in LaneTypes.Widths)
-            {
-                forward.Line($"{keyword} ({test}) {accumulator} = {accumulator} + {name}<{lane}<{t}>>(ref {plan.Counter}, {endName}, {arguments});");
-                keyword = "else if";
-            }
+            dispatch.Add(new EffectCode($"{keyword} ({test}) {accumulator} = {accumulator} + {name}<{lane}<{t}>>(ref {plan.Counter}, {endName}, {arguments});", reads, writes));
+            keyword = "else if";
         }
+
+        forward.Add(new IfCode(Build.Compare(BinaryOp.GreaterOrEqual, Build.Var(ScalarKind.Int, plan.Counter), Build.Int(-lowest)), dispatch, new CodeBlock()));
 
         var method = new CodeBlock();
         method.Line($"/// <summary>The final loop of <see cref=\"{_c.Method.Name}\"/>, forward and reverse of each iteration, on whole vectors of lanes of");

@@ -17,42 +17,34 @@ internal sealed partial class ReverseEmitter
 
         (CodeBlock bodyForward, CodeBlock bodyReverse) = EmitSequence(loop.Body, depth + 1);
         (CodeBlock stepForward, CodeBlock stepReverse) = EmitSequence(loop.Step, depth + 1);
-        string condition = ExprPrinter.Print(loop.Condition);
-        var forward = new CodeBlock().Line("// " + loop.Comment);
+        var forward = new CodeBlock().Comment(loop.Comment);
         var reverse = new CodeBlock();
         bool record = !(bodyReverse.IsEmpty && stepReverse.IsEmpty);
         LoopCounter? counter = record ? _c.Needs.CounterOf(loop) : null;
         // The trip count is all the reverse sweep needs to replay the loop (unless a counted loop's bound gives it again).
-        string? trips = record && counter?.Bound is null ? DeclareLoopRecord(forward, "__trips", "0", depth) : null;
+        VarExpr? trips = record && counter?.Bound is null ? DeclareLoopRecord(forward, "__trips", 0, depth) : null;
 
-        using (forward.Block(loop.TestAtEnd ? "do" : $"while ({condition})"))
+        var iteration = new CodeBlock();
+        if (trips is not null)
         {
-            if (trips is not null)
-            {
-                forward.Line($"{trips}++;");
-            }
-
-            forward.Append(bodyForward);
-            forward.Append(stepForward);
+            iteration.Add(new IncrementCode(trips.Name));
         }
 
-        if (loop.TestAtEnd)
-        {
-            forward.Line($"while ({condition});");
-        }
-
+        iteration.Append(bodyForward);
+        iteration.Append(stepForward);
+        forward.Add(new WhileCode(loop.Condition, iteration, loop.TestAtEnd));
         if (!record)
         {
             return (forward, reverse);
         }
 
-        string count;
+        Expr count;
         if (counter?.Bound is { } bound)
         {
             // A counted loop to an invariant bound: its trip count is known again in the reverse sweep.
             count = counter.Start is ConstExpr { Text: "0" }
-                ? bound is LengthExpr ? ExprPrinter.Print(bound) : $"global::System.Math.Max(0, {ExprPrinter.Print(bound)})"
-                : $"global::System.Math.Max(0, {ExprPrinter.Print(bound)} - {ExprPrinter.Paren(ExprPrinter.Print(counter.Start))})";
+                ? bound is LengthExpr ? bound : Build.AtLeastZero(bound)
+                : Build.AtLeastZero(new BinaryExpr(ScalarKind.Int, BinaryOp.Subtract, bound, counter.Start));
         }
         else
         {
@@ -60,31 +52,31 @@ internal sealed partial class ReverseEmitter
         }
 
         string k = _c.Temp("__k");
-        reverse.Line("// " + loop.Comment + "   (iterations replayed backwards)");
+        reverse.Comment(loop.Comment + "   (iterations replayed backwards)");
         if (counter is not null && _c.Needs.NeedsRestoreAt(counter.Step))
         {
             // The counter ends at start + trips: set there, not restored from the tape (each iteration's reverse then
             // undoes its step).
             string n = _c.Temp("__n");
-            reverse.Line($"int {n} = {count};");
-            reverse.Line(counter.Start is ConstExpr { Text: "0" } ? $"{counter.Name} = {n};" : $"{counter.Name} = {ExprPrinter.Paren(ExprPrinter.Print(counter.Start))} + {n};");
-            count = n;
+            reverse.Add(new DeclareCode("int", n, count));
+            var trips2 = Build.Var(ScalarKind.Int, n);
+            reverse.Add(new AssignCode(Build.Var(ScalarKind.Int, counter.Name),
+                counter.Start is ConstExpr { Text: "0" } ? trips2 : new BinaryExpr(ScalarKind.Int, BinaryOp.Add, counter.Start, trips2)));
+            count = trips2;
         }
 
-        using (reverse.Block($"for (int {k} = {count}; {k} > 0; {k}--)"))
+        var back = new CodeBlock();
+        back.Append(stepReverse);
+
+        // Locals of the iteration are recomputed from its (restored) inputs rather than read off a tape.
+        foreach (AssignStmt local in _c.Recomputation.RecomputedIn(loop.Body).Where(a => _c.Needs.IsNeeded(a.Target)))
         {
-            reverse.Append(stepReverse);
-
-            // Locals of the iteration are recomputed from its (restored) inputs rather than read off a tape.
-            foreach (AssignStmt local in _c.Recomputation.RecomputedIn(loop.Body).Where(a => _c.Needs.IsNeeded(a.Target)))
-            {
-                Recompute(reverse, local);
-            }
-
-            ZeroIterationAdjoints(reverse, loop);
-            reverse.Append(bodyReverse);
+            Recompute(back, local);
         }
 
+        ZeroIterationAdjoints(back, loop);
+        back.Append(bodyReverse);
+        reverse.Add(new CountdownCode(k, count, back));
         return (forward, reverse);
     }
 
@@ -105,53 +97,51 @@ internal sealed partial class ReverseEmitter
 
         VarInfo best = _c.Variables[statement.Target];
         string keyword = TypeClassifier.Keyword(best.Kind);
-        string candidate = _c.Temp("__v");
-        string counter = selection.Counter.Name;
+        var candidate = Build.Var(best.Kind, _c.Temp("__v"));
+        var bestValue = Build.Var(best.Kind, statement.Target);
+        var counter = Build.Var(ScalarKind.Int, selection.Counter.Name);
         string running = selection.Call.Function == "Min" ? "minimum" : "maximum";
-        var forward = new CodeBlock().Line("// " + loop.Comment + "   (a running " + running + ": the last iteration it picks is noted)");
-        string picked = DeclareLoopRecord(forward, "__picked", "-1", depth);
+        var forward = new CodeBlock().Comment(loop.Comment + "   (a running " + running + ": the last iteration it picks is noted)");
+        VarExpr picked = DeclareLoopRecord(forward, "__picked", -1, depth);
 
-        var rule = new DerivativeRules.Context(2, i => i == 0 ? statement.Target : candidate, () => statement.Target, selection.Call.Class, v => _c.Literal(v, best.Kind));
-        string keepsBest = DerivativeRules.Selection(selection.Call.Function, rule)![0].Condition;
-        using (forward.Block($"while ({ExprPrinter.Print(loop.Condition)})"))
-        {
-            forward.Append(localsForward);
-            forward.Line("// " + statement.Comment);
-            forward.Line($"{keyword} {candidate} = {ExprPrinter.Print(selection.Candidate)};");
-            // A choice, not a branch: which candidate wins is data-dependent, and a mispredicted jump per pick cost more
-            // than the rest of the iteration (the nearest-centre cost).
-            forward.Line($"{picked} = {keepsBest} ? {picked} : {counter};");
-            forward.Line($"{statement.Target} = {selection.Call.Class}.{selection.Call.Function}({statement.Target}, {candidate});");
-            forward.Append(stepForward);
-        }
+        var rule = new DerivativeRules.Context(2, i => i == 0 ? bestValue : candidate, () => bestValue, selection.Call.Class, best.Kind);
+        Expr keepsBest = DerivativeRules.Selection(selection.Call.Function, rule)![0].Condition!;
+        var iteration = new CodeBlock();
+        iteration.Append(localsForward);
+        iteration.Comment(statement.Comment);
+        iteration.Add(new DeclareCode(keyword, candidate.Name, selection.Candidate));
+        // A choice, not a branch: which candidate wins is data-dependent, and a mispredicted jump per pick cost more
+        // than the rest of the iteration (the nearest-centre cost).
+        iteration.Add(new AssignCode(picked, new CondExpr(ScalarKind.Int, keepsBest, picked, counter)));
+        iteration.Add(new AssignCode(bestValue, new MathCallExpr(best.Kind, selection.Call.Class, selection.Call.Function, new EquatableArray<Expr>(new Expr[] { bestValue, candidate }))));
+        iteration.Append(stepForward);
+        forward.Add(new WhileCode(loop.Condition, iteration, TestAtEnd: false));
 
         var reverse = new CodeBlock();
-        string at = KeepLoopRecord(forward, picked, depth);
+        Expr at = KeepLoopRecord(forward, picked, depth);
         if (depth > 0)
         {
             // Read twice below: popped once into a local.
             string popped = _c.Temp("__picked");
-            reverse.Line($"int {popped} = {at};");
-            at = popped;
+            reverse.Add(new DeclareCode("int", popped, at));
+            at = Build.Var(ScalarKind.Int, popped);
         }
 
-        reverse.Line("// " + loop.Comment + "   (only the iteration the running " + running + " picked last)");
-        using (reverse.Block($"if ({at} >= 0)"))
+        reverse.Comment(loop.Comment + "   (only the iteration the running " + running + " picked last)");
+        var pick = new CodeBlock();
+        pick.Add(new AssignCode(counter, at));
+        foreach (AssignStmt local in selection.Locals)
         {
-            reverse.Line($"{counter} = {at};");
-            foreach (AssignStmt local in selection.Locals)
-            {
-                Recompute(reverse, local);
-            }
-
-            ZeroIterationAdjoints(reverse, loop);
-            reverse.Append(pickReverse);
-            reverse.Append(localsReverse);
+            Recompute(pick, local);
         }
 
-        if (_c.Needs.IsNeeded(counter))
+        ZeroIterationAdjoints(pick, loop);
+        pick.Append(pickReverse);
+        pick.Append(localsReverse);
+        reverse.Add(new IfCode(Build.Compare(BinaryOp.GreaterOrEqual, at, Build.Int(0)), pick, new CodeBlock()));
+        if (_c.Needs.IsNeeded(counter.Name))
         {
-            reverse.Line($"{counter} = {ExprPrinter.Print(selection.Counter.Start)};");
+            reverse.Add(new AssignCode(counter, selection.Counter.Start));
         }
 
         return (forward, reverse);
@@ -160,39 +150,39 @@ internal sealed partial class ReverseEmitter
     /// <summary>
     /// An int the forward sweep keeps per run of a loop for the reverse sweep (a trip count, a picked iteration),
     /// starting at <paramref name="initial"/>: a local of the method outside loops, else a local of the enclosing
-    /// iteration (pushed on the int tape after the loop by <see cref="KeepLoopRecord"/>). Returns its name.
+    /// iteration (pushed on the int tape after the loop by <see cref="KeepLoopRecord"/>). Returns it.
     /// </summary>
-    private string DeclareLoopRecord(CodeBlock forward, string prefix, string initial, int depth)
+    private VarExpr DeclareLoopRecord(CodeBlock forward, string prefix, int initial, int depth)
     {
-        string name = _c.Temp(prefix);
+        var name = Build.Var(ScalarKind.Int, _c.Temp(prefix));
         if (depth == 0)
         {
-            _c.Declarations.Line($"int {name} = {initial};");
-            forward.Line($"{name} = {initial};");
+            _c.Declarations.Add(new DeclareCode("int", name.Name, Build.Int(initial)));
+            forward.Add(new AssignCode(name, Build.Int(initial)));
         }
         else
         {
-            forward.Line($"int {name} = {initial};");
+            forward.Add(new DeclareCode("int", name.Name, Build.Int(initial)));
         }
 
         return name;
     }
 
     /// <summary>After the loop: keeps the record for the reverse sweep and returns how the reverse sweep reads it (once).</summary>
-    private string KeepLoopRecord(CodeBlock forward, string name, int depth)
+    private Expr KeepLoopRecord(CodeBlock forward, VarExpr name, int depth)
     {
         if (depth == 0)
         {
             return name;
         }
 
-        forward.Line($"{_c.TapeFor(ScalarKind.Int)}.Push({name});");
-        return $"{_c.TapeFor(ScalarKind.Int)}.Pop()";
+        forward.Add(new PushCode(_c.TapeFor(ScalarKind.Int), name));
+        return new TapePopExpr(ScalarKind.Int, _c.TapeFor(ScalarKind.Int));
     }
 
     /// <summary>An iteration local computed again in the reverse sweep.</summary>
-    private static void Recompute(CodeBlock reverse, AssignStmt local)
-        => reverse.Line($"{local.Target} = {ExprPrinter.Print(local.Value)};   // recomputed: {local.Comment}");
+    private void Recompute(CodeBlock reverse, AssignStmt local)
+        => reverse.Add(new AssignCode(Build.Var(_c.Variables[local.Target].Kind, local.Target), local.Value, Note: "recomputed: " + local.Comment));
 
     /// <summary>
     /// The adjoint of a local declared in the loop body is zero when the iteration's reverse starts (its
@@ -204,7 +194,8 @@ internal sealed partial class ReverseEmitter
     {
         foreach (AssignStmt local in _c.Recomputation.In(loop.Body).Where(a => _c.HasDerivative(a.Target)))
         {
-            output.Line($"{_c.Derivative(local.Target)} = {_c.Zero(_c.Variables[local.Target].Kind)};");
+            ScalarKind kind = _c.Variables[local.Target].Kind;
+            output.Add(new AssignCode(Build.Var(kind, _c.Derivative(local.Target)), Build.Lit(0, kind)));
         }
     }
 }

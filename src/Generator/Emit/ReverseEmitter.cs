@@ -36,7 +36,7 @@ internal sealed partial class ReverseEmitter
     public ReverseEmitter(MethodContext context) => _c = context;
 
     /// <summary>The method's body: like <see cref="EmitSequence"/>, but a final accumulation loop is fused (see <see cref="LoopFusion"/>).</summary>
-    public (CodeBlock Forward, CodeBlock Reverse) EmitBody(IReadOnlyList<Stmt> body, string seed)
+    public (CodeBlock Forward, CodeBlock Reverse) EmitBody(IReadOnlyList<Stmt> body, Expr seed)
     {
         _body = body;
         if (FusedAccumulator(body, _c) is { } accumulator)
@@ -46,8 +46,8 @@ internal sealed partial class ReverseEmitter
             string? zeroed = body.Count >= 3 && body[body.Count - 3] is AssignStmt { Index: null, Value: ConstExpr { Text: "0" } } start ? start.Target : null;
             forward.Append(EmitFusedLoop(loop, accumulator, seed, zeroed, forward, reverse));
             var tail = (AssignStmt)body[body.Count - 1];
-            forward.Line("// " + tail.Comment);
-            forward.Line($"{tail.Target} = {ExprPrinter.Print(tail.Value)};");
+            forward.Comment(tail.Comment);
+            forward.Add(new AssignCode(Build.Var(tail.Value.Kind, tail.Target), tail.Value));
             return (forward, reverse);
         }
 
@@ -87,16 +87,16 @@ internal sealed partial class ReverseEmitter
     private (CodeBlock, CodeBlock) EmitAssign(AssignStmt assign, int depth)
     {
         VarInfo variable = _c.Variables[assign.Target];
-        string target = assign.Index is null ? assign.Target : $"{assign.Target}[{ExprPrinter.Print(assign.Index)}]";
-        var forward = new CodeBlock().Line("// " + assign.Comment);
+        Expr target = assign.Index is null ? Build.Var(variable.Kind, assign.Target) : new ElemExpr(variable.Kind, assign.Target, assign.Index);
+        var forward = new CodeBlock().Comment(assign.Comment);
         // The old value's save goes after the pushes of stored values (below), so that the reverse pops them after the restore.
         var saving = new CodeBlock();
-        string? restore = null;
+        Code? restore = null;
         if (!_noSaves && _c.Needs.NeedsRestoreAt(assign))
         {
             if (ExprFacts.IsInvertibleIncrement(assign, out BinaryOp inverse, out Expr? amount))
             {
-                restore = $"{target} = {target} {ExprPrinter.BinaryText(inverse)} {ExprPrinter.Print(amount!)};";
+                restore = new AssignCode(target, new BinaryExpr(variable.Kind, inverse, target, amount!));
             }
             else if (SavesOldValue(assign, depth, _fusedIteration))
             {
@@ -119,19 +119,20 @@ internal sealed partial class ReverseEmitter
         ValueScope? scope = null;
         if (_c.Activity.IsActive(assign.Target))
         {
-            reverse.Line("// " + assign.Comment);
-            string adjoint = assign.Index is null ? _c.Derivative(assign.Target) : $"{_c.Derivative(assign.Target)}[{ExprPrinter.Print(assign.Index)}]";
+            reverse.Comment(assign.Comment);
+            Expr adjoint = assign.Index is null ? Build.Var(variable.Kind, _c.Derivative(assign.Target)) : new ElemExpr(variable.Kind, _c.Derivative(assign.Target), assign.Index);
+            string keyword = TypeClassifier.Keyword(variable.Kind);
             if (_c.Activity.IsActive(assign.Value))
             {
                 string g = _c.Temp("__g");
-                reverse.Line($"{TypeClassifier.Keyword(variable.Kind)} {g} = {adjoint};");
+                reverse.Add(new DeclareCode(keyword, g, adjoint));
 
                 // s = s ± e (e not reading s): the adjoint of s passes through unchanged, so it is neither reset
                 // nor added back; only e receives ±g.
                 Expr? increment = ExprFacts.AccumulatedTerm(assign);
                 if (increment is null)
                 {
-                    reverse.Line($"{adjoint} = {_c.Zero(variable.Kind)};");
+                    reverse.Add(new AssignCode(adjoint, Build.Lit(0, variable.Kind)));
                 }
 
                 // In a loop the statement's own result is still in its variable until the restore: read there,
@@ -150,31 +151,32 @@ internal sealed partial class ReverseEmitter
                 _stored = stored;
                 if (increment is null)
                 {
-                    Backprop(assign.Value, new Adjoint(g), scope);
+                    Backprop(assign.Value, new Adjoint(Build.Var(variable.Kind, g)), scope);
                 }
                 else
                 {
-                    Child(increment, new Adjoint(g, ((BinaryExpr)assign.Value).Op != BinaryOp.Add), scope);
+                    Child(increment, new Adjoint(Build.Var(variable.Kind, g), ((BinaryExpr)assign.Value).Op != BinaryOp.Add), scope);
                 }
 
                 _stored = null;
 
                 scope.FlushAccumulations();
                 CodeBlock chain = depth == 0 ? scope.Body : scope.Flatten();
-                if (result is not null && CodePrinter.Lines(chain).Any(line => AccumulationMerger.Mentions(line.Text, result)))
+                if (result is not null && CodeFacts.Mentions(chain, result))
                 {
-                    reverse.Line($"{TypeClassifier.Keyword(variable.Kind)} {result} = {target};");
+                    reverse.Add(new DeclareCode(keyword, result, target));
                 }
 
                 if (restore is not null)
                 {
-                    reverse.Line(restore);
+                    reverse.Add(restore);
                 }
 
                 // The stored values come back in the reverse order of their pushes, whether or not the chain runs.
                 for (int k = stored?.Count - 1 ?? -1; k >= 0; k--)
                 {
-                    reverse.Line($"{TypeClassifier.Keyword(stored![k].Node.Kind)} {stored[k].Name} = {_c.TapeFor(stored[k].Node.Kind)}.Pop();");
+                    ScalarKind kind = stored![k].Node.Kind;
+                    reverse.Add(new DeclareCode(TypeClassifier.Keyword(kind), stored[k].Name, new TapePopExpr(kind, _c.TapeFor(kind))));
                 }
 
                 if (increment is null && assign.Index is null && IsOverwritten(assign.Target) && MayHaveNonFinitePartial(assign.Value))
@@ -182,10 +184,7 @@ internal sealed partial class ReverseEmitter
                     // A definition a later one may replace (r = Math.Sqrt(x - 5); if (y < 5) r = y * x;): on the path
                     // that replaced it its adjoint is zero, and zero times a partial that is infinite or NaN there
                     // (0.5 / NaN) would make the gradient NaN where the function is differentiable. Skip it then.
-                    using (reverse.Block($"if ({g} != {_c.Zero(variable.Kind)})"))
-                    {
-                        reverse.Append(chain);
-                    }
+                    reverse.Add(new IfCode(Build.Compare(BinaryOp.NotEqual, Build.Var(variable.Kind, g), Build.Lit(0, variable.Kind)), chain, new CodeBlock()));
                 }
                 else
                 {
@@ -194,44 +193,44 @@ internal sealed partial class ReverseEmitter
             }
             else
             {
-                reverse.Line($"{adjoint} = {_c.Zero(variable.Kind)};");
+                reverse.Add(new AssignCode(adjoint, Build.Lit(0, variable.Kind)));
                 if (restore is not null)
                 {
-                    reverse.Line(restore);
+                    reverse.Add(restore);
                 }
             }
         }
         else if (restore is not null)
         {
-            reverse.Line("// " + assign.Comment + "   (restore)");
-            reverse.Line(restore);
+            reverse.Comment(assign.Comment + "   (restore)");
+            reverse.Add(restore);
         }
 
         if (depth == 0 && scope is not null)
         {
             forward.Append(saving);
             forward.Append(scope.OwnPre);
-            forward.Line($"{target} = {ExprPrinter.Print(assign.Value, n => scope.Lookup(n))};");
+            forward.Add(new AssignCode(target, Known(assign.Value, scope)));
         }
         else if (stored is { Count: > 0 })
         {
             // Compute each stored value once, push it, and use it in the statement itself.
-            var names = new Dictionary<Expr, string>(ReferenceComparer<Expr>.Instance);
+            var names = new Dictionary<Expr, Expr>(ReferenceComparer<Expr>.Instance);
             foreach ((Expr node, string name) in stored)
             {
                 string value = _c.Temp("__s");
-                forward.Line($"{TypeClassifier.Keyword(node.Kind)} {value} = {ExprPrinter.Print(node, n => names.TryGetValue(n, out string? known) ? known : null)};");
-                forward.Line($"{_c.TapeFor(node.Kind)}.Push({value});");
-                names[node] = value;
+                forward.Add(new DeclareCode(TypeClassifier.Keyword(node.Kind), value, Build.Substitute(node, n => names.TryGetValue(n, out Expr? known) ? known : null)));
+                forward.Add(new PushCode(_c.TapeFor(node.Kind), Build.Var(node.Kind, value)));
+                names[node] = Build.Var(node.Kind, value);
             }
 
             forward.Append(saving);
-            forward.Line($"{target} = {ExprPrinter.Print(assign.Value, n => names.TryGetValue(n, out string? known) ? known : null)};");
+            forward.Add(new AssignCode(target, Build.Substitute(assign.Value, n => names.TryGetValue(n, out Expr? known) ? known : null)));
         }
         else
         {
             forward.Append(saving);
-            forward.Line($"{target} = {ExprPrinter.Print(assign.Value)};");
+            forward.Add(new AssignCode(target, assign.Value));
         }
 
         return (forward, reverse);
@@ -243,45 +242,46 @@ internal sealed partial class ReverseEmitter
     /// <c>da += dt * ∂G/∂a</c>. One call where the plain scheme made two (G forward, G's VJP backward, which runs G
     /// again), and so linear, not quadratic, through recursion.
     /// </summary>
-    private (CodeBlock, CodeBlock) EmitSplitCall(AssignStmt assign, CallExpr call, CodeBlock forward, string? restore, VarInfo variable)
+    private (CodeBlock, CodeBlock) EmitSplitCall(AssignStmt assign, CallExpr call, CodeBlock forward, Code? restore, VarInfo variable)
     {
         string keyword = TypeClassifier.Keyword(variable.Kind);
-        var arguments = new List<string>();
-        var partials = new List<(Expr Argument, string Partial)>();
-        var outputs = new List<string>();
+        var arguments = new List<Expr>();
+        var partials = new List<(Expr Argument, VarExpr Partial)>();
+        var outputs = new List<Expr>();
         for (int i = 0; i < call.Args.Count; i++)
         {
-            arguments.Add(ExprPrinter.Print(call.Args[i]));
+            arguments.Add(call.Args[i]);
             CalleeParam parameter = call.Callee.Parameters[i];
             if (parameter.Differentiable)
             {
                 string partial = _c.Temp("__p");
-                _c.Declarations.Line($"{TypeClassifier.Keyword(parameter.Kind)} {partial} = default;");
-                outputs.Add("out " + partial);
-                partials.Add((call.Args[i], partial));
+                _c.Declarations.Add(new DeclareCode(TypeClassifier.Keyword(parameter.Kind), partial, new OpaqueExpr(parameter.Kind, "default")));
+                outputs.Add(new OutExpr(parameter.Kind, partial, Declare: false));
+                partials.Add((call.Args[i], Build.Var(parameter.Kind, partial)));
             }
         }
 
-        var reverse = new CodeBlock().Line("// " + assign.Comment + "   (partials from the forward sweep)");
-        string adjoint = _c.Derivative(assign.Target);
+        var reverse = new CodeBlock().Comment(assign.Comment + "   (partials from the forward sweep)");
+        var adjoint = Build.Var(variable.Kind, _c.Derivative(assign.Target));
         string g = _c.Temp("__g");
-        reverse.Line($"{keyword} {g} = {adjoint};");
-        reverse.Line($"{adjoint} = {_c.Zero(variable.Kind)};");
+        reverse.Add(new DeclareCode(keyword, g, adjoint));
+        reverse.Add(new AssignCode(adjoint, Build.Lit(0, variable.Kind)));
         if (restore is not null)
         {
-            reverse.Line(restore);
+            reverse.Add(restore);
         }
 
         var scope = new ValueScope(null, hoistedDeclarations: _c.Declarations);
-        foreach ((Expr argument, string partial) in partials)
+        foreach ((Expr argument, VarExpr partial) in partials)
         {
-            Child(argument, new Adjoint(Times(g, partial)), scope);
+            Child(argument, new Adjoint(Build.Mul(Build.Var(variable.Kind, g), partial)), scope);
         }
 
         scope.FlushAccumulations();
         reverse.Append(scope.Body);
         forward.Append(scope.OwnPre);
-        forward.Line($"{assign.Target} = {call.Callee.Vjp}({string.Join(", ", arguments.Concat(new[] { _c.Literal(1, call.Kind) }).Concat(outputs))});");
+        arguments.Add(Build.Lit(1, call.Kind));
+        forward.Add(new AssignCode(Build.Var(variable.Kind, assign.Target), new InvokeExpr(call.Kind, call.Callee.Vjp, new EquatableArray<Expr>(arguments.Concat(outputs)))));
         return (forward, reverse);
     }
 
@@ -331,115 +331,100 @@ internal sealed partial class ReverseEmitter
     }
 
     // Store on overwrite: returns the statement that restores the old value in the reverse sweep.
-    private string Save(CodeBlock forward, string target, ScalarKind kind, int depth)
+    private Code Save(CodeBlock forward, Expr target, ScalarKind kind, int depth)
     {
         if (depth == 0)
         {
             string slot = _c.Temp("__saved");
-            _c.Declarations.Line($"{TypeClassifier.Keyword(kind)} {slot} = default;");
-            forward.Line($"{slot} = {target};");
-            return $"{target} = {slot};";
+            _c.Declarations.Add(new DeclareCode(TypeClassifier.Keyword(kind), slot, new OpaqueExpr(kind, "default")));
+            forward.Add(new AssignCode(Build.Var(kind, slot), target));
+            return new AssignCode(target, Build.Var(kind, slot));
         }
 
         string tape = _c.TapeFor(kind);
         if (kind == ScalarKind.Bool)
         {
-            forward.Line($"{tape}.Push({target} ? 1 : 0);");
-            return $"{target} = {tape}.Pop() != 0;";
+            forward.Add(new PushCode(tape, new CondExpr(ScalarKind.Int, target, Build.Int(1), Build.Int(0))));
+            return new AssignCode(target, Build.Compare(BinaryOp.NotEqual, new TapePopExpr(ScalarKind.Int, tape), Build.Int(0)));
         }
 
-        forward.Line($"{tape}.Push({target});");
-        return $"{target} = {tape}.Pop();";
+        forward.Add(new PushCode(tape, target));
+        return new AssignCode(target, new TapePopExpr(kind, tape));
     }
 
     private (CodeBlock, CodeBlock) EmitArrayDecl(ArrayDeclStmt declaration)
     {
         VarInfo array = _c.Variables[declaration.Name];
-        var forward = new CodeBlock().Line("// " + declaration.Comment);
+        var forward = new CodeBlock().Comment(declaration.Comment);
         string length = _c.Temp("__length");
-        _c.Declarations.Line($"int {length} = 0;");
-        forward.Line($"{length} = {ExprPrinter.Print(declaration.Length)};");
-        PooledArray(forward, array.Kind, array.Name, length);
+        _c.Declarations.Add(new DeclareCode("int", length, Build.Int(0)));
+        forward.Add(new AssignCode(Build.Var(ScalarKind.Int, length), declaration.Length));
+        PooledArray(forward, array.Kind, array.Name, Build.Var(ScalarKind.Int, length));
         if (_c.HasDerivative(array.Name))
         {
-            PooledArray(forward, array.Kind, _c.Derivative(array.Name), length);
+            PooledArray(forward, array.Kind, _c.Derivative(array.Name), Build.Var(ScalarKind.Int, length));
         }
 
         return (forward, new CodeBlock());
     }
 
     /// <summary>A zeroed span over a pooled array, declared at the top and given back at the end (no allocation per call).</summary>
-    public void PooledArray(CodeBlock forward, ScalarKind kind, string name, string length)
+    public void PooledArray(CodeBlock forward, ScalarKind kind, string name, Expr length)
     {
         string keyword = TypeClassifier.Keyword(kind);
         string buffer = _c.Fresh("__buffer_" + name.TrimStart('_'));
-        _c.Declarations.Line($"{keyword}[]? {buffer} = null;");
-        _c.Declarations.Line($"global::System.Span<{keyword}> {name} = default;");
-        forward.Line($"{buffer} = {MethodContext.Pool}<{keyword}>.Shared.Rent({length});");
-        forward.Line($"{name} = new global::System.Span<{keyword}>({buffer}, 0, {length});");
-        forward.Line($"{name}.Clear();");
-        _c.Cleanup.Line($"if ({buffer} is not null) {MethodContext.Pool}<{keyword}>.Shared.Return({buffer});");
+        _c.Declarations.Add(new DeclareCode(keyword + "[]?", buffer, new OpaqueExpr(kind, "null")));
+        _c.Declarations.Add(new DeclareCode($"global::System.Span<{keyword}>", name, new OpaqueExpr(kind, "default")));
+        forward.Add(new AssignCode(Build.Var(kind, buffer), new RentExpr(kind, length)));
+        forward.Add(new AssignCode(Build.Var(kind, name), new SpanExpr(kind, buffer, length, ReadOnly: false)));
+        forward.Add(new ClearCode(name));
+        _c.Cleanup.Add(new ReturnCode(kind, buffer, IfRented: true));
     }
 
     private (CodeBlock, CodeBlock) EmitIf(IfStmt statement, int depth)
     {
         (CodeBlock thenForward, CodeBlock thenReverse) = EmitSequence(statement.Then, depth);
         (CodeBlock elseForward, CodeBlock elseReverse) = EmitSequence(statement.Else, depth);
-        string condition = ExprPrinter.Print(statement.Condition);
-        var forward = new CodeBlock().Line("// " + statement.Comment);
+        Expr condition = statement.Condition;
+        var forward = new CodeBlock().Comment(statement.Comment);
         var reverse = new CodeBlock();
         if (thenReverse.IsEmpty && elseReverse.IsEmpty)
         {
-            WriteIf(forward, condition, thenForward, elseForward);
+            forward.Add(new IfCode(condition, thenForward, elseForward));
             return (forward, reverse);
         }
 
-        string replay;
+        Expr replay;
         if (ReverseNeeds.CanRecompute(statement))
         {
             // The branches do not touch the condition's inputs: the reverse sweep evaluates it again.
             replay = condition;
-            WriteIf(forward, condition, thenForward, elseForward);
+            forward.Add(new IfCode(condition, thenForward, elseForward));
         }
         else if (depth == 0)
         {
-            replay = _c.Temp("__branch");
-            _c.Declarations.Line($"bool {replay} = false;");
-            forward.Line($"{replay} = {condition};");
-            WriteIf(forward, replay, thenForward, elseForward);
+            string branch = _c.Temp("__branch");
+            replay = Build.Var(ScalarKind.Bool, branch);
+            _c.Declarations.Add(new DeclareCode("bool", branch, new ConstExpr(ScalarKind.Bool, "false")));
+            forward.Add(new AssignCode(replay, condition));
+            forward.Add(new IfCode(replay, thenForward, elseForward));
         }
         else
         {
             string tape = _c.TapeFor(ScalarKind.Int);
-            replay = $"{tape}.Pop() != 0";
+            replay = Build.Compare(BinaryOp.NotEqual, new TapePopExpr(ScalarKind.Int, tape), Build.Int(0));
             // Pushed after the branch's own pushes, so that the reverse sweep pops it first (LIFO).
             var recordThen = new CodeBlock();
             recordThen.Append(thenForward);
-            recordThen.Line($"{tape}.Push(1);");
+            recordThen.Add(new PushCode(tape, Build.Int(1)));
             var recordElse = new CodeBlock();
             recordElse.Append(elseForward);
-            recordElse.Line($"{tape}.Push(0);");
-            WriteIf(forward, condition, recordThen, recordElse, forceElse: true);
+            recordElse.Add(new PushCode(tape, Build.Int(0)));
+            forward.Add(new IfCode(condition, recordThen, recordElse, ForceElse: true));
         }
 
-        reverse.Line("// " + statement.Comment + "   (replayed backwards)");
-        WriteIf(reverse, replay, thenReverse, elseReverse, forceElse: false);
+        reverse.Comment(statement.Comment + "   (replayed backwards)");
+        reverse.Add(new IfCode(replay, thenReverse, elseReverse));
         return (forward, reverse);
-    }
-
-    private static void WriteIf(CodeBlock output, string condition, CodeBlock then, CodeBlock otherwise, bool forceElse = false)
-    {
-        using (output.Block($"if ({condition})"))
-        {
-            output.Append(then);
-        }
-
-        if (!otherwise.IsEmpty || forceElse)
-        {
-            using (output.Block("else"))
-            {
-                output.Append(otherwise);
-            }
-        }
     }
 }

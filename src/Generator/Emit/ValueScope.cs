@@ -12,8 +12,8 @@ internal sealed class ValueScope
 {
     private readonly Dictionary<Expr, string> _values = new();
     private readonly CodeBlock _pre = new();
-    private readonly Dictionary<string, List<string>> _accumulations = new();
-    private readonly List<string> _accumulationOrder = new();
+    private readonly Dictionary<Expr, List<Expr>> _accumulations = new();
+    private readonly List<Expr> _accumulationOrder = new();
 
     public ValueScope(ValueScope? parent, bool inline = false, CodeBlock? hoistedDeclarations = null)
     {
@@ -61,11 +61,11 @@ internal sealed class ValueScope
     /// and written once (<see cref="FlushAccumulations"/>): one read-modify-write of <c>dx[i]</c> instead of several
     /// dependent ones.
     /// </summary>
-    public void Accumulate(string target, string term)
+    public void Accumulate(Expr target, Expr term)
     {
-        if (!_accumulations.TryGetValue(target, out List<string>? terms))
+        if (!_accumulations.TryGetValue(target, out List<Expr>? terms))
         {
-            terms = new List<string>();
+            terms = new List<Expr>();
             _accumulations[target] = terms;
             _accumulationOrder.Add(target);
         }
@@ -76,9 +76,9 @@ internal sealed class ValueScope
     /// <summary>Writes the pending accumulations to <see cref="Body"/>, in first-use order.</summary>
     public void FlushAccumulations()
     {
-        foreach (string target in _accumulationOrder)
+        foreach (Expr target in _accumulationOrder)
         {
-            Body.Line($"{target} += {AccumulationMerger.JoinTerms(_accumulations[target])};");
+            Body.Add(new AssignCode(target, AccumulationMerger.JoinTerms(_accumulations[target]), Add: true));
         }
 
         _accumulations.Clear();

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using Autodiff.Generator.Helpers;
 
 namespace Autodiff.Generator.Ir;
 
@@ -31,11 +32,20 @@ internal sealed record AssignCode(Expr Target, Expr Value, bool Add = false, str
     public string Base => Target is ElemExpr e ? e.Array : ((VarExpr)Target).Name;
 }
 
+/// <summary><c>Name++;</c></summary>
+internal sealed record IncrementCode(string Name) : Code;
+
 /// <summary>A call for its effect: <c>Call;</c> (an <see cref="InvokeExpr"/>, its <see cref="OutExpr"/> arguments written).</summary>
 internal sealed record CallCode(Expr Call) : Code;
 
 /// <summary><c>Span.Clear();</c>: every element of a span set to zero.</summary>
 internal sealed record ClearCode(string Span) : Code;
+
+/// <summary><c>Helpers.AddTo(Target, new ReadOnlySpan&lt;T&gt;(Buffer, 0, Length));</c>: a pooled buffer added into an adjoint span.</summary>
+internal sealed record AddSpanCode(string Target, ScalarKind Kind, string Buffer, Expr Length) : Code;
+
+/// <summary><c>ArrayPool&lt;T&gt;.Shared.Return(Buffer);</c>, guarded by <c>if (Buffer is not null)</c> when <see cref="IfRented"/>.</summary>
+internal sealed record ReturnCode(ScalarKind Kind, string Buffer, bool IfRented) : Code;
 
 /// <summary><c>Tape.Push(Value);</c></summary>
 internal sealed record PushCode(string Tape, Expr Value) : Code;
