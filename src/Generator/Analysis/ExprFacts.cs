@@ -19,6 +19,7 @@ internal static class ExprFacts
         CallExpr c => c.Args,
         StopGradientExpr s => new[] { s.Operand },
         InvokeExpr i => i.Args,
+        MemberExpr m => new[] { m.Target },
         SpanExpr s => new[] { s.Length },
         RentExpr r => new[] { r.Length },
         _ => Enumerable.Empty<Expr>(),
@@ -74,6 +75,9 @@ internal static class ExprFacts
                 break;
             case TapePopExpr p:
                 reads.Add(p.Tape);
+                break;
+            case RefExpr r:
+                reads.Add(r.Name);
                 break;
         }
 

@@ -132,6 +132,9 @@ internal static class CodeFacts
             case OutExpr o:
                 writes.Add(o.Name);
                 break;
+            case RefExpr r:
+                writes.Add(r.Name);
+                break;
             case SpanExpr s:
                 // A span argument of a call may be written through (a VJP's array adjoints).
                 writes.Add(s.Buffer);

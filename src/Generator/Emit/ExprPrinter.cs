@@ -40,6 +40,8 @@ internal static class ExprPrinter
             OutExpr o => (o.Declare ? $"out {TypeClassifier.Keyword(o.Kind)} {o.Name}" : "out " + o.Name, Primary),
             SpanExpr s => ($"new global::System.{(s.ReadOnly ? "ReadOnlySpan" : "Span")}<{TypeClassifier.Keyword(s.Kind)}>({s.Buffer}, 0, {Print(s.Length, 0, substitute)})", Primary),
             RentExpr r => ($"{MethodContext.Pool}<{TypeClassifier.Keyword(r.Kind)}>.Shared.Rent({Print(r.Length, 0, substitute)})", Primary),
+            RefExpr r => ("ref " + r.Name, Primary),
+            MemberExpr m => ($"{Print(m.Target, Primary, substitute)}.{m.Member}", Primary),
             InvokeExpr i => ($"{i.Function}({string.Join(", ", i.Args.Select(a => Print(a, 0, substitute)))})", Primary),
             _ => throw new InvalidOperationException("Unknown expression " + expr.GetType().Name),
         };

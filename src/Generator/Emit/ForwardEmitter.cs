@@ -7,7 +7,7 @@ namespace Autodiff.Generator.Emit;
 
 /// <summary>
 /// Forward mode: a tangent beside every active value, updated right before the value itself (the tangent
-/// reads the old values). Control flow is the primal's, so no tape is needed.
+/// reads the old values). Control flow is the primal's, so no tape is needed. Builds IR like the reverse transform.
 /// </summary>
 internal sealed class ForwardEmitter
 {
@@ -15,8 +15,8 @@ internal sealed class ForwardEmitter
     private readonly ReverseEmitter _arrays;
     private readonly Dictionary<ScalarKind, string> _zeroBuffers = new();
 
-    // The tangent of each derivative call already made, by the name of its value (what ValueScope remembers).
-    private readonly Dictionary<string, string> _callTangents = new();
+    // The tangent of each derivative call already made, by what holds its value (what ValueScope remembers).
+    private readonly Dictionary<Expr, Expr> _callTangents = new();
 
     public ForwardEmitter(MethodContext context)
     {
@@ -35,47 +35,26 @@ internal sealed class ForwardEmitter
                     EmitAssign(a, output);
                     break;
                 case ArrayDeclStmt d:
-                    output.Line("// " + d.Comment);
-                    string length = _c.Temp("__length");
-                    output.Line($"int {length} = {ExprPrinter.Print(d.Length)};");
+                    output.Comment(d.Comment);
+                    var length = Build.Var(ScalarKind.Int, _c.Temp("__length"));
+                    output.Add(new DeclareCode("int", length.Name, d.Length));
                     VarInfo array = _c.Variables[d.Name];
-                    _arrays.PooledArray(output, array.Kind, array.Name, Build.Var(ScalarKind.Int, length));
+                    _arrays.PooledArray(output, array.Kind, array.Name, length);
                     if (_c.HasDerivative(d.Name))
                     {
-                        _arrays.PooledArray(output, array.Kind, _c.Derivative(d.Name), Build.Var(ScalarKind.Int, length));
+                        _arrays.PooledArray(output, array.Kind, _c.Derivative(d.Name), length);
                     }
 
                     break;
                 case IfStmt s:
-                    output.Line("// " + s.Comment);
-                    using (output.Block($"if ({ExprPrinter.Print(s.Condition)})"))
-                    {
-                        output.Append(EmitSequence(s.Then));
-                    }
-
-                    if (!s.Else.IsEmpty)
-                    {
-                        using (output.Block("else"))
-                        {
-                            output.Append(EmitSequence(s.Else));
-                        }
-                    }
-
+                    output.Comment(s.Comment);
+                    output.Add(new IfCode(s.Condition, EmitSequence(s.Then), EmitSequence(s.Else)));
                     break;
                 case LoopStmt l:
-                    output.Line("// " + l.Comment);
-                    string condition = ExprPrinter.Print(l.Condition);
-                    using (output.Block(l.TestAtEnd ? "do" : $"while ({condition})"))
-                    {
-                        output.Append(EmitSequence(l.Body));
-                        output.Append(EmitSequence(l.Step));
-                    }
-
-                    if (l.TestAtEnd)
-                    {
-                        output.Line($"while ({condition});");
-                    }
-
+                    output.Comment(l.Comment);
+                    CodeBlock body = EmitSequence(l.Body);
+                    body.Append(EmitSequence(l.Step));
+                    output.Add(new WhileCode(l.Condition, body, l.TestAtEnd));
                     break;
             }
         }
@@ -85,28 +64,29 @@ internal sealed class ForwardEmitter
 
     private void EmitAssign(AssignStmt assign, CodeBlock output)
     {
-        string index = assign.Index is null ? string.Empty : $"[{ExprPrinter.Print(assign.Index)}]";
-        output.Line("// " + assign.Comment);
+        output.Comment(assign.Comment);
+        ScalarKind kind = _c.Variables[assign.Target].Kind;
         var scope = new ValueScope(null);
-        string? tangent = null;
+        Expr? tangent = null;
         if (_c.Activity.IsActive(assign.Target))
         {
             tangent = _c.Activity.IsActive(assign.Value) ? Tangent(assign.Value, scope) : null;
-            tangent ??= _c.Zero(_c.Variables[assign.Target].Kind);
+            tangent ??= Build.Lit(0, kind);
         }
 
-        string value = ExprPrinter.Print(assign.Value, n => Lookup(n, scope));
+        Expr value = scope.Known(assign.Value);
         output.Append(scope.Flatten());
         if (tangent is not null)
         {
-            output.Line($"{_c.Derivative(assign.Target)}{index} = {tangent};");
+            string name = _c.Derivative(assign.Target);
+            output.Add(new AssignCode(assign.Index is null ? Build.Var(kind, name) : new ElemExpr(kind, name, assign.Index), tangent));
         }
 
-        output.Line($"{assign.Target}{index} = {value};");
+        output.Add(new AssignCode(assign.Index is null ? Build.Var(kind, assign.Target) : new ElemExpr(kind, assign.Target, assign.Index), value));
     }
 
-    /// <summary>The tangent of an expression as C# text, or null when it is zero.</summary>
-    private string? Tangent(Expr expr, ValueScope scope)
+    /// <summary>The tangent of an expression, or null when it is zero.</summary>
+    private Expr? Tangent(Expr expr, ValueScope scope)
     {
         if (!_c.Activity.IsActive(expr))
         {
@@ -116,15 +96,15 @@ internal sealed class ForwardEmitter
         switch (expr)
         {
             case VarExpr v:
-                return _c.Derivative(v.Name);
+                return Build.Var(v.Kind, _c.Derivative(v.Name));
             case ElemExpr e:
-                return $"{_c.Derivative(e.Array)}[{ExprPrinter.Print(e.Index)}]";
+                return new ElemExpr(e.Kind, _c.Derivative(e.Array), e.Index);
             case UnaryExpr { Op: UnaryOp.Negate } u:
-                return Tangent(u.Operand, scope) is { } tn ? "-" + ExprPrinter.Paren(tn) : null;
+                return Tangent(u.Operand, scope) is { } tn ? new UnaryExpr(u.Kind, UnaryOp.Negate, tn) : null;
             case UnaryExpr u:
                 return Tangent(u.Operand, scope);
             case ConvertExpr c:
-                return Tangent(c.Operand, scope) is { } tc ? $"({TypeClassifier.Keyword(c.Kind)}){ExprPrinter.Paren(tc)}" : null;
+                return Tangent(c.Operand, scope) is { } tc ? new ConvertExpr(c.Kind, tc) : null;
 
             // t(a ± b) = ta ± tb
             case BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract } b:
@@ -137,17 +117,16 @@ internal sealed class ForwardEmitter
             // t(a / b) = ta / b - a tb / b²
             case BinaryExpr { Op: BinaryOp.Divide } b:
             {
-                string r = ExprPrinter.Paren(Value(b.Right, scope));
-                string? left = Tangent(b.Left, scope) is { } tl ? $"{ExprPrinter.Paren(tl)} / {r}" : null;
-                string? right = Tangent(b.Right, scope) is { } tr ? $"{ExprPrinter.Paren(Value(b.Left, scope))} * {ExprPrinter.Paren(tr)} / ({r} * {r})" : null;
+                Expr r = Value(b.Right, scope);
+                Expr? left = Tangent(b.Left, scope) is { } tl ? Build.Div(tl, r) : null;
+                Expr? right = Tangent(b.Right, scope) is { } tr ? Build.Div(Build.Mul(Value(b.Left, scope), tr), Build.Mul(r, r)) : null;
                 return Sum(left, right, true);
             }
 
             // t(a % b) = ta - trunc(a/b) tb
             case BinaryExpr { Op: BinaryOp.Remainder } b:
             {
-                string mathClass = b.Kind == ScalarKind.Float ? "global::System.MathF" : "global::System.Math";
-                string? right = Tangent(b.Right, scope) is { } tr ? $"{mathClass}.Truncate({Value(b.Left, scope)} / {ExprPrinter.Paren(Value(b.Right, scope))}) * {ExprPrinter.Paren(tr)}" : null;
+                Expr? right = Tangent(b.Right, scope) is { } tr ? Build.Mul(Build.Math(b.Kind, "Truncate", Build.Div(Value(b.Left, scope), Value(b.Right, scope))), tr) : null;
                 return Sum(Tangent(b.Left, scope), right, true);
             }
 
@@ -155,32 +134,32 @@ internal sealed class ForwardEmitter
             case CondExpr c:
             {
                 var inline = new ValueScope(scope, inline: true);
-                string zero = _c.Zero(c.Kind);
-                return $"({ExprPrinter.Print(c.Condition)} ? {Tangent(c.WhenTrue, inline) ?? zero} : {Tangent(c.WhenFalse, inline) ?? zero})";
+                Expr zero = Build.Lit(0, c.Kind);
+                return new CondExpr(c.Kind, c.Condition, Tangent(c.WhenTrue, inline) ?? zero, Tangent(c.WhenFalse, inline) ?? zero);
             }
 
             // t f(a₀, ...) = Σ ∂f/∂aᵢ taᵢ
             case MathCallExpr m:
             {
-                var context = new DerivativeRules.Context(m.Args.Count, i => new OpaqueExpr(m.Args[i].Kind, ExprPrinter.Paren(Value(m.Args[i], scope))), () => new OpaqueExpr(m.Kind, ExprPrinter.Paren(Value(m, scope))), m.Class, m.Kind);
+                var context = new DerivativeRules.Context(m.Args.Count, i => Value(m.Args[i], scope), () => Value(m, scope), m.Class, m.Kind);
                 if (DerivativeRules.Selection(m.Function, context) is { } selection)
                 {
                     // max, min, clamp, abs: the tangent of the argument picked, not a sum of 0/1 products (0 · ∞ = NaN)
-                    string chosen = _c.Zero(m.Kind);
+                    Expr chosen = Build.Lit(0, m.Kind);
                     bool any = false;
                     for (int i = selection.Length - 1; i >= 0; i--)
                     {
-                        string? t = Tangent(m.Args[selection[i].Argument], scope);
-                        string value = t is null ? _c.Zero(m.Kind) : selection[i].Negated ? "-" + ExprPrinter.Paren(t) : t;
+                        Expr? t = Tangent(m.Args[selection[i].Argument], scope);
+                        Expr value = t is null ? Build.Lit(0, m.Kind) : selection[i].Negated ? new UnaryExpr(m.Kind, UnaryOp.Negate, t) : t;
                         any |= t is not null;
-                        chosen = selection[i].Condition is not { } condition ? value : $"({ExprPrinter.Print(condition)} ? {value} : {chosen})";
+                        chosen = selection[i].Condition is not { } condition ? value : new CondExpr(m.Kind, condition, value, chosen);
                     }
 
                     return any ? chosen : null;
                 }
 
-                string?[] partials = DerivativeRules.Partials(m.Function, context).Select(p => p is null ? null : ExprPrinter.Paren(ExprPrinter.Print(p))).ToArray();
-                string? sum = null;
+                Expr?[] partials = DerivativeRules.Partials(m.Function, context);
+                Expr? sum = null;
                 for (int i = 0; i < m.Args.Count; i++)
                 {
                     if (partials[i] is { } partial)
@@ -202,53 +181,53 @@ internal sealed class ForwardEmitter
 
     // A call to another differentiable function: its JVP, or, for a custom derivative without one, its VJP
     // seeded with 1 (for a scalar function the JVP is the gradient dotted with the tangents).
-    private string CallTangent(CallExpr call, ValueScope scope)
+    private Expr CallTangent(CallExpr call, ValueScope scope)
     {
         // Called once per call site and scope: Value(call) evaluates the derivative call and keeps its value, and the
         // tangent asked for afterwards is the one that call gave (a second call made recursion exponential).
-        if (!scope.Inline && scope.Lookup(call) is { } evaluated && _callTangents.TryGetValue(evaluated, out string? known))
+        if (!scope.Inline && scope.Lookup(call) is { } evaluated && _callTangents.TryGetValue(evaluated, out Expr? known))
         {
             return known;
         }
 
-        var arguments = new List<string>();
+        var arguments = new List<Expr>();
         for (int i = 0; i < call.Args.Count; i++)
         {
-            arguments.Add(call.Callee.Parameters[i].Shape == ShapeKind.Scalar ? Value(call.Args[i], scope) : ((VarExpr)call.Args[i]).Name);
+            arguments.Add(call.Callee.Parameters[i].Shape == ShapeKind.Scalar ? Value(call.Args[i], scope) : call.Args[i]);
         }
 
         string keyword = TypeClassifier.Keyword(call.Kind);
         if (call.Callee.Jvp is { } jvp)
         {
-            var tangents = new List<string>();
             for (int i = 0; i < call.Args.Count; i++)
             {
                 CalleeParam parameter = call.Callee.Parameters[i];
                 if (parameter.Differentiable)
                 {
-                    tangents.Add(parameter.Shape == ShapeKind.Scalar
-                        ? Tangent(call.Args[i], scope) ?? _c.Zero(parameter.Kind)
-                        : ArrayTangent((VarExpr)call.Args[i], parameter.Kind, scope));
+                    arguments.Add(parameter.Shape == ShapeKind.Scalar
+                        ? Tangent(call.Args[i], scope) ?? Build.Lit(0, parameter.Kind)
+                        : ArrayTangent((VarExpr)call.Args[i], parameter.Kind));
                 }
             }
 
-            string invocation = $"{jvp}({string.Join(", ", arguments.Concat(tangents))})";
+            Expr invocation = new InvokeExpr(call.Kind, jvp, new EquatableArray<Expr>(arguments));
             if (scope.Inline)
             {
-                return invocation + ".Tangent";
+                return new MemberExpr(call.Kind, invocation, "Tangent");
             }
 
-            string pair = _c.Temp("__jvp");
-            string pairType = TypeClassifier.Keyword(call.Kind);
-            scope.Pre.Line($"({pairType} Value, {pairType} Tangent) {pair} = {invocation};");
-            scope.Remember(call, pair + ".Value");
-            _callTangents[pair + ".Value"] = pair + ".Tangent";
-            return pair + ".Tangent";
+            var pair = Build.Var(call.Kind, _c.Temp("__jvp"));
+            scope.Pre.Add(new DeclareCode($"({keyword} Value, {keyword} Tangent)", pair.Name, invocation));
+            var pairValue = new MemberExpr(call.Kind, pair, "Value");
+            var pairTangent = new MemberExpr(call.Kind, pair, "Tangent");
+            scope.Remember(call, pairValue);
+            _callTangents[pairValue] = pairTangent;
+            return pairTangent;
         }
 
-        var outputs = new List<string>();
-        var buffers = new List<(string Buffer, string Keyword)>();
-        string? sum = null;
+        var outputs = new List<Expr>();
+        var buffers = new List<(string Buffer, ScalarKind Kind)>();
+        Expr? sum = null;
         for (int i = 0; i < call.Args.Count; i++)
         {
             CalleeParam parameter = call.Callee.Parameters[i];
@@ -258,44 +237,45 @@ internal sealed class ForwardEmitter
             }
 
             string d = _c.Temp("__d");
-            string elementKeyword = TypeClassifier.Keyword(parameter.Kind);
             if (parameter.Shape == ShapeKind.Scalar)
             {
-                outputs.Add($"out {elementKeyword} {d}");
-                sum = Sum(sum, Scale(d, Tangent(call.Args[i], scope)), false);
+                outputs.Add(new OutExpr(parameter.Kind, d, Declare: true));
+                sum = Sum(sum, Scale(Build.Var(parameter.Kind, d), Tangent(call.Args[i], scope)), false);
                 continue;
             }
 
             string name = ((VarExpr)call.Args[i]).Name;
-            scope.Pre.Line($"{elementKeyword}[] {d} = {MethodContext.Pool}<{elementKeyword}>.Shared.Rent({name}.Length);");
-            outputs.Add($"new global::System.Span<{elementKeyword}>({d}, 0, {name}.Length)");
-            buffers.Add((d, elementKeyword));
+            var length = new LengthExpr(name);
+            scope.Pre.Add(new DeclareCode(TypeClassifier.Keyword(parameter.Kind) + "[]", d, new RentExpr(parameter.Kind, length)));
+            outputs.Add(new SpanExpr(parameter.Kind, d, length, ReadOnly: false));
+            buffers.Add((d, parameter.Kind));
             if (_c.Activity.IsActive(name))
             {
-                sum = Sum(sum, $"{TypeRefs.Helpers}.Dot(new global::System.ReadOnlySpan<{elementKeyword}>({d}, 0, {name}.Length), {_c.Derivative(name)})", false);
+                sum = Sum(sum, Build.Invoke(parameter.Kind, TypeRefs.Helpers + ".Dot", new SpanExpr(parameter.Kind, d, length, ReadOnly: true), Build.Var(parameter.Kind, _c.Derivative(name))), false);
             }
         }
 
-        string value = _c.Temp("__v");
-        scope.Pre.Line($"{keyword} {value} = {call.Callee.Vjp}({string.Join(", ", arguments.Concat(new[] { _c.Literal(1, call.Kind) }).Concat(outputs))});");
+        var value = Build.Var(call.Kind, _c.Temp("__v"));
+        arguments.Add(Build.Lit(1, call.Kind));
+        scope.Pre.Add(new DeclareCode(keyword, value.Name, new InvokeExpr(call.Kind, call.Callee.Vjp, new EquatableArray<Expr>(arguments.Concat(outputs)))));
         scope.Remember(call, value);
-        string tangent = _c.Temp("__t");
-        scope.Pre.Line($"{keyword} {tangent} = {sum ?? _c.Zero(call.Kind)};");
+        var tangent = Build.Var(call.Kind, _c.Temp("__t"));
+        scope.Pre.Add(new DeclareCode(keyword, tangent.Name, sum ?? Build.Lit(0, call.Kind)));
         _callTangents[value] = tangent;
-        foreach ((string buffer, string bufferKeyword) in buffers)
+        foreach ((string buffer, ScalarKind bufferKind) in buffers)
         {
-            scope.Pre.Line($"{MethodContext.Pool}<{bufferKeyword}>.Shared.Return({buffer});");
+            scope.Pre.Add(new ReturnCode(bufferKind, buffer, IfRented: false));
         }
 
         return tangent;
     }
 
     // The tangent of an array argument: its tangent span, or zeros (pooled) when the array is passive.
-    private string ArrayTangent(VarExpr array, ScalarKind kind, ValueScope scope)
+    private Expr ArrayTangent(VarExpr array, ScalarKind kind)
     {
         if (_c.Activity.IsActive(array.Name))
         {
-            return _c.Derivative(array.Name);
+            return Build.Var(kind, _c.Derivative(array.Name));
         }
 
         // One pooled buffer of zeros per method and kind, grown on demand and given back at the end.
@@ -304,18 +284,18 @@ internal sealed class ForwardEmitter
         {
             zeros = _c.Fresh("__zeros" + char.ToUpperInvariant(keyword[0]));
             _zeroBuffers[kind] = zeros;
-            _c.Declarations.Line($"{keyword}[]? {zeros} = null;");
-            _c.Cleanup.Line($"{TypeRefs.Helpers}.Release(ref {zeros});");
+            _c.Declarations.Add(new DeclareCode(keyword + "[]?", zeros, new OpaqueExpr(kind, "null")));
+            _c.Cleanup.Add(new CallCode(Build.Invoke(kind, TypeRefs.Helpers + ".Release", new RefExpr(kind, zeros))));
         }
 
-        return $"{TypeRefs.Helpers}.Zeros(ref {zeros}, {array.Name}.Length)";
+        return Build.Invoke(kind, TypeRefs.Helpers + ".Zeros", new RefExpr(kind, zeros), new LengthExpr(array.Name));
     }
 
-    private string Value(Expr node, ValueScope scope)
+    private Expr Value(Expr node, ValueScope scope)
     {
         if (node is ConstExpr or VarExpr or ElemExpr or LengthExpr or OpaqueExpr || scope.Inline)
         {
-            return ExprPrinter.Print(node, n => Lookup(n, scope));
+            return scope.Known(node);
         }
 
         if (scope.Lookup(node) is { } known)
@@ -325,7 +305,7 @@ internal sealed class ForwardEmitter
 
         if (!_c.Activity.IsActive(node) || node is CondExpr)
         {
-            return ExprPrinter.Print(node, n => Lookup(n, scope));
+            return scope.Known(node);
         }
 
         if (node is CallExpr call)
@@ -334,18 +314,16 @@ internal sealed class ForwardEmitter
             return scope.Lookup(node)!;
         }
 
-        string text = ExprPrinter.Print(node, n => ReferenceEquals(n, node) ? null : ExprPrinter.Paren(Value(n, scope)));
-        string temp = _c.Temp("__v");
-        scope.Pre.Line($"{TypeClassifier.Keyword(node.Kind)} {temp} = {text};");
+        Expr value = Build.Substitute(node, n => ReferenceEquals(n, node) ? null : Value(n, scope));
+        var temp = Build.Var(node.Kind, _c.Temp("__v"));
+        scope.Pre.Add(new DeclareCode(TypeClassifier.Keyword(node.Kind), temp.Name, value));
         scope.Remember(node, temp);
         return temp;
     }
 
-    private static string? Lookup(Expr node, ValueScope scope) => scope.Lookup(node);
+    private static Expr? Scale(Expr? a, Expr? b) => a is null || b is null ? null : Build.Mul(a, b);
 
-    private static string? Scale(string? a, string? b) => a is null || b is null ? null : ExprPrinter.Paren(a) + " * " + ExprPrinter.Paren(b);
-
-    private static string? Sum(string? a, string? b, bool subtract)
+    private static Expr? Sum(Expr? a, Expr? b, bool subtract)
     {
         if (b is null)
         {
@@ -354,9 +332,9 @@ internal sealed class ForwardEmitter
 
         if (a is null)
         {
-            return subtract ? "-" + ExprPrinter.Paren(b) : b;
+            return subtract ? new UnaryExpr(b.Kind, UnaryOp.Negate, b) : b;
         }
 
-        return a + (subtract ? " - " : " + ") + ExprPrinter.Paren(b);
+        return subtract ? Build.Sub(a, b) : Build.Add(a, b);
     }
 }

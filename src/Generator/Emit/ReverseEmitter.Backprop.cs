@@ -252,7 +252,7 @@ internal sealed partial class ReverseEmitter
 
         if (scope.Lookup(node) is { } known)
         {
-            return Build.Var(node.Kind, known);
+            return known;
         }
 
         if (!_c.Activity.IsActive(node))
@@ -265,7 +265,7 @@ internal sealed partial class ReverseEmitter
             // Stored in the forward sweep, popped before the chain rule (EmitAssign): one push and pop instead of an Exp.
             string name = _c.Temp("__v");
             stored.Add((node, name));
-            scope.Remember(node, name);
+            scope.Remember(node, Build.Var(node.Kind, name));
             return Build.Var(node.Kind, name);
         }
 
@@ -282,13 +282,11 @@ internal sealed partial class ReverseEmitter
             scope.Pre.Add(new DeclareCode(keyword, temp, value));
         }
 
-        scope.Remember(node, temp);
+        scope.Remember(node, Build.Var(node.Kind, temp));
         return Build.Var(node.Kind, temp);
     }
 
-    /// <summary>The expression with the nodes already held in temps of the scope replaced by them.</summary>
-    private static Expr Known(Expr expr, ValueScope scope)
-        => Build.Substitute(expr, n => scope.Lookup(n) is { } name ? Build.Var(n.Kind, name) : null);
+    private static Expr Known(Expr expr, ValueScope scope) => scope.Known(expr);
 
     /// <summary><c>(c * a) * a</c>, <c>(a * c) * a</c>, <c>a * (c * a)</c>, <c>a * (a * c)</c> with <c>a</c> active and <c>c</c> passive, both pure: (c, a).</summary>
     private (Expr? Scale, Expr? Operand) ScaledSquare(BinaryExpr product)

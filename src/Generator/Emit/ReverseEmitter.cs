@@ -145,7 +145,7 @@ internal sealed partial class ReverseEmitter
                 scope = new ValueScope(null, hoistedDeclarations: depth == 0 ? _c.Declarations : null);
                 if (result is not null)
                 {
-                    scope.Remember(assign.Value, result);
+                    scope.Remember(assign.Value, Build.Var(variable.Kind, result));
                 }
 
                 _stored = stored;

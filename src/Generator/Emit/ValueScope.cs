@@ -10,7 +10,7 @@ namespace Autodiff.Generator.Emit;
 /// </summary>
 internal sealed class ValueScope
 {
-    private readonly Dictionary<Expr, string> _values = new();
+    private readonly Dictionary<Expr, Expr> _values = new();
     private readonly CodeBlock _pre = new();
     private readonly Dictionary<Expr, List<Expr>> _accumulations = new();
     private readonly List<Expr> _accumulationOrder = new();
@@ -41,20 +41,24 @@ internal sealed class ValueScope
 
     public CodeBlock Body { get; } = new();
 
-    public string? Lookup(Expr node)
+    /// <summary>What holds the value of <paramref name="node"/> here (a temp), or null.</summary>
+    public Expr? Lookup(Expr node)
     {
         for (ValueScope? scope = this; scope is not null; scope = scope.Parent)
         {
-            if (scope._values.TryGetValue(node, out string? name))
+            if (scope._values.TryGetValue(node, out Expr? value))
             {
-                return name;
+                return value;
             }
         }
 
         return null;
     }
 
-    public void Remember(Expr node, string name) => _values[node] = name;
+    public void Remember(Expr node, Expr value) => _values[node] = value;
+
+    /// <summary>The expression with the nodes already held in temps of this scope replaced by them.</summary>
+    public Expr Known(Expr expr) => Emit.Build.Substitute(expr, Lookup);
 
     /// <summary>
     /// Adds <paramref name="term"/> to the adjoint <paramref name="target"/>. Terms for the same target are summed

@@ -55,3 +55,9 @@ internal sealed record RentExpr(ScalarKind Kind, Expr Length) : Expr(Kind);
 
 /// <summary>A call of a generated method or helper by its full name (a VJP, <c>AddTo</c>); its arguments say what it reads and writes.</summary>
 internal sealed record InvokeExpr(ScalarKind Kind, string Function, EquatableArray<Expr> Args) : Expr(Kind);
+
+/// <summary><c>ref Name</c>: an argument the call may read and write (derivative code only).</summary>
+internal sealed record RefExpr(ScalarKind Kind, string Name) : Expr(Kind);
+
+/// <summary><c>Target.Member</c>: a field of a value (a JVP's <c>(Value, Tangent)</c> pair; derivative code only).</summary>
+internal sealed record MemberExpr(ScalarKind Kind, Expr Target, string Member) : Expr(Kind);
