@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Linq;
-using System.Text.RegularExpressions;
 using Autodiff.Generator.Analysis;
 using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Ir;
@@ -8,12 +7,12 @@ using Autodiff.Generator.Ir;
 namespace Autodiff.Generator.Emit;
 
 /// <summary>
-/// Turns one iteration of a fused accumulation loop (its forward and reverse code, already written for a scalar
-/// counter) into the body of a generic lane method: every floating local becomes a vector of lanes <c>TL</c>,
-/// <c>x[i + c]</c> a vector load of the lanes' elements, <c>dx[i + c] += e</c> a vector read-modify-write, and
-/// <c>Math.Sqrt</c> its lane form. <see cref="LoopVectorisation"/> has checked the IR; this pass checks the text it
-/// rewrites as well (every token, and that each local is assigned before it is read in the iteration), and gives
-/// up, leaving the loop scalar, on anything it does not recognise. It never guesses.
+/// A pass over the derivative IR that turns one iteration of a fused accumulation loop (its forward and reverse code,
+/// built for a scalar counter) into the body of a generic lane method: every floating local becomes a vector of lanes
+/// <c>TL</c>, <c>x[i + c]</c> a vector load of the lanes' elements, <c>dx[i + c] += e</c> a vector read-modify-write,
+/// and <c>Math.Sqrt</c> its lane form. <see cref="LoopVectorisation"/> has checked the primal; this pass checks the
+/// derivative code as well (every node, and that each local is assigned before it is read in the iteration), and
+/// gives up, leaving the loop scalar, on anything it does not recognise. It never guesses.
 /// </summary>
 internal static class LaneRewriter
 {
@@ -33,11 +32,36 @@ internal static class LaneRewriter
 
     private const string LaneType = "TL";
 
-    private static readonly Regex Element = new(@"(?<![\w.])([A-Za-z_]\w*)\[([^\[\]]*)\]", RegexOptions.CultureInvariant);
-    private static readonly Regex Token = new(@"\G\s*(?:(?<id>[A-Za-z_]\w*)|(?<num>\d+(?:\.\d+)?(?:E[+-]?\d+)?f?)|(?<op>[-+*/(),=;.]))", RegexOptions.CultureInvariant);
-    private static readonly HashSet<string> LaneMembers = new(LoopVectorisation.Functions) { "Load", "AddTo" };
+    /// <summary>What the iteration may name, and what it has named so far.</summary>
+    private sealed class Names
+    {
+        public Names(HashSet<string> locals, HashSet<string> readable, HashSet<string> adjoints, HashSet<string> invariants, HashSet<string> reductions, string accumulator, string counter)
+            => (Locals, Readable, Adjoints, Invariants, Reductions, Accumulator, Counter) = (locals, readable, adjoints, invariants, reductions, accumulator, counter);
 
-    /// <summary>The rewritten iteration, or null when any line is not of the forms above.</summary>
+        public HashSet<string> Locals { get; }
+
+        public HashSet<string> Readable { get; }
+
+        public HashSet<string> Adjoints { get; }
+
+        public HashSet<string> Invariants { get; }
+
+        public HashSet<string> Reductions { get; }
+
+        public string Accumulator { get; }
+
+        public string Counter { get; }
+
+        public HashSet<string> Temps { get; } = new();
+
+        public HashSet<string> Assigned { get; } = new();
+
+        public HashSet<string> Used { get; } = new();
+
+        public List<string> Inputs { get; } = new();
+    }
+
+    /// <summary>The rewritten iteration, or null when any statement is not of the forms above.</summary>
     public static Lanes? Rewrite(CodeBlock iteration, LoopVectorisation.Plan plan, string accumulator, MethodContext context)
     {
         string keyword = TypeClassifier.Keyword(context.Method.ReturnKind);
@@ -48,7 +72,6 @@ internal static class LaneRewriter
         }
 
         var readable = new HashSet<string>(plan.Accesses.Select(a => a.Array));
-        var adjoints = new HashSet<string>(readable.Where(context.HasDerivative).Select(context.Derivative));
         var invariants = new HashSet<string>(plan.Invariants);
         if (context.HasDerivative(accumulator))
         {
@@ -56,121 +79,168 @@ internal static class LaneRewriter
         }
 
         // adjoints of the invariants: sums over the iterations, like the accumulator (only ever added to)
-        var reductions = new HashSet<string>(plan.Invariants.Where(context.HasDerivative).Select(context.Derivative));
-        var temps = new HashSet<string>();
-        var assigned = new HashSet<string>();
-        var used = new HashSet<string>();
-        var inputs = new List<string>();
+        var names = new Names(
+            locals, readable, new HashSet<string>(readable.Where(context.HasDerivative).Select(context.Derivative)), invariants,
+            new HashSet<string>(plan.Invariants.Where(context.HasDerivative).Select(context.Derivative)), accumulator, plan.Counter);
         var outputs = new List<string>();
         var accesses = new List<(string Array, int Offset)>(plan.Accesses);
-        var updates = new Dictionary<(string Array, int Offset), string>();
+        var updates = new Dictionary<(string Array, int Offset), VarExpr>();
         var body = new CodeBlock();
-        foreach ((int indent, string text) in CodePrinter.Lines(iteration))
+        foreach (Code code in iteration.Items)
         {
-            string line = text.Trim();
-            if (line.Length == 0 || line.StartsWith("//", System.StringComparison.Ordinal))
+            switch (code)
             {
-                body.LineAt(indent, text);
-                continue;
-            }
+                case CommentCode or BlankCode:
+                    body.Add(code);
+                    continue;
 
-            line = line.Replace("global::System.MathF.", LaneType + ".").Replace("global::System.Math.", LaneType + ".");
-            string rewritten;
-            string? target;
-            bool readsTarget;
-            Match m;
-            if ((m = Regex.Match(line, @"^([A-Za-z_]\w*)\[([^\[\]]*)\] (\+=|-=) (.+);$")).Success)
-            {
-                // dx[i + c] += e  ->  TL.AddTo(dx, i + c, e)
-                string array = m.Groups[1].Value;
-                if (!adjoints.Contains(array) || Offset(m.Groups[2].Value, plan.Counter) is not int offset
-                    || Loads(m.Groups[4].Value, readable, plan.Counter, inputs) is not string terms)
+                // dx[i + c] += e: collected per element offset and written once at the end of the iteration (see WriteUpdates)
+                case AssignCode { Add: true, Note: null, Target: ElemExpr { Array: var array, Index: var index }, Value: var term }
+                    when names.Adjoints.Contains(array) && Offset(index, plan.Counter) is int offset:
                 {
-                    return null;
-                }
-
-                if (!outputs.Contains(array))
-                {
-                    outputs.Add(array);
-                }
-
-                if (!accesses.Contains((array, offset)))
-                {
-                    accesses.Add((array, offset));
-                }
-
-                // Collected per element offset and written once at the end of the iteration (see WriteUpdates).
-                string amount = m.Groups[3].Value == "+=" ? terms : $"-({terms})";
-                if (updates.TryGetValue((array, offset), out string? sum))
-                {
-                    rewritten = $"{sum} = {sum} + ({amount});";
-                }
-                else
-                {
-                    sum = $"__add{updates.Count + 1}";
-                    updates[(array, offset)] = sum;
-                    temps.Add(sum);
-                    rewritten = $"{LaneType} {sum} = {amount};";
-                }
-
-                target = sum;
-                readsTarget = false;
-            }
-            else if ((m = Regex.Match(line, $@"^(?:({keyword}) )?([A-Za-z_]\w*) (=|\+=) (.+);$")).Success)
-            {
-                // T t = e (a temporary), v = e, v += e
-                target = m.Groups[2].Value;
-                bool declares = m.Groups[1].Success;
-                if (declares)
-                {
-                    if (!target.StartsWith("__", System.StringComparison.Ordinal) || !temps.Add(target))
+                    if (Lane(term, names) is not { } amount)
                     {
                         return null;
                     }
+
+                    if (!outputs.Contains(array))
+                    {
+                        outputs.Add(array);
+                    }
+
+                    if (!accesses.Contains((array, offset)))
+                    {
+                        accesses.Add((array, offset));
+                    }
+
+                    if (updates.TryGetValue((array, offset), out VarExpr? sum))
+                    {
+                        body.Add(new AssignCode(sum, Build.Add(sum, amount)));
+                    }
+                    else
+                    {
+                        sum = Build.Var(term.Kind, $"__add{updates.Count + 1}");
+                        updates[(array, offset)] = sum;
+                        names.Temps.Add(sum.Name);
+                        body.Add(new DeclareCode(LaneType, sum.Name, amount));
+                    }
+
+                    names.Assigned.Add(sum.Name);
+                    continue;
                 }
-                else if (!locals.Contains(target) && !temps.Contains(target) && target != accumulator
-                    && !(reductions.Contains(target) && m.Groups[3].Value == "+="))
+
+                // T t = e: a temporary of the iteration
+                case DeclareCode { Value: { } value } declaration when declaration.Type == keyword
+                    && declaration.Name.StartsWith("__", System.StringComparison.Ordinal) && !names.Temps.Contains(declaration.Name):
                 {
-                    return null;
+                    if (Lane(value, names) is not { } lanes)
+                    {
+                        return null;
+                    }
+
+                    names.Temps.Add(declaration.Name);
+                    names.Assigned.Add(declaration.Name);
+                    body.Add(new DeclareCode(LaneType, declaration.Name, lanes));
+                    continue;
                 }
 
-                if (Loads(m.Groups[4].Value, readable, plan.Counter, inputs) is not string value)
+                // v = e, v += e on a local, s = s ± e on the accumulator, d += e on an invariant's adjoint
+                case AssignCode { Note: null, Target: VarExpr { Name: var target } } assign:
                 {
-                    return null;
+                    Expr? lanes;
+                    if (target == accumulator)
+                    {
+                        lanes = !assign.Add && assign.Value is BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract, Left: VarExpr { Name: var first } } step
+                            && first == accumulator && Lane(step.Right, names) is { } e
+                            ? step with { Right = e }
+                            : null;
+                        names.Used.Add(accumulator);
+                    }
+                    else if (names.Reductions.Contains(target))
+                    {
+                        lanes = assign.Add ? Lane(assign.Value, names) : null;
+                        names.Used.Add(target);
+                    }
+                    else if (names.Locals.Contains(target) || names.Temps.Contains(target))
+                    {
+                        // a local read by its own update must have been assigned in this iteration
+                        lanes = !assign.Add || names.Assigned.Contains(target) ? Lane(assign.Value, names) : null;
+                        names.Used.Add(target);
+                    }
+                    else
+                    {
+                        lanes = null;
+                    }
+
+                    if (lanes is null)
+                    {
+                        return null;
+                    }
+
+                    names.Assigned.Add(target);
+                    body.Add(assign with { Value = lanes });
+                    continue;
                 }
 
-                readsTarget = m.Groups[3].Value == "+=";
-                if (target == accumulator && !(value.StartsWith(accumulator + " + ", System.StringComparison.Ordinal)
-                    || value.StartsWith(accumulator + " - ", System.StringComparison.Ordinal)))
-                {
+                default:
                     return null;
-                }
-
-                rewritten = (declares ? LaneType + " " : string.Empty) + $"{target} {m.Groups[3].Value} {value};";
             }
-            else
-            {
-                return null;
-            }
-
-            // Every token known; every local read only after this iteration assigned it (nothing carried over).
-            if (!Check(rewritten, target, readsTarget, accumulator, reductions, locals, temps, assigned, invariants, readable, adjoints, plan.Counter, used))
-            {
-                return null;
-            }
-
-            if (target is not null)
-            {
-                assigned.Add(target);
-            }
-
-            body.LineAt(indent, rewritten);
         }
 
         List<Carry> carries = WriteUpdates(body, updates, outputs, plan.Counter);
-        return new Lanes(body, locals.Where(used.Contains).OrderBy(n => n, System.StringComparer.Ordinal).ToList(), inputs, outputs,
-            invariants.Where(used.Contains).OrderBy(n => n, System.StringComparer.Ordinal).ToList(), accesses, carries,
-            reductions.Where(used.Contains).OrderBy(n => n, System.StringComparer.Ordinal).ToList());
+        return new Lanes(body, locals.Where(names.Used.Contains).OrderBy(n => n, System.StringComparer.Ordinal).ToList(), names.Inputs, outputs,
+            invariants.Where(names.Used.Contains).OrderBy(n => n, System.StringComparer.Ordinal).ToList(), accesses, carries,
+            names.Reductions.Where(names.Used.Contains).OrderBy(n => n, System.StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>
+    /// The lane form of a value: <c>x[i + c]</c> a load, <c>Math.F(a)</c> <c>TL.F(a)</c>, operators as they are; null
+    /// for anything else, or a name the iteration may not read here (a local not yet assigned in it, the accumulator,
+    /// an adjoint, a reduction).
+    /// </summary>
+    private static Expr? Lane(Expr expr, Names names)
+    {
+        switch (expr)
+        {
+            case ConstExpr { Kind: ScalarKind.Double or ScalarKind.Float }:
+                return expr;
+
+            case VarExpr { Name: var name }:
+                names.Used.Add(name);
+                bool known = names.Locals.Contains(name) || names.Temps.Contains(name) ? names.Assigned.Contains(name) : names.Invariants.Contains(name);
+                return known ? expr : null;
+
+            case ElemExpr { Array: var array, Index: var index } when names.Readable.Contains(array) && Offset(index, names.Counter) is not null:
+                if (!names.Inputs.Contains(array))
+                {
+                    names.Inputs.Add(array);
+                }
+
+                return Build.Invoke(expr.Kind, LaneType + ".Load", Build.Var(expr.Kind, array), index);
+
+            case UnaryExpr { Op: UnaryOp.Negate } u:
+                return Lane(u.Operand, names) is { } operand ? u with { Operand = operand } : null;
+
+            case BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide } b:
+                return Lane(b.Left, names) is { } left && Lane(b.Right, names) is { } right ? b with { Left = left, Right = right } : null;
+
+            case MathCallExpr { Class: "global::System.Math" or "global::System.MathF" } m when LoopVectorisation.Functions.Contains(m.Function):
+                var args = new List<Expr>();
+                foreach (Expr arg in m.Args)
+                {
+                    if (Lane(arg, names) is not { } lane)
+                    {
+                        return null;
+                    }
+
+                    args.Add(lane);
+                }
+
+                return m with { Class = LaneType, Args = new EquatableArray<Expr>(args) };
+
+            default:
+                return null;
+        }
     }
 
     /// <summary>
@@ -180,174 +250,39 @@ internal static class LaneRewriter
     /// <c>dx[i]</c> and then <c>dx[i + 1]</c> as two overlapping vectors instead made every load wait for the store
     /// before it (no store forwarding between overlapping vectors): the Rosenbrock gradient ran at the scalar loop's speed.
     /// </summary>
-    private static List<Carry> WriteUpdates(CodeBlock body, Dictionary<(string Array, int Offset), string> updates, List<string> outputs, string counter)
+    private static List<Carry> WriteUpdates(CodeBlock body, Dictionary<(string Array, int Offset), VarExpr> updates, List<string> outputs, string counter)
     {
         var carries = new List<Carry>();
         foreach (string array in outputs)
         {
             var offsets = updates.Keys.Where(u => u.Array == array).Select(u => u.Offset).OrderBy(o => o).ToList();
             int lowest = offsets[0];
-            var terms = new List<string> { updates[(array, lowest)] };
+            VarExpr first = updates[(array, lowest)];
+            Expr sum = first;
             foreach (int offset in offsets.Skip(1))
             {
                 var carry = new Carry(array, lowest, offset - lowest, $"__carry{carries.Count + 1}");
                 carries.Add(carry);
-                terms.Add($"{LaneType}.ShiftIn({updates[(array, offset)]}, ref {carry.Name}, {carry.Lanes})");
+                sum = Build.Add(sum, Build.Invoke(first.Kind, LaneType + ".ShiftIn", updates[(array, offset)], new RefExpr(first.Kind, carry.Name), Build.Int(carry.Lanes)));
             }
 
-            body.LineAt(0, $"{LaneType}.AddTo({array}, {IndexText(counter, lowest)}, {string.Join(" + ", terms)});");
+            body.Add(new CallCode(Build.Invoke(first.Kind, LaneType + ".AddTo", Build.Var(first.Kind, array), Index(counter, lowest), sum)));
         }
 
         return carries;
     }
 
-    /// <summary><c>v</c>, <c>v + c</c> or <c>v - c</c> (an index from the counter, or a bound from an array's length).</summary>
-    internal static string IndexText(string start, int offset)
-        => offset == 0 ? start : offset > 0 ? $"{start} + {offset}" : $"{start} - {-offset}";
+    /// <summary><c>v</c>, <c>v + c</c> or <c>v - c</c>.</summary>
+    private static Expr Index(string variable, int offset)
+        => offset == 0 ? Build.Var(ScalarKind.Int, variable)
+            : new BinaryExpr(ScalarKind.Int, offset > 0 ? BinaryOp.Add : BinaryOp.Subtract, Build.Var(ScalarKind.Int, variable), Build.Int(System.Math.Abs(offset)));
+
+    /// <summary><c>v</c>, <c>v + c</c> or <c>v - c</c> as text (the lane method's frame, an index from the counter or a bound from an array's length).</summary>
+    internal static string IndexText(string start, int offset) => offset == 0 ? start : offset > 0 ? $"{start} + {offset}" : $"{start} - {-offset}";
 
     /// <summary>The offset of <c>i</c>, <c>i + c</c> or <c>i - c</c> from the counter (at most 7 digits), or null.</summary>
-    private static int? Offset(string index, string counter)
-        => IndexOffset(index.Trim()) is { } parsed && parsed.Variable == counter && parsed.Offset is > -10_000_000 and < 10_000_000
+    private static int? Offset(Expr index, string counter)
+        => AccumulationMerger.IndexOffset(index) is { } parsed && parsed.Variable == counter && parsed.Offset is > -10_000_000 and < 10_000_000
             ? parsed.Offset
             : null;
-
-    /// <summary><c>v</c>, <c>v + 2</c>, <c>v - 1</c> (as the printer writes an index): the variable and the constant offset.</summary>
-    private static (string Variable, int Offset)? IndexOffset(string index)
-    {
-        Match m = Regex.Match(index, @"^([A-Za-z_]\w*)(?: ([+-]) (\d{1,9}))?$");
-        if (!m.Success)
-        {
-            return null;
-        }
-
-        int offset = m.Groups[3].Success ? int.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
-        return (m.Groups[1].Value, m.Groups[2].Value == "-" ? -offset : offset);
-    }
-
-    // x[i + c] -> TL.Load(x, i + c) for the arrays the body reads; null on any other element access.
-    private static string? Loads(string expression, HashSet<string> readable, string counter, List<string> inputs)
-    {
-        bool ok = true;
-        string result = Element.Replace(expression, match =>
-        {
-            string array = match.Groups[1].Value;
-            if (!readable.Contains(array) || Offset(match.Groups[2].Value, counter) is null)
-            {
-                ok = false;
-                return match.Value;
-            }
-
-            if (!inputs.Contains(array))
-            {
-                inputs.Add(array);
-            }
-
-            return $"{LaneType}.Load({array}, {match.Groups[2].Value})";
-        });
-        return ok ? result : null;
-    }
-
-    private static bool Check(
-        string line, string? target, bool readsTarget, string accumulator, HashSet<string> reductions, HashSet<string> locals, HashSet<string> temps,
-        HashSet<string> assigned, HashSet<string> invariants, HashSet<string> readable, HashSet<string> adjoints, string counter,
-        HashSet<string> used)
-    {
-        int position = 0;
-        bool expectDot = false, expectMember = false, first = true;
-        int accumulatorReads = 0;
-        while (position < line.Length)
-        {
-            Match m = Token.Match(line, position);
-            if (!m.Success || m.Length == 0)
-            {
-                return false;
-            }
-
-            position += m.Length;
-            string op = m.Groups["op"].Value;
-            if (expectDot)
-            {
-                // TL.Member
-                if (op != ".")
-                {
-                    return false;
-                }
-
-                (expectDot, expectMember) = (false, true);
-                continue;
-            }
-
-            if (!m.Groups["id"].Success)
-            {
-                if (expectMember || op == ".")
-                {
-                    return false;
-                }
-
-                first = false;
-                continue;
-            }
-
-            string id = m.Groups["id"].Value;
-            if (expectMember)
-            {
-                if (!LaneMembers.Contains(id))
-                {
-                    return false;
-                }
-
-                expectMember = false;
-                continue;
-            }
-
-            if (id == LaneType)
-            {
-                // the type of a temporary declared at the start of the line, else TL.Member
-                bool declaration = first && line.StartsWith(LaneType + " ", System.StringComparison.Ordinal);
-                expectDot = !declaration;
-                first = declaration;
-                continue;
-            }
-
-            bool isTarget = first && id == target;
-            first = false;
-            used.Add(id);
-            if (id == accumulator)
-            {
-                accumulatorReads++;
-                continue;
-            }
-
-            if (reductions.Contains(id))
-            {
-                // d += e, and no other read of d
-                if (!(isTarget && readsTarget))
-                {
-                    return false;
-                }
-
-                continue;
-            }
-
-            if (isTarget && !readsTarget)
-            {
-                continue;
-            }
-
-            bool known = (locals.Contains(id) || temps.Contains(id)) ? assigned.Contains(id)
-                : invariants.Contains(id) || readable.Contains(id) || adjoints.Contains(id) || id == counter;
-            if (!known)
-            {
-                return false;
-            }
-        }
-
-        if (expectDot || expectMember)
-        {
-            return false;
-        }
-
-        // the accumulator appears only in its own "s = s ± e" (as target and first operand)
-        return accumulatorReads == 0 || (target == accumulator && accumulatorReads == 2);
-    }
 }
