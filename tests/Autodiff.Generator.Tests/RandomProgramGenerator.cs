@@ -104,6 +104,9 @@ public sealed class RandomProgramGenerator
                 case 10:
                     RunningReduction(prefix);
                     break;
+                case 9 when _random.Next(2) == 0:
+                    RerunnableLoop();
+                    break;
                 default:
                     Line($"if ({Expr(1, prefix)} > 1.1) return {Expr(2, prefix)};");
                     break;
@@ -111,6 +114,65 @@ public sealed class RandomProgramGenerator
         }
 
         _scalars.RemoveRange(scopeStart, _scalars.Count - scopeStart);
+    }
+
+    // A loop of cheap arithmetic whose iterations' adjoints commute (an iteration local, a sum read nowhere else in the
+    // loop, a passive running power, maybe a branch or a break): the reverse sweep runs it again instead of taping it.
+    private void RerunnableLoop()
+    {
+        if (_loopDepth >= 2)
+        {
+            return;
+        }
+
+        string sum = "s" + _names++, power = "m" + _names++, index = "k" + _names++, local = "q" + _names++;
+        Line($"double {sum} = {Cheap(2)};");
+        Line($"double {power} = {(_random.Next(2) == 0 ? "1" : "0.75")};");
+        Line($"for (int {index} = 0; {index} < {_random.Next(3) switch { 0 => "w.Length", 1 => "n", _ => "4" }}; {index}++)");
+        _loopDepth++;
+        _loopIndices.Add(index);
+        Block(() =>
+        {
+            Line($"double {local} = {Cheap(2)};");
+            _scalars.Add(local);
+            switch (_random.Next(3))
+            {
+                case 0:
+                    Line($"{sum} += {local} * {power};");
+                    break;
+                case 1:
+                    Line($"if ({local} > 0.1) {sum} += {local} * {local} * {power}; else {sum} -= 0.5 * {local};");
+                    break;
+                default:
+                    Line($"{sum} -= {Cheap(1)} * {power};");
+                    Line($"if ({power} < 0.2) break;");
+                    break;
+            }
+
+            _scalars.Remove(local);
+            Line(_random.Next(2) == 0 ? $"{power} *= 0.5 + 0.1 * {index};" : $"{power} = {power} * 0.8 - 0.01;");
+        });
+        _loopIndices.Remove(index);
+        _loopDepth--;
+        string after = "v" + _names++;
+        Line($"double {after} = Math.Tanh({sum}) + 0.5 * {power};");
+        _scalars.Add(after);
+    }
+
+    // Sums and products of variables, array elements and constants: nothing a loop run again would pay much for.
+    private string Cheap(int depth)
+    {
+        if (depth <= 0 || _random.Next(4) == 0)
+        {
+            return Leaf();
+        }
+
+        return _random.Next(3) switch
+        {
+            0 => $"{Cheap(depth - 1)} + {Cheap(depth - 1)}",
+            1 => $"{Cheap(depth - 1)} - 0.5 * {Cheap(depth - 1)}",
+            _ => $"({Cheap(depth - 1)}) * ({Cheap(depth - 1)})",
+        };
     }
 
     // Inside loops, updates contract (tanh, or a small step) so values stay bounded whatever the trip count.

@@ -38,7 +38,8 @@ public class RandomProgramTests(ITestOutputHelper output)
         Type type = GeneratorHarness.Load(result).GetType("Random" + batch)!;
         int Count(string marker) => result.Sources.Count(s => s.SourceText.ToString().Contains(marker, StringComparison.Ordinal));
         output.WriteLine($"seed {seed}: {Count("(fused:")} fused final loops, {Count("(each branch followed by its reverse)")} with a final if, "
-            + $"{Count("is not cleared first")} writing an adjoint once per element, {Count("picked last)")} with selection loops");
+            + $"{Count("is not cleared first")} writing an adjoint once per element, {Count("picked last)")} with selection loops, "
+            + $"{Count("(run again forwards")} with loops run again in the reverse sweep");
 
         var random = new Random(seed);
         var failures = new List<string>();

@@ -128,11 +128,15 @@ public class RestoreTests
     [Fact]
     public void A_counted_loop_to_an_invariant_bound_records_neither_counter_nor_trips()
     {
-        // k runs from 0 to n (declared once, never written): the reverse sweep sets k = n and counts n iterations.
+        // k runs from 0 to n (declared once, never written). The outer loop's reverse sets j = t.Length and counts that
+        // many iterations; the inner loop is run again forwards (its running product is not taped), k from 0 again.
         string vjp = Compiled.Value.Result.Source("R.C.Poly.").Split("PolyVjp(")[1].Split("PolyGradient(")[0];
         Assert.DoesNotContain("Push(k)", vjp, StringComparison.Ordinal);
+        Assert.DoesNotContain("Push(j)", vjp, StringComparison.Ordinal);
         Assert.DoesNotContain("__tapeI", vjp, StringComparison.Ordinal);
-        Assert.Contains("k = __n", vjp, StringComparison.Ordinal);
+        Assert.Contains("j = __n", vjp, StringComparison.Ordinal);
+        Assert.Contains("(run again forwards, each iteration's reverse right after it)", vjp, StringComparison.Ordinal);
+        Assert.Contains("k = 0;", vjp.Split("---- reverse")[1], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -5,19 +5,22 @@ namespace Autodiff.Generator.Analysis;
 
 /// <summary>
 /// The analyses of one method, computed once and handed to every transform that emits its derivatives (the VJP,
-/// the gradient and the JVP): activity (varied and useful), recompute-or-store, and to-be-recorded with the
-/// counted and selection loops it finds.
+/// the gradient and the JVP): activity (varied and useful), recompute-or-store, to-be-recorded with the counted and
+/// selection loops it finds, and the loops the reverse sweep re-runs forwards.
 /// </summary>
 internal sealed class MethodAnalysis
 {
-    private MethodAnalysis(ActivityAnalysis activity, Recomputation recomputation, ReverseNeeds needs, Dictionary<string, int> assignmentCounts)
-        => (Activity, Recomputation, Needs, AssignmentCounts) = (activity, recomputation, needs, assignmentCounts);
+    private MethodAnalysis(ActivityAnalysis activity, Recomputation recomputation, ReverseNeeds needs, LoopReruns reruns, Dictionary<string, int> assignmentCounts)
+        => (Activity, Recomputation, Needs, Reruns, AssignmentCounts) = (activity, recomputation, needs, reruns, assignmentCounts);
 
     public ActivityAnalysis Activity { get; }
 
     public Recomputation Recomputation { get; }
 
     public ReverseNeeds Needs { get; }
+
+    /// <summary>The loops whose reverse sweep runs them again forwards (see <see cref="LoopReruns"/>).</summary>
+    public LoopReruns Reruns { get; }
 
     /// <summary>How many assignments each variable (or array, counting element writes) has in the body.</summary>
     public Dictionary<string, int> AssignmentCounts { get; }
@@ -27,6 +30,15 @@ internal sealed class MethodAnalysis
         ActivityAnalysis activity = ActivityAnalysis.Run(method);
         Dictionary<string, int> assignmentCounts = ExprFacts.AssignmentCounts(method.Body);
         Recomputation recomputation = Recomputation.Run(method, assignmentCounts);
-        return new MethodAnalysis(activity, recomputation, ReverseNeeds.Run(method, activity, recomputation), assignmentCounts);
+        ReverseNeeds needs = ReverseNeeds.Run(method, activity, recomputation);
+
+        // A loop run again reads, in the reverse sweep, everything its primal reads: run the analysis again knowing that.
+        LoopReruns reruns = LoopReruns.Run(method, activity, recomputation, needs);
+        if (!reruns.IsEmpty)
+        {
+            needs = ReverseNeeds.Run(method, activity, recomputation, reruns);
+        }
+
+        return new MethodAnalysis(activity, recomputation, needs, reruns, assignmentCounts);
     }
 }

@@ -27,15 +27,18 @@ internal sealed class ReverseNeeds
     private readonly HashSet<AssignStmt> _counterSteps = new(ReferenceComparer<AssignStmt>.Instance);
     private bool _jumps;
     private Stmt? _reader;
+    private LoopReruns? _reruns;
 
     /// <summary>Where a statement stands: <see cref="Block"/>[<see cref="Index"/>], inside <see cref="Parent"/> (its step when <see cref="InStep"/>).</summary>
     private sealed record Position(EquatableArray<Stmt> Block, int Index, Stmt? Parent, bool InStep);
 
     private ReverseNeeds(ActivityAnalysis activity) => _activity = activity;
 
-    public static ReverseNeeds Run(DifferentiableMethod method, ActivityAnalysis activity, Recomputation recomputation)
+    /// <param name="reruns">Loops the reverse sweep runs again (<see cref="LoopReruns"/>): each reads, where it stands, what it
+    /// reads and does not write itself (what it writes it keeps on its own).</param>
+    public static ReverseNeeds Run(DifferentiableMethod method, ActivityAnalysis activity, Recomputation recomputation, LoopReruns? reruns = null)
     {
-        var needs = new ReverseNeeds(activity);
+        var needs = new ReverseNeeds(activity) { _reruns = reruns };
         needs.Place(method.Body, null, false);
         needs.FindCounters(method.Body);
         needs.Selections = SelectionLoops.Run(method, activity, recomputation, needs);
@@ -352,6 +355,15 @@ internal sealed class ReverseNeeds
                     Visit(s.Else);
                     break;
                 case LoopStmt l:
+                    if (_reruns?.Contains(l) == true)
+                    {
+                        var written = new HashSet<string>(LoopReruns.Written(l));
+                        foreach (string name in LoopReruns.Reads(l).Where(n => !written.Contains(n)))
+                        {
+                            Add(name, l);
+                        }
+                    }
+
                     Visit(l.Body);
                     Visit(l.Step);
                     break;

@@ -115,6 +115,46 @@ internal static class CodeFacts
         return Reads(code)!.Contains(name) || Writes(code)!.Contains(name);
     }
 
+    /// <summary>Every name a statement reads or writes at any depth (for text, nothing is known: an empty set and <see cref="Mentions"/> is true).</summary>
+    public static HashSet<string> AllNames(Code code)
+    {
+        var names = new HashSet<string>();
+        switch (code)
+        {
+            case IfCode i:
+                CollectReads(i.Condition, names);
+                foreach (Code inner in i.Then.Items.Concat(i.Else.Items))
+                {
+                    names.UnionWith(AllNames(inner));
+                }
+
+                break;
+            case WhileCode w:
+                CollectReads(w.Condition, names);
+                foreach (Code inner in w.Body.Items)
+                {
+                    names.UnionWith(AllNames(inner));
+                }
+
+                break;
+            case CountdownCode c:
+                names.Add(c.Counter);
+                CollectReads(c.Count, names);
+                foreach (Code inner in c.Body.Items)
+                {
+                    names.UnionWith(AllNames(inner));
+                }
+
+                break;
+            default:
+                names.UnionWith(Reads(code) ?? new HashSet<string>());
+                names.UnionWith(Writes(code) ?? new HashSet<string>());
+                break;
+        }
+
+        return names;
+    }
+
     public static HashSet<string> ExprReads(Expr expr)
     {
         var reads = new HashSet<string>();

@@ -30,6 +30,7 @@ internal sealed class MethodContext
         Activity = analysis.Activity;
         Recomputation = analysis.Recomputation;
         Needs = analysis.Needs;
+        Reruns = analysis.Reruns;
         AssignmentCounts = analysis.AssignmentCounts;
         Variables = method.Parameters.Concat(method.Locals).ToDictionary(v => v.Name);
         _names = new NameSet(Variables.Keys);
@@ -66,6 +67,8 @@ internal sealed class MethodContext
     public ActivityAnalysis Activity { get; }
 
     public ReverseNeeds Needs { get; }
+
+    public LoopReruns Reruns { get; }
 
     /// <summary>How many assignments each variable has in the method (see <see cref="MethodAnalysis.AssignmentCounts"/>).</summary>
     public Dictionary<string, int> AssignmentCounts { get; }

@@ -30,7 +30,7 @@ internal sealed partial class ReverseEmitter
         var iteration = new CodeBlock();
         var after = new CodeBlock();
         (IReadOnlyList<Stmt> straight, IfStmt? last) = SplitFinalIf(loop.Body);
-        _fusedIteration = true;
+        (_fusedIteration, _fusedDepth) = (true, 1);
         (CodeBlock straightForward, CodeBlock straightReverse) = EmitSequence(straight, 1);
         iteration.Append(straightForward);
         iteration.Comment("-- reverse of this iteration");

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using Autodiff.Generator.Analysis;
 using Autodiff.Generator.Helpers;
@@ -13,6 +14,11 @@ internal sealed partial class ReverseEmitter
         if (!_fusedIteration && _c.Needs.Selections.Of(loop) is { } selection)
         {
             return EmitSelectionLoop(loop, selection, depth);
+        }
+
+        if (!_fusedIteration && !_noSaves && _c.Reruns.Contains(loop))
+        {
+            return EmitRerunLoop(loop, depth);
         }
 
         (CodeBlock bodyForward, CodeBlock bodyReverse) = EmitSequence(loop.Body, depth + 1);
@@ -78,6 +84,190 @@ internal sealed partial class ReverseEmitter
         back.Append(bodyReverse);
         reverse.Add(new CountdownCode(k, count, back));
         return (forward, reverse);
+    }
+
+    /// <summary>
+    /// A loop the reverse sweep runs again (<see cref="LoopReruns"/>): the forward sweep runs it with no saves, keeping
+    /// first the values it is about to overwrite that the reverse sweep needs; the reverse sweep puts back those the
+    /// run reads before writing, runs the loop again with each iteration's reverse right after it (what an iteration
+    /// overwrites and its own reverse needs is kept in a local for the length of the iteration; what nothing in the
+    /// run reads is not computed), and puts back, for the code before the loop, those whose old values the reverse
+    /// sweep reads (<see cref="ReverseNeeds.NeedsRestoreAt"/> of the loop's writes). A counted loop's counter starts
+    /// from its start value, not from a saved one.
+    /// </summary>
+    private (CodeBlock, CodeBlock) EmitRerunLoop(LoopStmt loop, int depth)
+    {
+        // The run, built first: what it reads before writing decides what the forward sweep keeps.
+        (bool fused, int fusedDepth, List<VarExpr>? fusedRestores) = (_fusedIteration, _fusedDepth, _fusedRestores);
+        (_fusedIteration, _fusedDepth, _fusedRestores) = (true, depth + 1, new List<VarExpr>());
+        (CodeBlock iterationForward, CodeBlock iterationReverse) = EmitSequence(loop.Body, depth + 1);
+        List<VarExpr> restored = _fusedRestores;
+        _fusedRestores = null;
+        (CodeBlock iterationStep, _) = EmitSequence(loop.Step, depth + 1);
+        (_fusedIteration, _fusedDepth, _fusedRestores) = (fused, fusedDepth, fusedRestores);
+        var iteration = new CodeBlock();
+        iteration.Append(iterationForward);
+        iteration.Comment("-- reverse of this iteration");
+        // What the reverse puts back is set again after it: the next iteration continues from the forward part's values.
+        var continued = new List<(VarExpr Variable, VarExpr Value)>();
+        foreach (VarExpr variable in restored)
+        {
+            var value = Build.Var(variable.Kind, _c.Temp("__after"));
+            iteration.Add(new DeclareCode(TypeClassifier.Keyword(variable.Kind), value.Name, variable));
+            continued.Add((variable, value));
+        }
+
+        ZeroIterationAdjoints(iteration, loop);
+        iteration.Append(iterationReverse);
+        foreach ((VarExpr variable, VarExpr value) in continued)
+        {
+            iteration.Add(new AssignCode(variable, value));
+        }
+
+        iteration.Append(iterationStep);
+        IReadOnlyList<string> written = LoopReruns.Written(loop);
+        var rerun = new WhileCode(loop.Condition, WithoutDeadWrites(iteration, loop.Condition, new HashSet<string>(written)), loop.TestAtEnd);
+        HashSet<string> exposed = ReadBeforeWritten(rerun);
+
+        LoopCounter? counter = _c.Needs.CounterOf(loop);
+        var forward = new CodeBlock().Comment(loop.Comment + "   (run again by the reverse sweep)");
+        var reverse = new CodeBlock().Comment(loop.Comment + "   (run again forwards, each iteration's reverse right after it)");
+        var before = new List<(VarExpr Variable, Expr Value)>();
+        var after = new List<(VarExpr Variable, Expr Value)>();
+        var popped = new List<Code>();
+        foreach (string name in written)
+        {
+            VarInfo variable = _c.Variables[name];
+            var value = Build.Var(variable.Kind, name);
+            bool restores = ExprFacts.Flatten(loop.Body.Concat(loop.Step)).Any(s => s.Statement is AssignStmt a && a.Target == name && _c.Needs.NeedsRestoreAt(a));
+            if (!exposed.Contains(name) && !restores)
+            {
+                continue;
+            }
+
+            Expr start;
+            if (counter is not null && counter.Name == name)
+            {
+                start = counter.Start;
+            }
+            else if (depth == 0)
+            {
+                string slot = _c.Temp("__entry");
+                _c.Declarations.Add(new DeclareCode(TypeClassifier.Keyword(variable.Kind), slot, new OpaqueExpr(variable.Kind, "default")));
+                forward.Add(new AssignCode(Build.Var(variable.Kind, slot), value));
+                start = Build.Var(variable.Kind, slot);
+            }
+            else
+            {
+                // Pushed before the loop, popped once into a local (in the reverse order of the pushes): put back twice.
+                Expr pop = ((AssignCode)Save(forward, value, variable.Kind, depth)).Value;
+                string temp = _c.Temp("__entry");
+                popped.Insert(0, new DeclareCode(TypeClassifier.Keyword(variable.Kind), temp, pop));
+                start = Build.Var(variable.Kind, temp);
+            }
+
+            if (exposed.Contains(name))
+            {
+                before.Add((value, start));
+            }
+
+            if (restores)
+            {
+                after.Add((value, start));
+            }
+        }
+
+        bool noSaves = _noSaves;
+        _noSaves = true;
+        (CodeBlock bodyForward, _) = EmitSequence(loop.Body, depth + 1);
+        (CodeBlock stepForward, _) = EmitSequence(loop.Step, depth + 1);
+        _noSaves = noSaves;
+        bodyForward.Append(stepForward);
+        forward.Add(new WhileCode(loop.Condition, bodyForward, loop.TestAtEnd));
+
+        foreach (Code pop in popped)
+        {
+            reverse.Add(pop);
+        }
+
+        foreach ((VarExpr variable, Expr value) in before)
+        {
+            reverse.Add(new AssignCode(variable, value));
+        }
+
+        reverse.Add(rerun);
+        foreach ((VarExpr variable, Expr value) in after)
+        {
+            reverse.Add(new AssignCode(variable, value));
+        }
+
+        return (forward, reverse);
+    }
+
+    /// <summary>
+    /// The iteration without the writes of the loop's variables (and the temps) that nothing in the loop reads but the
+    /// writes themselves (a running sum only the forward sweep needed): the run leaves such a variable as the forward
+    /// sweep left it, and what it would have computed is the same.
+    /// </summary>
+    private static CodeBlock WithoutDeadWrites(CodeBlock iteration, Expr condition, HashSet<string> written)
+    {
+        List<Code> items = iteration.Items.ToList();
+        while (true)
+        {
+            var reads = CodeFacts.ExprReads(condition);
+            foreach (Code code in items)
+            {
+                HashSet<string> own = code is AssignCode { Target: VarExpr self } ? new HashSet<string> { self.Name } : new HashSet<string>();
+                HashSet<string>? codeReads = CodeFacts.Reads(code);
+                if (codeReads is null)
+                {
+                    return new CodeBlock(items); // a compound statement: keep everything
+                }
+
+                codeReads.ExceptWith(own);
+                reads.UnionWith(codeReads);
+            }
+
+            int removed = items.RemoveAll(code => code switch
+            {
+                AssignCode { Add: false, Note: null, Target: VarExpr v } => written.Contains(v.Name) && !reads.Contains(v.Name),
+                DeclareCode { Name: var temp, Value: not null } => temp.StartsWith("__", System.StringComparison.Ordinal) && !reads.Contains(temp),
+                _ => false,
+            });
+            if (removed == 0)
+            {
+                return new CodeBlock(items);
+            }
+        }
+    }
+
+    /// <summary>The names a loop reads in some iteration before that iteration (or its condition) has written them.</summary>
+    private static HashSet<string> ReadBeforeWritten(WhileCode loop)
+    {
+        HashSet<string> exposed = CodeFacts.ExprReads(loop.Condition);
+        var written = new HashSet<string>();
+        foreach (Code code in loop.Body.Items)
+        {
+            if (CodeFacts.Reads(code) is not { } reads || CodeFacts.Writes(code) is not { } writes)
+            {
+                // A compound statement: whatever it mentions may be read first.
+                foreach (string name in CodeFacts.AllNames(code))
+                {
+                    if (!written.Contains(name))
+                    {
+                        exposed.Add(name);
+                    }
+                }
+
+                continue;
+            }
+
+            reads.ExceptWith(written);
+            exposed.UnionWith(reads);
+            written.UnionWith(writes);
+        }
+
+        return exposed;
     }
 
     /// <summary>
