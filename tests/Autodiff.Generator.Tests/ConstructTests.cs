@@ -121,7 +121,14 @@ public class ConstructTests
         new("BranchesAfterZero", "double s = 0; foreach (double v in w) { if (v < -0.5) { s += v * x; } else { if (v < 0.5) { for (int k = 0; k < 2; k++) s += v * v * y; } else { s += Math.Sqrt(v) * x * y; } } } return s;"),
         new("BranchesSkipOne", "double s = 0; foreach (double v in w) { double a = v * x; if (v > 0.1) { s += a * y; } else { if (v > -0.2) { s += a * a; } else { s += y; } } } return s * x;"),
         new("NotFusedReadsAccumulator", "double s = x; for (int i = 0; i < w.Length; i++) { s += s * 0.1 * y + w[i]; } return s;"),
-        new("NotFusedLocalReassigned", "double s = 0; for (int i = 0; i < w.Length; i++) { double a = w[i] * x; a = a * y; s += a * a; } return s;"),
+        new("FusedLocalReassigned", "double s = 0; for (int i = 0; i < w.Length; i++) { double a = w[i] * x; a = a * y; s += a * a; } return s;"),
+        // A final loop with a loop inside: fused, the inner loop's forward and reverse both in the iteration (replayed
+        // backwards when its running product is active, run again forwards when it is passive).
+        new("FusedNestedActiveProduct", "double s = 0; for (int j = 0; j < w.Length; j++) { double inner = 0; double mul = 1; for (int k = 0; k < 4; k++) { inner += w[k % w.Length] * mul; mul *= x * 0.9; } double r = inner - y; s += r * r; } return s;"),
+        new("FusedNestedPassiveProduct", "double s = 0; for (int j = 0; j < w.Length; j++) { double inner = 0; double mul = 1; for (int k = 0; k < 4; k++) { inner += w[k % w.Length] * mul * x; mul *= 0.5 + w.Length * 0.1; } double r = inner - y; s += r * r; } return s;"),
+        // A value carried across the iterations of a fused loop that the iteration's reverse puts back (a nested loop
+        // that writes it): set again after the reverse.
+        new("FusedCarriedPassive", "double s = 0; double p = 1; for (int j = 0; j < w.Length; j++) { for (int k = 0; k < 2; k++) { p = p * 0.75 + 0.1; s += w[j] * p * x; } s += p * y; } return s;"),
         new("NotFusedTailUsesAccumulator", "double s = 0; for (int i = 0; i < w.Length; i++) { s += w[i] * x; } return s * y;"),
 
         // Arrays and spans

@@ -255,6 +255,25 @@ public sealed class RandomProgramGenerator
         _loopIndices.Add(index);
         Block(() =>
         {
+            int scope = _scalars.Count;
+            if (!writeOnce)
+            {
+                // Loops inside the final loop: its iterations are still fused, each inner loop's forward and reverse
+                // both inside an iteration (run again, replayed backwards, or a selection loop).
+                _loopDepth++;
+                switch (_random.Next(4))
+                {
+                    case 0:
+                        RerunnableLoop();
+                        break;
+                    case 1:
+                        RunningReduction(prefix);
+                        break;
+                }
+
+                _loopDepth--;
+            }
+
             string local = "t" + _names++;
             if (writeOnce)
             {
@@ -276,6 +295,7 @@ public sealed class RandomProgramGenerator
             }
 
             _scalars.Remove(local);
+            _scalars.RemoveRange(scope, _scalars.Count - scope);
         });
         _noArrayReads = false;
         _loopIndices.Remove(index);

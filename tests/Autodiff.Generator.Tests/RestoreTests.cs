@@ -41,7 +41,7 @@ public class RestoreTests
                 s += r * r;
             }
 
-            return s;
+            return 0.5 * s; // not fused: the outer loop is replayed backwards
         }
 
         [Differentiable] public static double Nearest(double[] w)

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using Autodiff.Generator.Emit;
 using Autodiff.Generator.Ir;
@@ -5,11 +6,12 @@ using Autodiff.Generator.Ir;
 namespace Autodiff.Generator.Analysis;
 
 /// <summary>
-/// When a method ends with <c>loop; return s;</c> and the loop only accumulates into <c>s</c>
-/// (<c>s = s ± e</c>, <c>s</c> read nowhere else) besides locals of the iteration that are recomputable, the
+/// When a method ends with <c>loop; return s;</c> and the loop's iterations commute (<see cref="LoopReruns.Commutes"/>:
+/// it accumulates into <c>s</c>, read nowhere else, and its other active variables live in one iteration), the
 /// adjoint of <c>s</c> is the seed before the loop starts and stays constant through it. Each iteration's reverse
-/// can then run right after its forward (its saves and restores balance within the iteration), in one pass
-/// with no tape and no trip count: the structure of a hand-derived gradient (Rosenbrock, sums of losses).
+/// can then run right after its forward (its saves and restores balance within the iteration, nested loops
+/// included), in one pass with no trip count: the structure of a hand-derived gradient (Rosenbrock, sums of losses,
+/// a polynomial fit whose inner loop runs over the coefficients).
 /// </summary>
 internal static class LoopFusion
 {
@@ -23,41 +25,18 @@ internal static class LoopFusion
         }
 
         bool stepOk = loop.Step.All(x => x is AssignStmt a && ExprFacts.IsInvertibleIncrement(a, out _, out _));
-        return stepOk && BodyOk(loop.Body, s, context) ? s : null;
+        return stepOk && LoopReruns.Commutes(loop, context.Activity) ? s : null;
     }
 
-    private static bool BodyOk(Helpers.EquatableArray<Stmt> statements, string s, MethodContext context)
+    /// <summary>
+    /// Variables the loop's body writes that live across its iterations (not declared in the body), besides the
+    /// accumulator: the fused iteration sets them again after its reverse, which may have put them back.
+    /// </summary>
+    public static bool Carries(LoopStmt loop, string accumulator)
     {
-        foreach (Stmt statement in statements)
-        {
-            switch (statement)
-            {
-                // s = s ± e, where e does not read s
-                case AssignStmt { Index: null } a when a.Target == s:
-                    if (ExprFacts.AccumulatedTerm(a) is null)
-                    {
-                        return false;
-                    }
-
-                    break;
-
-                // a local of the iteration, recomputed rather than saved (so nothing is restored)
-                case AssignStmt a when context.Recomputation.IsRecomputable(a) && !ExprFacts.Reads(a.Value).Contains(s):
-                    break;
-
-                case IfStmt i when !ExprFacts.Reads(i.Condition).Contains(s):
-                    if (!BodyOk(i.Then, s, context) || !BodyOk(i.Else, s, context))
-                    {
-                        return false;
-                    }
-
-                    break;
-
-                default:
-                    return false;
-            }
-        }
-
-        return true;
+        HashSet<string> declared = LoopReruns.Declared(loop);
+        var written = new HashSet<string>();
+        ExprFacts.CollectWrites(loop.Body, written);
+        return written.Any(v => v != accumulator && !declared.Contains(v));
     }
 }

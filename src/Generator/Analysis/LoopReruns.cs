@@ -71,14 +71,27 @@ internal sealed class LoopReruns
     private static bool IsRerunnable(LoopStmt loop, ActivityAnalysis activity)
     {
         List<Stmt> statements = ExprFacts.Flatten(loop.Body.Concat(loop.Step)).Select(s => s.Statement).ToList();
-        if (statements.Any(s => s is LoopStmt or ArrayDeclStmt || s is AssignStmt { Index: not null })
-            || ExprFacts.ContainsExpensiveCall(loop.Condition)
-            || statements.Any(s => s is AssignStmt a ? ExprFacts.ContainsExpensiveCall(a.Value) : s is IfStmt i && ExprFacts.ContainsExpensiveCall(i.Condition)))
+        return !statements.Any(s => s is LoopStmt)
+            && !ExprFacts.ContainsExpensiveCall(loop.Condition)
+            && !statements.Any(s => s is AssignStmt a ? ExprFacts.ContainsExpensiveCall(a.Value) : s is IfStmt i && ExprFacts.ContainsExpensiveCall(i.Condition))
+            && Commutes(loop, activity);
+    }
+
+    /// <summary>
+    /// Whether the reverse of each iteration of the loop may run right after its forward part: every active variable the
+    /// loop writes (nested loops included) is declared in its body or only accumulates (<c>s = s ± e</c>, read nowhere
+    /// else in the loop, not in its condition), and it writes no array element. Then no iteration's reverse reads an
+    /// adjoint another iteration's reverse writes.
+    /// </summary>
+    public static bool Commutes(LoopStmt loop, ActivityAnalysis activity)
+    {
+        List<Stmt> statements = ExprFacts.Flatten(loop.Body.Concat(loop.Step)).Select(s => s.Statement).ToList();
+        if (statements.Any(s => s is ArrayDeclStmt || s is AssignStmt { Index: not null }))
         {
             return false;
         }
 
-        var declared = new HashSet<string>(statements.OfType<AssignStmt>().Where(a => a.IsDeclaration).Select(a => a.Target));
+        HashSet<string> declared = Declared(loop);
         foreach (string variable in Written(loop).Where(activity.IsActive).Where(v => !declared.Contains(v)))
         {
             // An accumulator: every write is s = s ± e (e not reading s), and nothing else in the loop reads s.
@@ -94,6 +107,7 @@ internal sealed class LoopReruns
                     AssignStmt a when a.Target == variable => ExprFacts.AccumulatedTerm(a) is null,
                     AssignStmt a => ExprFacts.Reads(a.Value).Contains(variable),
                     IfStmt i => ExprFacts.Reads(i.Condition).Contains(variable),
+                    LoopStmt l => ExprFacts.Reads(l.Condition).Contains(variable),
                     _ => true,
                 };
                 if (reads)
@@ -105,6 +119,10 @@ internal sealed class LoopReruns
 
         return true;
     }
+
+    /// <summary>The variables declared inside the loop's body (at any depth): each iteration starts them afresh.</summary>
+    public static HashSet<string> Declared(LoopStmt loop)
+        => new(ExprFacts.Flatten(loop.Body).Select(s => s.Statement).OfType<AssignStmt>().Where(a => a.IsDeclaration).Select(a => a.Target));
 
     /// <summary>Whether replaying the loop backwards would save a value on the tape every iteration.</summary>
     private static bool SavesEveryIteration(LoopStmt loop, Recomputation recomputation, ReverseNeeds needs)

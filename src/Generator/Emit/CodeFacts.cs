@@ -155,6 +155,37 @@ internal static class CodeFacts
         return names;
     }
 
+    /// <summary>Every name the statements write, at any depth (a countdown's counter included).</summary>
+    public static HashSet<string> AllWrites(CodeBlock block)
+    {
+        var writes = new HashSet<string>();
+        foreach (Code code in block.Items)
+        {
+            switch (code)
+            {
+                case IfCode i:
+                    writes.UnionWith(AllWrites(i.Then));
+                    writes.UnionWith(AllWrites(i.Else));
+                    break;
+                case WhileCode w:
+                    writes.UnionWith(AllWrites(w.Body));
+                    break;
+                case CountdownCode c:
+                    writes.Add(c.Counter);
+                    writes.UnionWith(AllWrites(c.Body));
+                    break;
+                case BlockCode b:
+                    writes.UnionWith(AllWrites(b.Body));
+                    break;
+                default:
+                    writes.UnionWith(Writes(code) ?? new HashSet<string>());
+                    break;
+            }
+        }
+
+        return writes;
+    }
+
     public static HashSet<string> ExprReads(Expr expr)
     {
         var reads = new HashSet<string>();

@@ -29,20 +29,30 @@ internal sealed partial class ReverseEmitter
         // one iteration, forward then reverse: the scalar loop's body, and what a vector loop is written from
         var iteration = new CodeBlock();
         var after = new CodeBlock();
-        (IReadOnlyList<Stmt> straight, IfStmt? last) = SplitFinalIf(loop.Body);
-        (_fusedIteration, _fusedDepth) = (true, 1);
-        (CodeBlock straightForward, CodeBlock straightReverse) = EmitSequence(straight, 1);
-        iteration.Append(straightForward);
-        iteration.Comment("-- reverse of this iteration");
-        ZeroIterationAdjoints(iteration, loop);
-        if (last is not null)
+        bool carries = LoopFusion.Carries(loop, accumulator);
+        if (carries)
         {
-            iteration.Append(EmitFusedIf(last, 1));
+            // Values carried from one iteration to the next may be put back by the reverse: set again after it.
+            (iteration, _) = FusedIteration(loop, 1);
+        }
+        else
+        {
+            (IReadOnlyList<Stmt> straight, IfStmt? last) = SplitFinalIf(loop.Body);
+            (_fusedIteration, _fusedDepth) = (true, 1);
+            (CodeBlock straightForward, CodeBlock straightReverse) = EmitSequence(straight, 1);
+            iteration.Append(straightForward);
+            iteration.Comment("-- reverse of this iteration");
+            ZeroIterationAdjoints(iteration, loop);
+            if (last is not null)
+            {
+                iteration.Append(EmitFusedIf(last, 1));
+            }
+
+            (_fusedIteration, _fusedDepth) = (false, -1);
+
+            iteration.Append(straightReverse);
         }
 
-        _fusedIteration = false;
-
-        iteration.Append(straightReverse);
         if (LoopVectorisation.Analyse(loop, accumulator, _c, _c.Vectors) is { } plan
             && LaneRewriter.Rewrite(AccumulationMerger.Merge(iteration), plan, accumulator, _c) is { } lanes)
         {

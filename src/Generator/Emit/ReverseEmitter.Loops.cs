@@ -11,12 +11,27 @@ internal sealed partial class ReverseEmitter
 {
     private (CodeBlock, CodeBlock) EmitLoop(LoopStmt loop, int depth)
     {
-        if (!_fusedIteration && _c.Needs.Selections.Of(loop) is { } selection)
+        if (_fusedIteration)
+        {
+            // A loop inside a fused iteration is an ordinary loop there: its forward and reverse both run in the iteration.
+            bool fused = _fusedIteration;
+            _fusedIteration = false;
+            try
+            {
+                return EmitLoop(loop, depth);
+            }
+            finally
+            {
+                _fusedIteration = fused;
+            }
+        }
+
+        if (_c.Needs.Selections.Of(loop) is { } selection)
         {
             return EmitSelectionLoop(loop, selection, depth);
         }
 
-        if (!_fusedIteration && !_noSaves && _c.Reruns.Contains(loop))
+        if (!_noSaves && _c.Reruns.Contains(loop))
         {
             return EmitRerunLoop(loop, depth);
         }
@@ -98,33 +113,8 @@ internal sealed partial class ReverseEmitter
     private (CodeBlock, CodeBlock) EmitRerunLoop(LoopStmt loop, int depth)
     {
         // The run, built first: what it reads before writing decides what the forward sweep keeps.
-        (bool fused, int fusedDepth, List<VarExpr>? fusedRestores) = (_fusedIteration, _fusedDepth, _fusedRestores);
-        (_fusedIteration, _fusedDepth, _fusedRestores) = (true, depth + 1, new List<VarExpr>());
-        (CodeBlock iterationForward, CodeBlock iterationReverse) = EmitSequence(loop.Body, depth + 1);
-        List<VarExpr> restored = _fusedRestores;
-        _fusedRestores = null;
-        (CodeBlock iterationStep, _) = EmitSequence(loop.Step, depth + 1);
-        (_fusedIteration, _fusedDepth, _fusedRestores) = (fused, fusedDepth, fusedRestores);
-        var iteration = new CodeBlock();
-        iteration.Append(iterationForward);
-        iteration.Comment("-- reverse of this iteration");
-        // What the reverse puts back is set again after it: the next iteration continues from the forward part's values.
-        var continued = new List<(VarExpr Variable, VarExpr Value)>();
-        foreach (VarExpr variable in restored)
-        {
-            var value = Build.Var(variable.Kind, _c.Temp("__after"));
-            iteration.Add(new DeclareCode(TypeClassifier.Keyword(variable.Kind), value.Name, variable));
-            continued.Add((variable, value));
-        }
-
-        ZeroIterationAdjoints(iteration, loop);
-        iteration.Append(iterationReverse);
-        foreach ((VarExpr variable, VarExpr value) in continued)
-        {
-            iteration.Add(new AssignCode(variable, value));
-        }
-
-        iteration.Append(iterationStep);
+        (CodeBlock iteration, CodeBlock step) = FusedIteration(loop, depth + 1);
+        iteration.Append(step);
         IReadOnlyList<string> written = LoopReruns.Written(loop);
         var rerun = new WhileCode(loop.Condition, WithoutDeadWrites(iteration, loop.Condition, new HashSet<string>(written)), loop.TestAtEnd);
         HashSet<string> exposed = ReadBeforeWritten(rerun);
@@ -202,6 +192,48 @@ internal sealed partial class ReverseEmitter
         }
 
         return (forward, reverse);
+    }
+
+    /// <summary>
+    /// One iteration of a loop whose reverse runs right after its forward: the body forward, then its reverse (nothing
+    /// taped across iterations). Variables the loop carries from one iteration to the next that the
+    /// reverse puts back (a value it saved, a nested loop's restores) are set again to what the forward part left, so
+    /// that the next iteration continues from there. Returns the iteration and, apart, the step's forward code.
+    /// </summary>
+    private (CodeBlock Iteration, CodeBlock Step) FusedIteration(LoopStmt loop, int depth)
+    {
+        (bool fused, int fusedDepth) = (_fusedIteration, _fusedDepth);
+        (_fusedIteration, _fusedDepth) = (true, depth);
+        (CodeBlock forward, CodeBlock reverse) = EmitSequence(loop.Body, depth);
+        (CodeBlock step, _) = EmitSequence(loop.Step, depth);
+        (_fusedIteration, _fusedDepth) = (fused, fusedDepth);
+        var iteration = new CodeBlock();
+        iteration.Append(forward);
+        iteration.Comment("-- reverse of this iteration");
+        List<(VarExpr Variable, VarExpr Value)> continued = Continued(loop, reverse);
+        foreach ((VarExpr variable, VarExpr value) in continued)
+        {
+            iteration.Add(new DeclareCode(TypeClassifier.Keyword(variable.Kind), value.Name, variable));
+        }
+
+        ZeroIterationAdjoints(iteration, loop);
+        iteration.Append(reverse);
+        foreach ((VarExpr variable, VarExpr value) in continued)
+        {
+            iteration.Add(new AssignCode(variable, value));
+        }
+
+        return (iteration, step);
+    }
+
+    /// <summary>The variables the loop carries across iterations that <paramref name="reverse"/> writes, each with a fresh local to keep its value in.</summary>
+    private List<(VarExpr Variable, VarExpr Value)> Continued(LoopStmt loop, CodeBlock reverse)
+    {
+        var declared = new HashSet<string>(ExprFacts.Flatten(loop.Body).Select(s => s.Statement).OfType<AssignStmt>().Where(a => a.IsDeclaration).Select(a => a.Target));
+        HashSet<string> rewritten = CodeFacts.AllWrites(reverse);
+        return LoopReruns.Written(loop).Where(v => !declared.Contains(v) && rewritten.Contains(v))
+            .Select(v => (Build.Var(_c.Variables[v].Kind, v), Build.Var(_c.Variables[v].Kind, _c.Temp("__after"))))
+            .ToList();
     }
 
     /// <summary>

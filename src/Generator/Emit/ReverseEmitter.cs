@@ -27,13 +27,10 @@ internal sealed partial class ReverseEmitter
     private List<(Expr Node, string Name)>? _stored;
 
     // While a fused iteration is written: its reverse runs right after its forward, so nothing is stored, and a value a
-    // statement directly in the iteration (at _fusedDepth) overwrites is kept in a local, not on the tape.
+    // statement directly in the iteration (at _fusedDepth, loops in it included) overwrites is kept in a local, not on
+    // the tape: the save and its restore both happen once per iteration.
     private bool _fusedIteration;
-    private int _fusedDepth;
-
-    // While a loop's run in the reverse sweep is written: the variables its iteration's reverse puts back (the next
-    // iteration must start from the values the forward part left, so they are set again after the reverse).
-    private List<VarExpr>? _fusedRestores;
+    private int _fusedDepth = -1;
 
     // Set while a selection loop's body is emitted: its reverse runs for the picked iteration only, after recomputing
     // that iteration's locals, so nothing in it is saved or stored.
@@ -108,11 +105,6 @@ internal sealed partial class ReverseEmitter
             {
                 restore = Save(saving, target, variable.Kind, depth);
             }
-        }
-
-        if (restore is not null && _fusedRestores is not null && depth == _fusedDepth && target is VarExpr restored && !_fusedRestores.Contains(restored))
-        {
-            _fusedRestores.Add(restored);
         }
 
         if (depth == 0 && assign.Index is null && assign.Value is CallExpr call && CallLifting.IsSplittable(call)
@@ -344,7 +336,7 @@ internal sealed partial class ReverseEmitter
     // Store on overwrite: returns the statement that restores the old value in the reverse sweep.
     private Code Save(CodeBlock forward, Expr target, ScalarKind kind, int depth)
     {
-        if (depth == 0 || (_fusedIteration && depth == _fusedDepth))
+        if (depth == 0 || depth == _fusedDepth)
         {
             string slot = _c.Temp("__saved");
             _c.Declarations.Add(new DeclareCode(TypeClassifier.Keyword(kind), slot, new OpaqueExpr(kind, "default")));
