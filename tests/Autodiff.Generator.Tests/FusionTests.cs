@@ -15,12 +15,14 @@ public class FusionTests
     [InlineData("FusedLocalReassigned", true)]
     [InlineData("FusedNestedActiveProduct", true)]
     [InlineData("FusedNestedPassiveProduct", true)]
-    [InlineData("FusedCarriedPassive", true)] // a local of the iteration, assigned twice: its adjoint stays in the iteration
+    [InlineData("FusedCarriedPassive", true)]
+    [InlineData("FusedPairs", true)] // a local of the iteration, assigned twice: its adjoint stays in the iteration
     [InlineData("NotFusedTailUsesAccumulator", false)]
     public void FusionAppliesExactlyToFinalAccumulations(string name, bool fused)
     {
         string generated = Generate(name);
         Assert.Equal(fused, generated.Contains("(fused:", StringComparison.Ordinal));
+        Assert.Equal(name == "FusedPairs", generated.Contains("(each iteration followed by its reverse)", StringComparison.Ordinal));
         if (fused && name is not ("FusedLocalArray" or "FusedNestedActiveProduct")) // a first loop, or an inner loop with an active product, keeps its tape
         {
             Assert.DoesNotContain("AutodiffTape", generated.Split("Jvp(")[0], StringComparison.Ordinal);

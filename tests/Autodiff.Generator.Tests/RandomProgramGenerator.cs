@@ -294,6 +294,24 @@ public sealed class RandomProgramGenerator
                 Line($"{accumulator} += {Expr(3, prefix)};");
             }
 
+            if (!writeOnce && _random.Next(3) == 0)
+            {
+                // A final inner loop that accumulates too: each of its iterations is followed by its reverse.
+                string inner = "k" + _names++, value = "u" + _names++;
+                Line($"for (int {inner} = 0; {inner} < {_random.Next(1, 4)}; {inner}++)");
+                _loopIndices.Add(inner);
+                Block(() =>
+                {
+                    Line($"double {value} = {Expr(2, prefix)};");
+                    _scalars.Add(value);
+                    Line(_random.Next(2) == 0
+                        ? $"{accumulator} += {value} * ({Expr(1, prefix)});"
+                        : $"if ({Condition(prefix)}) {accumulator} += {value} * {value}; else {accumulator} -= {Expr(1, prefix)};");
+                    _scalars.Remove(value);
+                });
+                _loopIndices.Remove(inner);
+            }
+
             _scalars.Remove(local);
             _scalars.RemoveRange(scope, _scalars.Count - scope);
         });

@@ -37,7 +37,7 @@ internal sealed partial class ReverseEmitter
         }
         else
         {
-            (IReadOnlyList<Stmt> straight, IfStmt? last) = SplitFinalIf(loop.Body);
+            (IReadOnlyList<Stmt> straight, Stmt? last) = SplitFinal(loop.Body);
             (_fusedIteration, _fusedDepth) = (true, 1);
             (CodeBlock straightForward, CodeBlock straightReverse) = EmitSequence(straight, 1);
             iteration.Append(straightForward);
@@ -45,7 +45,7 @@ internal sealed partial class ReverseEmitter
             ZeroIterationAdjoints(iteration, loop);
             if (last is not null)
             {
-                iteration.Append(EmitFusedIf(last, 1));
+                iteration.Append(EmitFusedLast(last, 1));
             }
 
             (_fusedIteration, _fusedDepth) = (false, -1);
@@ -187,17 +187,24 @@ internal sealed partial class ReverseEmitter
         return output;
     }
 
-    /// <summary>The statements before a final <c>if</c>, and that <c>if</c> (null when the sequence does not end with one).</summary>
-    private static (IReadOnlyList<Stmt> Head, IfStmt? Last) SplitFinalIf(IReadOnlyList<Stmt> statements)
-        => statements.Count > 0 && statements[statements.Count - 1] is IfStmt last
+    /// <summary>
+    /// The statements before a final <c>if</c> or a final loop whose iterations commute, and that statement (null when
+    /// the sequence ends otherwise): its reverse is the first of the iteration's, so it can run right after its forward.
+    /// </summary>
+    private (IReadOnlyList<Stmt> Head, Stmt? Last) SplitFinal(IReadOnlyList<Stmt> statements)
+        => statements.Count > 0 && statements[statements.Count - 1] is var last
+            && (last is IfStmt || (last is LoopStmt loop && _c.Needs.Selections.Of(loop) is null && LoopReruns.Commutes(loop, _c.Activity)))
             ? (statements.Take(statements.Count - 1).ToList(), last)
             : (statements, null);
+
+    private CodeBlock EmitFusedLast(Stmt statement, int depth)
+        => statement is IfStmt branch ? EmitFusedIf(branch, depth) : EmitFusedInnerLoop((LoopStmt)statement, depth);
 
     /// <summary>
     /// An <c>if</c> whose reverse runs right after its forward (the last statement of a fused iteration, or of a branch
     /// of one): each branch is followed by its own reverse, so the branch is taken once, not once forward and once
-    /// again to replay it, and nothing records which branch ran. A branch that itself ends with an <c>if</c> nests
-    /// the same way (else-if chains).
+    /// again to replay it, and nothing records which branch ran. A branch that itself ends with an <c>if</c> or a loop
+    /// nests the same way (else-if chains).
     /// </summary>
     private CodeBlock EmitFusedIf(IfStmt statement, int depth)
     {
@@ -208,13 +215,13 @@ internal sealed partial class ReverseEmitter
 
     private CodeBlock EmitFusedBranch(IReadOnlyList<Stmt> statements, int depth)
     {
-        (IReadOnlyList<Stmt> head, IfStmt? last) = SplitFinalIf(statements);
+        (IReadOnlyList<Stmt> head, Stmt? last) = SplitFinal(statements);
         (CodeBlock forward, CodeBlock reverse) = EmitSequence(head, depth);
         var output = new CodeBlock();
         output.Append(forward);
         if (last is not null)
         {
-            output.Append(EmitFusedIf(last, depth));
+            output.Append(EmitFusedLast(last, depth));
         }
         else if (!reverse.IsEmpty)
         {
@@ -222,6 +229,49 @@ internal sealed partial class ReverseEmitter
         }
 
         output.Append(reverse);
+        return output;
+    }
+
+    /// <summary>
+    /// A loop whose reverse runs right after its forward (the last statement of a fused iteration or branch) and whose
+    /// iterations commute (<see cref="LoopReruns.Commutes"/>): each of its iterations is followed by its own reverse,
+    /// so nothing is recomputed or taped per iteration. The code before it in the enclosing iteration is reversed
+    /// afterwards, from the values it left: what the loop overwrote that that reverse reads is put back after it.
+    /// </summary>
+    private CodeBlock EmitFusedInnerLoop(LoopStmt loop, int depth)
+    {
+        var output = new CodeBlock().Comment($"{loop.Comment}   (each iteration followed by its reverse)");
+        LoopCounter? counter = _c.Needs.CounterOf(loop);
+        var restores = new List<(VarExpr Variable, Expr Value)>();
+        foreach (string name in LoopReruns.Written(loop))
+        {
+            if (!ExprFacts.Flatten(loop.Body.Concat(loop.Step)).Any(s => s.Statement is AssignStmt a && a.Target == name && _c.Needs.NeedsRestoreAt(a)))
+            {
+                continue;
+            }
+
+            VarInfo variable = _c.Variables[name];
+            var value = Build.Var(variable.Kind, name);
+            if (counter is not null && counter.Name == name)
+            {
+                restores.Add((value, counter.Start));
+                continue;
+            }
+
+            string slot = _c.Temp("__entry");
+            _c.Declarations.Add(new DeclareCode(TypeClassifier.Keyword(variable.Kind), slot, new OpaqueExpr(variable.Kind, "default")));
+            output.Add(new AssignCode(Build.Var(variable.Kind, slot), value));
+            restores.Add((value, Build.Var(variable.Kind, slot)));
+        }
+
+        (CodeBlock iteration, CodeBlock step) = FusedIteration(loop, depth + 1);
+        iteration.Append(step);
+        output.Add(new WhileCode(loop.Condition, iteration, loop.TestAtEnd));
+        foreach ((VarExpr variable, Expr value) in restores)
+        {
+            output.Add(new AssignCode(variable, value));
+        }
+
         return output;
     }
 
