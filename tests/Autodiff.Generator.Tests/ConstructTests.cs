@@ -128,6 +128,8 @@ public class ConstructTests
         new("FusedNestedPassiveProduct", "double s = 0; for (int j = 0; j < w.Length; j++) { double inner = 0; double mul = 1; for (int k = 0; k < 4; k++) { inner += w[k % w.Length] * mul * x; mul *= 0.5 + w.Length * 0.1; } double r = inner - y; s += r * r; } return s;"),
         // A pairwise sum: the final loop's last statement is a loop, so each inner iteration is followed by its reverse.
         new("FusedPairs", "double s = 0; for (int i = 0; i < w.Length; i++) { double a = w[i] * x; for (int j = i + 1; j < w.Length; j++) { double d = a - w[j]; s += Math.Sqrt(d * d + y * y) * y; } } return s;"),
+        // A loop inside a branch of a fused iteration, replayed backwards: its trip count kept in a method local.
+        new("FusedLoopInBranch", "double s = 0; for (int i = 0; i < w.Length; i++) { double a = w[i] * x; if (a > 0.1) { for (int k = 0; k < 3; k++) { a = a * 0.5 + y; } } s += a * a; } return s;"),
         // A value carried across the iterations of a fused loop that the iteration's reverse puts back (a nested loop
         // that writes it): set again after the reverse.
         new("FusedCarriedPassive", "double s = 0; double p = 1; for (int j = 0; j < w.Length; j++) { for (int k = 0; k < 2; k++) { p = p * 0.75 + 0.1; s += w[j] * p * x; } s += p * y; } return s;"),

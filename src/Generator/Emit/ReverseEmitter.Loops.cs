@@ -341,7 +341,7 @@ internal sealed partial class ReverseEmitter
 
         var reverse = new CodeBlock();
         Expr at = KeepLoopRecord(forward, picked, depth);
-        if (depth > 0)
+        if (at is TapePopExpr)
         {
             // Read twice below: popped once into a local.
             string popped = _c.Temp("__picked");
@@ -371,13 +371,14 @@ internal sealed partial class ReverseEmitter
 
     /// <summary>
     /// An int the forward sweep keeps per run of a loop for the reverse sweep (a trip count, a picked iteration),
-    /// starting at <paramref name="initial"/>: a local of the method outside loops, else a local of the enclosing
-    /// iteration (pushed on the int tape after the loop by <see cref="KeepLoopRecord"/>). Returns it.
+    /// starting at <paramref name="initial"/>: a local of the method outside loops and directly in a fused iteration
+    /// (whose reverse follows within the iteration), else a local of the enclosing iteration (pushed on the int tape
+    /// after the loop by <see cref="KeepLoopRecord"/>). Returns it.
     /// </summary>
     private VarExpr DeclareLoopRecord(CodeBlock forward, string prefix, int initial, int depth)
     {
         var name = Build.Var(ScalarKind.Int, _c.Temp(prefix));
-        if (depth == 0)
+        if (depth == 0 || depth == _fusedDepth)
         {
             _c.Declarations.Add(new DeclareCode("int", name.Name, Build.Int(initial)));
             forward.Add(new AssignCode(name, Build.Int(initial)));
@@ -393,7 +394,8 @@ internal sealed partial class ReverseEmitter
     /// <summary>After the loop: keeps the record for the reverse sweep and returns how the reverse sweep reads it (once).</summary>
     private Expr KeepLoopRecord(CodeBlock forward, VarExpr name, int depth)
     {
-        if (depth == 0)
+        // Outside loops, and directly in a fused iteration (whose reverse follows within the iteration), a method local.
+        if (depth == 0 || depth == _fusedDepth)
         {
             return name;
         }
