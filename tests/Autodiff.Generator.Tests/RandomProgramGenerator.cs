@@ -21,6 +21,9 @@ public sealed class RandomProgramGenerator
     private int _helpers;
     private bool _noArrayReads;
 
+    // Checkpointed states declared at the top of the method: the result reads them, so their loops are active.
+    private readonly List<string> _results = new();
+
     public RandomProgramGenerator(int seed) => _random = new Random(seed);
 
     /// <summary>Helper functions <c>H0..H{n-1}</c> that programs may call (they call each other downwards).</summary>
@@ -48,6 +51,7 @@ public sealed class RandomProgramGenerator
         _indent = 1;
         _names = 0;
         _loopDepth = 0;
+        _results.Clear();
         _helpers = helpers;
         // One program in six reads w only as w[i] in a final loop over it: the adjoint is then written once per element.
         bool accumulate = _random.Next(3) == 0;
@@ -63,7 +67,7 @@ public sealed class RandomProgramGenerator
         }
         else
         {
-            Line($"return {Expr(2, prefix)};");
+            Line($"return {Expr(2, prefix)}{Results()};");
         }
         return $"[Differentiable] public static double {name}(double x0, double x1, double x2, double[] w)\n{{\n{_body}}}\n";
     }
@@ -106,6 +110,9 @@ public sealed class RandomProgramGenerator
                     break;
                 case 9 when _random.Next(2) == 0:
                     RerunnableLoop();
+                    break;
+                case 9 when allowLoops:
+                    CheckpointLoop();
                     break;
                 default:
                     Line($"if ({Expr(1, prefix)} > 1.1) return {Expr(2, prefix)};");
@@ -158,6 +165,38 @@ public sealed class RandomProgramGenerator
         Line($"double {after} = Math.Tanh({sum}) + 0.5 * {power};");
         _scalars.Add(after);
     }
+
+    // An ODE-like step: stages of cheap arithmetic from one carried state, then the state updated (several values per
+    // iteration the backward replay would save; one it carries): checkpointed, each iteration run again in reverse.
+    private void CheckpointLoop()
+    {
+        if (_loopDepth >= 2)
+        {
+            return;
+        }
+
+        string state = "y" + _names++, index = "k" + _names++, a = "a" + _names++, b = "b" + _names++, c = "c" + _names++;
+        Line($"double {state} = 0.5 * ({Cheap(1)});");
+        Line($"for (int {index} = 0; {index} < {_random.Next(3) switch { 0 => "w.Length", 1 => "n", _ => "3" }}; {index}++)");
+        _loopDepth++;
+        _loopIndices.Add(index);
+        Block(() =>
+        {
+            Line($"double {a} = {state} * (0.5 - 0.25 * {state}) + 0.1 * ({Cheap(1)});");
+            Line($"double {b} = {state} + 0.3 * {a} * {Leaf()};");
+            Line(_random.Next(2) == 0 ? $"double {c} = {b} * {b} * 0.1 - {state} * 0.2;" : $"double {c} = {b} > {a} ? {b} * 0.3 : {a} * {state} * 0.2;");
+            Line($"{state} = 0.5 * {state} + 0.1 * ({a} - {c}) + 0.05 * {b};");
+        });
+        _loopIndices.Remove(index);
+        _loopDepth--;
+        _scalars.Add(state);
+        if (_indent == 1)
+        {
+            _results.Add(state);
+        }
+    }
+
+    private string Results() => string.Concat(_results.Select(r => $" + 0.25 * {r}"));
 
     // Sums and products of variables, array elements and constants: nothing a loop run again would pay much for.
     private string Cheap(int depth)
@@ -250,7 +289,7 @@ public sealed class RandomProgramGenerator
     {
         string accumulator = "acc" + _names++;
         string index = "i" + _names++;
-        Line($"double {accumulator} = {Expr(1, prefix)};");
+        Line($"double {accumulator} = {Expr(1, prefix)}{Results()};");
         Line(writeOnce || _random.Next(2) == 0 ? $"for (int {index} = 0; {index} < w.Length; {index}++)" : $"for (int {index} = 0; {index} < 5; {index}++)");
         _loopIndices.Add(index);
         Block(() =>

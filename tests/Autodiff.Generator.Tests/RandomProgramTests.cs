@@ -39,7 +39,8 @@ public class RandomProgramTests(ITestOutputHelper output)
         int Count(string marker) => result.Sources.Count(s => s.SourceText.ToString().Contains(marker, StringComparison.Ordinal));
         output.WriteLine($"seed {seed}: {Count("(fused:")} fused final loops, {Count("(each branch followed by its reverse)")} with a final if, "
             + $"{Count("is not cleared first")} writing an adjoint once per element, {Count("picked last)")} with selection loops, "
-            + $"{Count("(run again forwards")} with loops run again in the reverse sweep, {Count("(each iteration followed by its reverse)")} with a final loop inside a fused one");
+            + $"{Count("(run again forwards")} with loops run again in the reverse sweep, {Count("(each iteration followed by its reverse)")} with a final loop inside a fused one, "
+            + $"{Count("(what each iteration carries is kept")} with checkpointed loops");
 
         var random = new Random(seed);
         var failures = new List<string>();

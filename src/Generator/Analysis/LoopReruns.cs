@@ -20,19 +20,48 @@ namespace Autodiff.Generator.Analysis;
 internal sealed class LoopReruns
 {
     private readonly HashSet<LoopStmt> _loops = new(ReferenceComparer<LoopStmt>.Instance);
+    private readonly HashSet<LoopStmt> _checkpointed = new(ReferenceComparer<LoopStmt>.Instance);
 
     public bool Contains(LoopStmt loop) => _loops.Contains(loop);
 
-    public bool IsEmpty => _loops.Count == 0;
+    /// <summary>
+    /// Loops replayed backwards from a checkpoint per iteration: the forward sweep keeps only the variables an iteration
+    /// carries to the next (not every value it overwrites), and the reverse of each iteration runs its body again from
+    /// them, each statement's reverse after it. Chosen for a counted loop with no nested loop and no expensive call
+    /// whose backward replay would save more values per iteration than it carries (an ODE step: four stages, one state).
+    /// </summary>
+    public bool IsCheckpointed(LoopStmt loop) => _checkpointed.Contains(loop);
+
+    /// <summary>Whether the reverse sweep runs the loop's primal again (so it reads, where the loop stands, what the loop reads).</summary>
+    public bool RunsAgain(LoopStmt loop) => _loops.Contains(loop) || _checkpointed.Contains(loop);
+
+    public bool IsEmpty => _loops.Count == 0 && _checkpointed.Count == 0;
+
+    /// <summary>The variables the loop's body writes that live from one iteration to the next (not declared in the body).</summary>
+    public static IReadOnlyList<string> Carried(LoopStmt loop)
+    {
+        HashSet<string> declared = Declared(loop);
+        return ExprFacts.Flatten(loop.Body).Select(s => s.Statement).OfType<AssignStmt>().Select(a => a.Target).Where(v => !declared.Contains(v)).Distinct().ToList();
+    }
 
     public static LoopReruns Run(DifferentiableMethod method, ActivityAnalysis activity, Recomputation recomputation, ReverseNeeds needs)
     {
         var result = new LoopReruns();
         foreach ((Stmt statement, _) in ExprFacts.Flatten(method.Body))
         {
-            if (statement is LoopStmt loop && needs.Selections.Of(loop) is null && IsRerunnable(loop, activity) && SavesEveryIteration(loop, recomputation, needs))
+            if (statement is not LoopStmt loop || needs.Selections.Of(loop) is not null || !IsCheap(loop))
+            {
+                continue;
+            }
+
+            if (Commutes(loop, activity) && SavesPerIteration(loop, recomputation, needs) > 0)
             {
                 result._loops.Add(loop);
+            }
+            else if (needs.CounterOf(loop) is { } counter && loop.Step.Count == 1 && ReferenceEquals(loop.Step[0], counter.Step)
+                && SavesPerIteration(loop, recomputation, needs) > Carried(loop).Count)
+            {
+                result._checkpointed.Add(loop);
             }
         }
 
@@ -68,13 +97,13 @@ internal sealed class LoopReruns
         return reads;
     }
 
-    private static bool IsRerunnable(LoopStmt loop, ActivityAnalysis activity)
+    /// <summary>No nested loop, no array declared or element written, and no expensive call: running the loop again costs little.</summary>
+    private static bool IsCheap(LoopStmt loop)
     {
         List<Stmt> statements = ExprFacts.Flatten(loop.Body.Concat(loop.Step)).Select(s => s.Statement).ToList();
-        return !statements.Any(s => s is LoopStmt)
+        return !statements.Any(s => s is LoopStmt or ArrayDeclStmt || s is AssignStmt { Index: not null })
             && !ExprFacts.ContainsExpensiveCall(loop.Condition)
-            && !statements.Any(s => s is AssignStmt a ? ExprFacts.ContainsExpensiveCall(a.Value) : s is IfStmt i && ExprFacts.ContainsExpensiveCall(i.Condition))
-            && Commutes(loop, activity);
+            && !statements.Any(s => s is AssignStmt a ? ExprFacts.ContainsExpensiveCall(a.Value) : s is IfStmt i && ExprFacts.ContainsExpensiveCall(i.Condition));
     }
 
     /// <summary>
@@ -124,8 +153,8 @@ internal sealed class LoopReruns
     public static HashSet<string> Declared(LoopStmt loop)
         => new(ExprFacts.Flatten(loop.Body).Select(s => s.Statement).OfType<AssignStmt>().Where(a => a.IsDeclaration).Select(a => a.Target));
 
-    /// <summary>Whether replaying the loop backwards would save a value on the tape every iteration.</summary>
-    private static bool SavesEveryIteration(LoopStmt loop, Recomputation recomputation, ReverseNeeds needs)
+    /// <summary>How many values replaying the loop backwards would save on the tape every iteration.</summary>
+    private static int SavesPerIteration(LoopStmt loop, Recomputation recomputation, ReverseNeeds needs)
         => ExprFacts.Flatten(loop.Body.Concat(loop.Step)).Select(s => s.Statement).OfType<AssignStmt>()
-            .Any(a => needs.NeedsRestoreAt(a) && !ExprFacts.IsInvertibleIncrement(a, out _, out _) && !recomputation.IsRecomputedInReverse(a));
+            .Count(a => needs.NeedsRestoreAt(a) && !ExprFacts.IsInvertibleIncrement(a, out _, out _) && !recomputation.IsRecomputedInReverse(a));
 }

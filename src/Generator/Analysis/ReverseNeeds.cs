@@ -355,7 +355,7 @@ internal sealed class ReverseNeeds
                     Visit(s.Else);
                     break;
                 case LoopStmt l:
-                    if (_reruns?.Contains(l) == true)
+                    if (_reruns?.RunsAgain(l) == true)
                     {
                         var written = new HashSet<string>(LoopReruns.Written(l));
                         foreach (string name in LoopReruns.Reads(l).Where(n => !written.Contains(n)))

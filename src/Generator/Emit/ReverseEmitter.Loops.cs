@@ -36,9 +36,44 @@ internal sealed partial class ReverseEmitter
             return EmitRerunLoop(loop, depth);
         }
 
+        // A checkpointed loop (LoopReruns.IsCheckpointed): the forward keeps each iteration's carried values and saves
+        // nothing else; the reverse of an iteration puts them back and runs the body again, each statement's reverse
+        // after it, then puts them back once more for the iteration before.
+        bool checkpoint = !_noSaves && _c.Reruns.IsCheckpointed(loop);
+        var carried = new List<(VarExpr Variable, Expr Pop)>();
+        var checkpointForward = new CodeBlock();
+        if (checkpoint)
+        {
+            foreach (string name in LoopReruns.Carried(loop))
+            {
+                ScalarKind kind = _c.Variables[name].Kind;
+                string tape = _c.TapeFor(kind);
+                var value = Build.Var(kind, name);
+                checkpointForward.Add(new PushCode(tape, kind == ScalarKind.Bool ? new CondExpr(ScalarKind.Int, value, Build.Int(1), Build.Int(0)) : value));
+                carried.Add((value, kind == ScalarKind.Bool
+                    ? Build.Compare(BinaryOp.NotEqual, new TapePopExpr(ScalarKind.Int, tape), Build.Int(0))
+                    : new TapePopExpr(kind, tape)));
+            }
+        }
+
+        bool noSaves = _noSaves;
+        _noSaves |= checkpoint;
         (CodeBlock bodyForward, CodeBlock bodyReverse) = EmitSequence(loop.Body, depth + 1);
         (CodeBlock stepForward, CodeBlock stepReverse) = EmitSequence(loop.Step, depth + 1);
-        var forward = new CodeBlock().Comment(loop.Comment);
+        _noSaves = noSaves;
+        if (checkpoint)
+        {
+            checkpointForward.Append(bodyForward);
+            bodyForward = checkpointForward;
+            bodyReverse = CheckpointReplay(loop, depth + 1, carried);
+            if (loop.Step[0] is AssignStmt step && ExprFacts.IsInvertibleIncrement(step, out BinaryOp inverse, out Expr? amount))
+            {
+                var counterValue = Build.Var(ScalarKind.Int, step.Target);
+                stepReverse = new CodeBlock().Add(new AssignCode(counterValue, new BinaryExpr(ScalarKind.Int, inverse, counterValue, amount!)));
+            }
+        }
+
+        var forward = new CodeBlock().Comment(loop.Comment + (checkpoint ? "   (what each iteration carries is kept: its reverse runs it again)" : string.Empty));
         var reverse = new CodeBlock();
         bool record = !(bodyReverse.IsEmpty && stepReverse.IsEmpty);
         LoopCounter? counter = record ? _c.Needs.CounterOf(loop) : null;
@@ -74,7 +109,7 @@ internal sealed partial class ReverseEmitter
 
         string k = _c.Temp("__k");
         reverse.Comment(loop.Comment + "   (iterations replayed backwards)");
-        if (counter is not null && _c.Needs.NeedsRestoreAt(counter.Step))
+        if (counter is not null && (checkpoint || _c.Needs.NeedsRestoreAt(counter.Step)))
         {
             // The counter ends at start + trips: set there, not restored from the tape (each iteration's reverse then
             // undoes its step).
@@ -88,6 +123,13 @@ internal sealed partial class ReverseEmitter
 
         var back = new CodeBlock();
         back.Append(stepReverse);
+
+        if (checkpoint)
+        {
+            back.Append(bodyReverse);
+            reverse.Add(new CountdownCode(k, count, back));
+            return (forward, reverse);
+        }
 
         // Locals of the iteration are recomputed from its (restored) inputs rather than read off a tape.
         foreach (AssignStmt local in _c.Recomputation.RecomputedIn(loop.Body).Where(a => _c.Needs.IsNeeded(a.Target)))
@@ -192,6 +234,43 @@ internal sealed partial class ReverseEmitter
         }
 
         return (forward, reverse);
+    }
+
+    /// <summary>
+    /// The reverse of one iteration of a checkpointed loop: the carried values it started from, popped (in the reverse
+    /// order of the pushes) and put back; the body run again with each statement's reverse after it; the carried values
+    /// put back once more, which is where the iteration before ended.
+    /// </summary>
+    private CodeBlock CheckpointReplay(LoopStmt loop, int depth, List<(VarExpr Variable, Expr Pop)> carried)
+    {
+        var replay = new CodeBlock();
+        var starts = new List<(VarExpr Variable, VarExpr Start)>();
+        for (int i = carried.Count - 1; i >= 0; i--)
+        {
+            var start = Build.Var(carried[i].Variable.Kind, _c.Temp("__start"));
+            replay.Add(new DeclareCode(TypeClassifier.Keyword(start.Kind), start.Name, carried[i].Pop));
+            starts.Insert(0, (carried[i].Variable, start));
+        }
+
+        foreach ((VarExpr variable, VarExpr start) in starts)
+        {
+            replay.Add(new AssignCode(variable, start));
+        }
+
+        (bool fused, int fusedDepth) = (_fusedIteration, _fusedDepth);
+        (_fusedIteration, _fusedDepth) = (true, depth);
+        (CodeBlock forward, CodeBlock reverse) = EmitSequence(loop.Body, depth);
+        (_fusedIteration, _fusedDepth) = (fused, fusedDepth);
+        replay.Append(forward);
+        replay.Comment("-- reverse of this iteration");
+        ZeroIterationAdjoints(replay, loop);
+        replay.Append(reverse);
+        foreach ((VarExpr variable, VarExpr start) in starts)
+        {
+            replay.Add(new AssignCode(variable, start));
+        }
+
+        return replay;
     }
 
     /// <summary>
