@@ -99,8 +99,8 @@ public class AccumulationMergerTests
                 Block(new IfCode(Bool("small"), Block(Acc("dv", Mul(V("g"), V("v")))), Block(Acc("dv", V("g")))))),
             new AssignCode(new ElemExpr(D, "dx", new VarExpr(ScalarKind.Int, "i")), V("dv")));
         Assert.Contains("\n    dv = 2.0 * g;", merged);
-        Assert.Contains("\n        dv = g * v;", merged);
-        Assert.Contains("\n        dv = g;", merged);
+        Assert.Contains("else if (small)\n{\n    dv = g * v;", merged); // an else that is only an if prints as else if
+        Assert.Contains("\n    dv = g;", merged);
         Assert.DoesNotContain("dv +=", merged);
     }
 

@@ -49,9 +49,6 @@ internal static class CodeFacts
             case CallCode c:
                 CollectReads(c.Call, reads);
                 break;
-            case EffectCode effect:
-                reads.UnionWith(effect.Reads);
-                break;
             default:
                 return null;
         }
@@ -82,9 +79,6 @@ internal static class CodeFacts
                 break;
             case AddSpanCode a:
                 writes.Add(a.Target);
-                break;
-            case EffectCode e:
-                writes.UnionWith(e.Writes);
                 break;
             case PushCode or ReturnCode or CommentCode or BlankCode:
                 break;

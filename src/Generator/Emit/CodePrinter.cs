@@ -74,7 +74,6 @@ internal static class CodePrinter
         IncrementCode i => i.Name + "++;",
         AddSpanCode a => $"{TypeRefs.Helpers}.AddTo({a.Target}, {ExprPrinter.Print(new SpanExpr(a.Kind, a.Buffer, a.Length, ReadOnly: true))});",
         ReturnCode r => (r.IfRented ? $"if ({r.Buffer} is not null) " : string.Empty) + $"{MethodContext.Pool}<{TypeClassifier.Keyword(r.Kind)}>.Shared.Return({r.Buffer});",
-        EffectCode e => e.Text,
         _ => null,
     };
 
@@ -84,9 +83,17 @@ internal static class CodePrinter
         {
             case IfCode i:
                 Braced($"if ({ExprPrinter.Print(i.Condition)})", i.Then, indent, lines);
-                if (!i.Else.IsEmpty || i.ForceElse)
+                IfCode branch = i;
+                // An else that is only another if reads as else if.
+                while (!branch.ForceElse && branch.Else.Items.Count == 1 && branch.Else.Items[0] is IfCode next)
                 {
-                    Braced("else", i.Else, indent, lines);
+                    Braced($"else if ({ExprPrinter.Print(next.Condition)})", next.Then, indent, lines);
+                    branch = next;
+                }
+
+                if (!branch.Else.IsEmpty || branch.ForceElse)
+                {
+                    Braced("else", branch.Else, indent, lines);
                 }
 
                 break;

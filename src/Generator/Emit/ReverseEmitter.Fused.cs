@@ -284,22 +284,23 @@ internal sealed partial class ReverseEmitter
     {
         string t = _c.T;
         string name = LaneMethodName(_c.Method);
-        var bounds = new List<string> { ExprPrinter.Print(plan.End) };
+        var bounds = new List<Expr> { plan.End };
         foreach (IGrouping<string, (string Array, int Offset)> array in lanes.Accesses.GroupBy(a => a.Array))
         {
             // the highest element the block of iterations below the bound touches in each array is inside it
             int offset = array.Max(a => a.Offset);
-            string bound = LaneRewriter.IndexText($"{array.Key}.Length", -offset);
+            var length = new LengthExpr(array.Key);
+            Expr bound = offset == 0 ? length : new BinaryExpr(ScalarKind.Int, offset > 0 ? BinaryOp.Subtract : BinaryOp.Add, length, Build.Int(System.Math.Abs(offset)));
             if (!bounds.Contains(bound))
             {
                 bounds.Add(bound);
             }
         }
 
-        string end = bounds[bounds.Count - 1];
+        Expr end = bounds[bounds.Count - 1];
         for (int k = bounds.Count - 2; k >= 0; k--)
         {
-            end = $"global::System.Math.Min({bounds[k]}, {end})";
+            end = new MathCallExpr(ScalarKind.Int, "global::System.Math", "Min", new EquatableArray<Expr>(new[] { bounds[k], end }));
         }
 
         int lowest = lanes.Accesses.Min(a => a.Offset);
@@ -308,22 +309,23 @@ internal sealed partial class ReverseEmitter
         parameters.AddRange(lanes.Outputs.Select(a => $"global::System.Span<{t}> {a}"));
         parameters.AddRange(lanes.Invariants.Select(v => $"{t} {v}"));
         parameters.AddRange(lanes.Reductions.Select((r, k) => $"ref {t} __total{k + 1}"));
-        string arguments = string.Join(", ", lanes.Inputs.Concat(lanes.Outputs).Concat(lanes.Invariants).Concat(lanes.Reductions.Select(r => "ref " + r)));
         string endName = _c.Fresh("__end");
         forward.Comment($"(vectorised: whole vectors of iterations run in {name}, one iteration per lane; the loop below does the rest)");
         var dispatch = new CodeBlock();
-        dispatch.Add(new DeclareCode("int", endName, new OpaqueExpr(ScalarKind.Int, $"global::System.Math.Max(0, {end})")));
-        // The call reads the arrays and invariants it is passed and writes the counter, the accumulator, the adjoint
-        // arrays and the totals passed by reference.
-        var reads = new HashSet<string>(lanes.Inputs.Concat(lanes.Outputs).Concat(lanes.Invariants).Concat(lanes.Reductions)) { plan.Counter, endName, accumulator };
-        var writes = new HashSet<string>(lanes.Outputs.Concat(lanes.Reductions)) { plan.Counter, accumulator };
-        string keyword = "if";
-        foreach ((string lane, string test) in LaneTypes.Widths)
+        dispatch.Add(new DeclareCode("int", endName, Build.AtLeastZero(end)));
+        ScalarKind kind = _c.Method.ReturnKind;
+        var arguments = new List<Expr> { new RefExpr(ScalarKind.Int, plan.Counter), Build.Var(ScalarKind.Int, endName) };
+        arguments.AddRange(lanes.Inputs.Concat(lanes.Outputs).Concat(lanes.Invariants).Select(a => Build.Var(kind, a)));
+        arguments.AddRange(lanes.Reductions.Select(r => new RefExpr(kind, r)));
+        var total = Build.Var(kind, accumulator);
+        IfCode? chain = null;
+        foreach ((string lane, string test) in LaneTypes.Widths.Reverse())
         {
-            dispatch.Add(new EffectCode($"{keyword} ({test}) {accumulator} = {accumulator} + {name}<{lane}<{t}>>(ref {plan.Counter}, {endName}, {arguments});", reads, writes));
-            keyword = "else if";
+            var call = new AssignCode(total, Build.Add(total, new InvokeExpr(kind, $"{name}<{lane}<{t}>>", new EquatableArray<Expr>(arguments))));
+            chain = new IfCode(new OpaqueExpr(ScalarKind.Bool, test), new CodeBlock(new Code[] { call }), chain is null ? new CodeBlock() : new CodeBlock(new Code[] { chain }));
         }
 
+        dispatch.Add(chain!);
         forward.Add(new IfCode(Build.Compare(BinaryOp.GreaterOrEqual, Build.Var(ScalarKind.Int, plan.Counter), Build.Int(-lowest)), dispatch, new CodeBlock()));
 
         var method = new CodeBlock();

@@ -60,12 +60,6 @@ internal sealed record WhileCode(Expr Condition, CodeBlock Body, bool TestAtEnd)
 internal sealed record CountdownCode(string Counter, Expr Count, CodeBlock Body) : Code;
 
 /// <summary>
-/// A statement the IR does not look into (a call with <c>out</c> arguments, a pooled buffer rented or given back),
-/// printed as it is; passes see only the names it declares it <see cref="Reads"/> and <see cref="Writes"/>.
-/// </summary>
-internal sealed record EffectCode(string Text, IReadOnlyCollection<string> Reads, IReadOnlyCollection<string> Writes) : Code;
-
-/// <summary>
 /// A block under a header of text (a method signature, an <c>if</c> of the lane method's dispatch). Passes treat it
 /// as a barrier and do not look inside.
 /// </summary>
