@@ -65,5 +65,5 @@ internal sealed record CountdownCode(string Counter, Expr Count, CodeBlock Body)
 /// </summary>
 internal sealed record BlockCode(string Header, CodeBlock Body) : Code;
 
-/// <summary>A line of C# that is not IR (forward mode, the lane method and the method frame are still written as text).</summary>
+/// <summary>A line of C# that is not IR: the method frames (signatures, doc comments, length checks) and the lane method's frame.</summary>
 internal sealed record TextCode(int Indent, string Text) : Code;

@@ -32,7 +32,7 @@ internal sealed class CodeBlock
         return this;
     }
 
-    /// <summary>A line of text (the parts not yet in the IR: forward mode, the lane method, the method frame).</summary>
+    /// <summary>A line of text (the parts not in the IR: the method frames and the lane method's frame).</summary>
     public CodeBlock Line(string text) => Add(new TextCode(0, text));
 
     /// <summary>A line of text at a relative indentation (used by the text passes of the lane method).</summary>
