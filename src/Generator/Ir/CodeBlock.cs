@@ -35,9 +35,6 @@ internal sealed class CodeBlock
     /// <summary>A line of text (the parts not in the IR: the method frames and the lane method's frame).</summary>
     public CodeBlock Line(string text) => Add(new TextCode(0, text));
 
-    /// <summary>A line of text at a relative indentation (used by the text passes of the lane method).</summary>
-    public CodeBlock LineAt(int indent, string text) => Add(new TextCode(indent, text));
-
     public CodeBlock Comment(string text) => Add(new CommentCode(text));
 
     /// <summary>Opens a block under <paramref name="header"/>; dispose the result to close it.</summary>
