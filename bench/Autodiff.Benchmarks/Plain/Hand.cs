@@ -311,6 +311,23 @@ public static class Hand
     }
 
     // vⱼ = aⱼ / (x + vⱼ₊₁) from the end: ∂vⱼ/∂x = -aⱼ / (x + vⱼ₊₁)² (1 + ∂vⱼ₊₁/∂x).
+    // The same recursion as the function, each level returning its value and its derivative (the fair comparison for
+    // a generator that keeps the user's recursion; the iterative form above is a different algorithm).
+    public static double ContinuedFractionRecursive(double x, double[] a, int i, out double dx)
+    {
+        if (i == a.Length)
+        {
+            dx = 0;
+            return 0;
+        }
+
+        double inner = ContinuedFractionRecursive(x, a, i + 1, out double dInner);
+        double denominator = x + inner;
+        double value = a[i] / denominator;
+        dx = -value / denominator * (1 + dInner);
+        return value;
+    }
+
     public static double ContinuedFraction(double x, double[] a, int i, out double dx)
     {
         double v = 0, dv = 0;

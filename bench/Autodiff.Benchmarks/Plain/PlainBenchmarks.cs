@@ -50,6 +50,7 @@ public class PlainBenchmarks
     [Benchmark] public double ContinuedFraction() => Plain.ContinuedFraction(0.7, _d.Terms, 0);
     [Benchmark] public double ContinuedFractionGenerated() => Plain.ContinuedFractionGradient(0.7, _d.Terms, 0, out _);
     [Benchmark] public double ContinuedFractionHand() => Hand.ContinuedFraction(0.7, _d.Terms, 0, out _);
+    [Benchmark] public double ContinuedFractionHandRecursive() => Hand.ContinuedFractionRecursive(0.7, _d.Terms, 0, out _);
 
     [Benchmark] public double Standardised() => Plain.Standardised(_d.X, _d.Weights);
     [Benchmark] public double StandardisedGenerated() => Plain.StandardisedGradient(_d.X, _d.Weights, _d.Dx);
@@ -124,6 +125,7 @@ public sealed class PlainData
         Compare("Recurrent", o => Hand.Recurrent(0.5, 0.8, 0.1, Sequence, out o[0][0], out o[0][1], out o[0][2]), o => Plain.RecurrentGradient(0.5, 0.8, 0.1, Sequence, out o[0][0], out o[0][1], out o[0][2]), 3);
         Compare("NearestCentre", o => Hand.NearestCentre(Centres, Points, o[0]), o => Plain.NearestCentreGradient(Centres, Points, o[0]), 8);
         Compare("ContinuedFraction", o => Hand.ContinuedFraction(0.7, Terms, 0, out o[0][0]), o => Plain.ContinuedFractionGradient(0.7, Terms, 0, out o[0][0]), 1);
+        Compare("ContinuedFractionRecursive", o => Hand.ContinuedFractionRecursive(0.7, Terms, 0, out o[0][0]), o => Plain.ContinuedFractionGradient(0.7, Terms, 0, out o[0][0]), 1);
         Compare("Standardised", o => Hand.Standardised(X, Weights, o[0]), o => Plain.StandardisedGradient(X, Weights, o[0]), X.Length);
     }
 }
