@@ -54,8 +54,6 @@ internal static class DerivativeRules
 
         public Expr If(Expr condition, Expr whenTrue, Expr whenFalse) => new CondExpr(Kind, condition, whenTrue, whenFalse);
 
-        public static Expr Compare(BinaryOp op, Expr a, Expr b) => new BinaryExpr(ScalarKind.Bool, op, a, b);
-
         public static Expr And(Expr a, Expr b) => new BinaryExpr(ScalarKind.Bool, BinaryOp.ConditionalAnd, a, b);
 
         private Func<Expr> ResultFactory { get; }
@@ -78,13 +76,13 @@ internal static class DerivativeRules
 
     private delegate Expr?[] Rule(Context c);
 
-    private static Expr Ge(Expr a, Expr b) => Context.Compare(BinaryOp.GreaterOrEqual, a, b);
+    private static Expr Ge(Expr a, Expr b) => Emit.Build.Compare(BinaryOp.GreaterOrEqual, a, b);
 
-    private static Expr Le(Expr a, Expr b) => Context.Compare(BinaryOp.LessOrEqual, a, b);
+    private static Expr Le(Expr a, Expr b) => Emit.Build.Compare(BinaryOp.LessOrEqual, a, b);
 
-    private static Expr Gt(Expr a, Expr b) => Context.Compare(BinaryOp.Greater, a, b);
+    private static Expr Gt(Expr a, Expr b) => Emit.Build.Compare(BinaryOp.Greater, a, b);
 
-    private static Expr Lt(Expr a, Expr b) => Context.Compare(BinaryOp.Less, a, b);
+    private static Expr Lt(Expr a, Expr b) => Emit.Build.Compare(BinaryOp.Less, a, b);
 
     private static readonly Dictionary<(string Name, int Arity), Rule> Rules = new()
     {

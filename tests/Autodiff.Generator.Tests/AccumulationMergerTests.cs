@@ -139,7 +139,7 @@ public class AccumulationMergerTests
             new CallCode(new InvokeExpr(D, "F", new Autodiff.Generator.Helpers.EquatableArray<Expr>(new Expr[] { new OutExpr(D, "dv", Declare: false) }))),
             Acc("dv", V("g")),
             Zero("dw"),
-            new TextCode(0, "Console.WriteLine();"),
+            new TextCode("Console.WriteLine();"),
             Acc("dw", V("g")));
         Assert.Contains("\ndv += g;", merged);
         Assert.Contains("\ndw += g;", merged);

@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Linq;
 using Autodiff.Generator.Emit;
 using Autodiff.Generator.Ir;
@@ -26,17 +25,5 @@ internal static class LoopFusion
 
         bool stepOk = loop.Step.All(x => x is AssignStmt a && ExprFacts.IsInvertibleIncrement(a, out _, out _));
         return stepOk && LoopReruns.Commutes(loop, context.Activity) ? s : null;
-    }
-
-    /// <summary>
-    /// Variables the loop's body writes that live across its iterations (not declared in the body), besides the
-    /// accumulator: the fused iteration sets them again after its reverse, which may have put them back.
-    /// </summary>
-    public static bool Carries(LoopStmt loop, string accumulator)
-    {
-        HashSet<string> declared = LoopReruns.Declared(loop);
-        var written = new HashSet<string>();
-        ExprFacts.CollectWrites(loop.Body, written);
-        return written.Any(v => v != accumulator && !declared.Contains(v));
     }
 }

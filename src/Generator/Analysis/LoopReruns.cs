@@ -54,12 +54,13 @@ internal sealed class LoopReruns
                 continue;
             }
 
-            if (Commutes(loop, activity) && SavesPerIteration(loop, recomputation, needs) > 0)
+            int saves = SavesPerIteration(loop, recomputation, needs);
+            if (Commutes(loop, activity) && saves > 0)
             {
                 result._loops.Add(loop);
             }
             else if (needs.CounterOf(loop) is { } counter && loop.Step.Count == 1 && ReferenceEquals(loop.Step[0], counter.Step)
-                && SavesPerIteration(loop, recomputation, needs) > Carried(loop).Count)
+                && saves > Carried(loop).Count)
             {
                 result._checkpointed.Add(loop);
             }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using Autodiff.Generator.Analysis;
 using Autodiff.Generator.Ir;
 
 namespace Autodiff.Generator.Emit;
@@ -23,7 +24,7 @@ internal static class AccumulationMerger
 
         public Expr Target { get; }
 
-        public string Base => Target is ElemExpr e ? e.Array : ((VarExpr)Target).Name;
+        public string Base => AssignCode.BaseOf(Target);
 
         public List<Expr> Terms { get; }
 
@@ -73,7 +74,7 @@ internal static class AccumulationMerger
                 case AssignCode { Add: true, Note: null, Target: VarExpr or ElemExpr, Target.Kind: ScalarKind.Double or ScalarKind.Float } update:
                 {
                     EmitComments();
-                    HashSet<string> termNames = CodeFacts.ExprReads(update.Value);
+                    HashSet<string> termNames = ExprFacts.Reads(update.Value);
 
                     // A term that reads an adjoint we hold back gets it written first.
                     Flush(p => !p.Target.Equals(update.Target) && termNames.Contains(p.Base));
@@ -86,7 +87,7 @@ internal static class AccumulationMerger
                     else
                     {
                         // Updates of different targets commute (they are additions), even when they may alias.
-                        HashSet<string> inputs = CodeFacts.ExprReads(update.Target);
+                        HashSet<string> inputs = ExprFacts.Reads(update.Target);
                         inputs.UnionWith(termNames);
                         pending.Add(new Pending(update.Target, update.Value, inputs, update.Target is VarExpr v && zero.Remove(v.Name)));
                     }

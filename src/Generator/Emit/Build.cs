@@ -27,6 +27,10 @@ internal static class Build
 
     public static Expr Invoke(ScalarKind kind, string function, params Expr[] args) => new InvokeExpr(kind, function, new EquatableArray<Expr>(args));
 
+    /// <summary><c>start</c>, <c>start + c</c> or <c>start - c</c> on ints (an index from a counter, a bound from a length).</summary>
+    public static Expr Offset(Expr start, int offset)
+        => offset == 0 ? start : new BinaryExpr(ScalarKind.Int, offset > 0 ? BinaryOp.Add : BinaryOp.Subtract, start, Int(System.Math.Abs(offset)));
+
     /// <summary><c>Max(0, value)</c> on ints.</summary>
     public static Expr AtLeastZero(Expr value) => new MathCallExpr(ScalarKind.Int, "global::System.Math", "Max", new EquatableArray<Expr>(new[] { Int(0), value }));
 

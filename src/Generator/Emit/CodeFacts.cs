@@ -15,7 +15,7 @@ internal static class CodeFacts
         switch (code)
         {
             case DeclareCode { Value: { } value }:
-                CollectReads(value, reads);
+                ExprFacts.CollectReads(value, reads);
                 break;
             case DeclareCode or ClearCode or CommentCode or BlankCode:
                 break;
@@ -23,10 +23,10 @@ internal static class CodeFacts
                 reads.Add(i.Name);
                 break;
             case AssignCode a:
-                CollectReads(a.Value, reads);
+                ExprFacts.CollectReads(a.Value, reads);
                 if (a.Target is ElemExpr e)
                 {
-                    CollectReads(e.Index, reads);
+                    ExprFacts.CollectReads(e.Index, reads);
                 }
 
                 if (a.Add)
@@ -36,18 +36,18 @@ internal static class CodeFacts
 
                 break;
             case PushCode p:
-                CollectReads(p.Value, reads);
+                ExprFacts.CollectReads(p.Value, reads);
                 break;
             case AddSpanCode a:
                 reads.Add(a.Target);
                 reads.Add(a.Buffer);
-                CollectReads(a.Length, reads);
+                ExprFacts.CollectReads(a.Length, reads);
                 break;
             case ReturnCode r:
                 reads.Add(r.Buffer);
                 break;
             case CallCode c:
-                CollectReads(c.Call, reads);
+                ExprFacts.CollectReads(c.Call, reads);
                 break;
             default:
                 return null;
@@ -92,103 +92,37 @@ internal static class CodeFacts
     /// <summary>Whether any statement in <paramref name="block"/> (at any depth, comments aside) reads or writes <paramref name="name"/>; text counts as mentioning everything.</summary>
     public static bool Mentions(CodeBlock block, string name) => block.Items.Any(code => Mentions(code, name));
 
-    public static bool Mentions(Code code, string name)
-    {
-        switch (code)
-        {
-            case IfCode i:
-                return ExprReads(i.Condition).Contains(name) || Mentions(i.Then, name) || Mentions(i.Else, name);
-            case WhileCode w:
-                return ExprReads(w.Condition).Contains(name) || Mentions(w.Body, name);
-            case CountdownCode c:
-                return c.Counter == name || ExprReads(c.Count).Contains(name) || Mentions(c.Body, name);
-            case BlockCode or TextCode:
-                return true;
-        }
+    public static bool Mentions(Code code, string name) => Nested(code).Any(c => c is BlockCode or TextCode) || AllNames(code).Contains(name);
 
-        return Reads(code)!.Contains(name) || Writes(code)!.Contains(name);
-    }
-
-    /// <summary>Every name a statement reads or writes at any depth (for text, nothing is known: an empty set and <see cref="Mentions"/> is true).</summary>
-    public static HashSet<string> AllNames(Code code)
-    {
-        var names = new HashSet<string>();
-        switch (code)
-        {
-            case IfCode i:
-                CollectReads(i.Condition, names);
-                foreach (Code inner in i.Then.Items.Concat(i.Else.Items))
-                {
-                    names.UnionWith(AllNames(inner));
-                }
-
-                break;
-            case WhileCode w:
-                CollectReads(w.Condition, names);
-                foreach (Code inner in w.Body.Items)
-                {
-                    names.UnionWith(AllNames(inner));
-                }
-
-                break;
-            case CountdownCode c:
-                names.Add(c.Counter);
-                CollectReads(c.Count, names);
-                foreach (Code inner in c.Body.Items)
-                {
-                    names.UnionWith(AllNames(inner));
-                }
-
-                break;
-            default:
-                names.UnionWith(Reads(code) ?? new HashSet<string>());
-                names.UnionWith(Writes(code) ?? new HashSet<string>());
-                break;
-        }
-
-        return names;
-    }
+    /// <summary>Every name a statement reads or writes at any depth (for text, nothing is known: nothing is added, and <see cref="Mentions"/> is true).</summary>
+    public static HashSet<string> AllNames(Code code) => new(Nested(code).SelectMany(OwnNames));
 
     /// <summary>Every name the statements write, at any depth (a countdown's counter included).</summary>
     public static HashSet<string> AllWrites(CodeBlock block)
+        => new(block.Items.SelectMany(Nested).SelectMany(c => c is CountdownCode countdown ? new[] { countdown.Counter } : Writes(c) ?? Enumerable.Empty<string>()));
+
+    /// <summary>The statement and every statement inside it, in order.</summary>
+    private static IEnumerable<Code> Nested(Code code)
     {
-        var writes = new HashSet<string>();
-        foreach (Code code in block.Items)
+        IEnumerable<CodeBlock> bodies = code switch
         {
-            switch (code)
-            {
-                case IfCode i:
-                    writes.UnionWith(AllWrites(i.Then));
-                    writes.UnionWith(AllWrites(i.Else));
-                    break;
-                case WhileCode w:
-                    writes.UnionWith(AllWrites(w.Body));
-                    break;
-                case CountdownCode c:
-                    writes.Add(c.Counter);
-                    writes.UnionWith(AllWrites(c.Body));
-                    break;
-                case BlockCode b:
-                    writes.UnionWith(AllWrites(b.Body));
-                    break;
-                default:
-                    writes.UnionWith(Writes(code) ?? new HashSet<string>());
-                    break;
-            }
-        }
-
-        return writes;
+            IfCode i => new[] { i.Then, i.Else },
+            WhileCode w => new[] { w.Body },
+            CountdownCode c => new[] { c.Body },
+            BlockCode b => new[] { b.Body },
+            _ => Enumerable.Empty<CodeBlock>(),
+        };
+        return new[] { code }.Concat(bodies.SelectMany(b => b.Items).SelectMany(Nested));
     }
 
-    public static HashSet<string> ExprReads(Expr expr)
+    /// <summary>What a statement itself names: a simple one's reads and writes, a compound one's condition (and counter).</summary>
+    private static IEnumerable<string> OwnNames(Code code) => code switch
     {
-        var reads = new HashSet<string>();
-        CollectReads(expr, reads);
-        return reads;
-    }
-
-    /// <summary>Every name an expression reads: its variables and arrays, a span's buffer, a tape; not the targets of <c>out</c>.</summary>
-    public static void CollectReads(Expr expr, ISet<string> reads) => ExprFacts.CollectReads(expr, reads);
+        IfCode i => ExprFacts.Reads(i.Condition),
+        WhileCode w => ExprFacts.Reads(w.Condition),
+        CountdownCode c => ExprFacts.Reads(c.Count).Append(c.Counter),
+        _ => (Reads(code) ?? Enumerable.Empty<string>()).Concat(Writes(code) ?? Enumerable.Empty<string>()),
+    };
 
     private static void CollectOutputs(Expr expr, ISet<string> writes)
     {

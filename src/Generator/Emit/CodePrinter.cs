@@ -23,7 +23,7 @@ internal static class CodePrinter
     }
 
     /// <summary>The lines of <paramref name="block"/> with their relative indentation.</summary>
-    public static List<(int Indent, string Text)> Lines(CodeBlock block)
+    private static List<(int Indent, string Text)> Lines(CodeBlock block)
     {
         var lines = new List<(int, string)>();
         Write(block, 0, lines);
@@ -43,7 +43,7 @@ internal static class CodePrinter
         switch (code)
         {
             case TextCode t:
-                lines.Add((indent + t.Indent, t.Text));
+                lines.Add((indent, t.Text));
                 break;
             case BlankCode:
                 lines.Add((indent, string.Empty));
@@ -64,7 +64,7 @@ internal static class CodePrinter
     }
 
     /// <summary>A simple statement on one line, or null for a compound one.</summary>
-    public static string? Statement(Code code) => code switch
+    private static string? Statement(Code code) => code switch
     {
         DeclareCode d => d.Value is null ? $"{d.Type} {d.Name};" : $"{d.Type} {d.Name} = {ExprPrinter.Print(d.Value)};",
         AssignCode a => $"{ExprPrinter.Print(a.Target)} {(a.Add ? "+=" : "=")} {ExprPrinter.Print(a.Value)};" + (a.Note is null ? string.Empty : "   // " + a.Note),

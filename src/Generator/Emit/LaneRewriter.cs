@@ -266,16 +266,11 @@ internal static class LaneRewriter
                 sum = Build.Add(sum, Build.Invoke(first.Kind, LaneType + ".ShiftIn", updates[(array, offset)], new RefExpr(first.Kind, carry.Name), Build.Int(carry.Lanes)));
             }
 
-            body.Add(new CallCode(Build.Invoke(first.Kind, LaneType + ".AddTo", Build.Var(first.Kind, array), Index(counter, lowest), sum)));
+            body.Add(new CallCode(Build.Invoke(first.Kind, LaneType + ".AddTo", Build.Var(first.Kind, array), Build.Offset(Build.Var(ScalarKind.Int, counter), lowest), sum)));
         }
 
         return carries;
     }
-
-    /// <summary><c>v</c>, <c>v + c</c> or <c>v - c</c>.</summary>
-    private static Expr Index(string variable, int offset)
-        => offset == 0 ? Build.Var(ScalarKind.Int, variable)
-            : new BinaryExpr(ScalarKind.Int, offset > 0 ? BinaryOp.Add : BinaryOp.Subtract, Build.Var(ScalarKind.Int, variable), Build.Int(System.Math.Abs(offset)));
 
     /// <summary><c>v</c>, <c>v + c</c> or <c>v - c</c> as text (the lane method's frame, an index from the counter or a bound from an array's length).</summary>
     internal static string IndexText(string start, int offset) => offset == 0 ? start : offset > 0 ? $"{start} + {offset}" : $"{start} - {-offset}";

@@ -138,7 +138,7 @@ internal sealed partial class ReverseEmitter
                 var elseBlock = whenFalse.Flatten();
                 if (!thenBlock.IsEmpty || !elseBlock.IsEmpty)
                 {
-                    scope.Body.Add(new IfCode(Known(c.Condition, scope), thenBlock, elseBlock));
+                    scope.Body.Add(new IfCode(scope.Known(c.Condition), thenBlock, elseBlock));
                 }
 
                 break;
@@ -257,7 +257,7 @@ internal sealed partial class ReverseEmitter
 
         if (!_c.Activity.IsActive(node))
         {
-            return Known(node, scope);
+            return scope.Known(node);
         }
 
         if (_stored is { } stored && node is MathCallExpr call && ExprFacts.IsExpensive(call))
@@ -285,8 +285,6 @@ internal sealed partial class ReverseEmitter
         scope.Remember(node, Build.Var(node.Kind, temp));
         return Build.Var(node.Kind, temp);
     }
-
-    private static Expr Known(Expr expr, ValueScope scope) => scope.Known(expr);
 
     /// <summary><c>(c * a) * a</c>, <c>(a * c) * a</c>, <c>a * (c * a)</c>, <c>a * (a * c)</c> with <c>a</c> active and <c>c</c> passive, both pure: (c, a).</summary>
     private (Expr? Scale, Expr? Operand) ScaledSquare(BinaryExpr product)

@@ -29,8 +29,7 @@ internal sealed partial class ReverseEmitter
         // one iteration, forward then reverse: the scalar loop's body, and what a vector loop is written from
         var iteration = new CodeBlock();
         var after = new CodeBlock();
-        bool carries = LoopFusion.Carries(loop, accumulator);
-        if (carries)
+        if (LoopReruns.Carried(loop).Any(v => v != accumulator))
         {
             // Values carried from one iteration to the next may be put back by the reverse: set again after it.
             (iteration, _) = FusedIteration(loop, 1);
@@ -124,7 +123,7 @@ internal sealed partial class ReverseEmitter
 
             if ((first >= 0 && line != last + 1)
                 || merged[line] is not AssignCode { Add: true, Target: ElemExpr { Array: var target, Index: var index }, Value: var term }
-                || target != adjoint || CodeFacts.ExprReads(term).Contains(adjoint)
+                || target != adjoint || ExprFacts.Reads(term).Contains(adjoint)
                 || AccumulationMerger.IndexOffset(index) is not { } offset
                 || offset.Variable != counter || offset.Offset < 0 || offset.Offset > k || terms[offset.Offset] is not null)
             {
@@ -154,7 +153,7 @@ internal sealed partial class ReverseEmitter
         string ahead = k.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Expr Sum(Expr? carry, Expr? term) => carry is null ? term ?? Build.Lit(0, parameter.Kind) : term is null ? carry : Build.Add(carry, term);
         var counterValue = Build.Var(ScalarKind.Int, counter);
-        Expr Element(int m) => m == 0 ? counterValue : new BinaryExpr(ScalarKind.Int, BinaryOp.Add, counterValue, Build.Int(m));
+        Expr Element(int m) => Build.Offset(counterValue, m);
         var output = new CodeBlock();
         for (int line = 0; line < merged.Count; line++)
         {
@@ -241,27 +240,11 @@ internal sealed partial class ReverseEmitter
     private CodeBlock EmitFusedInnerLoop(LoopStmt loop, int depth)
     {
         var output = new CodeBlock().Comment($"{loop.Comment}   (each iteration followed by its reverse)");
-        LoopCounter? counter = _c.Needs.CounterOf(loop);
         var restores = new List<(VarExpr Variable, Expr Value)>();
-        foreach (string name in LoopReruns.Written(loop))
+        foreach (string name in LoopReruns.Written(loop).Where(name => RestoresOldValue(loop, name)))
         {
-            if (!ExprFacts.Flatten(loop.Body.Concat(loop.Step)).Any(s => s.Statement is AssignStmt a && a.Target == name && _c.Needs.NeedsRestoreAt(a)))
-            {
-                continue;
-            }
-
-            VarInfo variable = _c.Variables[name];
-            var value = Build.Var(variable.Kind, name);
-            if (counter is not null && counter.Name == name)
-            {
-                restores.Add((value, counter.Start));
-                continue;
-            }
-
-            string slot = _c.Temp("__entry");
-            _c.Declarations.Add(new DeclareCode(TypeClassifier.Keyword(variable.Kind), slot, new OpaqueExpr(variable.Kind, "default")));
-            output.Add(new AssignCode(Build.Var(variable.Kind, slot), value));
-            restores.Add((value, Build.Var(variable.Kind, slot)));
+            // In a fused iteration: kept in a method local (nothing is popped).
+            restores.Add((Build.Var(_c.Variables[name].Kind, name), EntryValue(loop, name, depth, output, new List<Code>())));
         }
 
         (CodeBlock iteration, CodeBlock step) = FusedIteration(loop, depth + 1);
@@ -289,8 +272,7 @@ internal sealed partial class ReverseEmitter
         {
             // the highest element the block of iterations below the bound touches in each array is inside it
             int offset = array.Max(a => a.Offset);
-            var length = new LengthExpr(array.Key);
-            Expr bound = offset == 0 ? length : new BinaryExpr(ScalarKind.Int, offset > 0 ? BinaryOp.Subtract : BinaryOp.Add, length, Build.Int(System.Math.Abs(offset)));
+            Expr bound = Build.Offset(new LengthExpr(array.Key), -offset);
             if (!bounds.Contains(bound))
             {
                 bounds.Add(bound);

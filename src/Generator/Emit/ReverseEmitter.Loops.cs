@@ -47,12 +47,8 @@ internal sealed partial class ReverseEmitter
             foreach (string name in LoopReruns.Carried(loop))
             {
                 ScalarKind kind = _c.Variables[name].Kind;
-                string tape = _c.TapeFor(kind);
                 var value = Build.Var(kind, name);
-                checkpointForward.Add(new PushCode(tape, kind == ScalarKind.Bool ? new CondExpr(ScalarKind.Int, value, Build.Int(1), Build.Int(0)) : value));
-                carried.Add((value, kind == ScalarKind.Bool
-                    ? Build.Compare(BinaryOp.NotEqual, new TapePopExpr(ScalarKind.Int, tape), Build.Int(0))
-                    : new TapePopExpr(kind, tape)));
+                carried.Add((value, TapePush(checkpointForward, value, kind)));
             }
         }
 

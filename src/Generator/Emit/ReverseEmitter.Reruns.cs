@@ -30,7 +30,6 @@ internal sealed partial class ReverseEmitter
         var rerun = new WhileCode(loop.Condition, WithoutDeadWrites(iteration, loop.Condition, new HashSet<string>(written)), loop.TestAtEnd);
         HashSet<string> exposed = ReadBeforeWritten(rerun);
 
-        LoopCounter? counter = _c.Needs.CounterOf(loop);
         var forward = new CodeBlock().Comment(loop.Comment + "   (run again by the reverse sweep)");
         var reverse = new CodeBlock().Comment(loop.Comment + "   (run again forwards, each iteration's reverse right after it)");
         var before = new List<(VarExpr Variable, Expr Value)>();
@@ -38,35 +37,14 @@ internal sealed partial class ReverseEmitter
         var popped = new List<Code>();
         foreach (string name in written)
         {
-            VarInfo variable = _c.Variables[name];
-            var value = Build.Var(variable.Kind, name);
-            bool restores = ExprFacts.Flatten(loop.Body.Concat(loop.Step)).Any(s => s.Statement is AssignStmt a && a.Target == name && _c.Needs.NeedsRestoreAt(a));
+            bool restores = RestoresOldValue(loop, name);
             if (!exposed.Contains(name) && !restores)
             {
                 continue;
             }
 
-            Expr start;
-            if (counter is not null && counter.Name == name)
-            {
-                start = counter.Start;
-            }
-            else if (depth == 0)
-            {
-                string slot = _c.Temp("__entry");
-                _c.Declarations.Add(new DeclareCode(TypeClassifier.Keyword(variable.Kind), slot, new OpaqueExpr(variable.Kind, "default")));
-                forward.Add(new AssignCode(Build.Var(variable.Kind, slot), value));
-                start = Build.Var(variable.Kind, slot);
-            }
-            else
-            {
-                // Pushed before the loop, popped once into a local (in the reverse order of the pushes): put back twice.
-                Expr pop = ((AssignCode)Save(forward, value, variable.Kind, depth)).Value;
-                string temp = _c.Temp("__entry");
-                popped.Insert(0, new DeclareCode(TypeClassifier.Keyword(variable.Kind), temp, pop));
-                start = Build.Var(variable.Kind, temp);
-            }
-
+            var value = Build.Var(_c.Variables[name].Kind, name);
+            Expr start = EntryValue(loop, name, depth, forward, popped);
             if (exposed.Contains(name))
             {
                 before.Add((value, start));
@@ -103,6 +81,37 @@ internal sealed partial class ReverseEmitter
         }
 
         return (forward, reverse);
+    }
+
+    /// <summary>Whether the reverse sweep reads the old value of <paramref name="name"/> that one of the loop's writes overwrites (<see cref="ReverseNeeds.NeedsRestoreAt"/>).</summary>
+    private bool RestoresOldValue(LoopStmt loop, string name)
+        => ExprFacts.Flatten(loop.Body.Concat(loop.Step)).Any(s => s.Statement is AssignStmt a && a.Target == name && _c.Needs.NeedsRestoreAt(a));
+
+    /// <summary>
+    /// The value a variable the loop writes had where the loop started, as the reverse sweep reads it: a counted loop's
+    /// counter from its start value; anything else kept before the loop, in a method local outside loops and in a fused
+    /// iteration (whose reverse follows within it), else on the tape, popped once into a local (added to
+    /// <paramref name="popped"/> in the reverse order of the pushes).
+    /// </summary>
+    private Expr EntryValue(LoopStmt loop, string name, int depth, CodeBlock forward, List<Code> popped)
+    {
+        if (_c.Needs.CounterOf(loop) is { } counter && counter.Name == name)
+        {
+            return counter.Start;
+        }
+
+        ScalarKind kind = _c.Variables[name].Kind;
+        var value = Build.Var(kind, name);
+        if (depth == 0 || depth == _fusedDepth)
+        {
+            VarExpr slot = DeclareSlot("__entry", kind);
+            forward.Add(new AssignCode(slot, value));
+            return slot;
+        }
+
+        var temp = Build.Var(kind, _c.Temp("__entry"));
+        popped.Insert(0, new DeclareCode(TypeClassifier.Keyword(kind), temp.Name, TapePush(forward, value, kind)));
+        return temp;
     }
 
     /// <summary>
@@ -177,7 +186,7 @@ internal sealed partial class ReverseEmitter
     /// <summary>The variables the loop carries across iterations that <paramref name="reverse"/> writes, each with a fresh local to keep its value in.</summary>
     private List<(VarExpr Variable, VarExpr Value)> Continued(LoopStmt loop, CodeBlock reverse)
     {
-        var declared = new HashSet<string>(ExprFacts.Flatten(loop.Body).Select(s => s.Statement).OfType<AssignStmt>().Where(a => a.IsDeclaration).Select(a => a.Target));
+        HashSet<string> declared = LoopReruns.Declared(loop);
         HashSet<string> rewritten = CodeFacts.AllWrites(reverse);
         return LoopReruns.Written(loop).Where(v => !declared.Contains(v) && rewritten.Contains(v))
             .Select(v => (Build.Var(_c.Variables[v].Kind, v), Build.Var(_c.Variables[v].Kind, _c.Temp("__after"))))
@@ -194,7 +203,7 @@ internal sealed partial class ReverseEmitter
         List<Code> items = iteration.Items.ToList();
         while (true)
         {
-            var reads = CodeFacts.ExprReads(condition);
+            var reads = ExprFacts.Reads(condition);
             foreach (Code code in items)
             {
                 HashSet<string> own = code is AssignCode { Target: VarExpr self } ? new HashSet<string> { self.Name } : new HashSet<string>();
@@ -224,7 +233,7 @@ internal sealed partial class ReverseEmitter
     /// <summary>The names a loop reads in some iteration before that iteration (or its condition) has written them.</summary>
     private static HashSet<string> ReadBeforeWritten(WhileCode loop)
     {
-        HashSet<string> exposed = CodeFacts.ExprReads(loop.Condition);
+        HashSet<string> exposed = ExprFacts.Reads(loop.Condition);
         var written = new HashSet<string>();
         foreach (Code code in loop.Body.Items)
         {

@@ -103,7 +103,7 @@ internal sealed partial class ReverseEmitter
             }
             else if (SavesOldValue(assign, depth, _fusedIteration))
             {
-                restore = Save(saving, target, variable.Kind, depth);
+                restore = new AssignCode(target, Save(saving, target, variable.Kind, depth));
             }
         }
 
@@ -213,7 +213,7 @@ internal sealed partial class ReverseEmitter
         {
             forward.Append(saving);
             forward.Append(scope.OwnPre);
-            forward.Add(new AssignCode(target, Known(assign.Value, scope)));
+            forward.Add(new AssignCode(target, scope.Known(assign.Value)));
         }
         else if (stored is { Count: > 0 })
         {
@@ -257,10 +257,9 @@ internal sealed partial class ReverseEmitter
             CalleeParam parameter = call.Callee.Parameters[i];
             if (parameter.Differentiable)
             {
-                string partial = _c.Temp("__p");
-                _c.Declarations.Add(new DeclareCode(TypeClassifier.Keyword(parameter.Kind), partial, new OpaqueExpr(parameter.Kind, "default")));
-                outputs.Add(new OutExpr(parameter.Kind, partial, Declare: false));
-                partials.Add((call.Args[i], Build.Var(parameter.Kind, partial)));
+                VarExpr partial = DeclareSlot("__p", parameter.Kind);
+                outputs.Add(new OutExpr(parameter.Kind, partial.Name, Declare: false));
+                partials.Add((call.Args[i], partial));
             }
         }
 
@@ -333,26 +332,39 @@ internal sealed partial class ReverseEmitter
         return _staysPut.TryGetValue(assign.Target, out bool ok) && ok;
     }
 
-    // Store on overwrite: returns the statement that restores the old value in the reverse sweep.
-    private Code Save(CodeBlock forward, Expr target, ScalarKind kind, int depth)
+    // Store on overwrite: returns how the reverse sweep reads the old value back (to restore it).
+    private Expr Save(CodeBlock forward, Expr target, ScalarKind kind, int depth)
     {
         if (depth == 0 || depth == _fusedDepth)
         {
-            string slot = _c.Temp("__saved");
-            _c.Declarations.Add(new DeclareCode(TypeClassifier.Keyword(kind), slot, new OpaqueExpr(kind, "default")));
-            forward.Add(new AssignCode(Build.Var(kind, slot), target));
-            return new AssignCode(target, Build.Var(kind, slot));
+            VarExpr slot = DeclareSlot("__saved", kind);
+            forward.Add(new AssignCode(slot, target));
+            return slot;
         }
 
+        return TapePush(forward, target, kind);
+    }
+
+    /// <summary>Pushes <paramref name="value"/> on its kind's tape (a bool as an int); returns the pop that reads it back.</summary>
+    private Expr TapePush(CodeBlock forward, Expr value, ScalarKind kind)
+    {
         string tape = _c.TapeFor(kind);
         if (kind == ScalarKind.Bool)
         {
-            forward.Add(new PushCode(tape, new CondExpr(ScalarKind.Int, target, Build.Int(1), Build.Int(0))));
-            return new AssignCode(target, Build.Compare(BinaryOp.NotEqual, new TapePopExpr(ScalarKind.Int, tape), Build.Int(0)));
+            forward.Add(new PushCode(tape, new CondExpr(ScalarKind.Int, value, Build.Int(1), Build.Int(0))));
+            return Build.Compare(BinaryOp.NotEqual, new TapePopExpr(ScalarKind.Int, tape), Build.Int(0));
         }
 
-        forward.Add(new PushCode(tape, target));
-        return new AssignCode(target, new TapePopExpr(kind, tape));
+        forward.Add(new PushCode(tape, value));
+        return new TapePopExpr(kind, tape);
+    }
+
+    /// <summary>A local of the whole method (declared at the top, <c>default</c> until written), for a value kept from one sweep to the other.</summary>
+    private VarExpr DeclareSlot(string stem, ScalarKind kind)
+    {
+        var slot = Build.Var(kind, _c.Temp(stem));
+        _c.Declarations.Add(new DeclareCode(TypeClassifier.Keyword(kind), slot.Name, new OpaqueExpr(kind, "default")));
+        return slot;
     }
 
     private (CodeBlock, CodeBlock) EmitArrayDecl(ArrayDeclStmt declaration)

@@ -29,7 +29,10 @@ internal sealed record DeclareCode(string Type, string Name, Expr? Value) : Code
 internal sealed record AssignCode(Expr Target, Expr Value, bool Add = false, string? Note = null) : Code
 {
     /// <summary>The variable or array the statement writes.</summary>
-    public string Base => Target is ElemExpr e ? e.Array : ((VarExpr)Target).Name;
+    public string Base => BaseOf(Target);
+
+    /// <summary>The variable or array of a target: <c>x</c> of <c>x</c> and of <c>x[i]</c>.</summary>
+    public static string BaseOf(Expr target) => target is ElemExpr e ? e.Array : ((VarExpr)target).Name;
 }
 
 /// <summary><c>Name++;</c></summary>
@@ -66,4 +69,4 @@ internal sealed record CountdownCode(string Counter, Expr Count, CodeBlock Body)
 internal sealed record BlockCode(string Header, CodeBlock Body) : Code;
 
 /// <summary>A line of C# that is not IR: the method frames (signatures, doc comments, length checks) and the lane method's frame.</summary>
-internal sealed record TextCode(int Indent, string Text) : Code;
+internal sealed record TextCode(string Text) : Code;

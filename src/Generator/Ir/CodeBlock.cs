@@ -33,7 +33,7 @@ internal sealed class CodeBlock
     }
 
     /// <summary>A line of text (the parts not in the IR: the method frames and the lane method's frame).</summary>
-    public CodeBlock Line(string text) => Add(new TextCode(0, text));
+    public CodeBlock Line(string text) => Add(new TextCode(text));
 
     public CodeBlock Comment(string text) => Add(new CommentCode(text));
 
