@@ -119,6 +119,12 @@ internal static class DiagnosticDescriptors
         "Autodiff.Parsing", DiagnosticSeverity.Error,
         "Locals may be double, float, int, long or bool, or arrays and spans of them.");
 
+    /// <summary>AD0114: "Cannot take second derivatives of '{0}': the call to '{1}' has none; {2}".</summary>
+    public static readonly DiagnosticDescriptor NoSecondDerivative = Make(
+        "AD0114", "Callee without second derivatives", "Cannot take second derivatives of '{0}': the call to '{1}' has none; {2}",
+        "Autodiff.Parsing", DiagnosticSeverity.Error,
+        "A [Differentiable(SecondOrder = true)] method differentiates the directional derivatives of its callees, which only other second-order [Differentiable] methods have.");
+
     /// <summary>AD0110: "Cannot differentiate the call to '{0}': its derivatives are not generated ({1})".</summary>
     public static readonly DiagnosticDescriptor CalleeNotGenerated = Make(
         "AD0110", "Callee without generated derivatives", "Cannot differentiate the call to '{0}': its derivatives are not generated ({1})",

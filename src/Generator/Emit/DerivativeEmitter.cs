@@ -27,10 +27,21 @@ internal static class DerivativeEmitter
         lanes ??= gradientLanes;
         body.Line(string.Empty);
         EmitJvp(method, vectors, body, analysis);
+        var allLanes = new List<CodeBlock>();
         if (lanes is not null)
         {
+            allLanes.Add(lanes);
+        }
+
+        if (method.SecondOrder)
+        {
+            allLanes.AddRange(SecondOrderEmitter.Emit(method, vectors, body));
+        }
+
+        foreach (CodeBlock laneMethod in allLanes)
+        {
             body.Line(string.Empty);
-            body.Append(lanes);
+            body.Append(laneMethod);
         }
 
         string title = "Derivatives of " + string.Join(".", method.Types.Select(t => t.Name)) + "." + method.Name;
@@ -47,18 +58,18 @@ internal static class DerivativeEmitter
         }
     }
 
-    private static string Parameters(DifferentiableMethod method)
+    internal static string Parameters(DifferentiableMethod method)
         => string.Join(", ", method.Parameters.Select(p => TypeClassifier.TypeText(p.Kind, p.Shape) + " " + p.Name));
 
     // out T dx for scalars, Span<T> dw for arrays: one adjoint per differentiable parameter, in order.
-    private static IEnumerable<(string Declaration, string Name, VarInfo Parameter)> Adjoints(DifferentiableMethod method, MethodContext context)
+    internal static IEnumerable<(string Declaration, string Name, VarInfo Parameter)> Adjoints(DifferentiableMethod method, MethodContext context)
         => method.Parameters.Where(p => p.Differentiable).Select(p => (
             Declaration: (p.Shape == ShapeKind.Scalar ? "out " + TypeClassifier.Keyword(p.Kind) : "global::System.Span<" + TypeClassifier.Keyword(p.Kind) + ">") + " " + context.Derivative(p.Name),
             Name: context.Derivative(p.Name),
             Parameter: p));
 
     // Returns the lane method when the body has a vectorised loop (the gradient's body calls the same one).
-    private static CodeBlock? EmitVjp(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
+    internal static CodeBlock? EmitVjp(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
     {
         var context = new MethodContext(method, "d", vectors, analysis);
         string t = context.T;
@@ -81,7 +92,7 @@ internal static class DerivativeEmitter
         return context.LaneMethod;
     }
 
-    private static CodeBlock VjpBody(DifferentiableMethod method, MethodContext context, Expr seed, List<(string Declaration, string Name, VarInfo Parameter)> adjoints)
+    internal static CodeBlock VjpBody(DifferentiableMethod method, MethodContext context, Expr seed, List<(string Declaration, string Name, VarInfo Parameter)> adjoints)
     {
         string t = context.T;
         var output = new CodeBlock();
@@ -268,7 +279,7 @@ internal static class DerivativeEmitter
         }
     }
 
-    private static string Stub(DifferentiableMethod method) => TypeRefs.StubThrow(method.Name);
+    internal static string Stub(DifferentiableMethod method) => TypeRefs.StubThrow(method.Name);
 
-    private static string Join(params string[] parts) => string.Join(", ", parts.Where(p => p.Length > 0));
+    internal static string Join(params string[] parts) => string.Join(", ", parts.Where(p => p.Length > 0));
 }

@@ -115,6 +115,14 @@ internal static class GeneratedNames
         yield return (name + "Gradient", other => Same(other, VjpParameters(parameters, seed: null)));
         yield return (name + "Vjp", other => Same(other, VjpParameters(parameters, returnKind)));
         yield return (name + "Jvp", other => Same(other, JvpParameters(parameters)));
+        if (TypeClassifier.SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder"))
+        {
+            // Second derivatives: any member of these names would make an ambiguous or clashing overload.
+            yield return (name + "Directional", null);
+            yield return (name + "DirectionalVjp", null);
+            yield return (name + "Hvp", null);
+            yield return (name + "Hessian", null);
+        }
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Autodiff.Generator.Ir;
 using Microsoft.CodeAnalysis;
 
@@ -83,6 +84,26 @@ internal static class TypeClassifier
             if (attribute.AttributeClass?.ToDisplayString() == metadataName)
             {
                 return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether an attribute of <paramref name="metadataName"/> on the symbol sets the bool property <paramref name="property"/> to true.</summary>
+    public static bool SetsNamedArgument(ISymbol symbol, string metadataName, string property)
+    {
+        foreach (AttributeData attribute in symbol.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() == metadataName)
+            {
+                foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+                {
+                    if (argument.Key == property && argument.Value.Value is true)
+                    {
+                        return true;
+                    }
+                }
             }
         }
 

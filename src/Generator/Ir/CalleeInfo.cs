@@ -10,10 +10,13 @@ namespace Autodiff.Generator.Ir;
 /// <param name="Primal">Fully qualified primal, e.g. <c>global::N.Geometry.Norm</c>.</param>
 /// <param name="Vjp">Fully qualified VJP (value, args..., seed, out/Span adjoints).</param>
 /// <param name="Jvp">Fully qualified JVP, or <c>null</c> to derive forward mode from the VJP.</param>
+/// <param name="Directional">Fully qualified <c>{Name}Directional</c> (its reverse mode is that name + <c>Vjp</c>) of a
+/// <c>[Differentiable(SecondOrder = true)]</c> callee, or <c>null</c> when the callee has no second derivatives.</param>
 internal sealed record CalleeInfo(
     string Display,
     string Primal,
     string Vjp,
     string? Jvp,
     ScalarKind ReturnKind,
-    EquatableArray<CalleeParam> Parameters);
+    EquatableArray<CalleeParam> Parameters,
+    string? Directional = null);

@@ -23,6 +23,7 @@ namespace Autodiff.Generator.Ir;
 /// <param name="ResultName">Variable that holds the returned value.</param>
 /// <param name="IsStub">The body could not be differentiated: emit throwing stubs so that callers still compile.</param>
 /// <param name="Vectorize"><c>[Differentiable(Vectorize = false)]</c> was not given: loops may run on vectors of lanes.</param>
+/// <param name="SecondOrder"><c>[Differentiable(SecondOrder = true)]</c>: the Hessian-vector product and the Hessian are generated too.</param>
 internal sealed record DifferentiableMethod(
     string HintName,
     string Namespace,
@@ -35,4 +36,5 @@ internal sealed record DifferentiableMethod(
     EquatableArray<Stmt> Body,
     string ResultName,
     bool IsStub,
-    bool Vectorize = true);
+    bool Vectorize = true,
+    bool SecondOrder = false);

@@ -221,7 +221,14 @@ internal sealed partial class MethodParser
             }
 
             // The generator emits these beside the callee (or emitted them in the callee's assembly).
-            return new CalleeInfo(display, typeName + "." + target.Name, typeName + "." + target.Name + "Vjp", typeName + "." + target.Name + "Jvp", returnKind, signature);
+            bool secondOrder = TypeClassifier.SetsNamedArgument(target, WellKnownNames.DifferentiableAttribute, "SecondOrder");
+            if (_secondOrder && !secondOrder)
+            {
+                Report(DiagnosticDescriptors.NoSecondDerivative, invocation.Syntax.GetLocation(), _method.Name, display, "mark it [Differentiable(SecondOrder = true)]");
+            }
+
+            return new CalleeInfo(display, typeName + "." + target.Name, typeName + "." + target.Name + "Vjp", typeName + "." + target.Name + "Jvp", returnKind, signature,
+                secondOrder ? typeName + "." + target.Name + "Directional" : null);
         }
 
         foreach ((INamedTypeSymbol derivatives, string vjp, string? jvp, _) in Registrations.Find(_semanticModel.Compilation, target))
@@ -230,6 +237,12 @@ internal sealed partial class MethodParser
             if (!CheckVjpShape(invocation, target, derivatives, vjp, parameters, returnKind) || (jvp is not null && !CheckJvpShape(invocation, target, derivatives, jvp, parameters, returnKind)))
             {
                 return null;
+            }
+
+            if (_secondOrder)
+            {
+                Report(DiagnosticDescriptors.NoSecondDerivative, invocation.Syntax.GetLocation(), _method.Name, display,
+                    "a registered derivative has no second derivative; write the function as a [Differentiable(SecondOrder = true)] method");
             }
 
             return new CalleeInfo(display, typeName + "." + target.Name, derivativesName + "." + vjp, jvp is null ? null : derivativesName + "." + jvp, returnKind, signature);

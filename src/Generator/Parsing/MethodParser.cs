@@ -35,6 +35,9 @@ internal sealed partial class MethodParser
     private ScalarKind _returnKind;
     private bool _vectorize = true;
 
+    // [Differentiable(SecondOrder = true)]: every call needs a callee with second derivatives (AD0114).
+    private bool _secondOrder;
+
     // Depth of Ad.StopGradient operands being parsed: calls in them need no derivative.
     private int _stopGradient;
 
@@ -69,6 +72,11 @@ internal sealed partial class MethodParser
             if (attribute.NamedArguments.FirstOrDefault(a => a.Key == "Vectorize").Value.Value is false)
             {
                 parser._vectorize = false;
+            }
+
+            if (attribute.NamedArguments.FirstOrDefault(a => a.Key == "SecondOrder").Value.Value is true)
+            {
+                parser._secondOrder = true;
             }
         }
 
@@ -148,7 +156,7 @@ internal sealed partial class MethodParser
         var parameters = _method.Parameters.Select(p => _variables[p]).ToEquatableArray();
         string hint = GeneratedNames.HintName(ns, types, _method, "Derivatives.g.cs");
         return new DifferentiableMethod(hint, ns, types, _method.Name, SymbolText.Accessibility(_method.DeclaredAccessibility),
-            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize);
+            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder);
     }
 
     private string AddSynthetic(string name, ScalarKind kind)

@@ -1,0 +1,182 @@
+using System.Collections.Generic;
+using System.Linq;
+using Autodiff.Generator.Analysis;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Ir;
+using Autodiff.Generator.Transforms;
+
+namespace Autodiff.Generator.Emit;
+
+/// <summary>
+/// The second derivatives of a <c>[Differentiable(SecondOrder = true)]</c> method, all by reverse mode over forward mode
+/// (<see cref="TangentProgram"/>): <c>{Name}Directional</c> (∇f·v), <c>{Name}DirectionalVjp</c> (its reverse mode, what
+/// second-order callers differentiate through), <c>{Name}Hvp</c> (H·v in one forward and one reverse sweep) and
+/// <c>{Name}Hessian</c> (one product per column).
+/// </summary>
+internal static class SecondOrderEmitter
+{
+    /// <summary>Writes the four methods; returns the lane methods their vector loops call.</summary>
+    public static List<CodeBlock> Emit(DifferentiableMethod method, VectorSupport vectors, CodeBlock output)
+    {
+        var lanes = new List<CodeBlock>();
+        List<string> tangents = TangentProgram.TangentNames(method);
+        var differentiable = method.Parameters.Where(p => p.Differentiable).ToList();
+        string t = TypeClassifier.Keyword(method.ReturnKind);
+        string tangentParameters = string.Join(", ", differentiable.Select((p, i) => TangentType(p) + " " + tangents[i]));
+        string signature = DerivativeEmitter.Join(DerivativeEmitter.Parameters(method), tangentParameters);
+        string arguments = string.Join(", ", method.Parameters.Select(p => p.Name).Concat(tangents));
+        var attributes = new CodeBlock();
+        var context = new MethodContext(method, "d", vectors);
+        DerivativeEmitter.WriteAttributes(attributes, context);
+
+        output.Line(string.Empty);
+        output.Line($"/// <summary>The directional derivative of <see cref=\"{method.Name}\"/> along {Refs(tangents)}: the gradient dotted with them, the tangent of <see cref=\"{method.Name}Jvp\"/>.</summary>");
+        output.Append(attributes);
+        output.Line($"{method.Accessibility} static {t} {method.Name}Directional({signature})");
+        output.Line($"    => {method.Name}Jvp({arguments}).Tangent;");
+
+        // Reverse mode of the directional derivative, every parameter differentiable: what a second-order caller calls.
+        output.Line(string.Empty);
+        DifferentiableMethod directional = TangentProgram.Build(method, method.Name + "Directional", tangentsDifferentiable: true);
+        if (DerivativeEmitter.EmitVjp(directional, vectors, output, MethodAnalysis.Run(directional)) is { } directionalLanes)
+        {
+            lanes.Add(directionalLanes);
+        }
+
+        output.Line(string.Empty);
+        if (EmitHvp(method, vectors, output, tangents) is { } hvpLanes)
+        {
+            lanes.Add(hvpLanes);
+        }
+
+        output.Line(string.Empty);
+        EmitHessian(method, output, attributes, tangents);
+        return lanes;
+    }
+
+    private static string TangentType(VarInfo parameter)
+        => parameter.Shape == ShapeKind.Scalar ? TypeClassifier.Keyword(parameter.Kind) : "global::System.ReadOnlySpan<" + TypeClassifier.Keyword(parameter.Kind) + ">";
+
+    private static string Refs(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"<paramref name=\"{n}\"/>"));
+
+    // H·v: the gradient of the directional derivative with respect to the parameters (the tangents held fixed).
+    private static CodeBlock? EmitHvp(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, List<string> tangents)
+    {
+        DifferentiableMethod program = TangentProgram.Build(method, method.Name + "Hvp", tangentsDifferentiable: false);
+        var context = new MethodContext(program, "h", vectors, MethodAnalysis.Run(program));
+        var products = DerivativeEmitter.Adjoints(program, context).ToList();
+        string t = context.T;
+        output.Line($"/// <summary>Hessian-vector product of <see cref=\"{method.Name}\"/>: writes H·v to {Refs(products.Select(p => p.Name))} (spans are overwritten), where v is");
+        output.Line($"/// {Refs(tangents)}, by reverse mode over forward mode in one pass; returns the directional derivative ∇f·v.</summary>");
+        DerivativeEmitter.WriteAttributes(output, context);
+        using (output.Block($"{method.Accessibility} static {t} {method.Name}Hvp({DerivativeEmitter.Join(DerivativeEmitter.Parameters(program), string.Join(", ", products.Select(p => p.Declaration)))})"))
+        {
+            if (method.IsStub)
+            {
+                output.Line(DerivativeEmitter.Stub(method));
+                return null;
+            }
+
+            output.Append(AccumulationMerger.Merge(DerivativeEmitter.VjpBody(program, context, Build.Lit(1, method.ReturnKind), products)));
+        }
+
+        return context.LaneMethod;
+    }
+
+    // The Hessian, one Hessian-vector product per unit vector: row j is H·eⱼ (H is symmetric).
+    private static void EmitHessian(DifferentiableMethod method, CodeBlock output, CodeBlock attributes, List<string> tangents)
+    {
+        var names = new NameSet(method.Parameters.Select(p => p.Name).Concat(tangents));
+        string hessian = names.Fresh("hessian");
+        string t = TypeClassifier.Keyword(method.ReturnKind);
+        var differentiable = method.Parameters.Where(p => p.Differentiable).ToList();
+        string order = string.Join(", ", differentiable.Select(p => p.Shape == ShapeKind.Scalar ? p.Name : p.Name + "[0..]"));
+        output.Line($"/// <summary>Value of <see cref=\"{method.Name}\"/> and its Hessian, written to <paramref name=\"{hessian}\"/> (n × n, n the number of differentiable");
+        output.Line($"/// values in the order {order}): row j is the Hessian-vector product along the j-th unit vector.</summary>");
+        output.Append(attributes);
+        using (output.Block($"{method.Accessibility} static {t} {method.Name}Hessian({DerivativeEmitter.Join(DerivativeEmitter.Parameters(method), t + "[,] " + hessian)})"))
+        {
+            if (method.IsStub)
+            {
+                output.Line(DerivativeEmitter.Stub(method));
+                return;
+            }
+
+            string n = names.Fresh("__n");
+            string one = Literal.Number(1, method.ReturnKind);
+            string zero = Literal.Number(0, method.ReturnKind);
+            var offsets = new List<string>();
+            string size = "0";
+            foreach (VarInfo parameter in differentiable)
+            {
+                string offset = names.Fresh("__at" + parameter.Name.TrimStart('@'));
+                output.Line($"int {offset} = {size};");
+                offsets.Add(offset);
+                size = parameter.Shape == ShapeKind.Scalar ? $"{offset} + 1" : $"{offset} + {parameter.Name}.Length";
+            }
+
+            output.Line($"int {n} = {size};");
+            output.Line($"if ({hessian}.GetLength(0) != {n} || {hessian}.GetLength(1) != {n}) throw new global::System.ArgumentException(\"'{hessian}' must be \" + {n} + \" x \" + {n} + \" (one row and column per differentiable value), but is \" + {hessian}.GetLength(0) + \" x \" + {hessian}.GetLength(1) + \".\", \"{hessian}\");");
+            var buffers = new List<string>();
+            var products = new List<string>();
+            string pool = $"{MethodContext.Pool}<{t}>.Shared";
+            for (int i = 0; i < differentiable.Count; i++)
+            {
+                VarInfo parameter = differentiable[i];
+                string product = names.Fresh("h" + parameter.Name.TrimStart('@'));
+                products.Add(product);
+                if (parameter.Shape == ShapeKind.Scalar)
+                {
+                    output.Line($"{t} {tangents[i]};");
+                    continue;
+                }
+
+                string tangentBuffer = names.Fresh("__" + tangents[i]);
+                string productBuffer = names.Fresh("__" + product);
+                buffers.Add(tangentBuffer);
+                buffers.Add(productBuffer);
+                output.Line($"{t}[] {tangentBuffer} = {pool}.Rent({parameter.Name}.Length);");
+                output.Line($"{t}[] {productBuffer} = {pool}.Rent({parameter.Name}.Length);");
+                output.Line($"global::System.Span<{t}> {tangents[i]} = new global::System.Span<{t}>({tangentBuffer}, 0, {parameter.Name}.Length);");
+                output.Line($"global::System.Span<{t}> {product} = new global::System.Span<{t}>({productBuffer}, 0, {parameter.Name}.Length);");
+                output.Line($"{tangents[i]}.Clear();");
+            }
+
+            string j = names.Fresh("__j");
+            string k = names.Fresh("__k");
+            using (output.Block($"for (int {j} = 0; {j} < {n}; {j}++)"))
+            {
+                for (int i = 0; i < differentiable.Count; i++)
+                {
+                    VarInfo parameter = differentiable[i];
+                    output.Line(parameter.Shape == ShapeKind.Scalar
+                        ? $"{tangents[i]} = {j} == {offsets[i]} ? {one} : {zero};"
+                        : $"if ({j} >= {offsets[i]} && {j} < {offsets[i]} + {parameter.Name}.Length) {tangents[i]}[{j} - {offsets[i]}] = {one};");
+                }
+
+                string hvpArguments = string.Join(", ", method.Parameters.Select(p => p.Name).Concat(tangents)
+                    .Concat(differentiable.Select((p, i) => (p.Shape == ShapeKind.Scalar ? $"out {t} " : string.Empty) + products[i])));
+                output.Line($"{method.Name}Hvp({hvpArguments});");
+                for (int i = 0; i < differentiable.Count; i++)
+                {
+                    VarInfo parameter = differentiable[i];
+                    if (parameter.Shape == ShapeKind.Scalar)
+                    {
+                        output.Line($"{hessian}[{j}, {offsets[i]}] = {products[i]};");
+                        continue;
+                    }
+
+                    output.Line($"for (int {k} = 0; {k} < {parameter.Name}.Length; {k}++) {hessian}[{j}, {offsets[i]} + {k}] = {products[i]}[{k}];");
+                    output.Line($"if ({j} >= {offsets[i]} && {j} < {offsets[i]} + {parameter.Name}.Length) {tangents[i]}[{j} - {offsets[i]}] = {zero};");
+                }
+            }
+
+            foreach (string buffer in buffers)
+            {
+                output.Line($"{pool}.Return({buffer});");
+            }
+
+            output.Line($"return {method.Name}({string.Join(", ", method.Parameters.Select(p => p.Name))});");
+        }
+    }
+}

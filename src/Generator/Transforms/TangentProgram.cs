@@ -1,0 +1,433 @@
+using System.Collections.Generic;
+using System.Linq;
+using Autodiff.Generator.Analysis;
+using Autodiff.Generator.Emit;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Ir;
+
+namespace Autodiff.Generator.Transforms;
+
+/// <summary>
+/// Forward mode as a program of the primal IR: from <c>f(x, w)</c>, the method <c>(x, w, tx, tw) ↦ ∇f·(tx, tw)</c>, with
+/// a tangent statement before each active assignment (the tangent reads the old values), intermediate values kept in
+/// locals of their own where a rule reads them, and control flow unchanged. Being an ordinary method of the IR, it goes
+/// through the reverse transform like a user's: its gradient with respect to <c>x, w</c> is the Hessian-vector product
+/// <c>H·(tx, tw)</c> (reverse over forward), with every analysis and pass of the reverse mode applied to it, and with
+/// respect to <c>tx, tw</c> the gradient of f.
+/// </summary>
+internal sealed class TangentProgram
+{
+    private readonly DifferentiableMethod _method;
+    private readonly ActivityAnalysis _activity;
+    private readonly NameSet _names;
+    private readonly Dictionary<string, string> _tangents = new();
+    private readonly List<VarInfo> _locals = new();
+    private readonly Dictionary<string, VarInfo> _variables;
+    private readonly Dictionary<string, string> _zeros = new();
+
+    private TangentProgram(DifferentiableMethod method)
+    {
+        _method = method;
+        _activity = ActivityAnalysis.Run(method);
+        _variables = method.Parameters.Concat(method.Locals).ToDictionary(v => v.Name);
+        _names = new NameSet(_variables.Keys);
+    }
+
+    /// <summary>The tangent parameters' names, in order: one per differentiable parameter of <paramref name="method"/>.</summary>
+    public static List<string> TangentNames(DifferentiableMethod method)
+    {
+        var names = new NameSet(method.Parameters.Concat(method.Locals).Select(v => v.Name));
+        return method.Parameters.Where(p => p.Differentiable).Select(p => names.Fresh("t" + p.Name.TrimStart('@'))).ToList();
+    }
+
+    /// <summary>
+    /// The directional derivative of <paramref name="method"/> as a method named <paramref name="name"/>: its parameters,
+    /// then one tangent per differentiable parameter (a scalar, or a read-only span for an array), differentiable when
+    /// <paramref name="tangentsDifferentiable"/>; it returns the tangent of the result.
+    /// </summary>
+    public static DifferentiableMethod Build(DifferentiableMethod method, string name, bool tangentsDifferentiable)
+        => new TangentProgram(method).Run(name, tangentsDifferentiable);
+
+    private DifferentiableMethod Run(string name, bool tangentsDifferentiable)
+    {
+        var parameters = new List<VarInfo>(_method.Parameters);
+        foreach (VarInfo parameter in _method.Parameters.Where(p => p.Differentiable))
+        {
+            string tangent = _names.Fresh("t" + parameter.Name.TrimStart('@'));
+            _tangents[parameter.Name] = tangent;
+            ShapeKind shape = parameter.Shape == ShapeKind.Scalar ? ShapeKind.Scalar : ShapeKind.ReadOnlySpan;
+            parameters.Add(new VarInfo(tangent, parameter.Kind, shape, VarRole.Parameter, tangentsDifferentiable));
+        }
+
+        var body = new List<Stmt>();
+
+        // A passive scalar parameter the body overwrites with an active value has a tangent from there on: zero before.
+        foreach (VarInfo parameter in _method.Parameters.Where(p => !p.Differentiable && p.Shape == ShapeKind.Scalar && p.IsFloating && _activity.IsActive(p.Name)))
+        {
+            string tangent = NewLocal("t" + parameter.Name.TrimStart('@'), parameter.Kind, ShapeKind.Scalar, VarRole.Synthetic);
+            _tangents[parameter.Name] = tangent;
+            body.Add(new AssignStmt(parameter.Name, tangent, null, Zero(parameter.Kind), IsDeclaration: true));
+        }
+
+        foreach (VarInfo local in _method.Locals.Where(l => l.IsFloating && _activity.IsActive(l.Name)))
+        {
+            _tangents[local.Name] = NewLocal("t" + local.Name.TrimStart('@'), local.Kind, local.Shape, local.Role);
+        }
+
+        body.AddRange(Sequence(_method.Body));
+        string result;
+        if (_tangents.TryGetValue(_method.ResultName, out string? tangentResult))
+        {
+            result = tangentResult;
+        }
+        else
+        {
+            result = NewLocal("__tangent", _method.ReturnKind, ShapeKind.Scalar, VarRole.Synthetic);
+            body.Add(new AssignStmt("return", result, null, Zero(_method.ReturnKind), IsDeclaration: true));
+        }
+
+        return _method with
+        {
+            Name = name,
+            Parameters = parameters.ToEquatableArray(),
+            Locals = _method.Locals.Concat(_locals).ToEquatableArray(),
+            Body = PlaceZeros(body).ToEquatableArray(),
+            ResultName = result,
+            SecondOrder = false,
+        };
+    }
+
+    private string NewLocal(string stem, ScalarKind kind, ShapeKind shape, VarRole role)
+    {
+        var local = new VarInfo(_names.Fresh(stem), kind, shape, role, false);
+        _locals.Add(local);
+        _variables[local.Name] = local;
+        return local.Name;
+    }
+
+    private static Expr Zero(ScalarKind kind) => Emit.Build.Lit(0, kind);
+
+    private List<Stmt> Sequence(IEnumerable<Stmt> statements)
+    {
+        var output = new List<Stmt>();
+        foreach (Stmt statement in statements)
+        {
+            switch (statement)
+            {
+                case AssignStmt assign:
+                    Assign(assign, output);
+                    break;
+                case ArrayDeclStmt array:
+                    output.Add(array);
+                    if (_tangents.TryGetValue(array.Name, out string? tangentArray))
+                    {
+                        output.Add(array with { Name = tangentArray });
+                    }
+
+                    break;
+                case IfStmt branch:
+                    output.Add(branch with { Then = Sequence(branch.Then).ToEquatableArray(), Else = Sequence(branch.Else).ToEquatableArray() });
+                    break;
+                case LoopStmt loop:
+                    output.Add(loop with { Body = Sequence(loop.Body).ToEquatableArray(), Step = Sequence(loop.Step).ToEquatableArray() });
+                    break;
+                default:
+                    // The lowering removed break, continue and return.
+                    throw new System.InvalidOperationException("unexpected " + statement.GetType().Name + " after the lowering");
+            }
+        }
+
+        return output;
+    }
+
+    private void Assign(AssignStmt assign, List<Stmt> output)
+    {
+        if (!_tangents.TryGetValue(assign.Target, out string? tangentTarget))
+        {
+            output.Add(assign);
+            return;
+        }
+
+        var scope = new Scope(assign.Comment, output, inline: false);
+        ScalarKind kind = _variables[assign.Target].Kind;
+        Expr tangent = (_activity.IsActive(assign.Value) ? Tangent(assign.Value, scope) : null) ?? Zero(kind);
+        Expr value = scope.Known(assign.Value);
+        output.Add(new AssignStmt(assign.Comment, tangentTarget, assign.Index, tangent, assign.IsDeclaration));
+        output.Add(assign with { Value = value });
+    }
+
+    /// <summary>
+    /// Values computed before the statement (in <see cref="Output"/>) and the nodes they hold. Inside a <c>?:</c> branch
+    /// (<see cref="Inline"/>) nothing is computed ahead: only the branch taken may run, and a value of the other one
+    /// (a logarithm of a negative number) would be NaN, which the reverse sweep would multiply by a zero adjoint.
+    /// </summary>
+    private sealed class Scope
+    {
+        private readonly Dictionary<Expr, Expr> _values;
+
+        public Scope(string comment, List<Stmt> output, bool inline, Dictionary<Expr, Expr>? values = null)
+        {
+            Comment = comment;
+            Output = output;
+            Inline = inline;
+            _values = values ?? new Dictionary<Expr, Expr>();
+        }
+
+        public string Comment { get; }
+
+        public List<Stmt> Output { get; }
+
+        public bool Inline { get; }
+
+        public Scope InlineScope() => new(Comment, Output, inline: true, _values);
+
+        public Expr? Lookup(Expr node) => _values.TryGetValue(node, out Expr? value) ? value : null;
+
+        public void Remember(Expr node, Expr value) => _values[node] = value;
+
+        /// <summary>The expression with every node already computed read from its local.</summary>
+        public Expr Known(Expr expr) => Emit.Build.Substitute(expr, Lookup);
+    }
+
+    /// <summary>The tangent of an expression, or null when it is zero.</summary>
+    private Expr? Tangent(Expr expr, Scope scope)
+    {
+        if (!_activity.IsActive(expr))
+        {
+            return null;
+        }
+
+        switch (expr)
+        {
+            case VarExpr v:
+                return _tangents.TryGetValue(v.Name, out string? tv) ? Emit.Build.Var(v.Kind, tv) : null;
+            case ElemExpr e:
+                return _tangents.TryGetValue(e.Array, out string? te) ? new ElemExpr(e.Kind, te, e.Index) : null;
+            case UnaryExpr { Op: UnaryOp.Negate } u:
+                return Tangent(u.Operand, scope) is { } tn ? new UnaryExpr(u.Kind, UnaryOp.Negate, tn) : null;
+            case UnaryExpr u:
+                return Tangent(u.Operand, scope);
+            case ConvertExpr c:
+                return Tangent(c.Operand, scope) is { } tc ? new ConvertExpr(c.Kind, tc) : null;
+
+            // t(a ± b) = ta ± tb
+            case BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract } b:
+                return Sum(Tangent(b.Left, scope), Tangent(b.Right, scope), b.Op == BinaryOp.Subtract);
+
+            // t(a b) = ta b + a tb
+            case BinaryExpr { Op: BinaryOp.Multiply } b:
+            {
+                Expr? left = Tangent(b.Left, scope) is { } tl ? Emit.Build.Mul(tl, Value(b.Right, scope)) : null;
+                Expr? right = Tangent(b.Right, scope) is { } tr ? Emit.Build.Mul(Value(b.Left, scope), tr) : null;
+                return Sum(left, right, false);
+            }
+
+            // t(a / b) = (ta - (a / b) tb) / b
+            case BinaryExpr { Op: BinaryOp.Divide } b:
+            {
+                Expr? tl = Tangent(b.Left, scope);
+                Expr? tr = Tangent(b.Right, scope);
+                Expr r = Value(b.Right, scope);
+                if (tr is null)
+                {
+                    return tl is null ? null : Emit.Build.Div(tl, r);
+                }
+
+                Expr quotient = Value(b, scope);
+                return Emit.Build.Div(Sum(tl, Emit.Build.Mul(quotient, tr), true)!, r);
+            }
+
+            // t(a % b) = ta - trunc(a / b) tb
+            case BinaryExpr { Op: BinaryOp.Remainder } b:
+            {
+                Expr? right = null;
+                if (Tangent(b.Right, scope) is { } tr)
+                {
+                    Expr truncated = Emit.Build.Math(b.Kind, "Truncate", Emit.Build.Div(Value(b.Left, scope), Value(b.Right, scope)));
+                    right = Emit.Build.Mul(new StopGradientExpr(b.Kind, truncated, "Math.Truncate"), tr);
+                }
+
+                return Sum(Tangent(b.Left, scope), right, true);
+            }
+
+            // t(c ? a : b) = c ? ta : tb, inline so that only the branch taken runs
+            case CondExpr c:
+            {
+                Scope inline = scope.InlineScope();
+                Expr zero = Zero(c.Kind);
+                Expr? whenTrue = Tangent(c.WhenTrue, inline);
+                Expr? whenFalse = Tangent(c.WhenFalse, inline);
+                return whenTrue is null && whenFalse is null ? null : new CondExpr(c.Kind, scope.Known(c.Condition), whenTrue ?? zero, whenFalse ?? zero);
+            }
+
+            case MathCallExpr m:
+                return MathTangent(m, scope);
+
+            case CallExpr call:
+                return CallTangent(call, scope);
+
+            default:
+                return null;
+        }
+    }
+
+    // t f(a₀, ...) = Σ ∂f/∂aᵢ taᵢ, or for max, min, clamp and abs the tangent of the argument picked (0 · ∞ = NaN).
+    private Expr? MathTangent(MathCallExpr m, Scope scope)
+    {
+        var context = new DerivativeRules.Context(m.Args.Count, i => Value(m.Args[i], scope), () => Value(m, scope), m.Class, m.Kind);
+        if (DerivativeRules.Selection(m.Function, context) is { } selection)
+        {
+            Expr chosen = Zero(m.Kind);
+            bool any = false;
+            for (int i = selection.Length - 1; i >= 0; i--)
+            {
+                Expr? t = Tangent(m.Args[selection[i].Argument], scope);
+                Expr value = t is null ? Zero(m.Kind) : selection[i].Negated ? new UnaryExpr(m.Kind, UnaryOp.Negate, t) : t;
+                any |= t is not null;
+                chosen = selection[i].Condition is not { } condition ? value : new CondExpr(m.Kind, condition, value, chosen);
+            }
+
+            return any ? chosen : null;
+        }
+
+        Expr?[] partials = DerivativeRules.Partials(m.Function, context);
+        Expr? sum = null;
+        for (int i = 0; i < m.Args.Count; i++)
+        {
+            if (partials[i] is { } partial && Tangent(m.Args[i], scope) is { } t)
+            {
+                sum = Sum(sum, Emit.Build.Mul(partial, t), false);
+            }
+        }
+
+        return sum;
+    }
+
+    // A call of a second-order [Differentiable] method: its directional derivative, itself a differentiable call.
+    private Expr? CallTangent(CallExpr call, Scope scope)
+    {
+        if (call.Callee.Directional is not { } directional)
+        {
+            // The parser reported AD0114 for the call, and the method is a stub.
+            throw new System.InvalidOperationException("the call to " + call.Callee.Display + " has no second derivatives");
+        }
+
+        var arguments = new List<Expr>();
+        var parameters = new List<CalleeParam>(call.Callee.Parameters);
+        for (int i = 0; i < call.Args.Count; i++)
+        {
+            arguments.Add(call.Callee.Parameters[i].Shape == ShapeKind.Scalar ? Value(call.Args[i], scope) : call.Args[i]);
+        }
+
+        for (int i = 0; i < call.Args.Count; i++)
+        {
+            CalleeParam parameter = call.Callee.Parameters[i];
+            if (!parameter.Differentiable)
+            {
+                continue;
+            }
+
+            parameters.Add(parameter with { Shape = parameter.Shape == ShapeKind.Scalar ? ShapeKind.Scalar : ShapeKind.ReadOnlySpan });
+            if (parameter.Shape == ShapeKind.Scalar)
+            {
+                arguments.Add(Tangent(call.Args[i], scope) ?? Zero(parameter.Kind));
+            }
+            else
+            {
+                arguments.Add(ArrayTangent((VarExpr)call.Args[i], parameter.Kind));
+            }
+        }
+
+        var callee = new CalleeInfo(call.Callee.Display + "Directional", directional, directional + "Vjp", null, call.Kind, parameters.ToEquatableArray(), null);
+        var tangentCall = new CallExpr(call.Kind, callee, arguments.ToEquatableArray());
+        return scope.Inline ? tangentCall : Hoist(tangentCall, scope);
+    }
+
+    // The tangent of an array argument: its tangent array, or for a passive one an array of zeros of its length,
+    // created once at the top level (local arrays must be: AD0106) where the array is known (see PlaceZeros).
+    private Expr ArrayTangent(VarExpr array, ScalarKind kind)
+    {
+        if (_tangents.TryGetValue(array.Name, out string? tangent))
+        {
+            return Emit.Build.Var(kind, tangent);
+        }
+
+        if (!_zeros.TryGetValue(array.Name, out string? zeros))
+        {
+            zeros = NewLocal("__zeros", kind, ShapeKind.Array, VarRole.Synthetic);
+            _zeros[array.Name] = zeros;
+        }
+
+        return Emit.Build.Var(kind, zeros);
+    }
+
+    // The zero arrays right after the declaration of the local array they stand beside, or first for a parameter's.
+    private List<Stmt> PlaceZeros(List<Stmt> body)
+    {
+        var output = new List<Stmt>();
+        foreach (KeyValuePair<string, string> zeros in _zeros.Where(z => _method.Parameters.Any(p => p.Name == z.Key)))
+        {
+            output.Add(new ArrayDeclStmt(zeros.Key, zeros.Value, new LengthExpr(zeros.Key)));
+        }
+
+        foreach (Stmt statement in body)
+        {
+            output.Add(statement);
+            if (statement is ArrayDeclStmt declared && _zeros.TryGetValue(declared.Name, out string? zeros))
+            {
+                output.Add(new ArrayDeclStmt(declared.Comment, zeros, new LengthExpr(declared.Name)));
+            }
+        }
+
+        return output;
+    }
+
+    /// <summary>
+    /// The primal value of a node before the statement: leaves and passive nodes as they are; an active inner node
+    /// computed once into a local of its own (the statement then reads it), unless inside a <c>?:</c> branch.
+    /// </summary>
+    private Expr Value(Expr node, Scope scope)
+    {
+        if (node is ConstExpr or VarExpr or ElemExpr or LengthExpr or OpaqueExpr || scope.Inline)
+        {
+            return scope.Known(node);
+        }
+
+        if (scope.Lookup(node) is { } known)
+        {
+            return known;
+        }
+
+        if (!_activity.IsActive(node) || node is CondExpr)
+        {
+            return scope.Known(node);
+        }
+
+        Expr value = Emit.Build.Substitute(node, n => ReferenceEquals(n, node) ? null : Value(n, scope));
+        Expr local = Hoist(value, scope);
+        scope.Remember(node, local);
+        return local;
+    }
+
+    private Expr Hoist(Expr value, Scope scope)
+    {
+        string name = NewLocal("__v", value.Kind, ShapeKind.Scalar, VarRole.Synthetic);
+        scope.Output.Add(new AssignStmt(scope.Comment, name, null, value, IsDeclaration: true));
+        return Emit.Build.Var(value.Kind, name);
+    }
+
+    private static Expr? Sum(Expr? a, Expr? b, bool subtract)
+    {
+        if (b is null)
+        {
+            return a;
+        }
+
+        if (a is null)
+        {
+            return subtract ? new UnaryExpr(b.Kind, UnaryOp.Negate, b) : b;
+        }
+
+        return subtract ? Emit.Build.Sub(a, b) : Emit.Build.Add(a, b);
+    }
+}
