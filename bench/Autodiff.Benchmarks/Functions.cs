@@ -8,7 +8,7 @@ namespace Autodiff.Benchmarks;
 public static partial class Functions
 {
     /// <summary>Rosenbrock in N dimensions: Σ (1 - xᵢ)² + 100 (xᵢ₊₁ - xᵢ²)².</summary>
-    [Differentiable]
+    [Differentiable(SecondOrder = true)]
     public static double Rosenbrock(double[] x)
     {
         double s = 0;
@@ -23,7 +23,7 @@ public static partial class Functions
     }
 
     /// <summary>The same Rosenbrock with the generator's vector loop turned off: the scalar gradient of the "both scalar loops" pair.</summary>
-    [Differentiable(Vectorize = false)]
+    [Differentiable(Vectorize = false, SecondOrder = true)]
     public static double RosenbrockScalar(double[] x)
     {
         double s = 0;

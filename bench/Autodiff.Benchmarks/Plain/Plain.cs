@@ -11,7 +11,7 @@ namespace Autodiff.Benchmarks.Plain;
 public static partial class Plain
 {
     /// <summary>log Σ exp(xᵢ), shifted by the maximum so that it does not overflow.</summary>
-    [Differentiable]
+    [Differentiable(SecondOrder = true)]
     public static double LogSumExp(double[] x)
     {
         double m = x[0];
@@ -30,7 +30,7 @@ public static partial class Plain
     }
 
     /// <summary>Least squares of a polynomial Σₖ cₖ tᵏ against (t, y) pairs, the power kept as a running product.</summary>
-    [Differentiable]
+    [Differentiable(SecondOrder = true)]
     public static double PolynomialFit(double[] c, [NoDerivative] double[] t, [NoDerivative] double[] y)
     {
         double s = 0;
@@ -55,7 +55,7 @@ public static partial class Plain
     /// Log-likelihood of points under a 1-D Gaussian mixture: weights softmax(α), means μ, standard deviations exp(ℓ);
     /// the log-sum-exp over components inside the loop over points.
     /// </summary>
-    [Differentiable]
+    [Differentiable(SecondOrder = true)]
     public static double MixtureLogLikelihood(double[] alpha, double[] mu, double[] logSigma, [NoDerivative] double[] x)
     {
         int k = alpha.Length;
@@ -96,7 +96,7 @@ public static partial class Plain
     }
 
     /// <summary>Logistic regression: Σ log(1 + exp(-yᵢ w·xᵢ)) + λ/2 ‖w‖², labels ±1, rows of X of length w.Length.</summary>
-    [Differentiable]
+    [Differentiable(SecondOrder = true)]
     public static double Logistic(double[] w, [NoDerivative] double[] features, [NoDerivative] double[] labels, double lambda)
     {
         int d = w.Length;
@@ -122,7 +122,7 @@ public static partial class Plain
     }
 
     /// <summary>Logistic growth du/dt = r u (1 - u / K) integrated with classic RK4 over many steps; the end value.</summary>
-    [Differentiable]
+    [Differentiable(SecondOrder = true)]
     public static double Rk4Growth(double r, double capacity, double u0, int steps, [NoDerivative] double dt)
     {
         double u = u0;
@@ -142,7 +142,7 @@ public static partial class Plain
     }
 
     /// <summary>Σ over particle pairs of k (|pᵢ - pⱼ| - L)², positions (x, y) interleaved.</summary>
-    [Differentiable]
+    [Differentiable(SecondOrder = true)]
     public static double Springs(double[] p, double stiffness, double rest)
     {
         int n = p.Length / 2;
@@ -162,7 +162,7 @@ public static partial class Plain
     }
 
     /// <summary>A recurrent cell h ← tanh(w h + u xₜ + b) over a sequence; the sum of squared states.</summary>
-    [Differentiable]
+    [Differentiable(SecondOrder = true)]
     public static double Recurrent(double w, double u, double b, [NoDerivative] double[] x)
     {
         double h = 0;
@@ -177,7 +177,7 @@ public static partial class Plain
     }
 
     /// <summary>k-means cost: each point's squared distance to its nearest centre (1-D).</summary>
-    [Differentiable]
+    [Differentiable(SecondOrder = true)]
     public static double NearestCentre(double[] centres, [NoDerivative] double[] points)
     {
         double cost = 0;
@@ -197,12 +197,12 @@ public static partial class Plain
     }
 
     /// <summary>A continued fraction a₀ / (x + a₁ / (x + a₂ / (x + ...))), evaluated by recursion.</summary>
-    [Differentiable]
+    [Differentiable(SecondOrder = true)]
     public static double ContinuedFraction(double x, [NoDerivative] double[] a, int i)
         => i == a.Length ? 0.0 : a[i] / (x + ContinuedFraction(x, a, i + 1));
 
     /// <summary>A normalised score: the inputs standardised by their mean and variance (reductions first), then weighted and squared.</summary>
-    [Differentiable]
+    [Differentiable(SecondOrder = true)]
     public static double Standardised(double[] x, [NoDerivative] double[] weights)
     {
         int n = x.Length;

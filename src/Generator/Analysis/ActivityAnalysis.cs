@@ -38,7 +38,7 @@ internal sealed class ActivityAnalysis
         }
 
         // Useful: the result, and whatever an assignment to a useful variable (or an element of a useful array)
-        // reads; conditions and indices carry no derivative. Differentiable parameters stay: their adjoints are outputs.
+        // reads differentiably; conditions, comparisons and indices carry no derivative. Differentiable parameters stay: their adjoints are outputs.
         var useful = new HashSet<string> { method.ResultName };
         changed = true;
         while (changed)
@@ -48,7 +48,9 @@ internal sealed class ActivityAnalysis
             {
                 if (useful.Contains(assign.Target))
                 {
-                    foreach (string read in ExprFacts.Reads(assign.Value))
+                    var reads = new HashSet<string>();
+                    ExprFacts.CollectDifferentiableReads(assign.Value, reads);
+                    foreach (string read in reads)
                     {
                         changed |= useful.Add(read);
                     }

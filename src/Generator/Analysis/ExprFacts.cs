@@ -87,6 +87,47 @@ internal static class ExprFacts
         }
     }
 
+    /// <summary>
+    /// The variables and arrays whose values the expression's value depends on differentiably: its reads, except those only
+    /// in a condition, a comparison, an index, an integer or a stopped gradient (piecewise constant in them).
+    /// </summary>
+    public static void CollectDifferentiableReads(Expr expr, ISet<string> reads)
+    {
+        if (expr.Kind is not (ScalarKind.Double or ScalarKind.Float))
+        {
+            return;
+        }
+
+        switch (expr)
+        {
+            case VarExpr v:
+                reads.Add(v.Name);
+                return;
+            case ElemExpr e:
+                reads.Add(e.Array);
+                return;
+            case StopGradientExpr:
+                return;
+            case CondExpr c:
+                CollectDifferentiableReads(c.WhenTrue, reads);
+                CollectDifferentiableReads(c.WhenFalse, reads);
+                return;
+            case CallExpr call:
+                // An array argument is passed by name, as a variable of its element type.
+                foreach (Expr arg in call.Args)
+                {
+                    CollectDifferentiableReads(arg, reads);
+                }
+
+                return;
+        }
+
+        foreach (Expr child in Children(expr))
+        {
+            CollectDifferentiableReads(child, reads);
+        }
+    }
+
     public static HashSet<string> Reads(Expr expr)
     {
         var reads = new HashSet<string>();

@@ -91,10 +91,63 @@ internal sealed class TangentProgram
             Name = name,
             Parameters = parameters.ToEquatableArray(),
             Locals = _method.Locals.Concat(_locals).ToEquatableArray(),
-            Body = PlaceZeros(body).ToEquatableArray(),
+            Body = PlaceZeros(WithoutDeadPrimal(body, result)).ToEquatableArray(),
             ResultName = result,
             SecondOrder = false,
         };
+    }
+
+    /// <summary>
+    /// The body without the primal assignments nothing reads: only the tangent is returned, so a primal value is needed
+    /// only where a tangent, a condition, an index, a length or another needed value reads it (the running sum of a
+    /// reduction is not: its tangent reads the terms, never the sum). Flow-insensitive, to a fixpoint: a variable read
+    /// anywhere by what is needed keeps every assignment to it.
+    /// </summary>
+    private List<Stmt> WithoutDeadPrimal(List<Stmt> body, string result)
+    {
+        var tangentNames = new HashSet<string>(_tangents.Values) { result };
+        var needed = new HashSet<string> { result };
+        bool changed = true;
+        while (changed)
+        {
+            int before = needed.Count;
+            foreach ((Stmt statement, _) in ExprFacts.Flatten(body))
+            {
+                switch (statement)
+                {
+                    case AssignStmt a when tangentNames.Contains(a.Target) || needed.Contains(a.Target):
+                        ExprFacts.CollectReads(a.Value, needed);
+                        if (a.Index is not null)
+                        {
+                            ExprFacts.CollectReads(a.Index, needed);
+                        }
+
+                        break;
+                    case ArrayDeclStmt d:
+                        ExprFacts.CollectReads(d.Length, needed);
+                        break;
+                    case IfStmt i:
+                        ExprFacts.CollectReads(i.Condition, needed);
+                        break;
+                    case LoopStmt l:
+                        ExprFacts.CollectReads(l.Condition, needed);
+                        break;
+                }
+            }
+
+            changed = needed.Count != before;
+        }
+
+        List<Stmt> Keep(IEnumerable<Stmt> statements) => statements
+            .Where(st => st is not AssignStmt a || tangentNames.Contains(a.Target) || needed.Contains(a.Target))
+            .Select(st => st switch
+            {
+                IfStmt i => i with { Then = Keep(i.Then).ToEquatableArray(), Else = Keep(i.Else).ToEquatableArray() },
+                LoopStmt l => l with { Body = Keep(l.Body).ToEquatableArray(), Step = Keep(l.Step).ToEquatableArray() },
+                _ => st,
+            })
+            .ToList();
+        return Keep(body);
     }
 
     private string NewLocal(string stem, ScalarKind kind, ShapeKind shape, VarRole role)
