@@ -32,8 +32,25 @@ internal static class CodePrinter
 
     private static void Write(CodeBlock block, int indent, List<(int, string)> lines)
     {
+        // A comment that repeats the one above it with only simple statements between is left out: the statements a
+        // primal statement becomes (its tangent and its values first, in second-order code) read under one comment.
+        string? comment = null;
         foreach (Code code in block.Items)
         {
+            if (code is CommentCode c)
+            {
+                if (c.Text == comment)
+                {
+                    continue;
+                }
+
+                comment = c.Text;
+            }
+            else if (Statement(code) is null)
+            {
+                comment = null;
+            }
+
             Write(code, indent, lines);
         }
     }
