@@ -37,6 +37,9 @@ public class RandomSecondOrderTests(ITestOutputHelper output)
         GeneratorHarness.Result result = GeneratorHarness.Run(source);
         Assert.Empty(result.AutodiffDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
         Type type = GeneratorHarness.Load(result).GetType("RandomSecond" + batch)!;
+        int Count(string marker) => result.Sources.Count(s => s.SourceText.ToString().Contains(marker, StringComparison.Ordinal));
+        output.WriteLine($"seed {seed}: {Count("picked last)")} with the tangent of a running minimum or maximum taken at the iteration it picked, "
+            + $"{Count("(fused:")} with fused final loops, {Count("(run again forwards")} with loops run again, {Count("(what each iteration carries is kept")} with checkpointed loops");
 
         var random = new Random(seed);
         var failures = new List<string>();

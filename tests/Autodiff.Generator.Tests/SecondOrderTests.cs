@@ -133,6 +133,38 @@ public class SecondOrderTests
             }
 
             [Differentiable(SecondOrder = true)]
+            public static double Nearest(double x, double y, double[] w)
+            {
+                double cost = 0;
+                for (int i = 0; i < 5; i++)
+                {
+                    double best = double.PositiveInfinity;
+                    for (int c = 0; c < w.Length; c++)
+                    {
+                        double d = 0.3 * i - w[c] * x;
+                        best = Math.Min(best, d * d + y * w[c]);
+                    }
+
+                    cost += best;
+                }
+
+                return cost;
+            }
+
+            [Differentiable(SecondOrder = true)]
+            public static double SoftTop(double x, double y, double[] w)
+            {
+                double best = x;
+                for (int c = 0; c < w.Length; c++)
+                {
+                    double e = Math.Exp(w[c] * y);
+                    best = Math.Max(best, e * w[c] - x * x);
+                }
+
+                return Math.Tanh(best) * y + best * best;
+            }
+
+            [Differentiable(SecondOrder = true)]
             public static float RosenbrockF(float[] w)
             {
                 float s = 0;
@@ -151,7 +183,7 @@ public class SecondOrderTests
     private static readonly Lazy<Type> Compiled = new(() =>
     {
         string wrappers = string.Join("\n",
-            new[] { ("Rosenbrock", 0), ("CrossEntropy", 0), ("LogSumExp", 0), ("Product", 0), ("Beale", 2), ("Calls", 2), ("Recursive", 2), ("Branches", 2) }
+            new[] { ("Rosenbrock", 0), ("CrossEntropy", 0), ("LogSumExp", 0), ("Product", 0), ("Beale", 2), ("Calls", 2), ("Recursive", 2), ("Branches", 2), ("Nearest", 2), ("SoftTop", 2) }
                 .Select(f => SecondOrderChecker.Wrappers(f.Item1, f.Item2)));
         wrappers += "\n" + SecondOrderChecker.Wrappers("RosenbrockF", 0, "float");
         string source = Functions + "\npublic static partial class S\n{\n" + wrappers + "\n}\n";
@@ -252,6 +284,23 @@ public class SecondOrderTests
         }
     }
 
+    [Theory]
+    [InlineData("Nearest")]
+    [InlineData("SoftTop")]
+    public void RunningMinimaAndMaxima_TakeTheTangentAtThePickedIteration(string name)
+    {
+        // The minimum alone (inactive in the tangent program) and with its own adjoint (read by Tanh afterwards).
+        GeneratorHarness.Result result = GeneratorHarness.Run(Functions);
+        string code = result.Source("S." + name + ".");
+        int hvp = code.IndexOf(" " + name + "Hvp(", StringComparison.Ordinal);
+        Assert.Contains("picked last)", code[hvp..], StringComparison.Ordinal);
+        Assert.DoesNotContain(".Push(", code[hvp..code.IndexOf(" " + name + "Hessian(", StringComparison.Ordinal)], StringComparison.Ordinal);
+        foreach (double[] p in new[] { new[] { 0.8, 1.3 }, new[] { -0.6, 0.4 }, new[] { 1.1, -0.9 } })
+        {
+            AssertChecks(name, p, new[] { 0.4, -0.3, 0.9, 1.7 });
+        }
+    }
+
     [Fact]
     public void Float_MatchesFiniteDifferences()
     {
@@ -304,6 +353,64 @@ public class SecondOrderTests
             """;
         GeneratorHarness.Result result = GeneratorHarness.Run(source);
         Assert.Contains(result.AutodiffDiagnostics(), d => d.Id == "AD0007" && d.GetMessage().Contains("FHvp", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void NewtonSteps_WithTheGeneratedHessian_ConvergeQuadratically_AndTheHvpDoesNotAllocate()
+    {
+        // The example of docs/second-order.md.
+        const string source = """
+            using System;
+            using Autodiff;
+            public static partial class Fit
+            {
+                [Differentiable(SecondOrder = true)]
+                public static double Loss(double[] w, [NoDerivative] double[] x, [NoDerivative] double[] y)
+                {
+                    double s = 0;
+                    for (int i = 0; i < x.Length; i++)
+                    {
+                        double r = Math.Tanh(w[0] * x[i] + w[1]) - y[i];
+                        s += r * r;
+                    }
+
+                    return s + 0.01 * (w[0] * w[0] + w[1] * w[1]);
+                }
+
+                public static double[] Newton(double[] w, double[] x, double[] y, int steps)
+                {
+                    var g = new double[2];
+                    var h = new double[2, 2];
+                    var norms = new double[steps + 1];
+                    for (int k = 0; ; k++)
+                    {
+                        LossGradient(w, x, y, g);
+                        norms[k] = Math.Sqrt(g[0] * g[0] + g[1] * g[1]);
+                        if (k == steps) return norms;
+                        LossHessian(w, x, y, h);
+                        double det = h[0, 0] * h[1, 1] - h[0, 1] * h[1, 0];
+                        w[0] -= (h[1, 1] * g[0] - h[0, 1] * g[1]) / det;
+                        w[1] -= (h[0, 0] * g[1] - h[1, 0] * g[0]) / det;
+                    }
+                }
+
+                public static long HvpBytes(double[] w, double[] x, double[] y, double[] v)
+                {
+                    var hv = new double[2];
+                    LossHvp(w, x, y, v, hv);
+                    long before = GC.GetAllocatedBytesForCurrentThread();
+                    for (int i = 0; i < 100; i++) LossHvp(w, x, y, v, hv);
+                    return GC.GetAllocatedBytesForCurrentThread() - before;
+                }
+            }
+            """;
+        Type type = GeneratorHarness.CompileAndLoad(source).GetType("Fit")!;
+        double[] x = Enumerable.Range(0, 40).Select(i => -2 + i * 0.1).ToArray();
+        double[] y = x.Select(v => Math.Tanh(0.8 * v - 0.3)).ToArray();
+        var norms = (double[])type.GetMethod("Newton")!.Invoke(null, new object[] { new[] { 0.5, 0.0 }, x, y, 6 })!;
+        Assert.True(norms[6] < 1e-12, $"gradient norms {string.Join(", ", norms)}");
+        Assert.True(norms[5] < 1e-5 && norms[6] < norms[5] * norms[5] * 1e3, $"not quadratic: {string.Join(", ", norms)}");
+        Assert.Equal(0L, (long)type.GetMethod("HvpBytes")!.Invoke(null, new object[] { new[] { 0.5, 0.0 }, x, y, new[] { 0.3, -0.4 } })!);
     }
 
     private static void AssertChecks(string name, double[] p, double[] w)

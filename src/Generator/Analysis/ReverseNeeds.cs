@@ -330,7 +330,7 @@ internal sealed class ReverseNeeds
                     if (Selections.IsSelection(a))
                     {
                         // Its reverse is that of best = e at the picked iteration: it reads what e's partials read, not best.
-                        Expr candidate = ((MathCallExpr)a.Value).Args[1];
+                        Expr candidate = Selections.CandidateOf(a);
                         if (_activity.IsActive(candidate))
                         {
                             _reader = a;

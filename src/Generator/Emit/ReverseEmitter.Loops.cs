@@ -150,29 +150,49 @@ internal sealed partial class ReverseEmitter
         _noSaves = true;
         (CodeBlock localsForward, CodeBlock localsReverse) = EmitSequence(selection.Locals, depth + 1);
         (CodeBlock stepForward, _) = EmitSequence(loop.Step, depth + 1);
-        AssignStmt statement = selection.Statement;
-        (_, CodeBlock pickReverse) = EmitAssign(statement with { Value = selection.Candidate }, depth + 1);
+        var pickReverse = new CodeBlock();
+        for (int i = selection.Selected.Count - 1; i >= 0; i--)
+        {
+            (AssignStmt statement, Expr candidate) = selection.Selected[i];
+            pickReverse.Append(EmitAssign(statement with { Value = candidate }, depth + 1).Item2);
+        }
+
         _noSaves = noSaves;
 
-        VarInfo best = _c.Variables[statement.Target];
+        AssignStmt final = selection.Final;
+        VarInfo best = _c.Variables[final.Target];
         string keyword = TypeClassifier.Keyword(best.Kind);
-        var candidate = Build.Var(best.Kind, _c.Temp("__v"));
-        var bestValue = Build.Var(best.Kind, statement.Target);
+        var bestValue = Build.Var(best.Kind, final.Target);
         var counter = Build.Var(ScalarKind.Int, selection.Counter.Name);
         string running = selection.Call.Function == "Min" ? "minimum" : "maximum";
         var forward = new CodeBlock().Comment(loop.Comment + "   (a running " + running + ": the last iteration it picks is noted)");
         VarExpr picked = DeclareLoopRecord(forward, "__picked", -1, depth);
 
-        var rule = new DerivativeRules.Context(2, i => i == 0 ? bestValue : candidate, () => bestValue, selection.Call.Class, best.Kind);
-        Expr keepsBest = DerivativeRules.Selection(selection.Call.Function, rule)![0].Condition!;
         var iteration = new CodeBlock();
         iteration.Append(localsForward);
-        iteration.Comment(statement.Comment);
-        iteration.Add(new DeclareCode(keyword, candidate.Name, selection.Candidate));
+        Expr candidateValue = selection.Call.Args[1];
+        if (candidateValue is not (VarExpr or ConstExpr))
+        {
+            var temp = Build.Var(best.Kind, _c.Temp("__v"));
+            iteration.Comment(final.Comment);
+            iteration.Add(new DeclareCode(keyword, temp.Name, candidateValue));
+            candidateValue = temp;
+        }
+
+        var rule = new DerivativeRules.Context(2, i => i == 0 ? bestValue : candidateValue, () => bestValue, selection.Call.Class, best.Kind);
+        Expr keepsBest = DerivativeRules.Selection(selection.Call.Function, rule)![0].Condition!;
         // A choice, not a branch: which candidate wins is data-dependent, and a mispredicted jump per pick cost more
         // than the rest of the iteration (the nearest-centre cost).
+        iteration.Comment(final.Comment);
         iteration.Add(new AssignCode(picked, new CondExpr(ScalarKind.Int, keepsBest, picked, counter)));
-        iteration.Add(new AssignCode(bestValue, new MathCallExpr(best.Kind, selection.Call.Class, selection.Call.Function, new EquatableArray<Expr>(new Expr[] { bestValue, candidate }))));
+        foreach ((AssignStmt statement, _) in selection.Selected.Where(c => !ReferenceEquals(c.Statement, final)))
+        {
+            iteration.Comment(statement.Comment);
+            iteration.Add(new AssignCode(Build.Var(_c.Variables[statement.Target].Kind, statement.Target), statement.Value));
+        }
+
+        iteration.Comment(final.Comment);
+        iteration.Add(new AssignCode(bestValue, new MathCallExpr(best.Kind, selection.Call.Class, selection.Call.Function, new EquatableArray<Expr>(new Expr[] { bestValue, candidateValue }))));
         iteration.Append(stepForward);
         forward.Add(new WhileCode(loop.Condition, iteration, TestAtEnd: false));
 
