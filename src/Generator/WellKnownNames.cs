@@ -5,6 +5,7 @@ internal static class WellKnownNames
 {
     public const string DifferentiableAttribute = "Autodiff.DifferentiableAttribute";
     public const string NoDerivativeAttribute = "Autodiff.NoDerivativeAttribute";
+    public const string OutputAttribute = "Autodiff.OutputAttribute";
     public const string CustomDerivativeAttribute = "Autodiff.CustomDerivativeAttribute";
     public const string RegisterDerivativeAttribute = "Autodiff.RegisterDerivativeAttribute";
     public const string ModelAttribute = "Autodiff.ModelAttribute";

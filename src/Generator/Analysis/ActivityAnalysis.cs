@@ -40,6 +40,12 @@ internal sealed class ActivityAnalysis
         // Useful: the result, and whatever an assignment to a useful variable (or an element of a useful array)
         // reads differentiably; conditions, comparisons and indices carry no derivative. Differentiable parameters stay: their adjoints are outputs.
         var useful = new HashSet<string> { method.ResultName };
+        if (method.Output is { } output)
+        {
+            // A vector-valued method's results are its output array's elements.
+            useful.Add(output);
+        }
+
         changed = true;
         while (changed)
         {

@@ -25,9 +25,9 @@ internal static class DiagnosticDescriptors
 
     /// <summary>AD0003: "The [Differentiable] method '{0}' returns '{1}'; it must return double or float".</summary>
     public static readonly DiagnosticDescriptor UnsupportedReturnType = Make(
-        "AD0003", "Differentiable method must return double or float", "The [Differentiable] method '{0}' returns '{1}'; it must return double or float",
+        "AD0003", "Differentiable method must return double or float", "The [Differentiable] method '{0}' returns '{1}'; it must return double or float, or void with its results written to one [Output] span",
         "Autodiff.Declaration", DiagnosticSeverity.Error,
-        "Return a double or float scalar (a loss or an output). Split vector-valued functions into scalar ones or compose them with VJPs.");
+        "Return a double or float scalar (a loss or an output), or write several results to a Span<double> parameter marked [Output] and return void.");
 
     /// <summary>AD0004: "Parameter '{0}' of type '{1}' is not supported: {2}".</summary>
     public static readonly DiagnosticDescriptor UnsupportedParameter = Make(

@@ -49,9 +49,42 @@ internal static class SignatureRules
             problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedMethodShape, location, name, "a " + method.MethodKind.ToString().ToLowerInvariant()));
         }
 
-        if (!TypeClassifier.TryScalar(method.ReturnType, out ScalarKind ret) || !TypeClassifier.IsFloating(ret) || method.ReturnsByRef || method.ReturnsByRefReadonly)
+        var outputs = new List<IParameterSymbol>();
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            if (TypeClassifier.HasAttribute(parameter, WellKnownNames.OutputAttribute))
+            {
+                outputs.Add(parameter);
+            }
+        }
+
+        if (method.ReturnsVoid && outputs.Count == 1)
+        {
+            // A vector-valued method: its results go to the one [Output] span.
+            IParameterSymbol output = outputs[0];
+            if (!TypeClassifier.TryClassify(output.Type, out ScalarKind outputKind, out ShapeKind outputShape) || !TypeClassifier.IsFloating(outputKind)
+                || outputShape is not (ShapeKind.Span or ShapeKind.Array) || TypeClassifier.HasAttribute(output, WellKnownNames.NoDerivativeAttribute))
+            {
+                problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, output.Locations.Length > 0 ? output.Locations[0] : location, output.Name,
+                    output.Type.ToDisplayString(), "an [Output] parameter must be a Span<double> or Span<float> (or an array of them) without [NoDerivative]"));
+            }
+
+            if (TypeClassifier.SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder"))
+            {
+                problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedMethodShape, location, name, "vector-valued with SecondOrder = true (second derivatives are for methods that return a double or float)"));
+            }
+        }
+        else if (!TypeClassifier.TryScalar(method.ReturnType, out ScalarKind ret) || !TypeClassifier.IsFloating(ret) || method.ReturnsByRef || method.ReturnsByRefReadonly)
         {
             problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedReturnType, location, name, method.ReturnType.ToDisplayString()));
+        }
+        else
+        {
+            foreach (IParameterSymbol output in outputs)
+            {
+                problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, output.Locations.Length > 0 ? output.Locations[0] : location, output.Name,
+                    output.Type.ToDisplayString(), "[Output] marks the results of a method that returns void; this one returns its result"));
+            }
         }
 
         foreach (IParameterSymbol parameter in method.Parameters)

@@ -21,6 +21,18 @@ internal static class DerivativeEmitter
         // The analyses run once; the three derivatives share them.
         MethodAnalysis analysis = MethodAnalysis.Run(method);
         var body = new CodeBlock();
+        string title = "Derivatives of " + string.Join(".", method.Types.Select(t => t.Name)) + "." + method.Name;
+        if (method.Output is not null)
+        {
+            foreach (CodeBlock vectorLanes in VectorEmitter.Emit(method, vectors, body, analysis))
+            {
+                body.Line(string.Empty);
+                body.Append(vectorLanes);
+            }
+
+            return GeneratedFile.Write(GeneratedFile.Preamble(title, Enumerable.Empty<string>()), method.Namespace, method.Types, body);
+        }
+
         CodeBlock? lanes = EmitVjp(method, vectors, body, analysis);
         body.Line(string.Empty);
         CodeBlock? gradientLanes = EmitGradient(method, vectors, body, analysis);
@@ -44,7 +56,6 @@ internal static class DerivativeEmitter
             body.Append(laneMethod);
         }
 
-        string title = "Derivatives of " + string.Join(".", method.Types.Select(t => t.Name)) + "." + method.Name;
         return GeneratedFile.Write(GeneratedFile.Preamble(title, Enumerable.Empty<string>()), method.Namespace, method.Types, body);
     }
 
@@ -92,7 +103,8 @@ internal static class DerivativeEmitter
         return context.LaneMethod;
     }
 
-    internal static CodeBlock VjpBody(DifferentiableMethod method, MethodContext context, Expr seed, List<(string Declaration, string Name, VarInfo Parameter)> adjoints)
+    internal static CodeBlock VjpBody(DifferentiableMethod method, MethodContext context, Expr seed, List<(string Declaration, string Name, VarInfo Parameter)> adjoints,
+        CodeBlock? afterForward = null, bool returnsValue = true)
     {
         string t = context.T;
         var output = new CodeBlock();
@@ -117,8 +129,17 @@ internal static class DerivativeEmitter
             output.Add(BlankCode.Instance);
             output.Comment("---- forward sweep: the primal, saving what the reverse sweep needs");
             output.Append(forward);
+            if (afterForward is not null)
+            {
+                output.Append(afterForward);
+            }
+
             string value = context.Fresh("__value");
-            output.Add(new DeclareCode(t, value, Build.Var(method.ReturnKind, method.ResultName)));
+            if (returnsValue)
+            {
+                output.Add(new DeclareCode(t, value, Build.Var(method.ReturnKind, method.ResultName)));
+            }
+
             output.Add(BlankCode.Instance);
             output.Comment("---- reverse sweep: adjoints flow from the result back to the parameters");
             foreach (VarInfo local in late)
@@ -133,7 +154,11 @@ internal static class DerivativeEmitter
 
             output.Append(reverse);
             EmitCleanup(output, context);
-            output.Line($"return {value};");
+            if (returnsValue)
+            {
+                output.Line($"return {value};");
+            }
+
         }
 
         return output;
@@ -227,7 +252,7 @@ internal static class DerivativeEmitter
         }
     }
 
-    private static void EmitLengthChecks(CodeBlock output, IEnumerable<(string Name, VarInfo Parameter)> derivatives)
+    internal static void EmitLengthChecks(CodeBlock output, IEnumerable<(string Name, VarInfo Parameter)> derivatives)
     {
         foreach ((string name, VarInfo parameter) in derivatives.Where(d => d.Parameter.Shape != ShapeKind.Scalar))
         {
@@ -239,7 +264,7 @@ internal static class DerivativeEmitter
 
     // Every local is declared once at the top, so that both sweeps see it whatever the nesting; the adjoints of
     // the locals in lateAdjoints are declared unassigned (the reverse sweep zeroes them where it starts).
-    private static void DeclareLocals(CodeBlock output, MethodContext context, ISet<string>? lateAdjoints = null)
+    internal static void DeclareLocals(CodeBlock output, MethodContext context, ISet<string>? lateAdjoints = null)
     {
         foreach (VarInfo parameter in context.PassiveParametersMadeActive)
         {
@@ -264,7 +289,7 @@ internal static class DerivativeEmitter
         }
     }
 
-    private static void EmitCleanup(CodeBlock output, MethodContext context)
+    internal static void EmitCleanup(CodeBlock output, MethodContext context)
     {
         if (context.Cleanup.IsEmpty && context.Tapes.Count == 0)
         {

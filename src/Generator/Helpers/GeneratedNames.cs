@@ -109,6 +109,15 @@ internal static class GeneratedNames
             yield break;
         }
 
+        if (method.ReturnsVoid)
+        {
+            // Vector-valued methods: FVjp, FJvp, FJacobian.
+            yield return (name + "Vjp", null);
+            yield return (name + "Jvp", null);
+            yield return (name + "Jacobian", null);
+            yield break;
+        }
+
         // Scalar methods: FGradient(params, adjoints), FVjp(params, seed, adjoints), FJvp(params, tangents).
         var parameters = method.Parameters.Select(Classify).ToList();
         TypeClassifier.TryScalar(method.ReturnType, out ScalarKind returnKind);

@@ -23,6 +23,9 @@ namespace Autodiff.Generator.Ir;
 /// <param name="ResultName">Variable that holds the returned value.</param>
 /// <param name="IsStub">The body could not be differentiated: emit throwing stubs so that callers still compile.</param>
 /// <param name="Vectorize"><c>[Differentiable(Vectorize = false)]</c> was not given: loops may run on vectors of lanes.</param>
+/// <param name="Output">A vector-valued method's results: the local array the body writes (its <c>[Output]</c> span's
+/// values), declared first; null for a method that returns a scalar.</param>
+/// <param name="OutputParameter">The <c>[Output]</c> parameter itself (read only for its length), or null.</param>
 /// <param name="SecondOrder"><c>[Differentiable(SecondOrder = true)]</c>: the Hessian-vector product and the Hessian are generated too.</param>
 internal sealed record DifferentiableMethod(
     string HintName,
@@ -37,4 +40,6 @@ internal sealed record DifferentiableMethod(
     string ResultName,
     bool IsStub,
     bool Vectorize = true,
-    bool SecondOrder = false);
+    bool SecondOrder = false,
+    string? Output = null,
+    string? OutputParameter = null);

@@ -77,6 +77,11 @@ internal sealed partial class MethodParser
 
                 break;
 
+            // return; in a vector-valued method: its results are what the [Output] span holds.
+            case IReturnOperation { ReturnedValue: null } bare when _output is not null:
+                output.Add(new ReturnStmt(CommentOf(bare.Syntax), new ConstExpr(_returnKind, Literal.Number(0, _returnKind))));
+                break;
+
             case IEmptyOperation:
                 break;
 

@@ -38,6 +38,10 @@ internal sealed partial class MethodParser
     // [Differentiable(SecondOrder = true)]: every call needs a callee with second derivatives (AD0114).
     private bool _secondOrder;
 
+    // A vector-valued method: its [Output] parameter, and the local array that holds its values in the IR.
+    private VarInfo? _outputParameter;
+    private VarInfo? _output;
+
     // Depth of Ad.StopGradient operands being parsed: calls in them need no derivative.
     private int _stopGradient;
 
@@ -102,11 +106,28 @@ internal sealed partial class MethodParser
         foreach (IParameterSymbol parameter in _method.Parameters)
         {
             TypeClassifier.TryClassify(parameter.Type, out ScalarKind kind, out ShapeKind shape);
-            bool differentiable = TypeClassifier.IsFloating(kind) && !TypeClassifier.HasAttribute(parameter, WellKnownNames.NoDerivativeAttribute);
+            bool output = _method.ReturnsVoid && TypeClassifier.HasAttribute(parameter, WellKnownNames.OutputAttribute);
+            bool differentiable = !output && TypeClassifier.IsFloating(kind) && !TypeClassifier.HasAttribute(parameter, WellKnownNames.NoDerivativeAttribute);
             _variables[parameter] = new VarInfo(_names.Reserve(parameter.Name), kind, shape, VarRole.Parameter, differentiable);
+            if (output)
+            {
+                // The body writes a local array of the span's length; the generated methods copy it out.
+                _outputParameter = _variables[parameter];
+                _returnKind = kind;
+            }
         }
 
         var body = new List<Stmt>();
+        if (_outputParameter is { } outputParameter)
+        {
+            var values = new VarInfo(_names.Fresh("__" + outputParameter.Name.TrimStart('@')), outputParameter.Kind, ShapeKind.Span, VarRole.Local, false);
+            _locals.Add(values);
+            _output = values;
+            IParameterSymbol symbol = _method.Parameters.First(p => ReferenceEquals(_variables[p], outputParameter));
+            _variables[symbol] = values;
+            body.Add(new ArrayDeclStmt("the [Output] " + outputParameter.Name + "'s values", values.Name, new LengthExpr(outputParameter.Name)));
+        }
+
         IOperation? operation = _semanticModel.GetOperation(syntax, _cancellationToken);
         if (operation is IMethodBodyOperation methodBody && (methodBody.BlockBody ?? methodBody.ExpressionBody) is IBlockOperation block)
         {
@@ -136,7 +157,7 @@ internal sealed partial class MethodParser
     private void ReportActivityWarnings(DifferentiableMethod model, MethodDeclarationSyntax syntax)
     {
         var activity = ActivityAnalysis.Run(model);
-        if (!activity.IsActive(model.ResultName))
+        if (!activity.IsActive(model.Output ?? model.ResultName))
         {
             Report(DiagnosticDescriptors.ConstantResult, syntax.Identifier.GetLocation(), _method.Name);
         }
@@ -153,10 +174,10 @@ internal sealed partial class MethodParser
     private DifferentiableMethod BuildModel(EquatableArray<Stmt> body, string result, bool isStub)
     {
         (string ns, EquatableArray<ContainingType> types) = SymbolText.Containers(_method.ContainingType);
-        var parameters = _method.Parameters.Select(p => _variables[p]).ToEquatableArray();
+        var parameters = _method.Parameters.Select(p => ReferenceEquals(_variables[p], _output) ? _outputParameter! : _variables[p]).ToEquatableArray();
         string hint = GeneratedNames.HintName(ns, types, _method, "Derivatives.g.cs");
         return new DifferentiableMethod(hint, ns, types, _method.Name, SymbolText.Accessibility(_method.DeclaredAccessibility),
-            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder);
+            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder, _output?.Name, _outputParameter?.Name);
     }
 
     private string AddSynthetic(string name, ScalarKind kind)
