@@ -37,6 +37,22 @@ public static partial class Functions
         return s;
     }
 
+    /// <summary>Times of the decay residuals: 100 points.</summary>
+    public static readonly double[] DecayTimes = Enumerable.Range(0, 100).Select(i => i * 0.05).ToArray();
+
+    /// <summary>Noisy observations of 2 e^(-0.7 t) + 0.1 at <see cref="DecayTimes"/>.</summary>
+    public static readonly double[] DecayObserved = DecayTimes.Select((t, i) => 2 * Math.Exp(-0.7 * t) + 0.1 + 0.01 * Math.Sin(13 * i)).ToArray();
+
+    /// <summary>A least-squares residual vector with 100 outputs and 3 parameters: rᵢ = a e^(-k tᵢ) + c - yᵢ.</summary>
+    [Differentiable]
+    public static void DecayResiduals(ReadOnlySpan<double> p, [NoDerivative] double[] t, [NoDerivative] double[] y, [Output] Span<double> r)
+    {
+        for (int i = 0; i < t.Length; i++)
+        {
+            r[i] = p[0] * Math.Exp(-p[1] * t[i]) + p[2] - y[i];
+        }
+    }
+
     /// <summary>Rosenbrock with N = 2 written out (no loop).</summary>
     [Differentiable]
     public static double Rosenbrock2(double x, double y) => (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x);

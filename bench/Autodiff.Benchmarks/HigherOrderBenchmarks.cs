@@ -4,12 +4,12 @@ using BenchmarkDotNet.Attributes;
 namespace Autodiff.Benchmarks;
 
 /// <summary>
-/// Hessian-vector products (<c>[Differentiable(SecondOrder = true)]</c>, reverse mode over forward mode) against the
+/// Jacobians by either mode, and Hessian-vector products (<c>[Differentiable(SecondOrder = true)]</c>, reverse over forward mode) against the
 /// generated gradient of the same function, in one run: Rosenbrock at N = 10 000 (with a hand-written HVP beside it)
 /// and the ten plainly written functions of <see cref="Plain.Plain"/>. The constructor checks the hand-written HVP.
 /// </summary>
 [MemoryDiagnoser]
-public class SecondOrderBenchmarks
+public class HigherOrderBenchmarks
 {
     private const int N = 10_000;
     private readonly double[] _x = GradientCostBenchmarks.RandomPoint(N);
@@ -17,8 +17,13 @@ public class SecondOrderBenchmarks
     private readonly double[] _out = new double[N];
     private readonly PlainData _d = new();
     private readonly Tangents _t;
+    private readonly double[] _p = { 2.0, 0.7, 0.1 };
+    private readonly double[] _r = new double[Functions.DecayTimes.Length];
+    private readonly double[] _seed = new double[Functions.DecayTimes.Length];
+    private readonly double[] _row = new double[3];
+    private readonly double[,] _jacobian = new double[Functions.DecayTimes.Length, 3];
 
-    public SecondOrderBenchmarks()
+    public HigherOrderBenchmarks()
     {
         var random = new Random(3);
         _v = Enumerable.Range(0, N).Select(_ => random.NextDouble() * 2 - 1).ToArray();
@@ -49,6 +54,25 @@ public class SecondOrderBenchmarks
         }
 
         return dot;
+    }
+
+    /// <summary>A 100 x 3 Jacobian by the mode the shape picks (three JVPs, one per column).</summary>
+    [Benchmark] public void ResidualJacobian() => Functions.DecayResidualsJacobian(_p, Functions.DecayTimes, Functions.DecayObserved, _r, _jacobian);
+
+    /// <summary>The same Jacobian by the other mode: a hundred VJPs, one per row.</summary>
+    [Benchmark]
+    public void ResidualJacobianByRows()
+    {
+        for (int i = 0; i < _r.Length; i++)
+        {
+            _seed[i] = 1;
+            Functions.DecayResidualsVjp(_p, Functions.DecayTimes, Functions.DecayObserved, _r, _seed, _row);
+            _seed[i] = 0;
+            for (int k = 0; k < _row.Length; k++)
+            {
+                _jacobian[i, k] = _row[k];
+            }
+        }
     }
 
     [Benchmark] public double RosenbrockGradient() => Functions.RosenbrockGradient(_x, _out);

@@ -1,0 +1,44 @@
+using SecondOrder;
+
+// Second-order methods with generated derivatives: Newton's method with FHessian against gradient descent and Adam
+// (Rosenbrock, logistic regression), and Levenberg-Marquardt with FJacobian for a curve fit. Prints iterations and
+// time to f - f* < 1e-10 and writes a PNG of the convergence curves per problem.
+string output = args.Length > 0 ? args[0] : Path.Combine("out", "second-order");
+try
+{
+    Directory.CreateDirectory(output);
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"error: cannot create the output folder '{output}': {e.Message}");
+    return 1;
+}
+
+const int budget = 100_000;
+
+// Once to compile every method (the times below would otherwise include the JIT), then measured.
+Experiments.Rosenbrock(budget);
+Experiments.Logistic(budget);
+Experiments.CurveFit(budget);
+List<Trace> rosenbrock = Experiments.Rosenbrock(budget);
+List<Trace> logistic = Experiments.Logistic(budget);
+(List<Trace> fit, double[] parameters) = Experiments.CurveFit(budget);
+Experiments.Print("Rosenbrock from (-1.2, 1), f* = 0:", rosenbrock, Console.Out);
+Experiments.Print("Logistic regression, 500 points x 10 features, λ = 1e-3:", logistic, Console.Out);
+Experiments.Print($"Curve fit a e^(-k t) + c, 100 points (a = {parameters[0]:F4}, k = {parameters[1]:F4}, c = {parameters[2]:F4}):", fit, Console.Out);
+try
+{
+    foreach ((string name, string title, List<Trace> traces) in new[] { ("rosenbrock", "Rosenbrock", rosenbrock), ("logistic", "Logistic regression", logistic), ("curve-fit", "Curve fit (least squares)", fit) })
+    {
+        string png = Path.Combine(output, name + ".png");
+        Experiments.Draw(title, traces, png);
+        Console.WriteLine($"picture: {Path.GetFullPath(png)}");
+    }
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"error: cannot write the pictures to '{output}': {e.Message}");
+    return 1;
+}
+
+return 0;
