@@ -125,6 +125,12 @@ internal static class DiagnosticDescriptors
         "Autodiff.Parsing", DiagnosticSeverity.Error,
         "A [Differentiable(SecondOrder = true)] method differentiates the directional derivatives of its callees, which only other second-order [Differentiable] methods have.");
 
+    /// <summary>AD0115: "Cannot differentiate '{0}': it calls '{1}', a derivative the generator writes; {2}".</summary>
+    public static readonly DiagnosticDescriptor NestedDerivative = Make(
+        "AD0115", "Call of a generated derivative", "Cannot differentiate '{0}': it calls '{1}', a derivative the generator writes; {2}",
+        "Autodiff.Parsing", DiagnosticSeverity.Error,
+        "Differentiating through generated Gradient, Vjp, Jvp, Hvp, Hessian, Directional or Jacobian methods (nested differentiation) is not supported yet.");
+
     /// <summary>AD0110: "Cannot differentiate the call to '{0}': its derivatives are not generated ({1})".</summary>
     public static readonly DiagnosticDescriptor CalleeNotGenerated = Make(
         "AD0110", "Callee without generated derivatives", "Cannot differentiate the call to '{0}': its derivatives are not generated ({1})",

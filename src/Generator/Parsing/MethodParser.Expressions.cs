@@ -23,6 +23,11 @@ internal sealed partial class MethodParser
             return new ConstExpr(constantKind, Literal.Of(operation.ConstantValue.Value, constantKind));
         }
 
+        if (ReportNestedDerivative(operation))
+        {
+            return null;
+        }
+
         switch (operation)
         {
             case ILocalReferenceOperation { Local: var local } when _variables.TryGetValue(local, out VarInfo? info) && !info.IsIndexable:

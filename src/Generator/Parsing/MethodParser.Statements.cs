@@ -245,6 +245,9 @@ internal sealed partial class MethodParser
 
                 break;
 
+            case var call when ReportNestedDerivative(call):
+                break;
+
             default:
                 Report(DiagnosticDescriptors.UnsupportedStatement, operation.Syntax.GetLocation(), comment, "expression",
                     "a differentiable method has no side effects, so a call whose result is discarded does nothing; assign the result or remove it");
