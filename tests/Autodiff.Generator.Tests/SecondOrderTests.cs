@@ -309,6 +309,26 @@ public class SecondOrderTests
     }
 
     [Fact]
+    public void MixedFloatAndDoubleParameters_HaveTheAnalyticHessian()
+    {
+        const string source = """
+            using System;
+            using Autodiff;
+            public static partial class M
+            {
+                [Differentiable(SecondOrder = true)]
+                public static double F(float a, double b, float[] w) => a * b + Math.Sin(a) * w[0];
+
+                public static double[,] H(float a, double b, float[] w) { var h = new double[3, 3]; FHessian(a, b, w, h); return h; }
+            }
+            """;
+        Type type = GeneratorHarness.CompileAndLoad(source).GetType("M")!;
+        var h = (double[,])type.GetMethod("H")!.Invoke(null, new object[] { 0.5f, 1.25, new[] { 2.0f } })!;
+        double[,] expected = { { -Math.Sin(0.5) * 2, 1, Math.Cos(0.5) }, { 1, 0, 0 }, { Math.Cos(0.5), 0, 0 } };
+        AssertClose(expected, h, 1e-6);
+    }
+
+    [Fact]
     public void Hessian_OfTheWrongShape_ThrowsAClearError()
     {
         MethodInfo method = Compiled.Value.GetMethod("RosenbrockHessian")!;

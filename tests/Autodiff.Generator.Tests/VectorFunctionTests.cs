@@ -204,6 +204,30 @@ public class VectorFunctionTests
         Assert.Equal(0L, (long)Call("VjpBytes", new[] { 1.0, 0.5 }, T, Y, new double[T.Length], new double[T.Length], new double[2])!);
     }
 
+    [Fact]
+    public void AFloatOutputOfDoubleParameters_HasItsJacobian()
+    {
+        const string source = """
+            using System;
+            using Autodiff;
+            public static partial class M
+            {
+                [Differentiable]
+                public static void F(double a, float b, [Output] Span<float> r) { r[0] = (float)(a * a) * b; r[1] = b; r[2] = (float)Math.Exp(a); }
+
+                public static float[,] J(double a, float b) { var j = new float[3, 2]; FJacobian(a, b, new float[3], j); return j; }
+            }
+            """;
+        Type type = GeneratorHarness.CompileAndLoad(source).GetType("M")!;
+        var j = (float[,])type.GetMethod("J")!.Invoke(null, new object[] { 0.5, 2f })!;
+        Assert.Equal(2.0, j[0, 0], 5);
+        Assert.Equal(0.25, j[0, 1], 5);
+        Assert.Equal(0.0, j[1, 0], 5);
+        Assert.Equal(1.0, j[1, 1], 5);
+        Assert.Equal(Math.Exp(0.5), j[2, 0], 5);
+        Assert.Equal(0.0, j[2, 1], 5);
+    }
+
     [Theory]
     [InlineData("public static void F(double x, [Output] int[] r) { r[0] = (int)x; }", "AD0004")]
     [InlineData("public static double F(double x, [Output] Span<double> r) { r[0] = x; return x; }", "AD0004")]
@@ -214,6 +238,24 @@ public class VectorFunctionTests
         GeneratorHarness.Result result = GeneratorHarness.Run("using System; using Autodiff;\npublic static partial class D\n{\n[Differentiable] " + method + "\n}\n");
         Assert.Contains(result.AutodiffDiagnostics(), d => d.Id == id);
         Assert.Empty(result.CompilerErrors().Where(e => e.Location.SourceTree is { } tree && result.Sources.Any(s => s.SyntaxTree == tree)));
+    }
+
+    [Fact]
+    public void ACallOfAVectorValuedMethod_IsAD0101ThatSaysSo()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("""
+            using System; using Autodiff;
+            public static partial class D
+            {
+                [Differentiable] public static void G(double x, [Output] Span<double> r) { r[0] = x; r[1] = -x; }
+                [Differentiable] public static double F(double x) { Span<double> r = stackalloc double[2]; G(x, r); return r[0]; }
+            }
+            """);
+        var diagnostic = Assert.Single(result.AutodiffDiagnostics());
+        Assert.Equal("AD0101", diagnostic.Id);
+        Assert.Contains("[Output] span", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.DoesNotContain("does nothing", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Empty(result.CompilerErrors());
     }
 
     // Every row by a VJP with a unit seed and every column by a JVP with a unit tangent equal the Jacobian.

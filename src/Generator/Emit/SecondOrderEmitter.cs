@@ -103,8 +103,6 @@ internal static class SecondOrderEmitter
             }
 
             string n = names.Fresh("__n");
-            string one = Literal.Number(1, method.ReturnKind);
-            string zero = Literal.Number(0, method.ReturnKind);
             var offsets = new List<string>();
             string size = "0";
             foreach (VarInfo parameter in differentiable)
@@ -117,28 +115,29 @@ internal static class SecondOrderEmitter
 
             output.Line($"int {n} = {size};");
             output.Line($"if ({hessian}.GetLength(0) != {n} || {hessian}.GetLength(1) != {n}) throw new global::System.ArgumentException(\"'{hessian}' must be \" + {n} + \" x \" + {n} + \" (one row and column per differentiable value), but is \" + {hessian}.GetLength(0) + \" x \" + {hessian}.GetLength(1) + \".\", \"{hessian}\");");
-            var buffers = new List<string>();
+            var buffers = new List<(string Buffer, string Keyword)>();
             var products = new List<string>();
-            string pool = $"{MethodContext.Pool}<{t}>.Shared";
             for (int i = 0; i < differentiable.Count; i++)
             {
                 VarInfo parameter = differentiable[i];
+                string keyword = TypeClassifier.Keyword(parameter.Kind);
+                string pool = $"{MethodContext.Pool}<{keyword}>.Shared";
                 string product = names.Fresh("h" + parameter.Name.TrimStart('@'));
                 products.Add(product);
                 if (parameter.Shape == ShapeKind.Scalar)
                 {
-                    output.Line($"{t} {tangents[i]};");
+                    output.Line($"{keyword} {tangents[i]};");
                     continue;
                 }
 
                 string tangentBuffer = names.Fresh("__" + tangents[i]);
                 string productBuffer = names.Fresh("__" + product);
-                buffers.Add(tangentBuffer);
-                buffers.Add(productBuffer);
-                output.Line($"{t}[] {tangentBuffer} = {pool}.Rent({parameter.Name}.Length);");
-                output.Line($"{t}[] {productBuffer} = {pool}.Rent({parameter.Name}.Length);");
-                output.Line($"global::System.Span<{t}> {tangents[i]} = new global::System.Span<{t}>({tangentBuffer}, 0, {parameter.Name}.Length);");
-                output.Line($"global::System.Span<{t}> {product} = new global::System.Span<{t}>({productBuffer}, 0, {parameter.Name}.Length);");
+                buffers.Add((tangentBuffer, keyword));
+                buffers.Add((productBuffer, keyword));
+                output.Line($"{keyword}[] {tangentBuffer} = {pool}.Rent({parameter.Name}.Length);");
+                output.Line($"{keyword}[] {productBuffer} = {pool}.Rent({parameter.Name}.Length);");
+                output.Line($"global::System.Span<{keyword}> {tangents[i]} = new global::System.Span<{keyword}>({tangentBuffer}, 0, {parameter.Name}.Length);");
+                output.Line($"global::System.Span<{keyword}> {product} = new global::System.Span<{keyword}>({productBuffer}, 0, {parameter.Name}.Length);");
                 output.Line($"{tangents[i]}.Clear();");
             }
 
@@ -150,33 +149,41 @@ internal static class SecondOrderEmitter
                 {
                     VarInfo parameter = differentiable[i];
                     output.Line(parameter.Shape == ShapeKind.Scalar
-                        ? $"{tangents[i]} = {j} == {offsets[i]} ? {one} : {zero};"
-                        : $"if ({j} >= {offsets[i]} && {j} < {offsets[i]} + {parameter.Name}.Length) {tangents[i]}[{j} - {offsets[i]}] = {one};");
+                        ? $"{tangents[i]} = {j} == {offsets[i]} ? {One(parameter)} : {Zero(parameter)};"
+                        : $"if ({j} >= {offsets[i]} && {j} < {offsets[i]} + {parameter.Name}.Length) {tangents[i]}[{j} - {offsets[i]}] = {One(parameter)};");
                 }
 
                 string hvpArguments = string.Join(", ", method.Parameters.Select(p => p.Name).Concat(tangents)
-                    .Concat(differentiable.Select((p, i) => (p.Shape == ShapeKind.Scalar ? $"out {t} " : string.Empty) + products[i])));
+                    .Concat(differentiable.Select((p, i) => (p.Shape == ShapeKind.Scalar ? $"out {TypeClassifier.Keyword(p.Kind)} " : string.Empty) + products[i])));
                 output.Line($"{method.Name}Hvp({hvpArguments});");
                 for (int i = 0; i < differentiable.Count; i++)
                 {
                     VarInfo parameter = differentiable[i];
                     if (parameter.Shape == ShapeKind.Scalar)
                     {
-                        output.Line($"{hessian}[{j}, {offsets[i]}] = {products[i]};");
+                        output.Line($"{hessian}[{j}, {offsets[i]}] = {Cast(parameter, method)}{products[i]};");
                         continue;
                     }
 
-                    output.Line($"for (int {k} = 0; {k} < {parameter.Name}.Length; {k}++) {hessian}[{j}, {offsets[i]} + {k}] = {products[i]}[{k}];");
-                    output.Line($"if ({j} >= {offsets[i]} && {j} < {offsets[i]} + {parameter.Name}.Length) {tangents[i]}[{j} - {offsets[i]}] = {zero};");
+                    output.Line($"for (int {k} = 0; {k} < {parameter.Name}.Length; {k}++) {hessian}[{j}, {offsets[i]} + {k}] = {Cast(parameter, method)}{products[i]}[{k}];");
+                    output.Line($"if ({j} >= {offsets[i]} && {j} < {offsets[i]} + {parameter.Name}.Length) {tangents[i]}[{j} - {offsets[i]}] = {Zero(parameter)};");
                 }
             }
 
-            foreach (string buffer in buffers)
+            foreach ((string buffer, string keyword) in buffers)
             {
-                output.Line($"{pool}.Return({buffer});");
+                output.Line($"{MethodContext.Pool}<{keyword}>.Shared.Return({buffer});");
             }
 
             output.Line($"return {method.Name}({string.Join(", ", method.Parameters.Select(p => p.Name))});");
         }
     }
+
+    private static string One(VarInfo parameter) => Literal.Number(1, parameter.Kind);
+
+    private static string Zero(VarInfo parameter) => Literal.Number(0, parameter.Kind);
+
+    // A derivative of a parameter of the other floating type, written into the method's matrix.
+    private static string Cast(VarInfo parameter, DifferentiableMethod method)
+        => parameter.Kind == method.ReturnKind ? string.Empty : "(" + TypeClassifier.Keyword(method.ReturnKind) + ")";
 }

@@ -152,8 +152,6 @@ internal static class VectorEmitter
                 return;
             }
 
-            string one = Literal.Number(1, method.ReturnKind);
-            string zero = Literal.Number(0, method.ReturnKind);
             string m = names.Fresh("__m");
             string n = names.Fresh("__n");
             var offsets = new List<string>();
@@ -177,29 +175,30 @@ internal static class VectorEmitter
             // Forward: a unit tangent per differentiable value, the column J eⱼ.
             using (output.Block($"if ({n} < {m})"))
             {
-                var buffers = new List<string>();
+                var buffers = new List<(string Buffer, string Keyword)>();
                 var tangents = new List<string>();
                 for (int p = 0; p < differentiable.Count; p++)
                 {
                     VarInfo parameter = differentiable[p];
+                    string keyword = TypeClassifier.Keyword(parameter.Kind);
                     string tangent = names.Fresh("t" + parameter.Name.TrimStart('@'));
                     tangents.Add(tangent);
                     if (parameter.Shape == ShapeKind.Scalar)
                     {
-                        output.Line($"{t} {tangent};");
+                        output.Line($"{keyword} {tangent};");
                         continue;
                     }
 
                     string buffer = names.Fresh("__" + tangent);
-                    buffers.Add(buffer);
-                    output.Line($"{t}[] {buffer} = {pool}.Rent({parameter.Name}.Length);");
-                    output.Line($"global::System.Span<{t}> {tangent} = new global::System.Span<{t}>({buffer}, 0, {parameter.Name}.Length);");
+                    buffers.Add((buffer, keyword));
+                    output.Line($"{keyword}[] {buffer} = {Pool(keyword)}.Rent({parameter.Name}.Length);");
+                    output.Line($"global::System.Span<{keyword}> {tangent} = new global::System.Span<{keyword}>({buffer}, 0, {parameter.Name}.Length);");
                     output.Line($"{tangent}.Clear();");
                 }
 
                 string columnBuffer = names.Fresh("__column");
                 string column = names.Fresh("column");
-                buffers.Add(columnBuffer);
+                buffers.Add((columnBuffer, t));
                 output.Line($"{t}[] {columnBuffer} = {pool}.Rent({m});");
                 output.Line($"global::System.Span<{t}> {column} = new global::System.Span<{t}>({columnBuffer}, 0, {m});");
                 using (output.Block($"for (int {j} = 0; {j} < {n}; {j}++)"))
@@ -208,8 +207,8 @@ internal static class VectorEmitter
                     {
                         VarInfo parameter = differentiable[p];
                         output.Line(parameter.Shape == ShapeKind.Scalar
-                            ? $"{tangents[p]} = {j} == {offsets[p]} ? {one} : {zero};"
-                            : $"if ({j} >= {offsets[p]} && {j} < {offsets[p]} + {parameter.Name}.Length) {tangents[p]}[{j} - {offsets[p]}] = {one};");
+                            ? $"{tangents[p]} = {j} == {offsets[p]} ? {One(parameter)} : {Zero(parameter)};"
+                            : $"if ({j} >= {offsets[p]} && {j} < {offsets[p]} + {parameter.Name}.Length) {tangents[p]}[{j} - {offsets[p]}] = {One(parameter)};");
                     }
 
                     output.Line($"{method.Name}Jvp({DerivativeEmitter.Join(arguments, string.Join(", ", tangents), column)});");
@@ -219,31 +218,32 @@ internal static class VectorEmitter
                         VarInfo parameter = differentiable[p];
                         if (parameter.Shape != ShapeKind.Scalar)
                         {
-                            output.Line($"if ({j} >= {offsets[p]} && {j} < {offsets[p]} + {parameter.Name}.Length) {tangents[p]}[{j} - {offsets[p]}] = {zero};");
+                            output.Line($"if ({j} >= {offsets[p]} && {j} < {offsets[p]} + {parameter.Name}.Length) {tangents[p]}[{j} - {offsets[p]}] = {Zero(parameter)};");
                         }
                     }
                 }
 
-                foreach (string buffer in buffers)
+                foreach ((string buffer, string keyword) in buffers)
                 {
-                    output.Line($"{pool}.Return({buffer});");
+                    output.Line($"{Pool(keyword)}.Return({buffer});");
                 }
             }
 
             // Reverse: a unit seed per result, the row eᵢᵀ J.
             using (output.Block("else"))
             {
-                var buffers = new List<string>();
+                var buffers = new List<(string Buffer, string Keyword)>();
                 var adjoints = new List<string>();
                 string seedBuffer = names.Fresh("__" + seed);
                 string seedSpan = names.Fresh(seed);
-                buffers.Add(seedBuffer);
+                buffers.Add((seedBuffer, t));
                 output.Line($"{t}[] {seedBuffer} = {pool}.Rent({m});");
                 output.Line($"global::System.Span<{t}> {seedSpan} = new global::System.Span<{t}>({seedBuffer}, 0, {m});");
                 output.Line($"{seedSpan}.Clear();");
                 for (int p = 0; p < differentiable.Count; p++)
                 {
                     VarInfo parameter = differentiable[p];
+                    string keyword = TypeClassifier.Keyword(parameter.Kind);
                     string adjoint = names.Fresh("d" + parameter.Name.TrimStart('@'));
                     adjoints.Add(adjoint);
                     if (parameter.Shape == ShapeKind.Scalar)
@@ -252,31 +252,41 @@ internal static class VectorEmitter
                     }
 
                     string buffer = names.Fresh("__" + adjoint);
-                    buffers.Add(buffer);
-                    output.Line($"{t}[] {buffer} = {pool}.Rent({parameter.Name}.Length);");
-                    output.Line($"global::System.Span<{t}> {adjoint} = new global::System.Span<{t}>({buffer}, 0, {parameter.Name}.Length);");
+                    buffers.Add((buffer, keyword));
+                    output.Line($"{keyword}[] {buffer} = {Pool(keyword)}.Rent({parameter.Name}.Length);");
+                    output.Line($"global::System.Span<{keyword}> {adjoint} = new global::System.Span<{keyword}>({buffer}, 0, {parameter.Name}.Length);");
                 }
 
                 using (output.Block($"for (int {i} = 0; {i} < {m}; {i}++)"))
                 {
-                    output.Line($"{seedSpan}[{i}] = {one};");
-                    string outputs = string.Join(", ", differentiable.Select((p, k) => (p.Shape == ShapeKind.Scalar ? $"out {t} " : string.Empty) + adjoints[k]));
+                    output.Line($"{seedSpan}[{i}] = {Literal.Number(1, method.ReturnKind)};");
+                    string outputs = string.Join(", ", differentiable.Select((p, k) => (p.Shape == ShapeKind.Scalar ? $"out {TypeClassifier.Keyword(p.Kind)} " : string.Empty) + adjoints[k]));
                     output.Line($"{method.Name}Vjp({DerivativeEmitter.Join(arguments, seedSpan, outputs)});");
-                    output.Line($"{seedSpan}[{i}] = {zero};");
+                    output.Line($"{seedSpan}[{i}] = {Literal.Number(0, method.ReturnKind)};");
                     for (int p = 0; p < differentiable.Count; p++)
                     {
                         VarInfo parameter = differentiable[p];
                         output.Line(parameter.Shape == ShapeKind.Scalar
-                            ? $"{jacobian}[{i}, {offsets[p]}] = {adjoints[p]};"
-                            : $"for (int {j} = 0; {j} < {parameter.Name}.Length; {j}++) {jacobian}[{i}, {offsets[p]} + {j}] = {adjoints[p]}[{j}];");
+                            ? $"{jacobian}[{i}, {offsets[p]}] = {Cast(parameter, method)}{adjoints[p]};"
+                            : $"for (int {j} = 0; {j} < {parameter.Name}.Length; {j}++) {jacobian}[{i}, {offsets[p]} + {j}] = {Cast(parameter, method)}{adjoints[p]}[{j}];");
                     }
                 }
 
-                foreach (string buffer in buffers)
+                foreach ((string buffer, string keyword) in buffers)
                 {
-                    output.Line($"{pool}.Return({buffer});");
+                    output.Line($"{Pool(keyword)}.Return({buffer});");
                 }
             }
         }
     }
+
+    private static string Pool(string keyword) => $"{MethodContext.Pool}<{keyword}>.Shared";
+
+    private static string One(VarInfo parameter) => Literal.Number(1, parameter.Kind);
+
+    private static string Zero(VarInfo parameter) => Literal.Number(0, parameter.Kind);
+
+    // A derivative of a parameter of the other floating type, written into the method's matrix.
+    private static string Cast(VarInfo parameter, DifferentiableMethod method)
+        => parameter.Kind == method.ReturnKind ? string.Empty : "(" + TypeClassifier.Keyword(method.ReturnKind) + ")";
 }

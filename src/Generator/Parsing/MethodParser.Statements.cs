@@ -248,6 +248,11 @@ internal sealed partial class MethodParser
             case var call when ReportNestedDerivative(call):
                 break;
 
+            case IInvocationOperation { TargetMethod: { ReturnsVoid: true } helper } when TypeClassifier.HasAttribute(helper, WellKnownNames.DifferentiableAttribute):
+                Report(DiagnosticDescriptors.UnsupportedStatement, operation.Syntax.GetLocation(), comment, "vector-valued call",
+                    "a [Differentiable] method cannot call one that writes its results to an [Output] span yet; call it before, outside the differentiated method, or return each result from a scalar [Differentiable] method");
+                break;
+
             default:
                 Report(DiagnosticDescriptors.UnsupportedStatement, operation.Syntax.GetLocation(), comment, "expression",
                     "a differentiable method has no side effects, so a call whose result is discarded does nothing; assign the result or remove it");
