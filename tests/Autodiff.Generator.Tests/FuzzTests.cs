@@ -24,6 +24,13 @@ public class FuzzTests(ITestOutputHelper output)
             [Differentiable] public static double G(double x, double[] w) { double s = 0; foreach (double v in w) { if (double.IsNaN(v)) continue; s += Math.Max(v * x, 0.0); } return s + Ad.StopGradient(Math.Floor(x)); }
             }
             """,
+        Scalar + """
+            [Differentiable(SecondOrder = true)] public static double Inner(double a, double b) => a * a * b + Math.Sin(b) / (1 + a * a);
+            [Differentiable(SecondOrder = true)] public static double Outer(double x, double[] w) { double best = double.PositiveInfinity; for (int i = 0; i < w.Length; i++) best = Math.Min(best, Inner(w[i], x)); return best * Math.Exp(x) + (x > 0 ? Inner(x, x) : -x); }
+            [Differentiable] public static void Fit(ReadOnlySpan<double> p, [NoDerivative] double[] t, [Output] Span<double> r) { for (int i = 0; i < t.Length; i++) { r[i] = p[0] * Math.Exp(-p[1] * t[i]); if (r[i] > 4) return; } }
+            [Differentiable] public static void Pair(double x, float y, [Output] double[] r) { r[0] = x * y; r[1] = r[0] + Math.Tanh(x); }
+            }
+            """,
         "using System; using Autodiff; using Autodiff.Layers;\nnamespace Fuzz;\n" + """
             [Model]
             public sealed partial class Net
@@ -59,6 +66,7 @@ public class FuzzTests(ITestOutputHelper output)
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(2)]
+    [InlineData(3)]
     public void Mutated_and_truncated_code_never_breaks_the_generator(int corpus)
     {
         int seed = int.TryParse(Environment.GetEnvironmentVariable("AUTODIFF_FUZZ_SEED"), out int given) ? given : 20261204;

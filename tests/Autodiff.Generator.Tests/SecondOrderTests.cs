@@ -329,6 +329,27 @@ public class SecondOrderTests
     }
 
     [Fact]
+    public void AParameterNamedLikeItsMethod_DoesNotHideTheCallsOfTheGeneratedCode()
+    {
+        // Found by fuzzing: FHessian returned x(x, w) where x was the parameter.
+        const string source = """
+            using System;
+            using Autodiff;
+            public static partial class P
+            {
+                [Differentiable(SecondOrder = true)]
+                public static double x(double x, double[] w) => x * x * w[0];
+
+                [Differentiable]
+                public static void v(double v, [Output] Span<double> vJvp) { vJvp[0] = v * v; }
+            }
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run(source);
+        Assert.Empty(result.CompilerErrors());
+        Assert.Empty(result.AutodiffDiagnostics());
+    }
+
+    [Fact]
     public void Hessian_OfTheWrongShape_ThrowsAClearError()
     {
         MethodInfo method = Compiled.Value.GetMethod("RosenbrockHessian")!;

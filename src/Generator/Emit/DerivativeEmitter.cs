@@ -306,5 +306,12 @@ internal static class DerivativeEmitter
 
     internal static string Stub(DifferentiableMethod method) => TypeRefs.StubThrow(method.Name);
 
+    /// <summary>
+    /// A generated method of the same type by its full name (<c>global::N.T.FHvp</c>), so that a parameter or local named
+    /// like it (a method <c>x</c> with a parameter <c>x</c>) cannot hide it.
+    /// </summary>
+    internal static string Qualified(DifferentiableMethod method, string name)
+        => "global::" + (method.Namespace.Length > 0 ? method.Namespace + "." : string.Empty) + string.Join(".", method.Types.Select(t => t.Name)) + "." + name;
+
     internal static string Join(params string[] parts) => string.Join(", ", parts.Where(p => p.Length > 0));
 }

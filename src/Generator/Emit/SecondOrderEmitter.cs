@@ -33,7 +33,7 @@ internal static class SecondOrderEmitter
         output.Line($"/// <summary>The directional derivative of <see cref=\"{method.Name}\"/> along {Refs(tangents)}: the gradient dotted with them, the tangent of <see cref=\"{method.Name}Jvp\"/>.</summary>");
         output.Append(attributes);
         output.Line($"{method.Accessibility} static {t} {method.Name}Directional({signature})");
-        output.Line($"    => {method.Name}Jvp({arguments}).Tangent;");
+        output.Line($"    => {DerivativeEmitter.Qualified(method, method.Name + "Jvp")}({arguments}).Tangent;");
 
         // Reverse mode of the directional derivative, every parameter differentiable: what a second-order caller calls.
         output.Line(string.Empty);
@@ -155,7 +155,7 @@ internal static class SecondOrderEmitter
 
                 string hvpArguments = string.Join(", ", method.Parameters.Select(p => p.Name).Concat(tangents)
                     .Concat(differentiable.Select((p, i) => (p.Shape == ShapeKind.Scalar ? $"out {TypeClassifier.Keyword(p.Kind)} " : string.Empty) + products[i])));
-                output.Line($"{method.Name}Hvp({hvpArguments});");
+                output.Line($"{DerivativeEmitter.Qualified(method, method.Name + "Hvp")}({hvpArguments});");
                 for (int i = 0; i < differentiable.Count; i++)
                 {
                     VarInfo parameter = differentiable[i];
@@ -175,7 +175,7 @@ internal static class SecondOrderEmitter
                 output.Line($"{MethodContext.Pool}<{keyword}>.Shared.Return({buffer});");
             }
 
-            output.Line($"return {method.Name}({string.Join(", ", method.Parameters.Select(p => p.Name))});");
+            output.Line($"return {DerivativeEmitter.Qualified(method, method.Name)}({string.Join(", ", method.Parameters.Select(p => p.Name))});");
         }
     }
 

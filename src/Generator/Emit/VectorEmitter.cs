@@ -211,7 +211,7 @@ internal static class VectorEmitter
                             : $"if ({j} >= {offsets[p]} && {j} < {offsets[p]} + {parameter.Name}.Length) {tangents[p]}[{j} - {offsets[p]}] = {One(parameter)};");
                     }
 
-                    output.Line($"{method.Name}Jvp({DerivativeEmitter.Join(arguments, string.Join(", ", tangents), column)});");
+                    output.Line($"{DerivativeEmitter.Qualified(method, method.Name + "Jvp")}({DerivativeEmitter.Join(arguments, string.Join(", ", tangents), column)});");
                     output.Line($"for (int {i} = 0; {i} < {m}; {i}++) {jacobian}[{i}, {j}] = {column}[{i}];");
                     for (int p = 0; p < differentiable.Count; p++)
                     {
@@ -261,7 +261,7 @@ internal static class VectorEmitter
                 {
                     output.Line($"{seedSpan}[{i}] = {Literal.Number(1, method.ReturnKind)};");
                     string outputs = string.Join(", ", differentiable.Select((p, k) => (p.Shape == ShapeKind.Scalar ? $"out {TypeClassifier.Keyword(p.Kind)} " : string.Empty) + adjoints[k]));
-                    output.Line($"{method.Name}Vjp({DerivativeEmitter.Join(arguments, seedSpan, outputs)});");
+                    output.Line($"{DerivativeEmitter.Qualified(method, method.Name + "Vjp")}({DerivativeEmitter.Join(arguments, seedSpan, outputs)});");
                     output.Line($"{seedSpan}[{i}] = {Literal.Number(0, method.ReturnKind)};");
                     for (int p = 0; p < differentiable.Count; p++)
                     {
