@@ -241,6 +241,33 @@ public class VectorFunctionTests
     }
 
     [Fact]
+    public void ResultsReadBeforeTheyAreWritten_OrNotWritten_KeepTheCallersValues_AsTheMethodDoes()
+    {
+        const string source = """
+            using System;
+            using Autodiff;
+            public static partial class M
+            {
+                [Differentiable]
+                public static void F(double x, [Output] Span<double> r) { r[1] = r[0] + x; r[0] = x * x; }
+
+                public static double[] Values(double x) { var r = new[] { 5.0, 7.0, 9.0 }; F(x, r); return r; }
+                public static double[] JacobianValues(double x, double[,] j) { var r = new[] { 5.0, 7.0, 9.0 }; FJacobian(x, r, j); return r; }
+                public static double[] JvpValues(double x, double[] t) { var r = new[] { 5.0, 7.0, 9.0 }; FJvp(x, r, 1.0, t); return r; }
+            }
+            """;
+        Type type = GeneratorHarness.CompileAndLoad(source).GetType("M")!;
+        var expected = (double[])type.GetMethod("Values")!.Invoke(null, new object[] { 1.5 })!;
+        Assert.Equal(new[] { 2.25, 6.5, 9.0 }, expected);
+        var j = new double[3, 1];
+        Assert.Equal(expected, (double[])type.GetMethod("JacobianValues")!.Invoke(null, new object[] { 1.5, j })!);
+        Assert.Equal(new[] { 3.0, 1.0, 0.0 }, new[] { j[0, 0], j[1, 0], j[2, 0] });
+        var t = new double[3];
+        Assert.Equal(expected, (double[])type.GetMethod("JvpValues")!.Invoke(null, new object[] { 1.5, t })!);
+        Assert.Equal(new[] { 3.0, 1.0, 0.0 }, t);
+    }
+
+    [Fact]
     public void ACallOfAVectorValuedMethod_IsAD0101ThatSaysSo()
     {
         GeneratorHarness.Result result = GeneratorHarness.Run("""

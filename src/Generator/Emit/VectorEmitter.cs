@@ -172,6 +172,13 @@ internal static class VectorEmitter
             string i = names.Fresh("__i");
             string j = names.Fresh("__j");
 
+            // Every call starts from what the caller's span held, as the method does (it may read a result before writing it).
+            string initialBuffer = names.Fresh("__initial");
+            string initial = names.Fresh("initial");
+            output.Line($"{t}[] {initialBuffer} = {pool}.Rent({m});");
+            output.Line($"global::System.Span<{t}> {initial} = new global::System.Span<{t}>({initialBuffer}, 0, {m});");
+            output.Line($"((global::System.ReadOnlySpan<{t}>){results}).CopyTo({initial});");
+
             // Forward: a unit tangent per differentiable value, the column J eⱼ.
             using (output.Block($"if ({n} < {m})"))
             {
@@ -211,6 +218,7 @@ internal static class VectorEmitter
                             : $"if ({j} >= {offsets[p]} && {j} < {offsets[p]} + {parameter.Name}.Length) {tangents[p]}[{j} - {offsets[p]}] = {One(parameter)};");
                     }
 
+                    output.Line($"{initial}.CopyTo({results});");
                     output.Line($"{DerivativeEmitter.Qualified(method, method.Name + "Jvp")}({DerivativeEmitter.Join(arguments, string.Join(", ", tangents), column)});");
                     output.Line($"for (int {i} = 0; {i} < {m}; {i}++) {jacobian}[{i}, {j}] = {column}[{i}];");
                     for (int p = 0; p < differentiable.Count; p++)
@@ -261,6 +269,7 @@ internal static class VectorEmitter
                 {
                     output.Line($"{seedSpan}[{i}] = {Literal.Number(1, method.ReturnKind)};");
                     string outputs = string.Join(", ", differentiable.Select((p, k) => (p.Shape == ShapeKind.Scalar ? $"out {TypeClassifier.Keyword(p.Kind)} " : string.Empty) + adjoints[k]));
+                    output.Line($"{initial}.CopyTo({results});");
                     output.Line($"{DerivativeEmitter.Qualified(method, method.Name + "Vjp")}({DerivativeEmitter.Join(arguments, seedSpan, outputs)});");
                     output.Line($"{seedSpan}[{i}] = {Literal.Number(0, method.ReturnKind)};");
                     for (int p = 0; p < differentiable.Count; p++)
@@ -277,6 +286,8 @@ internal static class VectorEmitter
                     output.Line($"{Pool(keyword)}.Return({buffer});");
                 }
             }
+
+            output.Line($"{pool}.Return({initialBuffer});");
         }
     }
 

@@ -125,7 +125,18 @@ internal sealed partial class MethodParser
             _output = values;
             IParameterSymbol symbol = _method.Parameters.First(p => ReferenceEquals(_variables[p], outputParameter));
             _variables[symbol] = values;
-            body.Add(new ArrayDeclStmt("the [Output] " + outputParameter.Name + "'s values", values.Name, new LengthExpr(outputParameter.Name)));
+            string comment = "the [Output] " + outputParameter.Name + "'s values";
+            body.Add(new ArrayDeclStmt(comment, values.Name, new LengthExpr(outputParameter.Name)));
+
+            // Starting from what the caller's span holds, as the method itself does: a result it does not write keeps
+            // its value (with a zero derivative), and one it reads before writing reads the caller's.
+            string k = AddSynthetic("__k", ScalarKind.Int);
+            var counter = new VarExpr(ScalarKind.Int, k);
+            body.Add(new AssignStmt(comment, k, null, new ConstExpr(ScalarKind.Int, "0"), IsDeclaration: true));
+            body.Add(new LoopStmt(comment, new BinaryExpr(ScalarKind.Bool, BinaryOp.Less, counter, new LengthExpr(outputParameter.Name)),
+                new EquatableArray<Stmt>(new Stmt[] { new AssignStmt(comment, values.Name, counter, new ElemExpr(outputParameter.Kind, outputParameter.Name, counter), IsDeclaration: false) }),
+                new EquatableArray<Stmt>(new Stmt[] { new AssignStmt(comment, k, null, new BinaryExpr(ScalarKind.Int, BinaryOp.Add, counter, new ConstExpr(ScalarKind.Int, "1")), IsDeclaration: false) }),
+                TestAtEnd: false));
         }
 
         IOperation? operation = _semanticModel.GetOperation(syntax, _cancellationToken);
