@@ -116,6 +116,32 @@ public class IncrementalTests
     }
 
     [Fact]
+    public void MarkingACalleeSecondOrder_InAnotherFile_RegeneratesTheCaller_AndClearsAD0114()
+    {
+        // The caller's model holds whether each callee has second derivatives, so an edit to the callee's attribute
+        // alone must reach the caller (a stale cached AD0114, or a caller still stubbed, would be wrong).
+        const string caller = """
+            using System; using Autodiff;
+            namespace I;
+            public static partial class Caller { [Differentiable(SecondOrder = true)] public static double F(double x) => Callee.G(x) * x; }
+            """;
+        const string callee = """
+            using System; using Autodiff;
+            namespace I;
+            public static partial class Callee { [Differentiable] public static double G(double x) => Math.Sin(x); }
+            """;
+        var first = GeneratorHarness.Run(caller, callee);
+        Assert.Contains(first.GeneratorDiagnostics, d => d.Id == "AD0114");
+        Compilation compilation = GeneratorHarness.CreateCompilation(caller, callee);
+        SyntaxTree calleeTree = compilation.SyntaxTrees.Last();
+        SyntaxTree edited = calleeTree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(callee.Replace("[Differentiable]", "[Differentiable(SecondOrder = true)]", StringComparison.Ordinal)));
+        GeneratorDriver driver = first.Driver.RunGeneratorsAndUpdateCompilation(compilation.ReplaceSyntaxTree(calleeTree, edited), out Compilation output, out var diagnostics);
+        Assert.DoesNotContain(driver.GetRunResult().Diagnostics.Concat(diagnostics), d => d.Id == "AD0114");
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Contains(driver.GetRunResult().Results.SelectMany(r => r.GeneratedSources), s => s.SourceText.ToString().Contains("FHvp(", StringComparison.Ordinal) && !s.SourceText.ToString().Contains("could not differentiate 'F'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void RerunOnClonedCompilation_IsCached()
     {
         var first = GeneratorHarness.Run(Source);
