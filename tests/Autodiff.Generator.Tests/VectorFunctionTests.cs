@@ -231,7 +231,6 @@ public class VectorFunctionTests
     [Theory]
     [InlineData("public static void F(double x, [Output] int[] r) { r[0] = (int)x; }", "AD0004")]
     [InlineData("public static double F(double x, [Output] Span<double> r) { r[0] = x; return x; }", "AD0004")]
-    [InlineData("public static void F(double x, Span<double> r) { r[0] = x; }", "AD0003")]
     [InlineData("public static void F(double x, [Output] Span<double> r, [Output] Span<double> s) { r[0] = x; s[0] = x; }", "AD0003")]
     public void MisdeclaredOutputs_AreReportedOnTheDeclaration(string method, string id)
     {
@@ -268,7 +267,7 @@ public class VectorFunctionTests
     }
 
     [Fact]
-    public void ACallOfAVectorValuedMethod_IsAD0101ThatSaysSo()
+    public void ACallOfAVectorValuedMethod_IsDifferentiatedThroughItsBody()
     {
         GeneratorHarness.Result result = GeneratorHarness.Run("""
             using System; using Autodiff;
@@ -278,10 +277,7 @@ public class VectorFunctionTests
                 [Differentiable] public static double F(double x) { Span<double> r = stackalloc double[2]; G(x, r); return r[0]; }
             }
             """);
-        var diagnostic = Assert.Single(result.AutodiffDiagnostics());
-        Assert.Equal("AD0101", diagnostic.Id);
-        Assert.Contains("[Output] span", diagnostic.GetMessage(), StringComparison.Ordinal);
-        Assert.DoesNotContain("does nothing", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Empty(result.AutodiffDiagnostics());
         Assert.Empty(result.CompilerErrors());
     }
 

@@ -58,7 +58,11 @@ internal static class SignatureRules
             }
         }
 
-        if (method.ReturnsVoid && outputs.Count == 1)
+        if (method.ReturnsVoid && outputs.Count == 0)
+        {
+            // A helper that fills span or array arguments: differentiated through its body where it is called.
+        }
+        else if (method.ReturnsVoid && outputs.Count == 1)
         {
             // A vector-valued method: its results go to the one [Output] span.
             IParameterSymbol output = outputs[0];

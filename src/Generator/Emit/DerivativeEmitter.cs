@@ -22,6 +22,12 @@ internal static class DerivativeEmitter
         MethodAnalysis analysis = MethodAnalysis.Run(method);
         var body = new CodeBlock();
         string title = "Derivatives of " + string.Join(".", method.Types.Select(t => t.Name)) + "." + method.Name;
+        if (method.InlineOnly)
+        {
+            // A void helper without an [Output]: its callers differentiate through its body; nothing of its own.
+            return GeneratedFile.Write(GeneratedFile.Preamble(title + " (none: a void helper is differentiated where it is called)", Enumerable.Empty<string>()), method.Namespace, method.Types, body);
+        }
+
         if (method.Output is not null)
         {
             foreach (CodeBlock vectorLanes in VectorEmitter.Emit(method, vectors, body, analysis))

@@ -109,6 +109,12 @@ internal static class GeneratedNames
             yield break;
         }
 
+        if (method.ReturnsVoid && !method.Parameters.Any(p => TypeClassifier.HasAttribute(p, WellKnownNames.OutputAttribute)))
+        {
+            // A void helper: nothing is generated for it.
+            yield break;
+        }
+
         if (method.ReturnsVoid)
         {
             // Vector-valued methods: FVjp, FJvp, FJacobian.

@@ -78,8 +78,10 @@ internal sealed partial class MethodParser
                 break;
 
             // return; in a vector-valued method: its results are what the [Output] span holds.
-            case IReturnOperation { ReturnedValue: null } bare when _output is not null:
-                output.Add(new ReturnStmt(CommentOf(bare.Syntax), new ConstExpr(_returnKind, Literal.Number(0, _returnKind))));
+            case IReturnOperation { ReturnedValue: null } bare when _output is not null || _inlining.Count > 0 || _method.ReturnsVoid:
+                // An inlined helper's return ends the helper only: its body is lowered on its own (Inline).
+                ScalarKind bareKind = _inlining.Count > 0 || _output is null ? ScalarKind.Double : _returnKind;
+                output.Add(new ReturnStmt(CommentOf(bare.Syntax), new ConstExpr(bareKind, Literal.Number(0, bareKind))));
                 break;
 
             case IEmptyOperation:
@@ -248,9 +250,8 @@ internal sealed partial class MethodParser
             case var call when ReportNestedDerivative(call):
                 break;
 
-            case IInvocationOperation { TargetMethod: { ReturnsVoid: true } helper } when TypeClassifier.HasAttribute(helper, WellKnownNames.DifferentiableAttribute):
-                Report(DiagnosticDescriptors.UnsupportedStatement, operation.Syntax.GetLocation(), comment, "vector-valued call",
-                    "a [Differentiable] method cannot call one that writes its results to an [Output] span yet; call it before, outside the differentiated method, or return each result from a scalar [Differentiable] method");
+            case IInvocationOperation { TargetMethod: { ReturnsVoid: true } helper } helperCall when TypeClassifier.HasAttribute(helper, WellKnownNames.DifferentiableAttribute):
+                Inline(helperCall, comment, output);
                 break;
 
             default:
@@ -280,7 +281,9 @@ internal sealed partial class MethodParser
                 }
 
                 VarInfo array = _variables.Values.First(v => v.Name == element.Array);
-                if (array.Role == VarRole.Parameter)
+
+                // A void helper's span and array parameters are its outputs: writing them is what it is for.
+                if (array.Role == VarRole.Parameter && !(_method.ReturnsVoid && _output is null))
                 {
                     Report(DiagnosticDescriptors.SideEffectWrite, target.Syntax.GetLocation(), comment, "the parameter '" + array.Name + "'");
                     return null;

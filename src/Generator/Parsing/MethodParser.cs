@@ -21,7 +21,8 @@ namespace Autodiff.Generator.Parsing;
 /// </summary>
 internal sealed partial class MethodParser
 {
-    private readonly SemanticModel _semanticModel;
+    // The model of the tree being parsed: the method's, or an inlined helper's while its body is parsed.
+    private SemanticModel _semanticModel;
     private readonly IMethodSymbol _method;
     private readonly CancellationToken _cancellationToken;
     private readonly List<DiagnosticInfo> _diagnostics = new();
@@ -117,6 +118,12 @@ internal sealed partial class MethodParser
             }
         }
 
+        if (_method.ReturnsVoid && _outputParameter is null)
+        {
+            // A void helper: no result of its own (its returns set a dummy one).
+            _returnKind = ScalarKind.Double;
+        }
+
         var body = new List<Stmt>();
         if (_outputParameter is { } outputParameter)
         {
@@ -168,7 +175,7 @@ internal sealed partial class MethodParser
     private void ReportActivityWarnings(DifferentiableMethod model, MethodDeclarationSyntax syntax)
     {
         var activity = ActivityAnalysis.Run(model);
-        if (!activity.IsActive(model.Output ?? model.ResultName))
+        if (!model.InlineOnly && !activity.IsActive(model.Output ?? model.ResultName))
         {
             Report(DiagnosticDescriptors.ConstantResult, syntax.Identifier.GetLocation(), _method.Name);
         }
@@ -188,7 +195,7 @@ internal sealed partial class MethodParser
         var parameters = _method.Parameters.Select(p => ReferenceEquals(_variables[p], _output) ? _outputParameter! : _variables[p]).ToEquatableArray();
         string hint = GeneratedNames.HintName(ns, types, _method, "Derivatives.g.cs");
         return new DifferentiableMethod(hint, ns, types, _method.Name, SymbolText.Accessibility(_method.DeclaredAccessibility),
-            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder, _output?.Name, _outputParameter?.Name);
+            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder, _output?.Name, _outputParameter?.Name, _method.ReturnsVoid && _output is null);
     }
 
     private string AddSynthetic(string name, ScalarKind kind)

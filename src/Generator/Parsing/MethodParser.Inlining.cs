@@ -1,0 +1,142 @@
+using System.Collections.Generic;
+using System.Linq;
+using Autodiff.Generator.Diagnostics;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Ir;
+using Autodiff.Generator.Transforms;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Autodiff.Generator.Parsing;
+
+internal sealed partial class MethodParser
+{
+    // The void helpers being inlined, innermost last (a helper that reaches itself again is recursive).
+    private readonly List<IMethodSymbol> _inlining = new();
+
+    /// <summary>
+    /// A call of a <c>[Differentiable]</c> method that returns <c>void</c> and writes its results into a span or array
+    /// argument (a vector-valued method, or any helper that fills an array): its body is parsed in place, each scalar
+    /// argument bound to a fresh local, each array argument to the caller's array (the helper writes the caller's
+    /// elements, as the call does), its own locals fresh for every call, and its <c>return;</c> ending only the helper.
+    /// The caller is then one method of the IR, and every analysis and pass sees through the helper.
+    /// </summary>
+    private void Inline(IInvocationOperation invocation, string comment, List<Stmt> output)
+    {
+        IMethodSymbol helper = invocation.TargetMethod;
+        string display = (helper.ContainingType?.Name ?? "?") + "." + helper.Name;
+        if (helper.DeclaringSyntaxReferences.Length != 1 || helper.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken) is not MethodDeclarationSyntax syntax
+            || (syntax.Body is null && syntax.ExpressionBody is null))
+        {
+            Report(DiagnosticDescriptors.CalleeNotGenerated, invocation.Syntax.GetLocation(), display,
+                "a helper that returns void is differentiated through its body, and this one's is not in this project");
+            return;
+        }
+
+        if (SymbolEqualityComparer.Default.Equals(helper, _method) || _inlining.Any(h => SymbolEqualityComparer.Default.Equals(h, helper)))
+        {
+            Report(DiagnosticDescriptors.UnsupportedStatement, invocation.Syntax.GetLocation(), comment, "recursive void call",
+                "a helper that returns void is differentiated through its body, so it cannot call itself; write the recursion as a loop");
+            return;
+        }
+
+        if (!SignatureRules.IsGenerated(helper))
+        {
+            Report(DiagnosticDescriptors.CalleeNotGenerated, invocation.Syntax.GetLocation(), display, "see the errors on its declaration");
+            return;
+        }
+
+        SemanticModel model = helper.DeclaringSyntaxReferences[0].SyntaxTree == _semanticModel.SyntaxTree
+            ? _semanticModel
+            : _semanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
+
+        // The helper's own problems are reported on the helper; a call of a helper with problems is AD0110.
+        if (_inlining.Count == 0 && new MethodParser(model, helper, _cancellationToken).Run(syntax).Diagnostics.Any(d => d.IsError))
+        {
+            Report(DiagnosticDescriptors.CalleeNotGenerated, invocation.Syntax.GetLocation(), display, "see the errors on its declaration");
+            return;
+        }
+
+        var statements = new List<Stmt>();
+        var bound = new List<ISymbol>();
+        IOperation[] arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => a.Value).ToArray();
+        for (int i = 0; i < helper.Parameters.Length; i++)
+        {
+            IParameterSymbol parameter = helper.Parameters[i];
+            TypeClassifier.TryClassify(parameter.Type, out ScalarKind kind, out ShapeKind shape);
+            if (shape == ShapeKind.Scalar)
+            {
+                if (ParseValue(arguments[i], kind) is not { } value)
+                {
+                    Unbind(bound);
+                    return;
+                }
+
+                // [NoDerivative] on the helper's parameter: the value passes, its derivative does not.
+                if (TypeClassifier.IsFloating(kind) && TypeClassifier.HasAttribute(parameter, WellKnownNames.NoDerivativeAttribute))
+                {
+                    value = new StopGradientExpr(kind, value, "[NoDerivative]");
+                }
+
+                var local = new VarInfo(_names.Fresh(parameter.Name.TrimStart('@')), kind, ShapeKind.Scalar, VarRole.Local, false);
+                _locals.Add(local);
+                statements.Add(new AssignStmt(comment, local.Name, null, value, IsDeclaration: true));
+                _variables[parameter] = local;
+                bound.Add(parameter);
+                continue;
+            }
+
+            if (IndexableOf(arguments[i]) is not { } array || array.Kind != kind)
+            {
+                Unsupported(arguments[i], "array arguments of a void helper other than an array or span variable of the same element type",
+                    "pass a parameter or local array of the caller directly: the helper writes its elements");
+                Unbind(bound);
+                return;
+            }
+
+            _variables[parameter] = array;
+            bound.Add(parameter);
+        }
+
+        var body = new List<Stmt>();
+        var before = new HashSet<ISymbol>(_variables.Keys, SymbolEqualityComparer.Default);
+        SemanticModel caller = _semanticModel;
+        _semanticModel = model;
+        _inlining.Add(helper);
+        try
+        {
+            if (model.GetOperation(syntax, _cancellationToken) is IMethodBodyOperation methodBody && (methodBody.BlockBody ?? methodBody.ExpressionBody) is IBlockOperation block)
+            {
+                ParseStatement(block, body);
+            }
+        }
+        finally
+        {
+            _semanticModel = caller;
+            _inlining.RemoveAt(_inlining.Count - 1);
+
+            // The helper's locals are fresh at every call: two calls never share one (the reverse sweep would then
+            // take the second call's declaration for the only one and not keep the first's value).
+            foreach (ISymbol added in _variables.Keys.Where(k => !before.Contains(k)).ToList())
+            {
+                _variables.Remove(added);
+            }
+
+            Unbind(bound);
+        }
+
+        // Its return; (and break, continue) lowered on their own, so that a return ends the helper, not the caller.
+        string returned = AddSynthetic("__returnedFrom" + helper.Name, ScalarKind.Double);
+        statements.AddRange(new ControlFlowLowering(returned, (name, variableKind) => AddSynthetic(name, variableKind)).Lower(body));
+        output.AddRange(statements);
+    }
+
+    private void Unbind(List<ISymbol> bound)
+    {
+        foreach (ISymbol parameter in bound)
+        {
+            _variables.Remove(parameter);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace Autodiff.Generator.Tests;
+
+/// <summary>
+/// Calls of <c>[Differentiable]</c> helpers that return void and fill a span or array argument (vector-valued methods
+/// among them): differentiated through their bodies, inlined into the caller's IR. Gradients against finite
+/// differences, JVP and VJP (<see cref="GradientChecker"/>), second derivatives, and the cases that stay out.
+/// </summary>
+public class InliningTests
+{
+    private const string Source = """
+        using System;
+        using Autodiff;
+
+        public static partial class H
+        {
+            [Differentiable]
+            public static void Polar(double radius, double angle, [Output] Span<double> xy)
+            {
+                xy[0] = radius * Math.Cos(angle);
+                xy[1] = radius * Math.Sin(angle);
+            }
+
+            // Writes only while the running value is small: an early return and a break.
+            [Differentiable]
+            static void Partial(double x, [NoDerivative] double cap, ReadOnlySpan<double> w, Span<double> z)
+            {
+                double s = x;
+                for (int i = 0; i < z.Length; i++)
+                {
+                    if (s > cap)
+                    {
+                        return;
+                    }
+
+                    s = s * w[i % w.Length] + Math.Sin(s);
+                    z[i] = s;
+                    if (z[i] < -5)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            [Differentiable]
+            static void Twice(double a, Span<double> z)
+            {
+                Polar(a, a * 0.5, z);
+                z[0] = z[0] * z[1];
+            }
+
+            // A local of its own: two calls must not share it.
+            [Differentiable]
+            static void Smooth(double a, Span<double> z)
+            {
+                double t = a * a;
+                z[0] = t * Math.Sin(t);
+                t = t + a;
+                z[1] = t * t;
+            }
+
+            [Differentiable]
+            public static double Calls(double x0, double x1, double[] w)
+            {
+                Span<double> s1 = stackalloc double[2];
+                Span<double> s2 = stackalloc double[2];
+                Smooth(x0 * x1, s1);
+                Smooth(x1 - w[1], s2);
+                Span<double> p = stackalloc double[2];
+                Span<double> q = stackalloc double[2];
+                Span<double> z = stackalloc double[4];
+                double total = 0;
+                for (int k = 0; k < 3; k++)
+                {
+                    Polar(x0 + k, x1 * w[0], p);
+                    total += p[0] * p[1];
+                }
+
+                Polar(x1, x0, q);
+                Partial(x0, 3.0, w, z);
+                Twice(x1 * x0, p);
+                return total + q[0] - q[1] * z[1] + z[3] * z[0] + p[0] + s1[0] * s2[1] + s2[0] * s1[1];
+            }
+
+            [Differentiable(SecondOrder = true)]
+            public static double Second(double x0, double x1, double[] w)
+            {
+                Span<double> p = stackalloc double[2];
+                Polar(x0 * w[0], x1, p);
+                return p[0] * p[0] + Math.Exp(p[1]) * x0;
+            }
+        }
+        """;
+
+    private static readonly Lazy<Type> Compiled = new(() =>
+    {
+        string source = Source + "\npublic static partial class H\n{\n" + GradientChecker.Wrappers("Calls", 2) + SecondOrderChecker.Wrappers("Second", 2) + "\n}\n";
+        GeneratorHarness.Result result = GeneratorHarness.Run(source);
+        Assert.Empty(result.AutodiffDiagnostics());
+        return GeneratorHarness.Load(result).GetType("H")!;
+    });
+
+    [Theory]
+    [InlineData(0.7, 1.2)]
+    [InlineData(-0.4, 0.3)]
+    [InlineData(2.5, -0.8)]
+    public void HelpersThatFillSpans_AreDifferentiatedThroughTheirBodies(double x0, double x1)
+    {
+        GradientChecker.AssertCorrect(Compiled.Value, "Calls", new[] { x0, x1 }, new[] { 0.9, -0.6, 1.1 });
+    }
+
+    [Fact]
+    public void ASecondOrderCaller_HasTheSecondDerivativesThroughTheHelper()
+    {
+        string? failure = SecondOrderChecker.Check(Compiled.Value, "Second", new[] { 0.6, -0.3 }, new[] { 1.4, 0.2 });
+        Assert.True(failure is null, failure);
+    }
+
+    [Fact]
+    public void AHelperInAnotherFile_IsInlinedToo()
+    {
+        const string helper = """
+            using System; using Autodiff;
+            public static partial class Other { [Differentiable] public static void Fill(double x, Span<double> z) { for (int i = 0; i < z.Length; i++) z[i] = Math.Pow(x, i); } }
+            """;
+        const string caller = """
+            using System; using Autodiff;
+            public static partial class Uses
+            {
+                [Differentiable] public static double F(double x) { Span<double> z = stackalloc double[4]; Other.Fill(x, z); return z[3] + z[2]; }
+                public static double G(double x) { FGradient(x, out double dx); return dx; }
+            }
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run(caller, helper);
+        Assert.Empty(result.AutodiffDiagnostics());
+        Type type = GeneratorHarness.Load(result).GetType("Uses")!;
+        Assert.Equal(3 * 1.5 * 1.5 + 2 * 1.5, (double)type.GetMethod("G")!.Invoke(null, new object[] { 1.5 })!, 12);
+    }
+
+    [Theory]
+    [InlineData("[Differentiable] static void R(double x, Span<double> z) { z[0] = x; if (x > 1) R(x / 2, z); }", "R(x, z);", "AD0101")]
+    [InlineData("[Differentiable] static void E(double x, Span<double> z) { z[0] = x.GetHashCode(); }", "E(x, z);", "AD0110")]
+    [InlineData("[Differentiable] static void P(double x, Span<double> z) { z[0] = x; }", "P(x, w);", "AD0103")]
+    public void WhatStaysOut_IsReportedAtTheCall(string helper, string call, string id)
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("using System; using Autodiff;\npublic static partial class D\n{\n" + helper
+            + "\n[Differentiable] public static double F(double x, double[] w) { Span<double> z = stackalloc double[2]; " + call + " return z[0] * x; }\n}\n");
+        Assert.Contains(result.AutodiffDiagnostics(), d => d.Id == id);
+        Assert.Empty(result.CompilerErrors());
+    }
+}
