@@ -41,6 +41,35 @@ public sealed class RandomProgramGenerator
         return text.ToString();
     }
 
+    /// <summary>
+    /// Void helpers <c>F0..F{n-1}</c> that fill a span from two scalars and what it held (a loop that may return early,
+    /// calls of the scalar helpers H0..H{helpers-1}). Only tests of inlining call this, so the other tests' programs
+    /// stay what their seeds gave before.
+    /// </summary>
+    public string FillHelpers(string prefix, int count, int helpers)
+    {
+        var text = new StringBuilder();
+        for (int i = 0; i < count; i++)
+        {
+            _scalars.Clear();
+            _scalars.AddRange(new[] { "a", "b", "c" });
+            _helpers = helpers;
+            _loopIndices.Clear();
+            text.AppendLine(CultureInfo.InvariantCulture, $"[Differentiable] static void {prefix}F{i}(double a, double b, Span<double> z)");
+            text.AppendLine("{");
+            text.AppendLine("    for (int k = 0; k < z.Length; k++)");
+            text.AppendLine("    {");
+            text.AppendLine(CultureInfo.InvariantCulture, $"        double c = z[k] * 0.5 + k;");
+            text.AppendLine(CultureInfo.InvariantCulture, $"        double v = {Expr(3, prefix)};");
+            text.AppendLine(CultureInfo.InvariantCulture, $"        if (v > {(1.5 + _random.NextDouble() * 2).ToString("0.##", CultureInfo.InvariantCulture)}) return;");
+            text.AppendLine(CultureInfo.InvariantCulture, $"        z[k] = v * ({Expr(1, prefix)});");
+            text.AppendLine("    }");
+            text.AppendLine("}");
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>A method <c>double Name(double x0, double x1, double x2, double[] w)</c>.</summary>
     public string Program(string name, string prefix, int helpers)
     {
