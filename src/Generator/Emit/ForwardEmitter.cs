@@ -99,37 +99,6 @@ internal sealed class ForwardEmitter
                 return Build.Var(v.Kind, _c.Derivative(v.Name));
             case ElemExpr e:
                 return new ElemExpr(e.Kind, _c.Derivative(e.Array), e.Index);
-            case UnaryExpr { Op: UnaryOp.Negate } u:
-                return Tangent(u.Operand, scope) is { } tn ? new UnaryExpr(u.Kind, UnaryOp.Negate, tn) : null;
-            case UnaryExpr u:
-                return Tangent(u.Operand, scope);
-            case ConvertExpr c:
-                return Tangent(c.Operand, scope) is { } tc ? new ConvertExpr(c.Kind, tc) : null;
-
-            // t(a ± b) = ta ± tb
-            case BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract } b:
-                return Sum(Tangent(b.Left, scope), Tangent(b.Right, scope), b.Op == BinaryOp.Subtract);
-
-            // t(a b) = ta b + a tb
-            case BinaryExpr { Op: BinaryOp.Multiply } b:
-                return Sum(Scale(Tangent(b.Left, scope), Value(b.Right, scope)), Scale(Value(b.Left, scope), Tangent(b.Right, scope)), false);
-
-            // t(a / b) = ta / b - a tb / b²
-            case BinaryExpr { Op: BinaryOp.Divide } b:
-            {
-                Expr r = Value(b.Right, scope);
-                Expr? left = Tangent(b.Left, scope) is { } tl ? Build.Div(tl, r) : null;
-                Expr? right = Tangent(b.Right, scope) is { } tr ? Build.Div(Build.Mul(Value(b.Left, scope), tr), Build.Mul(r, r)) : null;
-                return Sum(left, right, true);
-            }
-
-            // t(a % b) = ta - trunc(a/b) tb
-            case BinaryExpr { Op: BinaryOp.Remainder } b:
-            {
-                Expr? right = Tangent(b.Right, scope) is { } tr ? Build.Mul(Build.Math(b.Kind, "Truncate", Build.Div(Value(b.Left, scope), Value(b.Right, scope))), tr) : null;
-                return Sum(Tangent(b.Left, scope), right, true);
-            }
-
             // t(c ? a : b) = c ? ta : tb, evaluated inline so that only the branch taken runs
             case CondExpr c:
             {
@@ -138,44 +107,11 @@ internal sealed class ForwardEmitter
                 return new CondExpr(c.Kind, c.Condition, Tangent(c.WhenTrue, inline) ?? zero, Tangent(c.WhenFalse, inline) ?? zero);
             }
 
-            // t f(a₀, ...) = Σ ∂f/∂aᵢ taᵢ
-            case MathCallExpr m:
-            {
-                var context = new DerivativeRules.Context(m.Args.Count, i => Value(m.Args[i], scope), () => Value(m, scope), m.Class, m.Kind);
-                if (DerivativeRules.Selection(m.Function, context) is { } selection)
-                {
-                    // max, min, clamp, abs: the tangent of the argument picked, not a sum of 0/1 products (0 · ∞ = NaN)
-                    Expr chosen = Build.Lit(0, m.Kind);
-                    bool any = false;
-                    for (int i = selection.Length - 1; i >= 0; i--)
-                    {
-                        Expr? t = Tangent(m.Args[selection[i].Argument], scope);
-                        Expr value = t is null ? Build.Lit(0, m.Kind) : selection[i].Negated ? new UnaryExpr(m.Kind, UnaryOp.Negate, t) : t;
-                        any |= t is not null;
-                        chosen = selection[i].Condition is not { } condition ? value : new CondExpr(m.Kind, condition, value, chosen);
-                    }
-
-                    return any ? chosen : null;
-                }
-
-                Expr?[] partials = DerivativeRules.Partials(m.Function, context);
-                Expr? sum = null;
-                for (int i = 0; i < m.Args.Count; i++)
-                {
-                    if (partials[i] is { } partial)
-                    {
-                        sum = Sum(sum, Scale(partial, Tangent(m.Args[i], scope)), false);
-                    }
-                }
-
-                return sum;
-            }
-
             case CallExpr call:
                 return CallTangent(call, scope);
 
             default:
-                return null;
+                return TangentRules.Of(expr, e => Tangent(e, scope), e => Value(e, scope), out _);
         }
     }
 
@@ -240,7 +176,7 @@ internal sealed class ForwardEmitter
             if (parameter.Shape == ShapeKind.Scalar)
             {
                 outputs.Add(new OutExpr(parameter.Kind, d, Declare: true));
-                sum = Sum(sum, Scale(Build.Var(parameter.Kind, d), Tangent(call.Args[i], scope)), false);
+                sum = TangentRules.Sum(sum, Scale(Build.Var(parameter.Kind, d), Tangent(call.Args[i], scope)), false);
                 continue;
             }
 
@@ -251,7 +187,7 @@ internal sealed class ForwardEmitter
             buffers.Add((d, parameter.Kind));
             if (_c.Activity.IsActive(name))
             {
-                sum = Sum(sum, Build.Invoke(parameter.Kind, TypeRefs.Helpers + ".Dot", new SpanExpr(parameter.Kind, d, length, ReadOnly: true), Build.Var(parameter.Kind, _c.Derivative(name))), false);
+                sum = TangentRules.Sum(sum, Build.Invoke(parameter.Kind, TypeRefs.Helpers + ".Dot", new SpanExpr(parameter.Kind, d, length, ReadOnly: true), Build.Var(parameter.Kind, _c.Derivative(name))), false);
             }
         }
 
@@ -322,19 +258,4 @@ internal sealed class ForwardEmitter
     }
 
     private static Expr? Scale(Expr? a, Expr? b) => a is null || b is null ? null : Build.Mul(a, b);
-
-    private static Expr? Sum(Expr? a, Expr? b, bool subtract)
-    {
-        if (b is null)
-        {
-            return a;
-        }
-
-        if (a is null)
-        {
-            return subtract ? new UnaryExpr(b.Kind, UnaryOp.Negate, b) : b;
-        }
-
-        return subtract ? Build.Sub(a, b) : Build.Add(a, b);
-    }
 }

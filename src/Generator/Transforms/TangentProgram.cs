@@ -256,53 +256,6 @@ internal sealed class TangentProgram
                 return _tangents.TryGetValue(v.Name, out string? tv) ? Emit.Build.Var(v.Kind, tv) : null;
             case ElemExpr e:
                 return _tangents.TryGetValue(e.Array, out string? te) ? new ElemExpr(e.Kind, te, e.Index) : null;
-            case UnaryExpr { Op: UnaryOp.Negate } u:
-                return Tangent(u.Operand, scope) is { } tn ? new UnaryExpr(u.Kind, UnaryOp.Negate, tn) : null;
-            case UnaryExpr u:
-                return Tangent(u.Operand, scope);
-            case ConvertExpr c:
-                return Tangent(c.Operand, scope) is { } tc ? new ConvertExpr(c.Kind, tc) : null;
-
-            // t(a ± b) = ta ± tb
-            case BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract } b:
-                return Sum(Tangent(b.Left, scope), Tangent(b.Right, scope), b.Op == BinaryOp.Subtract);
-
-            // t(a b) = ta b + a tb
-            case BinaryExpr { Op: BinaryOp.Multiply } b:
-            {
-                Expr? left = Tangent(b.Left, scope) is { } tl ? Emit.Build.Mul(tl, Value(b.Right, scope)) : null;
-                Expr? right = Tangent(b.Right, scope) is { } tr ? Emit.Build.Mul(Value(b.Left, scope), tr) : null;
-                return Sum(left, right, false);
-            }
-
-            // t(a / b) = (ta - (a / b) tb) / b
-            case BinaryExpr { Op: BinaryOp.Divide } b:
-            {
-                Expr? tl = Tangent(b.Left, scope);
-                Expr? tr = Tangent(b.Right, scope);
-                Expr r = Value(b.Right, scope);
-                if (tr is null)
-                {
-                    return tl is null ? null : Emit.Build.Div(tl, r);
-                }
-
-                Expr quotient = Value(b, scope);
-                return Emit.Build.Div(Sum(tl, Emit.Build.Mul(quotient, tr), true)!, r);
-            }
-
-            // t(a % b) = ta - trunc(a / b) tb
-            case BinaryExpr { Op: BinaryOp.Remainder } b:
-            {
-                Expr? right = null;
-                if (Tangent(b.Right, scope) is { } tr)
-                {
-                    Expr truncated = Emit.Build.Math(b.Kind, "Truncate", Emit.Build.Div(Value(b.Left, scope), Value(b.Right, scope)));
-                    right = Emit.Build.Mul(new StopGradientExpr(b.Kind, truncated, "Math.Truncate"), tr);
-                }
-
-                return Sum(Tangent(b.Left, scope), right, true);
-            }
-
             // t(c ? a : b) = c ? ta : tb, inline so that only the branch taken runs
             case CondExpr c:
             {
@@ -313,47 +266,12 @@ internal sealed class TangentProgram
                 return whenTrue is null && whenFalse is null ? null : new CondExpr(c.Kind, scope.Known(c.Condition), whenTrue ?? zero, whenFalse ?? zero);
             }
 
-            case MathCallExpr m:
-                return MathTangent(m, scope);
-
             case CallExpr call:
                 return CallTangent(call, scope);
 
             default:
-                return null;
+                return TangentRules.Of(expr, e => Tangent(e, scope), e => Value(e, scope), out _);
         }
-    }
-
-    // t f(a₀, ...) = Σ ∂f/∂aᵢ taᵢ, or for max, min, clamp and abs the tangent of the argument picked (0 · ∞ = NaN).
-    private Expr? MathTangent(MathCallExpr m, Scope scope)
-    {
-        var context = new DerivativeRules.Context(m.Args.Count, i => Value(m.Args[i], scope), () => Value(m, scope), m.Class, m.Kind);
-        if (DerivativeRules.Selection(m.Function, context) is { } selection)
-        {
-            Expr chosen = Zero(m.Kind);
-            bool any = false;
-            for (int i = selection.Length - 1; i >= 0; i--)
-            {
-                Expr? t = Tangent(m.Args[selection[i].Argument], scope);
-                Expr value = t is null ? Zero(m.Kind) : selection[i].Negated ? new UnaryExpr(m.Kind, UnaryOp.Negate, t) : t;
-                any |= t is not null;
-                chosen = selection[i].Condition is not { } condition ? value : new CondExpr(m.Kind, condition, value, chosen);
-            }
-
-            return any ? chosen : null;
-        }
-
-        Expr?[] partials = DerivativeRules.Partials(m.Function, context);
-        Expr? sum = null;
-        for (int i = 0; i < m.Args.Count; i++)
-        {
-            if (partials[i] is { } partial && Tangent(m.Args[i], scope) is { } t)
-            {
-                sum = Sum(sum, Emit.Build.Mul(partial, t), false);
-            }
-        }
-
-        return sum;
     }
 
     // A call of a second-order [Differentiable] method: its directional derivative, itself a differentiable call.
@@ -467,20 +385,5 @@ internal sealed class TangentProgram
         string name = NewLocal("__v", value.Kind, ShapeKind.Scalar, VarRole.Synthetic);
         scope.Output.Add(new AssignStmt(scope.Comment, name, null, value, IsDeclaration: true));
         return Emit.Build.Var(value.Kind, name);
-    }
-
-    private static Expr? Sum(Expr? a, Expr? b, bool subtract)
-    {
-        if (b is null)
-        {
-            return a;
-        }
-
-        if (a is null)
-        {
-            return subtract ? new UnaryExpr(b.Kind, UnaryOp.Negate, b) : b;
-        }
-
-        return subtract ? Emit.Build.Sub(a, b) : Emit.Build.Add(a, b);
     }
 }
