@@ -142,7 +142,8 @@ public static class GradientChecker
         return (Value(type, name, pp, wp) - Value(type, name, pm, wm)) / (2 * step);
     }
 
-    private static void Compare(StringBuilder failures, string what, double actual, double expected, double tolerance)
+    /// <summary>Appends a line to <paramref name="failures"/> unless actual and expected agree to the tolerance, relative to max(1, |value|).</summary>
+    internal static void Compare(StringBuilder failures, string what, double actual, double expected, double tolerance)
     {
         double scale = Math.Max(1, Math.Max(Math.Abs(actual), Math.Abs(expected)));
         if (!(Math.Abs(actual - expected) <= tolerance * scale) && !(double.IsNaN(actual) && double.IsNaN(expected)))
@@ -151,7 +152,8 @@ public static class GradientChecker
         }
     }
 
-    private static object Invoke(Type type, string method, params object[] args)
+    /// <summary>Calls a public static wrapper, unwrapping the exception it throws.</summary>
+    internal static object Invoke(Type type, string method, params object[] args)
     {
         MethodInfo info = type.GetMethod(method, BindingFlags.Public | BindingFlags.Static) ?? throw new InvalidOperationException("No wrapper " + method);
         try
@@ -164,5 +166,5 @@ public static class GradientChecker
         }
     }
 
-    private static string Format(double[] values) => string.Join(", ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+    internal static string Format(double[] values) => string.Join(", ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
 }

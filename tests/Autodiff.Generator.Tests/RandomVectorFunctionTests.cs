@@ -159,25 +159,9 @@ public partial class RandomVectorFunctionTests(ITestOutputHelper output)
     }
 
     private static void Compare(System.Text.StringBuilder failures, string what, double actual, double expected, double tolerance)
-    {
-        double scale = Math.Max(1, Math.Max(Math.Abs(actual), Math.Abs(expected)));
-        if (!(Math.Abs(actual - expected) <= tolerance * scale) && !(double.IsNaN(actual) && double.IsNaN(expected)))
-        {
-            failures.AppendLine($"  {what}: got {actual:R}, expected {expected:R}");
-        }
-    }
+        => GradientChecker.Compare(failures, what, actual, expected, tolerance);
 
-    private static void Invoke(Type type, string method, params object[] args)
-    {
-        try
-        {
-            type.GetMethod(method, BindingFlags.Public | BindingFlags.Static)!.Invoke(null, args);
-        }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            throw e.InnerException;
-        }
-    }
+    private static void Invoke(Type type, string method, params object[] args) => GradientChecker.Invoke(type, method, args);
 
     private static double Next(Random random) => Math.Round(random.NextDouble() * 2.4 - 1.2, 4) + 1e-5;
 }

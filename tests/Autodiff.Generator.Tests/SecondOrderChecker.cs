@@ -151,26 +151,9 @@ public static class SecondOrderChecker
     private static double[] Flat(GradientChecker.Gradient g) => g.Scalars.Concat(g.Array).ToArray();
 
     private static void Compare(StringBuilder failures, string what, double actual, double expected, double tolerance)
-    {
-        double scale = Math.Max(1, Math.Max(Math.Abs(actual), Math.Abs(expected)));
-        if (!(Math.Abs(actual - expected) <= tolerance * scale) && !(double.IsNaN(actual) && double.IsNaN(expected)))
-        {
-            failures.AppendLine(CultureInfo.InvariantCulture, $"  {what}: got {actual:R}, expected {expected:R} (abs err {Math.Abs(actual - expected):E2})");
-        }
-    }
+        => GradientChecker.Compare(failures, what, actual, expected, tolerance);
 
-    private static object Invoke(Type type, string method, params object[] args)
-    {
-        MethodInfo info = type.GetMethod(method, BindingFlags.Public | BindingFlags.Static) ?? throw new InvalidOperationException("No wrapper " + method);
-        try
-        {
-            return info.Invoke(null, args)!;
-        }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            throw e.InnerException;
-        }
-    }
+    private static object Invoke(Type type, string method, params object[] args) => GradientChecker.Invoke(type, method, args);
 
-    private static string Format(double[] values) => string.Join(", ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+    private static string Format(double[] values) => GradientChecker.Format(values);
 }

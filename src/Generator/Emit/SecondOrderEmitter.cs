@@ -102,88 +102,22 @@ internal static class SecondOrderEmitter
                 return;
             }
 
-            string n = names.Fresh("__n");
-            var offsets = new List<string>();
-            string size = "0";
-            foreach (VarInfo parameter in differentiable)
-            {
-                string offset = names.Fresh("__at" + parameter.Name.TrimStart('@'));
-                output.Line($"int {offset} = {size};");
-                offsets.Add(offset);
-                size = parameter.Shape == ShapeKind.Scalar ? $"{offset} + 1" : $"{offset} + {parameter.Name}.Length";
-            }
-
-            output.Line($"int {n} = {size};");
+            var flat = new FlatValues(output, differentiable, names, out string n);
             output.Line($"if ({hessian}.GetLength(0) != {n} || {hessian}.GetLength(1) != {n}) throw new global::System.ArgumentException(\"'{hessian}' must be \" + {n} + \" x \" + {n} + \" (one row and column per differentiable value), but is \" + {hessian}.GetLength(0) + \" x \" + {hessian}.GetLength(1) + \".\", \"{hessian}\");");
-            var buffers = new List<(string Buffer, string Keyword)>();
-            var products = new List<string>();
-            for (int i = 0; i < differentiable.Count; i++)
-            {
-                VarInfo parameter = differentiable[i];
-                string keyword = TypeClassifier.Keyword(parameter.Kind);
-                string pool = $"{MethodContext.Pool}<{keyword}>.Shared";
-                string product = names.Fresh("h" + parameter.Name.TrimStart('@'));
-                products.Add(product);
-                if (parameter.Shape == ShapeKind.Scalar)
-                {
-                    output.Line($"{keyword} {tangents[i]};");
-                    continue;
-                }
-
-                string tangentBuffer = names.Fresh("__" + tangents[i]);
-                string productBuffer = names.Fresh("__" + product);
-                buffers.Add((tangentBuffer, keyword));
-                buffers.Add((productBuffer, keyword));
-                output.Line($"{keyword}[] {tangentBuffer} = {pool}.Rent({parameter.Name}.Length);");
-                output.Line($"{keyword}[] {productBuffer} = {pool}.Rent({parameter.Name}.Length);");
-                output.Line($"global::System.Span<{keyword}> {tangents[i]} = new global::System.Span<{keyword}>({tangentBuffer}, 0, {parameter.Name}.Length);");
-                output.Line($"global::System.Span<{keyword}> {product} = new global::System.Span<{keyword}>({productBuffer}, 0, {parameter.Name}.Length);");
-                output.Line($"{tangents[i]}.Clear();");
-            }
-
+            List<string> vectors = flat.Declare(output, tangents, clear: true);
+            List<string> products = flat.Declare(output, differentiable.Select(p => names.Fresh("h" + p.Name.TrimStart('@'))).ToList(), clear: false);
             string j = names.Fresh("__j");
-            string k = names.Fresh("__k");
             using (output.Block($"for (int {j} = 0; {j} < {n}; {j}++)"))
             {
-                for (int i = 0; i < differentiable.Count; i++)
-                {
-                    VarInfo parameter = differentiable[i];
-                    output.Line(parameter.Shape == ShapeKind.Scalar
-                        ? $"{tangents[i]} = {j} == {offsets[i]} ? {One(parameter)} : {Zero(parameter)};"
-                        : $"if ({j} >= {offsets[i]} && {j} < {offsets[i]} + {parameter.Name}.Length) {tangents[i]}[{j} - {offsets[i]}] = {One(parameter)};");
-                }
-
-                string hvpArguments = string.Join(", ", method.Parameters.Select(p => p.Name).Concat(tangents)
-                    .Concat(differentiable.Select((p, i) => (p.Shape == ShapeKind.Scalar ? $"out {TypeClassifier.Keyword(p.Kind)} " : string.Empty) + products[i])));
-                output.Line($"{DerivativeEmitter.Qualified(method, method.Name + "Hvp")}({hvpArguments});");
-                for (int i = 0; i < differentiable.Count; i++)
-                {
-                    VarInfo parameter = differentiable[i];
-                    if (parameter.Shape == ShapeKind.Scalar)
-                    {
-                        output.Line($"{hessian}[{j}, {offsets[i]}] = {Cast(parameter, method)}{products[i]};");
-                        continue;
-                    }
-
-                    output.Line($"for (int {k} = 0; {k} < {parameter.Name}.Length; {k}++) {hessian}[{j}, {offsets[i]} + {k}] = {Cast(parameter, method)}{products[i]}[{k}];");
-                    output.Line($"if ({j} >= {offsets[i]} && {j} < {offsets[i]} + {parameter.Name}.Length) {tangents[i]}[{j} - {offsets[i]}] = {Zero(parameter)};");
-                }
+                flat.SetUnit(output, vectors, j);
+                string arguments = string.Join(", ", method.Parameters.Select(p => p.Name).Concat(vectors));
+                output.Line($"{DerivativeEmitter.Qualified(method, method.Name + "Hvp")}({arguments}, {flat.OutArguments(products)});");
+                flat.CopyToRow(output, products, hessian, j, method.ReturnKind);
+                flat.ClearUnit(output, vectors, j);
             }
 
-            foreach ((string buffer, string keyword) in buffers)
-            {
-                output.Line($"{MethodContext.Pool}<{keyword}>.Shared.Return({buffer});");
-            }
-
+            flat.ReturnBuffers(output);
             output.Line($"return {DerivativeEmitter.Qualified(method, method.Name)}({string.Join(", ", method.Parameters.Select(p => p.Name))});");
         }
     }
-
-    private static string One(VarInfo parameter) => Literal.Number(1, parameter.Kind);
-
-    private static string Zero(VarInfo parameter) => Literal.Number(0, parameter.Kind);
-
-    // A derivative of a parameter of the other floating type, written into the method's matrix.
-    private static string Cast(VarInfo parameter, DifferentiableMethod method)
-        => parameter.Kind == method.ReturnKind ? string.Empty : "(" + TypeClassifier.Keyword(method.ReturnKind) + ")";
 }

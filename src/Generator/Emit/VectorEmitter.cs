@@ -152,152 +152,58 @@ internal static class VectorEmitter
                 return;
             }
 
+            var flat = new FlatValues(output, differentiable, names, out string n);
             string m = names.Fresh("__m");
-            string n = names.Fresh("__n");
-            var offsets = new List<string>();
-            string size = "0";
-            foreach (VarInfo parameter in differentiable)
-            {
-                string offset = names.Fresh("__at" + parameter.Name.TrimStart('@'));
-                output.Line($"int {offset} = {size};");
-                offsets.Add(offset);
-                size = parameter.Shape == ShapeKind.Scalar ? $"{offset} + 1" : $"{offset} + {parameter.Name}.Length";
-            }
-
-            output.Line($"int {n} = {size};");
             output.Line($"int {m} = {results}.Length;");
             output.Line($"if ({jacobian}.GetLength(0) != {m} || {jacobian}.GetLength(1) != {n}) throw new global::System.ArgumentException(\"'{jacobian}' must be \" + {m} + \" x \" + {n} + \" (a row per result, a column per differentiable value), but is \" + {jacobian}.GetLength(0) + \" x \" + {jacobian}.GetLength(1) + \".\", \"{jacobian}\");");
-            string pool = $"{MethodContext.Pool}<{t}>.Shared";
             string arguments = string.Join(", ", method.Parameters.Select(p => p.Name));
             string i = names.Fresh("__i");
             string j = names.Fresh("__j");
 
             // Every call starts from what the caller's span held, as the method does (it may read a result before writing it).
-            string initialBuffer = names.Fresh("__initial");
             string initial = names.Fresh("initial");
-            output.Line($"{t}[] {initialBuffer} = {pool}.Rent({m});");
-            output.Line($"global::System.Span<{t}> {initial} = new global::System.Span<{t}>({initialBuffer}, 0, {m});");
+            flat.DeclareSpan(output, t, initial, m, clear: false);
             output.Line($"((global::System.ReadOnlySpan<{t}>){results}).CopyTo({initial});");
 
             // Forward: a unit tangent per differentiable value, the column J eⱼ.
             using (output.Block($"if ({n} < {m})"))
             {
-                var buffers = new List<(string Buffer, string Keyword)>();
-                var tangents = new List<string>();
-                for (int p = 0; p < differentiable.Count; p++)
-                {
-                    VarInfo parameter = differentiable[p];
-                    string keyword = TypeClassifier.Keyword(parameter.Kind);
-                    string tangent = names.Fresh("t" + parameter.Name.TrimStart('@'));
-                    tangents.Add(tangent);
-                    if (parameter.Shape == ShapeKind.Scalar)
-                    {
-                        output.Line($"{keyword} {tangent};");
-                        continue;
-                    }
-
-                    string buffer = names.Fresh("__" + tangent);
-                    buffers.Add((buffer, keyword));
-                    output.Line($"{keyword}[] {buffer} = {Pool(keyword)}.Rent({parameter.Name}.Length);");
-                    output.Line($"global::System.Span<{keyword}> {tangent} = new global::System.Span<{keyword}>({buffer}, 0, {parameter.Name}.Length);");
-                    output.Line($"{tangent}.Clear();");
-                }
-
-                string columnBuffer = names.Fresh("__column");
+                int mark = flat.BufferCount;
+                List<string> tangents = flat.Declare(output, differentiable.Select(p => names.Fresh("t" + p.Name.TrimStart('@'))).ToList(), clear: true);
                 string column = names.Fresh("column");
-                buffers.Add((columnBuffer, t));
-                output.Line($"{t}[] {columnBuffer} = {pool}.Rent({m});");
-                output.Line($"global::System.Span<{t}> {column} = new global::System.Span<{t}>({columnBuffer}, 0, {m});");
+                flat.DeclareSpan(output, t, column, m, clear: false);
                 using (output.Block($"for (int {j} = 0; {j} < {n}; {j}++)"))
                 {
-                    for (int p = 0; p < differentiable.Count; p++)
-                    {
-                        VarInfo parameter = differentiable[p];
-                        output.Line(parameter.Shape == ShapeKind.Scalar
-                            ? $"{tangents[p]} = {j} == {offsets[p]} ? {One(parameter)} : {Zero(parameter)};"
-                            : $"if ({j} >= {offsets[p]} && {j} < {offsets[p]} + {parameter.Name}.Length) {tangents[p]}[{j} - {offsets[p]}] = {One(parameter)};");
-                    }
-
+                    flat.SetUnit(output, tangents, j);
                     output.Line($"{initial}.CopyTo({results});");
                     output.Line($"{DerivativeEmitter.Qualified(method, method.Name + "Jvp")}({DerivativeEmitter.Join(arguments, string.Join(", ", tangents), column)});");
                     output.Line($"for (int {i} = 0; {i} < {m}; {i}++) {jacobian}[{i}, {j}] = {column}[{i}];");
-                    for (int p = 0; p < differentiable.Count; p++)
-                    {
-                        VarInfo parameter = differentiable[p];
-                        if (parameter.Shape != ShapeKind.Scalar)
-                        {
-                            output.Line($"if ({j} >= {offsets[p]} && {j} < {offsets[p]} + {parameter.Name}.Length) {tangents[p]}[{j} - {offsets[p]}] = {Zero(parameter)};");
-                        }
-                    }
+                    flat.ClearUnit(output, tangents, j);
                 }
 
-                foreach ((string buffer, string keyword) in buffers)
-                {
-                    output.Line($"{Pool(keyword)}.Return({buffer});");
-                }
+                flat.ReturnBuffers(output, mark);
             }
 
             // Reverse: a unit seed per result, the row eᵢᵀ J.
             using (output.Block("else"))
             {
-                var buffers = new List<(string Buffer, string Keyword)>();
-                var adjoints = new List<string>();
-                string seedBuffer = names.Fresh("__" + seed);
+                int mark = flat.BufferCount;
                 string seedSpan = names.Fresh(seed);
-                buffers.Add((seedBuffer, t));
-                output.Line($"{t}[] {seedBuffer} = {pool}.Rent({m});");
-                output.Line($"global::System.Span<{t}> {seedSpan} = new global::System.Span<{t}>({seedBuffer}, 0, {m});");
-                output.Line($"{seedSpan}.Clear();");
-                for (int p = 0; p < differentiable.Count; p++)
-                {
-                    VarInfo parameter = differentiable[p];
-                    string keyword = TypeClassifier.Keyword(parameter.Kind);
-                    string adjoint = names.Fresh("d" + parameter.Name.TrimStart('@'));
-                    adjoints.Add(adjoint);
-                    if (parameter.Shape == ShapeKind.Scalar)
-                    {
-                        continue;
-                    }
-
-                    string buffer = names.Fresh("__" + adjoint);
-                    buffers.Add((buffer, keyword));
-                    output.Line($"{keyword}[] {buffer} = {Pool(keyword)}.Rent({parameter.Name}.Length);");
-                    output.Line($"global::System.Span<{keyword}> {adjoint} = new global::System.Span<{keyword}>({buffer}, 0, {parameter.Name}.Length);");
-                }
-
+                flat.DeclareSpan(output, t, seedSpan, m, clear: true);
+                List<string> adjoints = flat.Declare(output, differentiable.Select(p => names.Fresh("d" + p.Name.TrimStart('@'))).ToList(), clear: false);
                 using (output.Block($"for (int {i} = 0; {i} < {m}; {i}++)"))
                 {
                     output.Line($"{seedSpan}[{i}] = {Literal.Number(1, method.ReturnKind)};");
-                    string outputs = string.Join(", ", differentiable.Select((p, k) => (p.Shape == ShapeKind.Scalar ? $"out {TypeClassifier.Keyword(p.Kind)} " : string.Empty) + adjoints[k]));
                     output.Line($"{initial}.CopyTo({results});");
-                    output.Line($"{DerivativeEmitter.Qualified(method, method.Name + "Vjp")}({DerivativeEmitter.Join(arguments, seedSpan, outputs)});");
+                    output.Line($"{DerivativeEmitter.Qualified(method, method.Name + "Vjp")}({DerivativeEmitter.Join(arguments, seedSpan, flat.OutArguments(adjoints))});");
                     output.Line($"{seedSpan}[{i}] = {Literal.Number(0, method.ReturnKind)};");
-                    for (int p = 0; p < differentiable.Count; p++)
-                    {
-                        VarInfo parameter = differentiable[p];
-                        output.Line(parameter.Shape == ShapeKind.Scalar
-                            ? $"{jacobian}[{i}, {offsets[p]}] = {Cast(parameter, method)}{adjoints[p]};"
-                            : $"for (int {j} = 0; {j} < {parameter.Name}.Length; {j}++) {jacobian}[{i}, {offsets[p]} + {j}] = {Cast(parameter, method)}{adjoints[p]}[{j}];");
-                    }
+                    flat.CopyToRow(output, adjoints, jacobian, i, method.ReturnKind);
                 }
 
-                foreach ((string buffer, string keyword) in buffers)
-                {
-                    output.Line($"{Pool(keyword)}.Return({buffer});");
-                }
+                flat.ReturnBuffers(output, mark);
             }
 
-            output.Line($"{pool}.Return({initialBuffer});");
+            flat.ReturnBuffers(output);
         }
     }
-
-    private static string Pool(string keyword) => $"{MethodContext.Pool}<{keyword}>.Shared";
-
-    private static string One(VarInfo parameter) => Literal.Number(1, parameter.Kind);
-
-    private static string Zero(VarInfo parameter) => Literal.Number(0, parameter.Kind);
-
-    // A derivative of a parameter of the other floating type, written into the method's matrix.
-    private static string Cast(VarInfo parameter, DifferentiableMethod method)
-        => parameter.Kind == method.ReturnKind ? string.Empty : "(" + TypeClassifier.Keyword(method.ReturnKind) + ")";
 }
