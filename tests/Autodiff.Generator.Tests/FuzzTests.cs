@@ -29,6 +29,8 @@ public class FuzzTests(ITestOutputHelper output)
             [Differentiable(SecondOrder = true)] public static double Outer(double x, double[] w) { double best = double.PositiveInfinity; for (int i = 0; i < w.Length; i++) best = Math.Min(best, Inner(w[i], x)); return best * Math.Exp(x) + (x > 0 ? Inner(x, x) : -x); }
             [Differentiable] public static void Fit(ReadOnlySpan<double> p, [NoDerivative] double[] t, [Output] Span<double> r) { for (int i = 0; i < t.Length; i++) { r[i] = p[0] * Math.Exp(-p[1] * t[i]); if (r[i] > 4) return; } }
             [Differentiable] public static void Pair(double x, float y, [Output] double[] r) { r[0] = x * y; r[1] = r[0] + Math.Tanh(x); }
+            [Differentiable] static void Fill(double a, Span<double> z) { for (int k = 0; k < z.Length; k++) { if (a > 9) return; z[k] = a * k; } }
+            [Differentiable] public static double Guarded(double x, double[] w) { ArgumentNullException.ThrowIfNull(w); if (w.Length < 2) throw new ArgumentException("short", nameof(w)); Span<double> z = stackalloc double[3]; Fill(x * w[1], z); return z[2] + w[0]; }
             }
             """,
         "using System; using Autodiff; using Autodiff.Layers;\nnamespace Fuzz;\n" + """

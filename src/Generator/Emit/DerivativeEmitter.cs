@@ -36,7 +36,7 @@ internal static class DerivativeEmitter
                 body.Append(vectorLanes);
             }
 
-            return GeneratedFile.Write(GeneratedFile.Preamble(title, Enumerable.Empty<string>()), method.Namespace, method.Types, body);
+            return GeneratedFile.Write(GeneratedFile.Preamble(title, method.Usings), method.Namespace, method.Types, body);
         }
 
         CodeBlock? lanes = EmitVjp(method, vectors, body, analysis);
@@ -62,7 +62,7 @@ internal static class DerivativeEmitter
             body.Append(laneMethod);
         }
 
-        return GeneratedFile.Write(GeneratedFile.Preamble(title, Enumerable.Empty<string>()), method.Namespace, method.Types, body);
+        return GeneratedFile.Write(GeneratedFile.Preamble(title, method.Usings), method.Namespace, method.Types, body);
     }
 
     /// <summary>The attributes of every generated method: its generator and version, and <c>[SkipLocalsInit]</c> where the project allows it.</summary>

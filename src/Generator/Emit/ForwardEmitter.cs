@@ -50,6 +50,10 @@ internal sealed class ForwardEmitter
                     output.Comment(s.Comment);
                     output.Add(new IfCode(s.Condition, EmitSequence(s.Then), EmitSequence(s.Else)));
                     break;
+                case GuardStmt g:
+                    output.Comment(g.Comment);
+                    output.Line(g.Text);
+                    break;
                 case LoopStmt l:
                     output.Comment(l.Comment);
                     CodeBlock body = EmitSequence(l.Body);

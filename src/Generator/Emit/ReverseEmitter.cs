@@ -69,6 +69,7 @@ internal sealed partial class ReverseEmitter
                 ArrayDeclStmt d => EmitArrayDecl(d),
                 IfStmt s => EmitIf(s, depth),
                 LoopStmt l => EmitLoop(l, depth),
+                GuardStmt g => (new CodeBlock().Comment(g.Comment).Line(g.Text), new CodeBlock()),
                 _ => throw new System.InvalidOperationException("Unlowered statement " + statement.GetType().Name),
             };
             forward.Append(f);

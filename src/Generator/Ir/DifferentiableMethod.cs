@@ -26,6 +26,7 @@ namespace Autodiff.Generator.Ir;
 /// <param name="Output">A vector-valued method's results: the local array the body writes (its <c>[Output]</c> span's
 /// values), declared first; null for a method that returns a scalar.</param>
 /// <param name="OutputParameter">The <c>[Output]</c> parameter itself (read only for its length), or null.</param>
+/// <param name="Usings">The using directives of the files whose guards the body copies as written (empty without guards).</param>
 /// <param name="InlineOnly">A <c>void</c> helper without an <c>[Output]</c>: parsed for its diagnostics, differentiated only
 /// where it is called (inlined), nothing generated for it.</param>
 /// <param name="SecondOrder"><c>[Differentiable(SecondOrder = true)]</c>: the Hessian-vector product and the Hessian are generated too.</param>
@@ -45,4 +46,5 @@ internal sealed record DifferentiableMethod(
     bool SecondOrder = false,
     string? Output = null,
     string? OutputParameter = null,
-    bool InlineOnly = false);
+    bool InlineOnly = false,
+    EquatableArray<string> Usings = default);

@@ -29,3 +29,10 @@ internal sealed record ContinueStmt(string Comment) : Stmt(Comment);
 
 /// <summary><c>return Value</c> (removed by the lowering).</summary>
 internal sealed record ReturnStmt(string Comment, Expr Value) : Stmt(Comment);
+
+/// <summary>
+/// A guard, <c>throw ...;</c> or a <c>Throw*</c>/<c>Debug.Assert</c> call, written out as <see cref="Text"/> where the
+/// primal runs (the forward sweep, forward mode) and not in the reverse sweep; it reads <see cref="Reads"/> and writes
+/// nothing.
+/// </summary>
+internal sealed record GuardStmt(string Comment, string Text, EquatableArray<string> Reads) : Stmt(Comment);

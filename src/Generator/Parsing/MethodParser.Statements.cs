@@ -84,6 +84,10 @@ internal sealed partial class MethodParser
                 output.Add(new ReturnStmt(CommentOf(bare.Syntax), new ConstExpr(bareKind, Literal.Number(0, bareKind))));
                 break;
 
+            case IThrowOperation thrown:
+                Guard(thrown, output);
+                break;
+
             case IEmptyOperation:
                 break;
 
@@ -214,6 +218,14 @@ internal sealed partial class MethodParser
     {
         switch (operation)
         {
+            case IThrowOperation thrown:
+                Guard(thrown, output);
+                break;
+
+            case IInvocationOperation guard when IsGuardCall(guard.TargetMethod):
+                Guard(guard, output);
+                break;
+
             case ISimpleAssignmentOperation assignment:
                 if (ParseTarget(assignment.Target, comment) is { } simpleTarget && ParseValue(assignment.Value, simpleTarget.Kind) is { } value)
                 {

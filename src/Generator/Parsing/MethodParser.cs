@@ -195,7 +195,7 @@ internal sealed partial class MethodParser
         var parameters = _method.Parameters.Select(p => ReferenceEquals(_variables[p], _output) ? _outputParameter! : _variables[p]).ToEquatableArray();
         string hint = GeneratedNames.HintName(ns, types, _method, "Derivatives.g.cs");
         return new DifferentiableMethod(hint, ns, types, _method.Name, SymbolText.Accessibility(_method.DeclaredAccessibility),
-            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder, _output?.Name, _outputParameter?.Name, _method.ReturnsVoid && _output is null);
+            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder, _output?.Name, _outputParameter?.Name, _method.ReturnsVoid && _output is null, _usings.ToEquatableArray());
     }
 
     private string AddSynthetic(string name, ScalarKind kind)

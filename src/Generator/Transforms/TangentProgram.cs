@@ -132,6 +132,9 @@ internal sealed class TangentProgram
                     case LoopStmt l:
                         ExprFacts.CollectReads(l.Condition, needed);
                         break;
+                    case GuardStmt g:
+                        needed.UnionWith(g.Reads);
+                        break;
                 }
             }
 
@@ -183,6 +186,9 @@ internal sealed class TangentProgram
                     break;
                 case LoopStmt loop:
                     output.Add(loop with { Body = Sequence(loop.Body).ToEquatableArray(), Step = Sequence(loop.Step).ToEquatableArray() });
+                    break;
+                case GuardStmt guard:
+                    output.Add(guard);
                     break;
                 default:
                     // The lowering removed break, continue and return.

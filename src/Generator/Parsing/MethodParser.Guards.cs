@@ -1,0 +1,108 @@
+using System.Collections.Generic;
+using System.Linq;
+using Autodiff.Generator.Diagnostics;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Ir;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Autodiff.Generator.Parsing;
+
+internal sealed partial class MethodParser
+{
+    // The using directives of the files whose guards are copied as written.
+    private readonly SortedSet<string> _usings = new(System.StringComparer.Ordinal);
+
+    /// <summary>
+    /// <c>ArgumentNullException.ThrowIfNull(w)</c>, <c>ArgumentOutOfRangeException.ThrowIfNegative(n)</c> and the other
+    /// static <c>Throw*</c> methods of exception types, and <c>Debug.Assert</c>: guards, run where the primal runs.
+    /// </summary>
+    private static bool IsGuardCall(IMethodSymbol target)
+    {
+        if (!target.IsStatic || !target.ReturnsVoid || target.ContainingType is not { } type)
+        {
+            return false;
+        }
+
+        if (type.ToDisplayString() == "System.Diagnostics.Debug" && target.Name == "Assert")
+        {
+            return true;
+        }
+
+        if (!target.Name.StartsWith("Throw", System.StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        for (INamedTypeSymbol? t = type; t is not null; t = t.BaseType)
+        {
+            if (t.ToDisplayString() == "System.Exception")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A guard statement (<c>throw ...;</c>, a <c>Throw*</c> call, <c>Debug.Assert</c>): copied as written into the code
+    /// that runs the primal, ignored by the reverse sweep (it writes nothing, and when it throws there is no derivative
+    /// to take). Its variables must have their source names in the generated code (a local renamed because another
+    /// scope reused its name, or the parameter of an inlined helper, has not), and the file's usings come along.
+    /// </summary>
+    private void Guard(IOperation guard, List<Stmt> output)
+    {
+        var reads = new SortedSet<string>(System.StringComparer.Ordinal);
+        foreach (IOperation node in guard.DescendantsAndSelf())
+        {
+            ISymbol? symbol = node switch
+            {
+                ILocalReferenceOperation l => l.Local,
+                IParameterReferenceOperation p => p.Parameter,
+                _ => null,
+            };
+            if (symbol is null)
+            {
+                continue;
+            }
+
+            // The method's own parameters keep their names in every generated method: nameof(w) is fine, and so is the
+            // [Output] span's length (its elements are the IR's local array, so reading them is not).
+            bool own = symbol is IParameterSymbol parameter && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _method);
+            bool inNameOf = false;
+            for (IOperation? up = node.Parent; up is not null && !inNameOf; up = up.Parent)
+            {
+                inNameOf = up is INameOfOperation;
+            }
+
+            bool outputLength = _outputParameter is { } outputParameter && symbol.Name == outputParameter.Name
+                && node.Parent is IPropertyReferenceOperation { Property.Name: "Length" };
+            if (own && (inNameOf || outputLength))
+            {
+                continue;
+            }
+
+            if (node.Syntax is not IdentifierNameSyntax || !_variables.TryGetValue(symbol, out VarInfo? variable) || variable.Name != symbol.Name)
+            {
+                Report(DiagnosticDescriptors.UnsupportedStatement, guard.Syntax.GetLocation(), CommentOf(guard.Syntax), "guard",
+                    "'" + symbol.Name + "' has another name in the generated code (a local whose name another scope reuses, or a parameter of an inlined helper); give it a name of its own, or check the value in the caller");
+                return;
+            }
+
+            reads.Add(variable.Name);
+        }
+
+        // The statement as written (its string literals exactly so), without the comments around it.
+        SyntaxNode statement = guard.Syntax is ThrowStatementSyntax ? guard.Syntax : guard.Syntax.Parent is ExpressionStatementSyntax parent ? parent : guard.Syntax;
+        string text = statement is StatementSyntax ? statement.ToString() : statement + ";";
+        foreach (UsingDirectiveSyntax directive in guard.Syntax.SyntaxTree.GetRoot(_cancellationToken)
+            .DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax).OfType<UsingDirectiveSyntax>())
+        {
+            _usings.Add(directive.ToString());
+        }
+
+        output.Add(new GuardStmt(CommentOf(statement), text, reads.ToEquatableArray()));
+    }
+}
