@@ -155,6 +155,8 @@ internal static class DerivativeRules
             c.If(Lt(c.A[0], c.A[1]), c.L(1), c.L(0)),
             c.If(Context.And(Gt(c.A[0], c.A[2]), Ge(c.A[0], c.A[1])), c.L(1), c.L(0)),
         },
+        // copysign(a, b) = ±a with b's sign:  ∂/∂a = 1 where the result has a's sign, else -1;  ∂/∂b = 0 (almost everywhere)
+        [("CopySign", 2)] = c => new Expr?[] { c.If(Ge(c.Mul(c.A[0], c.R), c.L(0)), c.L(1), c.L(-1)), null },
         // fma(a, b, c) = a b + c:  ∂/∂a = b,  ∂/∂b = a,  ∂/∂c = 1
         [("FusedMultiplyAdd", 3)] = c => new[] { c.A[1], c.A[0], c.L(1) },
     };

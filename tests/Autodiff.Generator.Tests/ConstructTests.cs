@@ -53,6 +53,7 @@ public class ConstructTests
         new("MaxMin", "return Math.Max(x, y) * 2 + Math.Min(x, y);"),
         new("Clamp", "return Math.Clamp(x, -0.5, 0.5) + Math.Clamp(y, 0.0, 1.0) + Math.Clamp(0.3, x - 1, y);"),
         new("Fma", "return Math.FusedMultiplyAdd(x, y, x * x);", (x, y, w) => (y + 2 * x, x)),
+        new("CopySign", "return Math.CopySign(x * y, y - 0.2) + Math.CopySign(y, -1.0);", (x, y, w) => (Math.Sign(x * y) * Math.Sign(y - 0.2) * y, Math.Sign(x * y) * Math.Sign(y - 0.2) * x - Math.Sign(y))),
         new("ConstantsFromMath", "return Math.PI * x + Math.E * y;", (x, y, w) => (Math.PI, Math.E)),
         new("PiecewiseConstant", "#pragma warning disable AD0301\n return Math.Floor(x * 10) + Math.Round(y) + Math.Ceiling(x) + Math.Truncate(y) + Math.Sign(x) + x * y;\n#pragma warning restore AD0301", (x, y, w) => (y, x), FiniteDifferences: false),
 

@@ -70,6 +70,8 @@ internal static class ExprPrinter
         BinaryOp.ConditionalOr => "||",
         BinaryOp.And => "&",
         BinaryOp.Or => "|",
+        BinaryOp.LeftShift => "<<",
+        BinaryOp.RightShift => ">>",
         _ => "^",
     };
 
@@ -77,6 +79,7 @@ internal static class ExprPrinter
     {
         BinaryOp.Multiply or BinaryOp.Divide or BinaryOp.Remainder => 13,
         BinaryOp.Add or BinaryOp.Subtract => 12,
+        BinaryOp.LeftShift or BinaryOp.RightShift => 11,
         BinaryOp.Less or BinaryOp.LessOrEqual or BinaryOp.Greater or BinaryOp.GreaterOrEqual => 10,
         BinaryOp.Equal or BinaryOp.NotEqual => 9,
         BinaryOp.And => 8,

@@ -19,4 +19,6 @@ internal enum BinaryOp
     And,
     Or,
     Xor,
+    LeftShift,
+    RightShift,
 }

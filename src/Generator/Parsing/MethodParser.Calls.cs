@@ -183,6 +183,13 @@ internal sealed partial class MethodParser
             return null;
         }
 
+        if ((target.ReducedFrom ?? target).ContainingType?.ToDisplayString() == "System.Linq.Enumerable")
+        {
+            // Marking a library method [Differentiable] is impossible: say what works instead.
+            Unsupported(invocation, "LINQ queries (" + display + ")", "write the loop, for example for (int i = 0; i < w.Length; i++) s += w[i];");
+            return null;
+        }
+
         if (!target.IsStatic || target.IsGenericMethod || target.ContainingType is null)
         {
             NoDerivative(invocation, display);

@@ -299,7 +299,10 @@ internal sealed partial class MethodParser
 
         // Operands of comparisons and arithmetic share one type after Roslyn's promotions (made explicit here).
         ScalarKind operandKind = IsComparisonOrLogical(op) ? Promote(left.Kind, right.Kind) : kind;
-        return new BinaryExpr(kind, op, ConvertTo(left, operandKind), ConvertTo(right, operandKind));
+
+        // A shift count stays an int (x << (long)k does not compile).
+        Expr rightOperand = op is BinaryOp.LeftShift or BinaryOp.RightShift ? right : ConvertTo(right, operandKind);
+        return new BinaryExpr(kind, op, ConvertTo(left, operandKind), rightOperand);
     }
 
     private Expr? ParseConversion(IConversionOperation conversion)
@@ -371,6 +374,8 @@ internal sealed partial class MethodParser
         BinaryOperatorKind.And => BinaryOp.And,
         BinaryOperatorKind.Or => BinaryOp.Or,
         BinaryOperatorKind.ExclusiveOr => BinaryOp.Xor,
+        BinaryOperatorKind.LeftShift => BinaryOp.LeftShift,
+        BinaryOperatorKind.RightShift => BinaryOp.RightShift,
         _ => null,
     };
 }

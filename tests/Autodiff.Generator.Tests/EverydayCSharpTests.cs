@@ -1,0 +1,53 @@
+using Xunit;
+
+namespace Autodiff.Generator.Tests;
+
+/// <summary>
+/// C# as people write it (the issue of that name): int shifts and bitwise operators, <c>Math.CopySign</c>, and the
+/// diagnostic for LINQ, each against finite differences or its message.
+/// </summary>
+public class EverydayCSharpTests
+{
+    private const string Source = """
+        using System;
+        using Autodiff;
+
+        public static partial class E
+        {
+            [Differentiable]
+            public static double Bits(double x0, double x1, double[] w)
+            {
+                int k = w.Length;
+                int m = (1 << k) >> 1;
+                int mask = m & 6 | k ^ 1;
+                double s = 0;
+                for (int i = 0; i < w.Length; i++)
+                {
+                    s += ((i & 1) == 0 ? w[i] : -w[i]) * (mask + (i << 1)) * x0;
+                }
+
+                return s + Math.CopySign(x1 * x0, w[0]) + Math.CopySign(2.0, x1) * x1;
+            }
+        }
+        """;
+
+    [Theory]
+    [InlineData(0.7, -1.3)]
+    [InlineData(-0.4, 0.9)]
+    public void ShiftsBitwiseAndCopySign_MatchFiniteDifferences(double x0, double x1)
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run(Source + "\npublic static partial class E\n{\n" + GradientChecker.Wrappers("Bits", 2) + "\n}\n");
+        Assert.Empty(result.AutodiffDiagnostics());
+        Type type = GeneratorHarness.Load(result).GetType("E")!;
+        GradientChecker.AssertCorrect(type, "Bits", new[] { x0, x1 }, new[] { -0.6, 1.1, 0.4 });
+        GradientChecker.AssertCorrect(type, "Bits", new[] { x0, x1 }, new[] { 0.8, 1.1 });
+    }
+
+    [Fact]
+    public void Linq_IsAD0102ThatSaysToWriteTheLoop()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("using System; using System.Linq; using Autodiff;\npublic static partial class D { [Differentiable] public static double F(double[] w) => w.Sum() * w.Max(); }");
+        Assert.Contains(result.AutodiffDiagnostics(), d => d.Id == "AD0102" && d.GetMessage().Contains("write the loop", StringComparison.Ordinal));
+        Assert.DoesNotContain(result.AutodiffDiagnostics(), d => d.GetMessage().Contains("mark it [Differentiable]", StringComparison.Ordinal));
+    }
+}
