@@ -43,6 +43,18 @@ public class EverydayCSharpTests
         GradientChecker.AssertCorrect(type, "Bits", new[] { x0, x1 }, new[] { 0.8, 1.1 });
     }
 
+    [Theory]
+    [InlineData("[Differentiable] public static double A(double x) => y * x;")]
+    [InlineData("[Differentiable] public static double B(double x) { double s = Foo(x); return s; }")]
+    [InlineData("[Differentiable] public static double C(double x) { var t = x.Bar; return x; }")]
+    public void CodeThatDoesNotBind_IsLeftToTheCompilersOwnError(string method)
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("using System; using Autodiff;\npublic static partial class D { " + method + " }");
+        Assert.Empty(result.AutodiffDiagnostics());
+        Assert.NotEmpty(result.CompilerErrors());
+        Assert.True(result.InputHasErrors());
+    }
+
     [Fact]
     public void Linq_IsAD0102ThatSaysToWriteTheLoop()
     {

@@ -146,6 +146,23 @@ internal sealed partial class MethodParser
                 TestAtEnd: false));
         }
 
+        // Code that does not bind is the compiler's to report (CS0103 and its kin): an AD diagnostic beside it would give
+        // a second, wrong reason. The one exception binds only after generation: a call of a generated derivative (AD0115).
+        SyntaxNode? unboundBody = (SyntaxNode?)syntax.Body ?? syntax.ExpressionBody;
+        if (unboundBody is not null && _semanticModel.GetDiagnostics(unboundBody.Span, _cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error))
+        {
+            foreach (InvocationExpressionSyntax call in unboundBody.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>())
+            {
+                if (_semanticModel.GetOperation(call, _cancellationToken) is { } callOperation)
+                {
+                    ReportNestedDerivative(callOperation);
+                }
+            }
+
+            string unbound = AddSynthetic("__result", _returnKind);
+            return new ParseResult<DifferentiableMethod>(BuildModel(EquatableArray<Stmt>.Empty, unbound, isStub: true), _diagnostics.ToEquatableArray());
+        }
+
         IOperation? operation = _semanticModel.GetOperation(syntax, _cancellationToken);
         if (operation is IMethodBodyOperation methodBody && (methodBody.BlockBody ?? methodBody.ExpressionBody) is IBlockOperation block)
         {
