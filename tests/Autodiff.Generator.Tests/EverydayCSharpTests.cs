@@ -55,6 +55,45 @@ public class EverydayCSharpTests
         Assert.True(result.InputHasErrors());
     }
 
+    [Theory]
+    [InlineData(0.7, -1.3)]
+    [InlineData(-0.4, 0.9)]
+    public void TupleDeconstruction_AndSwaps_MatchFiniteDifferences(double x0, double x1)
+    {
+        const string source = """
+            using System;
+            using Autodiff;
+            public static partial class T
+            {
+                [Differentiable]
+                public static double Tuples(double x0, double x1, double[] w)
+                {
+                    var (a, b) = (x0 * x1, Math.Sin(x0));
+                    (double c, int n) = (b + w[0], w.Length);
+                    for (int i = 0; i < n; i++)
+                    {
+                        (a, b) = (b, a * w[i] + c);
+                    }
+
+                    (a, _) = (a + b * c, 0.0);
+                    return a * b - c;
+                }
+            }
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run(source + "\npublic static partial class T\n{\n" + GradientChecker.Wrappers("Tuples", 2) + "\n}\n");
+        Assert.Empty(result.AutodiffDiagnostics());
+        GradientChecker.AssertCorrect(GeneratorHarness.Load(result).GetType("T")!, "Tuples", new[] { x0, x1 }, new[] { 0.6, -0.8, 1.2 });
+    }
+
+    [Fact]
+    public void DeconstructingAMethodsResult_IsAD0101ThatSaysWhatWorks()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("using System; using Autodiff;\npublic static partial class D { static (double, double) P(double x) => (x, x); [Differentiable] public static double F(double x) { var (a, b) = P(x); return a * b; } }");
+        var diagnostic = Assert.Single(result.AutodiffDiagnostics());
+        Assert.Equal("AD0101", diagnostic.Id);
+        Assert.Contains("tuple literal", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Linq_IsAD0102ThatSaysToWriteTheLoop()
     {
