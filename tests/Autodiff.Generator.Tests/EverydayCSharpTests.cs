@@ -95,6 +95,50 @@ public class EverydayCSharpTests
     }
 
     [Fact]
+    public void ACallWithoutADerivative_OfConstants_IsAConstant()
+    {
+        const string source = """
+            using System;
+            using Autodiff;
+            public static partial class K
+            {
+                static double Table(double c, int n) => c * n + Math.IEEERemainder(c, 2);
+
+                [Differentiable]
+                public static double F(double x0, double x1, double[] w)
+                {
+                    int n = w.Length;
+                    double scale = Table(3.0, n) + Math.IEEERemainder(7.5, 2);
+                    double sum = 0;
+                    for (int i = 0; i < n; i++)
+                    {
+                        sum += w[i] * Table(i, 2) * x0;
+                    }
+
+                    return sum * scale + x1 * Ad.StopGradient(Table(x0, n));
+                }
+            }
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run(source + "\npublic static partial class K\n{\n" + GradientChecker.Wrappers("F", 2) + "\n}\n");
+        Assert.Empty(result.AutodiffDiagnostics());
+        Type type = GeneratorHarness.Load(result).GetType("K")!;
+        GradientChecker.Gradient g = GradientChecker.Grad(type, "F", new[] { 0.7, 1.1 }, new[] { 0.5, -0.25, 2.0 });
+        double scale = 3.0 * 3 + Math.IEEERemainder(3.0, 2) + Math.IEEERemainder(7.5, 2);
+        double weighted = 0.5 * 0 + -0.25 * (2 + Math.IEEERemainder(1, 2)) + 2.0 * (4 + Math.IEEERemainder(2, 2));
+        Assert.Equal(weighted * scale, g.Scalars[0], 12);
+        Assert.Equal(0.7 * 3 + Math.IEEERemainder(0.7, 2), g.Scalars[1], 12);
+    }
+
+    [Fact]
+    public void ACallWithoutADerivative_OfAValueThatHasOne_IsStillAD0104()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("using System; using Autodiff;\npublic static partial class D { static double H(double c) => c; [Differentiable] public static double F(double x) { double c = H(2.0); double v = H(x * c); return v + c; } }");
+        var diagnostic = Assert.Single(result.AutodiffDiagnostics());
+        Assert.Equal("AD0104", diagnostic.Id);
+        Assert.Equal("H(x * c)", diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan));
+    }
+
+    [Fact]
     public void Linq_IsAD0102ThatSaysToWriteTheLoop()
     {
         GeneratorHarness.Result result = GeneratorHarness.Run("using System; using System.Linq; using Autodiff;\npublic static partial class D { [Differentiable] public static double F(double[] w) => w.Sum() * w.Max(); }");

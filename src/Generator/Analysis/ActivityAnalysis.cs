@@ -15,6 +15,7 @@ namespace Autodiff.Generator.Analysis;
 internal sealed class ActivityAnalysis
 {
     private readonly HashSet<string> _active;
+    private readonly HashSet<string> _varied = new();
 
     private ActivityAnalysis(HashSet<string> active) => _active = active;
 
@@ -64,11 +65,20 @@ internal sealed class ActivityAnalysis
             }
         }
 
+        analysis._varied.UnionWith(active);
         active.RemoveWhere(name => !useful.Contains(name) && !method.Parameters.Any(p => p.Differentiable && p.Name == name));
         return analysis;
     }
 
     public bool IsActive(string variable) => _active.Contains(variable);
+
+    /// <summary>Whether the expression's value depends differentiably on a differentiable parameter, whether or not it reaches the result.</summary>
+    public bool IsVaried(Expr expr)
+    {
+        var reads = new HashSet<string>();
+        ExprFacts.CollectDifferentiableReads(expr, reads);
+        return reads.Overlaps(_varied);
+    }
 
     /// <summary>Whether the expression's value may depend on a differentiable parameter (and so carries a derivative).</summary>
     public bool IsActive(Expr expr) => expr.Kind is ScalarKind.Double or ScalarKind.Float && expr switch

@@ -55,6 +55,17 @@ internal sealed partial class MethodParser
             return passive;
         }
 
+        // A function with no derivative at all (not [Differentiable], nothing registered): a constant, as long as no
+        // argument depends on a differentiable value (checked once activity is known; else AD0104 at the call).
+        if (target.MethodKind == MethodKind.Ordinary && !TypeClassifier.HasAttribute(target, WellKnownNames.DifferentiableAttribute)
+            && !Registrations.Find(_semanticModel.Compilation, target).Any()
+            && (target.ReducedFrom ?? target).ContainingType?.ToDisplayString() != "System.Linq.Enumerable"
+            && PassiveCall(invocation, target, kind, arguments) is MathCallExpr constant)
+        {
+            _constantCalls.Add((constant.Args, invocation.Syntax.GetLocation(), display));
+            return new StopGradientExpr(kind, constant, display);
+        }
+
         if (ResolveCallee(invocation, target, display) is not { } callee)
         {
             return null;
@@ -95,7 +106,15 @@ internal sealed partial class MethodParser
         bool piecewise = DerivativeRules.IsPiecewiseConstant(target.Name);
         if (!piecewise && !DerivativeRules.Has(target.Name, arguments.Length))
         {
-            return NoDerivative(invocation, (containing == WellKnownNames.Math ? "Math." : "MathF.") + target.Name);
+            // A function without a rule: a constant when its arguments are (checked once activity is known), else AD0104.
+            string display = (containing == WellKnownNames.Math ? "Math." : "MathF.") + target.Name;
+            if (PassiveCall(invocation, target, kind, arguments) is MathCallExpr constant)
+            {
+                _constantCalls.Add((constant.Args, invocation.Syntax.GetLocation(), display));
+                return new StopGradientExpr(kind, constant, display);
+            }
+
+            return NoDerivative(invocation, display);
         }
 
         var args = new List<Expr>();

@@ -39,6 +39,9 @@ internal sealed partial class MethodParser
     // [Differentiable(SecondOrder = true)]: every call needs a callee with second derivatives (AD0114).
     private bool _secondOrder;
 
+    // Calls of functions without a derivative taken as constants: their arguments, where they are, and their names.
+    private readonly List<(EquatableArray<Expr> Arguments, Location Location, string Display)> _constantCalls = new();
+
     // A vector-valued method: its [Output] parameter, and the local array that holds its values in the IR.
     private VarInfo? _outputParameter;
     private VarInfo? _output;
@@ -182,7 +185,24 @@ internal sealed partial class MethodParser
         DifferentiableMethod model = BuildModel(hasErrors ? EquatableArray<Stmt>.Empty : lowered, result, hasErrors);
         if (!hasErrors)
         {
-            ReportActivityWarnings(model, syntax);
+            // A call without a derivative is a constant when no argument depends on a differentiable value; else AD0104.
+            var activity = ActivityAnalysis.Run(model);
+            foreach ((EquatableArray<Expr> arguments, Location location, string display) in _constantCalls)
+            {
+                if (arguments.Any(activity.IsVaried))
+                {
+                    Report(DiagnosticDescriptors.NoDerivativeForCall, location, display);
+                }
+            }
+
+            if (_diagnostics.Any(d => d.IsError))
+            {
+                model = BuildModel(EquatableArray<Stmt>.Empty, result, isStub: true);
+            }
+            else
+            {
+                ReportActivityWarnings(model, syntax);
+            }
         }
 
         return new ParseResult<DifferentiableMethod>(model, _diagnostics.ToEquatableArray());
