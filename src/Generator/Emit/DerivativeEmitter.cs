@@ -18,8 +18,6 @@ internal static class DerivativeEmitter
 
     public static string Emit(DifferentiableMethod method, VectorSupport vectors)
     {
-        // The analyses run once; the three derivatives share them.
-        MethodAnalysis analysis = MethodAnalysis.Run(method);
         var body = new CodeBlock();
         string title = "Derivatives of " + string.Join(".", method.Types.Select(t => t.Name)) + "." + method.Name;
         if (method.InlineOnly)
@@ -27,6 +25,9 @@ internal static class DerivativeEmitter
             // A void helper without an [Output]: its callers differentiate through its body; nothing of its own.
             return GeneratedFile.Write(GeneratedFile.Preamble(title + " (none: a void helper is differentiated where it is called)", Enumerable.Empty<string>()), method.Namespace, method.Types, body);
         }
+
+        // The analyses run once; the derivatives share them.
+        MethodAnalysis analysis = MethodAnalysis.Run(method);
 
         if (method.Output is not null)
         {
@@ -53,7 +54,7 @@ internal static class DerivativeEmitter
 
         if (method.SecondOrder)
         {
-            allLanes.AddRange(SecondOrderEmitter.Emit(method, vectors, body));
+            allLanes.AddRange(SecondOrderEmitter.Emit(method, vectors, body, analysis));
         }
 
         foreach (CodeBlock laneMethod in allLanes)
@@ -66,10 +67,13 @@ internal static class DerivativeEmitter
     }
 
     /// <summary>The attributes of every generated method: its generator and version, and <c>[SkipLocalsInit]</c> where the project allows it.</summary>
-    internal static void WriteAttributes(CodeBlock output, MethodContext context)
+    internal static void WriteAttributes(CodeBlock output, MethodContext context) => WriteAttributes(output, context.SkipLocalsInit);
+
+    /// <summary>The same attributes for a method written without a <see cref="MethodContext"/> (a Hessian's or Jacobian's frame).</summary>
+    internal static void WriteAttributes(CodeBlock output, bool skipLocalsInit)
     {
         output.Line(GeneratedCode);
-        if (context.SkipLocalsInit)
+        if (skipLocalsInit)
         {
             output.Line("[global::System.Runtime.CompilerServices.SkipLocalsInit]");
         }
@@ -77,6 +81,17 @@ internal static class DerivativeEmitter
 
     internal static string Parameters(DifferentiableMethod method)
         => string.Join(", ", method.Parameters.Select(p => TypeClassifier.TypeText(p.Kind, p.Shape) + " " + p.Name));
+
+    /// <summary>The type of a parameter's tangent: its scalar type, or a read-only span of its element type.</summary>
+    internal static string TangentType(VarInfo parameter)
+        => parameter.Shape == ShapeKind.Scalar ? TypeClassifier.Keyword(parameter.Kind) : "global::System.ReadOnlySpan<" + TypeClassifier.Keyword(parameter.Kind) + ">";
+
+    // T tx for scalars, ReadOnlySpan<T> tw for arrays: one tangent per differentiable parameter, in order.
+    internal static List<(string Declaration, string Name, VarInfo Parameter)> Tangents(DifferentiableMethod method, MethodContext context)
+        => method.Parameters.Where(p => p.Differentiable).Select(p => (
+            Declaration: TangentType(p) + " " + context.Derivative(p.Name),
+            Name: context.Derivative(p.Name),
+            Parameter: p)).ToList();
 
     // out T dx for scalars, Span<T> dw for arrays: one adjoint per differentiable parameter, in order.
     internal static IEnumerable<(string Declaration, string Name, VarInfo Parameter)> Adjoints(DifferentiableMethod method, MethodContext context)
@@ -140,8 +155,8 @@ internal static class DerivativeEmitter
                 output.Append(afterForward);
             }
 
-            string value = context.Fresh("__value");
-            if (returnsValue)
+            string? value = returnsValue ? context.Fresh("__value") : null;
+            if (value is not null)
             {
                 output.Add(new DeclareCode(t, value, Build.Var(method.ReturnKind, method.ResultName)));
             }
@@ -160,11 +175,10 @@ internal static class DerivativeEmitter
 
             output.Append(reverse);
             EmitCleanup(output, context);
-            if (returnsValue)
+            if (value is not null)
             {
                 output.Line($"return {value};");
             }
-
         }
 
         return output;
@@ -232,10 +246,7 @@ internal static class DerivativeEmitter
         // Forward mode has no vector loops: only the attribute flag is passed on.
         var context = new MethodContext(method, "t", VectorSupport.None with { SkipLocalsInit = vectors.SkipLocalsInit }, analysis);
         string t = context.T;
-        var tangents = method.Parameters.Where(p => p.Differentiable).Select(p => (
-            Declaration: (p.Shape == ShapeKind.Scalar ? TypeClassifier.Keyword(p.Kind) : "global::System.ReadOnlySpan<" + TypeClassifier.Keyword(p.Kind) + ">") + " " + context.Derivative(p.Name),
-            Name: context.Derivative(p.Name),
-            Parameter: p)).ToList();
+        var tangents = Tangents(method, context);
         output.Line($"/// <summary>Forward mode of <see cref=\"{method.Name}\"/>: its value and its directional derivative along the tangents {string.Join(", ", tangents.Select(x => $"<paramref name=\"{x.Name}\"/>"))}.</summary>");
         WriteAttributes(output, context);
         using (output.Block($"{method.Accessibility} static ({t} Value, {t} Tangent) {method.Name}Jvp({Join(Parameters(method), string.Join(", ", tangents.Select(x => x.Declaration)))})"))

@@ -16,18 +16,17 @@ namespace Autodiff.Generator.Emit;
 internal static class SecondOrderEmitter
 {
     /// <summary>Writes the four methods; returns the lane methods their vector loops call.</summary>
-    public static List<CodeBlock> Emit(DifferentiableMethod method, VectorSupport vectors, CodeBlock output)
+    public static List<CodeBlock> Emit(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
     {
         var lanes = new List<CodeBlock>();
         List<string> tangents = TangentProgram.TangentNames(method);
         var differentiable = method.Parameters.Where(p => p.Differentiable).ToList();
         string t = TypeClassifier.Keyword(method.ReturnKind);
-        string tangentParameters = string.Join(", ", differentiable.Select((p, i) => TangentType(p) + " " + tangents[i]));
+        string tangentParameters = string.Join(", ", differentiable.Select((p, i) => DerivativeEmitter.TangentType(p) + " " + tangents[i]));
         string signature = DerivativeEmitter.Join(DerivativeEmitter.Parameters(method), tangentParameters);
         string arguments = string.Join(", ", method.Parameters.Select(p => p.Name).Concat(tangents));
         var attributes = new CodeBlock();
-        var context = new MethodContext(method, "d", vectors);
-        DerivativeEmitter.WriteAttributes(attributes, context);
+        DerivativeEmitter.WriteAttributes(attributes, vectors.SkipLocalsInit);
 
         output.Line(string.Empty);
         output.Line($"/// <summary>The directional derivative of <see cref=\"{method.Name}\"/> along {Refs(tangents)}: the gradient dotted with them, the tangent of <see cref=\"{method.Name}Jvp\"/>.</summary>");
@@ -37,14 +36,14 @@ internal static class SecondOrderEmitter
 
         // Reverse mode of the directional derivative, every parameter differentiable: what a second-order caller calls.
         output.Line(string.Empty);
-        DifferentiableMethod directional = TangentProgram.Build(method, method.Name + "Directional", tangentsDifferentiable: true);
+        DifferentiableMethod directional = TangentProgram.Build(method, analysis.Activity, method.Name + "Directional", tangentsDifferentiable: true);
         if (DerivativeEmitter.EmitVjp(directional, vectors, output, MethodAnalysis.Run(directional)) is { } directionalLanes)
         {
             lanes.Add(directionalLanes);
         }
 
         output.Line(string.Empty);
-        if (EmitHvp(method, vectors, output, tangents) is { } hvpLanes)
+        if (EmitHvp(method, analysis.Activity, vectors, output, tangents) is { } hvpLanes)
         {
             lanes.Add(hvpLanes);
         }
@@ -54,15 +53,12 @@ internal static class SecondOrderEmitter
         return lanes;
     }
 
-    private static string TangentType(VarInfo parameter)
-        => parameter.Shape == ShapeKind.Scalar ? TypeClassifier.Keyword(parameter.Kind) : "global::System.ReadOnlySpan<" + TypeClassifier.Keyword(parameter.Kind) + ">";
-
     private static string Refs(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"<paramref name=\"{n}\"/>"));
 
     // H·v: the gradient of the directional derivative with respect to the parameters (the tangents held fixed).
-    private static CodeBlock? EmitHvp(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, List<string> tangents)
+    private static CodeBlock? EmitHvp(DifferentiableMethod method, ActivityAnalysis activity, VectorSupport vectors, CodeBlock output, List<string> tangents)
     {
-        DifferentiableMethod program = TangentProgram.Build(method, method.Name + "Hvp", tangentsDifferentiable: false);
+        DifferentiableMethod program = TangentProgram.Build(method, activity, method.Name + "Hvp", tangentsDifferentiable: false);
         var context = new MethodContext(program, "h", vectors, MethodAnalysis.Run(program));
         var products = DerivativeEmitter.Adjoints(program, context).ToList();
         string t = context.T;

@@ -27,9 +27,9 @@ internal static class VectorEmitter
         }
 
         output.Line(string.Empty);
-        string resultTangent = EmitJvp(method, vectors, output, analysis);
+        EmitJvp(method, vectors, output, analysis);
         output.Line(string.Empty);
-        EmitJacobian(method, output, vectors, seed, resultTangent);
+        EmitJacobian(method, output, vectors, seed);
         return lanes;
     }
 
@@ -80,7 +80,7 @@ internal static class VectorEmitter
                 return null;
             }
 
-            output.Line($"if ({seed}.Length != {results}.Length) global::Autodiff.Generated.AutodiffHelpers.ThrowLength(\"{seed}\", \"{results}\", {results}.Length, {seed}.Length);");
+            DerivativeEmitter.EmitLengthChecks(output, new[] { (seed, OutputParameter(method)) });
             var copy = new CodeBlock();
             copy.Line($"{method.Output}.CopyTo({results});");
             output.Append(AccumulationMerger.Merge(DerivativeEmitter.VjpBody(seeded, context, Build.Lit(1, method.ReturnKind), adjoints, copy, returnsValue: false)));
@@ -89,17 +89,13 @@ internal static class VectorEmitter
         return context.LaneMethod;
     }
 
-    // Returns the name of the results' tangent parameter.
-    private static string EmitJvp(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
+    private static void EmitJvp(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
     {
         var context = new MethodContext(method, "t", VectorSupport.None with { SkipLocalsInit = vectors.SkipLocalsInit }, analysis);
         string t = Keyword(method);
         string results = method.OutputParameter!;
         string resultTangent = context.Fresh("t" + results.TrimStart('@'));
-        var tangents = method.Parameters.Where(p => p.Differentiable).Select(p => (
-            Declaration: (p.Shape == ShapeKind.Scalar ? TypeClassifier.Keyword(p.Kind) : "global::System.ReadOnlySpan<" + TypeClassifier.Keyword(p.Kind) + ">") + " " + context.Derivative(p.Name),
-            Name: context.Derivative(p.Name),
-            Parameter: p)).ToList();
+        var tangents = DerivativeEmitter.Tangents(method, context);
         output.Line($"/// <summary>Forward mode of <see cref=\"{method.Name}\"/>: writes its results to <paramref name=\"{results}\"/> and their directional derivatives along");
         output.Line($"/// {string.Join(", ", tangents.Select(x => $"<paramref name=\"{x.Name}\"/>"))}, J·v, to <paramref name=\"{resultTangent}\"/>.</summary>");
         DerivativeEmitter.WriteAttributes(output, context);
@@ -108,11 +104,10 @@ internal static class VectorEmitter
             if (method.IsStub)
             {
                 output.Line(DerivativeEmitter.Stub(method));
-                return resultTangent;
+                return;
             }
 
-            DerivativeEmitter.EmitLengthChecks(output, tangents.Select(x => (x.Name, x.Parameter)));
-            output.Line($"if ({resultTangent}.Length != {results}.Length) global::Autodiff.Generated.AutodiffHelpers.ThrowLength(\"{resultTangent}\", \"{results}\", {results}.Length, {resultTangent}.Length);");
+            DerivativeEmitter.EmitLengthChecks(output, tangents.Select(x => (x.Name, x.Parameter)).Append((resultTangent, OutputParameter(method))));
             CodeBlock forward = new ForwardEmitter(context).EmitSequence(method.Body);
             DerivativeEmitter.DeclareLocals(output, context);
             output.Line(string.Empty);
@@ -122,12 +117,12 @@ internal static class VectorEmitter
             output.Line(context.HasDerivative(method.Output!) ? $"{context.Derivative(method.Output!)}.CopyTo({resultTangent});" : $"{resultTangent}.Clear();");
             DerivativeEmitter.EmitCleanup(output, context);
         }
-
-        return resultTangent;
     }
 
+    private static VarInfo OutputParameter(DifferentiableMethod method) => method.Parameters.First(p => p.Name == method.OutputParameter);
+
     // The Jacobian, m × n: a column per JVP when there are fewer inputs (n) than outputs (m), else a row per VJP.
-    private static void EmitJacobian(DifferentiableMethod method, CodeBlock output, VectorSupport vectors, string seed, string resultTangent)
+    private static void EmitJacobian(DifferentiableMethod method, CodeBlock output, VectorSupport vectors, string seed)
     {
         var names = new NameSet(method.Parameters.Concat(method.Locals).Select(p => p.Name));
         string jacobian = names.Fresh("jacobian");
@@ -138,11 +133,7 @@ internal static class VectorEmitter
         output.Line($"/// <summary>Writes the results of <see cref=\"{method.Name}\"/> to <paramref name=\"{results}\"/> and its Jacobian to <paramref name=\"{jacobian}\"/>: m × n, row i");
         output.Line($"/// the derivatives of result i with respect to the n differentiable values in the order {order}. Takes one JVP per column when");
         output.Line("/// n &lt; m, else one VJP per row.</summary>");
-        output.Line(DerivativeEmitter.GeneratedCode);
-        if (vectors.SkipLocalsInit)
-        {
-            output.Line("[global::System.Runtime.CompilerServices.SkipLocalsInit]");
-        }
+        DerivativeEmitter.WriteAttributes(output, vectors.SkipLocalsInit);
 
         using (output.Block($"{method.Accessibility} static void {method.Name}Jacobian({DerivativeEmitter.Join(DerivativeEmitter.Parameters(method), t + "[,] " + jacobian)})"))
         {

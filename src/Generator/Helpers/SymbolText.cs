@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Autodiff.Generator.Ir;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -109,4 +110,9 @@ internal static class SymbolText
 
         return false;
     }
+
+    /// <summary>The using directives of a file (at its top and in its namespaces), as written: for code copied from it.</summary>
+    public static IEnumerable<string> Usings(SyntaxTree tree, System.Threading.CancellationToken cancellationToken)
+        => tree.GetRoot(cancellationToken).DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax)
+            .OfType<UsingDirectiveSyntax>().Select(u => u.ToString());
 }

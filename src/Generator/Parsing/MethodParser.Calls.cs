@@ -59,7 +59,7 @@ internal sealed partial class MethodParser
         // argument depends on a differentiable value (checked once activity is known; else AD0104 at the call).
         if (target.MethodKind == MethodKind.Ordinary && !TypeClassifier.HasAttribute(target, WellKnownNames.DifferentiableAttribute)
             && !Registrations.Find(_semanticModel.Compilation, target).Any()
-            && (target.ReducedFrom ?? target).ContainingType?.ToDisplayString() != "System.Linq.Enumerable"
+            && !IsLinq(target)
             && PassiveCall(invocation, target, kind, arguments) is MathCallExpr constant)
         {
             _constantCalls.Add((constant.Args, invocation.Syntax.GetLocation(), display));
@@ -187,6 +187,9 @@ internal sealed partial class MethodParser
         return new MathCallExpr(kind, target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), target.Name, args.ToEquatableArray());
     }
 
+    /// <summary>A LINQ operator (called as an extension method or not): never differentiable, and reported as such.</summary>
+    private static bool IsLinq(IMethodSymbol target) => (target.ReducedFrom ?? target).ContainingType?.ToDisplayString() == "System.Linq.Enumerable";
+
     private Expr? NoDerivative(IInvocationOperation invocation, string display)
     {
         Report(DiagnosticDescriptors.NoDerivativeForCall, invocation.Syntax.GetLocation(), display);
@@ -202,7 +205,7 @@ internal sealed partial class MethodParser
             return null;
         }
 
-        if ((target.ReducedFrom ?? target).ContainingType?.ToDisplayString() == "System.Linq.Enumerable")
+        if (IsLinq(target))
         {
             // Marking a library method [Differentiable] is impossible: say what works instead.
             Unsupported(invocation, "LINQ queries (" + display + ")", "write the loop, for example for (int i = 0; i < w.Length; i++) s += w[i];");

@@ -97,11 +97,7 @@ internal sealed partial class MethodParser
         // The statement as written (its string literals exactly so), without the comments around it.
         SyntaxNode statement = guard.Syntax is ThrowStatementSyntax ? guard.Syntax : guard.Syntax.Parent is ExpressionStatementSyntax parent ? parent : guard.Syntax;
         string text = statement is StatementSyntax ? statement.ToString() : statement + ";";
-        foreach (UsingDirectiveSyntax directive in guard.Syntax.SyntaxTree.GetRoot(_cancellationToken)
-            .DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax).OfType<UsingDirectiveSyntax>())
-        {
-            _usings.Add(directive.ToString());
-        }
+        _usings.UnionWith(SymbolText.Usings(guard.Syntax.SyntaxTree, _cancellationToken));
 
         output.Add(new GuardStmt(CommentOf(statement), text, reads.ToEquatableArray()));
     }

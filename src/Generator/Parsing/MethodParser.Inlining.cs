@@ -15,6 +15,9 @@ internal sealed partial class MethodParser
     // The void helpers being inlined, innermost last (a helper that reaches itself again is recursive).
     private readonly List<IMethodSymbol> _inlining = new();
 
+    // Whether each helper called so far has errors of its own (its body is parsed on its own once, not at every call).
+    private readonly Dictionary<IMethodSymbol, bool> _helperHasErrors = new(SymbolEqualityComparer.Default);
+
     /// <summary>
     /// A call of a <c>[Differentiable]</c> method that returns <c>void</c> and writes its results into a span or array
     /// argument (a vector-valued method, or any helper that fills an array): its body is parsed in place, each scalar
@@ -52,7 +55,7 @@ internal sealed partial class MethodParser
             : _semanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
 
         // The helper's own problems are reported on the helper; a call of a helper with problems is AD0110.
-        if (_inlining.Count == 0 && new MethodParser(model, helper, _cancellationToken).Run(syntax).Diagnostics.Any(d => d.IsError))
+        if (_inlining.Count == 0 && HelperHasErrors(helper, model, syntax))
         {
             Report(DiagnosticDescriptors.CalleeNotGenerated, invocation.Syntax.GetLocation(), display, "see the errors on its declaration");
             return;
@@ -130,6 +133,17 @@ internal sealed partial class MethodParser
         string returned = AddSynthetic("__returnedFrom" + helper.Name, ScalarKind.Double);
         statements.AddRange(new ControlFlowLowering(returned, (name, variableKind) => AddSynthetic(name, variableKind)).Lower(body));
         output.AddRange(statements);
+    }
+
+    private bool HelperHasErrors(IMethodSymbol helper, SemanticModel model, MethodDeclarationSyntax syntax)
+    {
+        if (!_helperHasErrors.TryGetValue(helper, out bool errors))
+        {
+            errors = new MethodParser(model, helper, _cancellationToken).Run(syntax).Diagnostics.Any(d => d.IsError);
+            _helperHasErrors[helper] = errors;
+        }
+
+        return errors;
     }
 
     private void Unbind(List<ISymbol> bound)

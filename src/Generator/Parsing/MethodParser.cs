@@ -201,7 +201,7 @@ internal sealed partial class MethodParser
             }
             else
             {
-                ReportActivityWarnings(model, syntax);
+                ReportActivityWarnings(model, activity, syntax);
             }
         }
 
@@ -209,9 +209,8 @@ internal sealed partial class MethodParser
     }
 
     // Warnings that need activity: a constant result (AD0201) and piecewise-constant functions of active values (AD0301).
-    private void ReportActivityWarnings(DifferentiableMethod model, MethodDeclarationSyntax syntax)
+    private void ReportActivityWarnings(DifferentiableMethod model, ActivityAnalysis activity, MethodDeclarationSyntax syntax)
     {
-        var activity = ActivityAnalysis.Run(model);
         if (!model.InlineOnly && !activity.IsActive(model.Output ?? model.ResultName))
         {
             Report(DiagnosticDescriptors.ConstantResult, syntax.Identifier.GetLocation(), _method.Name);

@@ -124,8 +124,7 @@ internal sealed partial class TensorMethodParser
         var parameters = _method.Parameters.Select(p => new TParam(p.Name, p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
             ModelParser.IsTensor(p.Type), ModelParser.IsTensor(p.Type) && !TypeClassifier.HasAttribute(p, WellKnownNames.NoDerivativeAttribute))).ToEquatableArray();
         string hint = GeneratedNames.HintName(ns, types, _method, "Model.g.cs");
-        var usings = syntax.SyntaxTree.GetRoot(_cancellationToken).DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax)
-            .OfType<UsingDirectiveSyntax>().Select(u => u.ToString()).Distinct().ToEquatableArray();
+        var usings = SymbolText.Usings(syntax.SyntaxTree, _cancellationToken).Distinct().ToEquatableArray();
         return new TensorMethod(hint, GeneratedNames.TapeType(_method), ns, types, type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), _method.Name,
             SymbolText.Accessibility(_method.DeclaredAccessibility), ModelParser.IsTensor(_method.ReturnType) ? TKind.Tensor : TKind.Float,
             parameters, isStub ? EquatableArray<TStmt>.Empty : _body.ToEquatableArray(), isStub ? null : _scope.Result, usings, isStub);

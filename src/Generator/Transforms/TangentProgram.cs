@@ -25,10 +25,10 @@ internal sealed class TangentProgram
     private readonly Dictionary<string, VarInfo> _variables;
     private readonly Dictionary<string, string> _zeros = new();
 
-    private TangentProgram(DifferentiableMethod method)
+    private TangentProgram(DifferentiableMethod method, ActivityAnalysis activity)
     {
         _method = method;
-        _activity = ActivityAnalysis.Run(method);
+        _activity = activity;
         _variables = method.Parameters.Concat(method.Locals).ToDictionary(v => v.Name);
         _names = new NameSet(_variables.Keys);
     }
@@ -42,18 +42,20 @@ internal sealed class TangentProgram
 
     /// <summary>
     /// The directional derivative of <paramref name="method"/> as a method named <paramref name="name"/>: its parameters,
-    /// then one tangent per differentiable parameter (a scalar, or a read-only span for an array), differentiable when
-    /// <paramref name="tangentsDifferentiable"/>; it returns the tangent of the result.
+    /// then one tangent per differentiable parameter (a scalar, or a read-only span for an array; named as
+    /// <see cref="TangentNames"/> says), differentiable when <paramref name="tangentsDifferentiable"/>; it returns the
+    /// tangent of the result. <paramref name="activity"/> is the method's own.
     /// </summary>
-    public static DifferentiableMethod Build(DifferentiableMethod method, string name, bool tangentsDifferentiable)
-        => new TangentProgram(method).Run(name, tangentsDifferentiable);
+    public static DifferentiableMethod Build(DifferentiableMethod method, ActivityAnalysis activity, string name, bool tangentsDifferentiable)
+        => new TangentProgram(method, activity).Run(name, tangentsDifferentiable);
 
     private DifferentiableMethod Run(string name, bool tangentsDifferentiable)
     {
         var parameters = new List<VarInfo>(_method.Parameters);
-        foreach (VarInfo parameter in _method.Parameters.Where(p => p.Differentiable))
+        List<string> tangentNames = TangentNames(_method);
+        foreach ((VarInfo parameter, string tangent) in _method.Parameters.Where(p => p.Differentiable).Zip(tangentNames, (p, n) => (p, n)))
         {
-            string tangent = _names.Fresh("t" + parameter.Name.TrimStart('@'));
+            _names.Reserve(tangent);
             _tangents[parameter.Name] = tangent;
             ShapeKind shape = parameter.Shape == ShapeKind.Scalar ? ShapeKind.Scalar : ShapeKind.ReadOnlySpan;
             parameters.Add(new VarInfo(tangent, parameter.Kind, shape, VarRole.Parameter, tangentsDifferentiable));
