@@ -44,21 +44,7 @@ public partial class RandomInliningTests(ITestOutputHelper output)
         Assert.Empty(result.AutodiffDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
         Type type = GeneratorHarness.Load(result).GetType("RandomInline" + batch)!;
 
-        var failures = new List<string>();
-        foreach ((string name, string program) in programs)
-        {
-            double[] p = { Next(random), Next(random), Next(random) };
-            double[] w = Enumerable.Range(0, random.Next(1, 5)).Select(_ => Next(random)).ToArray();
-            if (GradientChecker.Check(type, name, p, w, 1e-6) is { } failure)
-            {
-                // A difference that straddles a branch switch or an early return is not a bug: a real error fails nearby too.
-                double[] p2 = p.Select(v => v + 1e-3 * Next(random)).ToArray();
-                if (GradientChecker.Check(type, name, p2, w, 1e-6) is { } second)
-                {
-                    failures.Add($"seed {seed}: {failure}{second}\n{program}");
-                }
-            }
-        }
+        List<string> failures = RandomProgramTests.CheckEach(programs, random, seed, arrayLengths: 5, (name, p, w) => GradientChecker.Check(type, name, p, w, 1e-6));
 
         foreach (string failure in failures)
         {
@@ -67,6 +53,4 @@ public partial class RandomInliningTests(ITestOutputHelper output)
 
         Assert.True(failures.Count == 0, $"{failures.Count} of {ProgramsPerBatch} programs calling fill helpers (seed {seed}) have wrong gradients:\n{helpers}\n{string.Join("\n", failures.Take(2))}");
     }
-
-    private static double Next(Random random) => Math.Round(random.NextDouble() * 2.4 - 1.2, 4) + 1e-5;
 }

@@ -42,23 +42,7 @@ public class RandomProgramTests(ITestOutputHelper output)
             + $"{Count("(run again forwards")} with loops run again in the reverse sweep, {Count("(each iteration followed by its reverse)")} with a final loop inside a fused one, "
             + $"{Count("(what each iteration carries is kept")} with checkpointed loops");
 
-        var random = new Random(seed);
-        var failures = new List<string>();
-        foreach ((string name, string program) in programs)
-        {
-            double[] p = { Next(random), Next(random), Next(random) };
-            double[] w = Enumerable.Range(0, random.Next(1, 6)).Select(_ => Next(random)).ToArray();
-            string? failure = GradientChecker.Check(type, name, p, w, 1e-6);
-            if (failure is not null)
-            {
-                // A finite difference that straddles a branch switch is not a bug: a real error fails at a nearby point too.
-                double[] p2 = p.Select(v => v + 1e-3 * Next(random)).ToArray();
-                if (GradientChecker.Check(type, name, p2, w, 1e-6) is { } second)
-                {
-                    failures.Add($"seed {seed}: {failure}{second}\n{program}");
-                }
-            }
-        }
+        List<string> failures = CheckEach(programs, new Random(seed), seed, arrayLengths: 6, (name, p, w) => GradientChecker.Check(type, name, p, w, 1e-6));
 
         foreach (string failure in failures)
         {
@@ -72,5 +56,31 @@ public class RandomProgramTests(ITestOutputHelper output)
     internal static int BaseSeed()
         => int.TryParse(Environment.GetEnvironmentVariable("AUTODIFF_RANDOM_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed) ? seed : 20261123;
 
-    private static double Next(Random random) => Math.Round(random.NextDouble() * 2.4 - 1.2, 4) + 1e-5;
+    /// <summary>A random input in [-1.2, 1.2], rounded, off the kinks at round numbers.</summary>
+    internal static double Next(Random random) => Math.Round(random.NextDouble() * 2.4 - 1.2, 4) + 1e-5;
+
+    /// <summary>
+    /// Checks each program at a random point (three scalars, an array of 1 to <paramref name="arrayLengths"/> - 1
+    /// elements). A failure is checked again at a nearby point: a finite difference that straddles a branch switch or
+    /// a kink is not a bug, and a real error fails there too. Returns the failures that stay, with their programs.
+    /// </summary>
+    internal static List<string> CheckEach(IEnumerable<(string Name, string Source)> programs, Random random, int seed, int arrayLengths, Func<string, double[], double[], string?> check)
+    {
+        var failures = new List<string>();
+        foreach ((string name, string program) in programs)
+        {
+            double[] p = { Next(random), Next(random), Next(random) };
+            double[] w = Enumerable.Range(0, random.Next(1, arrayLengths)).Select(_ => Next(random)).ToArray();
+            if (check(name, p, w) is { } failure)
+            {
+                double[] p2 = p.Select(v => v + 1e-3 * Next(random)).ToArray();
+                if (check(name, p2, w) is { } second)
+                {
+                    failures.Add($"seed {seed}: {failure}{second}\n{program}");
+                }
+            }
+        }
+
+        return failures;
+    }
 }

@@ -41,22 +41,7 @@ public class RandomSecondOrderTests(ITestOutputHelper output)
         output.WriteLine($"seed {seed}: {Count("picked last)")} with the tangent of a running minimum or maximum taken at the iteration it picked, "
             + $"{Count("(fused:")} with fused final loops, {Count("(run again forwards")} with loops run again, {Count("(what each iteration carries is kept")} with checkpointed loops");
 
-        var random = new Random(seed);
-        var failures = new List<string>();
-        foreach ((string name, string program) in programs)
-        {
-            double[] p = { Next(random), Next(random), Next(random) };
-            double[] w = Enumerable.Range(0, random.Next(1, 5)).Select(_ => Next(random)).ToArray();
-            if (SecondOrderChecker.Check(type, name, p, w, 1e-5) is { } failure)
-            {
-                // A difference that straddles a branch switch or a kink is not a bug: a real error fails nearby too.
-                double[] p2 = p.Select(v => v + 1e-3 * Next(random)).ToArray();
-                if (SecondOrderChecker.Check(type, name, p2, w, 1e-5) is { } second)
-                {
-                    failures.Add($"seed {seed}: {failure}{second}\n{program}");
-                }
-            }
-        }
+        List<string> failures = RandomProgramTests.CheckEach(programs, new Random(seed), seed, arrayLengths: 5, (name, p, w) => SecondOrderChecker.Check(type, name, p, w, 1e-5));
 
         foreach (string failure in failures)
         {
@@ -65,6 +50,4 @@ public class RandomSecondOrderTests(ITestOutputHelper output)
 
         Assert.True(failures.Count == 0, $"{failures.Count} of {ProgramsPerBatch} random programs (seed {seed}) have wrong second derivatives:\n{string.Join("\n", failures.Take(3))}");
     }
-
-    private static double Next(Random random) => Math.Round(random.NextDouble() * 2.4 - 1.2, 4) + 1e-5;
 }

@@ -163,5 +163,5 @@ public partial class RandomVectorFunctionTests(ITestOutputHelper output)
 
     private static void Invoke(Type type, string method, params object[] args) => GradientChecker.Invoke(type, method, args);
 
-    private static double Next(Random random) => Math.Round(random.NextDouble() * 2.4 - 1.2, 4) + 1e-5;
+    private static double Next(Random random) => RandomProgramTests.Next(random);
 }
