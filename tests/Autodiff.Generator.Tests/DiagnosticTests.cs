@@ -37,16 +37,14 @@ public class DiagnosticTests
     }
 
     [Theory]
-    [InlineData("double f = EJvp(q, 1.0).Tangent; return f * q;", "EJvp(q, 1.0)")]
-    [InlineData("double e = EGradient(q, out double dq); return e + dq;", "EGradient(q, out double dq)")]
-    [InlineData("double h = C.EHvp(q, 1.0, out double hq); return h * hq;", "C.EHvp(q, 1.0, out double hq)")]
-    [InlineData("EGradient(q, out double dq); return q;", "EGradient(q, out double dq)")]
-    public void CallOfAGeneratedDerivative_ReportsAD0115AtTheCall(string body, string at)
+    [InlineData("double h = C.EHvp(q, 1.0, out double hq); return h * hq;", "C.EHvp(q, 1.0, out double hq)", "third derivatives")]
+    [InlineData("double e = EGradient(q, out double dq) * q; return e + dq;", "EGradient(q, out double dq)", "statement of its own")]
+    public void CallOfAGeneratedDerivative_ThatStaysOut_ReportsAD0115AtTheCall(string body, string at, string fix)
     {
         var d = Single("[Differentiable(SecondOrder = true)] public static double E(double q) => q * q * q;\n[Differentiable] public static double F(double q) { " + body + " }");
         Assert.Equal("AD0115", d.Id);
         Assert.Equal(at, At(d));
-        Assert.Contains("nested differentiation", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains(fix, d.GetMessage(), StringComparison.Ordinal);
     }
 
     [Fact]

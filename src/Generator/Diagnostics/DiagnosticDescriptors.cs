@@ -129,7 +129,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NestedDerivative = Make(
         "AD0115", "Call of a generated derivative", "Cannot differentiate '{0}': it calls '{1}', a derivative the generator writes; {2}",
         "Autodiff.Parsing", DiagnosticSeverity.Error,
-        "Differentiating through generated Gradient, Vjp, Jvp, Hvp, Hessian, Directional or Jacobian methods (nested differentiation) is not supported yet.");
+        "A differentiated method may call the Gradient, Vjp, Jvp and Directional methods generated for a second-order method (nested differentiation). The derivatives of Hvp, Hessian, DirectionalVjp and Jacobian methods (third derivatives), a JVP's pair kept as a value, and a nested gradient with array adjoints or inside a larger expression are not supported.");
 
     /// <summary>AD0110: "Cannot differentiate the call to '{0}': its derivatives are not generated ({1})".</summary>
     public static readonly DiagnosticDescriptor CalleeNotGenerated = Make(

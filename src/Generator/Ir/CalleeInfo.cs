@@ -19,4 +19,29 @@ internal sealed record CalleeInfo(
     string? Jvp,
     ScalarKind ReturnKind,
     EquatableArray<CalleeParam> Parameters,
-    string? Directional = null);
+    string? Directional = null)
+{
+    /// <summary>
+    /// The directional derivative as a callee, <c>GDirectional(args..., tangents...)</c> = ∇G·t with a tangent per
+    /// differentiable parameter (a span for an array), itself differentiable in both (by <c>GDirectionalVjp</c>); null
+    /// when G has no second derivatives.
+    /// </summary>
+    public CalleeInfo? DirectionalCallee()
+    {
+        if (Directional is null)
+        {
+            return null;
+        }
+
+        var parameters = new System.Collections.Generic.List<CalleeParam>(Parameters);
+        foreach (CalleeParam parameter in Parameters)
+        {
+            if (parameter.Differentiable)
+            {
+                parameters.Add(parameter with { Shape = parameter.Shape == ShapeKind.Scalar ? ShapeKind.Scalar : ShapeKind.ReadOnlySpan });
+            }
+        }
+
+        return new CalleeInfo(Display + "Directional", Directional, Directional + "Vjp", null, ReturnKind, parameters.ToEquatableArray());
+    }
+}

@@ -28,6 +28,12 @@ internal sealed partial class MethodParser
             return null;
         }
 
+        Expr? nested = ParseNestedCall(operation, out bool isNested);
+        if (isNested)
+        {
+            return nested;
+        }
+
         switch (operation)
         {
             case ILocalReferenceOperation { Local: var local } when _variables.TryGetValue(local, out VarInfo? info) && !info.IsIndexable:
@@ -47,6 +53,10 @@ internal sealed partial class MethodParser
 
             case IFieldReferenceOperation { Field: { IsStatic: true } field } when TypeClassifier.TryScalar(field.Type, out ScalarKind kind):
                 return new OpaqueExpr(kind, field.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + field.Name);
+
+            case IMemberReferenceOperation { Instance: ILocalReferenceOperation { Local: var reported } } when _reported.Contains(reported):
+                // A member of a local already reported (var j = GJvp(...); j.Value): no second diagnostic.
+                return null;
 
             case IFieldReferenceOperation or IPropertyReferenceOperation or IInstanceReferenceOperation:
                 return Unsupported(operation, "instance fields and properties", "differentiable methods are static: pass the value as a parameter");

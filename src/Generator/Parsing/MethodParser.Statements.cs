@@ -142,6 +142,13 @@ internal sealed partial class MethodParser
             return;
         }
 
+        if (initializer?.Value is { } pair && !TypeClassifier.TryClassify(local.Type, out _, out _) && ParseNestedCall(Unconverted(pair), out bool nested) is null && nested)
+        {
+            // var j = GJvp(...): reported at the call (take .Value or .Tangent).
+            _reported.Add(local);
+            return;
+        }
+
         if (!TypeClassifier.TryClassify(local.Type, out ScalarKind kind, out ShapeKind shape) || shape == ShapeKind.ReadOnlySpan)
         {
             Report(DiagnosticDescriptors.UnsupportedType, declarator.Syntax.GetLocation(), comment, local.Type.ToDisplayString(),
@@ -153,7 +160,7 @@ internal sealed partial class MethodParser
         VarInfo info = DeclareLocal(local, kind, shape);
         if (shape == ShapeKind.Scalar)
         {
-            if (initializer?.Value is { } value && ParseValue(value, kind) is { } parsed)
+            if (initializer?.Value is { } value && ParseStatementValue(value, kind, output) is { } parsed)
             {
                 output.Add(new AssignStmt(comment, info.Name, null, parsed, IsDeclaration: true));
             }
@@ -231,7 +238,7 @@ internal sealed partial class MethodParser
                 break;
 
             case ISimpleAssignmentOperation assignment:
-                if (ParseTarget(assignment.Target, comment) is { } simpleTarget && ParseValue(assignment.Value, simpleTarget.Kind) is { } value)
+                if (ParseTarget(assignment.Target, comment) is { } simpleTarget && ParseStatementValue(assignment.Value, simpleTarget.Kind, output) is { } value)
                 {
                     output.Add(new AssignStmt(comment, simpleTarget.Name, simpleTarget.Index, value, IsDeclaration: false));
                 }
@@ -266,6 +273,11 @@ internal sealed partial class MethodParser
             case var call when ReportNestedDerivative(call):
                 break;
 
+            case IInvocationOperation nestedGradient when NestedCallOf(nestedGradient) is { Suffix: "Gradient" or "Vjp" }:
+                // Called for its adjoints: the value is dropped.
+                ParseStatementValue(nestedGradient, ScalarKind.Double, output);
+                break;
+
             case IInvocationOperation { TargetMethod: { ReturnsVoid: true } helper } helperCall when TypeClassifier.HasAttribute(helper, WellKnownNames.DifferentiableAttribute):
                 Inline(helperCall, comment, output);
                 break;
@@ -274,6 +286,28 @@ internal sealed partial class MethodParser
                 Report(DiagnosticDescriptors.UnsupportedStatement, operation.Syntax.GetLocation(), comment, "expression",
                     "a differentiable method has no side effects, so a call whose result is discarded does nothing; assign the result or remove it");
                 break;
+        }
+    }
+
+    /// <summary>The whole value of a statement: a nested gradient's adjoints (GGradient's out arguments) may be written here, before it.</summary>
+    private Expr? ParseStatementValue(IOperation value, ScalarKind kind, List<Stmt> output)
+    {
+        List<Stmt>? outer = _nestedOutputs;
+        _nestedOutputs = output;
+        try
+        {
+            Expr? parsed = ParseNestedCall(Unconverted(value), out bool isNested) is { } nested ? ConvertTo(nested, kind) : null;
+            if (isNested)
+            {
+                return parsed;
+            }
+
+            _nestedOutputs = null;
+            return ParseValue(value, kind);
+        }
+        finally
+        {
+            _nestedOutputs = outer;
         }
     }
 

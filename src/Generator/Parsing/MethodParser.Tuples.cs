@@ -12,8 +12,9 @@ internal sealed partial class MethodParser
 {
     /// <summary>
     /// <c>var (a, b) = (x, 2 * x);</c>, <c>(a, b) = (b, a);</c>: every value of the tuple literal is computed first (a swap
-    /// reads both before writing either), then assigned in order; declared locals are declared. A tuple that is not a
-    /// literal (a method's result) is not supported.
+    /// reads both before writing either), then assigned in order; declared locals are declared. A JVP's pair,
+    /// <c>(v, t) = GJvp(...)</c>, is <c>G(...)</c> and <c>GDirectional(...)</c>. Other tuples that are not a literal (a
+    /// method's result) are not supported.
     /// </summary>
     private void ParseDeconstruction(IDeconstructionAssignmentOperation deconstruction, string comment, List<Stmt> output)
     {
@@ -24,7 +25,21 @@ internal sealed partial class MethodParser
             valueTuple = conversion.Operand;
         }
 
-        if (targetTuple is not ITupleOperation targets || valueTuple is not ITupleOperation values || targets.Elements.Length != values.Elements.Length)
+        // (v, t) = GJvp(...): the value and the directional derivative.
+        Expr?[]? jvp = null;
+        if (targetTuple is ITupleOperation { Elements.Length: 2 } && valueTuple is IInvocationOperation invocation && NestedCallOf(invocation) is { Suffix: "Jvp" } nested)
+        {
+            string display = nested.Primal.ContainingType.Name + "." + invocation.TargetMethod.Name;
+            jvp = new[] { PrimalCall(invocation, nested.Primal, display), DirectionalCall(invocation, nested.Primal, display) };
+            if (jvp[0] is null || jvp[1] is null)
+            {
+                MarkReported(targetTuple);
+                return;
+            }
+        }
+
+        ITupleOperation? values = valueTuple as ITupleOperation;
+        if (targetTuple is not ITupleOperation targets || (jvp is null && (values is null || targets.Elements.Length != values.Elements.Length)))
         {
             Report(DiagnosticDescriptors.UnsupportedStatement, deconstruction.Syntax.GetLocation(), comment, "deconstruction",
                 "only a tuple literal is taken apart, (a, b) = (x, y); assign each element of any other value on its own");
@@ -54,7 +69,7 @@ internal sealed partial class MethodParser
                 DeclareLocal(local, localKind, ShapeKind.Scalar);
             }
 
-            if (ParseTarget(element, comment) is not { } target || ParseValue(values.Elements[i], target.Kind) is not { } value)
+            if (ParseTarget(element, comment) is not { } target || (jvp is not null ? ConvertTo(jvp[i]!, target.Kind) : ParseValue(values!.Elements[i], target.Kind)) is not { } value)
             {
                 MarkReported(targetTuple);
                 return;

@@ -23,7 +23,8 @@ internal sealed partial class MethodParser
 {
     // The model of the tree being parsed: the method's, or an inlined helper's while its body is parsed.
     private SemanticModel _semanticModel;
-    private readonly IMethodSymbol _method;
+    // The method (rebound when its body calls generated derivatives: see DeclareGeneratedDerivatives).
+    private IMethodSymbol _method;
     private readonly CancellationToken _cancellationToken;
     private readonly List<DiagnosticInfo> _diagnostics = new();
     private readonly Dictionary<ISymbol, VarInfo> _variables = new(SymbolEqualityComparer.Default);
@@ -106,6 +107,7 @@ internal sealed partial class MethodParser
 
     private ParseResult<DifferentiableMethod> Run(MethodDeclarationSyntax syntax)
     {
+        DeclareGeneratedDerivatives(syntax);
         TypeClassifier.TryScalar(_method.ReturnType, out _returnKind);
         foreach (IParameterSymbol parameter in _method.Parameters)
         {

@@ -285,14 +285,13 @@ internal sealed class TangentProgram
     // A call of a second-order [Differentiable] method: its directional derivative, itself a differentiable call.
     private Expr? CallTangent(CallExpr call, Scope scope)
     {
-        if (call.Callee.Directional is not { } directional)
+        if (call.Callee.Directional is null)
         {
             // The parser reported AD0114 for the call, and the method is a stub.
             throw new System.InvalidOperationException("the call to " + call.Callee.Display + " has no second derivatives");
         }
 
         var arguments = new List<Expr>();
-        var parameters = new List<CalleeParam>(call.Callee.Parameters);
         for (int i = 0; i < call.Args.Count; i++)
         {
             arguments.Add(call.Callee.Parameters[i].Shape == ShapeKind.Scalar ? Value(call.Args[i], scope) : call.Args[i]);
@@ -301,23 +300,13 @@ internal sealed class TangentProgram
         for (int i = 0; i < call.Args.Count; i++)
         {
             CalleeParam parameter = call.Callee.Parameters[i];
-            if (!parameter.Differentiable)
+            if (parameter.Differentiable)
             {
-                continue;
-            }
-
-            parameters.Add(parameter with { Shape = parameter.Shape == ShapeKind.Scalar ? ShapeKind.Scalar : ShapeKind.ReadOnlySpan });
-            if (parameter.Shape == ShapeKind.Scalar)
-            {
-                arguments.Add(Tangent(call.Args[i], scope) ?? Zero(parameter.Kind));
-            }
-            else
-            {
-                arguments.Add(ArrayTangent((VarExpr)call.Args[i], parameter.Kind));
+                arguments.Add(parameter.Shape == ShapeKind.Scalar ? Tangent(call.Args[i], scope) ?? Zero(parameter.Kind) : ArrayTangent((VarExpr)call.Args[i], parameter.Kind));
             }
         }
 
-        var callee = new CalleeInfo(call.Callee.Display + "Directional", directional, directional + "Vjp", null, call.Kind, parameters.ToEquatableArray(), null);
+        CalleeInfo callee = call.Callee.DirectionalCallee()!;
         var tangentCall = new CallExpr(call.Kind, callee, arguments.ToEquatableArray());
         return scope.Inline ? tangentCall : Hoist(tangentCall, scope);
     }
