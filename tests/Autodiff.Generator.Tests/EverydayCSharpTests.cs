@@ -145,4 +145,55 @@ public class EverydayCSharpTests
         Assert.Contains(result.AutodiffDiagnostics(), d => d.Id == "AD0102" && d.GetMessage().Contains("write the loop", StringComparison.Ordinal));
         Assert.DoesNotContain(result.AutodiffDiagnostics(), d => d.GetMessage().Contains("mark it [Differentiable]", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData(0.7, -1.3)]
+    [InlineData(-0.4, 0.9)]
+    public void LocalArrays_PassedToArrayParameters_AreDifferentiated(double x0, double x1)
+    {
+        // A local array passed where a double[] is expected (a differentiable callee, first and second order, and a
+        // function without a derivative that reads its length): generated code makes it a real array of its length.
+        const string source = """
+            using System;
+            using Autodiff;
+
+            public static partial class L
+            {
+                [Differentiable(SecondOrder = true)]
+                public static double Wave(double s, double[] w)
+                {
+                    double t = 0;
+                    for (int i = 0; i < w.Length; i++)
+                    {
+                        t += Math.Sin(s * w[i]) * (i + 1);
+                    }
+
+                    return t;
+                }
+
+                static double Count(double[] v) => v.Length;
+
+                [Differentiable(SecondOrder = true)]
+                public static double F(double x0, double x1, double[] w)
+                {
+                    double[] local = new double[w.Length + 1];
+                    for (int i = 0; i < w.Length; i++)
+                    {
+                        local[i] = w[i] * x0;
+                    }
+
+                    local[w.Length] = x1 * x1;
+                    double[] fixedOnes = { 1.0, x0, 2.0 };
+                    return Wave(x1, local) + Wave(x0, fixedOnes) * Ad.StopGradient(Count(local)) + Wave(x0 * x1, w);
+                }
+            }
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run(source + "\npublic static partial class L\n{\n" + SecondOrderChecker.Wrappers("F", 2) + "\n}\n");
+        Assert.Empty(result.AutodiffDiagnostics());
+        Type type = GeneratorHarness.Load(result).GetType("L")!;
+        double[] w = { 0.4, -0.8, 1.3 };
+        GradientChecker.AssertCorrect(type, "F", new[] { x0, x1 }, w);
+        string? failure = SecondOrderChecker.Check(type, "F", new[] { x0, x1 }, w);
+        Assert.True(failure is null, failure);
+    }
 }

@@ -384,10 +384,19 @@ internal sealed partial class ReverseEmitter
         return (forward, new CodeBlock());
     }
 
-    /// <summary>A zeroed span over a pooled array, declared at the top and given back at the end (no allocation per call).</summary>
+    /// <summary>A zeroed span over a pooled array, declared at the top and given back at the end (no allocation per call);
+    /// a new array for a local that is passed where an array is expected.</summary>
     public void PooledArray(CodeBlock forward, ScalarKind kind, string name, Expr length)
     {
         string keyword = TypeClassifier.Keyword(kind);
+        if (_c.Variables.TryGetValue(name, out VarInfo? local) && local.Heap && length is VarExpr count)
+        {
+            // Passed where an array is expected: a new array, as the method makes (see VarInfo.Heap).
+            _c.Declarations.Add(new DeclareCode(keyword + "[]", name, new OpaqueExpr(kind, "null!")));
+            forward.Add(new AssignCode(Build.Var(kind, name), new OpaqueExpr(kind, "new " + keyword + "[" + count.Name + "]")));
+            return;
+        }
+
         string buffer = _c.Fresh("__buffer_" + name.TrimStart('_'));
         _c.Declarations.Add(new DeclareCode(keyword + "[]?", buffer, new OpaqueExpr(kind, "null")));
         _c.Declarations.Add(new DeclareCode($"global::System.Span<{keyword}>", name, new OpaqueExpr(kind, "default")));

@@ -8,7 +8,9 @@ namespace Autodiff.Generator.Ir;
 /// <param name="Shape">Scalar, array or span.</param>
 /// <param name="Role">Parameter, user local or synthetic.</param>
 /// <param name="Differentiable">For parameters: gets an adjoint and a tangent (floating and not <c>[NoDerivative]</c>).</param>
-internal sealed record VarInfo(string Name, ScalarKind Kind, ShapeKind Shape, VarRole Role, bool Differentiable)
+/// <param name="Heap">A local array passed where a <c>T[]</c> is expected: generated code allocates it, as the method
+/// does, instead of taking a span over a pooled buffer (which cannot be passed as an array, and may be longer).</param>
+internal sealed record VarInfo(string Name, ScalarKind Kind, ShapeKind Shape, VarRole Role, bool Differentiable, bool Heap = false)
 {
     public bool IsFloating => Kind is ScalarKind.Double or ScalarKind.Float;
 

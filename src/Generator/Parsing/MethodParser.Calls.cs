@@ -86,15 +86,13 @@ internal sealed partial class MethodParser
                 continue;
             }
 
-            if (IndexableOf(arguments[i]) is not { } array || array.Kind != parameter.Kind
-                || (parameter.Shape == ShapeKind.Array && array.Role != VarRole.Parameter)
-                || (parameter.Shape == ShapeKind.Array && array.Shape != ShapeKind.Array))
+            if (ArrayArgument(arguments[i], parameter.Kind, parameter.Shape) is not { } array)
             {
                 return Unsupported(arguments[i], "array arguments other than an array or span variable of the same element type",
-                    "pass a parameter or local array directly; declare the callee's parameter as ReadOnlySpan<T> to accept local arrays");
+                    "pass a parameter or local array directly");
             }
 
-            args.Add(new VarExpr(array.Kind, array.Name));
+            args.Add(array);
         }
 
         return new CallExpr(kind, callee, args.ToEquatableArray());
@@ -174,9 +172,9 @@ internal sealed partial class MethodParser
 
                 args.Add(value);
             }
-            else if (IndexableOf(arguments[i]) is { } array && array.Kind == parameterKind && (shape != ShapeKind.Array || array.Shape == ShapeKind.Array))
+            else if (ArrayArgument(arguments[i], parameterKind, shape) is { } array)
             {
-                args.Add(new VarExpr(array.Kind, array.Name));
+                args.Add(array);
             }
             else
             {
@@ -185,6 +183,32 @@ internal sealed partial class MethodParser
         }
 
         return new MathCallExpr(kind, target.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), target.Name, args.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// An array or span variable passed to a parameter of the given element type and shape, named; null when it does not
+    /// fit. A local array passed where a <c>T[]</c> is expected is allocated in generated code (<see cref="VarInfo.Heap"/>).
+    /// </summary>
+    private VarExpr? ArrayArgument(IOperation argument, ScalarKind kind, ShapeKind shape)
+    {
+        if (IndexableOf(argument) is not { } array || array.Kind != kind || (shape == ShapeKind.Array && array.Shape != ShapeKind.Array))
+        {
+            return null;
+        }
+
+        if (shape == ShapeKind.Array && array.Role != VarRole.Parameter && !array.Heap)
+        {
+            var heap = array with { Heap = true };
+            _locals[_locals.IndexOf(array)] = heap;
+            foreach (ISymbol symbol in _variables.Where(v => ReferenceEquals(v.Value, array)).Select(v => v.Key).ToList())
+            {
+                _variables[symbol] = heap;
+            }
+
+            array = heap;
+        }
+
+        return new VarExpr(array.Kind, array.Name);
     }
 
     /// <summary>A LINQ operator (called as an extension method or not): never differentiable, and reported as such.</summary>

@@ -299,10 +299,9 @@ internal sealed partial class MethodParser
             return ParseValue(argument, parameter.Kind);
         }
 
-        argument = Unconverted(argument);
-        if (IndexableOf(argument) is { } array && array.Kind == parameter.Kind)
+        if (ArrayArgument(Unconverted(argument), parameter.Kind, parameter.Shape) is { } array)
         {
-            return new VarExpr(array.Kind, array.Name);
+            return array;
         }
 
         return Unsupported(argument, "array arguments other than an array or span variable of the same element type", "pass a parameter or local array directly");
