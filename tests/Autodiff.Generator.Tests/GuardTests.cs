@@ -110,4 +110,78 @@ public class GuardTests
         Assert.Contains("another name in the generated code", diagnostic.GetMessage(), StringComparison.Ordinal);
         Assert.Empty(result.CompilerErrors());
     }
+
+    private const string ThrowExpressions = """
+        using System;
+        using Autodiff;
+
+        public static partial class Thrown
+        {
+            [Differentiable(SecondOrder = true)]
+            public static double F(double x0, double x1, double[] w)
+            {
+                double mean = w.Length > 0 ? x0 / w.Length : throw new ArgumentException("w is empty", nameof(w));
+                double s = 0;
+                for (int i = 0; i < w.Length; i++)
+                {
+                    double v = w[i] < -5 ? throw new ArgumentOutOfRangeException(nameof(w), "an element below -5") : w[i] * mean + x1;
+                    s += v switch
+                    {
+                        > 50 => throw new InvalidOperationException("diverged at " + i),
+                        > 0 => v * v,
+                        _ => Math.Sin(v) * x0,
+                    };
+                }
+
+                return x1 > 1e6 ? throw new ArgumentOutOfRangeException(nameof(x1)) : s * x1;
+            }
+
+            public static void Jvp(double x0, double[] w) => FJvp(x0, 0.5, w, 1, 0, new double[w.Length]);
+            public static void Hvp(double x0, double[] w) => FHvp(x0, 0.5, w, 1, 0, new double[w.Length], out _, out _, new double[w.Length]);
+            public static void Gradient(double x0, double[] w) => FGradient(x0, 0.5, w, out _, out _, new double[w.Length]);
+        }
+        """;
+
+    private static readonly Lazy<Type> CompiledThrows = new(() =>
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run(ThrowExpressions + "\npublic static partial class Thrown\n{\n" + SecondOrderChecker.Wrappers("F", 2) + "\n}\n");
+        Assert.Empty(result.AutodiffDiagnostics());
+        return GeneratorHarness.Load(result).GetType("Thrown")!;
+    });
+
+    [Theory]
+    [InlineData(0.4, -0.35)]
+    [InlineData(1.7, 0.6)]
+    public void ThrowExpressions_LeaveTheDerivativesAlone(double x0, double x1)
+    {
+        double[] w = { 0.9, -1.2, 0.5, 3.0 };
+        GradientChecker.AssertCorrect(CompiledThrows.Value, "F", new[] { x0, x1 }, w);
+        string? failure = SecondOrderChecker.Check(CompiledThrows.Value, "F", new[] { x0, x1 }, w);
+        Assert.True(failure is null, failure);
+    }
+
+    [Theory]
+    [InlineData("Gradient", 1.0, new double[0], typeof(ArgumentException), "w is empty")]
+    [InlineData("Jvp", 1.0, new double[0], typeof(ArgumentException), "w is empty")]
+    [InlineData("Hvp", 1.0, new[] { 1.0, -6.0 }, typeof(ArgumentOutOfRangeException), "an element below -5")]
+    [InlineData("Gradient", 500.0, new[] { 1.0, 0.1 }, typeof(InvalidOperationException), "diverged at 0")]
+    [InlineData("Hvp", 500.0, new[] { -1.0, 0.5 }, typeof(InvalidOperationException), "diverged at 1")]
+    public void ThrowExpressions_ThrowFromEveryDerivative_AsFromTheMethod(string method, double x0, double[] w, Type exception, string message)
+    {
+        var error = Assert.Throws<TargetInvocationException>(() => CompiledThrows.Value.GetMethod(method)!.Invoke(null, new object[] { x0, w }));
+        Assert.IsType(exception, error.InnerException);
+        Assert.Contains(message, error.InnerException!.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("double y = x > 0 ? (x < 1 ? x : throw new ArgumentException()) : 0; return y;", "throw new ArgumentException()")]
+    [InlineData("double y = 0; while (x > 0 ? true : throw new ArgumentException()) { y += x; x -= 1; } return y;", "throw new ArgumentException()")]
+    public void AThrowExpressionThatRunsOnlySometimes_IsAD0102ThatSaysWhere(string body, string at)
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("using System; using Autodiff;\npublic static partial class D\n{\n[Differentiable] public static double F(double x) { " + body + " }\n}\n");
+        var diagnostic = Assert.Single(result.AutodiffDiagnostics());
+        Assert.Equal("AD0102", diagnostic.Id);
+        Assert.Equal(at, diagnostic.Location.SourceTree!.ToString().Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.Contains("throw from an if statement", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
 }

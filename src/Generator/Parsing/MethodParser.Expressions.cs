@@ -68,9 +68,18 @@ internal sealed partial class MethodParser
                 return ParseBinary(binary);
 
             case IConditionalOperation { WhenFalse: { } whenFalse } conditional when TypeClassifier.TryScalar(conditional.Type, out ScalarKind kind):
-                return ParseValue(conditional.Condition, ScalarKind.Bool) is { } c && ParseValue(conditional.WhenTrue, kind) is { } t && ParseValue(whenFalse, kind) is { } f
+                Expr? guarded = ParseThrowingConditional(conditional, kind, out bool throws);
+                if (throws)
+                {
+                    return guarded;
+                }
+
+                return ParseValue(conditional.Condition, ScalarKind.Bool) is { } c && ParseConditionally(conditional.WhenTrue, kind) is { } t && ParseConditionally(whenFalse, kind) is { } f
                     ? new CondExpr(kind, c, t, f)
                     : null;
+
+            case IThrowOperation:
+                return Unsupported(operation, "throw expressions here", "throw from a conditional's branch, c ? value : throw ..., or from an if statement");
 
             case ISwitchExpressionOperation switchExpression when TypeClassifier.TryScalar(switchExpression.Type, out ScalarKind kind):
                 return ParseSwitchExpression(switchExpression, kind);
@@ -114,7 +123,7 @@ internal sealed partial class MethodParser
                     return null;
                 }
 
-                return Unsupported(operation, "expressions of this kind (" + operation.Kind + ")", "rewrite it with arithmetic, Math calls and locals");
+                return Unsupported(operation, "expressions like this one", "rewrite it with arithmetic, Math calls and locals");
         }
     }
 
@@ -136,13 +145,45 @@ internal sealed partial class MethodParser
             return null;
         }
 
-        Expr? result = ParseValue(operation.Arms[operation.Arms.Length - 1].Value, kind);
-        for (int i = operation.Arms.Length - 2; i >= 0 && result is not null; i--)
+        // The arms' tests, first to last (the discard's is true); an arm that throws becomes a guard before the
+        // statement, "no earlier arm matched and this one does", and drops out of the chain.
+        var arms = new List<(Expr Test, IOperation Value)>();
+        Expr? earlier = null;
+        foreach (ISwitchExpressionArmOperation arm in operation.Arms)
         {
-            ISwitchExpressionArmOperation arm = operation.Arms[i];
-            Expr? test = Guarded(ParsePattern(arm.Pattern, value), arm.Guard);
-            Expr? armValue = test is null ? null : ParseValue(arm.Value, kind);
-            result = test is not null && armValue is not null ? new CondExpr(kind, test, armValue, result) : null;
+            Expr? test = arm.Pattern is IDiscardPatternOperation && arm.Guard is null ? new ConstExpr(ScalarKind.Bool, "true") : Guarded(ParsePattern(arm.Pattern, value), arm.Guard);
+            if (test is null)
+            {
+                return null;
+            }
+
+            if (Unconverted(arm.Value) is IThrowOperation thrown)
+            {
+                Expr matches = earlier is null ? test : new BinaryExpr(ScalarKind.Bool, BinaryOp.ConditionalAnd, new UnaryExpr(ScalarKind.Bool, UnaryOp.Not, earlier), test);
+                if (!ThrowGuard(thrown, matches))
+                {
+                    return null;
+                }
+            }
+            else
+            {
+                arms.Add((test, arm.Value));
+            }
+
+            earlier = earlier is null ? test : new BinaryExpr(ScalarKind.Bool, BinaryOp.ConditionalOr, earlier, test);
+        }
+
+        if (arms.Count == 0)
+        {
+            return Unsupported(operation, "switch expressions whose arms all throw", "throw from an if statement");
+        }
+
+        // Where no arm that is left matches, an arm that throws did: the last one left stands for it.
+        Expr? result = ParseConditionally(arms[arms.Count - 1].Value, kind);
+        for (int i = arms.Count - 2; i >= 0 && result is not null; i--)
+        {
+            Expr? armValue = ParseConditionally(arms[i].Value, kind);
+            result = armValue is not null ? new CondExpr(kind, arms[i].Test, armValue, result) : null;
         }
 
         return result;
@@ -297,11 +338,12 @@ internal sealed partial class MethodParser
 
         if (MapBinary(binary.OperatorKind) is not { } op)
         {
-            return Unsupported(binary, "the operator '" + binary.OperatorKind + "'", "rewrite it with arithmetic, comparisons, && or ||");
+            string token = (binary.Syntax as Microsoft.CodeAnalysis.CSharp.Syntax.BinaryExpressionSyntax)?.OperatorToken.Text ?? "this operator";
+            return Unsupported(binary, "the operator '" + token + "'", "rewrite it with arithmetic, comparisons, && or ||");
         }
 
         Expr? left = ParseExpr(binary.LeftOperand);
-        Expr? right = ParseExpr(binary.RightOperand);
+        Expr? right = op is BinaryOp.ConditionalAnd or BinaryOp.ConditionalOr ? ParseConditionally(binary.RightOperand) : ParseExpr(binary.RightOperand);
         if (left is null || right is null)
         {
             return null;

@@ -70,7 +70,7 @@ internal sealed partial class MethodParser
                 break;
 
             case IReturnOperation { ReturnedValue: { } value } ret:
-                if (ParseValue(value, _returnKind) is { } returned)
+                if (ParseGuardedValue(value, _returnKind, output) is { } returned)
                 {
                     output.Add(new ReturnStmt(CommentOf(ret.Syntax), returned));
                 }
@@ -246,7 +246,7 @@ internal sealed partial class MethodParser
                 break;
 
             case ICompoundAssignmentOperation compound:
-                if (ParseTarget(compound.Target, comment) is { } compoundTarget && ParseExpr(compound.Value) is { } right
+                if (ParseTarget(compound.Target, comment) is { } compoundTarget && ParseGuardedValue(compound.Value, null, output) is { } right
                     && MapBinary(compound.OperatorKind) is { } op && compound.OperatorMethod is null)
                 {
                     ScalarKind opKind = Promote(compoundTarget.Kind, right.Kind);
@@ -303,7 +303,7 @@ internal sealed partial class MethodParser
             }
 
             _nestedOutputs = null;
-            return ParseValue(value, kind);
+            return ParseGuardedValue(value, kind, output);
         }
         finally
         {
