@@ -83,7 +83,6 @@ public class DiagnosticTests
     [InlineData("try { return x; } catch { return 0; }", "try/catch/finally")]
     [InlineData("goto end; end: return x;", "goto and label")]
     [InlineData("lock (typeof(C)) { } return x;", "lock")]
-    [InlineData("double L(double a) => a; return L(x);", "local function")]
     [InlineData("Math.Sin(x); return x;", "expression")]
     public void UnsupportedStatement_ReportsAD0101(string body, string kind)
     {

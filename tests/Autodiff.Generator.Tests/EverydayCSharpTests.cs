@@ -196,4 +196,74 @@ public class EverydayCSharpTests
         string? failure = SecondOrderChecker.Check(type, "F", new[] { x0, x1 }, w);
         Assert.True(failure is null, failure);
     }
+
+    [Theory]
+    [InlineData(0.7, -1.3)]
+    [InlineData(-0.4, 0.9)]
+    [InlineData(0.3, 25.0)]
+    public void LocalFunctions_AreDifferentiatedThroughTheirBodies(double x0, double x1)
+    {
+        // Static and capturing local functions, expression and block bodies, an early return, a void one that writes a
+        // local of the method, called in a loop and after it; first and second derivatives.
+        const string source = """
+            using System;
+            using Autodiff;
+
+            public static partial class LF
+            {
+                [Differentiable(SecondOrder = true)]
+                public static double F(double x0, double x1, double[] w)
+                {
+                    double scale = 2.0;
+                    double s = 0;
+                    for (int i = 0; i < w.Length; i++)
+                    {
+                        double t = Square(w[i] * x0) + SoftPlus(x1 - w[i]);
+                        s += t * scale;
+                    }
+
+                    Add(x0 * x1);
+                    return s + Square(s) * 0.01;
+
+                    static double Square(double x) => x * x;
+
+                    double SoftPlus(double x)
+                    {
+                        if (x > 20)
+                        {
+                            return x * scale;
+                        }
+
+                        return Math.Log(1 + Math.Exp(x)) * scale;
+                    }
+
+                    void Add(double v)
+                    {
+                        s = s + Math.Sin(v);
+                    }
+                }
+            }
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run(source + "\npublic static partial class LF\n{\n" + SecondOrderChecker.Wrappers("F", 2) + "\n}\n");
+        Assert.Empty(result.AutodiffDiagnostics());
+        Type type = GeneratorHarness.Load(result).GetType("LF")!;
+        double[] w = { 0.4, -0.8, 1.3 };
+        GradientChecker.AssertCorrect(type, "F", new[] { x0, x1 }, w);
+        string? failure = SecondOrderChecker.Check(type, "F", new[] { x0, x1 }, w);
+        Assert.True(failure is null, failure);
+    }
+
+    [Theory]
+    [InlineData("double y = Twice(x); return y; double Twice(double v) { if (v < 1) return v; double h = Twice(v / 2); return h * 2; }", "AD0101", "Twice(v / 2)", "cannot call itself")]
+    [InlineData("double c = 0; double y = Count(x) + c; return y; double Count(double v) { c = c + 1; return v * v; }", "AD0101", "Count(x)", "writes the method's variable 'c'")]
+    [InlineData("double y = x > 0 ? Sq(x) : 0; return y; static double Sq(double v) => v * v;", "AD0102", "Sq(x)", "call it in a statement of its own")]
+    public void LocalFunctionsThatCannotBeInlined_AreReportedAtTheCall(string body, string id, string at, string fix)
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("using System; using Autodiff;\npublic static partial class D\n{\n[Differentiable] public static double F(double x) { " + body + " }\n}\n");
+        var diagnostic = Assert.Single(result.AutodiffDiagnostics());
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(at, diagnostic.Location.SourceTree!.ToString().Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.Contains(fix, diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Empty(result.CompilerErrors());
+    }
 }

@@ -150,4 +150,57 @@ public class InliningTests
         Assert.Contains(result.AutodiffDiagnostics(), d => d.Id == id);
         Assert.Empty(result.CompilerErrors());
     }
+
+    [Theory]
+    [InlineData(0.7, 1.2)]
+    [InlineData(-0.4, 2.5)]
+    public void AHelperThatReturnsEarly_CalledInALoop_RunsWholeInTheIterationsAfter(double x0, double x1)
+    {
+        // The first iterations return early (v > cap), the later ones do not: the helper's return flag must start clear
+        // at every call (it was set once and stayed set, so every later call skipped its body).
+        const string source = """
+            using System; using Autodiff;
+            public static partial class R
+            {
+                [Differentiable]
+                static void Clip(double v, double cap, Span<double> z)
+                {
+                    if (v > cap)
+                    {
+                        z[0] = cap;
+                        return;
+                    }
+
+                    z[0] = v * v;
+                }
+
+                [Differentiable]
+                public static double F(double x0, double x1, double[] w)
+                {
+                    Span<double> z = stackalloc double[1];
+                    double s = 0;
+                    for (int i = 0; i < w.Length; i++)
+                    {
+                        Clip(x0 * w[i] + x1 * (3 - i), 2.0, z);
+                        s += z[0];
+                    }
+
+                    return s;
+                }
+            }
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run(source + "\npublic static partial class R\n{\n" + GradientChecker.Wrappers("F", 2) + "\n}\n");
+        Assert.Empty(result.AutodiffDiagnostics());
+        Type type = GeneratorHarness.Load(result).GetType("R")!;
+        double[] w = { 0.5, -0.3, 0.8, 0.2 };
+        double expected = 0;
+        for (int i = 0; i < w.Length; i++)
+        {
+            double v = x0 * w[i] + x1 * (3 - i);
+            expected += v > 2.0 ? 2.0 : v * v;
+        }
+
+        Assert.Equal(expected, GradientChecker.Grad(type, "F", new[] { x0, x1 }, w).Value, 12);
+        GradientChecker.AssertCorrect(type, "F", new[] { x0, x1 }, w);
+    }
 }

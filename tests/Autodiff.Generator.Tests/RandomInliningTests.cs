@@ -6,7 +6,7 @@ namespace Autodiff.Generator.Tests;
 
 /// <summary>
 /// The randomized differential test for void helpers differentiated through their bodies: random fill helpers (a loop
-/// reading what the span held, an early return, calls of scalar helpers) called twice from the random programs of
+/// reading what the span held, an early return, calls of scalar helpers) called twice, and three times in a loop, from the random programs of
 /// <see cref="RandomProgramTests"/>, whose results the program's returns read; gradients, JVPs and VJPs against
 /// central differences (<see cref="GradientChecker"/>). 80 programs per run.
 /// </summary>
@@ -32,7 +32,7 @@ public partial class RandomInliningTests(ITestOutputHelper output)
         for (int i = 0; i < ProgramsPerBatch; i++)
         {
             string name = $"{prefix}P{i}";
-            string calls = $"    Span<double> zz = stackalloc double[3];\n    {prefix}F{random.Next(3)}(x0 * x1, x2, zz);\n    {prefix}F{random.Next(3)}(zz[0], x1 - zz[2], zz);\n";
+            string calls = $"    Span<double> zz = stackalloc double[3];\n    {prefix}F{random.Next(3)}(x0 * x1, x2, zz);\n    {prefix}F{random.Next(3)}(zz[0], x1 - zz[2], zz);\n    for (int rr = 0; rr < 3; rr++)\n    {{\n        {prefix}F{random.Next(3)}(zz[1] - rr * x0, x2 + rr, zz);\n    }}\n";
             string program = generator.Program(name, prefix, 3).Replace("    int n = w.Length;\n", "    int n = w.Length;\n" + calls, StringComparison.Ordinal);
             program = Return().Replace(program, "return $1 + zz[0] * zz[1] - zz[2];");
             programs.Add((name, program));

@@ -22,6 +22,11 @@ internal sealed partial class MethodParser
             return NoDerivative(invocation, display);
         }
 
+        if (target.MethodKind == MethodKind.LocalFunction)
+        {
+            return InlineLocalFunction(invocation, kind);
+        }
+
         IOperation[] arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => a.Value).ToArray();
         if (invocation.Arguments.Any(a => a.Parameter is { RefKind: not RefKind.None }))
         {
@@ -223,12 +228,6 @@ internal sealed partial class MethodParser
     /// <summary>Finds the derivative of a call: generated ([Differentiable]) or registered ([CustomDerivative], [assembly: RegisterDerivative]).</summary>
     private CalleeInfo? ResolveCallee(IInvocationOperation invocation, IMethodSymbol target, string display)
     {
-        if (target.MethodKind == MethodKind.LocalFunction)
-        {
-            // The local function itself was reported (AD0101); its calls add nothing.
-            return null;
-        }
-
         if (IsLinq(target))
         {
             // Marking a library method [Differentiable] is impossible: say what works instead.

@@ -117,7 +117,7 @@ internal sealed partial class MethodParser
 
     // Where a throw expression's guard goes: the statements before the one being parsed, while its value is evaluated
     // unconditionally (not inside a branch of ?:, an operand of && or ||, or a switch arm); null elsewhere.
-    private List<Stmt>? _guards;
+    private List<Stmt>? _before;
 
     /// <summary>
     /// <c>c ? e : throw X</c> (or <c>c ? throw X : e</c>): the throw becomes a guard before the statement,
@@ -151,7 +151,7 @@ internal sealed partial class MethodParser
     /// <summary><c>if (condition) throw X;</c> before the statement being parsed; false (reported) where there is no such place.</summary>
     private bool ThrowGuard(IThrowOperation thrown, Expr condition)
     {
-        if (_guards is not { } guards)
+        if (_before is not { } guards)
         {
             Unsupported(thrown, "throw expressions inside a branch or a condition", "throw from an if statement before this one, or compute the value into a local first");
             return false;
@@ -173,30 +173,30 @@ internal sealed partial class MethodParser
     // before the statement from inside it.
     private Expr? ParseConditionally(IOperation operation, ScalarKind? kind = null)
     {
-        List<Stmt>? guards = _guards;
-        _guards = null;
+        List<Stmt>? guards = _before;
+        _before = null;
         try
         {
             return kind is { } k ? ParseValue(operation, k) : ParseExpr(operation);
         }
         finally
         {
-            _guards = guards;
+            _before = guards;
         }
     }
 
     // A statement's value: a throw expression evaluated unconditionally in it becomes a guard in output, before it.
     private Expr? ParseGuardedValue(IOperation operation, ScalarKind? kind, List<Stmt> output)
     {
-        List<Stmt>? guards = _guards;
-        _guards = output;
+        List<Stmt>? guards = _before;
+        _before = output;
         try
         {
             return kind is { } k ? ParseValue(operation, k) : ParseExpr(operation);
         }
         finally
         {
-            _guards = guards;
+            _before = guards;
         }
     }
 }

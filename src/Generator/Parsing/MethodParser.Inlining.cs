@@ -20,45 +20,57 @@ internal sealed partial class MethodParser
 
     /// <summary>
     /// A call of a <c>[Differentiable]</c> method that returns <c>void</c> and writes its results into a span or array
-    /// argument (a vector-valued method, or any helper that fills an array): its body is parsed in place, each scalar
-    /// argument bound to a fresh local, each array argument to the caller's array (the helper writes the caller's
-    /// elements, as the call does), its own locals fresh for every call, and its <c>return;</c> ending only the helper.
-    /// The caller is then one method of the IR, and every analysis and pass sees through the helper.
+    /// argument (a vector-valued method, or any helper that fills an array), or of a local function: its body is parsed
+    /// in place, each scalar argument bound to a fresh local, each array argument to the caller's array (the helper
+    /// writes the caller's elements, as the call does), its own locals fresh for every call, and its <c>return</c>
+    /// ending only the helper. A local function that returns a value (<paramref name="result"/>) leaves it in a fresh
+    /// local, whose name is returned. The caller is then one method of the IR, and every analysis and pass sees through
+    /// the helper.
     /// </summary>
-    private void Inline(IInvocationOperation invocation, string comment, List<Stmt> output)
+    private string? Inline(IInvocationOperation invocation, string comment, List<Stmt> output, ScalarKind? result = null)
     {
         IMethodSymbol helper = invocation.TargetMethod;
-        string display = (helper.ContainingType?.Name ?? "?") + "." + helper.Name;
-        if (helper.DeclaringSyntaxReferences.Length != 1 || helper.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken) is not MethodDeclarationSyntax syntax
-            || (syntax.Body is null && syntax.ExpressionBody is null))
+        bool localFunction = helper.MethodKind == MethodKind.LocalFunction;
+        string display = localFunction ? helper.Name : (helper.ContainingType?.Name ?? "?") + "." + helper.Name;
+        SyntaxNode? syntax = helper.DeclaringSyntaxReferences.Length == 1 ? helper.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken) : null;
+        if (syntax is not (MethodDeclarationSyntax { Body: not null } or MethodDeclarationSyntax { ExpressionBody: not null } or LocalFunctionStatementSyntax { Body: not null } or LocalFunctionStatementSyntax { ExpressionBody: not null }))
         {
             Report(DiagnosticDescriptors.CalleeNotGenerated, invocation.Syntax.GetLocation(), display,
                 "a helper that returns void is differentiated through its body, and this one's is not in this project");
-            return;
+            return null;
         }
 
         if (SymbolEqualityComparer.Default.Equals(helper, _method) || _inlining.Any(h => SymbolEqualityComparer.Default.Equals(h, helper)))
         {
-            Report(DiagnosticDescriptors.UnsupportedStatement, invocation.Syntax.GetLocation(), comment, "recursive void call",
-                "a helper that returns void is differentiated through its body, so it cannot call itself; write the recursion as a loop");
-            return;
+            Report(DiagnosticDescriptors.UnsupportedStatement, invocation.Syntax.GetLocation(), comment, localFunction ? "recursive local function" : "recursive void call",
+                (localFunction ? "a local function" : "a helper that returns void") + " is differentiated through its body, so it cannot call itself; write the recursion as a loop, or as a [Differentiable] static method");
+            return null;
         }
 
-        if (!SignatureRules.IsGenerated(helper))
+        if (!localFunction && !SignatureRules.IsGenerated(helper))
         {
             Report(DiagnosticDescriptors.CalleeNotGenerated, invocation.Syntax.GetLocation(), display, "see the errors on its declaration");
-            return;
+            return null;
         }
 
         SemanticModel model = helper.DeclaringSyntaxReferences[0].SyntaxTree == _semanticModel.SyntaxTree
             ? _semanticModel
             : _semanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
 
-        // The helper's own problems are reported on the helper; a call of a helper with problems is AD0110.
-        if (_inlining.Count == 0 && HelperHasErrors(helper, model, syntax))
+        // The helper's own problems are reported on the helper; a call of a helper with problems is AD0110. (A local
+        // function's problems are reported where it is inlined: it is part of the method.)
+        if (!localFunction && _inlining.Count == 0 && HelperHasErrors(helper, model, (MethodDeclarationSyntax)syntax))
         {
             Report(DiagnosticDescriptors.CalleeNotGenerated, invocation.Syntax.GetLocation(), display, "see the errors on its declaration");
-            return;
+            return null;
+        }
+
+        if (result is not null && WritesOutside(helper, model.GetOperation(syntax, _cancellationToken)) is { } written)
+        {
+            // Its writes would move before the rest of the caller's expression, which C# evaluates first.
+            Report(DiagnosticDescriptors.UnsupportedStatement, invocation.Syntax.GetLocation(), comment, "local function call",
+                "'" + helper.Name + "' returns a value and writes the method's variable '" + written + "'; return what it computes instead, or make it return void");
+            return null;
         }
 
         var statements = new List<Stmt>();
@@ -73,7 +85,7 @@ internal sealed partial class MethodParser
                 if (ParseValue(arguments[i], kind) is not { } value)
                 {
                     Unbind(bound);
-                    return;
+                    return null;
                 }
 
                 // [NoDerivative] on the helper's parameter: the value passes, its derivative does not.
@@ -95,7 +107,7 @@ internal sealed partial class MethodParser
                 Unsupported(arguments[i], "array arguments of a void helper other than an array or span variable of the same element type",
                     "pass a parameter or local array of the caller directly: the helper writes its elements");
                 Unbind(bound);
-                return;
+                return null;
             }
 
             _variables[parameter] = array;
@@ -105,11 +117,21 @@ internal sealed partial class MethodParser
         var body = new List<Stmt>();
         var before = new HashSet<ISymbol>(_variables.Keys, SymbolEqualityComparer.Default);
         SemanticModel caller = _semanticModel;
+        ScalarKind callerReturn = _returnKind;
+        List<Stmt>? callerBefore = _before;
         _semanticModel = model;
+        _returnKind = result ?? ScalarKind.Double;
+        _before = null;
         _inlining.Add(helper);
         try
         {
-            if (model.GetOperation(syntax, _cancellationToken) is IMethodBodyOperation methodBody && (methodBody.BlockBody ?? methodBody.ExpressionBody) is IBlockOperation block)
+            IBlockOperation? block = model.GetOperation(syntax, _cancellationToken) switch
+            {
+                IMethodBodyOperation methodBody => (methodBody.BlockBody ?? methodBody.ExpressionBody) as IBlockOperation,
+                ILocalFunctionOperation function => function.Body ?? function.IgnoredBody,
+                _ => null,
+            };
+            if (block is not null)
             {
                 ParseStatement(block, body);
             }
@@ -117,6 +139,8 @@ internal sealed partial class MethodParser
         finally
         {
             _semanticModel = caller;
+            _returnKind = callerReturn;
+            _before = callerBefore;
             _inlining.RemoveAt(_inlining.Count - 1);
 
             // The helper's locals are fresh at every call: two calls never share one (the reverse sweep would then
@@ -130,9 +154,71 @@ internal sealed partial class MethodParser
         }
 
         // Its return; (and break, continue) lowered on their own, so that a return ends the helper, not the caller.
-        string returned = AddSynthetic("__returnedFrom" + helper.Name, ScalarKind.Double);
-        statements.AddRange(new ControlFlowLowering(returned, (name, variableKind) => AddSynthetic(name, variableKind)).Lower(body));
+        string returned = AddSynthetic("__returnedFrom" + helper.Name, result ?? ScalarKind.Double);
+        statements.AddRange(new ControlFlowLowering(returned, (name, variableKind) => AddSynthetic(name, variableKind)).LowerInlined(body));
         output.AddRange(statements);
+        return returned;
+    }
+
+    /// <summary>
+    /// A call of a local function that returns a value, inside an expression: inlined before the statement being parsed
+    /// (<see cref="_before"/>), its value the local it leaves. Where the expression runs only sometimes, there is no such
+    /// place, and the call is reported.
+    /// </summary>
+    private Expr? InlineLocalFunction(IInvocationOperation invocation, ScalarKind kind)
+    {
+        if (_before is not { } before)
+        {
+            return Unsupported(invocation, "calls of local functions inside a branch or a condition",
+                "call it in a statement of its own, double t = " + invocation.TargetMethod.Name + "(...);, and use t");
+        }
+
+        return Inline(invocation, CommentOf(invocation.Syntax), before, kind) is { } returned ? new VarExpr(kind, returned) : null;
+    }
+
+    // A variable that a local function writes and does not declare (a local or parameter of the method), or null.
+    private static string? WritesOutside(IMethodSymbol function, IOperation? body)
+    {
+        foreach (IOperation node in body?.DescendantsAndSelf() ?? Enumerable.Empty<IOperation>())
+        {
+            IOperation? target = node switch
+            {
+                ISimpleAssignmentOperation a => a.Target,
+                ICompoundAssignmentOperation c => c.Target,
+                IIncrementOrDecrementOperation i => i.Target,
+                _ => null,
+            };
+            while (target is IArrayElementReferenceOperation element)
+            {
+                target = element.ArrayReference;
+            }
+
+            ISymbol? symbol = target switch
+            {
+                ILocalReferenceOperation l => l.Local,
+                IParameterReferenceOperation p => p.Parameter,
+                _ => null,
+            };
+            if (symbol is not null && !IsWithin(symbol.ContainingSymbol, function))
+            {
+                return symbol.Name;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsWithin(ISymbol? symbol, IMethodSymbol function)
+    {
+        for (; symbol is not null; symbol = symbol.ContainingSymbol)
+        {
+            if (SymbolEqualityComparer.Default.Equals(symbol, function))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool HelperHasErrors(IMethodSymbol helper, SemanticModel model, MethodDeclarationSyntax syntax)

@@ -88,6 +88,10 @@ internal sealed partial class MethodParser
                 Guard(thrown, output);
                 break;
 
+            // Inlined where it is called.
+            case ILocalFunctionOperation:
+                break;
+
             case IEmptyOperation:
                 break;
 
@@ -112,16 +116,14 @@ internal sealed partial class MethodParser
             UsingStatementSyntax => "using",
             LockStatementSyntax => "lock",
             ThrowStatementSyntax => "throw",
-            LocalFunctionStatementSyntax => "local function",
             UnsafeStatementSyntax or FixedStatementSyntax => "unsafe and fixed",
             YieldStatementSyntax => "yield",
             CheckedStatementSyntax => "checked/unchecked",
-            _ => operation.Kind.ToString(),
+            _ => "these",
         };
         string advice = operation.Syntax switch
         {
             ThrowStatementSyntax => "validate the arguments before calling the method",
-            LocalFunctionStatementSyntax => "make it a [Differentiable] static method",
             _ => "move it out of the [Differentiable] method",
         };
         Report(DiagnosticDescriptors.UnsupportedStatement, operation.Syntax.GetLocation(), CommentOf(operation.Syntax), kind, advice);
@@ -278,7 +280,8 @@ internal sealed partial class MethodParser
                 ParseStatementValue(nestedGradient, ScalarKind.Double, output);
                 break;
 
-            case IInvocationOperation { TargetMethod: { ReturnsVoid: true } helper } helperCall when TypeClassifier.HasAttribute(helper, WellKnownNames.DifferentiableAttribute):
+            case IInvocationOperation { TargetMethod: { ReturnsVoid: true } helper } helperCall
+                when TypeClassifier.HasAttribute(helper, WellKnownNames.DifferentiableAttribute) || helper.MethodKind == MethodKind.LocalFunction:
                 Inline(helperCall, comment, output);
                 break;
 

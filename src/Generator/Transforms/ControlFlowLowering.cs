@@ -44,6 +44,21 @@ internal sealed class ControlFlowLowering
 
     public List<Stmt> Lower(IReadOnlyList<Stmt> body) => LowerSequence(body, loop: null, tail: true);
 
+    /// <summary>
+    /// An inlined helper's body, which may run many times (in a loop of its caller): its return flag, when it has one,
+    /// is cleared at the start, where a method's starts cleared once.
+    /// </summary>
+    public List<Stmt> LowerInlined(IReadOnlyList<Stmt> body)
+    {
+        List<Stmt> lowered = Lower(body);
+        if (_done is { } done)
+        {
+            lowered.Insert(0, SetFlag(string.Empty, done, false));
+        }
+
+        return lowered;
+    }
+
     private List<Stmt> LowerSequence(IReadOnlyList<Stmt> sequence, LoopFlags? loop, bool tail)
     {
         var output = new List<Stmt>();

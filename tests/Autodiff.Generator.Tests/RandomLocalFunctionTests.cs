@@ -1,0 +1,77 @@
+using System.Text.RegularExpressions;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Autodiff.Generator.Tests;
+
+/// <summary>
+/// The randomized differential test for local functions, inlined at their calls: the random programs of
+/// <see cref="RandomProgramTests"/> declare random local functions (static ones with the random helpers' bodies, one
+/// that reads the method's parameters, one with an early return) and call them before, inside and after a loop; their
+/// returns read the results. Gradients, JVPs and VJPs against central differences (<see cref="GradientChecker"/>).
+/// 60 programs per run.
+/// </summary>
+public partial class RandomLocalFunctionTests(ITestOutputHelper output)
+{
+    private const int ProgramsPerBatch = 30;
+
+    public static IEnumerable<object[]> Batches() => Enumerable.Range(0, 2).Select(i => new object[] { i });
+
+    [GeneratedRegex(@"return (.+);")]
+    private static partial Regex Return();
+
+    [GeneratedRegex(@"public static double (\w+)H(\d)\(double a, double b\) => (.+);")]
+    private static partial Regex Helper();
+
+    [Theory]
+    [MemberData(nameof(Batches))]
+    public void ProgramsWithLocalFunctionsHaveCorrectGradients(int batch)
+    {
+        int seed = RandomProgramTests.BaseSeed() + 5000 + batch;
+        var generator = new RandomProgramGenerator(seed);
+        string prefix = "L" + batch;
+        string helpers = generator.Helpers(prefix, 3);
+
+        // The helpers' bodies as static local functions, and two more.
+        string locals = string.Concat(Helper().Matches(helpers).Select(m => $"    static double Local{m.Groups[2].Value}(double a, double b) => {m.Groups[3].Value};\n"))
+            + "    double Reads(double a) => a * x1 + Math.Sin(x2 * a);\n"
+            + "    double Early(double a, double b)\n    {\n        if (a > b)\n        {\n            return a - b * 0.5;\n        }\n\n        double q = a * b;\n        return q * q;\n    }\n";
+        var random = new Random(seed);
+        var programs = new List<(string Name, string Source)>();
+        for (int i = 0; i < ProgramsPerBatch; i++)
+        {
+            string name = $"{prefix}P{i}";
+            string L() => "Local" + random.Next(3);
+            string calls = $$"""
+                    double la = {{L()}}(x0, x1 * x2) + Reads(x0);
+                    double lb = 0;
+                    for (int r = 0; r < 3; r++)
+                    {
+                        double step = Early(la * 0.3 + r, x1);
+                        lb += step * {{L()}}(x2, step);
+                    }
+
+                """;
+            string program = generator.Program(name, prefix, 3).Replace("    int n = w.Length;\n", "    int n = w.Length;\n" + calls, StringComparison.Ordinal);
+            program = Return().Replace(program, "return $1 + la * lb + " + L() + "(lb, x0);");
+            int end = program.LastIndexOf('}');
+            program = program[..end] + "\n" + locals + program[end..];
+            programs.Add((name, program));
+        }
+
+        string source = "using System; using Autodiff;\npublic static partial class RandomLocal" + batch + "\n{\n" + helpers
+            + string.Join("\n", programs.Select(p => p.Source + GradientChecker.Wrappers(p.Name, 3))) + "\n}\n";
+        GeneratorHarness.Result result = GeneratorHarness.Run(source);
+        Assert.Empty(result.AutodiffDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        Type type = GeneratorHarness.Load(result).GetType("RandomLocal" + batch)!;
+
+        List<string> failures = RandomProgramTests.CheckEach(programs, random, seed, arrayLengths: 5, (name, p, w) => GradientChecker.Check(type, name, p, w, 1e-6));
+
+        foreach (string failure in failures)
+        {
+            output.WriteLine(failure);
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {ProgramsPerBatch} programs with local functions (seed {seed}) have wrong gradients:\n{string.Join("\n", failures.Take(2))}");
+    }
+}
