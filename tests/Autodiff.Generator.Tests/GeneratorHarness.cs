@@ -30,7 +30,7 @@ public static class GeneratorHarness
             "TestAssembly" + Guid.NewGuid().ToString("N"),
             sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs")),
             References.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable, warningLevel: 9999));
 
     public sealed record Result(Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics, ImmutableArray<GeneratedSourceResult> Sources, GeneratorDriver Driver)
     {
@@ -94,6 +94,15 @@ public static class GeneratorHarness
                 return d + "\n" + string.Join("\n", Enumerable.Range(from, to - from + 1).Select(i => (i == line ? ">> " : "   ") + lines[i]));
             });
             throw new InvalidOperationException("Compilation failed:\n" + string.Join("\n\n", errors));
+        }
+
+        // Valid user code gets generated code without warnings (a project with TreatWarningsAsErrors must build): every
+        // test that compiles generated code checks this, at the highest warning level.
+        var warnings = emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree
+            && result.Sources.Any(s => s.SyntaxTree.FilePath == tree.FilePath)).Take(5).ToList();
+        if (warnings.Count > 0)
+        {
+            throw new InvalidOperationException("Generated code has warnings:\n" + string.Join("\n", warnings));
         }
 
         stream.Position = 0;

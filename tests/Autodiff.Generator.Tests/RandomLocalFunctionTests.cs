@@ -7,8 +7,8 @@ namespace Autodiff.Generator.Tests;
 /// <summary>
 /// The randomized differential test for local functions, inlined at their calls: the random programs of
 /// <see cref="RandomProgramTests"/> declare random local functions (static ones with the random helpers' bodies, one
-/// that reads the method's parameters, one with an early return) and call them before, inside and after a loop; their
-/// returns read the results. Gradients, JVPs and VJPs against central differences (<see cref="GradientChecker"/>).
+/// that reads the method's parameters, one with an early return) and call them before, inside and after a loop, among
+/// guards (a throw statement, a throw expression in a conditional and in a switch arm); their returns read the results. Gradients, JVPs and VJPs against central differences (<see cref="GradientChecker"/>).
 /// 60 programs per run.
 /// </summary>
 public partial class RandomLocalFunctionTests(ITestOutputHelper output)
@@ -44,11 +44,13 @@ public partial class RandomLocalFunctionTests(ITestOutputHelper output)
             string L() => "Local" + random.Next(3);
             string calls = $$"""
                     double la = {{L()}}(x0, x1 * x2) + Reads(x0);
+                    double gd = x2 < 1e9 ? x2 * 0.5 : throw new ArgumentOutOfRangeException(nameof(x2));
                     double lb = 0;
                     for (int r = 0; r < 3; r++)
                     {
                         double step = Early(la * 0.3 + r, x1);
-                        lb += step * {{L()}}(x2, step);
+                        if (double.IsNaN(step)) throw new InvalidOperationException("step " + r);
+                        lb += step * {{L()}}(x2, step) + gd * r switch { > 5 => throw new InvalidOperationException(), > 1 => 0.5, _ => 1.0 };
                     }
 
                 """;

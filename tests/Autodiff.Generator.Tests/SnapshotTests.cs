@@ -36,6 +36,19 @@ public class SnapshotTests
         VerifySnapshot(name, generated);
     }
 
+    [Fact]
+    public void EverySnapshotCase_BuildsWithWarningsAsErrors()
+    {
+        // All the cases in one project with TreatWarningsAsErrors and every warning wave: the user code and the
+        // generated code build. (Every test that compiles generated code also checks it has no warning.)
+        string members = string.Join("\n", Cases().Select(c => (string)c[1]));
+        var compilation = GeneratorHarness.CreateCompilation("using System; using Autodiff;\nnamespace Snapshots;\npublic static partial class Example\n{\n" + members + "\n}\n");
+        compilation = compilation.WithOptions(compilation.Options.WithGeneralDiagnosticOption(Microsoft.CodeAnalysis.ReportDiagnostic.Error));
+        GeneratorHarness.Result result = GeneratorHarness.Run(compilation);
+        Assert.Empty(result.AutodiffDiagnostics());
+        Assert.Empty(result.CompilerErrors());
+    }
+
     internal static void VerifySnapshot(string name, string actual, [CallerFilePath] string testFile = "")
     {
         string directory = Path.Combine(Path.GetDirectoryName(testFile)!, "Snapshots");

@@ -37,6 +37,12 @@ internal static class CodePrinter
         string? comment = null;
         foreach (Code code in block.Items)
         {
+            // x = x; does nothing, and is CS1717 (an error with TreatWarningsAsErrors): the tangent of a++ is ta = ta.
+            if (code is AssignCode { Add: false } self && self.Target.Equals(self.Value))
+            {
+                continue;
+            }
+
             if (code is CommentCode c)
             {
                 if (c.Text == comment)
