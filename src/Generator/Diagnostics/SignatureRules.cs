@@ -101,8 +101,8 @@ internal static class SignatureRules
             }
             else if (!TypeClassifier.TryClassify(parameter.Type, out _, out _))
             {
-                problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, parameterLocation, parameter.Name, parameter.Type.ToDisplayString(),
-                    "use double, float, int, long or bool, or a one-dimensional array, Span<T> or ReadOnlySpan<T> of them"));
+                problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, parameterLocation, parameter.Name, SymbolText.TypeName(parameter.Type),
+                    SymbolText.Instead(parameter.Type)));
             }
         }
 

@@ -45,6 +45,21 @@ internal static class SymbolText
         _ => "private",
     };
 
+    /// <summary>The type as C# spells it in an error message (<c>double[,]</c>, not <c>double[*,*]</c>).</summary>
+    public static string TypeName(ITypeSymbol type) => type is IArrayTypeSymbol { Rank: > 1 } array
+        ? TypeName(array.ElementType) + "[" + new string(',', array.Rank - 1) + "]"
+        : type is IArrayTypeSymbol jagged ? TypeName(jagged.ElementType) + "[]" : type.ToDisplayString();
+
+    /// <summary>What to use instead of a type the generator does not differentiate.</summary>
+    public static string Instead(ITypeSymbol type) => type switch
+    {
+        IArrayTypeSymbol { Rank: > 1 } => "store the matrix by rows in a one-dimensional array (element [i, j] at [i * columns + j])",
+        IArrayTypeSymbol { ElementType: IArrayTypeSymbol } => "store the rows one after another in a one-dimensional array",
+        INamedTypeSymbol { TypeKind: TypeKind.Delegate } => "write the function as a local function or a [Differentiable] static method and call it",
+        INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None } => "pass its fields as double or float parameters",
+        _ => "use double, float, int, long or bool, or a one-dimensional array, Span<T> or ReadOnlySpan<T> of them",
+    };
+
     /// <summary>One line of source (whitespace collapsed, at most 100 characters) for comments and messages.</summary>
     /// <remarks>
     /// Token by token, stopping after 100 characters: a loop's comment would otherwise turn its whole body into a string

@@ -15,6 +15,12 @@ internal sealed partial class MethodParser
     private Expr? ParseInvocation(IInvocationOperation invocation)
     {
         IMethodSymbol target = invocation.TargetMethod;
+        if (invocation.Instance is ILocalReferenceOperation { Local: var receiver } && _reported.Contains(receiver))
+        {
+            // square(x) with square a delegate already reported: no second diagnostic.
+            return null;
+        }
+
         string containing = target.ContainingType?.ToDisplayString() ?? string.Empty;
         string display = (target.ContainingType?.Name ?? "?") + "." + target.Name;
         if (!TypeClassifier.TryScalar(target.ReturnType, out ScalarKind kind))

@@ -124,6 +124,7 @@ internal sealed partial class MethodParser
         string advice = operation.Syntax switch
         {
             ThrowStatementSyntax => "validate the arguments before calling the method",
+            TryStatementSyntax => "check the values with an if and throw (guard clauses are supported), or catch around the call of the method",
             _ => "move it out of the [Differentiable] method",
         };
         Report(DiagnosticDescriptors.UnsupportedStatement, operation.Syntax.GetLocation(), CommentOf(operation.Syntax), kind, advice);
@@ -153,8 +154,10 @@ internal sealed partial class MethodParser
 
         if (!TypeClassifier.TryClassify(local.Type, out ScalarKind kind, out ShapeKind shape) || shape == ShapeKind.ReadOnlySpan)
         {
-            Report(DiagnosticDescriptors.UnsupportedType, declarator.Syntax.GetLocation(), comment, local.Type.ToDisplayString(),
-                "use double, float, int, long or bool, or a local array (new T[n] or stackalloc T[n])");
+            Report(DiagnosticDescriptors.UnsupportedType, declarator.Syntax.GetLocation(), comment, SymbolText.TypeName(local.Type),
+                local.Type is IArrayTypeSymbol or INamedTypeSymbol { TypeKind: TypeKind.Delegate } or INamedTypeSymbol { TypeKind: TypeKind.Struct, Name: not ("Span" or "ReadOnlySpan") }
+                    ? SymbolText.Instead(local.Type).Replace("pass its fields as double or float parameters", "keep its fields in double or float locals")
+                    : "use double, float, int, long or bool, or a local array (new T[n] or stackalloc T[n])");
             _reported.Add(local);
             return;
         }

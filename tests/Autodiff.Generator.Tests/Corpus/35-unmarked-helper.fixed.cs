@@ -1,0 +1,12 @@
+// Expect: gradient at 0.5, 1.0
+using System;
+using Autodiff;
+
+public static partial class S
+{
+    [Differentiable]
+    static double Smooth(double v) => v * v / (1 + v * v);
+
+    [Differentiable]
+    public static double F(double[] x) => Smooth(x[0]) + x[1];
+}

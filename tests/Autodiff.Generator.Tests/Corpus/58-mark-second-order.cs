@@ -1,0 +1,12 @@
+// Expect: AD0114 at "GJvp(x[0], 1.0)"
+using System;
+using Autodiff;
+
+public static partial class S
+{
+    [Differentiable]
+    static double G(double v) => Math.Sin(v) * v;
+
+    [Differentiable]
+    public static double F(double[] x) => GJvp(x[0], 1.0).Tangent * x[1];
+}
