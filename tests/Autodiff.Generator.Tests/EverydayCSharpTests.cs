@@ -266,4 +266,39 @@ public class EverydayCSharpTests
         Assert.Contains(fix, diagnostic.GetMessage(), StringComparison.Ordinal);
         Assert.Empty(result.CompilerErrors());
     }
+
+    [Theory]
+    [InlineData(0.7, -1.3)]
+    [InlineData(2.4, 0.9)]
+    public void StopGradient_AroundAnyCall_IsAConstant_WithoutAD0104OrAD0301(double x0, double x1)
+    {
+        // A function without a derivative, Math's and the user's, on a varied argument, and a piecewise-constant
+        // function, all inside Ad.StopGradient: the value as computed, no derivative through it, and nothing reported.
+        const string source = """
+            using System;
+            using Autodiff;
+
+            public static partial class SG
+            {
+                static double Helper(double v) => v * 3;
+
+                [Differentiable]
+                public static double F(double x0, double x1, double[] w)
+                {
+                    double a = Ad.StopGradient(Helper(x0)) * x1;
+                    double b = Ad.StopGradient(Math.IEEERemainder(x0, 2)) * x1;
+                    double c = Ad.StopGradient(x0 * x1 + Math.Round(x0 * w[0])) * x0;
+                    return a + b + c;
+                }
+            }
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run(source + "\npublic static partial class SG\n{\n" + GradientChecker.Wrappers("F", 2) + "\n}\n");
+        Assert.Empty(result.AutodiffDiagnostics());
+        Type type = GeneratorHarness.Load(result).GetType("SG")!;
+        double[] w = { 1.3 };
+        var gradient = GradientChecker.Grad(type, "F", new[] { x0, x1 }, w);
+        double stopped = x0 * x1 + Math.Round(x0 * w[0]);
+        Assert.Equal(stopped, gradient.Scalars[0], 12);
+        Assert.Equal(x0 * 3 + Math.IEEERemainder(x0, 2), gradient.Scalars[1], 12);
+    }
 }

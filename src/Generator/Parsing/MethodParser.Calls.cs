@@ -119,7 +119,12 @@ internal sealed partial class MethodParser
             string display = (containing == WellKnownNames.Math ? "Math." : "MathF.") + target.Name;
             if (PassiveCall(invocation, target, kind, arguments) is MathCallExpr constant)
             {
-                _constantCalls.Add((constant.Args, invocation.Syntax.GetLocation(), display));
+                // Inside Ad.StopGradient no derivative is wanted, whatever the arguments.
+                if (_stopGradient == 0)
+                {
+                    _constantCalls.Add((constant.Args, invocation.Syntax.GetLocation(), display));
+                }
+
                 return new StopGradientExpr(kind, constant, display);
             }
 
@@ -150,7 +155,12 @@ internal sealed partial class MethodParser
 
         string name = (containing == WellKnownNames.Math ? "Math." : "MathF.") + target.Name;
         var stopped = new StopGradientExpr(kind, call, name);
-        _piecewise.Add((stopped, invocation.Syntax.GetLocation(), name));
+        if (_stopGradient == 0)
+        {
+            // Inside Ad.StopGradient the zero derivative is what was asked for: no warning.
+            _piecewise.Add((stopped, invocation.Syntax.GetLocation(), name));
+        }
+
         return stopped;
     }
 
