@@ -288,6 +288,14 @@ internal sealed partial class MethodParser
                 Inline(helperCall, comment, output);
                 break;
 
+            // A void method that is not [Differentiable]: it fills an array, or prints, or logs.
+            case IInvocationOperation { TargetMethod: { ReturnsVoid: true } unmarked } when unmarked.Parameters.Any(p => TypeClassifier.TryClassify(p.Type, out _, out ShapeKind shape) && shape != ShapeKind.Scalar):
+                Report(DiagnosticDescriptors.UnsupportedStatement, operation.Syntax.GetLocation(), comment, "unmarked helper call",
+                    unmarked.DeclaringSyntaxReferences.Length > 0
+                        ? "mark '" + unmarked.Name + "' [Differentiable]: a void helper that writes into an array or span is differentiated through its body"
+                        : "'" + unmarked.Name + "' is not in this project, so its body cannot be differentiated; write what it computes here, or in a [Differentiable] helper");
+                break;
+
             default:
                 Report(DiagnosticDescriptors.UnsupportedStatement, operation.Syntax.GetLocation(), comment, "expression",
                     "a differentiable method has no side effects, so a call whose result is discarded does nothing; assign the result or remove it");
