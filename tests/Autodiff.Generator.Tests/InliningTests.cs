@@ -203,4 +203,54 @@ public class InliningTests
         Assert.Equal(expected, GradientChecker.Grad(type, "F", new[] { x0, x1 }, w).Value, 12);
         GradientChecker.AssertCorrect(type, "F", new[] { x0, x1 }, w);
     }
+
+    [Theory]
+    [InlineData(0.7, 1.2)]
+    [InlineData(-0.4, 2.5)]
+    public void AHelperWithOutParameters_WritesTheCallersVariables(double x0, double x1)
+    {
+        // out double x, out var y, out _, and an out argument that the call also reads (its value before the call).
+        const string source = """
+            using System; using Autodiff;
+            public static partial class O
+            {
+                [Differentiable]
+                static void Polar(double r, double t, out double x, out double y)
+                {
+                    x = r * Math.Cos(t);
+                    y = r * Math.Sin(t);
+                }
+
+                [Differentiable]
+                public static double F(double x0, double x1, double[] w)
+                {
+                    Polar(x0, x1, out double x, out var y);
+                    double s = 0;
+                    for (int i = 0; i < w.Length; i++)
+                    {
+                        Polar(x + w[i], y * x1, out x, out _);
+                        s += x * w[i];
+                    }
+
+                    return s * y;
+                }
+            }
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run(source + "\npublic static partial class O\n{\n" + GradientChecker.Wrappers("F", 2) + "\n}\n");
+        Assert.Empty(result.AutodiffDiagnostics());
+        Type type = GeneratorHarness.Load(result).GetType("O")!;
+        double[] w = { 0.5, -0.3, 0.8 };
+        GradientChecker.AssertCorrect(type, "F", new[] { x0, x1 }, w);
+    }
+
+    [Theory]
+    [InlineData("[Differentiable] static void H(double a, ref double b) { b = a * b; }", "ref and in parameters are not supported")]
+    [InlineData("[Differentiable] static double H(double a, out double b) { b = a; return a; }", "a void helper may have out parameters")]
+    public void RefParameters_AndOutParametersOfMethodsThatReturn_AreAD0004(string helper, string message)
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("using System; using Autodiff;\npublic static partial class D\n{\n" + helper + "\n}\n");
+        var diagnostic = Assert.Single(result.AutodiffDiagnostics());
+        Assert.Equal("AD0004", diagnostic.Id);
+        Assert.Contains(message, diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
 }

@@ -7,8 +7,9 @@ namespace Autodiff.Generator.Tests;
 /// <summary>
 /// The randomized differential test for local functions, inlined at their calls: the random programs of
 /// <see cref="RandomProgramTests"/> declare random local functions (static ones with the random helpers' bodies, one
-/// that reads the method's parameters, one with an early return) and call them before, inside and after a loop, among
-/// guards (a throw statement, a throw expression in a conditional and in a switch arm); their returns read the results. Gradients, JVPs and VJPs against central differences (<see cref="GradientChecker"/>).
+/// that reads the method's parameters, one with an early return, a void one with out parameters) and call them before,
+/// inside and after a loop, among guards (a throw statement, a throw expression in a conditional and in a switch arm);
+/// their returns read the results. Gradients, JVPs and VJPs against central differences (<see cref="GradientChecker"/>).
 /// 60 programs per run.
 /// </summary>
 public partial class RandomLocalFunctionTests(ITestOutputHelper output)
@@ -35,6 +36,7 @@ public partial class RandomLocalFunctionTests(ITestOutputHelper output)
         // The helpers' bodies as static local functions, and two more.
         string locals = string.Concat(Helper().Matches(helpers).Select(m => $"    static double Local{m.Groups[2].Value}(double a, double b) => {m.Groups[3].Value};\n"))
             + "    double Reads(double a) => a * x1 + Math.Sin(x2 * a);\n"
+            + "    void Split(double a, out double p, out double q)\n    {\n        p = a * x0;\n        q = Math.Sin(a) + p;\n    }\n"
             + "    double Early(double a, double b)\n    {\n        if (a > b)\n        {\n            return a - b * 0.5;\n        }\n\n        double q = a * b;\n        return q * q;\n    }\n";
         var random = new Random(seed);
         var programs = new List<(string Name, string Source)>();
@@ -51,6 +53,8 @@ public partial class RandomLocalFunctionTests(ITestOutputHelper output)
                         double step = Early(la * 0.3 + r, x1);
                         if (double.IsNaN(step)) throw new InvalidOperationException("step " + r);
                         lb += step * {{L()}}(x2, step) + gd * r switch { > 5 => throw new InvalidOperationException(), > 1 => 0.5, _ => 1.0 };
+                        Split(lb * 0.1, out double sp, out la);
+                        lb += sp;
                     }
 
                 """;

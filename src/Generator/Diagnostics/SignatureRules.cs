@@ -94,10 +94,17 @@ internal static class SignatureRules
         foreach (IParameterSymbol parameter in method.Parameters)
         {
             Location parameterLocation = parameter.Locations.Length > 0 ? parameter.Locations[0] : location;
-            if (parameter.RefKind != RefKind.None)
+            bool helper = method.ReturnsVoid && outputs.Count == 0;
+            if (parameter.RefKind == RefKind.Out && helper && TypeClassifier.TryClassify(parameter.Type, out _, out ShapeKind outShape) && outShape == ShapeKind.Scalar)
+            {
+                // A void helper's out parameter: inlined, it writes the caller's variable.
+            }
+            else if (parameter.RefKind != RefKind.None)
             {
                 problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, parameterLocation, parameter.Name, parameter.Type.ToDisplayString(),
-                    "ref, out and in parameters are not supported; pass values and return the result"));
+                    helper
+                        ? "ref and in parameters are not supported; pass values, and write results to out parameters or to an array or span"
+                        : "ref, out and in parameters are not supported; pass values and return the result (a void helper may have out parameters)"));
             }
             else if (!TypeClassifier.TryClassify(parameter.Type, out _, out _))
             {

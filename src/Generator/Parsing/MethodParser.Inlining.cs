@@ -80,6 +80,36 @@ internal sealed partial class MethodParser
         {
             IParameterSymbol parameter = helper.Parameters[i];
             TypeClassifier.TryClassify(parameter.Type, out ScalarKind kind, out ShapeKind shape);
+            if (parameter.RefKind == RefKind.Out)
+            {
+                // out double a: the helper's writes go to the caller's variable (declared here for out double a).
+                IOperation target = arguments[i] is IDeclarationExpressionOperation declaration ? declaration.Expression : arguments[i];
+                if (target is ILocalReferenceOperation { IsDeclaration: true, Local: var declared })
+                {
+                    DeclareLocal(declared, kind, ShapeKind.Scalar);
+                }
+
+                if (target is IDiscardOperation)
+                {
+                    var discard = new VarInfo(_names.Fresh("__discard"), kind, ShapeKind.Scalar, VarRole.Local, false);
+                    _locals.Add(discard);
+                    _variables[parameter] = discard;
+                    bound.Add(parameter);
+                    continue;
+                }
+
+                if (ParseTarget(target, comment) is not { Index: null } || SymbolOf(target) is not { } outSymbol || !_variables.TryGetValue(outSymbol, out VarInfo? variable))
+                {
+                    Unsupported(arguments[i], "out arguments other than a local variable", "pass a local, out double a, and copy it where it goes after the call");
+                    Unbind(bound);
+                    return null;
+                }
+
+                _variables[parameter] = variable;
+                bound.Add(parameter);
+                continue;
+            }
+
             if (shape == ShapeKind.Scalar)
             {
                 if (ParseValue(arguments[i], kind) is not { } value)
@@ -220,6 +250,13 @@ internal sealed partial class MethodParser
 
         return false;
     }
+
+    private static ISymbol? SymbolOf(IOperation operation) => operation switch
+    {
+        ILocalReferenceOperation l => l.Local,
+        IParameterReferenceOperation p => p.Parameter,
+        _ => null,
+    };
 
     private bool HelperHasErrors(IMethodSymbol helper, SemanticModel model, MethodDeclarationSyntax syntax)
     {
