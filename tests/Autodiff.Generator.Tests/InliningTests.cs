@@ -253,4 +253,108 @@ public class InliningTests
         Assert.Equal("AD0004", diagnostic.Id);
         Assert.Contains(message, diagnostic.GetMessage(), StringComparison.Ordinal);
     }
+
+    private const string ArrayHelpers = """
+        using System; using Autodiff;
+        public static partial class A
+        {
+            [Differentiable]
+            static double[] Scale(double[] a, double s)
+            {
+                double[] r = new double[a.Length];
+                for (int i = 0; i < a.Length; i++)
+                {
+                    r[i] = a[i] * s;
+                }
+
+                return r;
+            }
+
+            [Differentiable]
+            static double[] Softmax(double[] z)
+            {
+                double[] e = new double[z.Length];
+                double max = z[0];
+                for (int i = 1; i < z.Length; i++)
+                {
+                    max = Math.Max(max, z[i]);
+                }
+
+                double sum = 0;
+                for (int i = 0; i < z.Length; i++)
+                {
+                    e[i] = Math.Exp(z[i] - max);
+                    sum += e[i];
+                }
+
+                for (int i = 0; i < z.Length; i++)
+                {
+                    e[i] = e[i] / sum;
+                }
+
+                return e;
+            }
+
+            [Differentiable]
+            static double SumOfSquares(ReadOnlySpan<double> v)
+            {
+                double s = 0;
+                foreach (double x in v)
+                {
+                    s += x * x;
+                }
+
+                return s;
+            }
+
+            [Differentiable]
+            public static double F(double x0, double x1, double[] w)
+            {
+                double[] c = Scale(w, x0);
+                var p = Softmax(Scale(c, x1));
+                double[] q = Scale(Softmax(c), x1 * x1);
+                return SumOfSquares(Softmax(c)) + p[0] * x0 + Scale(p, x1)[1] + q[2] + SumOfSquares(Scale(q, 3));
+            }
+        }
+        """;
+
+    [Theory]
+    [InlineData(0.7, 1.2)]
+    [InlineData(-0.4, 2.5)]
+    public void HelpersThatReturnArrays_AreDifferentiatedThroughTheirBodies_InChains(double x0, double x1)
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run(ArrayHelpers + "\npublic static partial class A\n{\n" + GradientChecker.Wrappers("F", 2) + "\n}\n");
+        Assert.Empty(result.AutodiffDiagnostics());
+        Type type = GeneratorHarness.Load(result).GetType("A")!;
+        GradientChecker.AssertCorrect(type, "F", new[] { x0, x1 }, new[] { 0.5, -0.3, 0.8, 1.1 });
+    }
+
+    [Theory]
+    [InlineData("double[] c = Twice(w); double[] d = Twice(c); return c[0] + d[1] * x;", null)]
+    [InlineData("double[] c = ClipOrSame(w, 0.5); return c[0] * x;", "AD0101")]
+    [InlineData("double s = 0; for (int i = 0; i < 2; i++) { double[] c = Twice(w); s += c[i]; } return s * x;", "AD0106")]
+    [InlineData("double s = x > 0 ? Twice(w)[0] : 0; return s * x;", "AD0102")]
+    [InlineData("double[] c = Either(w, x); return c[0] * x;", "AD0101")]
+    public void ArrayReturningHelpers_WhereTheyCanAndCannotBeInlined(string body, string? id)
+    {
+        string source = """
+            using System; using Autodiff;
+            public static partial class B
+            {
+                [Differentiable] static double[] Twice(double[] v) { double[] r = new double[v.Length]; for (int i = 0; i < v.Length; i++) r[i] = 2 * v[i]; return r; }
+                [Differentiable] static double[] ClipOrSame(double[] v, double limit) { double[] c = new double[v.Length]; bool any = false; for (int i = 0; i < v.Length; i++) { c[i] = Math.Min(v[i], limit); any = any || v[i] > limit; } if (!any) return v; return c; }
+                [Differentiable] static double[] Either(double[] v, double s) { double[] a = new double[v.Length]; double[] b = new double[v.Length]; if (s > 0) return a; return b; }
+            """ + "[Differentiable] public static double F(double x, double[] w) { " + body + " }\n}\n";
+        GeneratorHarness.Result result = GeneratorHarness.Run(source);
+        var diagnostics = result.AutodiffDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        if (id is null)
+        {
+            Assert.Empty(diagnostics);
+            GeneratorHarness.Load(result);
+            return;
+        }
+
+        Assert.Equal(id, Assert.Single(diagnostics).Id);
+        Assert.Empty(result.CompilerErrors());
+    }
 }

@@ -70,6 +70,35 @@ public sealed class RandomProgramGenerator
         return text.ToString();
     }
 
+    /// <summary>
+    /// Helpers <c>M0..M{n-1}</c> that return a new array, element k a random expression of <c>a</c> and the argument's
+    /// element k (calls of the scalar helpers H0..H{helpers-1} among them). Only the array-helper test calls this.
+    /// </summary>
+    public string ArrayHelpers(string prefix, int count, int helpers)
+    {
+        var text = new StringBuilder();
+        for (int i = 0; i < count; i++)
+        {
+            _scalars.Clear();
+            _scalars.AddRange(new[] { "a", "b" });
+            _helpers = helpers;
+            _loopIndices.Clear();
+            text.AppendLine(CultureInfo.InvariantCulture, $"[Differentiable] static double[] {prefix}M{i}(double[] v, double a)");
+            text.AppendLine("{");
+            text.AppendLine("    double[] r = new double[v.Length];");
+            text.AppendLine("    for (int k = 0; k < v.Length; k++)");
+            text.AppendLine("    {");
+            text.AppendLine("        double b = v[k];");
+            text.AppendLine(CultureInfo.InvariantCulture, $"        r[k] = {Expr(3, prefix)};");
+            text.AppendLine("    }");
+            text.AppendLine();
+            text.AppendLine("    return r;");
+            text.AppendLine("}");
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>A method <c>double Name(double x0, double x1, double x2, double[] w)</c>.</summary>
     public string Program(string name, string prefix, int helpers)
     {

@@ -25,7 +25,7 @@ internal static class DiagnosticDescriptors
 
     /// <summary>AD0003: "The [Differentiable] method '{0}' returns '{1}'; it must return double or float".</summary>
     public static readonly DiagnosticDescriptor UnsupportedReturnType = Make(
-        "AD0003", "Differentiable method must return double or float", "The [Differentiable] method '{0}' returns '{1}'; it must return double or float, or void with its results written to one [Output] span",
+        "AD0003", "Differentiable method must return double or float", "The [Differentiable] method '{0}' returns '{1}'; it must return double or float, void with its results written to one [Output] span, or a double[] or float[] (a helper differentiated where it is called)",
         "Autodiff.Declaration", DiagnosticSeverity.Error,
         "Return a double or float scalar (a loss or an output), or write several results to a Span<double> parameter marked [Output] and return void.");
 

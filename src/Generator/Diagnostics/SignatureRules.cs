@@ -58,9 +58,10 @@ internal static class SignatureRules
             }
         }
 
-        if (method.ReturnsVoid && outputs.Count == 0)
+        if ((method.ReturnsVoid || TypeClassifier.ReturnsArray(method)) && outputs.Count == 0)
         {
-            // A helper that fills span or array arguments: differentiated through its body where it is called.
+            // A helper that fills span or array arguments, or returns an array: differentiated through its body where
+            // it is called.
         }
         else if (method.ReturnsVoid && outputs.Count == 1)
         {
@@ -94,7 +95,7 @@ internal static class SignatureRules
         foreach (IParameterSymbol parameter in method.Parameters)
         {
             Location parameterLocation = parameter.Locations.Length > 0 ? parameter.Locations[0] : location;
-            bool helper = method.ReturnsVoid && outputs.Count == 0;
+            bool helper = (method.ReturnsVoid || TypeClassifier.ReturnsArray(method)) && outputs.Count == 0;
             if (parameter.RefKind == RefKind.Out && helper && TypeClassifier.TryClassify(parameter.Type, out _, out ShapeKind outShape) && outShape == ShapeKind.Scalar)
             {
                 // A void helper's out parameter: inlined, it writes the caller's variable.

@@ -58,6 +58,10 @@ internal static class TypeClassifier
 
     public static bool IsFloating(ScalarKind kind) => kind is ScalarKind.Double or ScalarKind.Float;
 
+    /// <summary>A method that returns a one-dimensional <c>double[]</c> or <c>float[]</c>: a helper inlined where it is called.</summary>
+    public static bool ReturnsArray(IMethodSymbol method)
+        => method.ReturnType is IArrayTypeSymbol { Rank: 1 } array && TryScalar(array.ElementType, out ScalarKind kind) && IsFloating(kind) && !method.ReturnsByRef;
+
     /// <summary>C# keyword of a scalar kind.</summary>
     public static string Keyword(ScalarKind kind) => kind switch
     {

@@ -282,6 +282,11 @@ internal sealed partial class MethodParser
             operation = conversion.Operand;
         }
 
+        if (IsArrayHelperCall(operation, out IInvocationOperation arrayCall))
+        {
+            return InlineArrayCall(arrayCall, _before);
+        }
+
         return operation switch
         {
             ILocalReferenceOperation l when _variables.TryGetValue(l.Local, out VarInfo? v) && v.IsIndexable => v,
@@ -300,7 +305,13 @@ internal sealed partial class MethodParser
         };
         if (instance is null || index is null || IndexableOf(instance) is not { } array)
         {
-            Unsupported(operation, "element accesses of this kind", "index a one-dimensional array or span parameter or local array with an int");
+            // An array already reported (a local whose creation failed, a helper call that could not be inlined): no
+            // second diagnostic at each of its elements.
+            if (!(instance is ILocalReferenceOperation { Local: var local } && _reported.Contains(local)) && !(instance is not null && IsArrayHelperCall(instance, out _)))
+            {
+                Unsupported(operation, "element accesses of this kind", "index a one-dimensional array or span parameter or local array with an int");
+            }
+
             return null;
         }
 

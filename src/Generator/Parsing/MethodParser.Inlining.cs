@@ -15,6 +15,13 @@ internal sealed partial class MethodParser
     // The void helpers being inlined, innermost last (a helper that reaches itself again is recursive).
     private readonly List<IMethodSymbol> _inlining = new();
 
+    // The method or inlined helper being parsed returns an array, and the arrays its returns return.
+    private bool _arrayResult;
+    private List<VarInfo> _returnedArrays = new();
+
+    // Calls of array-returning helpers already inlined (an operation may be asked for its array more than once).
+    private readonly Dictionary<IOperation, VarInfo> _inlinedArrays = new();
+
     // Whether each helper called so far has errors of its own (its body is parsed on its own once, not at every call).
     private readonly Dictionary<IMethodSymbol, bool> _helperHasErrors = new(SymbolEqualityComparer.Default);
 
@@ -30,6 +37,7 @@ internal sealed partial class MethodParser
     private string? Inline(IInvocationOperation invocation, string comment, List<Stmt> output, ScalarKind? result = null)
     {
         IMethodSymbol helper = invocation.TargetMethod;
+        bool arrayResult = TypeClassifier.ReturnsArray(helper);
         bool localFunction = helper.MethodKind == MethodKind.LocalFunction;
         string display = localFunction ? helper.Name : (helper.ContainingType?.Name ?? "?") + "." + helper.Name;
         SyntaxNode? syntax = helper.DeclaringSyntaxReferences.Length == 1 ? helper.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken) : null;
@@ -62,6 +70,13 @@ internal sealed partial class MethodParser
         if (!localFunction && _inlining.Count == 0 && HelperHasErrors(helper, model, (MethodDeclarationSyntax)syntax))
         {
             Report(DiagnosticDescriptors.CalleeNotGenerated, invocation.Syntax.GetLocation(), display, "see the errors on its declaration");
+            return null;
+        }
+
+        if (arrayResult && _nesting > 0)
+        {
+            // Its array is a local array of the caller's, and those are made once, at the top level.
+            Report(DiagnosticDescriptors.ArrayInNestedScope, invocation.Syntax.GetLocation(), comment);
             return null;
         }
 
@@ -134,7 +149,7 @@ internal sealed partial class MethodParser
 
             if (IndexableOf(arguments[i]) is not { } array || array.Kind != kind)
             {
-                Unsupported(arguments[i], "array arguments of a void helper other than an array or span variable of the same element type",
+                Unsupported(arguments[i], "array arguments of a helper other than an array or span variable of the same element type",
                     "pass a parameter or local array of the caller directly: the helper writes its elements");
                 Unbind(bound);
                 return null;
@@ -149,9 +164,14 @@ internal sealed partial class MethodParser
         SemanticModel caller = _semanticModel;
         ScalarKind callerReturn = _returnKind;
         List<Stmt>? callerBefore = _before;
+        bool callerArrayResult = _arrayResult;
+        List<VarInfo> callerReturnedArrays = _returnedArrays;
+        var returnedArrays = new List<VarInfo>();
         _semanticModel = model;
         _returnKind = result ?? ScalarKind.Double;
         _before = null;
+        _arrayResult = arrayResult;
+        _returnedArrays = returnedArrays;
         _inlining.Add(helper);
         try
         {
@@ -171,6 +191,8 @@ internal sealed partial class MethodParser
             _semanticModel = caller;
             _returnKind = callerReturn;
             _before = callerBefore;
+            _arrayResult = callerArrayResult;
+            _returnedArrays = callerReturnedArrays;
             _inlining.RemoveAt(_inlining.Count - 1);
 
             // The helper's locals are fresh at every call: two calls never share one (the reverse sweep would then
@@ -187,7 +209,69 @@ internal sealed partial class MethodParser
         string returned = AddSynthetic("__returnedFrom" + helper.Name, result ?? ScalarKind.Double);
         statements.AddRange(new ControlFlowLowering(returned, (name, variableKind) => AddSynthetic(name, variableKind)).LowerInlined(body));
         output.AddRange(statements);
+        if (arrayResult)
+        {
+            // The caller's value is the array the helper returns: one array on every path.
+            if (returnedArrays.Distinct().Count() != 1)
+            {
+                Report(DiagnosticDescriptors.UnsupportedStatement, invocation.Syntax.GetLocation(), comment, "array-returning helper call",
+                    "'" + helper.Name + "' returns " + (returnedArrays.Count == 0 ? "no array it can follow" : "different arrays on different paths") + "; make it return one local array, filled as each path needs");
+                return null;
+            }
+
+            return returnedArrays[0].Name;
+        }
+
         return returned;
+    }
+
+    /// <summary>
+    /// A call of a <c>[Differentiable]</c> helper that returns an array (<c>double[] c = Scale(a, 2);</c>, or an argument
+    /// <c>Sum(Scale(a, 2))</c>): inlined before the statement being parsed, the caller's value the array it returns
+    /// (one of its local arrays, made where it is called, or an array it was given). Null, reported, where there is no
+    /// such place.
+    /// </summary>
+    private VarInfo? InlineArrayCall(IInvocationOperation invocation, List<Stmt>? before)
+    {
+        if (_inlinedArrays.TryGetValue(invocation, out VarInfo? known))
+        {
+            return known;
+        }
+
+        if (before is null)
+        {
+            Unsupported(invocation, "calls of array-returning helpers inside a branch or a condition",
+                "call it in a statement of its own, double[] r = " + invocation.TargetMethod.Name + "(...);, and use r");
+            return null;
+        }
+
+        // Its array arguments may be calls of such helpers too, inlined before it.
+        List<Stmt>? outer = _before;
+        _before = before;
+        string? name;
+        try
+        {
+            name = Inline(invocation, CommentOf(invocation.Syntax), before);
+        }
+        finally
+        {
+            _before = outer;
+        }
+
+        if (name is null)
+        {
+            return null;
+        }
+
+        VarInfo array = _locals.Concat(_variables.Values).First(v => v.Name == name);
+        _inlinedArrays[invocation] = array;
+        return array;
+    }
+
+    private static bool IsArrayHelperCall(IOperation operation, out IInvocationOperation invocation)
+    {
+        invocation = (operation as IInvocationOperation)!;
+        return invocation is { TargetMethod: var target } && TypeClassifier.ReturnsArray(target) && TypeClassifier.HasAttribute(target, WellKnownNames.DifferentiableAttribute);
     }
 
     /// <summary>

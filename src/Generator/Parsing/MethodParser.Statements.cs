@@ -69,6 +69,20 @@ internal sealed partial class MethodParser
                 output.Add(new ContinueStmt(CommentOf(branch.Syntax)));
                 break;
 
+            case IReturnOperation { ReturnedValue: { } returnedArray } arrayReturn when _arrayResult:
+                // A helper that returns an array: which array it is, for the caller to take as its result.
+                if (IndexableOf(returnedArray) is { } array)
+                {
+                    _returnedArrays.Add(array);
+                    output.Add(new ReturnStmt(CommentOf(arrayReturn.Syntax), new ConstExpr(ScalarKind.Double, "0.0")));
+                }
+                else
+                {
+                    Unsupported(returnedArray, "returned values other than an array variable", "return a local array, or a parameter array");
+                }
+
+                break;
+
             case IReturnOperation { ReturnedValue: { } value } ret:
                 if (ParseGuardedValue(value, _returnKind, output) is { } returned)
                 {
@@ -142,6 +156,21 @@ internal sealed partial class MethodParser
             Report(DiagnosticDescriptors.UnsupportedExpression, declarator.Syntax.GetLocation(), comment, "ref locals",
                 "read and write the variable or array element itself");
             _reported.Add(local);
+            return;
+        }
+
+        if (initializer?.Value is { } created && IsArrayHelperCall(Unconverted(created), out IInvocationOperation arrayCall))
+        {
+            // double[] c = Scale(a, 2): c is the array the helper returns.
+            if (InlineArrayCall(arrayCall, output) is { } returned)
+            {
+                _variables[local] = returned;
+            }
+            else
+            {
+                _reported.Add(local);
+            }
+
             return;
         }
 

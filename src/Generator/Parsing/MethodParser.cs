@@ -123,7 +123,8 @@ internal sealed partial class MethodParser
             }
         }
 
-        if (_method.ReturnsVoid && _outputParameter is null)
+        _arrayResult = TypeClassifier.ReturnsArray(_method);
+        if ((_method.ReturnsVoid || _arrayResult) && _outputParameter is null)
         {
             // A void helper: no result of its own (its returns set a dummy one).
             _returnKind = ScalarKind.Double;
@@ -233,7 +234,7 @@ internal sealed partial class MethodParser
         var parameters = _method.Parameters.Select(p => ReferenceEquals(_variables[p], _output) ? _outputParameter! : _variables[p]).ToEquatableArray();
         string hint = GeneratedNames.HintName(ns, types, _method, "Derivatives.g.cs");
         return new DifferentiableMethod(hint, ns, types, _method.Name, SymbolText.Accessibility(_method.DeclaredAccessibility),
-            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder, _output?.Name, _outputParameter?.Name, _method.ReturnsVoid && _output is null, _usings.ToEquatableArray());
+            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder, _output?.Name, _outputParameter?.Name, (_method.ReturnsVoid || TypeClassifier.ReturnsArray(_method)) && _output is null, _usings.ToEquatableArray());
     }
 
     private string AddSynthetic(string name, ScalarKind kind)
