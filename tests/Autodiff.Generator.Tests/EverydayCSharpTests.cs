@@ -260,10 +260,7 @@ public class EverydayCSharpTests
     public void LocalFunctionsThatCannotBeInlined_AreReportedAtTheCall(string body, string id, string at, string fix)
     {
         GeneratorHarness.Result result = GeneratorHarness.Run("using System; using Autodiff;\npublic static partial class D\n{\n[Differentiable] public static double F(double x) { " + body + " }\n}\n");
-        var diagnostic = Assert.Single(result.AutodiffDiagnostics());
-        Assert.Equal(id, diagnostic.Id);
-        Assert.Equal(at, diagnostic.Location.SourceTree!.ToString().Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
-        Assert.Contains(fix, diagnostic.GetMessage(), StringComparison.Ordinal);
+        result.AssertSingle(id, at, fix);
         Assert.Empty(result.CompilerErrors());
     }
 

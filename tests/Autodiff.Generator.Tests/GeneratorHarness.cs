@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Runtime.Loader;
 using Autodiff.Generator;
 using Microsoft.CodeAnalysis;
+using Xunit;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -42,6 +43,19 @@ public static class GeneratorHarness
             var analyzer = new Autodiff.Generator.Diagnostics.DifferentiableAnalyzer();
             var analyzerDiagnostics = Output.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(analyzer)).GetAnalyzerDiagnosticsAsync().Result;
             return GeneratorDiagnostics.AddRange(analyzerDiagnostics).Where(d => d.Id.StartsWith("AD", StringComparison.Ordinal)).ToImmutableArray();
+        }
+
+        /// <summary>
+        /// Asserts one AD diagnostic, of <paramref name="id"/>, at the code <paramref name="at"/>, its message containing
+        /// <paramref name="message"/>, and returns it.
+        /// </summary>
+        public Diagnostic AssertSingle(string id, string at, string message)
+        {
+            Diagnostic diagnostic = Assert.Single(AutodiffDiagnostics());
+            Assert.Equal(id, diagnostic.Id);
+            Assert.Equal(at, diagnostic.Location.SourceTree!.ToString().Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+            Assert.Contains(message, diagnostic.GetMessage(), StringComparison.Ordinal);
+            return diagnostic;
         }
 
         public ImmutableArray<Diagnostic> CompilerErrors() => Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();

@@ -14,12 +14,7 @@ namespace Autodiff.Generator.Tests;
 /// </summary>
 public partial class RandomLocalFunctionTests(ITestOutputHelper output)
 {
-    private const int ProgramsPerBatch = 30;
-
     public static IEnumerable<object[]> Batches() => Enumerable.Range(0, 2).Select(i => new object[] { i });
-
-    [GeneratedRegex(@"return (.+);")]
-    private static partial Regex Return();
 
     [GeneratedRegex(@"public static double (\w+)H(\d)\(double a, double b\) => (.+);")]
     private static partial Regex Helper();
@@ -29,55 +24,32 @@ public partial class RandomLocalFunctionTests(ITestOutputHelper output)
     public void ProgramsWithLocalFunctionsHaveCorrectGradients(int batch)
     {
         int seed = RandomProgramTests.BaseSeed() + 5000 + batch;
-        var generator = new RandomProgramGenerator(seed);
         string prefix = "L" + batch;
+        var generator = new RandomProgramGenerator(seed);
         string helpers = generator.Helpers(prefix, 3);
 
-        // The helpers' bodies as static local functions, and two more.
+        // The helpers' bodies as static local functions, and three more.
         string locals = string.Concat(Helper().Matches(helpers).Select(m => $"    static double Local{m.Groups[2].Value}(double a, double b) => {m.Groups[3].Value};\n"))
             + "    double Reads(double a) => a * x1 + Math.Sin(x2 * a);\n"
             + "    void Split(double a, out double p, out double q)\n    {\n        p = a * x0;\n        q = Math.Sin(a) + p;\n    }\n"
             + "    double Early(double a, double b)\n    {\n        if (a > b)\n        {\n            return a - b * 0.5;\n        }\n\n        double q = a * b;\n        return q * q;\n    }\n";
-        var random = new Random(seed);
-        var programs = new List<(string Name, string Source)>();
-        for (int i = 0; i < ProgramsPerBatch; i++)
-        {
-            string name = $"{prefix}P{i}";
-            string L() => "Local" + random.Next(3);
-            string calls = $$"""
-                    double la = {{L()}}(x0, x1 * x2) + Reads(x0);
+        string L(Random random) => "Local" + random.Next(3);
+        RandomProgramTests.CheckPrograms(output, "with local functions", "RandomLocal" + batch, seed, generator, prefix, helpers, 30,
+            random => $$"""
+                    double la = {{L(random)}}(x0, x1 * x2) + Reads(x0);
                     double gd = x2 < 1e9 ? x2 * 0.5 : throw new ArgumentOutOfRangeException(nameof(x2));
                     double lb = 0;
                     for (int r = 0; r < 3; r++)
                     {
                         double step = Early(la * 0.3 + r, x1);
                         if (double.IsNaN(step)) throw new InvalidOperationException("step " + r);
-                        lb += step * {{L()}}(x2, step) + gd * r switch { > 5 => throw new InvalidOperationException(), > 1 => 0.5, _ => 1.0 };
+                        lb += step * {{L(random)}}(x2, step) + gd * r switch { > 5 => throw new InvalidOperationException(), > 1 => 0.5, _ => 1.0 };
                         Split(lb * 0.1, out double sp, out la);
                         lb += sp;
                     }
 
-                """;
-            string program = generator.Program(name, prefix, 3).Replace("    int n = w.Length;\n", "    int n = w.Length;\n" + calls, StringComparison.Ordinal);
-            program = Return().Replace(program, "return $1 + la * lb + " + L() + "(lb, x0);");
-            int end = program.LastIndexOf('}');
-            program = program[..end] + "\n" + locals + program[end..];
-            programs.Add((name, program));
-        }
-
-        string source = "using System; using Autodiff;\npublic static partial class RandomLocal" + batch + "\n{\n" + helpers
-            + string.Join("\n", programs.Select(p => p.Source + GradientChecker.Wrappers(p.Name, 3))) + "\n}\n";
-        GeneratorHarness.Result result = GeneratorHarness.Run(source);
-        Assert.Empty(result.AutodiffDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
-        Type type = GeneratorHarness.Load(result).GetType("RandomLocal" + batch)!;
-
-        List<string> failures = RandomProgramTests.CheckEach(programs, random, seed, arrayLengths: 5, (name, p, w) => GradientChecker.Check(type, name, p, w, 1e-6));
-
-        foreach (string failure in failures)
-        {
-            output.WriteLine(failure);
-        }
-
-        Assert.True(failures.Count == 0, $"{failures.Count} of {ProgramsPerBatch} programs with local functions (seed {seed}) have wrong gradients:\n{string.Join("\n", failures.Take(2))}");
+                """,
+            (random, value) => $"return {value} + la * lb + {L(random)}(lb, x0);",
+            _ => locals);
     }
 }

@@ -83,4 +83,47 @@ public class RandomProgramTests(ITestOutputHelper output)
 
         return failures;
     }
+
+    /// <summary>
+    /// The skeleton of the randomized tests of one construct: random programs of the generator, each with
+    /// <paramref name="insert"/>'s statements after <c>int n = w.Length;</c> (which may use the construct through
+    /// <paramref name="helpers"/>), every return changed by <paramref name="changeReturn"/> (so that it reads them), and
+    /// <paramref name="appendToBody"/>'s text at the end of the body (the programs come from <paramref name="generator"/>,
+    /// which made the helpers); compiled together in class
+    /// <paramref name="className"/> (no AD error, no warning in generated code) and checked like
+    /// <see cref="CheckEach"/>. Asserts that none fails, printing the failures.
+    /// </summary>
+    internal static void CheckPrograms(ITestOutputHelper output, string what, string className, int seed, RandomProgramGenerator generator, string prefix,
+        string helpers, int count, Func<Random, string> insert, Func<Random, string, string> changeReturn, Func<Random, string>? appendToBody = null)
+    {
+        var random = new Random(seed);
+        var programs = new List<(string Name, string Source)>();
+        for (int i = 0; i < count; i++)
+        {
+            string name = $"{prefix}P{i}";
+            string program = generator.Program(name, prefix, 3).Replace("    int n = w.Length;\n", "    int n = w.Length;\n" + insert(random), StringComparison.Ordinal);
+            program = System.Text.RegularExpressions.Regex.Replace(program, @"return (.+);", m => changeReturn(random, m.Groups[1].Value));
+            if (appendToBody is not null)
+            {
+                int end = program.LastIndexOf('}');
+                program = program[..end] + "\n" + appendToBody(random) + program[end..];
+            }
+
+            programs.Add((name, program));
+        }
+
+        string source = "using System; using Autodiff;\npublic static partial class " + className + "\n{\n" + helpers
+            + string.Join("\n", programs.Select(p => p.Source + GradientChecker.Wrappers(p.Name, 3))) + "\n}\n";
+        GeneratorHarness.Result result = GeneratorHarness.Run(source);
+        Assert.Empty(result.AutodiffDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        Type type = GeneratorHarness.Load(result).GetType(className)!;
+
+        List<string> failures = CheckEach(programs, random, seed, arrayLengths: 5, (name, p, w) => GradientChecker.Check(type, name, p, w, 1e-6));
+        foreach (string failure in failures)
+        {
+            output.WriteLine(failure);
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {count} programs {what} (seed {seed}) have wrong gradients:\n{helpers}\n{string.Join("\n", failures.Take(2))}");
+    }
 }

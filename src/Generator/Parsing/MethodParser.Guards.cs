@@ -171,32 +171,23 @@ internal sealed partial class MethodParser
 
     // A value evaluated only sometimes (a branch of ?:, the right operand of && or ||, a switch arm): no guard may go
     // before the statement from inside it.
-    private Expr? ParseConditionally(IOperation operation, ScalarKind? kind = null)
-    {
-        List<Stmt>? guards = _before;
-        _before = null;
-        try
-        {
-            return kind is { } k ? ParseValue(operation, k) : ParseExpr(operation);
-        }
-        finally
-        {
-            _before = guards;
-        }
-    }
+    private Expr? ParseConditionally(IOperation operation, ScalarKind? kind = null) => ParseWithBefore(operation, kind, null);
 
-    // A statement's value: a throw expression evaluated unconditionally in it becomes a guard in output, before it.
-    private Expr? ParseGuardedValue(IOperation operation, ScalarKind? kind, List<Stmt> output)
+    // A statement's value: a throw expression evaluated unconditionally in it becomes a guard in output, before it (and
+    // a call inlined there goes there too).
+    private Expr? ParseGuardedValue(IOperation operation, ScalarKind? kind, List<Stmt> output) => ParseWithBefore(operation, kind, output);
+
+    private Expr? ParseWithBefore(IOperation operation, ScalarKind? kind, List<Stmt>? before)
     {
-        List<Stmt>? guards = _before;
-        _before = output;
+        List<Stmt>? outer = _before;
+        _before = before;
         try
         {
             return kind is { } k ? ParseValue(operation, k) : ParseExpr(operation);
         }
         finally
         {
-            _before = guards;
+            _before = outer;
         }
     }
 }
