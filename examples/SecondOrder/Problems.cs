@@ -37,6 +37,26 @@ public static partial class Problems
         return loss / labels.Length + 0.5 * lambda * norm;
     }
 
+    /// <summary>
+    /// Rosenbrock's value after <paramref name="steps"/> steps of gradient descent from (-1.2, 1) with step size
+    /// e^<paramref name="logRate"/>: a function of the step size. Each step calls the generated
+    /// <c>RosenbrockGradient</c>, so this method's own gradient differentiates through every step (nested
+    /// differentiation, with Rosenbrock's second derivatives).
+    /// </summary>
+    [Differentiable]
+    public static double AfterSteps(double logRate, int steps)
+    {
+        double x = -1.2, y = 1.0, rate = Math.Exp(logRate);
+        for (int k = 0; k < steps; k++)
+        {
+            RosenbrockGradient(x, y, out double gx, out double gy);
+            x -= rate * gx;
+            y -= rate * gy;
+        }
+
+        return Rosenbrock(x, y);
+    }
+
     /// <summary>Residuals of the model a e^(-k t) + c against observations y: one output per observation.</summary>
     [Differentiable]
     public static void DecayResiduals(ReadOnlySpan<double> p, [NoDerivative] double[] t, [NoDerivative] double[] y, [Output] Span<double> r)

@@ -26,6 +26,14 @@ List<Trace> logistic = Experiments.Logistic(budget);
 Experiments.Print("Rosenbrock from (-1.2, 1), f* = 0:", rosenbrock, Console.Out);
 Experiments.Print("Logistic regression, 500 points x 10 features, λ = 1e-3:", logistic, Console.Out);
 Experiments.Print($"Curve fit a e^(-k t) + c, 100 points (a = {parameters[0]:F4}, k = {parameters[1]:F4}, c = {parameters[2]:F4}):", fit, Console.Out);
+
+// Nested differentiation: the step size of gradient descent, tuned with the gradient of the loss after the steps.
+Experiments.StepSize tuned = Experiments.TuneStepSize(200);
+Console.WriteLine($"Step size of {tuned.Steps} gradient-descent steps on Rosenbrock, by differentiating through the steps:");
+Console.WriteLine(FormattableString.Invariant($"  start   η = {tuned.StartRate:E2}  f after the steps = {tuned.StartLoss:E3}"));
+Console.WriteLine(FormattableString.Invariant($"  tuned   η = {tuned.Rate:E2}  f after the steps = {tuned.Loss:E3}  ({tuned.Evaluations} evaluations)"));
+Console.WriteLine(FormattableString.Invariant($"  grid    η = {tuned.GridRate:E2}  f after the steps = {tuned.GridLoss:E3}  (best of 60)"));
+Console.WriteLine();
 try
 {
     foreach ((string name, string title, List<Trace> traces) in new[] { ("rosenbrock", "Rosenbrock", rosenbrock), ("logistic", "Logistic regression", logistic), ("curve-fit", "Curve fit (least squares)", fit) })

@@ -64,4 +64,19 @@ public class SecondOrderExampleTests
             }
         }
     }
+
+    [Fact]
+    public void TheStepSize_TunedByDifferentiatingThroughTheSteps_IsAsGoodAsTheBestOfAGrid()
+    {
+        // The gradient through 50 steps (each calling RosenbrockGradient) against central differences in the log-rate.
+        double at = Math.Log(2e-3), h = 1e-5;
+        double value = Problems.AfterStepsGradient(at, 50, out double slope);
+        Assert.Equal(Problems.AfterSteps(at, 50), value, 12);
+        double fd = (Problems.AfterSteps(at + h, 50) - Problems.AfterSteps(at - h, 50)) / (2 * h);
+        Assert.True(Math.Abs(slope - fd) <= 1e-6 * Math.Max(1, Math.Abs(fd)), $"slope {slope}, finite differences {fd}");
+
+        Experiments.StepSize tuned = Experiments.TuneStepSize(200);
+        Assert.True(tuned.Loss < tuned.StartLoss / 10, $"{tuned}");
+        Assert.True(tuned.Loss <= tuned.GridLoss * 1.05, $"{tuned}");
+    }
 }
