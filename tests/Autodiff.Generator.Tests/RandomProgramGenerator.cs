@@ -61,7 +61,7 @@ public sealed class RandomProgramGenerator
             text.AppendLine("    {");
             text.AppendLine(CultureInfo.InvariantCulture, $"        double c = z[k] * 0.5 + k;");
             text.AppendLine(CultureInfo.InvariantCulture, $"        double v = {Expr(3, prefix)};");
-            text.AppendLine(CultureInfo.InvariantCulture, $"        if (v > {(1.5 + _random.NextDouble() * 2).ToString("0.##", CultureInfo.InvariantCulture)}) return;");
+            text.AppendLine(CultureInfo.InvariantCulture, $"        if (v > c + {(_random.NextDouble() - 0.5).ToString("0.##", CultureInfo.InvariantCulture)}) return;");
             text.AppendLine(CultureInfo.InvariantCulture, $"        z[k] = v * ({Expr(1, prefix)});");
             text.AppendLine("    }");
             text.AppendLine("}");
