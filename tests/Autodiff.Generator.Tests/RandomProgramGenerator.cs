@@ -139,8 +139,17 @@ public sealed class RandomProgramGenerator
             switch (choice)
             {
                 case 0 or 1 or 2:
+                    // Guards in some (chosen by the name counter, so the random draws stay those of the seed): a throw
+                    // expression in the value, or a throw statement after it.
+                    int number = _names;
                     string local = "v" + _names++;
-                    Line($"double {local} = {Expr(3, prefix)};");
+                    string value = Expr(3, prefix);
+                    Line(number % 5 == 2 ? $"double {local} = x1 < 1e9 ? {value} : throw new ArgumentOutOfRangeException(nameof(x1), \"too large\");" : $"double {local} = {value};");
+                    if (number % 7 == 3)
+                    {
+                        Line($"if (double.IsNaN({local})) throw new InvalidOperationException(\"{local} is NaN\");");
+                    }
+
                     _scalars.Add(local);
                     break;
                 case 3 or 4:
