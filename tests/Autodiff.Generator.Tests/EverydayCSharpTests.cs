@@ -36,9 +36,7 @@ public class EverydayCSharpTests
     [InlineData(-0.4, 0.9)]
     public void ShiftsBitwiseAndCopySign_MatchFiniteDifferences(double x0, double x1)
     {
-        GeneratorHarness.Result result = GeneratorHarness.Run(Source + "\npublic static partial class E\n{\n" + GradientChecker.Wrappers("Bits", 2) + "\n}\n");
-        Assert.Empty(result.AutodiffDiagnostics());
-        Type type = GeneratorHarness.Load(result).GetType("E")!;
+        Type type = GeneratorHarness.LoadWith(Source, "E", GradientChecker.Wrappers("Bits", 2));
         GradientChecker.AssertCorrect(type, "Bits", new[] { x0, x1 }, new[] { -0.6, 1.1, 0.4 });
         GradientChecker.AssertCorrect(type, "Bits", new[] { x0, x1 }, new[] { 0.8, 1.1 });
     }
@@ -80,9 +78,7 @@ public class EverydayCSharpTests
                 }
             }
             """;
-        GeneratorHarness.Result result = GeneratorHarness.Run(source + "\npublic static partial class T\n{\n" + GradientChecker.Wrappers("Tuples", 2) + "\n}\n");
-        Assert.Empty(result.AutodiffDiagnostics());
-        GradientChecker.AssertCorrect(GeneratorHarness.Load(result).GetType("T")!, "Tuples", new[] { x0, x1 }, new[] { 0.6, -0.8, 1.2 });
+        GradientChecker.AssertCorrect(GeneratorHarness.LoadWith(source, "T", GradientChecker.Wrappers("Tuples", 2)), "Tuples", new[] { x0, x1 }, new[] { 0.6, -0.8, 1.2 });
     }
 
     [Fact]
@@ -119,9 +115,7 @@ public class EverydayCSharpTests
                 }
             }
             """;
-        GeneratorHarness.Result result = GeneratorHarness.Run(source + "\npublic static partial class K\n{\n" + GradientChecker.Wrappers("F", 2) + "\n}\n");
-        Assert.Empty(result.AutodiffDiagnostics());
-        Type type = GeneratorHarness.Load(result).GetType("K")!;
+        Type type = GeneratorHarness.LoadWith(source, "K", GradientChecker.Wrappers("F", 2));
         GradientChecker.Gradient g = GradientChecker.Grad(type, "F", new[] { 0.7, 1.1 }, new[] { 0.5, -0.25, 2.0 });
         double scale = 3.0 * 3 + Math.IEEERemainder(3.0, 2) + Math.IEEERemainder(7.5, 2);
         double weighted = 0.5 * 0 + -0.25 * (2 + Math.IEEERemainder(1, 2)) + 2.0 * (4 + Math.IEEERemainder(2, 2));
@@ -188,9 +182,7 @@ public class EverydayCSharpTests
                 }
             }
             """;
-        GeneratorHarness.Result result = GeneratorHarness.Run(source + "\npublic static partial class L\n{\n" + SecondOrderChecker.Wrappers("F", 2) + "\n}\n");
-        Assert.Empty(result.AutodiffDiagnostics());
-        Type type = GeneratorHarness.Load(result).GetType("L")!;
+        Type type = GeneratorHarness.LoadWith(source, "L", SecondOrderChecker.Wrappers("F", 2));
         double[] w = { 0.4, -0.8, 1.3 };
         GradientChecker.AssertCorrect(type, "F", new[] { x0, x1 }, w);
         string? failure = SecondOrderChecker.Check(type, "F", new[] { x0, x1 }, w);
@@ -244,9 +236,7 @@ public class EverydayCSharpTests
                 }
             }
             """;
-        GeneratorHarness.Result result = GeneratorHarness.Run(source + "\npublic static partial class LF\n{\n" + SecondOrderChecker.Wrappers("F", 2) + "\n}\n");
-        Assert.Empty(result.AutodiffDiagnostics());
-        Type type = GeneratorHarness.Load(result).GetType("LF")!;
+        Type type = GeneratorHarness.LoadWith(source, "LF", SecondOrderChecker.Wrappers("F", 2));
         double[] w = { 0.4, -0.8, 1.3 };
         GradientChecker.AssertCorrect(type, "F", new[] { x0, x1 }, w);
         string? failure = SecondOrderChecker.Check(type, "F", new[] { x0, x1 }, w);
@@ -289,9 +279,7 @@ public class EverydayCSharpTests
                 }
             }
             """;
-        GeneratorHarness.Result result = GeneratorHarness.Run(source + "\npublic static partial class SG\n{\n" + GradientChecker.Wrappers("F", 2) + "\n}\n");
-        Assert.Empty(result.AutodiffDiagnostics());
-        Type type = GeneratorHarness.Load(result).GetType("SG")!;
+        Type type = GeneratorHarness.LoadWith(source, "SG", GradientChecker.Wrappers("F", 2));
         double[] w = { 1.3 };
         var gradient = GradientChecker.Grad(type, "F", new[] { x0, x1 }, w);
         double stopped = x0 * x1 + Math.Round(x0 * w[0]);

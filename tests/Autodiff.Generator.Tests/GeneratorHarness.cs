@@ -80,6 +80,17 @@ public static class GeneratorHarness
         return new Result(output, diagnostics.AddRange(run.Diagnostics).Distinct().ToImmutableArray(), run.Results.SelectMany(r => r.GeneratedSources).ToImmutableArray(), driver);
     }
 
+    /// <summary>
+    /// <paramref name="source"/> with <paramref name="members"/> (test wrappers) added to its partial class
+    /// <paramref name="type"/>: generated without an AD diagnostic, compiled, loaded, and that type returned.
+    /// </summary>
+    public static Type LoadWith(string source, string type, string members)
+    {
+        Result result = Run(source + "\npublic static partial class " + type + "\n{\n" + members + "\n}\n");
+        Assert.Empty(result.AutodiffDiagnostics());
+        return Load(result).GetType(type)!;
+    }
+
     /// <summary>Generates, compiles (failing with the errors and the generated code if it does not compile) and loads.</summary>
     public static Assembly CompileAndLoad(params string[] sources)
     {

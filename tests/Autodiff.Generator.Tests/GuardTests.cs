@@ -58,9 +58,7 @@ public class GuardTests
 
     private static readonly Lazy<Type> Compiled = new(() =>
     {
-        GeneratorHarness.Result result = GeneratorHarness.Run(Source + "\npublic static partial class Guarded\n{\n" + GradientChecker.Wrappers("F", 2, extra: ", 3") + "\n}\n");
-        Assert.Empty(result.AutodiffDiagnostics());
-        return GeneratorHarness.Load(result).GetType("Guarded")!;
+        return GeneratorHarness.LoadWith(Source, "Guarded", GradientChecker.Wrappers("F", 2, extra: ", 3"));
     });
 
     [Fact]
@@ -144,9 +142,7 @@ public class GuardTests
 
     private static readonly Lazy<Type> CompiledThrows = new(() =>
     {
-        GeneratorHarness.Result result = GeneratorHarness.Run(ThrowExpressions + "\npublic static partial class Thrown\n{\n" + SecondOrderChecker.Wrappers("F", 2) + "\n}\n");
-        Assert.Empty(result.AutodiffDiagnostics());
-        return GeneratorHarness.Load(result).GetType("Thrown")!;
+        return GeneratorHarness.LoadWith(ThrowExpressions, "Thrown", SecondOrderChecker.Wrappers("F", 2));
     });
 
     [Theory]

@@ -96,9 +96,7 @@ public class NestedDerivativeTests
     private static readonly Lazy<Type> Compiled = new(() =>
     {
         string wrappers = string.Concat(new[] { "Forms", "Steps", "Overwrites" }.Select(name => GradientChecker.Wrappers(name, 2)));
-        GeneratorHarness.Result result = GeneratorHarness.Run(Source + "\npublic static partial class N\n{\n" + wrappers + "\n}\n");
-        Assert.Empty(result.AutodiffDiagnostics());
-        return GeneratorHarness.Load(result).GetType("N")!;
+        return GeneratorHarness.LoadWith(Source, "N", wrappers);
     });
 
     [Theory]
