@@ -54,8 +54,27 @@ public static partial class Functions
     }
 
     /// <summary>Rosenbrock with N = 2 written out (no loop).</summary>
-    [Differentiable]
+    [Differentiable(SecondOrder = true)]
     public static double Rosenbrock2(double x, double y) => (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x);
+
+    /// <summary>
+    /// Rosenbrock after <paramref name="steps"/> gradient-descent steps of size e^<paramref name="logRate"/> from
+    /// (-1.2, 1), each step calling the generated <c>Rosenbrock2Gradient</c>: its gradient differentiates through the
+    /// steps (nested differentiation).
+    /// </summary>
+    [Differentiable]
+    public static double AfterSteps(double logRate, int steps)
+    {
+        double x = -1.2, y = 1.0, rate = Math.Exp(logRate);
+        for (int k = 0; k < steps; k++)
+        {
+            Rosenbrock2Gradient(x, y, out double gx, out double gy);
+            x -= rate * gx;
+            y -= rate * gy;
+        }
+
+        return Rosenbrock2(x, y);
+    }
 
     /// <summary>A recurrence over many steps: hₜ = tanh(w hₜ₋₁ + u xₜ), loss Σ hₜ².</summary>
     [Differentiable]
