@@ -235,8 +235,7 @@ internal sealed partial class MethodParser
             case "Gradient" or "Vjp":
                 return GradientCall(invocation, primal, suffix == "Vjp", display, comment);
             default:
-                Report(DiagnosticDescriptors.NestedDerivative, invocation.Syntax.GetLocation(), _method.Name, display,
-                    "third derivatives and the derivatives of Hessians, Hessian-vector products and Jacobians are not generated; differentiate through GJvp, GGradient or GVjp instead");
+                Report(DiagnosticDescriptors.NestedDerivative, invocation.Syntax.GetLocation(), _method.Name, display, ThirdOrderFix(primal));
                 return null;
         }
     }
@@ -431,6 +430,10 @@ internal sealed partial class MethodParser
         return new CallExpr(callee.ReturnKind, callee, args.ToEquatableArray());
     }
 
+    private static string ThirdOrderFix(IMethodSymbol primal)
+        => "third derivatives and the derivatives of Hessians, Hessian-vector products and Jacobians are not generated; differentiate through "
+            + primal.Name + "Jvp, " + primal.Name + "Gradient or " + primal.Name + "Vjp instead";
+
     private static IOperation Unconverted(IOperation operation)
     {
         while (operation is IConversionOperation conversion)
@@ -470,7 +473,7 @@ internal sealed partial class MethodParser
             ? "the derivatives of a vector-valued method are not differentiated; call the method itself, whose Jacobian is then part of this one's derivatives"
             : suffix == "Directional" && !TypeClassifier.SetsNamedArgument(primal, WellKnownNames.DifferentiableAttribute, "SecondOrder")
                 ? primal.Name + " has no directional derivative: mark it [Differentiable(SecondOrder = true)]"
-                : "third derivatives and the derivatives of Hessians, Hessian-vector products and Jacobians are not generated; differentiate through GJvp, GGradient or GVjp instead";
+                : ThirdOrderFix(primal);
         Report(DiagnosticDescriptors.NestedDerivative, invocation.GetLocation(), _method.Name, name, fix);
 
         // Locals the call declares (out double d) are part of this error, not errors of their own where they are read.
