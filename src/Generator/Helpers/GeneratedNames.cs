@@ -165,7 +165,8 @@ internal static class GeneratedNames
         return list;
     }
 
-    private static CalleeParam Classify(IParameterSymbol parameter)
+    /// <summary>A parameter as a callee's: its kind, shape, and whether it is differentiable (floating, not <c>[NoDerivative]</c>).</summary>
+    public static CalleeParam Classify(IParameterSymbol parameter)
     {
         TypeClassifier.TryClassify(parameter.Type, out ScalarKind kind, out ShapeKind shape);
         return new CalleeParam(kind, shape, TypeClassifier.IsFloating(kind) && !TypeClassifier.HasAttribute(parameter, WellKnownNames.NoDerivativeAttribute));

@@ -50,14 +50,17 @@ internal static class SymbolText
         ? TypeName(array.ElementType) + "[" + new string(',', array.Rank - 1) + "]"
         : type is IArrayTypeSymbol jagged ? TypeName(jagged.ElementType) + "[]" : type.ToDisplayString();
 
-    /// <summary>What to use instead of a type the generator does not differentiate.</summary>
-    public static string Instead(ITypeSymbol type) => type switch
+    /// <summary>What to use instead of a type the generator does not differentiate, for a parameter or a <paramref name="local"/>.</summary>
+    public static string Instead(ITypeSymbol type, bool local = false) => type switch
     {
         IArrayTypeSymbol { Rank: > 1 } => "store the matrix by rows in a one-dimensional array (element [i, j] at [i * columns + j])",
         IArrayTypeSymbol { ElementType: IArrayTypeSymbol } => "store the rows one after another in a one-dimensional array",
         INamedTypeSymbol { TypeKind: TypeKind.Delegate } => "write the function as a local function or a [Differentiable] static method and call it",
-        INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None } => "pass its fields as double or float parameters",
-        _ => "use double, float, int, long or bool, or a one-dimensional array, Span<T> or ReadOnlySpan<T> of them",
+        INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None, Name: not ("Span" or "ReadOnlySpan") }
+            => local ? "keep its fields in double or float locals" : "pass its fields as double or float parameters",
+        _ => local
+            ? "use double, float, int, long or bool, or a local array (new T[n] or stackalloc T[n])"
+            : "use double, float, int, long or bool, or a one-dimensional array, Span<T> or ReadOnlySpan<T> of them",
     };
 
     /// <summary>One line of source (whitespace collapsed, at most 100 characters) for comments and messages.</summary>

@@ -261,14 +261,13 @@ internal sealed partial class MethodParser
         var parameters = new List<CalleeParam>();
         foreach (IParameterSymbol parameter in target.Parameters)
         {
-            if (!TypeClassifier.TryClassify(parameter.Type, out ScalarKind kind, out ShapeKind shape) || parameter.RefKind != RefKind.None)
+            if (!TypeClassifier.TryClassify(parameter.Type, out _, out _) || parameter.RefKind != RefKind.None)
             {
                 NoDerivative(invocation, display);
                 return null;
             }
 
-            bool differentiable = TypeClassifier.IsFloating(kind) && !TypeClassifier.HasAttribute(parameter, WellKnownNames.NoDerivativeAttribute);
-            parameters.Add(new CalleeParam(kind, shape, differentiable));
+            parameters.Add(GeneratedNames.Classify(parameter));
         }
 
         TypeClassifier.TryScalar(target.ReturnType, out ScalarKind returnKind);

@@ -74,12 +74,7 @@ internal sealed partial class MethodParser
         var reads = new SortedSet<string>(System.StringComparer.Ordinal);
         foreach (IOperation node in guard.DescendantsAndSelf())
         {
-            ISymbol? symbol = node switch
-            {
-                ILocalReferenceOperation l => l.Local,
-                IParameterReferenceOperation p => p.Parameter,
-                _ => null,
-            };
+            ISymbol? symbol = SymbolOf(node);
             if (symbol is null)
             {
                 continue;

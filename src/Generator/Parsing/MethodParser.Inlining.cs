@@ -307,13 +307,7 @@ internal sealed partial class MethodParser
                 target = element.ArrayReference;
             }
 
-            ISymbol? symbol = target switch
-            {
-                ILocalReferenceOperation l => l.Local,
-                IParameterReferenceOperation p => p.Parameter,
-                _ => null,
-            };
-            if (symbol is not null && !IsWithin(symbol.ContainingSymbol, function))
+            if (target is not null && SymbolOf(target) is { } symbol && !IsWithin(symbol.ContainingSymbol, function))
             {
                 return symbol.Name;
             }
@@ -335,6 +329,7 @@ internal sealed partial class MethodParser
         return false;
     }
 
+    /// <summary>The local or parameter an operation reads or writes, or null.</summary>
     private static ISymbol? SymbolOf(IOperation operation) => operation switch
     {
         ILocalReferenceOperation l => l.Local,

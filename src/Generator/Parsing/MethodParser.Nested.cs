@@ -24,10 +24,6 @@ internal sealed partial class MethodParser
     // The forms a differentiated method may call; the others (third derivatives, vector-valued derivatives) are AD0115.
     private static readonly string[] NestedSuffixes = { "Directional", "Gradient", "Vjp", "Jvp" };
 
-    // The statement being parsed when it may take a nested gradient's outputs (a declaration, an assignment or a
-    // call statement): its output list, where the outputs' assignments go before the statement's own.
-    private List<Stmt>? _nestedOutputs;
-
     // The signatures of the generated derivatives this method's file calls (see DeclareGeneratedDerivatives), or null.
     private SyntaxTree? _declarations;
 
@@ -80,14 +76,12 @@ internal sealed partial class MethodParser
     // namespace N { partial class T { static R GJvp(...) => default; ... } } for one primal.
     private static string DerivativeSignatures(IMethodSymbol primal)
     {
-        var parameters = primal.Parameters.Select(p => TypeClassifier.TryClassify(p.Type, out ScalarKind kind, out ShapeKind shape)
-            ? new CalleeParam(kind, shape, TypeClassifier.IsFloating(kind) && !TypeClassifier.HasAttribute(p, WellKnownNames.NoDerivativeAttribute))
-            : null).ToList();
-        if (parameters.Any(p => p is null) || !TypeClassifier.TryScalar(primal.ReturnType, out ScalarKind returnKind))
+        if (!primal.Parameters.All(p => TypeClassifier.TryClassify(p.Type, out _, out _)) || !TypeClassifier.TryScalar(primal.ReturnType, out ScalarKind returnKind))
         {
             return string.Empty;
         }
 
+        var parameters = primal.Parameters.Select(GeneratedNames.Classify).ToList();
         string ret = TypeClassifier.Keyword(returnKind);
         string access = SymbolText.Accessibility(primal.DeclaredAccessibility);
         string List(List<(ScalarKind Kind, ShapeKind Shape, RefKind Ref)> list)
@@ -96,12 +90,12 @@ internal sealed partial class MethodParser
         var members = new StringBuilder();
         string name = primal.Name;
         string attribute = "[global::System.CodeDom.Compiler.GeneratedCode(\"Autodiff.Generator\", \"0\")] ";
-        members.Append($"{attribute}{access} static {ret} {name}Gradient({List(GeneratedNames.VjpParameters(parameters!, seed: null))}) => throw null!;\n");
-        members.Append($"{attribute}{access} static {ret} {name}Vjp({List(GeneratedNames.VjpParameters(parameters!, returnKind))}) => throw null!;\n");
-        members.Append($"{attribute}{access} static ({ret} Value, {ret} Tangent) {name}Jvp({List(GeneratedNames.JvpParameters(parameters!))}) => throw null!;\n");
+        members.Append($"{attribute}{access} static {ret} {name}Gradient({List(GeneratedNames.VjpParameters(parameters, seed: null))}) => throw null!;\n");
+        members.Append($"{attribute}{access} static {ret} {name}Vjp({List(GeneratedNames.VjpParameters(parameters, returnKind))}) => throw null!;\n");
+        members.Append($"{attribute}{access} static ({ret} Value, {ret} Tangent) {name}Jvp({List(GeneratedNames.JvpParameters(parameters))}) => throw null!;\n");
         if (TypeClassifier.SetsNamedArgument(primal, WellKnownNames.DifferentiableAttribute, "SecondOrder"))
         {
-            members.Append($"{attribute}{access} static {ret} {name}Directional({List(GeneratedNames.JvpParameters(parameters!))}) => throw null!;\n");
+            members.Append($"{attribute}{access} static {ret} {name}Directional({List(GeneratedNames.JvpParameters(parameters))}) => throw null!;\n");
         }
 
         var text = new StringBuilder();
@@ -187,11 +181,12 @@ internal sealed partial class MethodParser
 
     /// <summary>
     /// A call of a generated derivative as a value: <c>GJvp(...).Value</c> is <c>G(...)</c>, <c>GJvp(...).Tangent</c> and
-    /// <c>GDirectional(...)</c> are the directional derivative; <c>GGradient</c> and <c>GVjp</c> as a whole statement's value
-    /// (<see cref="_nestedOutputs"/>) write their scalar adjoints there first. Null when the operation is no such call;
+    /// <c>GDirectional(...)</c> are the directional derivative; <c>GGradient</c> and <c>GVjp</c>, only as the whole value
+    /// of a statement, write their scalar adjoints into that statement's <paramref name="output"/> first (inside a larger
+    /// expression the writes would move before reads C# makes first). Null when the operation is no such call;
     /// <paramref name="handled"/> then false.
     /// </summary>
-    private Expr? ParseNestedCall(IOperation operation, out bool handled)
+    private Expr? ParseNestedCall(IOperation operation, out bool handled, List<Stmt>? output = null)
     {
         handled = false;
         string? member = null;
@@ -208,7 +203,7 @@ internal sealed partial class MethodParser
         }
 
         handled = true;
-        Expr? parsed = ParseNestedCall(invocation, nested.Primal, nested.Suffix, member);
+        Expr? parsed = ParseNestedCall(invocation, nested.Primal, nested.Suffix, member, output);
         if (parsed is null)
         {
             // Locals the call declares (out double d) are part of its error, not errors of their own where they are read.
@@ -218,7 +213,7 @@ internal sealed partial class MethodParser
         return parsed;
     }
 
-    private Expr? ParseNestedCall(IInvocationOperation invocation, IMethodSymbol primal, string suffix, string? member)
+    private Expr? ParseNestedCall(IInvocationOperation invocation, IMethodSymbol primal, string suffix, string? member, List<Stmt>? output)
     {
         string display = primal.ContainingType.Name + "." + invocation.TargetMethod.Name;
         string comment = CommentOf(invocation.Syntax);
@@ -233,7 +228,7 @@ internal sealed partial class MethodParser
             case "Jvp" or "Directional":
                 return DirectionalCall(invocation, primal, display);
             case "Gradient" or "Vjp":
-                return GradientCall(invocation, primal, suffix == "Vjp", display, comment);
+                return GradientCall(invocation, primal, suffix == "Vjp", display, comment, output);
             default:
                 Report(DiagnosticDescriptors.NestedDerivative, invocation.Syntax.GetLocation(), _method.Name, display, ThirdOrderFix(primal));
                 return null;
@@ -312,9 +307,9 @@ internal sealed partial class MethodParser
     /// then the value is <c>G(a, b)</c>. Arguments that an adjoint overwrites are read from copies made before.
     /// Array adjoints are not supported (one directional derivative per element would cost n gradients).
     /// </summary>
-    private Expr? GradientCall(IInvocationOperation invocation, IMethodSymbol primal, bool seeded, string display, string comment)
+    private Expr? GradientCall(IInvocationOperation invocation, IMethodSymbol primal, bool seeded, string display, string comment, List<Stmt>? statement)
     {
-        if (_nestedOutputs is not { } output)
+        if (statement is not { } output)
         {
             Report(DiagnosticDescriptors.NestedDerivative, invocation.Syntax.GetLocation(), _method.Name, display,
                 "call it as a statement of its own, double value = " + invocation.TargetMethod.Name + "(..., out double d...), and use the value and the adjoints after it");

@@ -184,9 +184,7 @@ internal sealed partial class MethodParser
         if (!TypeClassifier.TryClassify(local.Type, out ScalarKind kind, out ShapeKind shape) || shape == ShapeKind.ReadOnlySpan)
         {
             Report(DiagnosticDescriptors.UnsupportedType, declarator.Syntax.GetLocation(), comment, SymbolText.TypeName(local.Type),
-                local.Type is IArrayTypeSymbol or INamedTypeSymbol { TypeKind: TypeKind.Delegate } or INamedTypeSymbol { TypeKind: TypeKind.Struct, Name: not ("Span" or "ReadOnlySpan") }
-                    ? SymbolText.Instead(local.Type).Replace("pass its fields as double or float parameters", "keep its fields in double or float locals")
-                    : "use double, float, int, long or bool, or a local array (new T[n] or stackalloc T[n])");
+                SymbolText.Instead(local.Type, local: true));
             _reported.Add(local);
             return;
         }
@@ -335,23 +333,8 @@ internal sealed partial class MethodParser
     /// <summary>The whole value of a statement: a nested gradient's adjoints (GGradient's out arguments) may be written here, before it.</summary>
     private Expr? ParseStatementValue(IOperation value, ScalarKind kind, List<Stmt> output)
     {
-        List<Stmt>? outer = _nestedOutputs;
-        _nestedOutputs = output;
-        try
-        {
-            Expr? parsed = ParseNestedCall(Unconverted(value), out bool isNested) is { } nested ? ConvertTo(nested, kind) : null;
-            if (isNested)
-            {
-                return parsed;
-            }
-
-            _nestedOutputs = null;
-            return ParseGuardedValue(value, kind, output);
-        }
-        finally
-        {
-            _nestedOutputs = outer;
-        }
+        Expr? parsed = ParseNestedCall(Unconverted(value), out bool isNested, output) is { } nested ? ConvertTo(nested, kind) : null;
+        return isNested ? parsed : ParseGuardedValue(value, kind, output);
     }
 
     /// <summary>An assignable location: a scalar local/parameter, or an element of a local array.</summary>
