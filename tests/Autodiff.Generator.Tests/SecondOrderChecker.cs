@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text;
+using Xunit;
 
 namespace Autodiff.Generator.Tests;
 
@@ -67,6 +68,13 @@ public static class SecondOrderChecker
         var h = new double[n, n];
         Invoke(type, name + "__Hess", p, w, h);
         return h;
+    }
+
+    /// <summary>Runs every check (<see cref="Check"/>) and fails the test with the description of what failed.</summary>
+    public static void AssertCorrect(Type type, string name, double[] p, double[] w, double tolerance = 1e-6, double step = 1e-5)
+    {
+        string? failure = Check(type, name, p, w, tolerance, step);
+        Assert.True(failure is null, failure);
     }
 
     /// <summary>Runs every check; returns a failure description, or null when all pass.</summary>
