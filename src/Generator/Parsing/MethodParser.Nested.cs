@@ -38,12 +38,14 @@ internal sealed partial class MethodParser
         var primals = new List<IMethodSymbol>();
         foreach (InvocationExpressionSyntax invocation in syntax.SyntaxTree.GetRoot(_cancellationToken).DescendantNodes().OfType<InvocationExpressionSyntax>())
         {
-            if (_semanticModel.GetSymbolInfo(invocation, _cancellationToken).Symbol is not null)
+            // The name first (syntax only), so that the file's other calls are not bound for this.
+            List<IMethodSymbol> found = PrimalsOf(invocation, NestedSuffixes, out _).ToList();
+            if (found.Count == 0 || _semanticModel.GetSymbolInfo(invocation, _cancellationToken).Symbol is not null)
             {
                 continue;
             }
 
-            foreach (IMethodSymbol primal in PrimalsOf(invocation, NestedSuffixes, out _))
+            foreach (IMethodSymbol primal in found)
             {
                 if (primal.Locations.Any(l => l.IsInSource) && !primal.ReturnsVoid && !primals.Contains(primal, SymbolEqualityComparer.Default))
                 {
@@ -125,11 +127,11 @@ internal sealed partial class MethodParser
     private IEnumerable<IMethodSymbol> PrimalsOf(InvocationExpressionSyntax invocation, string[] suffixes, out string suffix)
     {
         suffix = string.Empty;
-        (string? name, INamespaceOrTypeSymbol? container) = invocation.Expression switch
+        string? name = invocation.Expression switch
         {
-            IdentifierNameSyntax identifier => (identifier.Identifier.Text, (INamespaceOrTypeSymbol?)null),
-            MemberAccessExpressionSyntax access => (access.Name.Identifier.Text, _semanticModel.GetSymbolInfo(access.Expression, _cancellationToken).Symbol as INamespaceOrTypeSymbol),
-            _ => (null, null),
+            IdentifierNameSyntax identifier => identifier.Identifier.Text,
+            MemberAccessExpressionSyntax access => access.Name.Identifier.Text,
+            _ => null,
         };
         if (name is null)
         {
@@ -143,6 +145,10 @@ internal sealed partial class MethodParser
                 continue;
             }
 
+            // Only a name with a generated suffix has its receiver bound.
+            INamespaceOrTypeSymbol? container = invocation.Expression is MemberAccessExpressionSyntax member
+                ? _semanticModel.GetSymbolInfo(member.Expression, _cancellationToken).Symbol as INamespaceOrTypeSymbol
+                : null;
             string primal = name.Substring(0, name.Length - candidate.Length);
             var found = _semanticModel.LookupSymbols(invocation.SpanStart, container, primal).OfType<IMethodSymbol>()
                 .Where(m => TypeClassifier.HasAttribute(m, WellKnownNames.DifferentiableAttribute)).ToList();
