@@ -40,6 +40,12 @@ internal static class DerivativeEmitter
             return GeneratedFile.Write(GeneratedFile.Preamble(title, method.Usings), method.Namespace, method.Types, body);
         }
 
+        if (!method.Matrices.IsEmpty)
+        {
+            MatrixWrappers.Emit(method, vectors, body, analysis);
+            return GeneratedFile.Write(GeneratedFile.Preamble(title, method.Usings), method.Namespace, method.Types, body);
+        }
+
         CodeBlock? lanes = EmitVjp(method, vectors, body, analysis);
         body.Line(string.Empty);
         CodeBlock? gradientLanes = EmitGradient(method, vectors, body, analysis);
@@ -184,7 +190,7 @@ internal static class DerivativeEmitter
         return output;
     }
 
-    private static CodeBlock? EmitGradient(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
+    internal static CodeBlock? EmitGradient(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
     {
         var context = new MethodContext(method, "d", vectors, analysis);
         var adjoints = Adjoints(method, context).ToList();
@@ -241,7 +247,7 @@ internal static class DerivativeEmitter
         }
     }
 
-    private static void EmitJvp(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
+    internal static void EmitJvp(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
     {
         // Forward mode has no vector loops: only the attribute flag is passed on.
         var context = new MethodContext(method, "t", VectorSupport.None with { SkipLocalsInit = vectors.SkipLocalsInit }, analysis);

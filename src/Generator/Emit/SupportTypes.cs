@@ -70,6 +70,20 @@ internal static class SupportTypes
                 public static void ThrowLength(string name, string of, int expected, int actual)
                     => throw new global::System.ArgumentException("'" + name + "' must have the length of '" + of + "' (" + expected + "), but has " + actual + ".", name);
 
+                /// <summary>Throws the generated methods' shape-mismatch error for a two-dimensional array (kept out of their bodies).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+                public static void ThrowShape(string name, string of, global::System.Array expected, global::System.Array actual)
+                    => throw new global::System.ArgumentException("'" + name + "' must have the shape of '" + of + "' (" + expected.GetLength(0) + " x " + expected.GetLength(1)
+                        + "), but is " + actual.GetLength(0) + " x " + actual.GetLength(1) + ".", name);
+
+                /// <summary>The elements of a two-dimensional array, row by row, as a span over its storage (no copy).</summary>
+                public static global::System.Span<T> Elements<T>(T[,] array)
+                {
+                    if (array is null) throw new global::System.ArgumentNullException(nameof(array));
+                    return global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(
+                        ref global::System.Runtime.CompilerServices.Unsafe.As<byte, T>(ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(array)), array.Length);
+                }
+
                 /// <summary>destination[i] += source[i].</summary>
                 public static void AddTo(global::System.Span<double> destination, global::System.ReadOnlySpan<double> source)
                 {

@@ -53,7 +53,8 @@ internal static class SymbolText
     /// <summary>What to use instead of a type the generator does not differentiate, for a parameter or a <paramref name="local"/>.</summary>
     public static string Instead(ITypeSymbol type, bool local = false) => type switch
     {
-        IArrayTypeSymbol { Rank: > 1 } => "store the matrix by rows in a one-dimensional array (element [i, j] at [i * columns + j])",
+        IArrayTypeSymbol { Rank: > 2 } => "use a two-dimensional array T[,], or store the elements in a one-dimensional array",
+        IArrayTypeSymbol { Rank: 2 } => "use double[,], float[,], int[,], long[,] or bool[,]",
         IArrayTypeSymbol { ElementType: IArrayTypeSymbol } => "store the rows one after another in a one-dimensional array",
         INamedTypeSymbol { TypeKind: TypeKind.Delegate } => "write the function as a local function or a [Differentiable] static method and call it",
         INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None, Name: not ("Span" or "ReadOnlySpan") }

@@ -56,11 +56,18 @@ internal static class TypeClassifier
         return false;
     }
 
+    /// <summary>A two-dimensional array of a scalar type, <c>T[,]</c>: in the IR a span of its elements, row by row.</summary>
+    public static bool TryMatrix(ITypeSymbol? type, out ScalarKind kind)
+    {
+        kind = default;
+        return type is IArrayTypeSymbol { Rank: 2 } array && TryScalar(array.ElementType, out kind);
+    }
+
     public static bool IsFloating(ScalarKind kind) => kind is ScalarKind.Double or ScalarKind.Float;
 
-    /// <summary>A method that returns a one-dimensional <c>double[]</c> or <c>float[]</c>: a helper inlined where it is called.</summary>
+    /// <summary>A method that returns a <c>double[]</c>, <c>float[]</c>, <c>double[,]</c> or <c>float[,]</c>: a helper inlined where it is called.</summary>
     public static bool ReturnsArray(IMethodSymbol method)
-        => method.ReturnType is IArrayTypeSymbol { Rank: 1 } array && TryScalar(array.ElementType, out ScalarKind kind) && IsFloating(kind) && !method.ReturnsByRef;
+        => method.ReturnType is IArrayTypeSymbol { Rank: 1 or 2 } array && TryScalar(array.ElementType, out ScalarKind kind) && IsFloating(kind) && !method.ReturnsByRef;
 
     /// <summary>C# keyword of a scalar kind.</summary>
     public static string Keyword(ScalarKind kind) => kind switch

@@ -29,6 +29,9 @@ namespace Autodiff.Generator.Ir;
 /// <param name="Usings">The using directives of the files whose guards the body copies as written (empty without guards).</param>
 /// <param name="InlineOnly">A <c>void</c> helper without an <c>[Output]</c>: parsed for its diagnostics, differentiated only
 /// where it is called (inlined), nothing generated for it.</param>
+/// <param name="Matrices">The <c>T[,]</c> parameters: in the IR (and the private generated methods that do the work) each
+/// is a read-only span of its elements row by row, with its row and column counts as two <c>int</c> parameters after
+/// it; the public derivatives take and give <c>T[,]</c> and call those.</param>
 /// <param name="SecondOrder"><c>[Differentiable(SecondOrder = true)]</c>: the Hessian-vector product and the Hessian are generated too.</param>
 internal sealed record DifferentiableMethod(
     string HintName,
@@ -47,4 +50,9 @@ internal sealed record DifferentiableMethod(
     string? Output = null,
     string? OutputParameter = null,
     bool InlineOnly = false,
-    EquatableArray<string> Usings = default);
+    EquatableArray<string> Usings = default,
+    EquatableArray<MatrixParameter> Matrices = default);
+
+/// <summary>A <c>T[,]</c> parameter of the user's signature: the span parameter that holds its elements row by row, and
+/// the <c>int</c> parameters that hold its row and column counts.</summary>
+internal sealed record MatrixParameter(string Name, string Rows, string Columns);

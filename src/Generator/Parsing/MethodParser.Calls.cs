@@ -21,6 +21,11 @@ internal sealed partial class MethodParser
             return null;
         }
 
+        if (IsGetLength(target))
+        {
+            return ParseGetLength(invocation);
+        }
+
         string containing = target.ContainingType?.ToDisplayString() ?? string.Empty;
         string display = (target.ContainingType?.Name ?? "?") + "." + target.Name;
         if (!TypeClassifier.TryScalar(target.ReturnType, out ScalarKind kind))
@@ -28,8 +33,11 @@ internal sealed partial class MethodParser
             return NoDerivative(invocation, display);
         }
 
-        if (target.MethodKind == MethodKind.LocalFunction)
+        if (target.MethodKind == MethodKind.LocalFunction
+            || (target.Parameters.Any(p => TypeClassifier.TryMatrix(p.Type, out _)) && TypeClassifier.HasAttribute(target, WellKnownNames.DifferentiableAttribute)))
         {
+            // A local function, or a [Differentiable] method that takes a T[,] (its derivatives take T[,], which the
+            // caller's spans are not): differentiated through its body, where it is called.
             return InlineLocalFunction(invocation, kind);
         }
 

@@ -297,6 +297,11 @@ internal sealed partial class MethodParser
 
     private ElemExpr? ParseElement(IOperation operation)
     {
+        if (operation is IArrayElementReferenceOperation { Indices.Length: 2 } matrixElement)
+        {
+            return ParseMatrixElement(matrixElement);
+        }
+
         (IOperation? instance, IOperation? index) = operation switch
         {
             IArrayElementReferenceOperation { Indices.Length: 1 } a => (a.ArrayReference, a.Indices[0]),

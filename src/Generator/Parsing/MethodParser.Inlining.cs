@@ -50,8 +50,10 @@ internal sealed partial class MethodParser
 
         if (SymbolEqualityComparer.Default.Equals(helper, _method) || _inlining.Any(h => SymbolEqualityComparer.Default.Equals(h, helper)))
         {
-            Report(DiagnosticDescriptors.UnsupportedStatement, invocation.Syntax.GetLocation(), comment, localFunction ? "recursive local function" : "recursive void call",
-                (localFunction ? "a local function" : "a helper that returns void") + " is differentiated through its body, so it cannot call itself; write the recursion as a loop, or as a [Differentiable] static method");
+            string what = localFunction ? "a local function" : helper.ReturnsVoid ? "a helper that returns void" : arrayResult ? "a helper that returns an array" : "a method that takes a two-dimensional array";
+            Report(DiagnosticDescriptors.UnsupportedStatement, invocation.Syntax.GetLocation(), comment, localFunction ? "recursive local function" : helper.ReturnsVoid ? "recursive void call" : "recursive call",
+                what + " is differentiated through its body, so it cannot call itself; write the recursion as a loop"
+                + (localFunction || helper.ReturnsVoid ? ", or as a [Differentiable] static method" : string.Empty));
             return null;
         }
 
@@ -95,6 +97,22 @@ internal sealed partial class MethodParser
         {
             IParameterSymbol parameter = helper.Parameters[i];
             TypeClassifier.TryClassify(parameter.Type, out ScalarKind kind, out ShapeKind shape);
+            if (TypeClassifier.TryMatrix(parameter.Type, out ScalarKind elementKind))
+            {
+                // A T[,] parameter: bound to the caller's matrix, whose counts it reads.
+                if (IndexableOf(arguments[i]) is not { } matrix || matrix.Kind != elementKind || !IsMatrix(matrix))
+                {
+                    Unsupported(arguments[i], "matrix arguments other than a two-dimensional array variable of the same element type",
+                        "pass a parameter or local T[,] of the caller, or the result of a helper that returns one");
+                    Unbind(bound);
+                    return null;
+                }
+
+                _variables[parameter] = matrix;
+                bound.Add(parameter);
+                continue;
+            }
+
             if (parameter.RefKind == RefKind.Out)
             {
                 // out double a: the helper's writes go to the caller's variable (declared here for out double a).
@@ -283,7 +301,9 @@ internal sealed partial class MethodParser
     {
         if (_before is not { } before)
         {
-            return Unsupported(invocation, "calls of local functions inside a branch or a condition",
+            return Unsupported(invocation, invocation.TargetMethod.MethodKind == MethodKind.LocalFunction
+                    ? "calls of local functions inside a branch or a condition"
+                    : "calls of methods that take a two-dimensional array inside a branch or a condition",
                 "call it in a statement of its own, double t = " + invocation.TargetMethod.Name + "(...);, and use t");
         }
 

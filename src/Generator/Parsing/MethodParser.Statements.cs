@@ -71,7 +71,28 @@ internal sealed partial class MethodParser
 
             case IReturnOperation { ReturnedValue: { } returnedArray } arrayReturn when _arrayResult:
                 // A helper that returns an array: which array it is, for the caller to take as its result.
-                if (IndexableOf(returnedArray) is { } array)
+                if (Unconverted(returnedArray) is IArrayCreationOperation created && TypeClassifier.TryScalar(((IArrayTypeSymbol)created.Type!).ElementType, out ScalarKind createdKind))
+                {
+                    // return new double[,] { ... }: a local array made here, and returned.
+                    VarInfo? made = created.DimensionSizes.Length == 2
+                        ? ParseMatrixCreation(null, createdKind, created, CommentOf(arrayReturn.Syntax), created.Syntax.GetLocation(), output)
+                        : ParseArrayCreation(AddLocalArray("__array", createdKind), created, CommentOf(arrayReturn.Syntax), created.Syntax.GetLocation(), output);
+                    if (made is not null)
+                    {
+                        _returnedArrays.Add(made);
+                        output.Add(new ReturnStmt(CommentOf(arrayReturn.Syntax), new ConstExpr(ScalarKind.Double, "0.0")));
+                    }
+                }
+                else if (IsArrayHelperCall(Unconverted(returnedArray), out IInvocationOperation returnedCall))
+                {
+                    // => MatMul(MatMul(a, b), c): the helper inlined here, and what it returns returned.
+                    if (InlineArrayCall(returnedCall, output) is { } inlined)
+                    {
+                        _returnedArrays.Add(inlined);
+                        output.Add(new ReturnStmt(CommentOf(arrayReturn.Syntax), new ConstExpr(ScalarKind.Double, "0.0")));
+                    }
+                }
+                else if (IndexableOf(returnedArray) is { } array)
                 {
                     _returnedArrays.Add(array);
                     output.Add(new ReturnStmt(CommentOf(arrayReturn.Syntax), new ConstExpr(ScalarKind.Double, "0.0")));
@@ -181,6 +202,12 @@ internal sealed partial class MethodParser
             return;
         }
 
+        if (TypeClassifier.TryMatrix(local.Type, out ScalarKind elementKind))
+        {
+            ParseMatrixCreation(local, elementKind, initializer?.Value, comment, declarator.Syntax.GetLocation(), output);
+            return;
+        }
+
         if (!TypeClassifier.TryClassify(local.Type, out ScalarKind kind, out ShapeKind shape) || shape == ShapeKind.ReadOnlySpan)
         {
             Report(DiagnosticDescriptors.UnsupportedType, declarator.Syntax.GetLocation(), comment, SymbolText.TypeName(local.Type),
@@ -204,12 +231,12 @@ internal sealed partial class MethodParser
     }
 
     // A local array: `new T[n]`, `new T[] { ... }` or `stackalloc T[n]`, created once at the top level.
-    private void ParseArrayCreation(VarInfo info, IOperation? value, string comment, Location location, List<Stmt> output)
+    private VarInfo? ParseArrayCreation(VarInfo info, IOperation? value, string comment, Location location, List<Stmt> output)
     {
         if (_nesting > 0)
         {
             Report(DiagnosticDescriptors.ArrayInNestedScope, location, comment);
-            return;
+            return null;
         }
 
         while (value is IConversionOperation conversion)
@@ -235,8 +262,12 @@ internal sealed partial class MethodParser
             {
                 output.Add(new ArrayDeclStmt(comment, info.Name, length));
             }
+            else
+            {
+                return null;
+            }
 
-            return;
+            return info;
         }
 
         // stackalloc has no dedicated IOperation in the public API: read its size from the syntax.
@@ -246,11 +277,12 @@ internal sealed partial class MethodParser
             && ParseValue(sizeOperation, ScalarKind.Int) is { } stackLength)
         {
             output.Add(new ArrayDeclStmt(comment, info.Name, stackLength));
-            return;
+            return info;
         }
 
         Report(DiagnosticDescriptors.UnsupportedExpression, location, comment, "array aliases and array values other than new T[n] or stackalloc T[n]",
             "create the local array with new T[n] or stackalloc T[n] and fill it element by element");
+        return null;
     }
 
     private void ParseExpressionStatement(IOperation operation, string comment, List<Stmt> output)

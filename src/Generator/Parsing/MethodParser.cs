@@ -112,6 +112,11 @@ internal sealed partial class MethodParser
         foreach (IParameterSymbol parameter in _method.Parameters)
         {
             TypeClassifier.TryClassify(parameter.Type, out ScalarKind kind, out ShapeKind shape);
+            if (TypeClassifier.TryMatrix(parameter.Type, out ScalarKind elementKind))
+            {
+                (kind, shape) = (elementKind, ShapeKind.ReadOnlySpan);
+            }
+
             bool output = _method.ReturnsVoid && TypeClassifier.HasAttribute(parameter, WellKnownNames.OutputAttribute);
             bool differentiable = !output && TypeClassifier.IsFloating(kind) && !TypeClassifier.HasAttribute(parameter, WellKnownNames.NoDerivativeAttribute);
             _variables[parameter] = new VarInfo(_names.Reserve(parameter.Name), kind, shape, VarRole.Parameter, differentiable);
@@ -123,6 +128,7 @@ internal sealed partial class MethodParser
             }
         }
 
+        DeclareMatrixParameters();
         _arrayResult = TypeClassifier.ReturnsArray(_method);
         if ((_method.ReturnsVoid || _arrayResult) && _outputParameter is null)
         {
@@ -231,10 +237,14 @@ internal sealed partial class MethodParser
     private DifferentiableMethod BuildModel(EquatableArray<Stmt> body, string result, bool isStub)
     {
         (string ns, EquatableArray<ContainingType> types) = SymbolText.Containers(_method.ContainingType);
-        var parameters = _method.Parameters.Select(p => ReferenceEquals(_variables[p], _output) ? _outputParameter! : _variables[p]).ToEquatableArray();
+        var parameters = _method.Parameters.Select(p => ReferenceEquals(_variables[p], _output) ? _outputParameter! : _variables[p])
+            .SelectMany(p => _matrixParameters.TryGetValue(p.Name, out (VarInfo Rows, VarInfo Columns) dimensions) ? new[] { p, dimensions.Rows, dimensions.Columns } : new[] { p })
+            .ToEquatableArray();
+        var matrices = _method.Parameters.Select(p => _variables[p].Name).Where(_matrixParameters.ContainsKey)
+            .Select(name => new MatrixParameter(name, _matrixParameters[name].Rows.Name, _matrixParameters[name].Columns.Name)).ToEquatableArray();
         string hint = GeneratedNames.HintName(ns, types, _method, "Derivatives.g.cs");
         return new DifferentiableMethod(hint, ns, types, _method.Name, SymbolText.Accessibility(_method.DeclaredAccessibility),
-            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder, _output?.Name, _outputParameter?.Name, (_method.ReturnsVoid || TypeClassifier.ReturnsArray(_method)) && _output is null, _usings.ToEquatableArray());
+            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder, _output?.Name, _outputParameter?.Name, (_method.ReturnsVoid || TypeClassifier.ReturnsArray(_method)) && _output is null, _usings.ToEquatableArray(), matrices);
     }
 
     private string AddSynthetic(string name, ScalarKind kind)

@@ -1,0 +1,137 @@
+using Xunit;
+using P = Autodiff.Generator.Tests.ShapeChecker.Parameter;
+
+namespace Autodiff.Generator.Tests;
+
+/// <summary>
+/// Two-dimensional arrays, <c>T[,]</c>: parameters (with <c>T[,]</c> adjoints and tangents), locals, element reads and
+/// writes, <c>GetLength</c>, initializers, and helpers that take or return matrices (chains of them too), each checked
+/// against central differences by <see cref="ShapeChecker"/>.
+/// </summary>
+public class MatrixTests
+{
+    private const string Helpers = """
+        [Differentiable]
+        static double[,] MatMul(double[,] a, double[,] b)
+        {
+            int n = a.GetLength(0), m = b.GetLength(1), k = a.GetLength(1);
+            var c = new double[n, m];
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < m; j++)
+                {
+                    double s = 0;
+                    for (int l = 0; l < k; l++) s += a[i, l] * b[l, j];
+                    c[i, j] = s;
+                }
+            return c;
+        }
+
+        [Differentiable]
+        static double[,] Rz(double t)
+        {
+            double c = Math.Cos(t), s = Math.Sin(t);
+            return new double[,] { { c, -s, 0 }, { s, c, 0 }, { 0, 0, 1 } };
+        }
+
+        [Differentiable]
+        static double[,] Rx(double t)
+        {
+            double c = Math.Cos(t), s = Math.Sin(t);
+            return new double[,] { { 1, 0, 0 }, { 0, c, -s }, { 0, s, c } };
+        }
+
+        [Differentiable]
+        static double Frobenius(double[,] a)
+        {
+            double s = 0;
+            foreach (double v in a) s += v * v;
+            return s;
+        }
+
+        """;
+
+    private static void Check(string body, string signature, P[] parameters, object[] arguments)
+    {
+        string source = $$"""
+            using System;
+            using Autodiff;
+            public static partial class M
+            {
+            {{Helpers}}
+                [Differentiable]
+                public static double F({{signature}})
+                {
+            {{body}}
+                }
+            }
+            """;
+        Type type = GeneratorHarness.LoadWith(source, "M", ShapeChecker.Wrappers("F", parameters));
+        ShapeChecker.AssertCorrect(type, "F", parameters, arguments);
+    }
+
+    private static readonly Random Random = new(7);
+
+    [Fact]
+    public void ElementsAndCountsOfAParameter()
+        => Check("""
+                double s = 0;
+                for (int i = 0; i < a.GetLength(0); i++)
+                    for (int j = 0; j < a.GetLength(1); j++)
+                        s += Math.Sin(a[i, j]) * x + a[i, j] * a[i, (j + 1) % a.GetLength(1)];
+                return s / a.Length;
+            """, "double[,] a, double x", new[] { new P("double[,]"), new P("double") },
+            new object[] { ShapeChecker.Matrix(Random, 3, 4), 0.7 });
+
+    [Fact]
+    public void LocalMatrixFilledAndRead()
+        => Check("""
+                int n = a.GetLength(0);
+                var b = new double[n, n];
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < n; j++)
+                        b[i, j] = a[i, j] * a[j, i] + w[j];
+                double s = 0;
+                for (int i = 0; i < n; i++) s += b[i, i] * b[i, (i + 1) % n];
+                return s;
+            """, "double[,] a, double[] w", new[] { new P("double[,]"), new P("double[]") },
+            new object[] { ShapeChecker.Matrix(Random, 3, 3), new[] { 0.3, -0.2, 0.9 } });
+
+    [Fact]
+    public void ChainsOfHelpersThatReturnMatrices()
+        => Check("""
+                double[,] r = MatMul(MatMul(Rz(tz), Rx(tx)), a);
+                return Frobenius(MatMul(r, a)) + r[0, 1] * r[2, 2];
+            """, "double[,] a, double tx, double tz", new[] { new P("double[,]"), new P("double"), new P("double") },
+            new object[] { ShapeChecker.Matrix(Random, 3, 3), 0.4, -1.1 });
+
+    [Fact]
+    public void InitializerOfRowsAndPassiveMatrices()
+        => Check("""
+                var m = new double[,] { { x, 2 * x }, { x * x, Math.Exp(x) } };
+                double s = 0;
+                for (int i = 0; i < 2; i++)
+                    for (int j = 0; j < 2; j++)
+                        s += m[i, j] * c[i, j] + k[i, j];
+                return s;
+            """, "double x, [NoDerivative] double[,] c, int[,] k", new[] { new P("double"), new P("double[,]", false), new P("int[,]", false) },
+            new object[] { 0.6, ShapeChecker.Matrix(Random, 2, 2), new int[,] { { 1, 2 }, { 3, 4 } } });
+
+    [Fact]
+    public void ShapeMismatchIsAClearError()
+    {
+        string source = """
+            using System;
+            using Autodiff;
+            public static partial class M
+            {
+                [Differentiable]
+                public static double F(double[,] a) => a[0, 0] * a[1, 1];
+
+                public static void Wrong() => FGradient(new double[2, 2], new double[2, 3]);
+            }
+            """;
+        Type type = GeneratorHarness.CompileAndLoad(source).GetType("M")!;
+        var error = Assert.Throws<ArgumentException>(() => GradientChecker.Invoke(type, "Wrong"));
+        Assert.Equal("'da' must have the shape of 'a' (2 x 2), but is 2 x 3. (Parameter 'da')", error.Message);
+    }
+}
