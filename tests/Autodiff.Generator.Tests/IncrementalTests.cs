@@ -36,9 +36,20 @@ public class IncrementalTests
         }
         """;
 
+    private const string MatrixSource = """
+        using System; using Autodiff;
+        namespace I;
+        public static partial class A
+        {
+            [Differentiable] static double[,] Twice(double[,] m) { var r = new double[m.GetLength(0), m.GetLength(1)]; for (int i = 0; i < m.GetLength(0); i++) for (int j = 0; j < m.GetLength(1); j++) r[i, j] = 2 * m[i, j]; return r; }
+            [Differentiable] public static double F(double[,] a, double x) => Twice(a)[0, 0] * x;
+        }
+        """;
+
     [Theory]
     [InlineData(Source)]
     [InlineData(NestedSource)] // bound against the generated derivatives' signatures, inside the parse step
+    [InlineData(MatrixSource)] // a model with T[,] parameters and helpers
     public void UnrelatedEdit_RegeneratesNothing(string source)
     {
         var first = GeneratorHarness.Run(source, Other);

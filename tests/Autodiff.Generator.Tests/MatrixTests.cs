@@ -116,6 +116,21 @@ public class MatrixTests
             """, "double x, [NoDerivative] double[,] c, int[,] k", new[] { new P("double"), new P("double[,]", false), new P("int[,]", false) },
             new object[] { 0.6, ShapeChecker.Matrix(Random, 2, 2), new int[,] { { 1, 2 }, { 3, 4 } } });
 
+    [Theory]
+    [InlineData("[Differentiable(SecondOrder = true)] public static double F(double[,] a) => a[0, 0];", "AD0004", "a",
+        "a two-dimensional array is not yet supported in a method with SecondOrder = true; store the matrix by rows")]
+    [InlineData("[Differentiable] public static double F(double[][] a) => a[0][0];", "AD0004", "a", "store the rows one after another in a one-dimensional array")]
+    [InlineData("[Differentiable] public static double F(double[,,] a) => a[0, 0, 0];", "AD0004", "a", "use a two-dimensional array T[,], or store the elements in a one-dimensional array")]
+    [InlineData("[Differentiable] public static double F(double[,] a) => a[0, 0] * a.GetLength(2);", "AD0102", "a.GetLength(2)", "GetLength of a dimension that a two-dimensional array does not have")]
+    [InlineData("[Differentiable] public static double F(double[,] a) => a[0, 0] * Count(a); static int Count(double[,] m) => m.Length;", "AD0104", "Count(a)", "M.Count")]
+    [InlineData("[Differentiable] public static double F(double x) { double[,] m = x > 0 ? new double[2, 2] : new double[1, 1]; return x; }", "AD0102", "m = x > 0 ? new double[2, 2] : new double[1, 1]",
+        "matrix aliases and matrix values other than new T[rows, columns]")]
+    public void UnsupportedMatrixCodeIsDiagnosed(string member, string id, string at, string message)
+    {
+        var result = GeneratorHarness.Run("using System;\nusing Autodiff;\n\npublic static partial class M\n{\n    " + member + "\n}\n");
+        result.AssertSingle(id, at, message);
+    }
+
     [Fact]
     public void ShapeMismatchIsAClearError()
     {

@@ -99,6 +99,53 @@ public sealed class RandomProgramGenerator
         return text.ToString();
     }
 
+    /// <summary>
+    /// Matrix helpers: <c>Q0..Q{n-1}</c> return a new <c>double[,]</c>, element [r, c] a random expression of <c>a</c>,
+    /// the argument's [r, c] and a neighbour in its row, and every other one transposed (a new shape);
+    /// <c>S0..S{n-1}</c> are public and reduce a matrix to a scalar in a double loop over <c>GetLength</c>, one row in
+    /// two skipped by a <c>continue</c>. Only the matrix test calls this.
+    /// </summary>
+    public string MatrixHelpers(string prefix, int count, int helpers)
+    {
+        var text = new StringBuilder();
+        for (int i = 0; i < count; i++)
+        {
+            _scalars.Clear();
+            _scalars.AddRange(new[] { "a", "b", "e" });
+            _helpers = helpers;
+            _loopIndices.Clear();
+            bool transpose = i % 2 == 1;
+            text.AppendLine(CultureInfo.InvariantCulture, $"[Differentiable] static double[,] {prefix}Q{i}(double[,] m, double a)");
+            text.AppendLine("{");
+            text.AppendLine("    int rows = m.GetLength(0), columns = m.GetLength(1);");
+            text.AppendLine(transpose ? "    var q = new double[columns, rows];" : "    var q = new double[rows, columns];");
+            text.AppendLine("    for (int r = 0; r < rows; r++)");
+            text.AppendLine("        for (int c = 0; c < columns; c++)");
+            text.AppendLine("        {");
+            text.AppendLine("            double b = m[r, c], e = m[r, (c + 1) % columns];");
+            text.AppendLine(CultureInfo.InvariantCulture, $"            q[{(transpose ? "c, r" : "r, c")}] = {Expr(3, prefix)};");
+            text.AppendLine("        }");
+            text.AppendLine("    return q;");
+            text.AppendLine("}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"[Differentiable] public static double {prefix}S{i}(double[,] m, double a)");
+            text.AppendLine("{");
+            text.AppendLine("    double s = 0;");
+            text.AppendLine("    for (int r = 0; r < m.GetLength(0); r++)");
+            text.AppendLine("    {");
+            text.AppendLine(CultureInfo.InvariantCulture, $"        if (r % 2 == {_random.Next(2)} && m[r, 0] > {(_random.NextDouble() - 0.5).ToString("0.##", CultureInfo.InvariantCulture)}) continue;");
+            text.AppendLine("        for (int c = 0; c < m.GetLength(1); c++)");
+            text.AppendLine("        {");
+            text.AppendLine("            double b = m[r, c], e = m[m.GetLength(0) - 1 - r, c];");
+            text.AppendLine(CultureInfo.InvariantCulture, $"            s += {Expr(3, prefix)};");
+            text.AppendLine("        }");
+            text.AppendLine("    }");
+            text.AppendLine("    return s / m.Length;");
+            text.AppendLine("}");
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>A method <c>double Name(double x0, double x1, double x2, double[] w)</c>.</summary>
     public string Program(string name, string prefix, int helpers)
     {

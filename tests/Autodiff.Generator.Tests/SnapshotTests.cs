@@ -21,6 +21,7 @@ public class SnapshotTests
         new object[] { "SecondOrder", "[Differentiable(SecondOrder = true)] public static double SoftPlus(double x, double[] w) { double s = 0; for (int i = 0; i < w.Length; i++) s += Math.Exp(w[i] * x); return Math.Log(1 + s); }" },
         new object[] { "VectorValued", "[Differentiable] public static void Polar(double radius, double angle, [Output] Span<double> xy) { xy[0] = radius * Math.Cos(angle); xy[1] = radius * Math.Sin(angle); }" },
         new object[] { "Nested", "[Differentiable(SecondOrder = true)] public static double Energy(double x, double y) => x * x * y + Math.Cos(y); [Differentiable] public static double AfterStep(double x, double y, double rate) { Energy" + "Gradient(x, y, out double gx, out double gy); return Energy(x - rate * gx, y - rate * gy); }" },
+        new object[] { "Matrix", "[Differentiable] public static double Bilinear(double[,] a, double[] x) { double s = 0; for (int i = 0; i < a.GetLength(0); i++) for (int j = 0; j < a.GetLength(1); j++) s += x[i] * a[i, j] * x[j]; return s; }" },
         new object[] { "LocalArray", "[Differentiable] public static double Smooth(double[] x) { Span<double> h = stackalloc double[x.Length]; for (int i = 0; i < x.Length; i++) h[i] = Math.Exp(-x[i] * x[i]); double s = 0; for (int i = 1; i < h.Length; i++) s += h[i] * h[i - 1]; return s; }" },
     };
 
