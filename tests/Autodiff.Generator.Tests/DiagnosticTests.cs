@@ -199,13 +199,6 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void ArrayInLoop_ReportsAD0106()
-    {
-        var d = Single("[Differentiable] public static double F(double x) { double s = 0; for (int i = 0; i < 3; i++) { double[] t = new double[2]; t[0] = x; s += t[0]; } return s; }");
-        Assert.Equal("AD0106", d.Id);
-    }
-
-    [Fact]
     public void UnsupportedLocalType_ReportsAD0107()
     {
         var d = Single("[Differentiable] public static double F(double x) { decimal m = 2; return x * (double)m; }");

@@ -41,6 +41,22 @@ public class MatrixTests
         }
 
         [Differentiable]
+        static double Dot(double[] u, double[] v)
+        {
+            double s = 0;
+            for (int k = 0; k < u.Length; k++) s += u[k] * v[k];
+            return s;
+        }
+
+        [Differentiable]
+        static double[] Scale(double[] u, double a)
+        {
+            var r = new double[u.Length];
+            for (int k = 0; k < u.Length; k++) r[k] = a * u[k];
+            return r;
+        }
+
+        [Differentiable]
         static double Frobenius(double[,] a)
         {
             double s = 0;
@@ -116,10 +132,69 @@ public class MatrixTests
             """, "double x, [NoDerivative] double[,] c, int[,] k", new[] { new P("double"), new P("double[,]", false), new P("int[,]", false) },
             new object[] { 0.6, ShapeChecker.Matrix(Random, 2, 2), new int[,] { { 1, 2 }, { 3, 4 } } });
 
+    [Fact]
+    public void RowsOfAJaggedParameter()
+        => Check("""
+                double s = 0;
+                for (int i = 0; i < xs.Length; i++)
+                {
+                    double d = 0;
+                    for (int j = 0; j < xs[i].Length; j++) d += xs[i][j] * w[j % w.Length];
+                    s += Math.Log(1 + Math.Exp(-ys[i] * d));
+                }
+                return s / xs.Length;
+            """, "double[] w, double[][] xs, double[] ys", new[] { new P("double[]"), new P("double[][]"), new P("double[]") },
+            new object[] { new[] { 0.5, -0.3, 0.8 }, new[] { new[] { 0.1, 0.7, -0.2 }, new[] { 1.2 }, new[] { -0.4, 0.3, 0.9, 0.2 } }, new[] { 1.0, -1.0, 1.0 } });
+
+    [Fact]
+    public void RowsAsViewsForeachLocalsAndHelpers()
+        => Check("""
+                double s = 0;
+                foreach (double[] row in xs)
+                    s += Dot(row, w) * Dot(row, row);
+                double[] last = xs[xs.Length - 1];
+                s += last[0] * Scale(xs[0], last[last.Length - 1])[0];
+                return s;
+            """, "double[] w, double[][] xs", new[] { new P("double[]"), new P("double[][]") },
+            new object[] { new[] { 0.5, -0.3 }, new[] { new[] { 0.1, 0.7 }, new[] { 1.2, -0.5 }, new[] { -0.4, 0.3 } } });
+
+    [Fact]
+    public void MatricesOfAnArrayOfMatrices()
+        => Check("""
+                double s = 0;
+                for (int b = 0; b < bones.Length; b++)
+                {
+                    double[,] r = MatMul(bones[b], Rz(t[b]));
+                    s += Frobenius(r) * bones[b][0, bones[b].GetLength(1) - 1];
+                }
+                return s;
+            """, "double[][,] bones, double[] t", new[] { new P("double[][,]"), new P("double[]") },
+            new object[] { new[] { ShapeChecker.Matrix(Random, 2, 3), ShapeChecker.Matrix(Random, 3, 3) }, new[] { 0.3, -0.8 } });
+
+    [Fact]
+    public void JaggedShapeMismatchIsAClearError()
+    {
+        string source = """
+            using System;
+            using Autodiff;
+            public static partial class M
+            {
+                [Differentiable]
+                public static double F(double[][] a) => a[0][0] * a[1][0];
+
+                public static void Wrong() => FGradient(new[] { new double[2], new double[1] }, new[] { new double[2], new double[3] });
+            }
+            """;
+        Type type = GeneratorHarness.CompileAndLoad(source).GetType("M")!;
+        var error = Assert.Throws<ArgumentException>(() => GradientChecker.Invoke(type, "Wrong"));
+        Assert.Equal("Row 1 of 'da' must have the length of row 1 of 'a' (1), but has 3. (Parameter 'da')", error.Message);
+    }
+
     [Theory]
     [InlineData("[Differentiable(SecondOrder = true)] public static double F(double[,] a) => a[0, 0];", "AD0004", "a",
         "a two-dimensional array is not yet supported in a method with SecondOrder = true; store the matrix by rows")]
-    [InlineData("[Differentiable] public static double F(double[][] a) => a[0][0];", "AD0004", "a", "store the rows one after another in a one-dimensional array")]
+    [InlineData("[Differentiable(SecondOrder = true)] public static double F(double[][] a) => a[0][0];", "AD0004", "a", "a jagged array is not yet supported in a method with SecondOrder = true")]
+    [InlineData("[Differentiable] public static double F(double[][][] a) => a[0][0][0];", "AD0004", "a", "store the rows one after another in a one-dimensional array")]
     [InlineData("[Differentiable] public static double F(double[,,] a) => a[0, 0, 0];", "AD0004", "a", "use a two-dimensional array T[,], or store the elements in a one-dimensional array")]
     [InlineData("[Differentiable] public static double F(double[,] a) => a[0, 0] * a.GetLength(2);", "AD0102", "a.GetLength(2)", "GetLength of a dimension that a two-dimensional array does not have")]
     [InlineData("[Differentiable] public static double F(double[,] a) => a[0, 0] * Count(a); static int Count(double[,] m) => m.Length;", "AD0104", "Count(a)", "M.Count")]

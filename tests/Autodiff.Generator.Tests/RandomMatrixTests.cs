@@ -34,9 +34,40 @@ public class RandomMatrixTests(ITestOutputHelper output)
                     double[,] mq1 = {{Q(random)}}(mm, x1);
                     double[,] mq2 = {{Q(random)}}({{Q(random)}}(mq1, x2), x0 * mm[1, 0]);
                     double ms = {{S(random)}}(mq2, x1) + mq1[mq1.GetLength(0) - 1, mq1.GetLength(1) - 1];
+                    for (int t = 0; t < 2; t++)
+                    {
+                        double[,] mt = {{Q(random)}}(mq1, x2 + t);
+                        ms += mt[t % mt.GetLength(0), 0] * {{S(random)}}(mt, x0);
+                    }
 
                 """,
             (_, value) => $"return {value} + ms + mq2[0, 0] * mq1[0, mq1.GetLength(1) - 1];");
+    }
+
+    [Fact]
+    public void ReducersOverJaggedParametersHaveCorrectDerivatives()
+    {
+        int seed = RandomProgramTests.BaseSeed() + 7200;
+        var generator = new RandomProgramGenerator(seed);
+        string helpers = generator.Helpers("Z", 3) + generator.MatrixHelpers("Z", 6, 3);
+        var parameters = new[] { new P("double[][]"), new P("double") };
+        string wrappers = string.Concat(Enumerable.Range(0, 6).Select(i => ShapeChecker.Wrappers("ZJ" + i, parameters)));
+        GeneratorHarness.Result result = GeneratorHarness.Run("using System; using Autodiff;\npublic static partial class RandomJagged\n{\n" + helpers + wrappers + "}\n");
+        Assert.Empty(result.AutodiffDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        Type type = GeneratorHarness.Load(result).GetType("RandomJagged")!;
+        var random = new Random(seed);
+        var failures = new List<string>();
+        for (int i = 0; i < 6; i++)
+        {
+            double[][] rows = Enumerable.Range(0, 1 + random.Next(4)).Select(_ => Enumerable.Range(0, 1 + random.Next(4)).Select(_ => random.NextDouble() * 2 - 1).ToArray()).ToArray();
+            if (ShapeChecker.Check(type, "ZJ" + i, parameters, new object[] { rows, random.NextDouble() * 2 - 1 }) is { } failure)
+            {
+                output.WriteLine(failure);
+                failures.Add(failure);
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of 6 jagged reducers (seed {seed}) have wrong derivatives:\n{helpers}\n{string.Join("\n", failures.Take(2))}");
     }
 
     [Fact]

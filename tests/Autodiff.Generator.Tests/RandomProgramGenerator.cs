@@ -103,7 +103,8 @@ public sealed class RandomProgramGenerator
     /// Matrix helpers: <c>Q0..Q{n-1}</c> return a new <c>double[,]</c>, element [r, c] a random expression of <c>a</c>,
     /// the argument's [r, c] and a neighbour in its row, and every other one transposed (a new shape);
     /// <c>S0..S{n-1}</c> are public and reduce a matrix to a scalar in a double loop over <c>GetLength</c>, one row in
-    /// two skipped by a <c>continue</c>. Only the matrix test calls this.
+    /// two skipped by a <c>continue</c>; <c>J0..J{n-1}</c> are public and reduce a jagged array, each row through a new
+    /// array made in the loop over the rows. Only the matrix test calls this.
     /// </summary>
     public string MatrixHelpers(string prefix, int count, int helpers)
     {
@@ -140,6 +141,22 @@ public sealed class RandomProgramGenerator
             text.AppendLine("        }");
             text.AppendLine("    }");
             text.AppendLine("    return s / m.Length;");
+            text.AppendLine("}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"[Differentiable] public static double {prefix}J{i}(double[][] rows, double a)");
+            text.AppendLine("{");
+            text.AppendLine("    double s = 0;");
+            text.AppendLine("    foreach (double[] row in rows)");
+            text.AppendLine("    {");
+            text.AppendLine("        double[] q = new double[row.Length];");
+            text.AppendLine("        for (int c = 0; c < row.Length; c++)");
+            text.AppendLine("        {");
+            text.AppendLine("            double b = row[c], e = rows[0][c % rows[0].Length];");
+            text.AppendLine(CultureInfo.InvariantCulture, $"            q[c] = {Expr(3, prefix)};");
+            text.AppendLine("        }");
+            text.AppendLine(CultureInfo.InvariantCulture, $"        if (q.Length > 1 && q[1] > {(_random.NextDouble() - 0.5).ToString("0.##", CultureInfo.InvariantCulture)}) continue;");
+            text.AppendLine("        for (int c = 0; c < q.Length; c++) s += q[c] * row[c];");
+            text.AppendLine("    }");
+            text.AppendLine("    return s / rows.Length;");
             text.AppendLine("}");
         }
 

@@ -6,7 +6,7 @@ namespace Autodiff.Generator.Tests;
 
 /// <summary>
 /// Checks the derivatives of a method whose parameters have any of the shapes the generator takes (<c>double</c>,
-/// <c>int</c>, <c>double[]</c>, <c>double[,]</c>): its Gradient against central differences in every element of every
+/// <c>int</c>, <c>double[]</c>, <c>double[,]</c>, <c>double[][]</c>, <c>double[][,]</c>): its Gradient against central differences in every element of every
 /// differentiable parameter, its VJP against the seed times the gradient, and its JVP against the gradient dotted with a
 /// tangent. The method is called through wrappers (<see cref="Wrappers"/>) compiled beside it, which take and return
 /// <c>object[]</c>: reflection cannot pass the spans the 1-D adjoints are.
@@ -26,6 +26,8 @@ public static class ShapeChecker
         {
             "double" => $"double d{i} = 0;",
             "double[]" => $"var d{i} = new double[{Cast(i)}.Length];",
+            "double[][]" => $"var d{i} = Array.ConvertAll({Cast(i)}, r => new double[r.Length]);",
+            "double[][,]" => $"var d{i} = Array.ConvertAll({Cast(i)}, m => new double[m.GetLength(0), m.GetLength(1)]);",
             _ => $"var d{i} = new double[{Cast(i)}.GetLength(0), {Cast(i)}.GetLength(1)];",
         };
         string Pass(Parameter p, int i) => p.Type == "double" ? $"out d{i}" : $"d{i}";
@@ -87,6 +89,8 @@ public static class ShapeChecker
                 double => random.NextDouble() * 2 - 1,
                 double[] array => array.Select(_ => random.NextDouble() * 2 - 1).ToArray(),
                 double[,] matrix => Fill(new double[matrix.GetLength(0), matrix.GetLength(1)], random),
+                double[][] rows => rows.Select(r => r.Select(_ => random.NextDouble() * 2 - 1).ToArray()).ToArray(),
+                double[][,] matrices => matrices.Select(m => Fill(new double[m.GetLength(0), m.GetLength(1)], random)).ToArray(),
                 _ => throw new ArgumentException("no tangent for " + arguments[i].GetType()),
             };
             dot += g.Zip(Elements(tangents[i]), (a, b) => a * b).Sum();
@@ -128,6 +132,8 @@ public static class ShapeChecker
         double d => new[] { d },
         double[] array => array,
         double[,] matrix => matrix.Cast<double>().ToArray(),
+        double[][] rows => rows.SelectMany(r => r).ToArray(),
+        double[][,] matrices => matrices.SelectMany(m => m.Cast<double>()).ToArray(),
         _ => throw new ArgumentException("not a floating argument: " + value.GetType()),
     };
 
@@ -150,6 +156,28 @@ public static class ShapeChecker
                 changedMatrix[e / matrix.GetLength(1), e % matrix.GetLength(1)] = x;
                 copy[i] = changedMatrix;
                 break;
+            case double[][] rows:
+                var changedRows = rows.Select(r => (double[])r.Clone()).ToArray();
+                int row = 0;
+                while (e >= changedRows[row].Length)
+                {
+                    e -= changedRows[row++].Length;
+                }
+
+                changedRows[row][e] = x;
+                copy[i] = changedRows;
+                break;
+            case double[][,] matrices:
+                var changedMatrices = matrices.Select(m => (double[,])m.Clone()).ToArray();
+                int which = 0;
+                while (e >= changedMatrices[which].Length)
+                {
+                    e -= changedMatrices[which++].Length;
+                }
+
+                changedMatrices[which][e / changedMatrices[which].GetLength(1), e % changedMatrices[which].GetLength(1)] = x;
+                copy[i] = changedMatrices;
+                break;
         }
 
         return copy;
@@ -157,6 +185,7 @@ public static class ShapeChecker
 
     private static string Describe(object argument, int i, int e) => argument switch
     {
+        double[][] or double[][,] => string.Create(CultureInfo.InvariantCulture, $"p{i} element {e}"),
         double[,] matrix => string.Create(CultureInfo.InvariantCulture, $"p{i}[{e / matrix.GetLength(1)}, {e % matrix.GetLength(1)}]"),
         double[] => string.Create(CultureInfo.InvariantCulture, $"p{i}[{e}]"),
         _ => string.Create(CultureInfo.InvariantCulture, $"p{i}"),

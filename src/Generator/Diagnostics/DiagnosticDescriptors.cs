@@ -107,12 +107,6 @@ internal static class DiagnosticDescriptors
         "Autodiff.Parsing", DiagnosticSeverity.Error,
         "Write 'x[i] = v; i++;' rather than 'x[i++] = v'.");
 
-    /// <summary>AD0106: "Cannot differentiate '{0}': local arrays must be created at the top level of the method, not inside a loop or branch".</summary>
-    public static readonly DiagnosticDescriptor ArrayInNestedScope = Make(
-        "AD0106", "Local array created in a nested scope", "Cannot differentiate '{0}': local arrays must be created at the top level of the method, not inside a loop or branch",
-        "Autodiff.Parsing", DiagnosticSeverity.Error,
-        "Create the array once before the loop (new T[n] or stackalloc T[n]) and overwrite its elements inside.");
-
     /// <summary>AD0107: "Cannot differentiate '{0}': the type '{1}' is not supported; {2}".</summary>
     public static readonly DiagnosticDescriptor UnsupportedType = Make(
         "AD0107", "Unsupported type", "Cannot differentiate '{0}': the type '{1}' is not supported; {2}",

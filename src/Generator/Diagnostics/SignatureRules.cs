@@ -107,14 +107,15 @@ internal static class SignatureRules
                         ? "ref and in parameters are not supported; pass values, and write results to out parameters or to an array or span"
                         : "ref, out and in parameters are not supported; pass values and return the result (a void helper may have out parameters)"));
             }
-            else if (TypeClassifier.TryMatrix(parameter.Type, out _))
+            else if (TypeClassifier.TryMatrix(parameter.Type, out _) || TypeClassifier.TryJagged(parameter.Type, out _, out _))
             {
-                // T[,]: its elements row by row in the IR; the public derivatives take and give T[,].
+                // T[,], T[][], T[][,]: their elements in order in the IR; the public derivatives take and give those shapes.
                 if (outputs.Count > 0 || TypeClassifier.SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder"))
                 {
+                    bool matrix = TypeClassifier.TryMatrix(parameter.Type, out _);
                     problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, parameterLocation, parameter.Name, SymbolText.TypeName(parameter.Type),
-                        "a two-dimensional array is not yet supported in a " + (outputs.Count > 0 ? "vector-valued method" : "method with SecondOrder = true")
-                        + "; store the matrix by rows in a one-dimensional array (element [i, j] at [i * columns + j])"));
+                        (matrix ? "a two-dimensional array" : "a jagged array") + " is not yet supported in a " + (outputs.Count > 0 ? "vector-valued method" : "method with SecondOrder = true")
+                        + (matrix ? "; store the matrix by rows in a one-dimensional array (element [i, j] at [i * columns + j])" : "; store the rows one after another in a one-dimensional array")));
                 }
             }
             else if (!TypeClassifier.TryClassify(parameter.Type, out _, out _))

@@ -40,9 +40,9 @@ internal static class DerivativeEmitter
             return GeneratedFile.Write(GeneratedFile.Preamble(title, method.Usings), method.Namespace, method.Types, body);
         }
 
-        if (!method.Matrices.IsEmpty)
+        if (!method.Arrays.IsEmpty)
         {
-            MatrixWrappers.Emit(method, vectors, body, analysis);
+            FlatWrappers.Emit(method, vectors, body, analysis);
             return GeneratedFile.Write(GeneratedFile.Preamble(title, method.Usings), method.Namespace, method.Types, body);
         }
 
@@ -310,18 +310,24 @@ internal static class DerivativeEmitter
             string tapeType = $"{TypeRefs.Tape}<{TypeClassifier.Keyword(tape.Key)}>";
             output.Add(new DeclareCode(tapeType, tape.Value, new OpaqueExpr(tape.Key, $"new {tapeType}(256)")));
         }
+
+        foreach (KeyValuePair<ScalarKind, string> tape in context.ArrayTapes.OrderBy(t => t.Key))
+        {
+            string tapeType = $"{TypeRefs.Tape}<{TypeClassifier.Keyword(tape.Key)}[]?>";
+            output.Add(new DeclareCode(tapeType, tape.Value, new OpaqueExpr(tape.Key, $"new {tapeType}(16)")));
+        }
     }
 
     internal static void EmitCleanup(CodeBlock output, MethodContext context)
     {
-        if (context.Cleanup.IsEmpty && context.Tapes.Count == 0)
+        if (context.Cleanup.IsEmpty && context.Tapes.Count == 0 && context.ArrayTapes.Count == 0)
         {
             return;
         }
 
         output.Comment("give pooled buffers back");
         output.Append(context.Cleanup);
-        foreach (KeyValuePair<ScalarKind, string> tape in context.Tapes.OrderBy(t => t.Key))
+        foreach (KeyValuePair<ScalarKind, string> tape in context.Tapes.Concat(context.ArrayTapes).OrderBy(t => t.Key))
         {
             output.Add(new CallCode(Build.Invoke(tape.Key, tape.Value + ".Dispose")));
         }

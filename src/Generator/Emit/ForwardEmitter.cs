@@ -13,6 +13,9 @@ internal sealed class ForwardEmitter
 {
     private readonly MethodContext _c;
     private readonly ReverseEmitter _arrays;
+
+    // Loops around the statement being written: an array made in one is made again in every iteration.
+    private int _loopDepth;
     private readonly Dictionary<ScalarKind, string> _zeroBuffers = new();
 
     // The tangent of each derivative call already made, by what holds its value (what ValueScope remembers).
@@ -39,10 +42,10 @@ internal sealed class ForwardEmitter
                     var length = Build.Var(ScalarKind.Int, _c.Temp("__length"));
                     output.Add(new DeclareCode("int", length.Name, d.Length));
                     VarInfo array = _c.Variables[d.Name];
-                    _arrays.PooledArray(output, array.Kind, array.Name, length);
+                    _arrays.PooledArray(output, array.Kind, array.Name, length, reuse: _loopDepth > 0);
                     if (_c.HasDerivative(d.Name))
                     {
-                        _arrays.PooledArray(output, array.Kind, _c.Derivative(d.Name), length);
+                        _arrays.PooledArray(output, array.Kind, _c.Derivative(d.Name), length, reuse: _loopDepth > 0);
                     }
 
                     break;
@@ -56,8 +59,10 @@ internal sealed class ForwardEmitter
                     break;
                 case LoopStmt l:
                     output.Comment(l.Comment);
+                    _loopDepth++;
                     CodeBlock body = EmitSequence(l.Body);
                     body.Append(EmitSequence(l.Step));
+                    _loopDepth--;
                     output.Add(new WhileCode(l.Condition, body, l.TestAtEnd));
                     break;
             }

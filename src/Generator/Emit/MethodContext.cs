@@ -116,5 +116,22 @@ internal sealed class MethodContext
         return name;
     }
 
+    private readonly Dictionary<ScalarKind, string> _arrayTapes = new();
+
+    /// <summary>Tapes of pooled storage (<c>T[]?</c>) by element kind: arrays made again in each iteration of a loop.</summary>
+    public IReadOnlyDictionary<ScalarKind, string> ArrayTapes => _arrayTapes;
+
+    /// <summary>The tape of pooled storage for arrays of a kind, declared on first use.</summary>
+    public string ArrayTapeFor(ScalarKind kind)
+    {
+        if (!_arrayTapes.TryGetValue(kind, out string? name))
+        {
+            name = _names.Fresh("__arrays" + char.ToUpperInvariant(TypeClassifier.Keyword(kind)[0]));
+            _arrayTapes[kind] = name;
+        }
+
+        return name;
+    }
+
     public string Zero(ScalarKind kind) => Literal(0, kind);
 }

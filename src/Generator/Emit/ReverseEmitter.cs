@@ -66,7 +66,7 @@ internal sealed partial class ReverseEmitter
             (CodeBlock f, CodeBlock r) = statement switch
             {
                 AssignStmt a => EmitAssign(a, depth),
-                ArrayDeclStmt d => EmitArrayDecl(d),
+                ArrayDeclStmt d => EmitArrayDecl(d, depth),
                 IfStmt s => EmitIf(s, depth),
                 LoopStmt l => EmitLoop(l, depth),
                 GuardStmt g => (new CodeBlock().Comment(g.Comment).Line(g.Text), new CodeBlock()),
@@ -368,25 +368,71 @@ internal sealed partial class ReverseEmitter
         return slot;
     }
 
-    private (CodeBlock, CodeBlock) EmitArrayDecl(ArrayDeclStmt declaration)
+    private (CodeBlock, CodeBlock) EmitArrayDecl(ArrayDeclStmt declaration, int depth)
     {
         VarInfo array = _c.Variables[declaration.Name];
         var forward = new CodeBlock().Comment(declaration.Comment);
+        var reverse = new CodeBlock();
         string length = _c.Temp("__length");
         _c.Declarations.Add(new DeclareCode("int", length, Build.Int(0)));
         forward.Add(new AssignCode(Build.Var(ScalarKind.Int, length), declaration.Length));
-        PooledArray(forward, array.Kind, array.Name, Build.Var(ScalarKind.Int, length));
+        var names = new List<string> { array.Name };
         if (_c.HasDerivative(array.Name))
         {
-            PooledArray(forward, array.Kind, _c.Derivative(array.Name), Build.Var(ScalarKind.Int, length));
+            names.Add(_c.Derivative(array.Name));
         }
 
-        return (forward, new CodeBlock());
+        var restores = new List<CodeBlock>();
+        foreach (string name in names)
+        {
+            if (depth > 0)
+            {
+                // Made again in every iteration: each iteration's array is its own, so the one before is kept for the
+                // reverse sweep (its storage and length on tapes), and put back when the reverse of this iteration is done.
+                restores.Add(KeepPooledArray(forward, array.Kind, name));
+            }
+
+            PooledArray(forward, array.Kind, name, Build.Var(ScalarKind.Int, length));
+        }
+
+        // Last pushed, first popped.
+        for (int i = restores.Count - 1; i >= 0; i--)
+        {
+            reverse.Append(restores[i]);
+        }
+
+        return (forward, reverse);
+    }
+
+    // Pushes the current storage and length of a pooled array; returns the reverse, which gives this iteration's storage
+    // back and pops them.
+    private CodeBlock KeepPooledArray(CodeBlock forward, ScalarKind kind, string name)
+    {
+        if (_c.Variables.TryGetValue(name, out VarInfo? heap) && heap.Heap)
+        {
+            // A new T[] in every iteration (passed where an array is expected): the one before is kept by reference.
+            string heapArrays = _c.ArrayTapeFor(kind);
+            forward.Add(new PushCode(heapArrays, Build.Var(kind, name)));
+            return new CodeBlock().Add(new AssignCode(Build.Var(kind, name), new TapePopExpr(kind, heapArrays)));
+        }
+
+        string buffer = BufferOf(name);
+        string arrays = _c.ArrayTapeFor(kind);
+        string lengths = _c.TapeFor(ScalarKind.Int);
+        forward.Add(new PushCode(arrays, Build.Var(kind, buffer)));
+        forward.Add(new PushCode(lengths, new LengthExpr(name)));
+        VarExpr kept = DeclareSlot("__keptLength", ScalarKind.Int);
+        var restore = new CodeBlock();
+        restore.Add(new ReturnCode(kind, buffer, IfRented: true));
+        restore.Add(new AssignCode(kept, new TapePopExpr(ScalarKind.Int, lengths)));
+        restore.Add(new AssignCode(Build.Var(kind, buffer), new TapePopExpr(kind, arrays)));
+        restore.Add(new AssignCode(Build.Var(kind, name), new SpanExpr(kind, buffer, kept, ReadOnly: false)));
+        return restore;
     }
 
     /// <summary>A zeroed span over a pooled array, declared at the top and given back at the end (no allocation per call);
     /// a new array for a local that is passed where an array is expected.</summary>
-    public void PooledArray(CodeBlock forward, ScalarKind kind, string name, Expr length)
+    public void PooledArray(CodeBlock forward, ScalarKind kind, string name, Expr length, bool reuse = false)
     {
         string keyword = TypeClassifier.Keyword(kind);
         if (_c.Variables.TryGetValue(name, out VarInfo? local) && local.Heap && length is VarExpr count)
@@ -397,13 +443,44 @@ internal sealed partial class ReverseEmitter
             return;
         }
 
-        string buffer = _c.Fresh("__buffer_" + name.TrimStart('_'));
-        _c.Declarations.Add(new DeclareCode(keyword + "[]?", buffer, new OpaqueExpr(kind, "null")));
-        _c.Declarations.Add(new DeclareCode($"global::System.Span<{keyword}>", name, new OpaqueExpr(kind, "default")));
-        forward.Add(new AssignCode(Build.Var(kind, buffer), new RentExpr(kind, length)));
+        string buffer = BufferOf(name);
+        if (_declaredBuffers.Add(name))
+        {
+            _c.Declarations.Add(new DeclareCode(keyword + "[]?", buffer, new OpaqueExpr(kind, "null")));
+            _c.Declarations.Add(new DeclareCode($"global::System.Span<{keyword}>", name, new OpaqueExpr(kind, "default")));
+            _c.Cleanup.Add(new ReturnCode(kind, buffer, IfRented: true));
+        }
+
+        if (reuse)
+        {
+            // Made again in a loop of forward mode, where nothing is kept: the storage is reused when it is long enough.
+            var grow = new CodeBlock();
+            grow.Add(new ReturnCode(kind, buffer, IfRented: true));
+            grow.Add(new AssignCode(Build.Var(kind, buffer), new RentExpr(kind, length)));
+            forward.Add(new IfCode(new OpaqueExpr(ScalarKind.Bool, $"{buffer} is null || {buffer}.Length < {ExprPrinter.Print(length)}"), grow, new CodeBlock()));
+        }
+        else
+        {
+            forward.Add(new AssignCode(Build.Var(kind, buffer), new RentExpr(kind, length)));
+        }
+
         forward.Add(new AssignCode(Build.Var(kind, name), new SpanExpr(kind, buffer, length, ReadOnly: false)));
         forward.Add(new ClearCode(name));
-        _c.Cleanup.Add(new ReturnCode(kind, buffer, IfRented: true));
+    }
+
+    // The pooled storage of each array, named once per method.
+    private readonly HashSet<string> _declaredBuffers = new();
+    private readonly Dictionary<string, string> _buffers = new();
+
+    private string BufferOf(string name)
+    {
+        if (!_buffers.TryGetValue(name, out string? buffer))
+        {
+            buffer = _c.Fresh("__buffer_" + name.TrimStart('_'));
+            _buffers[name] = buffer;
+        }
+
+        return buffer;
     }
 
     private (CodeBlock, CodeBlock) EmitIf(IfStmt statement, int depth)

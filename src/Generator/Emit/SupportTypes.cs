@@ -61,6 +61,113 @@ internal static class SupportTypes
                 }
             }
 
+            /// <summary>
+            /// The elements of a jagged array (or of an array of matrices), one row (or matrix) after another in pooled
+            /// storage, with where each starts (and each matrix's counts): what the derivatives over spans take for a
+            /// T[][] or T[][,]. Dispose gives the storage back.
+            /// </summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("Autodiff.Generator", "0.1.0")]
+            internal struct AutodiffPacked<T>
+            {
+                private T[] _elements;
+                private int[] _starts;
+                private int[]? _rows;
+                private int[]? _columns;
+                private int _count;
+
+                /// <summary>Packs the rows; with <paramref name="copy"/> false only their shape (an adjoint to be written).</summary>
+                public static AutodiffPacked<T> Pack(T[][] rows, bool copy)
+                {
+                    if (rows is null) throw new global::System.ArgumentNullException(nameof(rows));
+                    var packed = new AutodiffPacked<T> { _count = rows.Length, _starts = global::System.Buffers.ArrayPool<int>.Shared.Rent(rows.Length + 1) };
+                    int length = 0;
+                    for (int i = 0; i < rows.Length; i++)
+                    {
+                        if (rows[i] is null) throw new global::System.ArgumentException("Row " + i + " of the jagged array is null.", nameof(rows));
+                        packed._starts[i] = length;
+                        length += rows[i].Length;
+                    }
+
+                    packed._starts[rows.Length] = length;
+                    packed._elements = global::System.Buffers.ArrayPool<T>.Shared.Rent(length);
+                    for (int i = 0; copy && i < rows.Length; i++)
+                    {
+                        global::System.MemoryExtensions.AsSpan(rows[i]).CopyTo(new global::System.Span<T>(packed._elements, packed._starts[i], rows[i].Length));
+                    }
+
+                    return packed;
+                }
+
+                /// <summary>Packs the matrices, each row by row; with <paramref name="copy"/> false only their shapes.</summary>
+                public static AutodiffPacked<T> Pack(T[][,] matrices, bool copy)
+                {
+                    if (matrices is null) throw new global::System.ArgumentNullException(nameof(matrices));
+                    int count = matrices.Length;
+                    var packed = new AutodiffPacked<T>
+                    {
+                        _count = count,
+                        _starts = global::System.Buffers.ArrayPool<int>.Shared.Rent(count + 1),
+                        _rows = global::System.Buffers.ArrayPool<int>.Shared.Rent(count),
+                        _columns = global::System.Buffers.ArrayPool<int>.Shared.Rent(count),
+                    };
+                    int length = 0;
+                    for (int i = 0; i < count; i++)
+                    {
+                        if (matrices[i] is null) throw new global::System.ArgumentException("Matrix " + i + " of the array is null.", nameof(matrices));
+                        packed._starts[i] = length;
+                        packed._rows[i] = matrices[i].GetLength(0);
+                        packed._columns[i] = matrices[i].GetLength(1);
+                        length += matrices[i].Length;
+                    }
+
+                    packed._starts[count] = length;
+                    packed._elements = global::System.Buffers.ArrayPool<T>.Shared.Rent(length);
+                    for (int i = 0; copy && i < count; i++)
+                    {
+                        AutodiffHelpers.Elements(matrices[i]).CopyTo(new global::System.Span<T>(packed._elements, packed._starts[i], matrices[i].Length));
+                    }
+
+                    return packed;
+                }
+
+                public int Count => _count;
+
+                public global::System.Span<T> Elements => new global::System.Span<T>(_elements, 0, _starts[_count]);
+
+                public global::System.ReadOnlySpan<int> Starts => new global::System.ReadOnlySpan<int>(_starts, 0, _count + 1);
+
+                public global::System.ReadOnlySpan<int> RowCounts => new global::System.ReadOnlySpan<int>(_rows, 0, _count);
+
+                public global::System.ReadOnlySpan<int> ColumnCounts => new global::System.ReadOnlySpan<int>(_columns, 0, _count);
+
+                /// <summary>Writes the packed elements back into rows of the packed shape.</summary>
+                public void CopyTo(T[][] rows)
+                {
+                    for (int i = 0; i < _count; i++)
+                    {
+                        new global::System.ReadOnlySpan<T>(_elements, _starts[i], _starts[i + 1] - _starts[i]).CopyTo(rows[i]);
+                    }
+                }
+
+                /// <summary>Writes the packed elements back into matrices of the packed shapes.</summary>
+                public void CopyTo(T[][,] matrices)
+                {
+                    for (int i = 0; i < _count; i++)
+                    {
+                        new global::System.ReadOnlySpan<T>(_elements, _starts[i], _starts[i + 1] - _starts[i]).CopyTo(AutodiffHelpers.Elements(matrices[i]));
+                    }
+                }
+
+                public void Dispose()
+                {
+                    if (_elements is not null) global::System.Buffers.ArrayPool<T>.Shared.Return(_elements);
+                    if (_starts is not null) global::System.Buffers.ArrayPool<int>.Shared.Return(_starts);
+                    if (_rows is not null) global::System.Buffers.ArrayPool<int>.Shared.Return(_rows);
+                    if (_columns is not null) global::System.Buffers.ArrayPool<int>.Shared.Return(_columns);
+                    this = default;
+                }
+            }
+
             /// <summary>Small span helpers used by generated derivative code.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Autodiff.Generator", "0.1.0")]
             internal static class AutodiffHelpers
@@ -75,6 +182,38 @@ internal static class SupportTypes
                 public static void ThrowShape(string name, string of, global::System.Array expected, global::System.Array actual)
                     => throw new global::System.ArgumentException("'" + name + "' must have the shape of '" + of + "' (" + expected.GetLength(0) + " x " + expected.GetLength(1)
                         + "), but is " + actual.GetLength(0) + " x " + actual.GetLength(1) + ".", name);
+
+                /// <summary>Throws unless <paramref name="actual"/> has the rows of <paramref name="expected"/>, each as long.</summary>
+                public static void CheckShape<T>(string name, string of, T[][] expected, T[][] actual)
+                {
+                    if (expected is null) throw new global::System.ArgumentNullException(of);
+                    if (actual is null) throw new global::System.ArgumentNullException(name);
+                    if (actual.Length != expected.Length) ThrowLength(name, of, expected.Length, actual.Length);
+                    for (int i = 0; i < expected.Length; i++)
+                    {
+                        if (expected[i] is not null && (actual[i] is null || actual[i].Length != expected[i].Length))
+                        {
+                            throw new global::System.ArgumentException("Row " + i + " of '" + name + "' must have the length of row " + i + " of '" + of + "' (" + expected[i].Length
+                                + "), but " + (actual[i] is null ? "is null." : "has " + actual[i].Length + "."), name);
+                        }
+                    }
+                }
+
+                /// <summary>Throws unless <paramref name="actual"/> has as many matrices as <paramref name="expected"/>, each of the same shape.</summary>
+                public static void CheckShape<T>(string name, string of, T[][,] expected, T[][,] actual)
+                {
+                    if (expected is null) throw new global::System.ArgumentNullException(of);
+                    if (actual is null) throw new global::System.ArgumentNullException(name);
+                    if (actual.Length != expected.Length) ThrowLength(name, of, expected.Length, actual.Length);
+                    for (int i = 0; i < expected.Length; i++)
+                    {
+                        if (expected[i] is not null && (actual[i] is null || actual[i].GetLength(0) != expected[i].GetLength(0) || actual[i].GetLength(1) != expected[i].GetLength(1)))
+                        {
+                            throw new global::System.ArgumentException("Matrix " + i + " of '" + name + "' must have the shape of matrix " + i + " of '" + of + "' (" + expected[i].GetLength(0) + " x "
+                                + expected[i].GetLength(1) + "), but " + (actual[i] is null ? "is null." : "is " + actual[i].GetLength(0) + " x " + actual[i].GetLength(1) + "."), name);
+                        }
+                    }
+                }
 
                 /// <summary>The elements of a two-dimensional array, row by row, as a span over its storage (no copy).</summary>
                 public static global::System.Span<T> Elements<T>(T[,] array)

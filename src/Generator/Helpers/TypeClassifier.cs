@@ -63,6 +63,20 @@ internal static class TypeClassifier
         return type is IArrayTypeSymbol { Rank: 2 } array && TryScalar(array.ElementType, out kind);
     }
 
+    /// <summary>A jagged array of a scalar type, <c>T[][]</c>, or an array of matrices, <c>T[][,]</c> (<paramref name="matrices"/>).</summary>
+    public static bool TryJagged(ITypeSymbol? type, out ScalarKind kind, out bool matrices)
+    {
+        kind = default;
+        matrices = false;
+        if (type is IArrayTypeSymbol { Rank: 1, ElementType: IArrayTypeSymbol { Rank: 1 or 2 } inner } && TryScalar(inner.ElementType, out kind))
+        {
+            matrices = inner.Rank == 2;
+            return true;
+        }
+
+        return false;
+    }
+
     public static bool IsFloating(ScalarKind kind) => kind is ScalarKind.Double or ScalarKind.Float;
 
     /// <summary>A method that returns a <c>double[]</c>, <c>float[]</c>, <c>double[,]</c> or <c>float[,]</c>: a helper inlined where it is called.</summary>

@@ -29,9 +29,10 @@ namespace Autodiff.Generator.Ir;
 /// <param name="Usings">The using directives of the files whose guards the body copies as written (empty without guards).</param>
 /// <param name="InlineOnly">A <c>void</c> helper without an <c>[Output]</c>: parsed for its diagnostics, differentiated only
 /// where it is called (inlined), nothing generated for it.</param>
-/// <param name="Matrices">The <c>T[,]</c> parameters: in the IR (and the private generated methods that do the work) each
-/// is a read-only span of its elements row by row, with its row and column counts as two <c>int</c> parameters after
-/// it; the public derivatives take and give <c>T[,]</c> and call those.</param>
+/// <param name="Arrays">The parameters of shapes the IR holds flat (<c>T[,]</c>, <c>T[][]</c>, <c>T[][,]</c>): in the IR, and in
+/// the private generated methods that do the work, each is a read-only span of its elements in order, with int
+/// parameters after it that say where they are (see <see cref="FlatParameter"/>); the public derivatives take and give
+/// the user's shapes and call those.</param>
 /// <param name="SecondOrder"><c>[Differentiable(SecondOrder = true)]</c>: the Hessian-vector product and the Hessian are generated too.</param>
 internal sealed record DifferentiableMethod(
     string HintName,
@@ -51,8 +52,20 @@ internal sealed record DifferentiableMethod(
     string? OutputParameter = null,
     bool InlineOnly = false,
     EquatableArray<string> Usings = default,
-    EquatableArray<MatrixParameter> Matrices = default);
+    EquatableArray<FlatParameter> Arrays = default);
 
-/// <summary>A <c>T[,]</c> parameter of the user's signature: the span parameter that holds its elements row by row, and
-/// the <c>int</c> parameters that hold its row and column counts.</summary>
-internal sealed record MatrixParameter(string Name, string Rows, string Columns);
+/// <summary>How a parameter of the user's signature is held flat in the IR.</summary>
+internal enum FlatShape
+{
+    /// <summary><c>T[,]</c>: the elements row by row; then its row count and column count (ints).</summary>
+    Matrix,
+
+    /// <summary><c>T[][]</c>: the rows one after another; then the row count (an int) and where each row starts (count + 1 ints).</summary>
+    Jagged,
+
+    /// <summary><c>T[][,]</c>: the matrices one after another; then their count, where each starts, and each one's row and column counts.</summary>
+    JaggedMatrices,
+}
+
+/// <summary>A parameter held flat: the span parameter named like the user's, and the parameters after it that describe it, in order.</summary>
+internal sealed record FlatParameter(string Name, FlatShape Shape, EquatableArray<string> Companions);

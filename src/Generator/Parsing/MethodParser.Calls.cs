@@ -34,10 +34,12 @@ internal sealed partial class MethodParser
         }
 
         if (target.MethodKind == MethodKind.LocalFunction
-            || (target.Parameters.Any(p => TypeClassifier.TryMatrix(p.Type, out _)) && TypeClassifier.HasAttribute(target, WellKnownNames.DifferentiableAttribute)))
+            || ((target.Parameters.Any(p => TypeClassifier.TryMatrix(p.Type, out _) || TypeClassifier.TryJagged(p.Type, out _, out _)) || invocation.Arguments.Any(a => IsPartialView(a.Value)))
+                && TypeClassifier.HasAttribute(target, WellKnownNames.DifferentiableAttribute)))
         {
-            // A local function, or a [Differentiable] method that takes a T[,] (its derivatives take T[,], which the
-            // caller's spans are not): differentiated through its body, where it is called.
+            // A local function, or a [Differentiable] method that takes a T[,] or a jagged array, or is given a row of
+            // one (its derivatives take those shapes, which the caller's spans are not): differentiated through its
+            // body, where it is called.
             return InlineLocalFunction(invocation, kind);
         }
 
@@ -220,7 +222,8 @@ internal sealed partial class MethodParser
     /// </summary>
     private VarExpr? ArrayArgument(IOperation argument, ScalarKind kind, ShapeKind shape)
     {
-        if (IndexableOf(argument) is not { } array || array.Kind != kind || (shape == ShapeKind.Array && array.Shape != ShapeKind.Array))
+        if (IsPartialView(argument) || JaggedOf(argument) is not null
+            || IndexableOf(argument) is not { } array || array.Kind != kind || (shape == ShapeKind.Array && array.Shape != ShapeKind.Array))
         {
             return null;
         }

@@ -191,17 +191,28 @@ internal sealed partial class MethodParser
             collection = conversion.Operand;
         }
 
-        VarInfo? array = collection switch
+        if (JaggedOf(collection) is { } jagged && !IsPartialView(collection) && loop.LoopControlVariable is IVariableDeclaratorOperation { Symbol: { RefKind: RefKind.None } row })
         {
-            ILocalReferenceOperation l when _variables.TryGetValue(l.Local, out VarInfo? v) && v.IsIndexable => v,
-            IParameterReferenceOperation p when _variables.TryGetValue(p.Parameter, out VarInfo? v) && v.IsIndexable => v,
-            _ => null,
-        };
+            // foreach (double[] row in xs): row is a view of each row in turn.
+            string k = AddSynthetic("__i", ScalarKind.Int);
+            var kRead = new VarExpr(ScalarKind.Int, k);
+            output.Add(new AssignStmt(comment, k, null, Int(0), IsDeclaration: true));
+            var rowBody = new List<Stmt>();
+            BindView(row, RowView(jagged.Array, jagged.Info, kRead), comment, rowBody);
+            _nesting++;
+            ParseStatement(loop.Body, rowBody);
+            _nesting--;
+            var rowStep = new Stmt[] { new AssignStmt(comment, k, null, new BinaryExpr(ScalarKind.Int, BinaryOp.Add, kRead, Int(1)), IsDeclaration: false) };
+            output.Add(new LoopStmt(comment, new BinaryExpr(ScalarKind.Bool, BinaryOp.Less, kRead, jagged.Info.Count), rowBody.ToEquatableArray(), rowStep.ToEquatableArray(), TestAtEnd: false));
+            return;
+        }
+
+        ArrayView? array = collection is ILocalReferenceOperation or IParameterReferenceOperation ? ViewOf(collection) : null;
         if (array is null || loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: var local }
             || !TypeClassifier.TryScalar(local.Type, out ScalarKind elementKind) || local.RefKind != RefKind.None)
         {
             Report(DiagnosticDescriptors.UnsupportedStatement, loop.Syntax.GetLocation(), comment, "foreach over this collection",
-                "iterate over an array or span parameter or local array, with a scalar loop variable (not a ref one)");
+                "iterate over an array or span parameter or local array, with a scalar loop variable (not a ref one), or over the rows of a jagged array");
             return;
         }
 
@@ -211,13 +222,13 @@ internal sealed partial class MethodParser
         output.Add(new AssignStmt(comment, index, null, new ConstExpr(ScalarKind.Int, "0"), IsDeclaration: true));
         var body = new List<Stmt>
         {
-            new AssignStmt(comment, element.Name, null, ConvertTo(new ElemExpr(array.Kind, array.Name, indexRead), elementKind), IsDeclaration: true),
+            new AssignStmt(comment, element.Name, null, ConvertTo(new ElemExpr(array.Base.Kind, array.Base.Name, array.At(indexRead)), elementKind), IsDeclaration: true),
         };
         _nesting++;
         ParseStatement(loop.Body, body);
         _nesting--;
         var step = new Stmt[] { new AssignStmt(comment, index, null, new BinaryExpr(ScalarKind.Int, BinaryOp.Add, indexRead, new ConstExpr(ScalarKind.Int, "1")), IsDeclaration: false) };
-        Expr condition = new BinaryExpr(ScalarKind.Bool, BinaryOp.Less, indexRead, new LengthExpr(array.Name));
+        Expr condition = new BinaryExpr(ScalarKind.Bool, BinaryOp.Less, indexRead, array.Length);
         output.Add(new LoopStmt(comment, condition, body.ToEquatableArray(), step.ToEquatableArray(), TestAtEnd: false));
     }
 

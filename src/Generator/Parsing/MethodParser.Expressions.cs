@@ -45,8 +45,8 @@ internal sealed partial class MethodParser
             case IArrayElementReferenceOperation or IPropertyReferenceOperation { Property.IsIndexer: true }:
                 return ParseElement(operation);
 
-            case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } instance } when IndexableOf(instance) is { } array:
-                return new LengthExpr(array.Name);
+            case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } instance } when JaggedOf(instance) is not null || IsPartialView(instance) || IndexableOf(instance) is not null:
+                return ParseLength(instance);
 
             case IPropertyReferenceOperation { Property: { IsStatic: true } property } when TypeClassifier.TryScalar(property.Type, out ScalarKind kind):
                 return new OpaqueExpr(kind, property.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + property.Name);
@@ -308,7 +308,7 @@ internal sealed partial class MethodParser
             IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1 } p => (p.Instance, p.Arguments[0].Value),
             _ => ((IOperation?)null, (IOperation?)null),
         };
-        if (instance is null || index is null || IndexableOf(instance) is not { } array)
+        if (instance is null || index is null || ViewOf(instance) is not { IsMatrix: false } view)
         {
             // An array already reported (a local whose creation failed, a helper call that could not be inlined): no
             // second diagnostic at each of its elements.
@@ -320,7 +320,7 @@ internal sealed partial class MethodParser
             return null;
         }
 
-        return ParseValue(index, ScalarKind.Int) is { } parsedIndex ? new ElemExpr(array.Kind, array.Name, parsedIndex) : null;
+        return ParseValue(index, ScalarKind.Int) is { } parsedIndex ? new ElemExpr(view.Base.Kind, view.Base.Name, view.At(parsedIndex)) : null;
     }
 
     private Expr? ParseUnary(IUnaryOperation unary)

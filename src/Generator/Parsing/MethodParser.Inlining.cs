@@ -75,13 +75,6 @@ internal sealed partial class MethodParser
             return null;
         }
 
-        if (arrayResult && _nesting > 0)
-        {
-            // Its array is a local array of the caller's, and those are made once, at the top level.
-            Report(DiagnosticDescriptors.ArrayInNestedScope, invocation.Syntax.GetLocation(), comment);
-            return null;
-        }
-
         if (result is not null && WritesOutside(helper, model.GetOperation(syntax, _cancellationToken)) is { } written)
         {
             // Its writes would move before the rest of the caller's expression, which C# evaluates first.
@@ -99,16 +92,32 @@ internal sealed partial class MethodParser
             TypeClassifier.TryClassify(parameter.Type, out ScalarKind kind, out ShapeKind shape);
             if (TypeClassifier.TryMatrix(parameter.Type, out ScalarKind elementKind))
             {
-                // A T[,] parameter: bound to the caller's matrix, whose counts it reads.
-                if (IndexableOf(arguments[i]) is not { } matrix || matrix.Kind != elementKind || !IsMatrix(matrix))
+                // A T[,] parameter: bound to the caller's matrix (or one of a T[][,]), whose counts it reads.
+                if (ViewOf(arguments[i]) is not { IsMatrix: true } matrix || matrix.Base.Kind != elementKind)
                 {
                     Unsupported(arguments[i], "matrix arguments other than a two-dimensional array variable of the same element type",
-                        "pass a parameter or local T[,] of the caller, or the result of a helper that returns one");
+                        "pass a parameter or local T[,] of the caller, an element of a T[][,], or the result of a helper that returns one");
                     Unbind(bound);
                     return null;
                 }
 
-                _variables[parameter] = matrix;
+                BindView(parameter, matrix, comment, statements);
+                bound.Add(parameter);
+                continue;
+            }
+
+            if (TypeClassifier.TryJagged(parameter.Type, out elementKind, out bool matrices))
+            {
+                // A T[][] or T[][,] parameter: bound to the caller's, whose rows it reads.
+                if (JaggedOf(arguments[i]) is not { } jagged || jagged.Array.Kind != elementKind || (jagged.Info.RowCounts is not null) != matrices)
+                {
+                    Unsupported(arguments[i], "jagged array arguments other than a jagged array parameter of the same type",
+                        "pass a T[][] or T[][,] parameter of the caller");
+                    Unbind(bound);
+                    return null;
+                }
+
+                _variables[parameter] = jagged.Array;
                 bound.Add(parameter);
                 continue;
             }
@@ -165,15 +174,15 @@ internal sealed partial class MethodParser
                 continue;
             }
 
-            if (IndexableOf(arguments[i]) is not { } array || array.Kind != kind)
+            if (ViewOf(arguments[i]) is not { IsMatrix: false } array || array.Base.Kind != kind)
             {
                 Unsupported(arguments[i], "array arguments of a helper other than an array or span variable of the same element type",
-                    "pass a parameter or local array of the caller directly: the helper writes its elements");
+                    "pass a parameter or local array of the caller, or a row of a jagged array, directly: the helper writes its elements");
                 Unbind(bound);
                 return null;
             }
 
-            _variables[parameter] = array;
+            BindView(parameter, array, comment, statements);
             bound.Add(parameter);
         }
 
@@ -218,6 +227,7 @@ internal sealed partial class MethodParser
             foreach (ISymbol added in _variables.Keys.Where(k => !before.Contains(k)).ToList())
             {
                 _variables.Remove(added);
+                _views.Remove(added);
             }
 
             Unbind(bound);
@@ -373,6 +383,7 @@ internal sealed partial class MethodParser
         foreach (ISymbol parameter in bound)
         {
             _variables.Remove(parameter);
+            _views.Remove(parameter);
         }
     }
 }

@@ -16,8 +16,8 @@ internal sealed partial class MethodParser
     // The row and column counts of each matrix variable of the IR (a parameter, a local, or a helper's bound to them).
     private readonly Dictionary<string, (Expr Rows, Expr Columns)> _matrices = new();
 
-    // The method's own T[,] parameters: their count parameters, which follow each in the IR's parameter list.
-    private readonly Dictionary<string, (VarInfo Rows, VarInfo Columns)> _matrixParameters = new();
+    // The method's own T[,], T[][] and T[][,] parameters: the parameters that follow each in the IR's parameter list.
+    private readonly Dictionary<string, VarInfo[]> _extraParameters = new();
 
     /// <summary>
     /// Gives each <c>T[,]</c> parameter its row and column count parameters (named after all the user's parameters, so
@@ -32,7 +32,7 @@ internal sealed partial class MethodParser
                 string stem = array.Name.TrimStart('@');
                 var rows = new VarInfo(_names.Fresh(stem + "Rows"), ScalarKind.Int, ShapeKind.Scalar, VarRole.Parameter, false);
                 var columns = new VarInfo(_names.Fresh(stem + "Columns"), ScalarKind.Int, ShapeKind.Scalar, VarRole.Parameter, false);
-                _matrixParameters[array.Name] = (rows, columns);
+                _extraParameters[array.Name] = new[] { rows, columns };
                 _matrices[array.Name] = (new VarExpr(ScalarKind.Int, rows.Name), new VarExpr(ScalarKind.Int, columns.Name));
             }
         }
@@ -50,13 +50,6 @@ internal sealed partial class MethodParser
         while (value is IConversionOperation conversion)
         {
             value = conversion.Operand;
-        }
-
-        if (_nesting > 0)
-        {
-            Report(DiagnosticDescriptors.ArrayInNestedScope, location, comment);
-            MarkReported(local);
-            return null;
         }
 
         if (value is not IArrayCreationOperation { DimensionSizes.Length: 2 } creation)
@@ -136,7 +129,7 @@ internal sealed partial class MethodParser
     /// <summary><c>a[i, j]</c> of a matrix: the element at <c>i * columns + j</c> of its span.</summary>
     private ElemExpr? ParseMatrixElement(IArrayElementReferenceOperation element)
     {
-        if (IndexableOf(element.ArrayReference) is not { } array || !_matrices.TryGetValue(array.Name, out (Expr Rows, Expr Columns) counts))
+        if (ViewOf(element.ArrayReference) is not { IsMatrix: true } view)
         {
             if (!(element.ArrayReference is ILocalReferenceOperation { Local: var local } && _reported.Contains(local)) && !IsArrayHelperCall(element.ArrayReference, out _))
             {
@@ -151,29 +144,29 @@ internal sealed partial class MethodParser
             return null;
         }
 
-        Expr offset = row is ConstExpr { Text: "0" } ? column : new BinaryExpr(ScalarKind.Int, BinaryOp.Add, new BinaryExpr(ScalarKind.Int, BinaryOp.Multiply, row, counts.Columns), column);
-        return new ElemExpr(array.Kind, array.Name, offset);
+        Expr offset = row is ConstExpr { Text: "0" } ? column : new BinaryExpr(ScalarKind.Int, BinaryOp.Add, new BinaryExpr(ScalarKind.Int, BinaryOp.Multiply, row, view.Columns!), column);
+        return new ElemExpr(view.Base.Kind, view.Base.Name, view.At(offset));
     }
 
     /// <summary><c>a.GetLength(d)</c> of an array or matrix variable: its length, or a matrix's row or column count.</summary>
     private Expr? ParseGetLength(IInvocationOperation invocation)
     {
-        if (invocation.Instance is not { } instance || IndexableOf(instance) is not { } array || ParseValue(invocation.Arguments[0].Value, ScalarKind.Int) is not { } dimension)
+        if (invocation.Instance is not { } instance || ParseValue(invocation.Arguments[0].Value, ScalarKind.Int) is not { } dimension)
         {
             return null;
         }
 
-        if (!_matrices.TryGetValue(array.Name, out (Expr Rows, Expr Columns) counts))
+        if (ViewOf(instance) is not { IsMatrix: true } view)
         {
-            return new LengthExpr(array.Name);
+            return ParseLength(instance);
         }
 
         return dimension switch
         {
-            ConstExpr { Text: "0" } => counts.Rows,
-            ConstExpr { Text: "1" } => counts.Columns,
+            ConstExpr { Text: "0" } => view.Rows,
+            ConstExpr { Text: "1" } => view.Columns,
             ConstExpr => Unsupported(invocation, "GetLength of a dimension that a two-dimensional array does not have", "use GetLength(0) for the rows or GetLength(1) for the columns"),
-            _ => new CondExpr(ScalarKind.Int, new BinaryExpr(ScalarKind.Bool, BinaryOp.Equal, dimension, Int(0)), counts.Rows, counts.Columns),
+            _ => new CondExpr(ScalarKind.Int, new BinaryExpr(ScalarKind.Bool, BinaryOp.Equal, dimension, Int(0)), view.Rows!, view.Columns!),
         };
     }
 

@@ -92,7 +92,7 @@ internal sealed partial class MethodParser
                         output.Add(new ReturnStmt(CommentOf(arrayReturn.Syntax), new ConstExpr(ScalarKind.Double, "0.0")));
                     }
                 }
-                else if (IndexableOf(returnedArray) is { } array)
+                else if (!IsPartialView(returnedArray) && IndexableOf(returnedArray) is { } array)
                 {
                     _returnedArrays.Add(array);
                     output.Add(new ReturnStmt(CommentOf(arrayReturn.Syntax), new ConstExpr(ScalarKind.Double, "0.0")));
@@ -202,6 +202,13 @@ internal sealed partial class MethodParser
             return;
         }
 
+        if (initializer?.Value is { } part && IsPartialView(part) && ViewOf(part) is { } view)
+        {
+            // double[] row = xs[i]: the local names that row of the jagged array.
+            BindView(local, view, comment, output);
+            return;
+        }
+
         if (TypeClassifier.TryMatrix(local.Type, out ScalarKind elementKind))
         {
             ParseMatrixCreation(local, elementKind, initializer?.Value, comment, declarator.Syntax.GetLocation(), output);
@@ -233,12 +240,6 @@ internal sealed partial class MethodParser
     // A local array: `new T[n]`, `new T[] { ... }` or `stackalloc T[n]`, created once at the top level.
     private VarInfo? ParseArrayCreation(VarInfo info, IOperation? value, string comment, Location location, List<Stmt> output)
     {
-        if (_nesting > 0)
-        {
-            Report(DiagnosticDescriptors.ArrayInNestedScope, location, comment);
-            return null;
-        }
-
         while (value is IConversionOperation conversion)
         {
             value = conversion.Operand;

@@ -112,7 +112,7 @@ internal sealed partial class MethodParser
         foreach (IParameterSymbol parameter in _method.Parameters)
         {
             TypeClassifier.TryClassify(parameter.Type, out ScalarKind kind, out ShapeKind shape);
-            if (TypeClassifier.TryMatrix(parameter.Type, out ScalarKind elementKind))
+            if (TypeClassifier.TryMatrix(parameter.Type, out ScalarKind elementKind) || TypeClassifier.TryJagged(parameter.Type, out elementKind, out _))
             {
                 (kind, shape) = (elementKind, ShapeKind.ReadOnlySpan);
             }
@@ -129,6 +129,7 @@ internal sealed partial class MethodParser
         }
 
         DeclareMatrixParameters();
+        DeclareJaggedParameters();
         _arrayResult = TypeClassifier.ReturnsArray(_method);
         if ((_method.ReturnsVoid || _arrayResult) && _outputParameter is null)
         {
@@ -238,13 +239,14 @@ internal sealed partial class MethodParser
     {
         (string ns, EquatableArray<ContainingType> types) = SymbolText.Containers(_method.ContainingType);
         var parameters = _method.Parameters.Select(p => ReferenceEquals(_variables[p], _output) ? _outputParameter! : _variables[p])
-            .SelectMany(p => _matrixParameters.TryGetValue(p.Name, out (VarInfo Rows, VarInfo Columns) dimensions) ? new[] { p, dimensions.Rows, dimensions.Columns } : new[] { p })
+            .SelectMany(p => _extraParameters.TryGetValue(p.Name, out VarInfo[]? extra) ? new[] { p }.Concat(extra) : new[] { p })
             .ToEquatableArray();
-        var matrices = _method.Parameters.Select(p => _variables[p].Name).Where(_matrixParameters.ContainsKey)
-            .Select(name => new MatrixParameter(name, _matrixParameters[name].Rows.Name, _matrixParameters[name].Columns.Name)).ToEquatableArray();
+        var arrays = _method.Parameters.Select(p => _variables[p].Name).Where(_extraParameters.ContainsKey)
+            .Select(name => new FlatParameter(name, _matrices.ContainsKey(name) ? FlatShape.Matrix : _jagged[name].RowCounts is null ? FlatShape.Jagged : FlatShape.JaggedMatrices,
+                _extraParameters[name].Select(e => e.Name).ToEquatableArray())).ToEquatableArray();
         string hint = GeneratedNames.HintName(ns, types, _method, "Derivatives.g.cs");
         return new DifferentiableMethod(hint, ns, types, _method.Name, SymbolText.Accessibility(_method.DeclaredAccessibility),
-            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder, _output?.Name, _outputParameter?.Name, (_method.ReturnsVoid || TypeClassifier.ReturnsArray(_method)) && _output is null, _usings.ToEquatableArray(), matrices);
+            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder, _output?.Name, _outputParameter?.Name, (_method.ReturnsVoid || TypeClassifier.ReturnsArray(_method)) && _output is null, _usings.ToEquatableArray(), arrays);
     }
 
     private string AddSynthetic(string name, ScalarKind kind)

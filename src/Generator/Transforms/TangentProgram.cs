@@ -312,7 +312,7 @@ internal sealed class TangentProgram
     }
 
     // The tangent of an array argument: its tangent array, or for a passive one an array of zeros of its length,
-    // created once at the top level (local arrays must be: AD0106) where the array is known (see PlaceZeros).
+    // created beside the array it stands for, where that is made (see PlaceZeros).
     private Expr ArrayTangent(VarExpr array, ScalarKind kind)
     {
         if (_tangents.TryGetValue(array.Name, out string? tangent))
@@ -338,9 +338,22 @@ internal sealed class TangentProgram
             output.Add(new ArrayDeclStmt(zeros.Key, zeros.Value, new LengthExpr(zeros.Key)));
         }
 
+        output.AddRange(PlaceLocalZeros(body));
+        return output;
+    }
+
+    // Beside each local array wherever it is made (in a loop or branch too: it is made again there).
+    private List<Stmt> PlaceLocalZeros(IEnumerable<Stmt> body)
+    {
+        var output = new List<Stmt>();
         foreach (Stmt statement in body)
         {
-            output.Add(statement);
+            output.Add(statement switch
+            {
+                IfStmt branch => branch with { Then = PlaceLocalZeros(branch.Then).ToEquatableArray(), Else = PlaceLocalZeros(branch.Else).ToEquatableArray() },
+                LoopStmt loop => loop with { Body = PlaceLocalZeros(loop.Body).ToEquatableArray() },
+                _ => statement,
+            });
             if (statement is ArrayDeclStmt declared && _zeros.TryGetValue(declared.Name, out string? zeros))
             {
                 output.Add(new ArrayDeclStmt(declared.Comment, zeros, new LengthExpr(declared.Name)));

@@ -1,4 +1,4 @@
-// Expect: AD0106 at "buffer = new double[3]"
+// Expect: gradient at 0.7, -1.3
 using System;
 using Autodiff;
 

@@ -1,4 +1,4 @@
-// Expect: AD0106 at "Scale(x, k)"
+// Expect: gradient at 0.5, 1.5
 using System;
 using Autodiff;
 

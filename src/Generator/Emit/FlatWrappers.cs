@@ -1,0 +1,214 @@
+using System.Collections.Generic;
+using System.Linq;
+using Autodiff.Generator.Analysis;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Ir;
+
+namespace Autodiff.Generator.Emit;
+
+/// <summary>
+/// The derivatives of a method with <c>T[,]</c>, <c>T[][]</c> or <c>T[][,]</c> parameters. The IR holds each flat, a span
+/// of its elements in order with int parameters that say where they are (<see cref="FlatParameter"/>), so the work is done
+/// by private derivatives over spans (<c>__FOnSpansVjp</c> and its kin, written as for any method). The public
+/// <c>FVjp</c>, <c>FGradient</c> and <c>FJvp</c> take and give the user's shapes: they check the shapes of the
+/// derivatives, view a matrix's storage as a span (no copy), pack a jagged array into pooled storage (one copy, and one
+/// back for its adjoint), and call those.
+/// </summary>
+internal static class FlatWrappers
+{
+    public static void Emit(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
+    {
+        DifferentiableMethod spans = method with { Name = "__" + method.Name + "OnSpans", Accessibility = "private" };
+        var work = new CodeBlock();
+        if (!method.IsStub)
+        {
+            CodeBlock? lanes = DerivativeEmitter.EmitVjp(spans, vectors, work, analysis);
+            work.Line(string.Empty);
+            CodeBlock? gradientLanes = DerivativeEmitter.EmitGradient(spans, vectors, work, analysis);
+            lanes ??= gradientLanes;
+            work.Line(string.Empty);
+            DerivativeEmitter.EmitJvp(spans, vectors, work, analysis);
+            if (lanes is not null)
+            {
+                work.Line(string.Empty);
+                work.Append(lanes);
+            }
+        }
+
+        var wrapper = new Wrapper(method, spans);
+        var reverse = new MethodContext(spans, "d", vectors, analysis);
+        string t = reverse.T;
+        string seed = reverse.Fresh("seed");
+        var adjoints = DerivativeEmitter.Adjoints(spans, reverse).ToList();
+        output.Line($"/// <summary>Reverse mode of <see cref=\"{method.Name}\"/>: returns its value and writes <paramref name=\"{seed}\"/> times its partial derivatives");
+        output.Line($"/// to {string.Join(", ", adjoints.Select(a => $"<paramref name=\"{a.Name}\"/>"))} (spans and arrays are overwritten).</summary>");
+        DerivativeEmitter.WriteAttributes(output, reverse);
+        wrapper.Write(output, reverse, $"{method.Accessibility} static {t} {method.Name}Vjp", t, "Vjp", adjoints, isAdjoint: true, seed);
+        output.Line(string.Empty);
+
+        var gradient = new MethodContext(spans, "d", vectors, analysis);
+        adjoints = DerivativeEmitter.Adjoints(spans, gradient).ToList();
+        output.Line($"/// <summary>Value and gradient of <see cref=\"{method.Name}\"/>: one adjoint per differentiable parameter, in order (spans and arrays are overwritten).</summary>");
+        DerivativeEmitter.WriteAttributes(output, gradient);
+        wrapper.Write(output, gradient, $"{method.Accessibility} static {t} {method.Name}Gradient", t, "Gradient", adjoints, isAdjoint: true, seed: null);
+        output.Line(string.Empty);
+
+        var forward = new MethodContext(spans, "t", VectorSupport.None with { SkipLocalsInit = vectors.SkipLocalsInit }, analysis);
+        var tangents = DerivativeEmitter.Tangents(spans, forward);
+        output.Line($"/// <summary>Forward mode of <see cref=\"{method.Name}\"/>: its value and its directional derivative along the tangents {string.Join(", ", tangents.Select(x => $"<paramref name=\"{x.Name}\"/>"))}.</summary>");
+        DerivativeEmitter.WriteAttributes(output, forward);
+        wrapper.Write(output, forward, $"{method.Accessibility} static ({t} Value, {t} Tangent) {method.Name}Jvp", $"({t} Value, {t} Tangent)", "Jvp", tangents, isAdjoint: false, seed: null);
+
+        if (!work.IsEmpty)
+        {
+            output.Line(string.Empty);
+            output.Comment("The derivatives over spans that the methods above call: each T[,], T[][] or T[][,] as its elements in order, and where they are.");
+            foreach (Code code in work.Items.Where(c => c is not TextCode { Text: var text } || !text.StartsWith("///", System.StringComparison.Ordinal)))
+            {
+                output.Add(code);
+            }
+        }
+    }
+
+    /// <summary>One public derivative: the user's shapes in, the span method called.</summary>
+    private sealed class Wrapper
+    {
+        private readonly DifferentiableMethod _method;
+        private readonly DifferentiableMethod _spans;
+        private readonly Dictionary<string, FlatParameter> _flat;
+        private readonly HashSet<string> _companions;
+
+        public Wrapper(DifferentiableMethod method, DifferentiableMethod spans)
+        {
+            _method = method;
+            _spans = spans;
+            _flat = method.Arrays.ToDictionary(a => a.Name);
+            _companions = new HashSet<string>(method.Arrays.SelectMany(a => a.Companions));
+        }
+
+        public void Write(CodeBlock output, MethodContext context, string head, string returnType, string suffix,
+            List<(string Declaration, string Name, VarInfo Parameter)> derivatives, bool isAdjoint, string? seed)
+        {
+            // The user's parameters, each flat one in its own shape; then the seed; then the derivatives, likewise.
+            IEnumerable<string> parameters = _method.Parameters.Where(p => !_companions.Contains(p.Name))
+                .Select(p => (_flat.TryGetValue(p.Name, out FlatParameter? f) ? UserType(p.Kind, f.Shape) : TypeClassifier.TypeText(p.Kind, p.Shape)) + " " + p.Name);
+            IEnumerable<string> declarations = derivatives.Select(d => _flat.TryGetValue(d.Parameter.Name, out FlatParameter? f) ? UserType(d.Parameter.Kind, f.Shape) + " " + d.Name : d.Declaration);
+            string all = DerivativeEmitter.Join(string.Join(", ", parameters), seed is null ? string.Empty : TypeClassifier.Keyword(_method.ReturnKind) + " " + seed, string.Join(", ", declarations));
+            using (output.Block($"{head}({all})"))
+            {
+                if (_method.IsStub)
+                {
+                    output.Line(DerivativeEmitter.Stub(_method));
+                    return;
+                }
+
+                // The shapes of the derivatives, checked before anything is packed.
+                foreach ((_, string name, VarInfo parameter) in derivatives.Where(d => _flat.ContainsKey(d.Parameter.Name)))
+                {
+                    string of = parameter.Name;
+                    output.Line(_flat[of].Shape == FlatShape.Matrix
+                        ? $"if ({name}.GetLength(0) != {of}.GetLength(0) || {name}.GetLength(1) != {of}.GetLength(1)) {TypeRefs.Helpers}.ThrowShape(\"{name}\", \"{of}\", {of}, {name});"
+                        : $"{TypeRefs.Helpers}.CheckShape(\"{name}\", \"{of}\", {of}, {name});");
+                }
+
+                // Jagged arrays packed: the parameters and tangents with their elements, the adjoints by shape only.
+                var packs = new Dictionary<string, string>();
+                var written = new List<(string Pack, string Into)>();
+                foreach (VarInfo parameter in _method.Parameters.Where(p => _flat.TryGetValue(p.Name, out FlatParameter? f) && f.Shape != FlatShape.Matrix))
+                {
+                    packs[parameter.Name] = Pack(output, context, parameter, parameter.Name, copy: true);
+                }
+
+                foreach ((_, string name, VarInfo parameter) in derivatives.Where(d => _flat.TryGetValue(d.Parameter.Name, out FlatParameter? f) && f.Shape != FlatShape.Matrix))
+                {
+                    packs[name] = Pack(output, context, parameter, name, copy: !isAdjoint);
+                    if (isAdjoint)
+                    {
+                        written.Add((packs[name], name));
+                    }
+                }
+
+                IEnumerable<string> arguments = _method.Parameters.Where(p => !_companions.Contains(p.Name)).SelectMany(p => Arguments(p, p.Name, packs, companions: true));
+                IEnumerable<string> derivativeArguments = derivatives.SelectMany(d => _flat.ContainsKey(d.Parameter.Name)
+                    ? Arguments(d.Parameter, d.Name, packs, companions: false)
+                    : new[] { (d.Declaration.StartsWith("out ", System.StringComparison.Ordinal) ? "out " : string.Empty) + d.Name });
+                string call = $"{DerivativeEmitter.Qualified(_method, _spans.Name + suffix)}({DerivativeEmitter.Join(string.Join(", ", arguments), seed ?? string.Empty, string.Join(", ", derivativeArguments))})";
+                if (packs.Count == 0)
+                {
+                    output.Line($"return {call};");
+                    return;
+                }
+
+                using (output.Block("try"))
+                {
+                    string value = context.Fresh("__value");
+                    output.Line($"{returnType} {value} = {call};");
+                    foreach ((string pack, string into) in written)
+                    {
+                        output.Line($"{pack}.CopyTo({into});");
+                    }
+
+                    output.Line($"return {value};");
+                }
+
+                using (output.Block("finally"))
+                {
+                    foreach (string pack in packs.Values)
+                    {
+                        output.Line($"{pack}.Dispose();");
+                    }
+                }
+            }
+        }
+
+        private static string Pack(CodeBlock output, MethodContext context, VarInfo parameter, string name, bool copy)
+        {
+            string pack = context.Fresh("__" + name.TrimStart('@') + "Packed");
+            output.Line($"var {pack} = global::Autodiff.Generated.AutodiffPacked<{TypeClassifier.Keyword(parameter.Kind)}>.Pack({name}, {(copy ? "true" : "false")});");
+            return pack;
+        }
+
+        // What the span method takes for a parameter (or one of its derivatives): the value itself, or its elements and,
+        // for the parameter, its companions.
+        private IEnumerable<string> Arguments(VarInfo parameter, string name, Dictionary<string, string> packs, bool companions)
+        {
+            if (!_flat.TryGetValue(parameter.Name, out FlatParameter? flat))
+            {
+                yield return name;
+                yield break;
+            }
+
+            if (flat.Shape == FlatShape.Matrix)
+            {
+                yield return $"{TypeRefs.Helpers}.Elements({name})";
+                if (companions)
+                {
+                    yield return name + ".GetLength(0)";
+                    yield return name + ".GetLength(1)";
+                }
+
+                yield break;
+            }
+
+            string pack = packs[name];
+            yield return pack + ".Elements";
+            if (companions)
+            {
+                yield return pack + ".Count";
+                yield return pack + ".Starts";
+                if (flat.Shape == FlatShape.JaggedMatrices)
+                {
+                    yield return pack + ".RowCounts";
+                    yield return pack + ".ColumnCounts";
+                }
+            }
+        }
+
+        private static string UserType(ScalarKind kind, FlatShape shape) => TypeClassifier.Keyword(kind) + shape switch
+        {
+            FlatShape.Matrix => "[,]",
+            FlatShape.Jagged => "[][]",
+            _ => "[][,]",
+        };
+    }
+}
