@@ -58,7 +58,8 @@ internal static class SignatureRules
             }
         }
 
-        if ((method.ReturnsVoid || TypeClassifier.ReturnsArray(method)) && outputs.Count == 0)
+        bool returnsValue = TypeClassifier.ReturnsArray(method) || StructShape.Of(method.ReturnType) is not null;
+        if ((method.ReturnsVoid || returnsValue) && outputs.Count == 0)
         {
             // A helper that fills span or array arguments, or returns an array: differentiated through its body where
             // it is called.
@@ -95,7 +96,7 @@ internal static class SignatureRules
         foreach (IParameterSymbol parameter in method.Parameters)
         {
             Location parameterLocation = parameter.Locations.Length > 0 ? parameter.Locations[0] : location;
-            bool helper = (method.ReturnsVoid || TypeClassifier.ReturnsArray(method)) && outputs.Count == 0;
+            bool helper = (method.ReturnsVoid || returnsValue) && outputs.Count == 0;
             if (parameter.RefKind == RefKind.Out && helper && TypeClassifier.TryClassify(parameter.Type, out _, out ShapeKind outShape) && outShape == ShapeKind.Scalar)
             {
                 // A void helper's out parameter: inlined, it writes the caller's variable.
@@ -106,6 +107,21 @@ internal static class SignatureRules
                     helper
                         ? "ref and in parameters are not supported; pass values, and write results to out parameters or to an array or span"
                         : "ref, out and in parameters are not supported; pass values and return the result (a void helper may have out parameters)"));
+            }
+            else if (StructShape.Of(parameter.Type) is { } shape)
+            {
+                // A struct of reals: one parameter per field in the IR; the public derivatives take and give the struct.
+                if (outputs.Count > 0 || TypeClassifier.SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder"))
+                {
+                    problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, parameterLocation, parameter.Name, SymbolText.TypeName(parameter.Type),
+                        "a struct is not yet supported in a " + (outputs.Count > 0 ? "vector-valued method" : "method with SecondOrder = true") + "; pass its fields as double or float parameters"));
+                }
+                else if (!helper && shape.InaccessibleMember() is { } member)
+                {
+                    problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, parameterLocation, parameter.Name, SymbolText.TypeName(parameter.Type),
+                        "the derivatives take and give '" + shape.Type.Name + "', read member by member and built with 'with { ... }', so its member '" + member
+                        + "' must be public (or internal) and settable: make it a field, or a property with a set or init accessor"));
+                }
             }
             else if (TypeClassifier.TryMatrix(parameter.Type, out _) || TypeClassifier.TryJagged(parameter.Type, out _, out _))
             {

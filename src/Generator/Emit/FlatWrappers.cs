@@ -89,21 +89,79 @@ internal static class FlatWrappers
         public void Write(CodeBlock output, MethodContext context, string head, string returnType, string suffix,
             List<(string Declaration, string Name, VarInfo Parameter)> derivatives, bool isAdjoint, string? seed)
         {
+            // A struct's fields, and the derivatives of its fields, stand for one parameter of the user's: named once.
+            var structs = _method.Arrays.Where(a => a.Shape == FlatShape.Struct).ToList();
+            var fieldOf = new Dictionary<string, (FlatParameter Struct, int Index)>();
+            foreach (FlatParameter s in structs)
+            {
+                for (int i = 0; i < s.Companions.Count; i++)
+                {
+                    fieldOf[s.Companions[i]] = (s, i);
+                }
+            }
+
+            var structDerivatives = new Dictionary<FlatParameter, string>();
+            foreach ((_, string name, VarInfo parameter) in derivatives.Where(d => fieldOf.ContainsKey(d.Parameter.Name)))
+            {
+                FlatParameter s = fieldOf[parameter.Name].Struct;
+                if (!structDerivatives.ContainsKey(s))
+                {
+                    structDerivatives[s] = context.Fresh((isAdjoint || seed is not null ? "d" : "t") + s.Name.TrimStart('@'));
+                }
+            }
+
             // The user's parameters, each flat one in its own shape; then the seed; then the derivatives, likewise.
-            IEnumerable<string> parameters = _method.Parameters.Where(p => !_companions.Contains(p.Name))
-                .Select(p => (_flat.TryGetValue(p.Name, out FlatParameter? f) ? UserType(p.Kind, f.Shape) : TypeClassifier.TypeText(p.Kind, p.Shape)) + " " + p.Name);
-            IEnumerable<string> declarations = derivatives.Select(d => _flat.TryGetValue(d.Parameter.Name, out FlatParameter? f) ? UserType(d.Parameter.Kind, f.Shape) + " " + d.Name : d.Declaration);
+            var parameters = new List<string>();
+            foreach (VarInfo p in _method.Parameters)
+            {
+                if (fieldOf.TryGetValue(p.Name, out var field))
+                {
+                    if (field.Index == 0)
+                    {
+                        parameters.Add(TypeOf(field.Struct) + " " + field.Struct.Name);
+                    }
+                }
+                else if (!_companions.Contains(p.Name))
+                {
+                    parameters.Add((_flat.TryGetValue(p.Name, out FlatParameter? f) ? UserType(p.Kind, f.Shape) : TypeClassifier.TypeText(p.Kind, p.Shape)) + " " + p.Name);
+                }
+            }
+
+            var declarations = new List<string>();
+            foreach ((string declaration, string name, VarInfo parameter) in derivatives)
+            {
+                if (fieldOf.TryGetValue(parameter.Name, out var field))
+                {
+                    if (derivatives.First(d => fieldOf.TryGetValue(d.Parameter.Name, out var first) && first.Struct == field.Struct).Name == name)
+                    {
+                        declarations.Add((isAdjoint ? "out " : string.Empty) + TypeOf(field.Struct) + " " + structDerivatives[field.Struct]);
+                    }
+                }
+                else
+                {
+                    declarations.Add(_flat.TryGetValue(parameter.Name, out FlatParameter? f) ? UserType(parameter.Kind, f.Shape) + " " + name : declaration);
+                }
+            }
+
             string all = DerivativeEmitter.Join(string.Join(", ", parameters), seed is null ? string.Empty : TypeClassifier.Keyword(_method.ReturnKind) + " " + seed, string.Join(", ", declarations));
             using (output.Block($"{head}({all})"))
             {
                 if (_method.IsStub)
                 {
+                    if (isAdjoint)
+                    {
+                        foreach (string structDerivative in structDerivatives.Values)
+                        {
+                            output.Line(structDerivative + " = default;");
+                        }
+                    }
+
                     output.Line(DerivativeEmitter.Stub(_method));
                     return;
                 }
 
                 // The shapes of the derivatives, checked before anything is packed.
-                foreach ((_, string name, VarInfo parameter) in derivatives.Where(d => _flat.ContainsKey(d.Parameter.Name)))
+                foreach ((_, string name, VarInfo parameter) in derivatives.Where(d => _flat.TryGetValue(d.Parameter.Name, out FlatParameter? f) && f.Shape != FlatShape.Struct))
                 {
                     string of = parameter.Name;
                     output.Line(_flat[of].Shape == FlatShape.Matrix
@@ -114,12 +172,12 @@ internal static class FlatWrappers
                 // Jagged arrays packed: the parameters and tangents with their elements, the adjoints by shape only.
                 var packs = new Dictionary<string, string>();
                 var written = new List<(string Pack, string Into)>();
-                foreach (VarInfo parameter in _method.Parameters.Where(p => _flat.TryGetValue(p.Name, out FlatParameter? f) && f.Shape != FlatShape.Matrix))
+                foreach (VarInfo parameter in _method.Parameters.Where(p => _flat.TryGetValue(p.Name, out FlatParameter? f) && f.Shape is FlatShape.Jagged or FlatShape.JaggedMatrices))
                 {
                     packs[parameter.Name] = Pack(output, context, parameter, parameter.Name, copy: true);
                 }
 
-                foreach ((_, string name, VarInfo parameter) in derivatives.Where(d => _flat.TryGetValue(d.Parameter.Name, out FlatParameter? f) && f.Shape != FlatShape.Matrix))
+                foreach ((_, string name, VarInfo parameter) in derivatives.Where(d => _flat.TryGetValue(d.Parameter.Name, out FlatParameter? f) && f.Shape is FlatShape.Jagged or FlatShape.JaggedMatrices))
                 {
                     packs[name] = Pack(output, context, parameter, name, copy: !isAdjoint);
                     if (isAdjoint)
@@ -128,27 +186,94 @@ internal static class FlatWrappers
                     }
                 }
 
-                IEnumerable<string> arguments = _method.Parameters.Where(p => !_companions.Contains(p.Name)).SelectMany(p => Arguments(p, p.Name, packs, companions: true));
-                IEnumerable<string> derivativeArguments = derivatives.SelectMany(d => _flat.ContainsKey(d.Parameter.Name)
-                    ? Arguments(d.Parameter, d.Name, packs, companions: false)
-                    : new[] { (d.Declaration.StartsWith("out ", System.StringComparison.Ordinal) ? "out " : string.Empty) + d.Name });
+                // A struct's adjoint: one local per field, then the struct built from them.
+                if (isAdjoint)
+                {
+                    foreach ((_, string name, VarInfo parameter) in derivatives.Where(d => fieldOf.ContainsKey(d.Parameter.Name)))
+                    {
+                        output.Line($"{TypeClassifier.Keyword(parameter.Kind)} {name};");
+                    }
+                }
+
+                var arguments = new List<string>();
+                foreach (VarInfo p in _method.Parameters)
+                {
+                    if (fieldOf.TryGetValue(p.Name, out var field))
+                    {
+                        arguments.Add(field.Struct.Name + "." + field.Struct.Paths[field.Index]);
+                    }
+                    else if (!_companions.Contains(p.Name))
+                    {
+                        arguments.AddRange(Arguments(p, p.Name, packs, companions: true));
+                    }
+                }
+
+                var derivativeArguments = new List<string>();
+                foreach ((string declaration, string name, VarInfo parameter) in derivatives)
+                {
+                    if (fieldOf.TryGetValue(parameter.Name, out var field))
+                    {
+                        derivativeArguments.Add(isAdjoint ? "out " + name : structDerivatives[field.Struct] + "." + field.Struct.Paths[field.Index]);
+                    }
+                    else
+                    {
+                        derivativeArguments.AddRange(_flat.ContainsKey(parameter.Name)
+                            ? Arguments(parameter, name, packs, companions: false)
+                            : new[] { (declaration.StartsWith("out ", System.StringComparison.Ordinal) ? "out " : string.Empty) + name });
+                    }
+                }
+
                 string call = $"{DerivativeEmitter.Qualified(_method, _spans.Name + suffix)}({DerivativeEmitter.Join(string.Join(", ", arguments), seed ?? string.Empty, string.Join(", ", derivativeArguments))})";
-                if (packs.Count == 0)
+                var built = new List<string>();
+                if (isAdjoint)
+                {
+                    foreach (KeyValuePair<FlatParameter, string> s in structDerivatives)
+                    {
+                        // Fields without a derivative (ints, bools) are left at their defaults.
+                        string value = s.Key.Template!;
+                        for (int i = 0; i < s.Key.Companions.Count; i++)
+                        {
+                            string? adjoint = derivatives.FirstOrDefault(d => d.Parameter.Name == s.Key.Companions[i]).Name;
+                            value = value.Replace("{" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}", adjoint ?? "default");
+                        }
+
+                        built.Add($"{s.Value} = {value};");
+                    }
+                }
+
+                if (packs.Count == 0 && built.Count == 0)
                 {
                     output.Line($"return {call};");
                     return;
                 }
 
+                string result = context.Fresh("__value");
+                if (packs.Count == 0)
+                {
+                    output.Line($"{returnType} {result} = {call};");
+                    foreach (string line in built)
+                    {
+                        output.Line(line);
+                    }
+
+                    output.Line($"return {result};");
+                    return;
+                }
+
                 using (output.Block("try"))
                 {
-                    string value = context.Fresh("__value");
-                    output.Line($"{returnType} {value} = {call};");
+                    output.Line($"{returnType} {result} = {call};");
                     foreach ((string pack, string into) in written)
                     {
                         output.Line($"{pack}.CopyTo({into});");
                     }
 
-                    output.Line($"return {value};");
+                    foreach (string line in built)
+                    {
+                        output.Line(line);
+                    }
+
+                    output.Line($"return {result};");
                 }
 
                 using (output.Block("finally"))
@@ -159,6 +284,14 @@ internal static class FlatWrappers
                     }
                 }
             }
+        }
+
+        // The struct's type, as its template builds it.
+        private static string TypeOf(FlatParameter structParameter)
+        {
+            string template = structParameter.Template!;
+            int open = template.IndexOf('(');
+            return template.Substring(open + 1, template.IndexOf(')') - open - 1);
         }
 
         private static string Pack(CodeBlock output, MethodContext context, VarInfo parameter, string name, bool copy)

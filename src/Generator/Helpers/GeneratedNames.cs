@@ -109,9 +109,9 @@ internal static class GeneratedNames
             yield break;
         }
 
-        if ((method.ReturnsVoid || TypeClassifier.ReturnsArray(method)) && !method.Parameters.Any(p => TypeClassifier.HasAttribute(p, WellKnownNames.OutputAttribute)))
+        if ((method.ReturnsVoid || TypeClassifier.ReturnsArray(method) || StructShape.Of(method.ReturnType) is not null) && !method.Parameters.Any(p => TypeClassifier.HasAttribute(p, WellKnownNames.OutputAttribute)))
         {
-            // A helper (void, or returning an array): nothing is generated for it.
+            // A helper (void, or returning an array or a struct): nothing is generated for it.
             yield break;
         }
 

@@ -58,7 +58,8 @@ internal static class SymbolText
         IArrayTypeSymbol { ElementType: IArrayTypeSymbol } => "store the rows one after another in a one-dimensional array",
         INamedTypeSymbol { TypeKind: TypeKind.Delegate } => "write the function as a local function or a [Differentiable] static method and call it",
         INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None, Name: not ("Span" or "ReadOnlySpan") }
-            => local ? "keep its fields in double or float locals" : "pass its fields as double or float parameters",
+            => (StructShape.Obstacle(type) is { } why ? "'" + type.Name + "' cannot be taken apart into its fields: " + why + "; " : string.Empty)
+                + (local ? "keep its fields in double or float locals" : "pass its fields as double or float parameters"),
         _ => local
             ? "use double, float, int, long or bool, or a local array (new T[n] or stackalloc T[n])"
             : "use double, float, int, long or bool, or a one-dimensional array, Span<T> or ReadOnlySpan<T> of them",

@@ -65,7 +65,14 @@ internal enum FlatShape
 
     /// <summary><c>T[][,]</c>: the matrices one after another; then their count, where each starts, and each one's row and column counts.</summary>
     JaggedMatrices,
+
+    /// <summary>A user struct of reals: one scalar parameter per field (the companions), nested structs' fields in turn.</summary>
+    Struct,
 }
 
-/// <summary>A parameter held flat: the span parameter named like the user's, and the parameters after it that describe it, in order.</summary>
-internal sealed record FlatParameter(string Name, FlatShape Shape, EquatableArray<string> Companions);
+/// <summary>
+/// A parameter held flat: the span parameter named like the user's, and the parameters after it that describe it, in
+/// order; for a struct, no parameter of its name, its fields' parameters as the companions, the member paths they read
+/// (<c>A.X</c>) and how a value is built from them (<c>default(S) with { X = {0}, ... }</c>).
+/// </summary>
+internal sealed record FlatParameter(string Name, FlatShape Shape, EquatableArray<string> Companions, string? Template = null, EquatableArray<string> Paths = default);

@@ -26,6 +26,12 @@ internal sealed partial class MethodParser
             return ParseGetLength(invocation);
         }
 
+        if (IsStructCode(target) && TypeClassifier.TryScalar(target.ReturnType, out ScalarKind scalarKind))
+        {
+            // p.Dot(q), Vec3.Distance(p, q), Energy(p): a struct's method or a helper over structs, inlined.
+            return InlineScalar(target, invocation.Instance, Arguments(invocation.Arguments), invocation, scalarKind);
+        }
+
         string containing = target.ContainingType?.ToDisplayString() ?? string.Empty;
         string display = (target.ContainingType?.Name ?? "?") + "." + target.Name;
         if (!TypeClassifier.TryScalar(target.ReturnType, out ScalarKind kind))

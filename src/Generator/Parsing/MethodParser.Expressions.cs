@@ -58,6 +58,9 @@ internal sealed partial class MethodParser
                 // A member of a local already reported (var j = GJvp(...); j.Value): no second diagnostic.
                 return null;
 
+            case IFieldReferenceOperation or IPropertyReferenceOperation when ParseStructMember(operation, out bool isMember) is var member && isMember:
+                return member;
+
             case IFieldReferenceOperation or IPropertyReferenceOperation or IInstanceReferenceOperation:
                 return Unsupported(operation, "instance fields and properties", "differentiable methods are static: pass the value as a parameter");
 
@@ -325,6 +328,11 @@ internal sealed partial class MethodParser
 
     private Expr? ParseUnary(IUnaryOperation unary)
     {
+        if (unary.OperatorMethod is { } unaryOperator && IsStructCode(unaryOperator) && TypeClassifier.TryScalar(unary.Type, out ScalarKind resultKind))
+        {
+            return InlineScalar(unaryOperator, null, new[] { unary.Operand }, unary, resultKind);
+        }
+
         if (unary.OperatorMethod is not null || unary.IsLifted || !TypeClassifier.TryScalar(unary.Type, out ScalarKind kind))
         {
             return Unsupported(unary, "user-defined and lifted operators", "compute with built-in double, float, int, long or bool operators");
@@ -347,6 +355,12 @@ internal sealed partial class MethodParser
 
     private Expr? ParseBinary(IBinaryOperation binary)
     {
+        if (binary.OperatorMethod is { } binaryOperator && IsStructCode(binaryOperator) && TypeClassifier.TryScalar(binary.Type, out ScalarKind resultKind))
+        {
+            // a * b, a dot product of two structs: the operator's body inlined.
+            return InlineScalar(binaryOperator, null, new[] { binary.LeftOperand, binary.RightOperand }, binary, resultKind);
+        }
+
         if (binary.OperatorMethod is not null || binary.IsLifted || !TypeClassifier.TryScalar(binary.Type, out ScalarKind kind))
         {
             return Unsupported(binary, "user-defined and lifted operators", "compute with built-in double, float, int, long or bool operators");

@@ -35,22 +35,37 @@ internal sealed partial class MethodParser
     /// the helper.
     /// </summary>
     private string? Inline(IInvocationOperation invocation, string comment, List<Stmt> output, ScalarKind? result = null)
+        => InlineCall(invocation.TargetMethod, invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => a.Value).ToArray(), invocation, comment, output, result);
+
+    /// <summary>
+    /// <see cref="Inline"/> for any method with a body in source: a helper, a local function, or a struct's constructor,
+    /// operator, method or property getter, with <paramref name="self"/> the value <c>this</c> is (by reference: a
+    /// method that changes its struct changes the caller's) and <paramref name="structResult"/> where a method that
+    /// returns a struct leaves it.
+    /// </summary>
+    private string? InlineCall(IMethodSymbol helper, IOperation[] arguments, IOperation invocation, string comment, List<Stmt> output, ScalarKind? result = null,
+        StructValue? self = null, StructValue? structResult = null)
     {
-        IMethodSymbol helper = invocation.TargetMethod;
         bool arrayResult = TypeClassifier.ReturnsArray(helper);
-        bool localFunction = helper.MethodKind == MethodKind.LocalFunction;
-        string display = localFunction ? helper.Name : (helper.ContainingType?.Name ?? "?") + "." + helper.Name;
+        // A local function, or a member of a struct (its constructors, operators, methods, getters): part of the code it
+        // is called from, its problems reported where it is inlined.
+        bool localFunction = helper.MethodKind == MethodKind.LocalFunction || StructShape.Of(helper.ContainingType) is not null;
+        string display = helper.MethodKind == MethodKind.LocalFunction ? helper.Name : (helper.ContainingType?.Name ?? "?") + "." + helper.Name;
         SyntaxNode? syntax = helper.DeclaringSyntaxReferences.Length == 1 ? helper.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken) : null;
-        if (syntax is not (MethodDeclarationSyntax { Body: not null } or MethodDeclarationSyntax { ExpressionBody: not null } or LocalFunctionStatementSyntax { Body: not null } or LocalFunctionStatementSyntax { ExpressionBody: not null }))
+        if (syntax is not (BaseMethodDeclarationSyntax { Body: not null } or BaseMethodDeclarationSyntax { ExpressionBody: not null } or LocalFunctionStatementSyntax { Body: not null }
+            or LocalFunctionStatementSyntax { ExpressionBody: not null } or AccessorDeclarationSyntax { Body: not null } or AccessorDeclarationSyntax { ExpressionBody: not null } or ArrowExpressionClauseSyntax)
+            || syntax is ConstructorDeclarationSyntax { Initializer: not null })
         {
             Report(DiagnosticDescriptors.CalleeNotGenerated, invocation.Syntax.GetLocation(), display,
-                "a helper that returns void is differentiated through its body, and this one's is not in this project");
+                syntax is ConstructorDeclarationSyntax
+                    ? "a constructor that calls another (: this(...)) is not supported; set the members in its own body"
+                    : "it is differentiated through its body, and this one's is not in this project");
             return null;
         }
 
         if (SymbolEqualityComparer.Default.Equals(helper, _method) || _inlining.Any(h => SymbolEqualityComparer.Default.Equals(h, helper)))
         {
-            string what = localFunction ? "a local function" : helper.ReturnsVoid ? "a helper that returns void" : arrayResult ? "a helper that returns an array" : "a method that takes a two-dimensional array";
+            string what = helper.MethodKind == MethodKind.LocalFunction ? "a local function" : StructShape.Of(helper.ContainingType) is not null ? "a member of a struct" : helper.ReturnsVoid ? "a helper that returns void" : arrayResult ? "a helper that returns an array" : "a method that takes a two-dimensional array";
             Report(DiagnosticDescriptors.UnsupportedStatement, invocation.Syntax.GetLocation(), comment, localFunction ? "recursive local function" : helper.ReturnsVoid ? "recursive void call" : "recursive call",
                 what + " is differentiated through its body, so it cannot call itself; write the recursion as a loop"
                 + (localFunction || helper.ReturnsVoid ? ", or as a [Differentiable] static method" : string.Empty));
@@ -69,7 +84,7 @@ internal sealed partial class MethodParser
 
         // The helper's own problems are reported on the helper; a call of a helper with problems is AD0110. (A local
         // function's problems are reported where it is inlined: it is part of the method.)
-        if (!localFunction && _inlining.Count == 0 && HelperHasErrors(helper, model, (MethodDeclarationSyntax)syntax))
+        if (!localFunction && _inlining.Count == 0 && syntax is MethodDeclarationSyntax helperSyntax && HelperHasErrors(helper, model, helperSyntax))
         {
             Report(DiagnosticDescriptors.CalleeNotGenerated, invocation.Syntax.GetLocation(), display, "see the errors on its declaration");
             return null;
@@ -85,11 +100,26 @@ internal sealed partial class MethodParser
 
         var statements = new List<Stmt>();
         var bound = new List<ISymbol>();
-        IOperation[] arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => a.Value).ToArray();
         for (int i = 0; i < helper.Parameters.Length; i++)
         {
             IParameterSymbol parameter = helper.Parameters[i];
             TypeClassifier.TryClassify(parameter.Type, out ScalarKind kind, out ShapeKind shape);
+            if (StructShape.Of(parameter.Type) is { } structShape && parameter.RefKind == RefKind.None)
+            {
+                // A struct parameter: a copy of the argument (a struct is passed by value).
+                if (ParseStruct(arguments[i], statements, out bool fresh) is not { } argument)
+                {
+                    Unbind(bound);
+                    return null;
+                }
+
+                StructValue copy = fresh ? argument : NewStruct(structShape, parameter.Name.TrimStart('@'), VarRole.Local, false);
+                CopyStruct(argument, copy, comment, statements, declaration: true);
+                _structs[parameter] = copy;
+                bound.Add(parameter);
+                continue;
+            }
+
             if (TypeClassifier.TryMatrix(parameter.Type, out ScalarKind elementKind))
             {
                 // A T[,] parameter: bound to the caller's matrix (or one of a T[][,]), whose counts it reads.
@@ -188,24 +218,31 @@ internal sealed partial class MethodParser
 
         var body = new List<Stmt>();
         var before = new HashSet<ISymbol>(_variables.Keys, SymbolEqualityComparer.Default);
+        var beforeStructs = new HashSet<ISymbol>(_structs.Keys.Where(k => !bound.Contains(k, SymbolEqualityComparer.Default)), SymbolEqualityComparer.Default);
         SemanticModel caller = _semanticModel;
         ScalarKind callerReturn = _returnKind;
         List<Stmt>? callerBefore = _before;
         bool callerArrayResult = _arrayResult;
         List<VarInfo> callerReturnedArrays = _returnedArrays;
         var returnedArrays = new List<VarInfo>();
+        StructValue? callerSelf = _self;
+        StructValue? callerStructResult = _structResult;
         _semanticModel = model;
         _returnKind = result ?? ScalarKind.Double;
         _before = null;
         _arrayResult = arrayResult;
         _returnedArrays = returnedArrays;
+        _self = self;
+        _structResult = structResult;
         _inlining.Add(helper);
         try
         {
             IBlockOperation? block = model.GetOperation(syntax, _cancellationToken) switch
             {
                 IMethodBodyOperation methodBody => (methodBody.BlockBody ?? methodBody.ExpressionBody) as IBlockOperation,
+                IConstructorBodyOperation constructorBody => (constructorBody.BlockBody ?? constructorBody.ExpressionBody) as IBlockOperation,
                 ILocalFunctionOperation function => function.Body ?? function.IgnoredBody,
+                IBlockOperation arrow => arrow,
                 _ => null,
             };
             if (block is not null)
@@ -216,6 +253,8 @@ internal sealed partial class MethodParser
         finally
         {
             _semanticModel = caller;
+            _self = callerSelf;
+            _structResult = callerStructResult;
             _returnKind = callerReturn;
             _before = callerBefore;
             _arrayResult = callerArrayResult;
@@ -230,11 +269,16 @@ internal sealed partial class MethodParser
                 _views.Remove(added);
             }
 
+            foreach (ISymbol added in _structs.Keys.Where(k => !beforeStructs.Contains(k)).ToList())
+            {
+                _structs.Remove(added);
+            }
+
             Unbind(bound);
         }
 
         // Its return; (and break, continue) lowered on their own, so that a return ends the helper, not the caller.
-        string returned = AddSynthetic("__returnedFrom" + helper.Name, result ?? ScalarKind.Double);
+        string returned = AddSynthetic("__returnedFrom" + new string(helper.Name.Where(c => char.IsLetterOrDigit(c) || c == '_').ToArray()), result ?? ScalarKind.Double);
         statements.AddRange(new ControlFlowLowering(returned, (name, variableKind) => AddSynthetic(name, variableKind)).LowerInlined(body));
         output.AddRange(statements);
         if (arrayResult)
@@ -384,6 +428,7 @@ internal sealed partial class MethodParser
         {
             _variables.Remove(parameter);
             _views.Remove(parameter);
+            _structs.Remove(parameter);
         }
     }
 }

@@ -104,6 +104,16 @@ internal sealed partial class MethodParser
 
                 break;
 
+            case IReturnOperation { ReturnedValue: { } structValue } structReturn when _structResult is not null:
+                // A helper that returns a struct: the value into the caller's result, then out.
+                if (ParseStruct(structValue, output, out _) is { } returnedStruct)
+                {
+                    CopyStruct(returnedStruct, _structResult, CommentOf(structReturn.Syntax), output, declaration: false);
+                    output.Add(new ReturnStmt(CommentOf(structReturn.Syntax), new ConstExpr(ScalarKind.Double, "0.0")));
+                }
+
+                break;
+
             case IReturnOperation { ReturnedValue: { } value } ret:
                 if (ParseGuardedValue(value, _returnKind, output) is { } returned)
                 {
@@ -209,6 +219,12 @@ internal sealed partial class MethodParser
             return;
         }
 
+        if (StructShape.Of(local.Type) is { } structShape)
+        {
+            DeclareStructLocal(local, structShape, initializer?.Value, comment, output);
+            return;
+        }
+
         if (TypeClassifier.TryMatrix(local.Type, out ScalarKind elementKind))
         {
             ParseMatrixCreation(local, elementKind, initializer?.Value, comment, declarator.Syntax.GetLocation(), output);
@@ -300,6 +316,19 @@ internal sealed partial class MethodParser
 
             case IInvocationOperation guard when IsGuardCall(guard.TargetMethod):
                 Guard(guard, output);
+                break;
+
+            case ISimpleAssignmentOperation or ICompoundAssignmentOperation when ParseStructAssignment(operation, comment, output):
+                break;
+
+            case IInvocationOperation { TargetMethod: { ReturnsVoid: true } member } memberCall when IsStructCode(member):
+                // p.Normalize(): a struct's void method, on the caller's value (it may change it).
+                StructValue? target = member.IsStatic || memberCall.Instance is null ? null : ParseStruct(memberCall.Instance, output, out _);
+                if (member.IsStatic || memberCall.Instance is null || target is not null)
+                {
+                    InlineCall(member, Arguments(memberCall.Arguments), memberCall, comment, output, self: target);
+                }
+
                 break;
 
             case ISimpleAssignmentOperation assignment:
@@ -399,6 +428,9 @@ internal sealed partial class MethodParser
                 }
 
                 return new Target(array.Name, element.Index, array.Kind, element);
+
+            case IFieldReferenceOperation or IPropertyReferenceOperation when StructLeafTarget(target) is { } leaf:
+                return new Target(leaf.Name, null, leaf.Kind, new VarExpr(leaf.Kind, leaf.Name));
 
             case IFieldReferenceOperation field:
                 Report(DiagnosticDescriptors.SideEffectWrite, target.Syntax.GetLocation(), comment, "the field '" + field.Field.Name + "'");

@@ -111,6 +111,13 @@ internal sealed partial class MethodParser
         TypeClassifier.TryScalar(_method.ReturnType, out _returnKind);
         foreach (IParameterSymbol parameter in _method.Parameters)
         {
+            if (StructShape.Of(parameter.Type) is not null)
+            {
+                // One parameter per field (DeclareStructParameters), named once every name of the user's is taken.
+                _names.Reserve(parameter.Name);
+                continue;
+            }
+
             TypeClassifier.TryClassify(parameter.Type, out ScalarKind kind, out ShapeKind shape);
             if (TypeClassifier.TryMatrix(parameter.Type, out ScalarKind elementKind) || TypeClassifier.TryJagged(parameter.Type, out elementKind, out _))
             {
@@ -130,8 +137,14 @@ internal sealed partial class MethodParser
 
         DeclareMatrixParameters();
         DeclareJaggedParameters();
+        DeclareStructParameters();
+        if (StructShape.Of(_method.ReturnType) is { } returnedStruct)
+        {
+            // A helper that returns a struct: parsed on its own for its diagnostics, its returns into a value of its own.
+            _structResult = NewStruct(returnedStruct, "__result", VarRole.Local, false);
+        }
         _arrayResult = TypeClassifier.ReturnsArray(_method);
-        if ((_method.ReturnsVoid || _arrayResult) && _outputParameter is null)
+        if ((_method.ReturnsVoid || _arrayResult || _structResult is not null) && _outputParameter is null)
         {
             // A void helper: no result of its own (its returns set a dummy one).
             _returnKind = ScalarKind.Double;
@@ -238,15 +251,21 @@ internal sealed partial class MethodParser
     private DifferentiableMethod BuildModel(EquatableArray<Stmt> body, string result, bool isStub)
     {
         (string ns, EquatableArray<ContainingType> types) = SymbolText.Containers(_method.ContainingType);
-        var parameters = _method.Parameters.Select(p => ReferenceEquals(_variables[p], _output) ? _outputParameter! : _variables[p])
+        var parameters = _method.Parameters.SelectMany(p => _structParameters.TryGetValue(p, out StructValue? fields) ? fields.Leaves()
+                : new[] { ReferenceEquals(_variables[p], _output) ? _outputParameter! : _variables[p] })
             .SelectMany(p => _extraParameters.TryGetValue(p.Name, out VarInfo[]? extra) ? new[] { p }.Concat(extra) : new[] { p })
             .ToEquatableArray();
-        var arrays = _method.Parameters.Select(p => _variables[p].Name).Where(_extraParameters.ContainsKey)
-            .Select(name => new FlatParameter(name, _matrices.ContainsKey(name) ? FlatShape.Matrix : _jagged[name].RowCounts is null ? FlatShape.Jagged : FlatShape.JaggedMatrices,
-                _extraParameters[name].Select(e => e.Name).ToEquatableArray())).ToEquatableArray();
+        var arrays = _method.Parameters.Select(p => _structParameters.TryGetValue(p, out StructValue? fields)
+                ? new FlatParameter(p.Name, FlatShape.Struct, fields.Leaves().Select(l => l.Name).ToEquatableArray(), fields.Shape.Template(),
+                    fields.Shape.Leaves().Select(l => l.Path).ToEquatableArray())
+                : _extraParameters.TryGetValue(_variables[p].Name, out VarInfo[]? extra)
+                    ? new FlatParameter(_variables[p].Name, _matrices.ContainsKey(_variables[p].Name) ? FlatShape.Matrix : _jagged[_variables[p].Name].RowCounts is null ? FlatShape.Jagged : FlatShape.JaggedMatrices,
+                        extra.Select(e => e.Name).ToEquatableArray())
+                    : null)
+            .Where(f => f is not null).Select(f => f!).ToEquatableArray();
         string hint = GeneratedNames.HintName(ns, types, _method, "Derivatives.g.cs");
         return new DifferentiableMethod(hint, ns, types, _method.Name, SymbolText.Accessibility(_method.DeclaredAccessibility),
-            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder, _output?.Name, _outputParameter?.Name, (_method.ReturnsVoid || TypeClassifier.ReturnsArray(_method)) && _output is null, _usings.ToEquatableArray(), arrays);
+            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder, _output?.Name, _outputParameter?.Name, (_method.ReturnsVoid || TypeClassifier.ReturnsArray(_method) || StructShape.Of(_method.ReturnType) is not null) && _output is null, _usings.ToEquatableArray(), arrays);
     }
 
     private string AddSynthetic(string name, ScalarKind kind)

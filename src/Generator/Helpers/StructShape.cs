@@ -1,0 +1,172 @@
+using System.Collections.Generic;
+using System.Linq;
+using Autodiff.Generator.Ir;
+using Microsoft.CodeAnalysis;
+
+namespace Autodiff.Generator.Helpers;
+
+/// <summary>
+/// A user struct of reals: its instance fields (an auto-property's backing field standing for the property), each a
+/// scalar or again such a struct. The IR holds a value of it as one scalar variable per leaf, in declaration order.
+/// </summary>
+internal sealed class StructShape
+{
+    private StructShape(INamedTypeSymbol type, List<StructMember> members)
+    {
+        Type = type;
+        Members = members;
+    }
+
+    public INamedTypeSymbol Type { get; }
+
+    /// <summary>The storage members, in declaration order.</summary>
+    public List<StructMember> Members { get; }
+
+    /// <summary>Every scalar leaf, depth first: its path of member names (<c>A.X</c>) and kind.</summary>
+    public IEnumerable<(string Path, ScalarKind Kind, IFieldSymbol Field)> Leaves()
+    {
+        foreach (StructMember member in Members)
+        {
+            if (member.Nested is { } nested)
+            {
+                foreach ((string path, ScalarKind kind, IFieldSymbol field) in nested.Leaves())
+                {
+                    yield return (member.Name + "." + path, kind, field);
+                }
+            }
+            else
+            {
+                yield return (member.Name, member.Kind, member.Field);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The shape of a struct the generator flattens: a non-generic struct declared in source (its members can be
+    /// inlined), not in a <c>System</c> namespace, whose instance fields are all scalars or such structs. Null otherwise.
+    /// </summary>
+    public static StructShape? Of(ITypeSymbol? type) => Of(type, 0);
+
+    private static StructShape? Of(ITypeSymbol? type, int depth)
+    {
+        if (depth > 8 || type is not INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None, IsGenericType: false } named
+            || named.DeclaringSyntaxReferences.Length == 0 || IsSystem(named))
+        {
+            return null;
+        }
+
+        var members = new List<StructMember>();
+        foreach (IFieldSymbol field in named.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic && !f.IsConst))
+        {
+            string name = field.AssociatedSymbol?.Name ?? field.Name;
+            if (TypeClassifier.TryScalar(field.Type, out ScalarKind kind))
+            {
+                members.Add(new StructMember(name, field, kind, null));
+            }
+            else if (Of(field.Type, depth + 1) is { } nested)
+            {
+                members.Add(new StructMember(name, field, default, nested));
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return members.Count == 0 ? null : new StructShape(named, members);
+    }
+
+    /// <summary>Why a struct cannot be flattened, for messages: the first member of another type, or null.</summary>
+    public static string? Obstacle(ITypeSymbol type)
+    {
+        if (type is not INamedTypeSymbol { TypeKind: TypeKind.Struct } named)
+        {
+            return null;
+        }
+
+        if (IsSystem(named))
+        {
+            return "it is a library type, whose operators and methods the generator cannot read (not yet supported)";
+        }
+
+        if (named.IsGenericType)
+        {
+            return "it is generic";
+        }
+
+        if (named.DeclaringSyntaxReferences.Length == 0)
+        {
+            return "it is declared in another assembly, whose members the generator cannot read";
+        }
+
+        foreach (IFieldSymbol field in named.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic && !f.IsConst))
+        {
+            if (!TypeClassifier.TryScalar(field.Type, out _) && Of(field.Type) is null)
+            {
+                return "its member '" + (field.AssociatedSymbol?.Name ?? field.Name) + "' is a " + SymbolText.TypeName(field.Type)
+                    + " (a struct's members must be double, float, int, long, bool or such structs)";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Members the generated code cannot read or set from outside the struct (a struct parameter's derivatives are read
+    /// member by member and built with <c>with { ... }</c>): the first such member's name, or null.
+    /// </summary>
+    public string? InaccessibleMember()
+    {
+        foreach (StructMember member in Members)
+        {
+            ISymbol symbol = (ISymbol?)member.Field.AssociatedSymbol ?? member.Field;
+            bool open = symbol.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal;
+            bool settable = symbol is IPropertySymbol property ? property.SetMethod is { DeclaredAccessibility: Accessibility.Public or Accessibility.Internal } : !member.Field.IsReadOnly;
+            if (!open || !settable)
+            {
+                return member.Name;
+            }
+
+            if (member.Nested?.InaccessibleMember() is { } inner)
+            {
+                return member.Name + "." + inner;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary><c>default(T) with { X = {0}, A = default(U) with { Y = {1} } }</c>: the value built from its leaves, in order.</summary>
+    public string Template()
+    {
+        int next = 0;
+        return Build(this, ref next);
+
+        static string Build(StructShape shape, ref int next)
+        {
+            var parts = new List<string>();
+            foreach (StructMember member in shape.Members)
+            {
+                if (member.Nested is { } nested)
+                {
+                    parts.Add(member.Name + " = " + Build(nested, ref next));
+                }
+                else
+                {
+                    parts.Add(member.Name + " = {" + next++ + "}");
+                }
+            }
+
+            return "default(" + shape.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + ") with { " + string.Join(", ", parts) + " }";
+        }
+    }
+
+    private static bool IsSystem(INamedTypeSymbol type)
+    {
+        string? ns = type.ContainingNamespace?.ToDisplayString();
+        return ns is not null && (ns == "System" || ns.StartsWith("System.", System.StringComparison.Ordinal));
+    }
+}
+
+/// <summary>A storage member of a struct: its name (the property's, for an auto-property), its field, and its scalar kind or nested shape.</summary>
+internal sealed record StructMember(string Name, IFieldSymbol Field, ScalarKind Kind, StructShape? Nested);

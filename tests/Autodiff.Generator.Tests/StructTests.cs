@@ -1,0 +1,164 @@
+using Xunit;
+
+namespace Autodiff.Generator.Tests;
+
+/// <summary>
+/// User structs of reals: fields and auto-properties, constructors (with bodies, record structs' primary ones,
+/// initializers, <c>default</c>), operators, instance methods that read or change the struct, computed properties,
+/// nested structs, helpers that take and return structs, and struct parameters of the method itself (whose public
+/// derivatives take and give the struct). Gradients, VJPs and JVPs against central differences.
+/// </summary>
+public class StructTests
+{
+    private const string Types = """
+        public struct Vec3
+        {
+            public double X, Y, Z;
+            public Vec3(double x, double y, double z) { X = x; Y = y; Z = z; }
+            public static Vec3 operator +(Vec3 a, Vec3 b) => new Vec3(a.X + b.X, a.Y + b.Y, a.Z + b.Z);
+            public static Vec3 operator -(Vec3 a, Vec3 b) => new Vec3(a.X - b.X, a.Y - b.Y, a.Z - b.Z);
+            public static Vec3 operator -(Vec3 a) => new Vec3(-a.X, -a.Y, -a.Z);
+            public static Vec3 operator *(double s, Vec3 a) => new Vec3(s * a.X, s * a.Y, s * a.Z);
+            public static double operator *(Vec3 a, Vec3 b) => a.X * b.X + a.Y * b.Y + a.Z * b.Z;
+            public double Length => Math.Sqrt(X * X + Y * Y + Z * Z);
+            public Vec3 Cross(Vec3 b) => new Vec3(Y * b.Z - Z * b.Y, Z * b.X - X * b.Z, X * b.Y - Y * b.X);
+            public void Scale(double s) { X *= s; Y *= s; Z *= s; }
+        }
+
+        public record struct Particle(Vec3 Position, Vec3 Velocity, double Mass);
+
+        public struct Spring
+        {
+            public double Rest { get; set; }
+            public double Stiffness { get; init; }
+            public int Index;
+            public double Energy(Vec3 a, Vec3 b) { double e = (a - b).Length - Rest; return 0.5 * Stiffness * e * e; }
+        }
+
+        """;
+
+    private static Type Load(string members, string wrappers)
+    {
+        string source = "using System;\nusing Autodiff;\n" + Types + "public static partial class S\n{\n" + members + "\n}\n";
+        return GeneratorHarness.LoadWith(source, "S", wrappers);
+    }
+
+    [Fact]
+    public void StructLocalsOperatorsMethodsAndProperties()
+    {
+        Type type = Load("""
+            [Differentiable]
+            static Vec3 Step(Vec3 p, Vec3 v, double dt) => p + dt * v;
+
+            [Differentiable]
+            public static double F(double x0, double x1, double x2, double[] w)
+            {
+                var a = new Vec3(x0, x1, x2);
+                Vec3 b = new Vec3 { X = w[0], Y = w[1] * x0, Z = 1 };
+                Vec3 c = a.Cross(b) + -a;
+                c.Scale(0.5 + x2 * x2);
+                Vec3 d = default;
+                d.Y = c.Z * c.X;
+                d.Z += a * b;
+                for (int i = 0; i < 3; i++)
+                    d = Step(d, c, 0.1 * i);
+                double s = c.Length + d * a;
+                return s + (x0 > 0 ? a : b).Y;
+            }
+            """, GradientChecker.Wrappers("F", 3));
+        GradientChecker.AssertCorrect(type, "F", new[] { 0.3, -0.7, 1.1 }, new[] { 0.5, -1.2 });
+        GradientChecker.AssertCorrect(type, "F", new[] { -0.4, 0.2, 0.9 }, new[] { 1.5, 0.3 });
+    }
+
+    [Fact]
+    public void RecordStructsNestedStructsAndPropertiesWithSetters()
+    {
+        Type type = Load("""
+            [Differentiable]
+            public static double F(double x0, double x1, double x2, double[] w)
+            {
+                var p = new Particle(new Vec3(x0, x1, 0), new Vec3(w[0], x2, w[1]), 2.0);
+                var q = p with { Mass = x0 * x0 + 1 };
+                q.Position = q.Position + new Vec3(p.Velocity.Z, 0, 0);
+                Vec3 moved = q.Position;
+                moved.Y -= x1;
+                var spring = new Spring { Rest = 0.5, Stiffness = x2 * x2 + 1, Index = 3 };
+                spring.Rest *= 1.5;
+                double e = spring.Energy(p.Position, q.Position + q.Velocity) * spring.Index;
+                return e + 0.5 * q.Mass * (q.Velocity * q.Velocity) + moved.Y * moved.X;
+            }
+            """, GradientChecker.Wrappers("F", 3));
+        GradientChecker.AssertCorrect(type, "F", new[] { 0.3, -0.7, 1.1 }, new[] { 0.5, -1.2 });
+    }
+
+    [Fact]
+    public void StructParametersGetStructAdjointsAndTangents()
+    {
+        Type type = Load("""
+            [Differentiable]
+            public static double Energy(Vec3 p, Particle particle, double k, [NoDerivative] Vec3 anchor)
+            {
+                Vec3 d = p - particle.Position - anchor;
+                return 0.5 * k * (d * d) + particle.Mass * particle.Velocity.Length;
+            }
+
+            public static double __Value(double[] a)
+                => Energy(new Vec3(a[0], a[1], a[2]), new Particle(new Vec3(a[3], a[4], a[5]), new Vec3(a[6], a[7], a[8]), a[9]), a[10], new Vec3(0.1, 0.2, 0.3));
+
+            public static double[] __Gradient(double[] a, double seed, bool vjp)
+            {
+                var p = new Vec3(a[0], a[1], a[2]);
+                var particle = new Particle(new Vec3(a[3], a[4], a[5]), new Vec3(a[6], a[7], a[8]), a[9]);
+                Vec3 dp; Particle dparticle; double dk;
+                double v = vjp
+                    ? EnergyVjp(p, particle, a[10], new Vec3(0.1, 0.2, 0.3), seed, out dp, out dparticle, out dk)
+                    : EnergyGradient(p, particle, a[10], new Vec3(0.1, 0.2, 0.3), out dp, out dparticle, out dk);
+                return new[] { dp.X, dp.Y, dp.Z, dparticle.Position.X, dparticle.Position.Y, dparticle.Position.Z,
+                    dparticle.Velocity.X, dparticle.Velocity.Y, dparticle.Velocity.Z, dparticle.Mass, dk, v };
+            }
+
+            public static double[] __Jvp(double[] a, double[] t)
+            {
+                var r = EnergyJvp(new Vec3(a[0], a[1], a[2]), new Particle(new Vec3(a[3], a[4], a[5]), new Vec3(a[6], a[7], a[8]), a[9]), a[10], new Vec3(0.1, 0.2, 0.3),
+                    new Vec3(t[0], t[1], t[2]), new Particle(new Vec3(t[3], t[4], t[5]), new Vec3(t[6], t[7], t[8]), t[9]), t[10]);
+                return new[] { r.Value, r.Tangent };
+            }
+            """, string.Empty);
+        double[] point = { 0.3, -0.7, 1.1, 0.2, 0.5, -0.4, 0.9, -0.3, 0.6, 1.7, 2.5 };
+        double value = (double)GradientChecker.Invoke(type, "__Value", point);
+        double[] gradient = (double[])GradientChecker.Invoke(type, "__Gradient", point, 1.0, false);
+        double[] vjp = (double[])GradientChecker.Invoke(type, "__Gradient", point, 2.5, true);
+        Assert.Equal(value, gradient[^1], 12);
+        double[] tangent = point.Select((_, i) => Math.Sin(i + 1.0)).ToArray();
+        double[] jvp = (double[])GradientChecker.Invoke(type, "__Jvp", point, tangent);
+        Assert.Equal(value, jvp[0], 12);
+        double dot = 0;
+        for (int i = 0; i < point.Length; i++)
+        {
+            double h = 1e-6 * Math.Max(1, Math.Abs(point[i]));
+            double[] plus = (double[])point.Clone(), minus = (double[])point.Clone();
+            plus[i] += h;
+            minus[i] -= h;
+            double fd = ((double)GradientChecker.Invoke(type, "__Value", plus) - (double)GradientChecker.Invoke(type, "__Value", minus)) / (2 * h);
+            Assert.True(Math.Abs(fd - gradient[i]) <= 1e-6 * Math.Max(1, Math.Abs(fd)), $"d/d{i}: {gradient[i]} against {fd}");
+            Assert.Equal(2.5 * gradient[i], vjp[i], 12);
+            dot += gradient[i] * tangent[i];
+        }
+
+        Assert.Equal(dot, jvp[1], 10);
+    }
+
+    [Theory]
+    [InlineData("public struct Opaque { private double _x; public Opaque(double x) { _x = x; } public double X => _x; }",
+        "[Differentiable] public static double F(Opaque o) => o.X;", "AD0004", "o", "its member '_x' must be public (or internal) and settable")]
+    [InlineData("public struct Named { public double X; public string Label; }",
+        "[Differentiable] public static double F(Named n) => n.X;", "AD0004", "n", "its member 'Label' is a string")]
+    [InlineData("", "[Differentiable] public static double F(System.Numerics.Vector3 v) => v.X;", "AD0004", "v", "it is a library type")]
+    [InlineData("public struct P { public double X; }",
+        "[Differentiable(SecondOrder = true)] public static double F(P p) => p.X * p.X;", "AD0004", "p", "a struct is not yet supported in a method with SecondOrder = true")]
+    public void UnsupportedStructsAreDiagnosed(string types, string member, string id, string at, string message)
+    {
+        var result = GeneratorHarness.Run("using System;\nusing Autodiff;\n" + types + "\npublic static partial class M\n{\n    " + member + "\n}\n");
+        result.AssertSingle(id, at, message);
+    }
+}
