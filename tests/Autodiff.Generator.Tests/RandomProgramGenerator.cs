@@ -163,6 +163,51 @@ public sealed class RandomProgramGenerator
         return text.ToString();
     }
 
+    /// <summary>
+    /// Struct helpers over <see cref="StructTypes"/>' <c>V2</c>: <c>T0..T{n-1}</c> return a new <c>V2</c> whose fields are
+    /// random expressions of the argument's fields and a scalar, and <c>U0..U{n-1}</c> are public, reduce a <c>V2</c> and
+    /// a scalar to a scalar, and may return early. Only the struct test calls this.
+    /// </summary>
+    public string StructHelpers(string prefix, int count, int helpers)
+    {
+        var text = new StringBuilder();
+        for (int i = 0; i < count; i++)
+        {
+            _scalars.Clear();
+            _scalars.AddRange(new[] { "a", "b", "c" });
+            _helpers = helpers;
+            _loopIndices.Clear();
+            text.AppendLine(CultureInfo.InvariantCulture, $"[Differentiable] static V2 {prefix}T{i}(V2 v, double c)");
+            text.AppendLine("{");
+            text.AppendLine("    double a = v.X, b = v.Y;");
+            text.AppendLine(CultureInfo.InvariantCulture, $"    return new V2({Expr(3, prefix)}, {Expr(3, prefix)});");
+            text.AppendLine("}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"[Differentiable] public static double {prefix}U{i}(V2 v, double c)");
+            text.AppendLine("{");
+            text.AppendLine("    double a = v.X, b = v.Y;");
+            text.AppendLine(CultureInfo.InvariantCulture, $"    if (a > {(_random.NextDouble() - 0.5).ToString("0.##", CultureInfo.InvariantCulture)}) return v * v + {Expr(2, prefix)};");
+            text.AppendLine(CultureInfo.InvariantCulture, $"    return v.Length * ({Expr(3, prefix)});");
+            text.AppendLine("}");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The struct the struct helpers and programs use: fields, a constructor, operators, a property and a method that changes it.</summary>
+    public const string StructTypes = """
+        public struct V2
+        {
+            public double X, Y;
+            public V2(double x, double y) { X = x; Y = y; }
+            public static V2 operator +(V2 a, V2 b) => new V2(a.X + b.X, a.Y + b.Y);
+            public static V2 operator *(double s, V2 a) => new V2(s * a.X, s * a.Y);
+            public static double operator *(V2 a, V2 b) => a.X * b.X + a.Y * b.Y;
+            public double Length => Math.Sqrt(1e-3 + X * X + Y * Y);
+            public void Rotate(double t) { double c = Math.Cos(t), s = Math.Sin(t); double x = X; X = c * x - s * Y; Y = s * x + c * Y; }
+        }
+
+        """;
+
     /// <summary>A method <c>double Name(double x0, double x1, double x2, double[] w)</c>.</summary>
     public string Program(string name, string prefix, int helpers)
     {
