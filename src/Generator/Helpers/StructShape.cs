@@ -11,13 +11,17 @@ namespace Autodiff.Generator.Helpers;
 /// </summary>
 internal sealed class StructShape
 {
-    private StructShape(INamedTypeSymbol type, List<StructMember> members)
+    private StructShape(INamedTypeSymbol type, List<StructMember> members, bool isLibrary = false)
     {
         Type = type;
         Members = members;
+        IsLibrary = isLibrary;
     }
 
     public INamedTypeSymbol Type { get; }
+
+    /// <summary><c>System.Numerics.Vector2</c>, <c>Vector3</c> or <c>Vector4</c>: its operators and methods have rules of their own (not inlined).</summary>
+    public bool IsLibrary { get; }
 
     /// <summary>The storage members, in declaration order.</summary>
     public List<StructMember> Members { get; }
@@ -49,6 +53,24 @@ internal sealed class StructShape
 
     private static StructShape? Of(ITypeSymbol? type, int depth)
     {
+        if (type is INamedTypeSymbol { TypeKind: TypeKind.Struct, Name: "Vector2" or "Vector3" or "Vector4" } vector
+            && vector.ContainingNamespace?.ToDisplayString() == "System.Numerics" && !vector.IsGenericType)
+        {
+            // X, Y, Z, W: public float fields.
+            var fields = new List<StructMember>();
+            foreach (string name in new[] { "X", "Y", "Z", "W" }.Take(vector.Name[6] - '0'))
+            {
+                if (vector.GetMembers(name).OfType<IFieldSymbol>().FirstOrDefault() is not { Type.SpecialType: SpecialType.System_Single } field)
+                {
+                    return null;
+                }
+
+                fields.Add(new StructMember(name, field, ScalarKind.Float, null));
+            }
+
+            return new StructShape(vector, fields, isLibrary: true);
+        }
+
         if (depth > 8 || type is not INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None, IsGenericType: false } named
             || named.DeclaringSyntaxReferences.Length == 0 || IsSystem(named))
         {
@@ -86,7 +108,7 @@ internal sealed class StructShape
 
         if (IsSystem(named))
         {
-            return "it is a library type, whose operators and methods the generator cannot read (not yet supported)";
+            return "it is a library type, whose operators and methods the generator cannot read (of System.Numerics, Vector2, Vector3 and Vector4 are supported)";
         }
 
         if (named.IsGenericType)

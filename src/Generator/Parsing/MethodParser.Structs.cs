@@ -160,6 +160,12 @@ internal sealed partial class MethodParser
         fresh = true;
         switch (operation)
         {
+            case IPropertyReferenceOperation { Property: { IsStatic: true } constant } when shape.IsLibrary:
+                return LibraryConstant(constant, shape, operation, sink);
+
+            case IObjectCreationOperation { Constructor: { } libraryConstructor } libraryCreation when shape.IsLibrary && libraryCreation.Arguments.Length > 0:
+                return LibraryVector(libraryConstructor, null, Arguments(libraryCreation.Arguments), operation, shape, sink);
+
             case IDefaultValueOperation:
             case IObjectCreationOperation { Constructor.Parameters.Length: 0, Initializer: null } when !HasSourceBody(((IObjectCreationOperation)operation).Constructor):
             {
@@ -317,6 +323,11 @@ internal sealed partial class MethodParser
             return null;
         }
 
+        if (StructShape.Of(target.ContainingType) is { IsLibrary: true })
+        {
+            return LibraryVector(target, instance, instance is null || target.IsStatic ? arguments : new[] { instance }.Concat(arguments).ToArray(), call, shape, output);
+        }
+
         StructValue result = NewStruct(shape, "__" + new string(target.Name.Where(char.IsLetterOrDigit).ToArray()).ToLowerInvariant(), VarRole.Local, false);
         ZeroStruct(result, CommentOf(call.Syntax), output);
         return InlineCall(target, arguments, call, CommentOf(call.Syntax), output, result: null, self: self, structResult: result) is null ? null : result;
@@ -329,6 +340,11 @@ internal sealed partial class MethodParser
         {
             return Unsupported(call, "calls of struct methods and operators inside a branch or a condition",
                 "call it in a statement of its own, double t = ...;, and use t");
+        }
+
+        if (StructShape.Of(target.ContainingType) is { IsLibrary: true })
+        {
+            return LibraryScalar(target, instance, arguments, call, before) is { } libraryValue ? ConvertTo(libraryValue, kind) : null;
         }
 
         StructValue? self = null;
