@@ -31,7 +31,7 @@ internal static class DerivativeEmitter
 
         if (method.Output is not null)
         {
-            foreach (CodeBlock vectorLanes in VectorEmitter.Emit(method, vectors, body, analysis))
+            foreach (CodeBlock vectorLanes in method.ArrayResult ? ArrayResultWrappers.Emit(method, vectors, body, analysis) : VectorEmitter.Emit(method, vectors, body, analysis))
             {
                 body.Line(string.Empty);
                 body.Append(vectorLanes);
@@ -333,7 +333,10 @@ internal static class DerivativeEmitter
         }
     }
 
-    internal static string Stub(DifferentiableMethod method) => TypeRefs.StubThrow(method.Name);
+    internal static string Stub(DifferentiableMethod method)
+        => TypeRefs.StubThrow(method.Name.StartsWith("__", System.StringComparison.Ordinal) && method.Name.EndsWith("OnSpans", System.StringComparison.Ordinal)
+            ? method.Name.Substring(2, method.Name.Length - 9)
+            : method.Name);
 
     /// <summary>
     /// A generated method of the same type by its full name (<c>global::N.T.FHvp</c>), so that a parameter or local named

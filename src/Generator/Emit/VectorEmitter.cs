@@ -33,6 +33,16 @@ internal static class VectorEmitter
         return lanes;
     }
 
+    /// <summary>The seed's name and the adjoints of <see cref="EmitVjp"/>, for a method that calls it.</summary>
+    internal static (string Seed, List<(string Declaration, string Name, VarInfo Parameter)> Adjoints) VjpNames(DifferentiableMethod method, VectorSupport vectors)
+    {
+        var names = new NameSet(method.Parameters.Concat(method.Locals).Select(v => v.Name));
+        string seed = names.Fresh("seed");
+        DifferentiableMethod seeded = Seeded(method, seed);
+        var context = new MethodContext(seeded, "d", vectors, MethodAnalysis.Run(seeded));
+        return (seed, DerivativeEmitter.Adjoints(seeded, context).ToList());
+    }
+
     private static string Keyword(DifferentiableMethod method) => TypeClassifier.Keyword(method.ReturnKind);
 
     // Σₖ seedₖ valuesₖ appended to the body: its gradient is seedᵀ J.

@@ -109,6 +109,15 @@ internal static class GeneratedNames
             yield break;
         }
 
+        if (TypeClassifier.IsVectorResult(method))
+        {
+            // A method returning a T[]: FVjp, FJvp, FJacobian, like a vector-valued one.
+            yield return (name + "Vjp", null);
+            yield return (name + "Jvp", null);
+            yield return (name + "Jacobian", null);
+            yield break;
+        }
+
         if ((method.ReturnsVoid || TypeClassifier.ReturnsArray(method) || StructShape.Of(method.ReturnType) is not null) && !method.Parameters.Any(p => TypeClassifier.HasAttribute(p, WellKnownNames.OutputAttribute)))
         {
             // A helper (void, or returning an array or a struct): nothing is generated for it.

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Autodiff.Generator.Ir;
 using Microsoft.CodeAnalysis;
 
@@ -82,6 +83,16 @@ internal static class TypeClassifier
     /// <summary>A method that returns a <c>double[]</c>, <c>float[]</c>, <c>double[,]</c> or <c>float[,]</c>: a helper inlined where it is called.</summary>
     public static bool ReturnsArray(IMethodSymbol method)
         => method.ReturnType is IArrayTypeSymbol { Rank: 1 or 2 } array && TryScalar(array.ElementType, out ScalarKind kind) && IsFloating(kind) && !method.ReturnsByRef;
+
+    /// <summary>
+    /// A method returning a <c>double[]</c> or <c>float[]</c> whose parameters are all scalars, one-dimensional arrays
+    /// or spans, without <c>[Output]</c> or <c>SecondOrder</c>: besides being inlined where it is called, it is a
+    /// vector-valued method of its own (its results the array it returns), with a VJP, a JVP and a Jacobian.
+    /// </summary>
+    public static bool IsVectorResult(IMethodSymbol method)
+        => method.ReturnType is IArrayTypeSymbol { Rank: 1 } && ReturnsArray(method) && method.MethodKind == MethodKind.Ordinary
+            && method.Parameters.All(p => p.RefKind == RefKind.None && TryClassify(p.Type, out _, out _) && !HasAttribute(p, WellKnownNames.OutputAttribute))
+            && !SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder");
 
     /// <summary>C# keyword of a scalar kind.</summary>
     public static string Keyword(ScalarKind kind) => kind switch

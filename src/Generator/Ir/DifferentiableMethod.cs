@@ -33,6 +33,9 @@ namespace Autodiff.Generator.Ir;
 /// the private generated methods that do the work, each is a read-only span of its elements in order, with int
 /// parameters after it that say where they are (see <see cref="FlatParameter"/>); the public derivatives take and give
 /// the user's shapes and call those.</param>
+/// <param name="ArrayResult">A method that returns a <c>T[]</c>, differentiated as a vector-valued method: its
+/// <see cref="OutputParameter"/> is a span of the IR's own (last), which the public derivatives pass the array the method
+/// returns.</param>
 /// <param name="SecondOrder"><c>[Differentiable(SecondOrder = true)]</c>: the Hessian-vector product and the Hessian are generated too.</param>
 internal sealed record DifferentiableMethod(
     string HintName,
@@ -52,7 +55,8 @@ internal sealed record DifferentiableMethod(
     string? OutputParameter = null,
     bool InlineOnly = false,
     EquatableArray<string> Usings = default,
-    EquatableArray<FlatParameter> Arrays = default);
+    EquatableArray<FlatParameter> Arrays = default,
+    bool ArrayResult = false);
 
 /// <summary>How a parameter of the user's signature is held flat in the IR.</summary>
 internal enum FlatShape

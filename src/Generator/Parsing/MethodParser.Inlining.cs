@@ -100,6 +100,10 @@ internal sealed partial class MethodParser
 
         var statements = new List<Stmt>();
         var bound = new List<ISymbol>();
+
+        // The parameters are bound once every argument is parsed: an argument may call this helper too (MatMul(a,
+        // MatMul(b, c))), and that inner call binds and unbinds the same parameters.
+        var bindings = new List<System.Action>();
         for (int i = 0; i < helper.Parameters.Length; i++)
         {
             IParameterSymbol parameter = helper.Parameters[i];
@@ -115,7 +119,7 @@ internal sealed partial class MethodParser
 
                 StructValue copy = fresh ? argument : NewStruct(structShape, parameter.Name.TrimStart('@'), VarRole.Local, false);
                 CopyStruct(argument, copy, comment, statements, declaration: true);
-                _structs[parameter] = copy;
+                bindings.Add(() => _structs[parameter] = copy);
                 bound.Add(parameter);
                 continue;
             }
@@ -131,7 +135,7 @@ internal sealed partial class MethodParser
                     return null;
                 }
 
-                BindView(parameter, matrix, comment, statements);
+                bindings.Add(() => BindView(parameter, matrix, comment, statements));
                 bound.Add(parameter);
                 continue;
             }
@@ -147,7 +151,7 @@ internal sealed partial class MethodParser
                     return null;
                 }
 
-                _variables[parameter] = jagged.Array;
+                bindings.Add(() => _variables[parameter] = jagged.Array);
                 bound.Add(parameter);
                 continue;
             }
@@ -165,7 +169,7 @@ internal sealed partial class MethodParser
                 {
                     var discard = new VarInfo(_names.Fresh("__discard"), kind, ShapeKind.Scalar, VarRole.Local, false);
                     _locals.Add(discard);
-                    _variables[parameter] = discard;
+                    bindings.Add(() => _variables[parameter] = discard);
                     bound.Add(parameter);
                     continue;
                 }
@@ -177,7 +181,7 @@ internal sealed partial class MethodParser
                     return null;
                 }
 
-                _variables[parameter] = variable;
+                bindings.Add(() => _variables[parameter] = variable);
                 bound.Add(parameter);
                 continue;
             }
@@ -199,7 +203,7 @@ internal sealed partial class MethodParser
                 var local = new VarInfo(_names.Fresh(parameter.Name.TrimStart('@')), kind, ShapeKind.Scalar, VarRole.Local, false);
                 _locals.Add(local);
                 statements.Add(new AssignStmt(comment, local.Name, null, value, IsDeclaration: true));
-                _variables[parameter] = local;
+                bindings.Add(() => _variables[parameter] = local);
                 bound.Add(parameter);
                 continue;
             }
@@ -212,8 +216,13 @@ internal sealed partial class MethodParser
                 return null;
             }
 
-            BindView(parameter, array, comment, statements);
+            bindings.Add(() => BindView(parameter, array, comment, statements));
             bound.Add(parameter);
+        }
+
+        foreach (System.Action bind in bindings)
+        {
+            bind();
         }
 
         var body = new List<Stmt>();

@@ -79,8 +79,7 @@ internal sealed partial class MethodParser
                         : ParseArrayCreation(AddLocalArray("__array", createdKind), created, CommentOf(arrayReturn.Syntax), created.Syntax.GetLocation(), output);
                     if (made is not null)
                     {
-                        _returnedArrays.Add(made);
-                        output.Add(new ReturnStmt(CommentOf(arrayReturn.Syntax), new ConstExpr(ScalarKind.Double, "0.0")));
+                        ReturnArray(made, CommentOf(arrayReturn.Syntax), output);
                     }
                 }
                 else if (IsArrayHelperCall(Unconverted(returnedArray), out IInvocationOperation returnedCall))
@@ -88,14 +87,12 @@ internal sealed partial class MethodParser
                     // => MatMul(MatMul(a, b), c): the helper inlined here, and what it returns returned.
                     if (InlineArrayCall(returnedCall, output) is { } inlined)
                     {
-                        _returnedArrays.Add(inlined);
-                        output.Add(new ReturnStmt(CommentOf(arrayReturn.Syntax), new ConstExpr(ScalarKind.Double, "0.0")));
+                        ReturnArray(inlined, CommentOf(arrayReturn.Syntax), output);
                     }
                 }
                 else if (!IsPartialView(returnedArray) && IndexableOf(returnedArray) is { } array)
                 {
-                    _returnedArrays.Add(array);
-                    output.Add(new ReturnStmt(CommentOf(arrayReturn.Syntax), new ConstExpr(ScalarKind.Double, "0.0")));
+                    ReturnArray(array, CommentOf(arrayReturn.Syntax), output);
                 }
                 else
                 {

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Autodiff.Generator.Diagnostics;
 using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Ir;
@@ -141,6 +142,27 @@ internal sealed partial class MethodParser
         Expr? columns = view.Columns is null ? null : Keep("Columns", view.Columns);
         _variables[symbol] = view.Base;
         _views[symbol] = new ArrayView(view.Base, start, length, rows, columns);
+    }
+
+    /// <summary>
+    /// A return of a method that returns a <c>T[]</c> (not of a helper inlined in it): the array it returns copied into
+    /// the results, then the return. Each return copies its own array, so paths may return different ones.
+    /// </summary>
+    private void ReturnArray(VarInfo returned, string comment, List<Stmt> output)
+    {
+        _returnedArrays.Add(returned);
+        if (_resultParameter is not null && _output is not null && _inlining.Count == 0)
+        {
+            string k = AddSynthetic("__k", ScalarKind.Int);
+            var counter = new VarExpr(ScalarKind.Int, k);
+            output.Add(new AssignStmt(comment, k, null, Int(0), IsDeclaration: true));
+            output.Add(new LoopStmt(comment, new BinaryExpr(ScalarKind.Bool, BinaryOp.Less, counter, new LengthExpr(_output.Name)),
+                new EquatableArray<Stmt>(new Stmt[] { new AssignStmt(comment, _output.Name, counter, new ElemExpr(returned.Kind, returned.Name, counter), IsDeclaration: false) }),
+                new EquatableArray<Stmt>(new Stmt[] { new AssignStmt(comment, k, null, new BinaryExpr(ScalarKind.Int, BinaryOp.Add, counter, Int(1)), IsDeclaration: false) }),
+                TestAtEnd: false));
+        }
+
+        output.Add(new ReturnStmt(comment, new ConstExpr(ScalarKind.Double, "0.0")));
     }
 
     /// <summary><c>a.Length</c> of an array, a view or a jagged array (its count).</summary>

@@ -47,6 +47,9 @@ internal sealed partial class MethodParser
     private VarInfo? _outputParameter;
     private VarInfo? _output;
 
+    // A method that returns a T[]: the span parameter of the IR's own that holds its results (see IsVectorResult).
+    private VarInfo? _resultParameter;
+
     // Depth of Ad.StopGradient operands being parsed: calls in them need no derivative.
     private int _stopGradient;
 
@@ -144,6 +147,16 @@ internal sealed partial class MethodParser
             _structResult = NewStruct(returnedStruct, "__result", VarRole.Local, false);
         }
         _arrayResult = TypeClassifier.ReturnsArray(_method);
+        if (TypeClassifier.IsVectorResult(_method) && _inlining.Count == 0)
+        {
+            // double[] F(...): a vector-valued method whose results are the array it returns, held in a span parameter
+            // of the IR's own (the public derivatives call F for the array, then the derivatives over that span).
+            TypeClassifier.TryScalar(((IArrayTypeSymbol)_method.ReturnType).ElementType, out ScalarKind resultKind);
+            _outputParameter = new VarInfo(_names.Fresh("result"), resultKind, ShapeKind.Span, VarRole.Parameter, false);
+            _resultParameter = _outputParameter;
+            _returnKind = resultKind;
+        }
+
         if ((_method.ReturnsVoid || _arrayResult || _structResult is not null) && _outputParameter is null)
         {
             // A void helper: no result of its own (its returns set a dummy one).
@@ -156,8 +169,11 @@ internal sealed partial class MethodParser
             var values = new VarInfo(_names.Fresh("__" + outputParameter.Name.TrimStart('@')), outputParameter.Kind, ShapeKind.Span, VarRole.Local, false);
             _locals.Add(values);
             _output = values;
-            IParameterSymbol symbol = _method.Parameters.First(p => ReferenceEquals(_variables[p], outputParameter));
-            _variables[symbol] = values;
+            if (_resultParameter is null)
+            {
+                IParameterSymbol symbol = _method.Parameters.First(p => _variables.TryGetValue(p, out VarInfo? v) && ReferenceEquals(v, outputParameter));
+                _variables[symbol] = values;
+            }
             string comment = "the [Output] " + outputParameter.Name + "'s values";
             body.Add(new ArrayDeclStmt(comment, values.Name, new LengthExpr(outputParameter.Name)));
 
@@ -251,10 +267,10 @@ internal sealed partial class MethodParser
     private DifferentiableMethod BuildModel(EquatableArray<Stmt> body, string result, bool isStub)
     {
         (string ns, EquatableArray<ContainingType> types) = SymbolText.Containers(_method.ContainingType);
-        var parameters = _method.Parameters.SelectMany(p => _structParameters.TryGetValue(p, out StructValue? fields) ? fields.Leaves()
+        IEnumerable<VarInfo> declared = _method.Parameters.SelectMany(p => _structParameters.TryGetValue(p, out StructValue? fields) ? fields.Leaves()
                 : new[] { ReferenceEquals(_variables[p], _output) ? _outputParameter! : _variables[p] })
-            .SelectMany(p => _extraParameters.TryGetValue(p.Name, out VarInfo[]? extra) ? new[] { p }.Concat(extra) : new[] { p })
-            .ToEquatableArray();
+            .SelectMany(p => _extraParameters.TryGetValue(p.Name, out VarInfo[]? extra) ? new[] { p }.Concat(extra) : new[] { p });
+        var parameters = (_resultParameter is null ? declared : declared.Append(_resultParameter)).ToEquatableArray();
         var arrays = _method.Parameters.Select(p => _structParameters.TryGetValue(p, out StructValue? fields)
                 ? new FlatParameter(p.Name, FlatShape.Struct, fields.Leaves().Select(l => l.Name).ToEquatableArray(), fields.Shape.Template(),
                     fields.Shape.Leaves().Select(l => l.Path).ToEquatableArray())
@@ -265,7 +281,8 @@ internal sealed partial class MethodParser
             .Where(f => f is not null).Select(f => f!).ToEquatableArray();
         string hint = GeneratedNames.HintName(ns, types, _method, "Derivatives.g.cs");
         return new DifferentiableMethod(hint, ns, types, _method.Name, SymbolText.Accessibility(_method.DeclaredAccessibility),
-            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder, _output?.Name, _outputParameter?.Name, (_method.ReturnsVoid || TypeClassifier.ReturnsArray(_method) || StructShape.Of(_method.ReturnType) is not null) && _output is null, _usings.ToEquatableArray(), arrays);
+            _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder, _output?.Name, _outputParameter?.Name, (_method.ReturnsVoid || TypeClassifier.ReturnsArray(_method) || StructShape.Of(_method.ReturnType) is not null) && _output is null, _usings.ToEquatableArray(), arrays,
+            ArrayResult: _resultParameter is not null);
     }
 
     private string AddSynthetic(string name, ScalarKind kind)

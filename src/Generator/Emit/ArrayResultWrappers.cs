@@ -1,0 +1,82 @@
+using System.Collections.Generic;
+using System.Linq;
+using Autodiff.Generator.Analysis;
+using Autodiff.Generator.Helpers;
+using Autodiff.Generator.Ir;
+
+namespace Autodiff.Generator.Emit;
+
+/// <summary>
+/// The derivatives of a method that returns a <c>T[]</c> (<see cref="DifferentiableMethod.ArrayResult"/>), one design with
+/// the vector-valued methods: the IR holds its results in a span parameter of its own, so <see cref="VectorEmitter"/>
+/// writes <c>__FOnSpansVjp</c>, <c>__FOnSpansJvp</c> and <c>__FOnSpansJacobian</c> over that span, privately; the public
+/// <c>FVjp(p, seed, dp)</c>, <c>FJvp(p, tp)</c> and <c>FJacobian(p, jacobian)</c> call the method for its array (whose
+/// length only running it tells), then those on it, and return it (and the tangent, an array of its length).
+/// </summary>
+internal static class ArrayResultWrappers
+{
+    public static List<CodeBlock> Emit(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
+    {
+        DifferentiableMethod spans = method with { Name = "__" + method.Name + "OnSpans", Accessibility = "private" };
+        var work = new CodeBlock();
+        List<CodeBlock> lanes = VectorEmitter.Emit(spans, vectors, work, analysis);
+        string t = TypeClassifier.Keyword(method.ReturnKind);
+        string results = method.OutputParameter!;
+        var user = method.Parameters.Where(p => p.Name != results).ToList();
+        string parameters = string.Join(", ", user.Select(p => TypeClassifier.TypeText(p.Kind, p.Shape) + " " + p.Name));
+        string arguments = string.Join(", ", user.Select(p => p.Name));
+        string Call(string suffix, params string[] more) => $"{DerivativeEmitter.Qualified(method, spans.Name + suffix)}({DerivativeEmitter.Join(arguments, results, string.Join(", ", more.Where(m => m.Length > 0)))});";
+        string primal = $"{t}[] {results} = {DerivativeEmitter.Qualified(method, method.Name)}({arguments});";
+
+        // The names VectorEmitter gives the seed, the adjoints and the tangents.
+        (string seed, List<(string Declaration, string Name, VarInfo Parameter)> adjoints) = VectorEmitter.VjpNames(spans, vectors);
+        output.Line($"/// <summary>Reverse mode of <see cref=\"{method.Name}\"/>: returns its results and writes <paramref name=\"{seed}\"/>ᵀ J, a seed per result, to");
+        output.Line($"/// {string.Join(", ", adjoints.Select(a => $"<paramref name=\"{a.Name}\"/>"))} (spans are overwritten).</summary>");
+        DerivativeEmitter.WriteAttributes(output, vectors.SkipLocalsInit);
+        using (output.Block($"{method.Accessibility} static {t}[] {method.Name}Vjp({DerivativeEmitter.Join(parameters, $"global::System.ReadOnlySpan<{t}> {seed}", string.Join(", ", adjoints.Select(a => a.Declaration)))})"))
+        {
+            output.Line(primal);
+            output.Line(Call("Vjp", seed, string.Join(", ", adjoints.Select(a => (a.Parameter.Shape == ShapeKind.Scalar ? "out " : string.Empty) + a.Name))));
+            output.Line($"return {results};");
+        }
+
+        output.Line(string.Empty);
+        var forward = new MethodContext(spans, "t", VectorSupport.None with { SkipLocalsInit = vectors.SkipLocalsInit }, analysis);
+        string resultTangent = forward.Fresh("t" + results.TrimStart('@'));
+        var tangents = DerivativeEmitter.Tangents(spans, forward);
+        output.Line($"/// <summary>Forward mode of <see cref=\"{method.Name}\"/>: its results, and their directional derivatives along");
+        output.Line($"/// {string.Join(", ", tangents.Select(x => $"<paramref name=\"{x.Name}\"/>"))}, J·v, in a new array of their length.</summary>");
+        DerivativeEmitter.WriteAttributes(output, vectors.SkipLocalsInit);
+        using (output.Block($"{method.Accessibility} static ({t}[] Value, {t}[] Tangent) {method.Name}Jvp({DerivativeEmitter.Join(parameters, string.Join(", ", tangents.Select(x => x.Declaration)))})"))
+        {
+            output.Line(primal);
+            output.Line($"var {resultTangent} = new {t}[{results}.Length];");
+            output.Line(Call("Jvp", string.Join(", ", tangents.Select(x => x.Name)), resultTangent));
+            output.Line($"return ({results}, {resultTangent});");
+        }
+
+        output.Line(string.Empty);
+        string jacobian = new NameSet(method.Parameters.Select(p => p.Name)).Fresh("jacobian");
+        var differentiable = user.Where(p => p.Differentiable).ToList();
+        string order = string.Join(", ", differentiable.Select(p => p.Shape == ShapeKind.Scalar ? p.Name : p.Name + "[0..]"));
+        output.Line($"/// <summary>Returns the results of <see cref=\"{method.Name}\"/> and writes its Jacobian to <paramref name=\"{jacobian}\"/>: m × n, row i the");
+        output.Line($"/// derivatives of result i with respect to the n differentiable values in the order {order}. Takes one JVP per column");
+        output.Line("/// when n &lt; m, else one VJP per row.</summary>");
+        DerivativeEmitter.WriteAttributes(output, vectors.SkipLocalsInit);
+        using (output.Block($"{method.Accessibility} static {t}[] {method.Name}Jacobian({DerivativeEmitter.Join(parameters, t + "[,] " + jacobian)})"))
+        {
+            output.Line(primal);
+            output.Line(Call("Jacobian", jacobian));
+            output.Line($"return {results};");
+        }
+
+        output.Line(string.Empty);
+        output.Comment("The derivatives over a span of the results that the methods above call.");
+        foreach (Code code in work.Items.Where(c => c is not TextCode { Text: var text } || !text.StartsWith("///", System.StringComparison.Ordinal)))
+        {
+            output.Add(code);
+        }
+
+        return lanes;
+    }
+}

@@ -1,0 +1,220 @@
+using System.Text;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Autodiff.Generator.Tests;
+
+/// <summary>
+/// Methods that return a <c>double[]</c>: besides being inlined where they are called, each gets <c>FVjp(p, seed, dp)</c>,
+/// <c>FJvp(p, tp)</c> and <c>FJacobian(p, jacobian)</c>, the design of the vector-valued methods. The Jacobian against
+/// central differences, the VJP against seedᵀ J and the JVP against J·t, for maps, residuals built from matrix helpers,
+/// and the random map helpers of <see cref="RandomArrayHelperTests"/>.
+/// </summary>
+public class ArrayResultTests(ITestOutputHelper output)
+{
+    internal const string Residuals = """
+        [Differentiable]
+        static double[,] MatMul(double[,] a, double[,] b)
+        {
+            int n = a.GetLength(0), m = b.GetLength(1), k = a.GetLength(1);
+            var c = new double[n, m];
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < m; j++)
+                {
+                    double s = 0;
+                    for (int l = 0; l < k; l++) s += a[i, l] * b[l, j];
+                    c[i, j] = s;
+                }
+            return c;
+        }
+
+        [Differentiable]
+        static double[,] Rotation(double tx, double ty, double tz)
+        {
+            double cx = Math.Cos(tx), sx = Math.Sin(tx), cy = Math.Cos(ty), sy = Math.Sin(ty), cz = Math.Cos(tz), sz = Math.Sin(tz);
+            var rz = new double[,] { { cz, -sz, 0 }, { sz, cz, 0 }, { 0, 0, 1 } };
+            var ry = new double[,] { { cy, 0, sy }, { 0, 1, 0 }, { -sy, 0, cy } };
+            var rx = new double[,] { { 1, 0, 0 }, { 0, cx, -sx }, { 0, sx, cx } };
+            return MatMul(MatMul(rz, ry), rx);
+        }
+
+        // A chain of bones: bone b turns by theta[3b..3b+2] and sits at offset[b] along its parent's x axis; each
+        // vertex hangs off one bone; the residuals are the posed vertices minus their targets.
+        [Differentiable]
+        public static double[] Pose(double[] theta, [NoDerivative] double[] offsets, [NoDerivative] double[] vertices, [NoDerivative] double[] targets)
+        {
+            int bones = offsets.Length;
+            int count = vertices.Length / 4;
+            var global = new double[bones * 12];
+            var r = new double[count * 3];
+            var frame = new double[,] { { 1, 0, 0 }, { 0, 1, 0 }, { 0, 0, 1 } };
+            double px = 0, py = 0, pz = 0;
+            for (int b = 0; b < bones; b++)
+            {
+                px += frame[0, 0] * offsets[b];
+                py += frame[1, 0] * offsets[b];
+                pz += frame[2, 0] * offsets[b];
+                double[,] next = MatMul(frame, Rotation(theta[3 * b], theta[3 * b + 1], theta[3 * b + 2]));
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                    {
+                        frame[i, j] = next[i, j];
+                        global[12 * b + 3 * i + j] = next[i, j];
+                    }
+                global[12 * b + 9] = px;
+                global[12 * b + 10] = py;
+                global[12 * b + 11] = pz;
+            }
+
+            for (int v = 0; v < count; v++)
+            {
+                int b = (int)vertices[4 * v];
+                for (int i = 0; i < 3; i++)
+                {
+                    double s = global[12 * b + 9 + i];
+                    for (int j = 0; j < 3; j++) s += global[12 * b + 3 * i + j] * vertices[4 * v + 1 + j];
+                    r[3 * v + i] = s - targets[3 * v + i];
+                }
+            }
+
+            return r;
+        }
+
+        """;
+
+    [Fact]
+    public void JacobianVjpAndJvpOfAMap()
+    {
+        Type type = GeneratorHarness.CompileAndLoad("""
+            using System; using Autodiff;
+            public static partial class A
+            {
+                [Differentiable]
+                public static double[] Map(double[] v, double a)
+                {
+                    var r = new double[v.Length + 1];
+                    for (int k = 0; k < v.Length; k++) r[k] = a * Math.Sin(v[k]) + v[(k + 1) % v.Length];
+                    r[v.Length] = a * a;
+                    return r;
+                }
+
+                public static double[] Value(double[] p) => Map(p[..^1], p[^1]);
+                public static double[] Jacobian(double[] p, double[,] j) => MapJacobian(p[..^1], p[^1], j);
+                public static double[] Vjp(double[] p, double[] seed, double[] dv, double[] da) { var r = MapVjp(p[..^1], p[^1], seed, dv, out double d); da[0] = d; return r; }
+                public static double[] Jvp(double[] p, double[] t) => MapJvp(p[..^1], p[^1], t[..^1], t[^1]).Tangent;
+            }
+            """).GetType("A")!;
+        Check(type, new[] { 0.3, -0.7, 1.1, 0.4 }, 4);
+    }
+
+    [Fact]
+    public void JacobianOfResidualsBuiltFromMatrixHelpers()
+    {
+        Type type = GeneratorHarness.CompileAndLoad("using System; using Autodiff;\npublic static partial class A\n{\n" + Residuals + """
+                static readonly double[] Offsets = { 1.0, 0.8, 0.5 };
+                static readonly double[] Vertices = { 0, 0.1, 0.2, 0.0, 1, 0.3, -0.1, 0.2, 2, 0.2, 0.1, -0.3, 2, -0.1, 0.0, 0.4 };
+                static readonly double[] Targets = { 0.5, 0.2, 0.1, 1.2, 0.4, 0.0, 1.5, 0.9, 0.2, 1.6, 0.5, -0.2 };
+                public static double[] Value(double[] p) => Pose(p, Offsets, Vertices, Targets);
+                public static double[] Jacobian(double[] p, double[,] j) => PoseJacobian(p, Offsets, Vertices, Targets, j);
+                public static double[] Vjp(double[] p, double[] seed, double[] dp, double[] unused) => PoseVjp(p, Offsets, Vertices, Targets, seed, dp);
+                public static double[] Jvp(double[] p, double[] t) => PoseJvp(p, Offsets, Vertices, Targets, t).Tangent;
+            }
+            """).GetType("A")!;
+        Check(type, new[] { 0.3, -0.2, 0.1, 0.5, 0.4, -0.3, -0.6, 0.2, 0.7 }, 9, vjpSplit: false);
+    }
+
+    [Fact]
+    public void PathsMayReturnDifferentArrays()
+    {
+        // Each return copies its own array into the results (inlined at a call, one array on every path is still needed).
+        Type type = GeneratorHarness.CompileAndLoad("""
+            using System; using Autodiff;
+            public static partial class A
+            {
+                [Differentiable]
+                public static double[] Pick(double[] v, double s)
+                {
+                    var a = new double[2];
+                    var b = new double[2];
+                    a[0] = s * v[0];
+                    b[0] = s;
+                    if (s > 0) return a;
+                    return b;
+                }
+
+                public static double[,] Jacobian(double s) { var j = new double[2, 3]; PickJacobian(new[] { 3.0, 4.0 }, s, j); return j; }
+            }
+            """).GetType("A")!;
+        Assert.Equal(new double[,] { { 2, 0, 3 }, { 0, 0, 0 } }, (double[,])GradientChecker.Invoke(type, "Jacobian", 2.0));
+        Assert.Equal(new double[,] { { 0, 0, 1 }, { 0, 0, 0 } }, (double[,])GradientChecker.Invoke(type, "Jacobian", -2.0));
+    }
+
+    [Fact]
+    public void RandomMapHelpersHaveCorrectJacobians()
+    {
+        int seed = RandomProgramTests.BaseSeed() + 6100;
+        var generator = new RandomProgramGenerator(seed);
+        string helpers = generator.Helpers("Q", 3) + generator.ArrayHelpers("Q", 6, 3);
+        string wrappers = string.Concat(Enumerable.Range(0, 6).Select(i => $$"""
+            public static double[] M{{i}}Value(double[] p) => QM{{i}}(p[..^1], p[^1]);
+            public static double[] M{{i}}Jacobian(double[] p, double[,] j) => QM{{i}}Jacobian(p[..^1], p[^1], j);
+            public static double[] M{{i}}Vjp(double[] p, double[] seed, double[] dv, double[] da) { var r = QM{{i}}Vjp(p[..^1], p[^1], seed, dv, out double d); da[0] = d; return r; }
+            public static double[] M{{i}}Jvp(double[] p, double[] t) => QM{{i}}Jvp(p[..^1], p[^1], t[..^1], t[^1]).Tangent;
+
+            """));
+        GeneratorHarness.Result result = GeneratorHarness.Run("using System; using Autodiff;\npublic static partial class RandomMaps\n{\n" + helpers + wrappers + "}\n");
+        Assert.Empty(result.AutodiffDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        Type type = GeneratorHarness.Load(result).GetType("RandomMaps")!;
+        var random = new Random(seed);
+        for (int i = 0; i < 6; i++)
+        {
+            double[] p = Enumerable.Range(0, 2 + random.Next(4)).Select(_ => RandomProgramTests.Next(random)).ToArray();
+            Check(type, p, p.Length, prefix: "M" + i);
+        }
+    }
+
+    // The Jacobian against central differences; the VJP against seedᵀ J; the JVP against J·t. The wrappers take all the
+    // differentiable values in one array p (the last one a scalar when vjpSplit).
+    private void Check(Type type, double[] p, int n, bool vjpSplit = true, string prefix = "")
+    {
+        double[] value = (double[])GradientChecker.Invoke(type, prefix + "Value", p);
+        int m = value.Length;
+        var jacobian = new double[m, n];
+        double[] returned = (double[])GradientChecker.Invoke(type, prefix + "Jacobian", p, jacobian);
+        Assert.Equal(value, returned);
+        var failures = new StringBuilder();
+        for (int j = 0; j < n; j++)
+        {
+            double h = 1e-6 * Math.Max(1, Math.Abs(p[j]));
+            double[] plus = (double[])p.Clone(), minus = (double[])p.Clone();
+            plus[j] += h;
+            minus[j] -= h;
+            double[] up = (double[])GradientChecker.Invoke(type, prefix + "Value", plus), down = (double[])GradientChecker.Invoke(type, prefix + "Value", minus);
+            for (int i = 0; i < m; i++)
+            {
+                GradientChecker.Compare(failures, $"J[{i}, {j}]", jacobian[i, j], (up[i] - down[i]) / (2 * h), 1e-6);
+            }
+        }
+
+        double[] seed = Enumerable.Range(0, m).Select(i => Math.Sin(i + 1.0)).ToArray();
+        var dv = new double[vjpSplit ? n - 1 : n];
+        var da = new double[1];
+        double[] vjpValue = (double[])GradientChecker.Invoke(type, prefix + "Vjp", p, seed, dv, da);
+        Assert.Equal(value, vjpValue);
+        double[] vjp = vjpSplit ? dv.Append(da[0]).ToArray() : dv;
+        double[] tangent = Enumerable.Range(0, n).Select(j => Math.Cos(j + 0.5)).ToArray();
+        double[] jvp = (double[])GradientChecker.Invoke(type, prefix + "Jvp", p, tangent);
+        for (int j = 0; j < n; j++)
+        {
+            GradientChecker.Compare(failures, $"VJP {j}", vjp[j], Enumerable.Range(0, m).Sum(i => seed[i] * jacobian[i, j]), 1e-9);
+        }
+
+        for (int i = 0; i < m; i++)
+        {
+            GradientChecker.Compare(failures, $"JVP {i}", jvp[i], Enumerable.Range(0, n).Sum(j => jacobian[i, j] * tangent[j]), 1e-9);
+        }
+
+        output.WriteLine(failures.ToString());
+        Assert.True(failures.Length == 0, failures.ToString());
+    }
+}
