@@ -12,7 +12,7 @@ namespace Autodiff.Generator.Tests;
 /// <summary>Runs the generator over in-memory sources, compiles the result and loads it.</summary>
 public static class GeneratorHarness
 {
-    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
+    internal static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
     {
         string tpa = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
         var references = tpa.Split(Path.PathSeparator)

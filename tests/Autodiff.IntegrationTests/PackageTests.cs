@@ -68,7 +68,13 @@ public class PackageTests
         try
         {
             Run(root, "dotnet", $"pack src/Runtime -c {configuration} -o \"{feed}\" --nologo");
-            Assert.Single(Directory.GetFiles(feed, "Autodiff.*.nupkg"));
+            string package = Assert.Single(Directory.GetFiles(feed, "Autodiff.*.nupkg"));
+            using (var zip = System.IO.Compression.ZipFile.OpenRead(package))
+            {
+                // The generator and the code fixes beside it (the IDE loads those; the compiler finds nothing to run in them).
+                Assert.Contains(zip.Entries, e => e.FullName == "analyzers/dotnet/cs/Autodiff.Generator.dll");
+                Assert.Contains(zip.Entries, e => e.FullName == "analyzers/dotnet/cs/Autodiff.CodeFixes.dll");
+            }
 
             File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
                 <Project Sdk="Microsoft.NET.Sdk">
