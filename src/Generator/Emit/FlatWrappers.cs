@@ -291,7 +291,9 @@ internal static class FlatWrappers
         {
             string template = structParameter.Template!;
             int open = template.IndexOf('(');
-            return template.Substring(open + 1, template.IndexOf(')') - open - 1);
+            return template.StartsWith("new ", System.StringComparison.Ordinal)
+                ? template.Substring(4, open - 4)
+                : template.Substring(open + 1, template.IndexOf(')') - open - 1);
         }
 
         private static string Pack(CodeBlock output, MethodContext context, VarInfo parameter, string name, bool copy)

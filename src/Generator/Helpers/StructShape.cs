@@ -27,13 +27,13 @@ internal sealed class StructShape
     public List<StructMember> Members { get; }
 
     /// <summary>Every scalar leaf, depth first: its path of member names (<c>A.X</c>) and kind.</summary>
-    public IEnumerable<(string Path, ScalarKind Kind, IFieldSymbol Field)> Leaves()
+    public IEnumerable<(string Path, ScalarKind Kind, ISymbol Field)> Leaves()
     {
         foreach (StructMember member in Members)
         {
             if (member.Nested is { } nested)
             {
-                foreach ((string path, ScalarKind kind, IFieldSymbol field) in nested.Leaves())
+                foreach ((string path, ScalarKind kind, ISymbol field) in nested.Leaves())
                 {
                     yield return (member.Name + "." + path, kind, field);
                 }
@@ -53,12 +53,20 @@ internal sealed class StructShape
 
     private static StructShape? Of(ITypeSymbol? type, int depth)
     {
-        if (type is INamedTypeSymbol { TypeKind: TypeKind.Struct, Name: "Vector2" or "Vector3" or "Vector4" } vector
+        if (type is INamedTypeSymbol { TypeKind: TypeKind.Struct, Name: "Complex" } complex && complex.ContainingNamespace?.ToDisplayString() == "System.Numerics"
+            && complex.GetMembers("Real").OfType<IPropertySymbol>().FirstOrDefault() is { Type.SpecialType: SpecialType.System_Double } real
+            && complex.GetMembers("Imaginary").OfType<IPropertySymbol>().FirstOrDefault() is { Type.SpecialType: SpecialType.System_Double } imaginary)
+        {
+            // Real and Imaginary: read-only double properties (the fields are private), made by the constructor.
+            return new StructShape(complex, new List<StructMember> { new("Real", real, ScalarKind.Double, null), new("Imaginary", imaginary, ScalarKind.Double, null) }, isLibrary: true);
+        }
+
+        if (type is INamedTypeSymbol { TypeKind: TypeKind.Struct, Name: "Vector2" or "Vector3" or "Vector4" or "Quaternion" } vector
             && vector.ContainingNamespace?.ToDisplayString() == "System.Numerics" && !vector.IsGenericType)
         {
             // X, Y, Z, W: public float fields.
             var fields = new List<StructMember>();
-            foreach (string name in new[] { "X", "Y", "Z", "W" }.Take(vector.Name[6] - '0'))
+            foreach (string name in new[] { "X", "Y", "Z", "W" }.Take(vector.Name == "Quaternion" ? 4 : vector.Name[6] - '0'))
             {
                 if (vector.GetMembers(name).OfType<IFieldSymbol>().FirstOrDefault() is not { Type.SpecialType: SpecialType.System_Single } field)
                 {
@@ -108,7 +116,7 @@ internal sealed class StructShape
 
         if (IsSystem(named))
         {
-            return "it is a library type, whose operators and methods the generator cannot read (of System.Numerics, Vector2, Vector3 and Vector4 are supported)";
+            return "it is a library type, whose operators and methods the generator cannot read (of System.Numerics, Vector2, Vector3, Vector4, Quaternion and Complex are supported)";
         }
 
         if (named.IsGenericType)
@@ -139,11 +147,17 @@ internal sealed class StructShape
     /// </summary>
     public string? InaccessibleMember()
     {
+        if (IsLibrary)
+        {
+            // Built by its constructor (Template), read by its public members.
+            return null;
+        }
+
         foreach (StructMember member in Members)
         {
-            ISymbol symbol = (ISymbol?)member.Field.AssociatedSymbol ?? member.Field;
+            ISymbol symbol = (member.Field as IFieldSymbol)?.AssociatedSymbol ?? member.Field;
             bool open = symbol.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal;
-            bool settable = symbol is IPropertySymbol property ? property.SetMethod is { DeclaredAccessibility: Accessibility.Public or Accessibility.Internal } : !member.Field.IsReadOnly;
+            bool settable = symbol is IPropertySymbol property ? property.SetMethod is { DeclaredAccessibility: Accessibility.Public or Accessibility.Internal } : member.Field is IFieldSymbol { IsReadOnly: false };
             if (!open || !settable)
             {
                 return member.Name;
@@ -161,6 +175,12 @@ internal sealed class StructShape
     /// <summary><c>default(T) with { X = {0}, A = default(U) with { Y = {1} } }</c>: the value built from its leaves, in order.</summary>
     public string Template()
     {
+        if (IsLibrary)
+        {
+            // new Vector3({0}, {1}, {2}), new Complex({0}, {1}).
+            return "new " + Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "(" + string.Join(", ", Members.Select((_, i) => "{" + i + "}")) + ")";
+        }
+
         int next = 0;
         return Build(this, ref next);
 
@@ -191,4 +211,5 @@ internal sealed class StructShape
 }
 
 /// <summary>A storage member of a struct: its name (the property's, for an auto-property), its field, and its scalar kind or nested shape.</summary>
-internal sealed record StructMember(string Name, IFieldSymbol Field, ScalarKind Kind, StructShape? Nested);
+/// <remarks><see cref="Field"/> is the field, or for a library struct whose fields are private (<c>Complex</c>) the property that reads it.</remarks>
+internal sealed record StructMember(string Name, ISymbol Field, ScalarKind Kind, StructShape? Nested);

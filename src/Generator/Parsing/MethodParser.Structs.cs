@@ -36,8 +36,8 @@ internal sealed partial class MethodParser
         {
             for (int i = 0; i < Shape.Members.Count; i++)
             {
-                IFieldSymbol field = Shape.Members[i].Field;
-                if (SymbolEqualityComparer.Default.Equals(field, symbol) || SymbolEqualityComparer.Default.Equals(field.AssociatedSymbol, symbol))
+                ISymbol field = Shape.Members[i].Field;
+                if (SymbolEqualityComparer.Default.Equals(field, symbol) || SymbolEqualityComparer.Default.Equals((field as IFieldSymbol)?.AssociatedSymbol, symbol))
                 {
                     return Members[i];
                 }
@@ -128,6 +128,19 @@ internal sealed partial class MethodParser
     private StructValue? ParseStruct(IOperation operation, List<Stmt>? output, out bool fresh)
     {
         fresh = false;
+        if (operation is IConversionOperation { OperatorMethod: { } conversionOperator } conversion && StructShape.Of(conversion.Type) is { IsLibrary: true } converted)
+        {
+            // Complex z = 2.0: the library's implicit conversion.
+            fresh = true;
+            if ((output ?? _before) is { } conversionSink)
+            {
+                return LibraryVector(conversionOperator, null, new[] { conversion.Operand }, operation, converted, conversionSink);
+            }
+
+            Unsupported(operation, "struct values made inside a branch or a condition", "make the value in a statement of its own, var v = ...;, and use v");
+            return null;
+        }
+
         operation = Unconverted(operation);
         switch (operation)
         {
@@ -162,6 +175,9 @@ internal sealed partial class MethodParser
         {
             case IPropertyReferenceOperation { Property: { IsStatic: true } constant } when shape.IsLibrary:
                 return LibraryConstant(constant, shape, operation, sink);
+
+            case IFieldReferenceOperation { Field: { IsStatic: true } constantField } when shape.IsLibrary:
+                return LibraryConstant(constantField, shape, operation, sink);
 
             case IObjectCreationOperation { Constructor: { } libraryConstructor } libraryCreation when shape.IsLibrary && libraryCreation.Arguments.Length > 0:
                 return LibraryVector(libraryConstructor, null, Arguments(libraryCreation.Arguments), operation, shape, sink);
