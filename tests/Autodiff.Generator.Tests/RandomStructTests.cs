@@ -7,7 +7,7 @@ namespace Autodiff.Generator.Tests;
 /// The randomized differential test for structs: the random programs of <see cref="RandomProgramTests"/> make
 /// <c>V2</c> values (<see cref="RandomProgramGenerator.StructTypes"/>: constructor, operators, a computed property, a
 /// method that changes the struct), pass them through random helpers that take and return structs, in a loop too,
-/// and read their fields; and each random public reducer over a <c>V2</c> is checked through its generated struct
+/// store them in an array of structs (changed in place, read back by foreach), and read their fields; and each random public reducer over a <c>V2</c> is checked through its generated struct
 /// derivatives (<c>UGradient(V2 v, double c, out V2 dv, out double dc)</c>, its VJP and JVP). Against central
 /// differences. 60 programs and 6 reducers per run.
 /// </summary>
@@ -37,8 +37,19 @@ public class RandomStructTests(ITestOutputHelper output)
                         sv1.Y += t * x1;
                     }
 
+                    var svs = new V2[n];
+                    for (int t = 0; t < n; t++)
+                    {
+                        svs[t] = {{T(random)}}(new V2(w[t], x0), x1 * t);
+                        svs[t].Rotate(0.1 * t);
+                        svs[t].X += sd;
+                    }
+
+                    double sa = 0;
+                    foreach (V2 e in svs) sa += e * sv2;
+
                 """,
-            (_, value) => $"return {value} + sd + sv1.X * (x1 > 0 ? sv1 : sv2).Y;");
+            (_, value) => $"return {value} + sd + sv1.X * (x1 > 0 ? sv1 : sv2).Y + 0.1 * sa;");
     }
 
     [Fact]

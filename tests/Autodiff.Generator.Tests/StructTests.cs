@@ -191,6 +191,101 @@ public class StructTests
     }
 
     [Fact]
+    public void ArraysOfStructs()
+    {
+        Type type = Load("""
+            public struct Body { public double X, Y, VX, VY, Mass; }
+
+            [Differentiable]
+            static double Kinetic(Body[] bodies)
+            {
+                double e = 0;
+                foreach (Body b in bodies) e += 0.5 * b.Mass * (b.VX * b.VX + b.VY * b.VY);
+                return e;
+            }
+
+            [Differentiable]
+            public static double Energy(Body[] bodies, double g, Vec3[] points)
+            {
+                var moved = new Body[bodies.Length];
+                for (int i = 0; i < bodies.Length; i++)
+                {
+                    moved[i] = bodies[i];
+                    moved[i].X += 0.1 * bodies[i].VX;
+                    moved[i].Y = bodies[i].Y + 0.1 * bodies[i].VY;
+                }
+
+                double u = 0;
+                for (int i = 0; i < moved.Length; i++)
+                    for (int j = i + 1; j < moved.Length; j++)
+                    {
+                        double dx = moved[i].X - moved[j].X, dy = moved[i].Y - moved[j].Y;
+                        u -= g * moved[i].Mass * moved[j].Mass / Math.Sqrt(dx * dx + dy * dy + 0.1);
+                    }
+
+                var shifted = new Vec3[points.Length];
+                for (int k = 0; k < points.Length; k++)
+                {
+                    shifted[k] = points[k] + new Vec3(g, 0, moved[0].X);
+                    shifted[k].Scale(0.5);
+                }
+
+                Vec3 first = shifted[0];
+                return u + Kinetic(moved) + first.Length + shifted[points.Length - 1] * points[0];
+            }
+
+            static Body[] Bodies(double[] a) => new[] { new Body { X = a[0], Y = a[1], VX = a[2], VY = a[3], Mass = a[4] }, new Body { X = a[5], Y = a[6], VX = a[7], VY = a[8], Mass = a[9] } };
+            static Vec3[] Points(double[] a) => new[] { new Vec3(a[11], a[12], a[13]), new Vec3(a[14], a[15], a[16]) };
+
+            public static double __Value(double[] a) => Energy(Bodies(a), a[10], Points(a));
+
+            public static double[] __Gradient(double[] a, double seed, bool vjp)
+            {
+                var db = new Body[2];
+                var dp = new Vec3[2];
+                double dg;
+                double v = vjp ? EnergyVjp(Bodies(a), a[10], Points(a), seed, db, out dg, dp) : EnergyGradient(Bodies(a), a[10], Points(a), db, out dg, dp);
+                return new[] { db[0].X, db[0].Y, db[0].VX, db[0].VY, db[0].Mass, db[1].X, db[1].Y, db[1].VX, db[1].VY, db[1].Mass, dg,
+                    dp[0].X, dp[0].Y, dp[0].Z, dp[1].X, dp[1].Y, dp[1].Z, v };
+            }
+
+            public static double[] __Jvp(double[] a, double[] t)
+            {
+                var r = EnergyJvp(Bodies(a), a[10], Points(a), Bodies(t), t[10], Points(t));
+                return new[] { r.Value, r.Tangent };
+            }
+            """, string.Empty);
+        double[] point = { 0.1, 0.2, 0.5, -0.3, 1.5, 1.2, -0.4, 0.1, 0.7, 0.8, 0.9, 0.3, -0.6, 1.1, 0.4, 0.2, -0.5 };
+        CheckFlat(type, point);
+    }
+
+    // The __Value, __Gradient and __Jvp wrappers of a method over flattened arguments against central differences.
+    private static void CheckFlat(Type type, double[] point)
+    {
+        double value = (double)GradientChecker.Invoke(type, "__Value", point);
+        double[] gradient = (double[])GradientChecker.Invoke(type, "__Gradient", point, 1.0, false);
+        double[] vjp = (double[])GradientChecker.Invoke(type, "__Gradient", point, 2.5, true);
+        Assert.Equal(value, gradient[^1], 12);
+        double[] tangent = point.Select((_, i) => Math.Sin(i + 1.0)).ToArray();
+        double[] jvp = (double[])GradientChecker.Invoke(type, "__Jvp", point, tangent);
+        Assert.Equal(value, jvp[0], 12);
+        double dot = 0;
+        for (int i = 0; i < point.Length; i++)
+        {
+            double h = 1e-6 * Math.Max(1, Math.Abs(point[i]));
+            double[] plus = (double[])point.Clone(), minus = (double[])point.Clone();
+            plus[i] += h;
+            minus[i] -= h;
+            double fd = ((double)GradientChecker.Invoke(type, "__Value", plus) - (double)GradientChecker.Invoke(type, "__Value", minus)) / (2 * h);
+            Assert.True(Math.Abs(fd - gradient[i]) <= 1e-6 * Math.Max(1, Math.Abs(fd)), $"d/d{i}: {gradient[i]} against {fd}");
+            Assert.Equal(2.5 * gradient[i], vjp[i], 12);
+            dot += gradient[i] * tangent[i];
+        }
+
+        Assert.Equal(dot, jvp[1], 10);
+    }
+
+    [Fact]
     public void QuaternionsRotateVectors()
     {
         string source = """

@@ -108,6 +108,15 @@ internal static class SignatureRules
                         ? "ref and in parameters are not supported; pass values, and write results to out parameters or to an array or span"
                         : "ref, out and in parameters are not supported; pass values and return the result (a void helper may have out parameters)"));
             }
+            else if (StructShape.ArrayOf(parameter.Type) is not null)
+            {
+                // An array or span of structs of one kind: a flat array of that kind in the IR, viewed in place.
+                if (outputs.Count > 0 || TypeClassifier.SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder"))
+                {
+                    problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, parameterLocation, parameter.Name, SymbolText.TypeName(parameter.Type),
+                        "an array of structs is not yet supported in a " + (outputs.Count > 0 ? "vector-valued method" : "method with SecondOrder = true") + "; pass the fields in arrays of their own"));
+                }
+            }
             else if (StructShape.Of(parameter.Type) is { } shape)
             {
                 // A struct of reals: one parameter per field in the IR; the public derivatives take and give the struct.

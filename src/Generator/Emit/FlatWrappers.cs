@@ -123,7 +123,7 @@ internal static class FlatWrappers
                 }
                 else if (!_companions.Contains(p.Name))
                 {
-                    parameters.Add((_flat.TryGetValue(p.Name, out FlatParameter? f) ? UserType(p.Kind, f.Shape) : TypeClassifier.TypeText(p.Kind, p.Shape)) + " " + p.Name);
+                    parameters.Add((_flat.TryGetValue(p.Name, out FlatParameter? f) ? UserType(p.Kind, f) : TypeClassifier.TypeText(p.Kind, p.Shape)) + " " + p.Name);
                 }
             }
 
@@ -139,7 +139,7 @@ internal static class FlatWrappers
                 }
                 else
                 {
-                    declarations.Add(_flat.TryGetValue(parameter.Name, out FlatParameter? f) ? UserType(parameter.Kind, f.Shape) + " " + name : declaration);
+                    declarations.Add(_flat.TryGetValue(parameter.Name, out FlatParameter? f) ? UserType(parameter.Kind, f, derivative: isAdjoint || seed is not null ? "Span" : "ReadOnlySpan") + " " + name : declaration);
                 }
             }
 
@@ -161,7 +161,7 @@ internal static class FlatWrappers
                 }
 
                 // The shapes of the derivatives, checked before anything is packed.
-                foreach ((_, string name, VarInfo parameter) in derivatives.Where(d => _flat.TryGetValue(d.Parameter.Name, out FlatParameter? f) && f.Shape != FlatShape.Struct))
+                foreach ((_, string name, VarInfo parameter) in derivatives.Where(d => _flat.TryGetValue(d.Parameter.Name, out FlatParameter? f) && f.Shape is not (FlatShape.Struct or FlatShape.StructArray)))
                 {
                     string of = parameter.Name;
                     output.Line(_flat[of].Shape == FlatShape.Matrix
@@ -313,6 +313,15 @@ internal static class FlatWrappers
                 yield break;
             }
 
+            if (flat.Shape == FlatShape.StructArray)
+            {
+                // The structs' memory as their fields, in place.
+                string container = companions ? flat.Paths[0] : "Span";
+                string span = container == "array" ? $"(global::System.ReadOnlySpan<{flat.Template}>){name}" : name;
+                yield return $"global::System.Runtime.InteropServices.MemoryMarshal.Cast<{flat.Template}, {TypeClassifier.Keyword(parameter.Kind)}>({span})";
+                yield break;
+            }
+
             if (flat.Shape == FlatShape.Matrix)
             {
                 yield return $"{TypeRefs.Helpers}.Elements({name})";
@@ -339,11 +348,16 @@ internal static class FlatWrappers
             }
         }
 
-        private static string UserType(ScalarKind kind, FlatShape shape) => TypeClassifier.Keyword(kind) + shape switch
+        private static string UserType(ScalarKind kind, FlatParameter flat, string? derivative = null) => flat.Shape switch
         {
-            FlatShape.Matrix => "[,]",
-            FlatShape.Jagged => "[][]",
-            _ => "[][,]",
+            FlatShape.StructArray => (derivative ?? flat.Paths[0]) switch
+            {
+                "array" => flat.Template + "[]",
+                var span => "global::System." + span + "<" + flat.Template + ">",
+            },
+            FlatShape.Matrix => TypeClassifier.Keyword(kind) + "[,]",
+            FlatShape.Jagged => TypeClassifier.Keyword(kind) + "[][]",
+            _ => TypeClassifier.Keyword(kind) + "[][,]",
         };
     }
 }

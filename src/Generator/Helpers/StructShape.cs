@@ -172,6 +172,24 @@ internal sealed class StructShape
         return null;
     }
 
+    /// <summary>The one kind of every leaf (an array of such structs is then a flat array of that kind), or null.</summary>
+    public ScalarKind? UniformKind => Leaves().Select(l => l.Kind).Distinct().Count() == 1 ? Leaves().First().Kind : null;
+
+    /// <summary>
+    /// <c>S[]</c>, <c>Span&lt;S&gt;</c> or <c>ReadOnlySpan&lt;S&gt;</c> of a struct of reals whose fields are all of one kind: in
+    /// the IR a flat array of that kind, element i's leaves at [i * leaves, (i + 1) * leaves). Null otherwise.
+    /// </summary>
+    public static (StructShape Shape, ScalarKind Kind, string Container)? ArrayOf(ITypeSymbol? type)
+    {
+        (ITypeSymbol? element, string container) = type switch
+        {
+            IArrayTypeSymbol { Rank: 1 } array => (array.ElementType, "array"),
+            INamedTypeSymbol { Name: "Span" or "ReadOnlySpan", TypeArguments.Length: 1 } span when span.ContainingNamespace?.ToDisplayString() == "System" => (span.TypeArguments[0], span.Name),
+            _ => (null, string.Empty),
+        };
+        return Of(element) is { UniformKind: { } kind } shape ? (shape, kind, container) : null;
+    }
+
     /// <summary><c>default(T) with { X = {0}, A = default(U) with { Y = {1} } }</c>: the value built from its leaves, in order.</summary>
     public string Template()
     {

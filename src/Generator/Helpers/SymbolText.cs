@@ -53,6 +53,8 @@ internal static class SymbolText
     /// <summary>What to use instead of a type the generator does not differentiate, for a parameter or a <paramref name="local"/>.</summary>
     public static string Instead(ITypeSymbol type, bool local = false) => type switch
     {
+        IArrayTypeSymbol { Rank: 1, ElementType: INamedTypeSymbol { TypeKind: TypeKind.Struct } element } when StructShape.Of(element) is { UniformKind: null }
+            => "an array of structs needs fields all of one kind (it is held as one flat array of them); pass the fields in arrays of their own",
         IArrayTypeSymbol { Rank: > 2 } => "use a two-dimensional array T[,], or store the elements in a one-dimensional array",
         IArrayTypeSymbol { Rank: 2 } => "use double[,], float[,], int[,], long[,] or bool[,]",
         IArrayTypeSymbol { ElementType: IArrayTypeSymbol } => "store the rows one after another in a one-dimensional array",

@@ -72,6 +72,11 @@ internal enum FlatShape
 
     /// <summary>A user struct of reals: one scalar parameter per field (the companions), nested structs' fields in turn.</summary>
     Struct,
+
+    /// <summary><c>S[]</c>, <c>Span&lt;S&gt;</c> or <c>ReadOnlySpan&lt;S&gt;</c> of a struct whose fields are all of one kind:
+    /// the span parameter of that kind holds the elements' fields in order (the struct's own memory, viewed in place);
+    /// <see cref="FlatParameter.Template"/> is the struct's type and the one path the container (array, Span, ReadOnlySpan).</summary>
+    StructArray,
 }
 
 /// <summary>

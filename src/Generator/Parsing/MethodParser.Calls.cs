@@ -40,7 +40,8 @@ internal sealed partial class MethodParser
         }
 
         if (target.MethodKind == MethodKind.LocalFunction
-            || ((target.Parameters.Any(p => TypeClassifier.TryMatrix(p.Type, out _) || TypeClassifier.TryJagged(p.Type, out _, out _)) || invocation.Arguments.Any(a => IsPartialView(a.Value)))
+            || ((target.Parameters.Any(p => TypeClassifier.TryMatrix(p.Type, out _) || TypeClassifier.TryJagged(p.Type, out _, out _) || StructShape.ArrayOf(p.Type) is not null)
+                    || invocation.Arguments.Any(a => IsPartialView(a.Value)))
                 && TypeClassifier.HasAttribute(target, WellKnownNames.DifferentiableAttribute)))
         {
             // A local function, or a [Differentiable] method that takes a T[,] or a jagged array, or is given a row of

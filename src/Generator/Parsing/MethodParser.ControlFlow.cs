@@ -191,6 +191,24 @@ internal sealed partial class MethodParser
             collection = conversion.Operand;
         }
 
+        if (SymbolOf(collection) is { } structsSymbol && _variables.TryGetValue(structsSymbol, out VarInfo? structs) && _structArrays.TryGetValue(structs.Name, out StructShape? elementShape)
+            && loop.LoopControlVariable is IVariableDeclaratorOperation { Symbol: { RefKind: RefKind.None } item })
+        {
+            // foreach (Particle p in ps): p is a copy of each element in turn.
+            string k = AddSynthetic("__i", ScalarKind.Int);
+            var kRead = new VarExpr(ScalarKind.Int, k);
+            output.Add(new AssignStmt(comment, k, null, Int(0), IsDeclaration: true));
+            var itemBody = new List<Stmt>();
+            var start = new BinaryExpr(ScalarKind.Int, BinaryOp.Multiply, kRead, Int(elementShape.Leaves().Count()));
+            _structs[item] = LoadElement(new ElementPath(structs, start, 0, elementShape, default), comment, itemBody);
+            _nesting++;
+            ParseStatement(loop.Body, itemBody);
+            _nesting--;
+            var itemStep = new Stmt[] { new AssignStmt(comment, k, null, new BinaryExpr(ScalarKind.Int, BinaryOp.Add, kRead, Int(1)), IsDeclaration: false) };
+            output.Add(new LoopStmt(comment, new BinaryExpr(ScalarKind.Bool, BinaryOp.Less, kRead, StructArrayLength(collection)!), itemBody.ToEquatableArray(), itemStep.ToEquatableArray(), TestAtEnd: false));
+            return;
+        }
+
         if (JaggedOf(collection) is { } jagged && !IsPartialView(collection) && loop.LoopControlVariable is IVariableDeclaratorOperation { Symbol: { RefKind: RefKind.None } row })
         {
             // foreach (double[] row in xs): row is a view of each row in turn.

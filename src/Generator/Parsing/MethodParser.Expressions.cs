@@ -45,7 +45,7 @@ internal sealed partial class MethodParser
             case IArrayElementReferenceOperation or IPropertyReferenceOperation { Property.IsIndexer: true }:
                 return ParseElement(operation);
 
-            case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } instance } when JaggedOf(instance) is not null || IsPartialView(instance) || IndexableOf(instance) is not null:
+            case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } instance } when StructArrayLength(instance) is not null || JaggedOf(instance) is not null || IsPartialView(instance) || IndexableOf(instance) is not null:
                 return ParseLength(instance);
 
             case IPropertyReferenceOperation { Property: { IsStatic: true } property } when TypeClassifier.TryScalar(property.Type, out ScalarKind kind):

@@ -108,6 +108,21 @@ internal sealed partial class MethodParser
         {
             IParameterSymbol parameter = helper.Parameters[i];
             TypeClassifier.TryClassify(parameter.Type, out ScalarKind kind, out ShapeKind shape);
+            if (StructShape.ArrayOf(parameter.Type) is not null && parameter.RefKind == RefKind.None)
+            {
+                // An array of structs: bound to the caller's (its flat array), whose elements the helper reads and writes.
+                if (SymbolOf(Unconverted(arguments[i])) is not { } arraySymbol || !_variables.TryGetValue(arraySymbol, out VarInfo? elements) || !_structArrays.ContainsKey(elements.Name))
+                {
+                    Unsupported(arguments[i], "arguments for an array of structs other than such an array variable", "pass a parameter or local array of the structs");
+                    Unbind(bound);
+                    return null;
+                }
+
+                bindings.Add(() => _variables[parameter] = elements);
+                bound.Add(parameter);
+                continue;
+            }
+
             if (StructShape.Of(parameter.Type) is { } structShape && parameter.RefKind == RefKind.None)
             {
                 // A struct parameter: a copy of the argument (a struct is passed by value).

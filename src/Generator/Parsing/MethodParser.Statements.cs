@@ -216,6 +216,12 @@ internal sealed partial class MethodParser
             return;
         }
 
+        if (StructShape.ArrayOf(local.Type) is { } structArray)
+        {
+            DeclareStructArrayLocal(local, structArray.Shape, structArray.Kind, initializer?.Value, comment, declarator.Syntax.GetLocation(), output);
+            return;
+        }
+
         if (StructShape.Of(local.Type) is { } structShape)
         {
             DeclareStructLocal(local, structShape, initializer?.Value, comment, output);
@@ -319,11 +325,14 @@ internal sealed partial class MethodParser
                 break;
 
             case IInvocationOperation { TargetMethod: { ReturnsVoid: true } member } memberCall when IsStructCode(member):
-                // p.Normalize(): a struct's void method, on the caller's value (it may change it).
+                // p.Normalize(): a struct's void method, on the caller's value (it may change it); on an element of an
+                // array of structs, on a copy written back.
+                ElementPath? element = member.IsStatic || memberCall.Instance is null ? null : ElementPathOf(memberCall.Instance);
                 StructValue? target = member.IsStatic || memberCall.Instance is null ? null : ParseStruct(memberCall.Instance, output, out _);
-                if (member.IsStatic || memberCall.Instance is null || target is not null)
+                if ((member.IsStatic || memberCall.Instance is null || target is not null)
+                    && InlineCall(member, Arguments(memberCall.Arguments), memberCall, comment, output, self: target) is not null && element is { Shape: { } } && target is not null)
                 {
-                    InlineCall(member, Arguments(memberCall.Arguments), memberCall, comment, output, self: target);
+                    StoreElement(element, target, comment, output);
                 }
 
                 break;
@@ -425,6 +434,16 @@ internal sealed partial class MethodParser
                 }
 
                 return new Target(array.Name, element.Index, array.Kind, element);
+
+            case IFieldReferenceOperation or IPropertyReferenceOperation when ElementPathOf(target) is { Shape: null } elementField:
+                // ps[i].X = v: the element's field.
+                if (WritesParameter(elementField))
+                {
+                    Report(DiagnosticDescriptors.SideEffectWrite, target.Syntax.GetLocation(), comment, "the parameter '" + elementField.Array.Name + "'");
+                    return null;
+                }
+
+                return new Target(elementField.Array.Name, elementField.At(0), elementField.Kind, new ElemExpr(elementField.Kind, elementField.Array.Name, elementField.At(0)));
 
             case IFieldReferenceOperation or IPropertyReferenceOperation when StructLeafTarget(target) is { } leaf:
                 return new Target(leaf.Name, null, leaf.Kind, new VarExpr(leaf.Kind, leaf.Name));

@@ -148,6 +148,16 @@ internal sealed partial class MethodParser
                 return variable;
             case IInstanceReferenceOperation when _self is not null:
                 return _self;
+            case IArrayElementReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation when ElementPathOf(operation) is { Shape: { } } elementPath:
+                // ps[i] (or ps[i].Position) as a value: its fields loaded into fresh variables.
+                if ((output ?? _before) is not { } elementSink)
+                {
+                    Unsupported(operation, "struct elements read as a whole inside a branch or a condition", "read the element in a statement of its own, var p = ps[i];, and use p");
+                    return null;
+                }
+
+                fresh = true;
+                return LoadElement(elementPath, CommentOf(operation.Syntax), elementSink);
             case ILocalReferenceOperation { Local: var reported } when _reported.Contains(reported):
                 // Already reported where it was declared: no second diagnostic at each use.
                 return null;
@@ -382,6 +392,13 @@ internal sealed partial class MethodParser
     private Expr? ParseStructMember(IOperation operation, out bool handled)
     {
         handled = false;
+        if (ElementPathOf(operation) is { Shape: null } leafPath)
+        {
+            // ps[i].X: the element's field, read in place.
+            handled = true;
+            return new ElemExpr(leafPath.Kind, leafPath.Array.Name, leafPath.At(0));
+        }
+
         (ISymbol member, IOperation? owner) = operation switch
         {
             IFieldReferenceOperation { Field.IsStatic: false } f => ((ISymbol)f.Field, f.Instance),
@@ -466,6 +483,26 @@ internal sealed partial class MethodParser
         if (target is null || value is null || StructShape.Of(target.Type) is not { } shape)
         {
             return false;
+        }
+
+        if (ElementPathOf(target) is { Shape: { } } element)
+        {
+            // ps[i] = v, ps[i] += v: the value, then its fields into the element's.
+            if (WritesParameter(element))
+            {
+                Report(Diagnostics.DiagnosticDescriptors.SideEffectWrite, target.Syntax.GetLocation(), comment, "the parameter '" + element.Array.Name + "'");
+                return true;
+            }
+
+            StructValue? stored = op is null
+                ? ParseStruct(value, output, out _)
+                : InlineStruct(op, null, new[] { target, value }, operation, shape, output);
+            if (stored is not null)
+            {
+                StoreElement(element, stored, comment, output);
+            }
+
+            return true;
         }
 
         if (ParseStruct(target, output, out _) is not { } destination)

@@ -168,6 +168,11 @@ internal sealed partial class MethodParser
     /// <summary><c>a.Length</c> of an array, a view or a jagged array (its count).</summary>
     private Expr? ParseLength(IOperation instance)
     {
+        if (StructArrayLength(instance) is { } count)
+        {
+            return count;
+        }
+
         if (JaggedOf(instance) is { } jagged && !IsPartialView(instance))
         {
             return jagged.Info.Count;

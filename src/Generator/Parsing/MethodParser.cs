@@ -114,6 +114,11 @@ internal sealed partial class MethodParser
         TypeClassifier.TryScalar(_method.ReturnType, out _returnKind);
         foreach (IParameterSymbol parameter in _method.Parameters)
         {
+            if (DeclareStructArrayParameter(parameter))
+            {
+                continue;
+            }
+
             if (StructShape.Of(parameter.Type) is not null)
             {
                 // One parameter per field (DeclareStructParameters), named once every name of the user's is taken.
@@ -274,6 +279,9 @@ internal sealed partial class MethodParser
         var arrays = _method.Parameters.Select(p => _structParameters.TryGetValue(p, out StructValue? fields)
                 ? new FlatParameter(p.Name, FlatShape.Struct, fields.Leaves().Select(l => l.Name).ToEquatableArray(), fields.Shape.Template(),
                     fields.Shape.Leaves().Select(l => l.Path).ToEquatableArray())
+                : _structArrays.TryGetValue(_variables[p].Name, out StructShape? elements)
+                    ? new FlatParameter(_variables[p].Name, FlatShape.StructArray, EquatableArray<string>.Empty, elements.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+                        new[] { StructShape.ArrayOf(p.Type)!.Value.Container }.ToEquatableArray())
                 : _extraParameters.TryGetValue(_variables[p].Name, out VarInfo[]? extra)
                     ? new FlatParameter(_variables[p].Name, _matrices.ContainsKey(_variables[p].Name) ? FlatShape.Matrix : _jagged[_variables[p].Name].RowCounts is null ? FlatShape.Jagged : FlatShape.JaggedMatrices,
                         extra.Select(e => e.Name).ToEquatableArray())
