@@ -187,8 +187,14 @@ internal sealed class StructShape
             INamedTypeSymbol { Name: "Span" or "ReadOnlySpan", TypeArguments.Length: 1 } span when span.ContainingNamespace?.ToDisplayString() == "System" => (span.TypeArguments[0], span.Name),
             _ => (null, string.Empty),
         };
-        return Of(element) is { UniformKind: { } kind } shape ? (shape, kind, container) : null;
+        return Of(element) is { UniformKind: { } kind } shape && SequentialLayout(shape) ? (shape, kind, container) : null;
     }
+
+    // The fields lie in memory in declaration order (no [StructLayout(Explicit or Auto)] anywhere in the struct), so the
+    // array's memory is its fields in the order of Leaves.
+    private static bool SequentialLayout(StructShape shape)
+        => !shape.Type.GetAttributes().Any(a => a.AttributeClass?.Name == "StructLayoutAttribute" && a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Value is int kind && kind != 0)
+            && shape.Members.All(m => m.Nested is null || SequentialLayout(m.Nested));
 
     /// <summary><c>default(T) with { X = {0}, A = default(U) with { Y = {1} } }</c>: the value built from its leaves, in order.</summary>
     public string Template()
