@@ -193,6 +193,49 @@ public sealed class RandomProgramGenerator
         return text.ToString();
     }
 
+    /// <summary>
+    /// Complex helpers over <c>System.Numerics.Complex</c>: <c>K0..K{n-1}</c> build a complex number from random
+    /// expressions of the argument's parts and a scalar, then combine it with the argument by a random chain of the
+    /// operators and functions that have rules (<c>* / + -</c>, <c>Exp</c>, <c>Sqrt</c>, <c>Log</c>, <c>Conjugate</c>,
+    /// <c>Reciprocal</c>), and return it. Only the complex test calls this.
+    /// </summary>
+    public string ComplexHelpers(string prefix, int count, int helpers)
+    {
+        var text = new StringBuilder();
+        for (int i = 0; i < count; i++)
+        {
+            _scalars.Clear();
+            _scalars.AddRange(new[] { "a", "b", "c" });
+            _helpers = helpers;
+            _loopIndices.Clear();
+            text.AppendLine(CultureInfo.InvariantCulture, $"[Differentiable] static System.Numerics.Complex {prefix}K{i}(System.Numerics.Complex z, double c)");
+            text.AppendLine("{");
+            text.AppendLine("    double a = z.Real, b = z.Imaginary;");
+            text.AppendLine(CultureInfo.InvariantCulture, $"    var w = new System.Numerics.Complex(Math.Tanh({Expr(2, prefix)}), Math.Tanh({Expr(2, prefix)}));");
+            string value = "w";
+            for (int k = 0; k < 3; k++)
+            {
+                value = _random.Next(9) switch
+                {
+                    0 => $"({value}) * z",
+                    1 => $"({value}) / (z + 2.5)",
+                    2 => $"({value}) + System.Numerics.Complex.Exp(z * 0.5)",
+                    3 => $"System.Numerics.Complex.Sqrt(({value}) * ({value}) + 3.0)",
+                    4 => $"System.Numerics.Complex.Log(({value}) * System.Numerics.Complex.Conjugate({value}) + 1.0)",
+                    5 => $"System.Numerics.Complex.Reciprocal(({value}) + new System.Numerics.Complex(2.0, 0.5))",
+                    6 => $"({value}) - c * System.Numerics.Complex.ImaginaryOne",
+                    7 => $"-({value}) * System.Numerics.Complex.FromPolarCoordinates(1.0, c)",
+                    _ => $"({value}) * ({value}).Magnitude * 0.3",
+                };
+            }
+
+            text.AppendLine(CultureInfo.InvariantCulture, $"    return {value};");
+            text.AppendLine("}");
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>The struct the struct helpers and programs use: fields, a constructor, operators, a property and a method that changes it.</summary>
     public const string StructTypes = """
         public struct V2
