@@ -124,6 +124,55 @@ public class ArrayResultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void MethodsThatReturnAStructGetStructDerivatives()
+    {
+        Type type = GeneratorHarness.CompileAndLoad("""
+            using System; using System.Numerics; using Autodiff;
+            public record struct Polar(double Radius, double Angle);
+            public static partial class A
+            {
+                // A force from a potential, as a struct: its Jacobian is the (negated) Hessian.
+                [Differentiable]
+                public static Polar ToPolar(double x, double y, double[] w)
+                {
+                    if (x < -10) return new Polar(0, 0);
+                    return new Polar(Math.Sqrt(x * x + y * y) * w[0], Math.Atan2(y, x) + w[1] * x);
+                }
+
+                [Differentiable]
+                public static Vector3 Spin(float t, float[] axis) => Vector3.Transform(new Vector3(1f, 0f, 0f), Quaternion.CreateFromAxisAngle(Vector3.Normalize(new Vector3(axis[0], axis[1], axis[2])), t));
+
+                public static double[] Value(double[] p) { Polar r = ToPolar(p[0], p[1], p[2..]); return new[] { r.Radius, r.Angle }; }
+                public static double[] Jacobian(double[] p, double[,] j) { Polar r = ToPolarJacobian(p[0], p[1], p[2..], j); return new[] { r.Radius, r.Angle }; }
+                public static double[] Vjp(double[] p, double[] seed, double[] dv, double[] da)
+                {
+                    var dw = new double[2];
+                    Polar r = ToPolarVjp(p[0], p[1], p[2..], new Polar(seed[0], seed[1]), out double dx, out double dy, dw);
+                    dv[0] = dx; dv[1] = dy; dv[2] = dw[0]; da[0] = dw[1];
+                    return new[] { r.Radius, r.Angle };
+                }
+                public static double[] Jvp(double[] p, double[] t) { var r = ToPolarJvp(p[0], p[1], p[2..], t[0], t[1], t[2..]).Tangent; return new[] { r.Radius, r.Angle }; }
+
+                public static float[,] SpinJacobianAt(float t) { var j = new float[3, 4]; SpinJacobian(t, new[] { 0f, 0f, 1f }, j); return j; }
+
+                [Differentiable]
+                public static float[] Squares(float[] v) { var r = new float[v.Length]; for (int i = 0; i < v.Length; i++) r[i] = v[i] * v[i]; return r; }
+
+                public static float[,] SquaresJacobianAt(float[] v) { var j = new float[v.Length, v.Length]; SquaresJacobian(v, j); return j; }
+            }
+            """).GetType("A")!;
+        Check(type, new[] { 0.6, -0.8, 1.5, 0.3 }, 4);
+
+        Assert.Equal(new float[,] { { 2f, 0f }, { 0f, -4f } }, (float[,])GradientChecker.Invoke(type, "SquaresJacobianAt", new[] { 1f, -2f }));
+
+        // Turning (1, 0, 0) about z by t: d/dt = (-sin t, cos t, 0).
+        var spin = (float[,])GradientChecker.Invoke(type, "SpinJacobianAt", 0.5f);
+        Assert.Equal(-Math.Sin(0.5), spin[0, 0], 5);
+        Assert.Equal(Math.Cos(0.5), spin[1, 0], 5);
+        Assert.Equal(0, spin[2, 0], 5);
+    }
+
+    [Fact]
     public void PathsMayReturnDifferentArrays()
     {
         // Each return copies its own array into the results (inlined at a call, one array on every path is still needed).

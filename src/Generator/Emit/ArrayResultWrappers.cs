@@ -22,6 +22,13 @@ internal static class ArrayResultWrappers
         List<CodeBlock> lanes = VectorEmitter.Emit(spans, vectors, work, analysis);
         string t = TypeClassifier.Keyword(method.ReturnKind);
         string results = method.OutputParameter!;
+        if (method.ResultStruct is { } resultStruct)
+        {
+            WriteStructResult(method, spans, vectors, analysis, output, resultStruct);
+            AppendWork(output, work);
+            return lanes;
+        }
+
         var user = method.Parameters.Where(p => p.Name != results).ToList();
         string parameters = string.Join(", ", user.Select(p => TypeClassifier.TypeText(p.Kind, p.Shape) + " " + p.Name));
         string arguments = string.Join(", ", user.Select(p => p.Name));
@@ -70,13 +77,82 @@ internal static class ArrayResultWrappers
             output.Line($"return {results};");
         }
 
+        AppendWork(output, work);
+        return lanes;
+    }
+
+    private static void AppendWork(CodeBlock output, CodeBlock work)
+    {
         output.Line(string.Empty);
         output.Comment("The derivatives over a span of the results that the methods above call.");
         foreach (Code code in work.Items.Where(c => c is not TextCode { Text: var text } || !text.StartsWith("///", System.StringComparison.Ordinal)))
         {
             output.Add(code);
         }
+    }
 
-        return lanes;
+    // A method that returns a struct of reals: its results are the struct's fields, as many as it has, so the span is
+    // stack memory and the method need not run first; the seed and the tangent are structs too.
+    private static void WriteStructResult(DifferentiableMethod method, DifferentiableMethod spans, VectorSupport vectors, MethodAnalysis analysis, CodeBlock output, FlatParameter result)
+    {
+        string t = TypeClassifier.Keyword(method.ReturnKind);
+        string type = result.Name;
+        int count = result.Paths.Count;
+        string results = method.OutputParameter!;
+        var user = method.Parameters.Where(p => p.Name != results).ToList();
+        string parameters = string.Join(", ", user.Select(p => TypeClassifier.TypeText(p.Kind, p.Shape) + " " + p.Name));
+        string arguments = string.Join(", ", user.Select(p => p.Name));
+        string Call(string suffix, params string[] more) => $"{DerivativeEmitter.Qualified(method, spans.Name + suffix)}({DerivativeEmitter.Join(arguments, results, string.Join(", ", more.Where(m => m.Length > 0)))});";
+        string Build(string span)
+        {
+            string value = result.Template!;
+            for (int k = 0; k < count; k++)
+            {
+                value = value.Replace("{" + k.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}", span + "[" + k.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]");
+            }
+
+            return value;
+        }
+
+        string stack = $"global::System.Span<{t}> {results} = stackalloc {t}[{count}];";
+        (string seed, List<(string Declaration, string Name, VarInfo Parameter)> adjoints) = VectorEmitter.VjpNames(spans, vectors);
+        output.Line($"/// <summary>Reverse mode of <see cref=\"{method.Name}\"/>: returns its value and writes <paramref name=\"{seed}\"/>ᵀ J, a seed per field, to");
+        output.Line($"/// {string.Join(", ", adjoints.Select(a => $"<paramref name=\"{a.Name}\"/>"))} (spans are overwritten).</summary>");
+        DerivativeEmitter.WriteAttributes(output, vectors.SkipLocalsInit);
+        using (output.Block($"{method.Accessibility} static {type} {method.Name}Vjp({DerivativeEmitter.Join(parameters, $"{type} {seed}", string.Join(", ", adjoints.Select(a => a.Declaration)))})"))
+        {
+            output.Line(stack);
+            string seedSpan = seed + "Fields";
+            output.Line($"global::System.ReadOnlySpan<{t}> {seedSpan} = stackalloc {t}[] {{ {string.Join(", ", result.Paths.Select(p => seed + "." + p))} }};");
+            output.Line(Call("Vjp", seedSpan, string.Join(", ", adjoints.Select(a => (a.Parameter.Shape == ShapeKind.Scalar ? "out " : string.Empty) + a.Name))));
+            output.Line($"return {Build(results)};");
+        }
+
+        output.Line(string.Empty);
+        var forward = new MethodContext(spans, "t", VectorSupport.None with { SkipLocalsInit = vectors.SkipLocalsInit }, analysis);
+        string resultTangent = forward.Fresh("t" + results.TrimStart('@'));
+        var tangents = DerivativeEmitter.Tangents(spans, forward);
+        output.Line($"/// <summary>Forward mode of <see cref=\"{method.Name}\"/>: its value, and its directional derivative along");
+        output.Line($"/// {string.Join(", ", tangents.Select(x => $"<paramref name=\"{x.Name}\"/>"))}, J·v, as a value of the same type.</summary>");
+        DerivativeEmitter.WriteAttributes(output, vectors.SkipLocalsInit);
+        using (output.Block($"{method.Accessibility} static ({type} Value, {type} Tangent) {method.Name}Jvp({DerivativeEmitter.Join(parameters, string.Join(", ", tangents.Select(x => x.Declaration)))})"))
+        {
+            output.Line(stack);
+            output.Line($"global::System.Span<{t}> {resultTangent} = stackalloc {t}[{count}];");
+            output.Line(Call("Jvp", string.Join(", ", tangents.Select(x => x.Name)), resultTangent));
+            output.Line($"return ({Build(results)}, {Build(resultTangent)});");
+        }
+
+        output.Line(string.Empty);
+        string jacobian = new NameSet(method.Parameters.Select(p => p.Name)).Fresh("jacobian");
+        output.Line($"/// <summary>Returns the value of <see cref=\"{method.Name}\"/> and writes its Jacobian to <paramref name=\"{jacobian}\"/>: a row per field of");
+        output.Line("/// the value in declaration order, a column per differentiable value in parameter order.</summary>");
+        DerivativeEmitter.WriteAttributes(output, vectors.SkipLocalsInit);
+        using (output.Block($"{method.Accessibility} static {type} {method.Name}Jacobian({DerivativeEmitter.Join(parameters, t + "[,] " + jacobian)})"))
+        {
+            output.Line(stack);
+            output.Line(Call("Jacobian", jacobian));
+            output.Line($"return {Build(results)};");
+        }
     }
 }

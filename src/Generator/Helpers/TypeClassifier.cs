@@ -85,12 +85,13 @@ internal static class TypeClassifier
         => method.ReturnType is IArrayTypeSymbol { Rank: 1 or 2 } array && TryScalar(array.ElementType, out ScalarKind kind) && IsFloating(kind) && !method.ReturnsByRef;
 
     /// <summary>
-    /// A method returning a <c>double[]</c> or <c>float[]</c> whose parameters are all scalars, one-dimensional arrays
+    /// A method returning a <c>double[]</c> or <c>float[]</c> (or a struct of reals of one kind) whose parameters are all scalars, one-dimensional arrays
     /// or spans, without <c>[Output]</c> or <c>SecondOrder</c>: besides being inlined where it is called, it is a
     /// vector-valued method of its own (its results the array it returns), with a VJP, a JVP and a Jacobian.
     /// </summary>
     public static bool IsVectorResult(IMethodSymbol method)
-        => method.ReturnType is IArrayTypeSymbol { Rank: 1 } && ReturnsArray(method) && method.MethodKind == MethodKind.Ordinary
+        => ((method.ReturnType is IArrayTypeSymbol { Rank: 1 } && ReturnsArray(method)) || StructShape.Of(method.ReturnType) is { UniformKind: ScalarKind.Double or ScalarKind.Float })
+            && method.MethodKind == MethodKind.Ordinary
             && method.Parameters.All(p => p.RefKind == RefKind.None && TryClassify(p.Type, out _, out _) && !HasAttribute(p, WellKnownNames.OutputAttribute))
             && !SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder");
 

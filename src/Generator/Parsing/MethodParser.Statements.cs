@@ -106,7 +106,17 @@ internal sealed partial class MethodParser
                 if (ParseStruct(structValue, output, out _) is { } returnedStruct)
                 {
                     CopyStruct(returnedStruct, _structResult, CommentOf(structReturn.Syntax), output, declaration: false);
-                    output.Add(new ReturnStmt(CommentOf(structReturn.Syntax), new ConstExpr(ScalarKind.Double, "0.0")));
+                    if (_resultParameter is not null && _output is not null && _inlining.Count == 0)
+                    {
+                        // A method of its own that returns a struct: its fields are the results.
+                        int k = 0;
+                        foreach (VarInfo leaf in _structResult.Leaves())
+                        {
+                            output.Add(new AssignStmt(CommentOf(structReturn.Syntax), _output.Name, Int(k++), new VarExpr(leaf.Kind, leaf.Name), IsDeclaration: false));
+                        }
+                    }
+
+                    output.Add(new ReturnStmt(CommentOf(structReturn.Syntax), new ConstExpr(_returnKind, Literal.Of(0, _returnKind))));
                 }
 
                 break;

@@ -162,7 +162,7 @@ internal sealed partial class MethodParser
                 TestAtEnd: false));
         }
 
-        output.Add(new ReturnStmt(comment, new ConstExpr(ScalarKind.Double, "0.0")));
+        output.Add(new ReturnStmt(comment, new ConstExpr(_returnKind, Literal.Of(0, _returnKind))));
     }
 
     /// <summary><c>a.Length</c> of an array, a view or a jagged array (its count).</summary>

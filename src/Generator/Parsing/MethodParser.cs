@@ -156,7 +156,12 @@ internal sealed partial class MethodParser
         {
             // double[] F(...): a vector-valued method whose results are the array it returns, held in a span parameter
             // of the IR's own (the public derivatives call F for the array, then the derivatives over that span).
-            TypeClassifier.TryScalar(((IArrayTypeSymbol)_method.ReturnType).ElementType, out ScalarKind resultKind);
+            ScalarKind resultKind = _structResult is not null ? _structResult.Shape.UniformKind!.Value : default;
+            if (_method.ReturnType is IArrayTypeSymbol returnedArray)
+            {
+                TypeClassifier.TryScalar(returnedArray.ElementType, out resultKind);
+            }
+
             _outputParameter = new VarInfo(_names.Fresh("result"), resultKind, ShapeKind.Span, VarRole.Parameter, false);
             _resultParameter = _outputParameter;
             _returnKind = resultKind;
@@ -290,7 +295,11 @@ internal sealed partial class MethodParser
         string hint = GeneratedNames.HintName(ns, types, _method, "Derivatives.g.cs");
         return new DifferentiableMethod(hint, ns, types, _method.Name, SymbolText.Accessibility(_method.DeclaredAccessibility),
             _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder, _output?.Name, _outputParameter?.Name, (_method.ReturnsVoid || TypeClassifier.ReturnsArray(_method) || StructShape.Of(_method.ReturnType) is not null) && _output is null, _usings.ToEquatableArray(), arrays,
-            ArrayResult: _resultParameter is not null);
+            ArrayResult: _resultParameter is not null,
+            ResultStruct: _resultParameter is not null && _structResult is not null
+                ? new FlatParameter(_structResult.Shape.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), FlatShape.Struct, EquatableArray<string>.Empty,
+                    _structResult.Shape.Template(), _structResult.Shape.Leaves().Select(l => l.Path).ToEquatableArray())
+                : null);
     }
 
     private string AddSynthetic(string name, ScalarKind kind)
