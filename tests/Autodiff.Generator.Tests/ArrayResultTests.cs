@@ -173,6 +173,27 @@ public class ArrayResultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void MethodsThatReturnAMatrixGetMatrixDerivatives()
+    {
+        Type type = GeneratorHarness.CompileAndLoad("using System; using Autodiff;\npublic static partial class A\n{\n" + Residuals + """
+                static double[] Flat(double[,] m) => System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Cast<double>(m));
+                public static double[] Value(double[] p) => Flat(Rotation(p[0], p[1], p[2]));
+                public static double[] Jacobian(double[] p, double[,] j) => Flat(RotationJacobian(p[0], p[1], p[2], j));
+                public static double[] Vjp(double[] p, double[] seed, double[] dv, double[] da)
+                {
+                    var s = new double[3, 3];
+                    for (int k = 0; k < 9; k++) s[k / 3, k % 3] = seed[k];
+                    double[,] r = RotationVjp(p[0], p[1], p[2], s, out double d0, out double d1, out double d2);
+                    dv[0] = d0; dv[1] = d1; da[0] = d2;
+                    return Flat(r);
+                }
+                public static double[] Jvp(double[] p, double[] t) => Flat(RotationJvp(p[0], p[1], p[2], t[0], t[1], t[2]).Tangent);
+            }
+            """).GetType("A")!;
+        Check(type, new[] { 0.3, -0.5, 1.2 }, 3);
+    }
+
+    [Fact]
     public void PathsMayReturnDifferentArrays()
     {
         // Each return copies its own array into the results (inlined at a call, one array on every path is still needed).

@@ -90,7 +90,7 @@ internal static class TypeClassifier
     /// vector-valued method of its own (its results the array it returns), with a VJP, a JVP and a Jacobian.
     /// </summary>
     public static bool IsVectorResult(IMethodSymbol method)
-        => ((method.ReturnType is IArrayTypeSymbol { Rank: 1 } && ReturnsArray(method)) || StructShape.Of(method.ReturnType) is { UniformKind: ScalarKind.Double or ScalarKind.Float })
+        => ((method.ReturnType is IArrayTypeSymbol { Rank: 1 or 2 } && ReturnsArray(method)) || StructShape.Of(method.ReturnType) is { UniformKind: ScalarKind.Double or ScalarKind.Float })
             && method.MethodKind == MethodKind.Ordinary
             && method.Parameters.All(p => p.RefKind == RefKind.None && TryClassify(p.Type, out _, out _) && !HasAttribute(p, WellKnownNames.OutputAttribute))
             && !SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder");

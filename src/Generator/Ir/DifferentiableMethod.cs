@@ -36,8 +36,9 @@ namespace Autodiff.Generator.Ir;
 /// <param name="ArrayResult">A method that returns a <c>T[]</c>, differentiated as a vector-valued method: its
 /// <see cref="OutputParameter"/> is a span of the IR's own (last), which the public derivatives pass the array the method
 /// returns.</param>
-/// <param name="ResultStruct">For an <see cref="ArrayResult"/> method that returns a struct of reals: its type
-/// (<see cref="FlatParameter.Name"/>), how it is built from the results and the paths that read them; null otherwise.</param>
+/// <param name="Result">For an <see cref="ArrayResult"/> method that returns a struct of reals: its type
+/// (<see cref="FlatParameter.Name"/>), how it is built from the results and the paths that read them; for one that
+/// returns a <c>T[,]</c>, a <see cref="FlatShape.Matrix"/> entry; null for a <c>T[]</c>.</param>
 /// <param name="SecondOrder"><c>[Differentiable(SecondOrder = true)]</c>: the Hessian-vector product and the Hessian are generated too.</param>
 internal sealed record DifferentiableMethod(
     string HintName,
@@ -59,7 +60,7 @@ internal sealed record DifferentiableMethod(
     EquatableArray<string> Usings = default,
     EquatableArray<FlatParameter> Arrays = default,
     bool ArrayResult = false,
-    FlatParameter? ResultStruct = null);
+    FlatParameter? Result = null);
 
 /// <summary>How a parameter of the user's signature is held flat in the IR.</summary>
 internal enum FlatShape

@@ -296,7 +296,9 @@ internal sealed partial class MethodParser
         return new DifferentiableMethod(hint, ns, types, _method.Name, SymbolText.Accessibility(_method.DeclaredAccessibility),
             _returnKind, parameters, _locals.ToEquatableArray(), body, result, isStub, _vectorize, _secondOrder, _output?.Name, _outputParameter?.Name, (_method.ReturnsVoid || TypeClassifier.ReturnsArray(_method) || StructShape.Of(_method.ReturnType) is not null) && _output is null, _usings.ToEquatableArray(), arrays,
             ArrayResult: _resultParameter is not null,
-            ResultStruct: _resultParameter is not null && _structResult is not null
+            Result: _resultParameter is not null && _method.ReturnType is IArrayTypeSymbol { Rank: 2 }
+                ? new FlatParameter("matrix", FlatShape.Matrix, EquatableArray<string>.Empty)
+                : _resultParameter is not null && _structResult is not null
                 ? new FlatParameter(_structResult.Shape.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), FlatShape.Struct, EquatableArray<string>.Empty,
                     _structResult.Shape.Template(), _structResult.Shape.Leaves().Select(l => l.Path).ToEquatableArray())
                 : null);
