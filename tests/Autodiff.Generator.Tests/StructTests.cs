@@ -286,6 +286,70 @@ public class StructTests
     }
 
     [Fact]
+    public void FloatShapesMatchTheirDoubleTwins()
+    {
+        // The same function over float[,], float[][], a struct of floats and Vector3[] and over their double twins
+        // (doubles, and a struct of doubles): gradients agree to float rounding.
+        string source = """
+            using System;
+            using System.Numerics;
+            using Autodiff;
+            public struct PF { public float A, B; }
+            public struct PD { public double A, B; }
+            public static partial class S
+            {
+                [Differentiable]
+                public static float F(float[,] m, float[][] rows, PF p, Vector3[] vs)
+                {
+                    float s = p.A * p.B;
+                    for (int i = 0; i < m.GetLength(0); i++)
+                        for (int j = 0; j < m.GetLength(1); j++) s += MathF.Sin(m[i, j]) * rows[i][j % rows[i].Length];
+                    foreach (Vector3 v in vs) s += Vector3.Dot(v, v) * p.A;
+                    return s;
+                }
+
+                [Differentiable]
+                public static double D(double[,] m, double[][] rows, PD p, double[] vs)
+                {
+                    double s = p.A * p.B;
+                    for (int i = 0; i < m.GetLength(0); i++)
+                        for (int j = 0; j < m.GetLength(1); j++) s += Math.Sin(m[i, j]) * rows[i][j % rows[i].Length];
+                    for (int k = 0; k < vs.Length; k += 3) s += (vs[k] * vs[k] + vs[k + 1] * vs[k + 1] + vs[k + 2] * vs[k + 2]) * p.A;
+                    return s;
+                }
+
+                public static double[] Both()
+                {
+                    var mf = new float[,] { { 0.5f, -0.2f }, { 0.3f, 0.9f } };
+                    var rf = new[] { new[] { 0.7f }, new[] { -0.4f, 0.6f } };
+                    var vf = new[] { new Vector3(0.1f, 0.2f, 0.3f), new Vector3(-0.5f, 0.4f, 0.2f) };
+                    var dmf = new float[2, 2];
+                    var drf = new[] { new float[1], new float[2] };
+                    var dvf = new Vector3[2];
+                    FGradient(mf, rf, new PF { A = 1.5f, B = -0.5f }, vf, dmf, drf, out PF dpf, dvf);
+
+                    var md = new double[,] { { 0.5f, -0.2f }, { 0.3f, 0.9f } };
+                    var rd = new[] { new double[] { 0.7f }, new double[] { -0.4f, 0.6f } };
+                    var vd = new double[] { 0.1f, 0.2f, 0.3f, -0.5f, 0.4f, 0.2f };
+                    var dmd = new double[2, 2];
+                    var drd = new[] { new double[1], new double[2] };
+                    var dvd = new double[6];
+                    DGradient(md, rd, new PD { A = 1.5f, B = -0.5f }, vd, dmd, drd, out PD dpd, dvd);
+
+                    return new double[]
+                    {
+                        dmf[0, 0] - dmd[0, 0], dmf[1, 1] - dmd[1, 1], drf[1][1] - drd[1][1], drf[0][0] - drd[0][0],
+                        dpf.A - dpd.A, dpf.B - dpd.B, dvf[1].Y - dvd[4], dvf[0].Z - dvd[2],
+                    };
+                }
+            }
+            """;
+        Type type = GeneratorHarness.CompileAndLoad(source).GetType("S")!;
+        double[] differences = (double[])GradientChecker.Invoke(type, "Both");
+        Assert.All(differences, d => Assert.True(Math.Abs(d) < 1e-5, string.Join(", ", differences)));
+    }
+
+    [Fact]
     public void QuaternionsRotateVectors()
     {
         string source = """
