@@ -22,14 +22,7 @@ internal static class ArrayResultWrappers
         List<CodeBlock> lanes = VectorEmitter.Emit(spans, vectors, work, analysis);
         string t = TypeClassifier.Keyword(method.ReturnKind);
         string results = method.OutputParameter!;
-        if (method.Result is { Shape: FlatShape.Matrix })
-        {
-            WriteMatrixResult(method, spans, vectors, analysis, output);
-            AppendWork(output, work);
-            return lanes;
-        }
-
-        if (method.Result is { } resultStruct)
+        if (method.Result is { Shape: FlatShape.Struct } resultStruct)
         {
             WriteStructResult(method, spans, vectors, analysis, output, resultStruct);
             AppendWork(output, work);
@@ -39,18 +32,29 @@ internal static class ArrayResultWrappers
         var user = method.Parameters.Where(p => p.Name != results).ToList();
         string parameters = string.Join(", ", user.Select(p => TypeClassifier.TypeText(p.Kind, p.Shape) + " " + p.Name));
         string arguments = string.Join(", ", user.Select(p => p.Name));
-        string Call(string suffix, params string[] more) => $"{DerivativeEmitter.Qualified(method, spans.Name + suffix)}({DerivativeEmitter.Join(arguments, results, string.Join(", ", more.Where(m => m.Length > 0)))});";
-        string primal = $"{t}[] {results} = {DerivativeEmitter.Qualified(method, method.Name)}({arguments});";
+
+        // A T[] is its own results span; a T[,] is viewed as its elements row by row, and its seed and tangent have its shape.
+        bool matrix = method.Result is { Shape: FlatShape.Matrix };
+        string type = matrix ? t + "[,]" : t + "[]";
+        string View(string array) => matrix ? $"{TypeRefs.Helpers}.Elements({array})" : array;
+        string Call(string suffix, params string[] more) => $"{DerivativeEmitter.Qualified(method, spans.Name + suffix)}({DerivativeEmitter.Join(arguments, View(results), string.Join(", ", more.Where(m => m.Length > 0)))});";
+        string primal = $"{type} {results} = {DerivativeEmitter.Qualified(method, method.Name)}({arguments});";
 
         // The names VectorEmitter gives the seed, the adjoints and the tangents.
         (string seed, List<(string Declaration, string Name, VarInfo Parameter)> adjoints) = VectorEmitter.VjpNames(spans, vectors);
         output.Line($"/// <summary>Reverse mode of <see cref=\"{method.Name}\"/>: returns its results and writes <paramref name=\"{seed}\"/>ᵀ J, a seed per result, to");
         output.Line($"/// {string.Join(", ", adjoints.Select(a => $"<paramref name=\"{a.Name}\"/>"))} (spans are overwritten).</summary>");
         DerivativeEmitter.WriteAttributes(output, vectors.SkipLocalsInit);
-        using (output.Block($"{method.Accessibility} static {t}[] {method.Name}Vjp({DerivativeEmitter.Join(parameters, $"global::System.ReadOnlySpan<{t}> {seed}", string.Join(", ", adjoints.Select(a => a.Declaration)))})"))
+        string seedDeclaration = matrix ? $"{type} {seed}" : $"global::System.ReadOnlySpan<{t}> {seed}";
+        using (output.Block($"{method.Accessibility} static {type} {method.Name}Vjp({DerivativeEmitter.Join(parameters, seedDeclaration, string.Join(", ", adjoints.Select(a => a.Declaration)))})"))
         {
             output.Line(primal);
-            output.Line(Call("Vjp", seed, string.Join(", ", adjoints.Select(a => (a.Parameter.Shape == ShapeKind.Scalar ? "out " : string.Empty) + a.Name))));
+            if (matrix)
+            {
+                output.Line($"if ({seed}.GetLength(0) != {results}.GetLength(0) || {seed}.GetLength(1) != {results}.GetLength(1)) {TypeRefs.Helpers}.ThrowShape(\"{seed}\", \"the result\", {results}, {seed});");
+            }
+
+            output.Line(Call("Vjp", View(seed), string.Join(", ", adjoints.Select(a => (a.Parameter.Shape == ShapeKind.Scalar ? "out " : string.Empty) + a.Name))));
             output.Line($"return {results};");
         }
 
@@ -59,13 +63,13 @@ internal static class ArrayResultWrappers
         string resultTangent = forward.Fresh("t" + results.TrimStart('@'));
         var tangents = DerivativeEmitter.Tangents(spans, forward);
         output.Line($"/// <summary>Forward mode of <see cref=\"{method.Name}\"/>: its results, and their directional derivatives along");
-        output.Line($"/// {string.Join(", ", tangents.Select(x => $"<paramref name=\"{x.Name}\"/>"))}, J·v, in a new array of their length.</summary>");
+        output.Line($"/// {string.Join(", ", tangents.Select(x => $"<paramref name=\"{x.Name}\"/>"))}, J·v, in a new {(matrix ? "matrix of their shape" : "array of their length")}.</summary>");
         DerivativeEmitter.WriteAttributes(output, vectors.SkipLocalsInit);
-        using (output.Block($"{method.Accessibility} static ({t}[] Value, {t}[] Tangent) {method.Name}Jvp({DerivativeEmitter.Join(parameters, string.Join(", ", tangents.Select(x => x.Declaration)))})"))
+        using (output.Block($"{method.Accessibility} static ({type} Value, {type} Tangent) {method.Name}Jvp({DerivativeEmitter.Join(parameters, string.Join(", ", tangents.Select(x => x.Declaration)))})"))
         {
             output.Line(primal);
-            output.Line($"var {resultTangent} = new {t}[{results}.Length];");
-            output.Line(Call("Jvp", string.Join(", ", tangents.Select(x => x.Name)), resultTangent));
+            output.Line(matrix ? $"var {resultTangent} = new {t}[{results}.GetLength(0), {results}.GetLength(1)];" : $"var {resultTangent} = new {t}[{results}.Length];");
+            output.Line(Call("Jvp", string.Join(", ", tangents.Select(x => x.Name)), View(resultTangent)));
             output.Line($"return ({results}, {resultTangent});");
         }
 
@@ -74,10 +78,10 @@ internal static class ArrayResultWrappers
         var differentiable = user.Where(p => p.Differentiable).ToList();
         string order = string.Join(", ", differentiable.Select(p => p.Shape == ShapeKind.Scalar ? p.Name : p.Name + "[0..]"));
         output.Line($"/// <summary>Returns the results of <see cref=\"{method.Name}\"/> and writes its Jacobian to <paramref name=\"{jacobian}\"/>: m × n, row i the");
-        output.Line($"/// derivatives of result i with respect to the n differentiable values in the order {order}. Takes one JVP per column");
+        output.Line($"/// derivatives of result i{(matrix ? " (the matrix row by row)" : string.Empty)} with respect to the n differentiable values in the order {order}. Takes one JVP per column");
         output.Line("/// when n &lt; m, else one VJP per row.</summary>");
         DerivativeEmitter.WriteAttributes(output, vectors.SkipLocalsInit);
-        using (output.Block($"{method.Accessibility} static {t}[] {method.Name}Jacobian({DerivativeEmitter.Join(parameters, t + "[,] " + jacobian)})"))
+        using (output.Block($"{method.Accessibility} static {type} {method.Name}Jacobian({DerivativeEmitter.Join(parameters, t + "[,] " + jacobian)})"))
         {
             output.Line(primal);
             output.Line(Call("Jacobian", jacobian));
@@ -95,59 +99,6 @@ internal static class ArrayResultWrappers
         foreach (Code code in work.Items.Where(c => c is not TextCode { Text: var text } || !text.StartsWith("///", System.StringComparison.Ordinal)))
         {
             output.Add(code);
-        }
-    }
-
-    // A method that returns a T[,]: run for its matrix, whose elements (row by row) are the results; the seed and the
-    // tangent are matrices of its shape.
-    private static void WriteMatrixResult(DifferentiableMethod method, DifferentiableMethod spans, VectorSupport vectors, MethodAnalysis analysis, CodeBlock output)
-    {
-        string t = TypeClassifier.Keyword(method.ReturnKind);
-        string results = method.OutputParameter!;
-        var user = method.Parameters.Where(p => p.Name != results).ToList();
-        string parameters = string.Join(", ", user.Select(p => TypeClassifier.TypeText(p.Kind, p.Shape) + " " + p.Name));
-        string arguments = string.Join(", ", user.Select(p => p.Name));
-        string elements = $"{TypeRefs.Helpers}.Elements({results})";
-        string Call(string suffix, params string[] more) => $"{DerivativeEmitter.Qualified(method, spans.Name + suffix)}({DerivativeEmitter.Join(arguments, elements, string.Join(", ", more.Where(m => m.Length > 0)))});";
-        string primal = $"{t}[,] {results} = {DerivativeEmitter.Qualified(method, method.Name)}({arguments});";
-
-        (string seed, List<(string Declaration, string Name, VarInfo Parameter)> adjoints) = VectorEmitter.VjpNames(spans, vectors);
-        output.Line($"/// <summary>Reverse mode of <see cref=\"{method.Name}\"/>: returns its matrix and writes <paramref name=\"{seed}\"/>ᵀ J, a seed per element, to");
-        output.Line($"/// {string.Join(", ", adjoints.Select(a => $"<paramref name=\"{a.Name}\"/>"))} (spans are overwritten).</summary>");
-        DerivativeEmitter.WriteAttributes(output, vectors.SkipLocalsInit);
-        using (output.Block($"{method.Accessibility} static {t}[,] {method.Name}Vjp({DerivativeEmitter.Join(parameters, $"{t}[,] {seed}", string.Join(", ", adjoints.Select(a => a.Declaration)))})"))
-        {
-            output.Line(primal);
-            output.Line($"if ({seed}.GetLength(0) != {results}.GetLength(0) || {seed}.GetLength(1) != {results}.GetLength(1)) {TypeRefs.Helpers}.ThrowShape(\"{seed}\", \"the result\", {results}, {seed});");
-            output.Line(Call("Vjp", $"{TypeRefs.Helpers}.Elements({seed})", string.Join(", ", adjoints.Select(a => (a.Parameter.Shape == ShapeKind.Scalar ? "out " : string.Empty) + a.Name))));
-            output.Line($"return {results};");
-        }
-
-        output.Line(string.Empty);
-        var forward = new MethodContext(spans, "t", VectorSupport.None with { SkipLocalsInit = vectors.SkipLocalsInit }, analysis);
-        string resultTangent = forward.Fresh("t" + results.TrimStart('@'));
-        var tangents = DerivativeEmitter.Tangents(spans, forward);
-        output.Line($"/// <summary>Forward mode of <see cref=\"{method.Name}\"/>: its matrix, and its directional derivative along");
-        output.Line($"/// {string.Join(", ", tangents.Select(x => $"<paramref name=\"{x.Name}\"/>"))}, J·v, a new matrix of its shape.</summary>");
-        DerivativeEmitter.WriteAttributes(output, vectors.SkipLocalsInit);
-        using (output.Block($"{method.Accessibility} static ({t}[,] Value, {t}[,] Tangent) {method.Name}Jvp({DerivativeEmitter.Join(parameters, string.Join(", ", tangents.Select(x => x.Declaration)))})"))
-        {
-            output.Line(primal);
-            output.Line($"var {resultTangent} = new {t}[{results}.GetLength(0), {results}.GetLength(1)];");
-            output.Line(Call("Jvp", string.Join(", ", tangents.Select(x => x.Name)), $"{TypeRefs.Helpers}.Elements({resultTangent})"));
-            output.Line($"return ({results}, {resultTangent});");
-        }
-
-        output.Line(string.Empty);
-        string jacobian = new NameSet(method.Parameters.Select(p => p.Name)).Fresh("jacobian");
-        output.Line($"/// <summary>Returns the matrix of <see cref=\"{method.Name}\"/> and writes its Jacobian to <paramref name=\"{jacobian}\"/>: a row per element of");
-        output.Line("/// the matrix, row by row, a column per differentiable value in parameter order.</summary>");
-        DerivativeEmitter.WriteAttributes(output, vectors.SkipLocalsInit);
-        using (output.Block($"{method.Accessibility} static {t}[,] {method.Name}Jacobian({DerivativeEmitter.Join(parameters, t + "[,] " + jacobian)})"))
-        {
-            output.Line(primal);
-            output.Line(Call("Jacobian", jacobian));
-            output.Line($"return {results};");
         }
     }
 
