@@ -238,6 +238,22 @@ public class StructTests
         CheckFlat(type, point);
     }
 
+    [Fact]
+    public void AStructArrayAdjointOfAnotherLengthIsAClearError()
+    {
+        Type type = GeneratorHarness.CompileAndLoad("""
+            using System; using Autodiff;
+            public struct P2 { public double X, Y; }
+            public static partial class S
+            {
+                [Differentiable] public static double F(P2[] ps) => ps[0].X * ps[1].Y;
+                public static void Wrong() => FGradient(new P2[2], new P2[3]);
+            }
+            """).GetType("S")!;
+        var error = Assert.Throws<ArgumentException>(() => GradientChecker.Invoke(type, "Wrong"));
+        Assert.Equal("'dps' must have the length of 'ps' (2), but has 3. (Parameter 'dps')", error.Message);
+    }
+
     // The __Value, __Gradient and __Jvp wrappers of a method over flattened arguments against central differences.
     private static void CheckFlat(Type type, double[] point)
     {

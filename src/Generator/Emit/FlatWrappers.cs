@@ -161,12 +161,16 @@ internal static class FlatWrappers
                 }
 
                 // The shapes of the derivatives, checked before anything is packed.
-                foreach ((_, string name, VarInfo parameter) in derivatives.Where(d => _flat.TryGetValue(d.Parameter.Name, out FlatParameter? f) && f.Shape is not (FlatShape.Struct or FlatShape.StructArray)))
+                foreach ((_, string name, VarInfo parameter) in derivatives.Where(d => _flat.TryGetValue(d.Parameter.Name, out FlatParameter? f) && f.Shape != FlatShape.Struct))
                 {
                     string of = parameter.Name;
-                    output.Line(_flat[of].Shape == FlatShape.Matrix
-                        ? $"if ({name}.GetLength(0) != {of}.GetLength(0) || {name}.GetLength(1) != {of}.GetLength(1)) {TypeRefs.Helpers}.ThrowShape(\"{name}\", \"{of}\", {of}, {name});"
-                        : $"{TypeRefs.Helpers}.CheckShape(\"{name}\", \"{of}\", {of}, {name});");
+                    output.Line(_flat[of].Shape switch
+                    {
+                        FlatShape.Matrix => $"if ({name}.GetLength(0) != {of}.GetLength(0) || {name}.GetLength(1) != {of}.GetLength(1)) {TypeRefs.Helpers}.ThrowShape(\"{name}\", \"{of}\", {of}, {name});",
+                        // In elements, before the span methods compare the fields.
+                        FlatShape.StructArray => $"if ({name}.Length != {of}.Length) {TypeRefs.Helpers}.ThrowLength(\"{name}\", \"{of}\", {of}.Length, {name}.Length);",
+                        _ => $"{TypeRefs.Helpers}.CheckShape(\"{name}\", \"{of}\", {of}, {name});",
+                    });
                 }
 
                 // Jagged arrays packed: the parameters and tangents with their elements, the adjoints by shape only.
