@@ -239,6 +239,23 @@ public class StructTests
     }
 
     [Fact]
+    public void AMemberOfAComputedStructIsComputedOnce()
+    {
+        // (a - b).Length: the operator is inlined once, and the getter runs on its value (it was inlined twice, once
+        // for the value and once more for the getter's `this`); the same for a library getter, (z * w).Magnitude.
+        var result = GeneratorHarness.Run("using System;\nusing System.Numerics;\nusing Autodiff;\n" + Types + """
+            public static partial class S
+            {
+                [Differentiable] public static double F(Vec3 a, Vec3 b) => (a - b).Length;
+                [Differentiable] public static double G(double x, double y) => (new Complex(x, y) * new Complex(y, x)).Magnitude;
+            }
+            """);
+        Assert.Empty(result.AutodiffDiagnostics());
+        Assert.DoesNotContain("__returnedFromop_Subtraction_2", result.Source("S.F."), StringComparison.Ordinal);
+        Assert.DoesNotContain("__complexReal_4", result.Source("S.G."), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AStructArrayAdjointOfAnotherLengthIsAClearError()
     {
         Type type = GeneratorHarness.CompileAndLoad("""

@@ -40,24 +40,27 @@ internal static class FlatWrappers
         string t = reverse.T;
         string seed = reverse.Fresh("seed");
         var adjoints = DerivativeEmitter.Adjoints(spans, reverse).ToList();
-        output.Line($"/// <summary>Reverse mode of <see cref=\"{method.Name}\"/>: returns its value and writes <paramref name=\"{seed}\"/> times its partial derivatives");
-        output.Line($"/// to {string.Join(", ", adjoints.Select(a => $"<paramref name=\"{a.Name}\"/>"))} (spans and arrays are overwritten).</summary>");
-        DerivativeEmitter.WriteAttributes(output, reverse);
-        wrapper.Write(output, reverse, $"{method.Accessibility} static {t} {method.Name}Vjp", t, "Vjp", adjoints, isAdjoint: true, seed);
+        wrapper.Write(output, reverse, $"{method.Accessibility} static {t} {method.Name}Vjp", t, "Vjp", adjoints, isAdjoint: true, seed, names => new[]
+        {
+            $"/// <summary>Reverse mode of <see cref=\"{method.Name}\"/>: returns its value and writes <paramref name=\"{seed}\"/> times its partial derivatives",
+            $"/// to {string.Join(", ", names.Select(n => $"<paramref name=\"{n}\"/>"))} (spans and arrays are overwritten).</summary>",
+        });
         output.Line(string.Empty);
 
         var gradient = new MethodContext(spans, "d", vectors, analysis);
         adjoints = DerivativeEmitter.Adjoints(spans, gradient).ToList();
-        output.Line($"/// <summary>Value and gradient of <see cref=\"{method.Name}\"/>: one adjoint per differentiable parameter, in order (spans and arrays are overwritten).</summary>");
-        DerivativeEmitter.WriteAttributes(output, gradient);
-        wrapper.Write(output, gradient, $"{method.Accessibility} static {t} {method.Name}Gradient", t, "Gradient", adjoints, isAdjoint: true, seed: null);
+        wrapper.Write(output, gradient, $"{method.Accessibility} static {t} {method.Name}Gradient", t, "Gradient", adjoints, isAdjoint: true, seed: null, _ => new[]
+        {
+            $"/// <summary>Value and gradient of <see cref=\"{method.Name}\"/>: one adjoint per differentiable parameter, in order (spans and arrays are overwritten).</summary>",
+        });
         output.Line(string.Empty);
 
         var forward = new MethodContext(spans, "t", VectorSupport.None with { SkipLocalsInit = vectors.SkipLocalsInit }, analysis);
         var tangents = DerivativeEmitter.Tangents(spans, forward);
-        output.Line($"/// <summary>Forward mode of <see cref=\"{method.Name}\"/>: its value and its directional derivative along the tangents {string.Join(", ", tangents.Select(x => $"<paramref name=\"{x.Name}\"/>"))}.</summary>");
-        DerivativeEmitter.WriteAttributes(output, forward);
-        wrapper.Write(output, forward, $"{method.Accessibility} static ({t} Value, {t} Tangent) {method.Name}Jvp", $"({t} Value, {t} Tangent)", "Jvp", tangents, isAdjoint: false, seed: null);
+        wrapper.Write(output, forward, $"{method.Accessibility} static ({t} Value, {t} Tangent) {method.Name}Jvp", $"({t} Value, {t} Tangent)", "Jvp", tangents, isAdjoint: false, seed: null, names => new[]
+        {
+            $"/// <summary>Forward mode of <see cref=\"{method.Name}\"/>: its value and its directional derivative along the tangents {string.Join(", ", names.Select(n => $"<paramref name=\"{n}\"/>"))}.</summary>",
+        });
 
         if (!work.IsEmpty)
         {
@@ -87,7 +90,8 @@ internal static class FlatWrappers
         }
 
         public void Write(CodeBlock output, MethodContext context, string head, string returnType, string suffix,
-            List<(string Declaration, string Name, VarInfo Parameter)> derivatives, bool isAdjoint, string? seed)
+            List<(string Declaration, string Name, VarInfo Parameter)> derivatives, bool isAdjoint, string? seed,
+            System.Func<IReadOnlyList<string>, IEnumerable<string>> documentation)
         {
             // A struct's fields, and the derivatives of its fields, stand for one parameter of the user's: named once.
             var structs = _method.Arrays.Where(a => a.Shape == FlatShape.Struct).ToList();
@@ -144,6 +148,15 @@ internal static class FlatWrappers
             }
 
             string all = DerivativeEmitter.Join(string.Join(", ", parameters), seed is null ? string.Empty : TypeClassifier.Keyword(_method.ReturnKind) + " " + seed, string.Join(", ", declarations));
+
+            // The documentation names the derivatives as the signature does (a struct's once, not its fields').
+            var documented = derivatives.Select(d => fieldOf.TryGetValue(d.Parameter.Name, out var f) ? structDerivatives[f.Struct] : d.Name).Distinct().ToList();
+            foreach (string line in documentation(documented))
+            {
+                output.Line(line);
+            }
+
+            DerivativeEmitter.WriteAttributes(output, context);
             using (output.Block($"{head}({all})"))
             {
                 if (_method.IsStub)

@@ -210,11 +210,18 @@ internal sealed partial class MethodParser
     }
 
     /// <summary>A scalar of library values: <c>Dot</c>, <c>Length()</c>, <c>Distance</c>, a complex number's <c>Magnitude</c>, <c>Phase</c>, <c>Abs</c>.</summary>
-    private Expr? LibraryScalar(IMethodSymbol target, IOperation? instance, IOperation[] arguments, IOperation call, List<Stmt> output)
+    private Expr? LibraryScalar(IMethodSymbol target, IOperation? instance, IOperation[] arguments, IOperation call, List<Stmt> output, StructValue? parsed = null)
     {
         StructShape shape = StructShape.Of(target.ContainingType)!;
         var m = new Algebra(shape.Members[0].Kind);
         var operands = new List<Expr[]>();
+        if (parsed is not null && instance is not null && !target.IsStatic)
+        {
+            // The instance, already parsed by the caller.
+            operands.Add(parsed.Leaves().Select(l => (Expr)new VarExpr(l.Kind, l.Name)).ToArray());
+            instance = null;
+        }
+
         foreach (IOperation operand in (instance is null || target.IsStatic ? Enumerable.Empty<IOperation>() : new[] { instance }).Concat(arguments))
         {
             if (Components(operand, shape.Members[0].Kind, output) is not { } components)

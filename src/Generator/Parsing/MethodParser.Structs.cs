@@ -360,7 +360,9 @@ internal sealed partial class MethodParser
     }
 
     /// <summary>A scalar-valued call of a struct's method or operator, or of a helper over structs: inlined before the statement.</summary>
-    private Expr? InlineScalar(IMethodSymbol target, IOperation? instance, IOperation[] arguments, IOperation call, ScalarKind kind)
+    /// <remarks><paramref name="parsed"/>: the instance's value when the caller has it already (parsing it again would
+    /// inline what makes it a second time).</remarks>
+    private Expr? InlineScalar(IMethodSymbol target, IOperation? instance, IOperation[] arguments, IOperation call, ScalarKind kind, StructValue? parsed = null)
     {
         if (_before is not { } before)
         {
@@ -370,11 +372,11 @@ internal sealed partial class MethodParser
 
         if (StructShape.Of(target.ContainingType) is { IsLibrary: true })
         {
-            return LibraryScalar(target, instance, arguments, call, before) is { } libraryValue ? ConvertTo(libraryValue, kind) : null;
+            return LibraryScalar(target, instance, arguments, call, before, parsed) is { } libraryValue ? ConvertTo(libraryValue, kind) : null;
         }
 
-        StructValue? self = null;
-        if (instance is not null && !target.IsStatic && (self = ParseStruct(instance, before, out _)) is null)
+        StructValue? self = parsed;
+        if (self is null && instance is not null && !target.IsStatic && (self = ParseStruct(instance, before, out _)) is null)
         {
             return null;
         }
@@ -423,7 +425,7 @@ internal sealed partial class MethodParser
 
         if (member is IPropertySymbol { GetMethod: { } getter } property && TypeClassifier.TryScalar(property.Type, out ScalarKind kind))
         {
-            return InlineScalar(getter, owner, System.Array.Empty<IOperation>(), operation, kind);
+            return InlineScalar(getter, owner, System.Array.Empty<IOperation>(), operation, kind, value);
         }
 
         return Unsupported(operation, "this member of a struct", "read a field or property of double, float, int, long or bool");
