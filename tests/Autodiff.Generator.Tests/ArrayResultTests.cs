@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Xunit;
 using Xunit.Abstractions;
@@ -12,75 +13,14 @@ namespace Autodiff.Generator.Tests;
 /// </summary>
 public class ArrayResultTests(ITestOutputHelper output)
 {
-    internal const string Residuals = """
-        [Differentiable]
-        static double[,] MatMul(double[,] a, double[,] b)
-        {
-            int n = a.GetLength(0), m = b.GetLength(1), k = a.GetLength(1);
-            var c = new double[n, m];
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < m; j++)
-                {
-                    double s = 0;
-                    for (int l = 0; l < k; l++) s += a[i, l] * b[l, j];
-                    c[i, j] = s;
-                }
-            return c;
-        }
-
-        [Differentiable]
-        static double[,] Rotation(double tx, double ty, double tz)
-        {
-            double cx = Math.Cos(tx), sx = Math.Sin(tx), cy = Math.Cos(ty), sy = Math.Sin(ty), cz = Math.Cos(tz), sz = Math.Sin(tz);
-            var rz = new double[,] { { cz, -sz, 0 }, { sz, cz, 0 }, { 0, 0, 1 } };
-            var ry = new double[,] { { cy, 0, sy }, { 0, 1, 0 }, { -sy, 0, cy } };
-            var rx = new double[,] { { 1, 0, 0 }, { 0, cx, -sx }, { 0, sx, cx } };
-            return MatMul(MatMul(rz, ry), rx);
-        }
-
-        // A chain of bones: bone b turns by theta[3b..3b+2] and sits at offset[b] along its parent's x axis; each
-        // vertex hangs off one bone; the residuals are the posed vertices minus their targets.
-        [Differentiable]
-        public static double[] Pose(double[] theta, [NoDerivative] double[] offsets, [NoDerivative] double[] vertices, [NoDerivative] double[] targets)
-        {
-            int bones = offsets.Length;
-            int count = vertices.Length / 4;
-            var global = new double[bones * 12];
-            var r = new double[count * 3];
-            var frame = new double[,] { { 1, 0, 0 }, { 0, 1, 0 }, { 0, 0, 1 } };
-            double px = 0, py = 0, pz = 0;
-            for (int b = 0; b < bones; b++)
-            {
-                px += frame[0, 0] * offsets[b];
-                py += frame[1, 0] * offsets[b];
-                pz += frame[2, 0] * offsets[b];
-                double[,] next = MatMul(frame, Rotation(theta[3 * b], theta[3 * b + 1], theta[3 * b + 2]));
-                for (int i = 0; i < 3; i++)
-                    for (int j = 0; j < 3; j++)
-                    {
-                        frame[i, j] = next[i, j];
-                        global[12 * b + 3 * i + j] = next[i, j];
-                    }
-                global[12 * b + 9] = px;
-                global[12 * b + 10] = py;
-                global[12 * b + 11] = pz;
-            }
-
-            for (int v = 0; v < count; v++)
-            {
-                int b = (int)vertices[4 * v];
-                for (int i = 0; i < 3; i++)
-                {
-                    double s = global[12 * b + 9 + i];
-                    for (int j = 0; j < 3; j++) s += global[12 * b + 3 * i + j] * vertices[4 * v + 1 + j];
-                    r[3 * v + i] = s - targets[3 * v + i];
-                }
-            }
-
-            return r;
-        }
-
-        """;
+    // The benchmarked residual function and its helpers (bench/Autodiff.Benchmarks/HandTracking.cs), compiled with the
+    // test's wrappers in the same partial class: what the test checks is what HandTrackingBenchmarks times.
+    private static Type LoadHandTracking(string wrappers, [CallerFilePath] string testFile = "")
+    {
+        string bench = File.ReadAllText(Path.Combine(Path.GetDirectoryName(testFile)!, "..", "..", "bench", "Autodiff.Benchmarks", "HandTracking.cs"));
+        return GeneratorHarness.CompileAndLoad("using System;\n" + bench, "namespace Autodiff.Benchmarks;\npublic static partial class HandTracking\n{\n" + wrappers + "\n}\n")
+            .GetType("Autodiff.Benchmarks.HandTracking")!;
+    }
 
     [Fact]
     public void JacobianVjpAndJvpOfAMap()
@@ -110,7 +50,7 @@ public class ArrayResultTests(ITestOutputHelper output)
     [Fact]
     public void JacobianOfResidualsBuiltFromMatrixHelpers()
     {
-        Type type = GeneratorHarness.CompileAndLoad("using System; using Autodiff;\npublic static partial class A\n{\n" + Residuals + """
+        Type type = LoadHandTracking("""
                 static readonly double[] Offsets = { 1.0, 0.8, 0.5 };
                 static readonly double[] Vertices = { 0, 0.1, 0.2, 0.0, 1, 0.3, -0.1, 0.2, 2, 0.2, 0.1, -0.3, 2, -0.1, 0.0, 0.4 };
                 static readonly double[] Targets = { 0.5, 0.2, 0.1, 1.2, 0.4, 0.0, 1.5, 0.9, 0.2, 1.6, 0.5, -0.2 };
@@ -118,8 +58,20 @@ public class ArrayResultTests(ITestOutputHelper output)
                 public static double[] Jacobian(double[] p, double[,] j) => PoseJacobian(p, Offsets, Vertices, Targets, j);
                 public static double[] Vjp(double[] p, double[] seed, double[] dp, double[] unused) => PoseVjp(p, Offsets, Vertices, Targets, seed, dp);
                 public static double[] Jvp(double[] p, double[] t) => PoseJvp(p, Offsets, Vertices, Targets, t).Tangent;
+                public static double[,] Hand(double[] p) { var j = new double[12, 9]; HandJacobian(p, Offsets, Vertices, Targets, j); return j; }
+                public static double[,] Generated(double[] p) { var j = new double[12, 9]; PoseJacobian(p, Offsets, Vertices, Targets, j); return j; }
+            """);
+        double[] point = { 0.3, -0.2, 0.1, 0.5, 0.4, -0.3, -0.6, 0.2, 0.7 };
+        var hand = (double[,])GradientChecker.Invoke(type, "Hand", point);
+        var generated = (double[,])GradientChecker.Invoke(type, "Generated", point);
+        for (int i = 0; i < 12; i++)
+        {
+            for (int j = 0; j < 9; j++)
+            {
+                Assert.True(Math.Abs(hand[i, j] - generated[i, j]) <= 1e-10, $"J[{i}, {j}]: {generated[i, j]} generated, {hand[i, j]} by hand");
             }
-            """).GetType("A")!;
+        }
+
         Check(type, new[] { 0.3, -0.2, 0.1, 0.5, 0.4, -0.3, -0.6, 0.2, 0.7 }, 9, vjpSplit: false);
     }
 
@@ -175,7 +127,7 @@ public class ArrayResultTests(ITestOutputHelper output)
     [Fact]
     public void MethodsThatReturnAMatrixGetMatrixDerivatives()
     {
-        Type type = GeneratorHarness.CompileAndLoad("using System; using Autodiff;\npublic static partial class A\n{\n" + Residuals + """
+        Type type = LoadHandTracking("""
                 static double[] Flat(double[,] m) => System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Cast<double>(m));
                 public static double[] Value(double[] p) => Flat(Rotation(p[0], p[1], p[2]));
                 public static double[] Jacobian(double[] p, double[,] j) => Flat(RotationJacobian(p[0], p[1], p[2], j));
@@ -188,8 +140,7 @@ public class ArrayResultTests(ITestOutputHelper output)
                     return Flat(r);
                 }
                 public static double[] Jvp(double[] p, double[] t) => Flat(RotationJvp(p[0], p[1], p[2], t[0], t[1], t[2]).Tangent);
-            }
-            """).GetType("A")!;
+            """);
         Check(type, new[] { 0.3, -0.5, 1.2 }, 3);
     }
 
