@@ -17,7 +17,7 @@ internal static class ArrayResultWrappers
 {
     public static List<CodeBlock> Emit(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
     {
-        DifferentiableMethod spans = method with { Name = "__" + method.Name + "OnSpans", Accessibility = "private" };
+        DifferentiableMethod spans = DerivativeEmitter.OnSpans(method);
         var work = new CodeBlock();
         List<CodeBlock> lanes = VectorEmitter.Emit(spans, vectors, work, analysis);
         string t = TypeClassifier.Keyword(method.ReturnKind);
@@ -93,14 +93,7 @@ internal static class ArrayResultWrappers
     }
 
     private static void AppendWork(CodeBlock output, CodeBlock work)
-    {
-        output.Line(string.Empty);
-        output.Comment("The derivatives over a span of the results that the methods above call.");
-        foreach (Code code in work.Items.Where(c => c is not TextCode { Text: var text } || !text.StartsWith("///", System.StringComparison.Ordinal)))
-        {
-            output.Add(code);
-        }
-    }
+        => DerivativeEmitter.AppendOnSpans(output, work, "The derivatives over a span of the results that the methods above call.");
 
     // A method that returns a struct of reals: its results are the struct's fields, as many as it has, so the span is
     // stack memory and the method need not run first; the seed and the tangent are structs too.

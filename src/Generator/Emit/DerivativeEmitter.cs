@@ -334,9 +334,28 @@ internal static class DerivativeEmitter
     }
 
     internal static string Stub(DifferentiableMethod method)
-        => TypeRefs.StubThrow(method.Name.StartsWith("__", System.StringComparison.Ordinal) && method.Name.EndsWith("OnSpans", System.StringComparison.Ordinal)
-            ? method.Name.Substring(2, method.Name.Length - 9)
+        => TypeRefs.StubThrow(method.Name.StartsWith("__", System.StringComparison.Ordinal) && method.Name.EndsWith(OnSpansSuffix, System.StringComparison.Ordinal)
+            ? method.Name.Substring(2, method.Name.Length - 2 - OnSpansSuffix.Length)
             : method.Name);
+
+    private const string OnSpansSuffix = "OnSpans";
+
+    /// <summary>
+    /// The method under the private name (<c>__FOnSpans</c>) that its derivatives over spans take, for the wrappers whose
+    /// public derivatives take the user's shapes (<see cref="FlatWrappers"/>, <see cref="ArrayResultWrappers"/>).
+    /// </summary>
+    internal static DifferentiableMethod OnSpans(DifferentiableMethod method) => method with { Name = "__" + method.Name + OnSpansSuffix, Accessibility = "private" };
+
+    /// <summary>The derivatives over spans after the public ones, under a comment, without their documentation (they are private).</summary>
+    internal static void AppendOnSpans(CodeBlock output, CodeBlock work, string comment)
+    {
+        output.Line(string.Empty);
+        output.Comment(comment);
+        foreach (Code code in work.Items.Where(c => c is not TextCode { Text: var text } || !text.StartsWith("///", System.StringComparison.Ordinal)))
+        {
+            output.Add(code);
+        }
+    }
 
     /// <summary>
     /// A generated method of the same type by its full name (<c>global::N.T.FHvp</c>), so that a parameter or local named

@@ -18,7 +18,7 @@ internal static class FlatWrappers
 {
     public static void Emit(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
     {
-        DifferentiableMethod spans = method with { Name = "__" + method.Name + "OnSpans", Accessibility = "private" };
+        DifferentiableMethod spans = DerivativeEmitter.OnSpans(method);
         var work = new CodeBlock();
         if (!method.IsStub)
         {
@@ -64,12 +64,7 @@ internal static class FlatWrappers
 
         if (!work.IsEmpty)
         {
-            output.Line(string.Empty);
-            output.Comment("The derivatives over spans that the methods above call: each T[,], T[][] or T[][,] as its elements in order, and where they are.");
-            foreach (Code code in work.Items.Where(c => c is not TextCode { Text: var text } || !text.StartsWith("///", System.StringComparison.Ordinal)))
-            {
-                output.Add(code);
-            }
+            DerivativeEmitter.AppendOnSpans(output, work, "The derivatives over spans that the methods above call: each T[,], T[][] or T[][,] as its elements in order, and where they are.");
         }
     }
 

@@ -26,6 +26,9 @@ internal sealed class StructShape
     /// <summary>The storage members, in declaration order.</summary>
     public List<StructMember> Members { get; }
 
+    /// <summary>How many scalar leaves a value holds (nested structs' counted in).</summary>
+    public int LeafCount => Members.Sum(m => m.Nested?.LeafCount ?? 1);
+
     /// <summary>Every scalar leaf, depth first: its path of member names (<c>A.X</c>) and kind.</summary>
     public IEnumerable<(string Path, ScalarKind Kind, ISymbol Field)> Leaves()
     {
@@ -236,4 +239,9 @@ internal sealed class StructShape
 
 /// <summary>A storage member of a struct: its name (the property's, for an auto-property), its field, and its scalar kind or nested shape.</summary>
 /// <remarks><see cref="Field"/> is the field, or for a library struct whose fields are private (<c>Complex</c>) the property that reads it.</remarks>
-internal sealed record StructMember(string Name, ISymbol Field, ScalarKind Kind, StructShape? Nested);
+internal sealed record StructMember(string Name, ISymbol Field, ScalarKind Kind, StructShape? Nested)
+{
+    /// <summary>Whether a field or property reference names this member (an auto-property names its backing field).</summary>
+    public bool Is(ISymbol symbol)
+        => SymbolEqualityComparer.Default.Equals(Field, symbol) || SymbolEqualityComparer.Default.Equals((Field as IFieldSymbol)?.AssociatedSymbol, symbol);
+}

@@ -199,7 +199,7 @@ internal sealed partial class MethodParser
             var kRead = new VarExpr(ScalarKind.Int, k);
             output.Add(new AssignStmt(comment, k, null, Int(0), IsDeclaration: true));
             var itemBody = new List<Stmt>();
-            var start = new BinaryExpr(ScalarKind.Int, BinaryOp.Multiply, kRead, Int(elementShape.Leaves().Count()));
+            var start = new BinaryExpr(ScalarKind.Int, BinaryOp.Multiply, kRead, Int(elementShape.LeafCount));
             _structs[item] = LoadElement(new ElementPath(structs, start, 0, elementShape, default), comment, itemBody);
             _nesting++;
             ParseStatement(loop.Body, itemBody);

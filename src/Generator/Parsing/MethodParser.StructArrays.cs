@@ -22,8 +22,6 @@ internal sealed partial class MethodParser
         public Expr At(int leaf) => new BinaryExpr(ScalarKind.Int, BinaryOp.Add, Start, new ConstExpr(ScalarKind.Int, (Offset + leaf).ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
-    private static int LeafCount(StructShape shape) => shape.Leaves().Count();
-
     /// <summary><c>ps[i]</c>, <c>ps[i].Position</c>, <c>ps[i].Position.X</c>: the element path, or null when the operation is none.</summary>
     private ElementPath? ElementPathOf(IOperation operation)
     {
@@ -36,7 +34,7 @@ internal sealed partial class MethodParser
             if (SymbolOf(Unconverted(instance)) is { } symbol && _variables.TryGetValue(symbol, out VarInfo? array) && _structArrays.TryGetValue(array.Name, out StructShape? shape)
                 && ParseValue(index, ScalarKind.Int) is { } i)
             {
-                Expr start = new BinaryExpr(ScalarKind.Int, BinaryOp.Multiply, i, new ConstExpr(ScalarKind.Int, LeafCount(shape).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                Expr start = new BinaryExpr(ScalarKind.Int, BinaryOp.Multiply, i, new ConstExpr(ScalarKind.Int, shape.LeafCount.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 return new ElementPath(array, start, 0, shape, default);
             }
 
@@ -57,12 +55,12 @@ internal sealed partial class MethodParser
         int offset = path.Offset;
         foreach (StructMember m in outer.Members)
         {
-            if (SymbolEqualityComparer.Default.Equals(m.Field, member) || SymbolEqualityComparer.Default.Equals((m.Field as IFieldSymbol)?.AssociatedSymbol, member))
+            if (m.Is(member))
             {
                 return path with { Offset = offset, Shape = m.Nested, Kind = m.Kind };
             }
 
-            offset += m.Nested is null ? 1 : LeafCount(m.Nested);
+            offset += m.Nested?.LeafCount ?? 1;
         }
 
         return null;
@@ -123,12 +121,12 @@ internal sealed partial class MethodParser
 
         VarInfo info = DeclareLocal(local, kind, ShapeKind.Span);
         _structArrays[info.Name] = shape;
-        output.Add(new ArrayDeclStmt(comment, info.Name, new BinaryExpr(ScalarKind.Int, BinaryOp.Multiply, count, new ConstExpr(ScalarKind.Int, LeafCount(shape).ToString(System.Globalization.CultureInfo.InvariantCulture)))));
+        output.Add(new ArrayDeclStmt(comment, info.Name, new BinaryExpr(ScalarKind.Int, BinaryOp.Multiply, count, new ConstExpr(ScalarKind.Int, shape.LeafCount.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
     }
 
     /// <summary>The element count of an array of structs (its flat length over the leaves), or null for another operation.</summary>
     private Expr? StructArrayLength(IOperation instance)
         => SymbolOf(Unconverted(instance)) is { } symbol && _variables.TryGetValue(symbol, out VarInfo? array) && _structArrays.TryGetValue(array.Name, out StructShape? shape)
-            ? new BinaryExpr(ScalarKind.Int, BinaryOp.Divide, new LengthExpr(array.Name), new ConstExpr(ScalarKind.Int, LeafCount(shape).ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            ? new BinaryExpr(ScalarKind.Int, BinaryOp.Divide, new LengthExpr(array.Name), new ConstExpr(ScalarKind.Int, shape.LeafCount.ToString(System.Globalization.CultureInfo.InvariantCulture)))
             : null;
 }

@@ -36,8 +36,7 @@ internal sealed partial class MethodParser
         {
             for (int i = 0; i < Shape.Members.Count; i++)
             {
-                ISymbol field = Shape.Members[i].Field;
-                if (SymbolEqualityComparer.Default.Equals(field, symbol) || SymbolEqualityComparer.Default.Equals((field as IFieldSymbol)?.AssociatedSymbol, symbol))
+                if (Shape.Members[i].Is(symbol))
                 {
                     return Members[i];
                 }
