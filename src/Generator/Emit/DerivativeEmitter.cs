@@ -291,7 +291,7 @@ internal static class DerivativeEmitter
     {
         foreach (VarInfo parameter in context.PassiveParametersMadeActive)
         {
-            output.Add(new DeclareCode(TypeClassifier.Keyword(parameter.Kind), context.Derivative(parameter.Name), Build.Lit(0, parameter.Kind)));
+            output.Add(new DeclareCode(TypeClassifier.Keyword(context.TangentKind(parameter.Kind)), context.Derivative(parameter.Name), Build.Lit(0, parameter.Kind)));
         }
 
         foreach (VarInfo local in context.Method.Locals.Where(l => l.Shape == ShapeKind.Scalar))
@@ -300,7 +300,7 @@ internal static class DerivativeEmitter
             output.Add(new DeclareCode(keyword, local.Name, new OpaqueExpr(local.Kind, "default")));
             if (context.HasDerivative(local.Name))
             {
-                output.Add(new DeclareCode(keyword, context.Derivative(local.Name), lateAdjoints?.Contains(local.Name) == true ? null : Build.Lit(0, local.Kind)));
+                output.Add(new DeclareCode(TypeClassifier.Keyword(context.TangentKind(local.Kind)), context.Derivative(local.Name), lateAdjoints?.Contains(local.Name) == true ? null : Build.Lit(0, local.Kind)));
             }
         }
 

@@ -40,22 +40,23 @@ internal sealed class FlatValues
     /// One variable per parameter, of its type: a scalar, or a span of its length over a pooled buffer (cleared when
     /// <paramref name="clear"/>). Returns their names, in parameter order.
     /// </summary>
-    public List<string> Declare(CodeBlock output, IReadOnlyList<string> names, bool clear)
+    /// <param name="keyword">The element type when it is not the parameter's (the lane type of a lane JVP's tangents).</param>
+    public List<string> Declare(CodeBlock output, IReadOnlyList<string> names, bool clear, string? keyword = null)
     {
         for (int i = 0; i < _parameters.Count; i++)
         {
             VarInfo parameter = _parameters[i];
-            string keyword = TypeClassifier.Keyword(parameter.Kind);
+            string type = keyword ?? TypeClassifier.Keyword(parameter.Kind);
             if (parameter.Shape == ShapeKind.Scalar)
             {
-                output.Line($"{keyword} {names[i]};");
+                output.Line($"{type} {names[i]};");
                 continue;
             }
 
             string buffer = _names.Fresh("__" + names[i]);
-            _buffers.Add((buffer, keyword));
-            output.Line($"{keyword}[] {buffer} = {Pool(keyword)}.Rent({parameter.Name}.Length);");
-            output.Line($"global::System.Span<{keyword}> {names[i]} = new global::System.Span<{keyword}>({buffer}, 0, {parameter.Name}.Length);");
+            _buffers.Add((buffer, type));
+            output.Line($"{type}[] {buffer} = {Pool(type)}.Rent({parameter.Name}.Length);");
+            output.Line($"global::System.Span<{type}> {names[i]} = new global::System.Span<{type}>({buffer}, 0, {parameter.Name}.Length);");
             if (clear)
             {
                 output.Line($"{names[i]}.Clear();");
@@ -101,6 +102,49 @@ internal sealed class FlatValues
                 output.Line($"if ({j} >= {_offsets[i]} && {j} < {_offsets[i]} + {parameter.Name}.Length) {vectors[i]}[{j} - {_offsets[i]}] = {Literal.Number(0, parameter.Kind)};");
             }
         }
+    }
+
+    /// <summary>
+    /// Sets lane vectors (from <see cref="Declare"/> with the lane type, cleared) to the unit vectors eⱼ₀ .. eⱼ₀₊ₗ₋₁, one
+    /// per lane: value j₀ + k gets one in lane k.
+    /// </summary>
+    public void SetLanes(CodeBlock output, IReadOnlyList<string> vectors, string start, string lanes, string laneType)
+    {
+        for (int i = 0; i < _parameters.Count; i++)
+        {
+            VarInfo parameter = _parameters[i];
+            if (parameter.Shape == ShapeKind.Scalar)
+            {
+                output.Line($"{vectors[i]} = (uint)({_offsets[i]} - {start}) < (uint){lanes} ? {laneType}.Unit({_offsets[i]} - {start}) : default;");
+                continue;
+            }
+
+            string k = _names.Fresh("__k");
+            (string first, string end) = LaneRange(parameter, i, start, lanes);
+            output.Line($"for (int {k} = {first}; {k} < {end}; {k}++) {vectors[i]}[{k}] = {laneType}.Unit({_offsets[i]} + {k} - {start});");
+        }
+    }
+
+    /// <summary>Clears the array entries <see cref="SetLanes"/> set (the scalars are set anew each time).</summary>
+    public void ClearLanes(CodeBlock output, IReadOnlyList<string> vectors, string start, string lanes)
+    {
+        for (int i = 0; i < _parameters.Count; i++)
+        {
+            VarInfo parameter = _parameters[i];
+            if (parameter.Shape != ShapeKind.Scalar)
+            {
+                string k = _names.Fresh("__k");
+                (string first, string end) = LaneRange(parameter, i, start, lanes);
+                output.Line($"for (int {k} = {first}; {k} < {end}; {k}++) {vectors[i]}[{k}] = default;");
+            }
+        }
+    }
+
+    // The elements of an array parameter whose flat index is in [start, start + lanes): first, and one past the last.
+    private (string First, string End) LaneRange(VarInfo parameter, int index, string start, string lanes)
+    {
+        string offset = _offsets[index];
+        return ($"global::System.Math.Max(0, {start} - {offset})", $"global::System.Math.Min({parameter.Name}.Length, {start} + {lanes} - {offset})");
     }
 
     /// <summary>Writes the vectors into row <paramref name="row"/> of <paramref name="matrix"/>, cast to <paramref name="kind"/> where a parameter's type differs.</summary>

@@ -44,6 +44,9 @@ internal static class LaneTypes
                     /// <summary>source[index .. index + Count].</summary>
                     static abstract TSelf Load(global::System.ReadOnlySpan<T> source, int index);
 
+                    /// <summary>target[index + k] = value[k] for every lane k.</summary>
+                    static abstract void Store(global::System.Span<T> target, int index, TSelf value);
+
                     /// <summary>target[index + k] += value[k] for every lane k.</summary>
                     static abstract void AddTo(global::System.Span<T> target, int index, TSelf value);
 
@@ -59,6 +62,12 @@ internal static class LaneTypes
 
                     /// <summary>target[index + k] += carry[k] for the first <paramref name="lanes"/> lanes: what the last block carried out.</summary>
                     static abstract void AddCarry(global::System.Span<T> target, int index, TSelf carry, int lanes);
+
+                    /// <summary>One in lane <paramref name="lane"/>, zero in the others: the seed of the lane's direction.</summary>
+                    static abstract TSelf Unit(int lane);
+
+                    /// <summary>Lane <paramref name="lane"/> of <paramref name="value"/>.</summary>
+                    static abstract T Lane(TSelf value, int lane);
 
                     static abstract implicit operator TSelf(T value);
                     static abstract TSelf operator +(TSelf left, TSelf right);
@@ -104,6 +113,7 @@ internal static class LaneTypes
                 {
                     private readonly {{vector}}<T> _v;
 
+                    {{Inline}}
                     private {{name}}({{vector}}<T> v) => _v = v;
 
                     public static int Count => {{vector}}<T>.Count;
@@ -118,6 +128,10 @@ internal static class LaneTypes
                         ref T start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
                         {{vector}}.StoreUnsafe({{vector}}.LoadUnsafe(ref start, (nuint)index) + value._v, ref start, (nuint)index);
                     }
+
+                    {{Inline}}
+                    public static void Store(global::System.Span<T> target, int index, {{name}}<T> value)
+                        => {{vector}}.StoreUnsafe(value._v, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target), (nuint)index);
 
                     {{Inline}}
                     public static T Sum({{name}}<T> value) => {{vector}}.Sum(value._v);
@@ -156,13 +170,29 @@ internal static class LaneTypes
                         }
                     }
 
+                    {{Inline}}
+                    public static {{name}}<T> Unit(int lane) => typeof(T) == typeof(double)
+                        ? new({{vector}}.As<double, T>({{vector}}.AsDouble({{vector}}.Equals({{vector}}<long>.Indices, {{vector}}.Create((long)lane))) & {{vector}}<double>.One))
+                        : new({{vector}}.As<float, T>({{vector}}.AsSingle({{vector}}.Equals({{vector}}<int>.Indices, {{vector}}.Create(lane))) & {{vector}}<float>.One));
+
+                    {{Inline}}
+                    public static T Lane({{name}}<T> value, int lane) => {{vector}}.GetElement(value._v, lane);
+
+                    {{Inline}}
                     public static implicit operator {{name}}<T>(T value) => new({{vector}}.Create(value));
+                    {{Inline}}
                     public static {{name}}<T> operator +({{name}}<T> left, {{name}}<T> right) => new(left._v + right._v);
+                    {{Inline}}
                     public static {{name}}<T> operator -({{name}}<T> left, {{name}}<T> right) => new(left._v - right._v);
+                    {{Inline}}
                     public static {{name}}<T> operator *({{name}}<T> left, {{name}}<T> right) => new(left._v * right._v);
+                    {{Inline}}
                     public static {{name}}<T> operator /({{name}}<T> left, {{name}}<T> right) => new(left._v / right._v);
+                    {{Inline}}
                     public static {{name}}<T> operator -({{name}}<T> value) => new(-value._v);
+                    {{Inline}}
                     public static {{name}}<T> operator +({{name}}<T> value) => value;
+                    {{Inline}}
                     public static {{name}}<T> Sqrt({{name}}<T> value) => new({{vector}}.Sqrt(value._v));
 
             """);
@@ -170,12 +200,15 @@ internal static class LaneTypes
         {
             // Exp, Log and FusedMultiplyAdd exist for double and float only; T is one of the two here (the JIT drops the other branch).
             text.Append($$"""
+                        {{Inline}}
                         public static {{name}}<T> Exp({{name}}<T> value) => typeof(T) == typeof(double)
                             ? new({{vector}}.As<double, T>({{vector}}.Exp({{vector}}.AsDouble(value._v))))
                             : new({{vector}}.As<float, T>({{vector}}.Exp({{vector}}.AsSingle(value._v))));
+                        {{Inline}}
                         public static {{name}}<T> Log({{name}}<T> value) => typeof(T) == typeof(double)
                             ? new({{vector}}.As<double, T>({{vector}}.Log({{vector}}.AsDouble(value._v))))
                             : new({{vector}}.As<float, T>({{vector}}.Log({{vector}}.AsSingle(value._v))));
+                        {{Inline}}
                         public static {{name}}<T> FusedMultiplyAdd({{name}}<T> a, {{name}}<T> b, {{name}}<T> c) => typeof(T) == typeof(double)
                             ? new({{vector}}.As<double, T>({{vector}}.FusedMultiplyAdd({{vector}}.AsDouble(a._v), {{vector}}.AsDouble(b._v), {{vector}}.AsDouble(c._v))))
                             : new({{vector}}.As<float, T>({{vector}}.FusedMultiplyAdd({{vector}}.AsSingle(a._v), {{vector}}.AsSingle(b._v), {{vector}}.AsSingle(c._v))));

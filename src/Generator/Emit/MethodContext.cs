@@ -134,4 +134,29 @@ internal sealed class MethodContext
     }
 
     public string Zero(ScalarKind kind) => Literal(0, kind);
+
+    /// <summary>
+    /// Forward mode carries a tangent per lane of <see cref="ScalarKind.Lanes"/>, several directions in one sweep
+    /// (<see cref="LaneJacobian"/>), where it otherwise carries one of the value's own type.
+    /// </summary>
+    public bool TangentLanes { get; init; }
+
+    /// <summary>
+    /// The tangent of the <c>[Output]</c> values is the caller's span of this name, written in place (a private lane JVP,
+    /// whose caller owns the span), where it is otherwise a pooled array copied out at the end.
+    /// </summary>
+    public string? OutputTangent { get; private set; }
+
+    /// <summary>Makes <see cref="OutputTangent"/> the tangent of the method's <c>[Output]</c> values.</summary>
+    public void TangentInPlace(string parameter)
+    {
+        _derivativeNames[Method.Output!] = parameter;
+        OutputTangent = parameter;
+    }
+
+    /// <summary>Lane tangents are summed with fused multiply-adds (<see cref="TangentLanes"/> and .NET 9's vector math).</summary>
+    public bool FusedTangents { get; init; }
+
+    /// <summary>The kind a tangent of a value of <paramref name="kind"/> is stored as.</summary>
+    public ScalarKind TangentKind(ScalarKind kind) => TangentLanes && TypeClassifier.IsFloating(kind) ? ScalarKind.Lanes : kind;
 }

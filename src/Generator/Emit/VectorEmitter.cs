@@ -30,6 +30,14 @@ internal static class VectorEmitter
         EmitJvp(method, vectors, output, analysis);
         output.Line(string.Empty);
         EmitJacobian(method, output, vectors, seed);
+        if (LaneJacobian.Applies(method, vectors))
+        {
+            output.Line(string.Empty);
+            LaneJacobian.EmitJvp(method, vectors, output, analysis);
+            output.Line(string.Empty);
+            LaneJacobian.EmitColumns(method, vectors, output);
+        }
+
         return lanes;
     }
 
@@ -166,23 +174,33 @@ internal static class VectorEmitter
             flat.DeclareSpan(output, t, initial, m, clear: false);
             output.Line($"((global::System.ReadOnlySpan<{t}>){results}).CopyTo({initial});");
 
-            // Forward: a unit tangent per differentiable value, the column J eⱼ.
+            // Forward: a unit tangent per differentiable value, the column J eⱼ; several columns per sweep where the
+            // machine has lane vectors (LaneJacobian).
             using (output.Block($"if ({n} < {m})"))
             {
+                var columns = new CodeBlock();
                 int mark = flat.BufferCount;
-                List<string> tangents = flat.Declare(output, differentiable.Select(p => names.Fresh("t" + p.Name.TrimStart('@'))).ToList(), clear: true);
+                List<string> tangents = flat.Declare(columns, differentiable.Select(p => names.Fresh("t" + p.Name.TrimStart('@'))).ToList(), clear: true);
                 string column = names.Fresh("column");
-                flat.DeclareSpan(output, t, column, m, clear: false);
-                using (output.Block($"for (int {j} = 0; {j} < {n}; {j}++)"))
+                flat.DeclareSpan(columns, t, column, m, clear: false);
+                using (columns.Block($"for (int {j} = 0; {j} < {n}; {j}++)"))
                 {
-                    flat.SetUnit(output, tangents, j);
-                    output.Line($"{initial}.CopyTo({results});");
-                    output.Line($"{DerivativeEmitter.Qualified(method, method.Name + "Jvp")}({DerivativeEmitter.Join(arguments, string.Join(", ", tangents), column)});");
-                    output.Line($"for (int {i} = 0; {i} < {m}; {i}++) {jacobian}[{i}, {j}] = {column}[{i}];");
-                    flat.ClearUnit(output, tangents, j);
+                    flat.SetUnit(columns, tangents, j);
+                    columns.Line($"{initial}.CopyTo({results});");
+                    columns.Line($"{DerivativeEmitter.Qualified(method, method.Name + "Jvp")}({DerivativeEmitter.Join(arguments, string.Join(", ", tangents), column)});");
+                    columns.Line($"for (int {i} = 0; {i} < {m}; {i}++) {jacobian}[{i}, {j}] = {column}[{i}];");
+                    flat.ClearUnit(columns, tangents, j);
                 }
 
-                flat.ReturnBuffers(output, mark);
+                flat.ReturnBuffers(columns, mark);
+                if (LaneJacobian.Applies(method, vectors))
+                {
+                    LaneJacobian.Dispatch(method, output, initial, jacobian, columns);
+                }
+                else
+                {
+                    output.Append(columns);
+                }
             }
 
             // Reverse: a unit seed per result, the row eᵢᵀ J.

@@ -102,6 +102,7 @@ internal static class TypeClassifier
         ScalarKind.Float => "float",
         ScalarKind.Int => "int",
         ScalarKind.Long => "long",
+        ScalarKind.Lanes => Emit.LaneJacobian.LaneType,
         _ => "bool",
     };
 

@@ -8,4 +8,10 @@ internal enum ScalarKind
     Int,
     Long,
     Bool,
+
+    /// <summary>
+    /// Tangents along several directions at once, one per lane: the type parameter <c>__TLanes</c> of a lane JVP
+    /// (<see cref="Emit.LaneJacobian"/>), used only for the storage of tangents.
+    /// </summary>
+    Lanes,
 }
