@@ -170,6 +170,37 @@ public class ArrayResultTests(ITestOutputHelper output)
         Assert.Equal(new double[,] { { 0, 0, 1 }, { 0, 0, 0 } }, (double[,])GradientChecker.Invoke(type, "Jacobian", -2.0));
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void AJacobianOrSeedOfTheWrongLength_IsAClearError_NeverAPartOfTheResults(int rows)
+    {
+        // The Jacobian's rows and the seed's length size the results (the method does not run first): an array of
+        // another length is an error that names the argument, whether it is longer or shorter.
+        Type type = GeneratorHarness.CompileAndLoad("""
+            using System; using Autodiff;
+            public static partial class A
+            {
+                [Differentiable]
+                public static double[] Twice(double[] v)
+                {
+                    var r = new double[v.Length];
+                    for (int k = 0; k < v.Length; k++) r[k] = 2 * v[k];
+                    return r;
+                }
+
+                public static void Jacobian(int rows) => TwiceJacobian(new[] { 1.0, 2.0, 3.0 }, new double[rows, 3]);
+                public static void Vjp(int length) => TwiceVjp(new[] { 1.0, 2.0, 3.0 }, new double[length], new double[3]);
+                public static double[,] Right() { var j = new double[3, 3]; TwiceJacobian(new[] { 1.0, 2.0, 3.0 }, j); return j; }
+            }
+            """).GetType("A")!;
+        var jacobian = Assert.Throws<ArgumentException>(() => GradientChecker.Invoke(type, "Jacobian", rows));
+        Assert.Equal($"'jacobian' must have a row per result of Twice (3), but has {rows}. (Parameter 'jacobian')", jacobian.Message);
+        var vjp = Assert.Throws<ArgumentException>(() => GradientChecker.Invoke(type, "Vjp", rows));
+        Assert.Equal($"'seed' must have a value per result of Twice (3), but has {rows}. (Parameter 'seed')", vjp.Message);
+        Assert.Equal(new double[,] { { 2, 0, 0 }, { 0, 2, 0 }, { 0, 0, 2 } }, (double[,])GradientChecker.Invoke(type, "Right"));
+    }
+
     [Fact]
     public void RandomMapHelpersHaveCorrectJacobians()
     {

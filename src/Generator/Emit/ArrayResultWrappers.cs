@@ -10,8 +10,9 @@ namespace Autodiff.Generator.Emit;
 /// The derivatives of a method that returns a <c>T[]</c> (<see cref="DifferentiableMethod.ArrayResult"/>), one design with
 /// the vector-valued methods: the IR holds its results in a span parameter of its own, so <see cref="VectorEmitter"/>
 /// writes <c>__FOnSpansVjp</c>, <c>__FOnSpansJvp</c> and <c>__FOnSpansJacobian</c> over that span, privately; the public
-/// <c>FVjp(p, seed, dp)</c>, <c>FJvp(p, tp)</c> and <c>FJacobian(p, jacobian)</c> call the method for its array (whose
-/// length only running it tells), then those on it, and return it (and the tangent, an array of its length).
+/// <c>FVjp(p, seed, dp)</c>, <c>FJvp(p, tp)</c> and <c>FJacobian(p, jacobian)</c> call those on an array of the results,
+/// sized by the seed or the Jacobian's rows, or, for the JVP and a matrix (whose count or shape only running the method
+/// tells), the method's own array; they return it (and the tangent, an array of its length).
 /// </summary>
 internal static class ArrayResultWrappers
 {
@@ -48,13 +49,18 @@ internal static class ArrayResultWrappers
         string seedDeclaration = matrix ? $"{type} {seed}" : $"global::System.ReadOnlySpan<{t}> {seed}";
         using (output.Block($"{method.Accessibility} static {type} {method.Name}Vjp({DerivativeEmitter.Join(parameters, seedDeclaration, string.Join(", ", adjoints.Select(a => a.Declaration)))})"))
         {
-            output.Line(primal);
+            string vjp = Call("Vjp", View(seed), string.Join(", ", adjoints.Select(a => (a.Parameter.Shape == ShapeKind.Scalar ? "out " : string.Empty) + a.Name)));
             if (matrix)
             {
+                output.Line(primal);
                 output.Line($"if ({seed}.GetLength(0) != {results}.GetLength(0) || {seed}.GetLength(1) != {results}.GetLength(1)) {TypeRefs.Helpers}.ThrowShape(\"{seed}\", \"the result\", {results}, {seed});");
+                output.Line(vjp);
+            }
+            else
+            {
+                SizedBy(output, method, results, t, $"{seed}.Length", vjp, seed, "a value");
             }
 
-            output.Line(Call("Vjp", View(seed), string.Join(", ", adjoints.Select(a => (a.Parameter.Shape == ShapeKind.Scalar ? "out " : string.Empty) + a.Name))));
             output.Line($"return {results};");
         }
 
@@ -83,13 +89,38 @@ internal static class ArrayResultWrappers
         DerivativeEmitter.WriteAttributes(output, vectors.SkipLocalsInit);
         using (output.Block($"{method.Accessibility} static {type} {method.Name}Jacobian({DerivativeEmitter.Join(parameters, t + "[,] " + jacobian)})"))
         {
-            output.Line(primal);
-            output.Line(Call("Jacobian", jacobian));
+            if (matrix)
+            {
+                output.Line(primal);
+                output.Line(Call("Jacobian", jacobian));
+            }
+            else
+            {
+                SizedBy(output, method, results, t, $"{jacobian}.GetLength(0)", Call("Jacobian", jacobian), jacobian, "a row");
+            }
+
             output.Line($"return {results};");
         }
 
         AppendWork(output, work);
         return lanes;
+    }
+
+    // The results of a T[] method sized from an argument (a seed's length, a Jacobian's rows), so that the method need
+    // not run first to tell their count; the span derivative checks what the method returns against it (a
+    // AutodiffResultLengthException), and the error names the argument.
+    private static void SizedBy(CodeBlock output, DifferentiableMethod method, string results, string t, string length, string call, string argument, string per)
+    {
+        output.Line($"var {results} = new {t}[{length}];");
+        output.Line("try");
+        output.Line("{");
+        output.Line("    " + call);
+        output.Line("}");
+        string error = new NameSet(method.Parameters.Select(p => p.Name)).Fresh("__error");
+        output.Line($"catch (global::Autodiff.Generated.AutodiffResultLengthException {error})");
+        output.Line("{");
+        output.Line($"    throw new global::System.ArgumentException(\"'{argument}' must have {per} per result of {method.Name} (\" + {error}.Returned + \"), but has \" + {error}.Expected + \".\", \"{argument}\");");
+        output.Line("}");
     }
 
     private static void AppendWork(CodeBlock output, CodeBlock work)

@@ -43,11 +43,8 @@ internal sealed class ForwardEmitter
                     output.Add(new DeclareCode("int", length.Name, d.Length));
                     VarInfo array = _c.Variables[d.Name];
                     _arrays.PooledArray(output, array.Kind, array.Name, length, reuse: _loopDepth > 0);
-                    if (_c.HasDerivative(d.Name) && _c.Derivative(d.Name) == _c.OutputTangent)
-                    {
-                        output.Add(new ClearCode(_c.OutputTangent));
-                    }
-                    else if (_c.HasDerivative(d.Name))
+                    // The caller's span: the method's prologue sets every tangent of the output to zero next.
+                    if (_c.HasDerivative(d.Name) && _c.Derivative(d.Name) != _c.OutputTangent)
                     {
                         _arrays.PooledArray(output, _c.TangentKind(array.Kind), _c.Derivative(d.Name), length, reuse: _loopDepth > 0);
                     }

@@ -168,6 +168,22 @@ internal static class SupportTypes
                 }
             }
 
+            /// <summary>
+            /// A method that returns an array returned more or fewer results than its derivative had room for: the
+            /// public derivatives, which size the room from their own arguments, turn it into an error that names them.
+            /// </summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("Autodiff.Generator", "0.1.0")]
+            internal sealed class AutodiffResultLengthException : global::System.ArgumentException
+            {
+                public AutodiffResultLengthException(int returned, int expected)
+                    : base("The method returned " + returned + " results where there is room for " + expected + ".")
+                    => (Returned, Expected) = (returned, expected);
+
+                public int Returned { get; }
+
+                public int Expected { get; }
+            }
+
             /// <summary>Small span helpers used by generated derivative code.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Autodiff.Generator", "0.1.0")]
             internal static class AutodiffHelpers
@@ -176,6 +192,10 @@ internal static class SupportTypes
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
                 public static void ThrowLength(string name, string of, int expected, int actual)
                     => throw new global::System.ArgumentException("'" + name + "' must have the length of '" + of + "' (" + expected + "), but has " + actual + ".", name);
+
+                /// <summary>Throws <see cref="AutodiffResultLengthException"/> (kept out of the bodies).</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+                public static void ThrowResultLength(int returned, int expected) => throw new AutodiffResultLengthException(returned, expected);
 
                 /// <summary>Throws the generated methods' shape-mismatch error for a two-dimensional array (kept out of their bodies).</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]

@@ -153,6 +153,12 @@ internal sealed partial class MethodParser
         _returnedArrays.Add(returned);
         if (_resultParameter is not null && _output is not null && _inlining.Count == 0)
         {
+            // The results span is sized by the caller (from a seed's length, a Jacobian's rows or the method's own
+            // result), so an array of another length is an error, never a part copied.
+            var lengths = new BinaryExpr(ScalarKind.Bool, BinaryOp.NotEqual, new LengthExpr(returned.Name), new LengthExpr(_output.Name));
+            string text = $"global::Autodiff.Generated.AutodiffHelpers.ThrowResultLength({returned.Name}.Length, {_output.Name}.Length);";
+            var reads = new EquatableArray<string>(new[] { returned.Name, _output.Name });
+            output.Add(new IfStmt(comment, lengths, new EquatableArray<Stmt>(new Stmt[] { new GuardStmt(comment, text, reads) }), EquatableArray<Stmt>.Empty));
             string k = AddSynthetic("__k", ScalarKind.Int);
             var counter = new VarExpr(ScalarKind.Int, k);
             output.Add(new AssignStmt(comment, k, null, Int(0), IsDeclaration: true));
