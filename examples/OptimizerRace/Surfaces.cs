@@ -22,4 +22,16 @@ public static partial class Surfaces
     /// <summary>A saddle x² - y² with quartic walls: minima -1/0.4 at (0, ±√5); start near the saddle point.</summary>
     [Differentiable]
     public static double Saddle(double x, double y) => x * x - y * y + 0.1 * y * y * y * y;
+
+    /// <summary>
+    /// An ill-conditioned quadratic: curvature 1 along the diagonal x = y and 50 across it (condition number 50), so
+    /// its valley runs at 45°; minimum 0 at (0, 0).
+    /// </summary>
+    [Differentiable]
+    public static double Valley(double x, double y)
+    {
+        double along = (x + y) / Math.Sqrt(2);
+        double across = (x - y) / Math.Sqrt(2);
+        return 0.5 * (along * along + 50 * across * across);
+    }
 }
