@@ -111,19 +111,19 @@ internal static class SignatureRules
             else if (StructShape.ArrayOf(parameter.Type) is not null)
             {
                 // An array or span of structs of one kind: a flat array of that kind in the IR, viewed in place.
-                if (outputs.Count > 0 || TypeClassifier.SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder"))
+                if (TypeClassifier.SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder"))
                 {
                     problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, parameterLocation, parameter.Name, SymbolText.TypeName(parameter.Type),
-                        "an array of structs is not yet supported in a " + (outputs.Count > 0 ? "vector-valued method" : "method with SecondOrder = true") + "; pass the fields in arrays of their own"));
+                        "an array of structs is not yet supported in a method with SecondOrder = true; pass the fields in arrays of their own"));
                 }
             }
             else if (StructShape.Of(parameter.Type) is { } shape)
             {
                 // A struct of reals: one parameter per field in the IR; the public derivatives take and give the struct.
-                if (outputs.Count > 0 || TypeClassifier.SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder"))
+                if (TypeClassifier.SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder"))
                 {
                     problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, parameterLocation, parameter.Name, SymbolText.TypeName(parameter.Type),
-                        "a struct is not yet supported in a " + (outputs.Count > 0 ? "vector-valued method" : "method with SecondOrder = true") + "; pass its fields as double or float parameters"));
+                        "a struct is not yet supported in a method with SecondOrder = true; pass its fields as double or float parameters"));
                 }
                 else if (!helper && shape.InaccessibleMember() is { } member)
                 {
@@ -135,11 +135,11 @@ internal static class SignatureRules
             else if (TypeClassifier.TryMatrix(parameter.Type, out _) || TypeClassifier.TryJagged(parameter.Type, out _, out _))
             {
                 // T[,], T[][], T[][,]: their elements in order in the IR; the public derivatives take and give those shapes.
-                if (outputs.Count > 0 || TypeClassifier.SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder"))
+                if (TypeClassifier.SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder"))
                 {
                     bool matrix = TypeClassifier.TryMatrix(parameter.Type, out _);
                     problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, parameterLocation, parameter.Name, SymbolText.TypeName(parameter.Type),
-                        (matrix ? "a two-dimensional array" : "a jagged array") + " is not yet supported in a " + (outputs.Count > 0 ? "vector-valued method" : "method with SecondOrder = true")
+                        (matrix ? "a two-dimensional array" : "a jagged array") + " is not yet supported in a method with SecondOrder = true"
                         + (matrix ? "; store the matrix by rows in a one-dimensional array (element [i, j] at [i * columns + j])" : "; store the rows one after another in a one-dimensional array")));
                 }
             }

@@ -112,6 +112,12 @@ internal static class ArrayResultWrappers
     private static void SizedBy(CodeBlock output, DifferentiableMethod method, string results, string t, string length, string call, string argument, string per)
     {
         output.Line($"var {results} = new {t}[{length}];");
+        CallSizedBy(output, method, call, argument, per);
+    }
+
+    /// <summary>The call of a span derivative on results sized from <paramref name="argument"/>, a length mismatch reported by its name.</summary>
+    internal static void CallSizedBy(CodeBlock output, DifferentiableMethod method, string call, string argument, string per)
+    {
         output.Line("try");
         output.Line("{");
         output.Line("    " + call);

@@ -22,8 +22,9 @@ internal static class DerivativeEmitter
         string title = "Derivatives of " + string.Join(".", method.Types.Select(t => t.Name)) + "." + method.Name;
         if (method.InlineOnly)
         {
-            // A void helper without an [Output]: its callers differentiate through its body; nothing of its own.
-            return GeneratedFile.Write(GeneratedFile.Preamble(title + " (none: a void helper is differentiated where it is called)", Enumerable.Empty<string>()), method.Namespace, method.Types, body);
+            // A void helper without an [Output], or a helper that returns a struct from a matrix, a jagged array or a
+            // struct: its callers differentiate through its body; nothing of its own.
+            return GeneratedFile.Write(GeneratedFile.Preamble(title + " (none: it is differentiated where it is called)", Enumerable.Empty<string>()), method.Namespace, method.Types, body);
         }
 
         // The analyses run once; the derivatives share them.
@@ -31,7 +32,11 @@ internal static class DerivativeEmitter
 
         if (method.Output is not null)
         {
-            foreach (CodeBlock vectorLanes in method.ArrayResult ? ArrayResultWrappers.Emit(method, vectors, body, analysis) : VectorEmitter.Emit(method, vectors, body, analysis))
+            List<CodeBlock> vectorMethods = method.ArrayResult
+                ? !method.Arrays.IsEmpty ? FlatWrappers.EmitArrayResult(method, vectors, body, analysis) : ArrayResultWrappers.Emit(method, vectors, body, analysis)
+                : !method.Arrays.IsEmpty ? FlatWrappers.EmitVectorValued(method, vectors, body, analysis)
+                : VectorEmitter.Emit(method, vectors, body, analysis);
+            foreach (CodeBlock vectorLanes in vectorMethods)
             {
                 body.Line(string.Empty);
                 body.Append(vectorLanes);

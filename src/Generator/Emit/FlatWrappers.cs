@@ -68,6 +68,125 @@ internal static class FlatWrappers
         }
     }
 
+    /// <summary>
+    /// A vector-valued method (<c>[Output]</c> span) with such parameters: <see cref="VectorEmitter"/> writes its VJP, JVP
+    /// and Jacobian over spans, privately, and the public ones take and give the user's shapes as above. The Jacobian's
+    /// columns are the differentiable values in parameter order, a matrix's elements row by row, a jagged array's row
+    /// after row, a struct's fields in declaration order.
+    /// </summary>
+    public static List<CodeBlock> EmitVectorValued(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
+    {
+        DifferentiableMethod spans = DerivativeEmitter.OnSpans(method);
+        var work = new CodeBlock();
+        List<CodeBlock> lanes = method.IsStub ? new List<CodeBlock>() : VectorEmitter.Emit(spans, vectors, work, analysis);
+        var wrapper = new Wrapper(method, spans);
+        string t = TypeClassifier.Keyword(method.ReturnKind);
+        string results = method.OutputParameter!;
+
+        var reverse = new MethodContext(spans, "d", vectors, analysis);
+        (string seed, List<(string Declaration, string Name, VarInfo Parameter)> adjoints) = VectorEmitter.VjpNames(spans, vectors);
+        wrapper.Write(output, reverse, $"{method.Accessibility} static void {method.Name}Vjp", "void", "Vjp", adjoints, isAdjoint: true, seed, names => new[]
+        {
+            $"/// <summary>Reverse mode of <see cref=\"{method.Name}\"/>: writes its results to <paramref name=\"{results}\"/> and <paramref name=\"{seed}\"/>ᵀ J, a seed per",
+            $"/// result, to {string.Join(", ", names.Select(n => $"<paramref name=\"{n}\"/>"))} (spans and arrays are overwritten).</summary>",
+        }, seedType: $"global::System.ReadOnlySpan<{t}>");
+        output.Line(string.Empty);
+
+        var forward = new MethodContext(spans, "t", VectorSupport.None with { SkipLocalsInit = vectors.SkipLocalsInit }, analysis);
+        string resultTangent = forward.Fresh("t" + results.TrimStart('@'));
+        var tangents = DerivativeEmitter.Tangents(spans, forward);
+        wrapper.Write(output, forward, $"{method.Accessibility} static void {method.Name}Jvp", "void", "Jvp", tangents, isAdjoint: false, seed: null, names => new[]
+        {
+            $"/// <summary>Forward mode of <see cref=\"{method.Name}\"/>: writes its results to <paramref name=\"{results}\"/> and their directional derivatives along",
+            $"/// {string.Join(", ", names.Select(n => $"<paramref name=\"{n}\"/>"))}, J·v, to <paramref name=\"{resultTangent}\"/>.</summary>",
+        }, trailing: ($"global::System.Span<{t}> {resultTangent}", resultTangent));
+        output.Line(string.Empty);
+
+        string jacobian = new NameSet(method.Parameters.Select(p => p.Name)).Fresh("jacobian");
+        wrapper.Write(output, forward, $"{method.Accessibility} static void {method.Name}Jacobian", "void", "Jacobian", new List<(string, string, VarInfo)>(), isAdjoint: false, seed: null, _ => new[]
+        {
+            $"/// <summary>Writes the results of <see cref=\"{method.Name}\"/> to <paramref name=\"{results}\"/> and its Jacobian to <paramref name=\"{jacobian}\"/>: m × n, row i",
+            "/// the derivatives of result i with respect to the n differentiable values in parameter order (a matrix's elements row by row, a jagged",
+            "/// array's rows one after another, a struct's fields in declaration order). By columns when n &lt; m, else by rows.</summary>",
+        }, trailing: ($"{t}[,] {jacobian}", jacobian));
+
+        if (!work.IsEmpty)
+        {
+            DerivativeEmitter.AppendOnSpans(output, work, "The derivatives over spans that the methods above call: each T[,], T[][] or T[][,] as its elements in order, and where they are.");
+        }
+
+        return lanes;
+    }
+
+    /// <summary>
+    /// For a method that returns an array (its results the IR's <c>[Output]</c> span, not a parameter of the user's): the
+    /// lines that make the results array before the call, the argument that sizes it (checked against what the method
+    /// returns), and what the derivative returns.
+    /// </summary>
+    internal sealed record Results(IReadOnlyList<string> Prologue, (string Name, string Per)? SizedBy, string Value, string Argument, string? SeedArgument = null);
+
+    /// <summary>
+    /// A method that returns a <c>T[]</c> or <c>T[,]</c> and takes such parameters: <see cref="VectorEmitter"/> writes the
+    /// derivatives over spans, privately, and the public ones take and give the user's shapes and return the results as
+    /// <see cref="ArrayResultWrappers"/> does (sized by the seed or the Jacobian's rows for a <c>T[]</c>; the method run
+    /// first for the JVP and for a matrix, whose shape only running it tells).
+    /// </summary>
+    public static List<CodeBlock> EmitArrayResult(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
+    {
+        DifferentiableMethod spans = DerivativeEmitter.OnSpans(method);
+        var work = new CodeBlock();
+        List<CodeBlock> lanes = method.IsStub ? new List<CodeBlock>() : VectorEmitter.Emit(spans, vectors, work, analysis);
+        var wrapper = new Wrapper(method, spans);
+        string t = TypeClassifier.Keyword(method.ReturnKind);
+        string results = method.OutputParameter!;
+        bool matrix = method.Result is { Shape: FlatShape.Matrix };
+        string type = matrix ? t + "[,]" : t + "[]";
+        string View(string array) => matrix ? $"{TypeRefs.Helpers}.Elements({array})" : array;
+        string primal = $"{type} {results} = {DerivativeEmitter.Qualified(method, method.Name)}({wrapper.UserArguments()});";
+
+        var reverse = new MethodContext(spans, "d", vectors, analysis);
+        (string seed, List<(string Declaration, string Name, VarInfo Parameter)> adjoints) = VectorEmitter.VjpNames(spans, vectors);
+        Results vjpResults = matrix
+            ? new Results(new[] { primal, $"if ({seed}.GetLength(0) != {results}.GetLength(0) || {seed}.GetLength(1) != {results}.GetLength(1)) {TypeRefs.Helpers}.ThrowShape(\"{seed}\", \"the result\", {results}, {seed});" },
+                null, results, View(results), View(seed))
+            : new Results(new[] { $"var {results} = new {t}[{seed}.Length];" }, (seed, "a value"), results, results);
+        wrapper.Write(output, reverse, $"{method.Accessibility} static {type} {method.Name}Vjp", type, "Vjp", adjoints, isAdjoint: true, seed, names => new[]
+        {
+            $"/// <summary>Reverse mode of <see cref=\"{method.Name}\"/>: returns its results and writes <paramref name=\"{seed}\"/>ᵀ J, a seed per result, to",
+            $"/// {string.Join(", ", names.Select(n => $"<paramref name=\"{n}\"/>"))} (spans and arrays are overwritten).</summary>",
+        }, seedType: matrix ? type : $"global::System.ReadOnlySpan<{t}>", results: vjpResults);
+        output.Line(string.Empty);
+
+        var forward = new MethodContext(spans, "t", VectorSupport.None with { SkipLocalsInit = vectors.SkipLocalsInit }, analysis);
+        string resultTangent = forward.Fresh("t" + results.TrimStart('@'));
+        var tangents = DerivativeEmitter.Tangents(spans, forward);
+        string tangentArray = matrix ? $"var {resultTangent} = new {t}[{results}.GetLength(0), {results}.GetLength(1)];" : $"var {resultTangent} = new {t}[{results}.Length];";
+        wrapper.Write(output, forward, $"{method.Accessibility} static ({type} Value, {type} Tangent) {method.Name}Jvp", $"({type} Value, {type} Tangent)", "Jvp", tangents, isAdjoint: false, seed: null, names => new[]
+        {
+            $"/// <summary>Forward mode of <see cref=\"{method.Name}\"/>: its results, and their directional derivatives along",
+            $"/// {string.Join(", ", names.Select(n => $"<paramref name=\"{n}\"/>"))}, J·v, in a new {(matrix ? "matrix of their shape" : "array of their length")}.</summary>",
+        }, trailing: (string.Empty, View(resultTangent)), results: new Results(new[] { primal, tangentArray }, null, $"({results}, {resultTangent})", View(results)));
+        output.Line(string.Empty);
+
+        string jacobian = new NameSet(method.Parameters.Select(p => p.Name)).Fresh("jacobian");
+        Results jacobianResults = matrix
+            ? new Results(new[] { primal }, null, results, View(results))
+            : new Results(new[] { $"var {results} = new {t}[{jacobian}.GetLength(0)];" }, (jacobian, "a row"), results, results);
+        wrapper.Write(output, forward, $"{method.Accessibility} static {type} {method.Name}Jacobian", type, "Jacobian", new List<(string, string, VarInfo)>(), isAdjoint: false, seed: null, _ => new[]
+        {
+            $"/// <summary>Returns the results of <see cref=\"{method.Name}\"/> and writes its Jacobian to <paramref name=\"{jacobian}\"/>: m × n, row i the derivatives",
+            $"/// of result i{(matrix ? " (the matrix row by row)" : string.Empty)} with respect to the n differentiable values in parameter order (a matrix's elements row by row, a",
+            "/// jagged array's rows one after another, a struct's fields in declaration order). By columns when n &lt; m, else by rows.</summary>",
+        }, trailing: ($"{t}[,] {jacobian}", jacobian), results: jacobianResults);
+
+        if (!work.IsEmpty)
+        {
+            DerivativeEmitter.AppendOnSpans(output, work, "The derivatives over spans that the methods above call: each T[,], T[][] or T[][,] as its elements in order, and where they are.");
+        }
+
+        return lanes;
+    }
+
     /// <summary>One public derivative: the user's shapes in, the span method called.</summary>
     private sealed class Wrapper
     {
@@ -84,10 +203,14 @@ internal static class FlatWrappers
             _companions = new HashSet<string>(method.Arrays.SelectMany(a => a.Companions));
         }
 
+        /// <param name="seedType">The seed's type: the method's scalar type unless given (a vector-valued method's is a span).</param>
+        /// <param name="trailing">A parameter after the derivatives, passed through (a JVP's result tangents, a Jacobian).</param>
         public void Write(CodeBlock output, MethodContext context, string head, string returnType, string suffix,
             List<(string Declaration, string Name, VarInfo Parameter)> derivatives, bool isAdjoint, string? seed,
-            System.Func<IReadOnlyList<string>, IEnumerable<string>> documentation)
+            System.Func<IReadOnlyList<string>, IEnumerable<string>> documentation, string? seedType = null, (string Declaration, string Name)? trailing = null,
+            Results? results = null)
         {
+            bool returns = returnType != "void";
             // A struct's fields, and the derivatives of its fields, stand for one parameter of the user's: named once.
             var structs = _method.Arrays.Where(a => a.Shape == FlatShape.Struct).ToList();
             var fieldOf = new Dictionary<string, (FlatParameter Struct, int Index)>();
@@ -120,7 +243,7 @@ internal static class FlatWrappers
                         parameters.Add(TypeOf(field.Struct) + " " + field.Struct.Name);
                     }
                 }
-                else if (!_companions.Contains(p.Name))
+                else if (!_companions.Contains(p.Name) && (results is null || p.Name != _method.OutputParameter))
                 {
                     parameters.Add((_flat.TryGetValue(p.Name, out FlatParameter? f) ? UserType(p.Kind, f) : TypeClassifier.TypeText(p.Kind, p.Shape)) + " " + p.Name);
                 }
@@ -142,7 +265,8 @@ internal static class FlatWrappers
                 }
             }
 
-            string all = DerivativeEmitter.Join(string.Join(", ", parameters), seed is null ? string.Empty : TypeClassifier.Keyword(_method.ReturnKind) + " " + seed, string.Join(", ", declarations));
+            string all = DerivativeEmitter.Join(string.Join(", ", parameters), seed is null ? string.Empty : (seedType ?? TypeClassifier.Keyword(_method.ReturnKind)) + " " + seed,
+                string.Join(", ", declarations), trailing?.Declaration ?? string.Empty);
 
             // The documentation names the derivatives as the signature does (a struct's once, not its fields').
             var documented = derivatives.Select(d => fieldOf.TryGetValue(d.Parameter.Name, out var f) ? structDerivatives[f.Struct] : d.Name).Distinct().ToList();
@@ -214,6 +338,10 @@ internal static class FlatWrappers
                     {
                         arguments.Add(field.Struct.Name + "." + field.Struct.Paths[field.Index]);
                     }
+                    else if (results is not null && p.Name == _method.OutputParameter)
+                    {
+                        arguments.Add(results.Argument);
+                    }
                     else if (!_companions.Contains(p.Name))
                     {
                         arguments.AddRange(Arguments(p, p.Name, packs, companions: true));
@@ -235,7 +363,7 @@ internal static class FlatWrappers
                     }
                 }
 
-                string call = $"{DerivativeEmitter.Qualified(_method, _spans.Name + suffix)}({DerivativeEmitter.Join(string.Join(", ", arguments), seed ?? string.Empty, string.Join(", ", derivativeArguments))})";
+                string call = $"{DerivativeEmitter.Qualified(_method, _spans.Name + suffix)}({DerivativeEmitter.Join(string.Join(", ", arguments), results?.SeedArgument ?? seed ?? string.Empty, string.Join(", ", derivativeArguments), trailing?.Name ?? string.Empty)})";
                 var built = new List<string>();
                 if (isAdjoint)
                 {
@@ -253,39 +381,68 @@ internal static class FlatWrappers
                     }
                 }
 
-                if (packs.Count == 0 && built.Count == 0)
+                if (packs.Count == 0 && built.Count == 0 && results is null)
                 {
-                    output.Line($"return {call};");
+                    output.Line(returns ? $"return {call};" : call + ";");
                     return;
                 }
 
-                string result = context.Fresh("__value");
-                if (packs.Count == 0)
+                // The call (with the results made first, for a method that returns an array), then what it wrote copied
+                // back, the struct adjoints built, and the value returned.
+                var body = new CodeBlock();
+                string? returned = null;
+                if (results is { } made)
                 {
-                    output.Line($"{returnType} {result} = {call};");
-                    foreach (string line in built)
+                    foreach (string line in made.Prologue)
                     {
-                        output.Line(line);
+                        body.Line(line);
                     }
 
-                    output.Line($"return {result};");
+                    if (made.SizedBy is { } argument)
+                    {
+                        ArrayResultWrappers.CallSizedBy(body, _method, call + ";", argument.Name, argument.Per);
+                    }
+                    else
+                    {
+                        body.Line(call + ";");
+                    }
+
+                    returned = made.Value;
+                }
+                else if (returns)
+                {
+                    returned = context.Fresh("__value");
+                    body.Line($"{returnType} {returned} = {call};");
+                }
+                else
+                {
+                    body.Line(call + ";");
+                }
+
+                foreach ((string pack, string into) in written)
+                {
+                    body.Line($"{pack}.CopyTo({into});");
+                }
+
+                foreach (string line in built)
+                {
+                    body.Line(line);
+                }
+
+                if (returned is not null)
+                {
+                    body.Line($"return {returned};");
+                }
+
+                if (packs.Count == 0)
+                {
+                    output.Append(body);
                     return;
                 }
 
                 using (output.Block("try"))
                 {
-                    output.Line($"{returnType} {result} = {call};");
-                    foreach ((string pack, string into) in written)
-                    {
-                        output.Line($"{pack}.CopyTo({into});");
-                    }
-
-                    foreach (string line in built)
-                    {
-                        output.Line(line);
-                    }
-
-                    output.Line($"return {result};");
+                    output.Append(body);
                 }
 
                 using (output.Block("finally"))
@@ -296,6 +453,26 @@ internal static class FlatWrappers
                     }
                 }
             }
+        }
+
+        /// <summary>The user's arguments in order (a struct by its name, a matrix or jagged array without its counts), the results left out.</summary>
+        public string UserArguments()
+        {
+            var names = new List<string>();
+            var fields = new HashSet<string>(_method.Arrays.Where(a => a.Shape == FlatShape.Struct).SelectMany(a => a.Companions));
+            foreach (VarInfo p in _method.Parameters)
+            {
+                if (_method.Arrays.FirstOrDefault(a => a.Shape == FlatShape.Struct && a.Companions.Count > 0 && a.Companions[0] == p.Name) is { } structParameter)
+                {
+                    names.Add(structParameter.Name);
+                }
+                else if (!fields.Contains(p.Name) && !_companions.Contains(p.Name) && p.Name != _method.OutputParameter)
+                {
+                    names.Add(p.Name);
+                }
+            }
+
+            return string.Join(", ", names);
         }
 
         // The struct's type, as its template builds it.

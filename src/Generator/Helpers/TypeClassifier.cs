@@ -92,7 +92,11 @@ internal static class TypeClassifier
     public static bool IsVectorResult(IMethodSymbol method)
         => ((method.ReturnType is IArrayTypeSymbol { Rank: 1 or 2 } && ReturnsArray(method)) || StructShape.Of(method.ReturnType) is { UniformKind: ScalarKind.Double or ScalarKind.Float })
             && method.MethodKind == MethodKind.Ordinary
-            && method.Parameters.All(p => p.RefKind == RefKind.None && TryClassify(p.Type, out _, out _) && !HasAttribute(p, WellKnownNames.OutputAttribute))
+            && method.Parameters.All(p => p.RefKind == RefKind.None && !HasAttribute(p, WellKnownNames.OutputAttribute)
+                && (TryClassify(p.Type, out _, out _)
+                    // An array or a matrix it returns may come from T[,], jagged, struct and struct-array parameters too
+                    // (their public derivatives take those shapes); a struct it returns, from scalars and arrays only.
+                    || (method.ReturnType is IArrayTypeSymbol && (TryMatrix(p.Type, out _) || TryJagged(p.Type, out _, out _) || StructShape.Of(p.Type) is not null || StructShape.ArrayOf(p.Type) is not null))))
             && !SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder");
 
     /// <summary>C# keyword of a scalar kind.</summary>
