@@ -159,6 +159,24 @@ public class MatrixTests
             new object[] { new[] { 0.5, -0.3 }, new[] { new[] { 0.1, 0.7 }, new[] { 1.2, -0.5 }, new[] { -0.4, 0.3 } } });
 
     [Fact]
+    public void ForeachOverOneRowOfAJaggedArray()
+        => Check("""
+                double s = 0;
+                for (int i = 0; i < xs.Length; i++)
+                {
+                    foreach (double v in xs[i])
+                    {
+                        s += v * v * w[i % w.Length];
+                    }
+
+                    foreach (double v in xs[xs.Length - 1 - i]) s += Math.Sin(v) * s;
+                }
+
+                return s;
+            """, "double[] w, double[][] xs", new[] { new P("double[]"), new P("double[][]") },
+            new object[] { new[] { 0.5, -0.3 }, new[] { new[] { 0.1, 0.7 }, new[] { 1.2, -0.5, 0.25 }, new[] { -0.4 } } });
+
+    [Fact]
     public void MatricesOfAnArrayOfMatrices()
         => Check("""
                 double s = 0;

@@ -70,6 +70,96 @@ public class RandomMatrixTests(ITestOutputHelper output)
         Assert.True(failures.Count == 0, $"{failures.Count} of 6 jagged reducers (seed {seed}) have wrong derivatives:\n{helpers}\n{string.Join("\n", failures.Take(2))}");
     }
 
+    /// <summary>
+    /// Vector-valued methods over a jagged array, a matrix and a scalar, built from the random reducers: their Jacobians
+    /// (by rows with 3 results, by columns over lanes with 16) against central differences of the method, and their
+    /// VJPs against seedᵀ J, through the public derivatives in those shapes.
+    /// </summary>
+    [Fact]
+    public void VectorValuedMethodsOverJaggedAndMatrixParametersHaveCorrectJacobians()
+    {
+        int seed = RandomProgramTests.BaseSeed() + 7300;
+        var generator = new RandomProgramGenerator(seed);
+        string helpers = generator.Helpers("V", 3) + generator.MatrixHelpers("V", 4, 3);
+        var methods = new System.Text.StringBuilder();
+        for (int i = 0; i < 4; i++)
+        {
+            methods.AppendLine($$"""
+                [Differentiable]
+                public static void R{{i}}(double[][] rows, double[,] m, double a, [Output] Span<double> r)
+                {
+                    r[0] = VJ{{i}}(rows, a);
+                    r[1] = VS{{i}}(m, a) * r[0];
+                    r[2] = VJ{{(i + 1) % 4}}(rows, a * a) + m[0, m.GetLength(1) - 1];
+                    for (int k = 3; k < r.Length; k++) r[k] = r[k % 3] * (k + 1) + a * m[k % m.GetLength(0), 0];
+                }
+
+                public static void R{{i}}Values(double[] p, double[] r) => R{{i}}(Rows(p), Matrix(p), p[^1], r);
+                public static void R{{i}}JacobianA(double[] p, double[] r, double[,] j) => R{{i}}Jacobian(Rows(p), Matrix(p), p[^1], r, j);
+                public static double[] R{{i}}VjpA(double[] p, double[] seed)
+                {
+                    double[][] drows = { new double[2], new double[3], new double[1] };
+                    var dm = new double[2, 3];
+                    R{{i}}Vjp(Rows(p), Matrix(p), p[^1], new double[seed.Length], seed, drows, dm, out double da);
+                    return drows.SelectMany(x => x).Concat(dm.Cast<double>()).Append(da).ToArray();
+                }
+                """);
+        }
+
+        const string Shapes = """
+            static double[][] Rows(double[] p) => new[] { p[0..2], p[2..5], p[5..6] };
+            static double[,] Matrix(double[] p) { var m = new double[2, 3]; for (int k = 0; k < 6; k++) m[k / 3, k % 3] = p[6 + k]; return m; }
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run("using System; using System.Linq; using Autodiff;\npublic static partial class RandomVectorFlat\n{\n" + helpers + methods + Shapes + "}\n");
+        Assert.Empty(result.AutodiffDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        Type type = GeneratorHarness.Load(result).GetType("RandomVectorFlat")!;
+        var random = new Random(seed);
+        var failures = new List<string>();
+        for (int i = 0; i < 4; i++)
+        {
+            double[] p = Enumerable.Range(0, 13).Select(_ => random.NextDouble() * 2 - 1).ToArray();
+            foreach (int m in new[] { 3, 16 })
+            {
+                double[] Values(double[] q)
+                {
+                    var r = new double[m];
+                    GradientChecker.Invoke(type, $"R{i}Values", q, r);
+                    return r;
+                }
+
+                var jacobian = new double[m, 13];
+                GradientChecker.Invoke(type, $"R{i}JacobianA", p, new double[m], jacobian);
+                double[] seedVector = Enumerable.Range(0, m).Select(k => Math.Cos(k + 0.5)).ToArray();
+                double[] vjp = (double[])GradientChecker.Invoke(type, $"R{i}VjpA", p, seedVector)!;
+                for (int column = 0; column < 13; column++)
+                {
+                    const double h = 1e-5;
+                    double[] plus = (double[])p.Clone(), minus = (double[])p.Clone();
+                    plus[column] += h;
+                    minus[column] -= h;
+                    double[] up = Values(plus), down = Values(minus);
+                    double expected = 0;
+                    for (int row = 0; row < m; row++)
+                    {
+                        double difference = (up[row] - down[row]) / (2 * h);
+                        expected += seedVector[row] * jacobian[row, column];
+                        if (Math.Abs(difference - jacobian[row, column]) > 1e-5 * (1 + Math.Abs(difference)))
+                        {
+                            failures.Add($"R{i} (m = {m}): J[{row}, {column}] = {jacobian[row, column]}, central differences give {difference}");
+                        }
+                    }
+
+                    if (Math.Abs(expected - vjp[column]) > 1e-9 * (1 + Math.Abs(expected)))
+                    {
+                        failures.Add($"R{i} (m = {m}): (seedᵀ J)[{column}] = {expected}, the VJP gives {vjp[column]}");
+                    }
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} wrong entries in the random vector-valued methods over jagged and matrix parameters (seed {seed}):\n{helpers}\n{string.Join("\n", failures.Take(5))}");
+    }
+
     [Fact]
     public void ReducersOverMatrixParametersHaveCorrectDerivatives()
     {

@@ -113,6 +113,12 @@ public sealed partial class RandomProgramGenerator
             text.AppendLine(CultureInfo.InvariantCulture, $"        if (q.Length > 1 && q[1] > {(_random.NextDouble() - 0.5).ToString("0.##", CultureInfo.InvariantCulture)}) continue;");
             text.AppendLine("        for (int c = 0; c < q.Length; c++) s += q[c] * row[c];");
             text.AppendLine("    }");
+            text.AppendLine("    for (int k = 0; k < rows.Length; k++)");
+            text.AppendLine("        foreach (double v in rows[rows.Length - 1 - k])");
+            text.AppendLine("        {");
+            text.AppendLine("            double b = v, e = rows[k][0];");
+            text.AppendLine(CultureInfo.InvariantCulture, $"            s += 0.25 * ({Expr(2, prefix)});");
+            text.AppendLine("        }");
             text.AppendLine("    return s / rows.Length;");
             text.AppendLine("}");
         }

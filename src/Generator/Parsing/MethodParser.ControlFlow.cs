@@ -225,12 +225,16 @@ internal sealed partial class MethodParser
             return;
         }
 
-        ArrayView? array = collection is ILocalReferenceOperation or IParameterReferenceOperation ? ViewOf(collection) : null;
+        // foreach (double v in xs[i]): over a row of a jagged array, held where the loop starts (the body may change i).
+        ArrayView? array = collection is ILocalReferenceOperation or IParameterReferenceOperation ? ViewOf(collection)
+            : collection is IArrayElementReferenceOperation && loop.LoopControlVariable is IVariableDeclaratorOperation { Symbol.Type: var itemType } && TypeClassifier.TryScalar(itemType, out _)
+              && ViewOf(collection) is { Start: not null } oneRow ? Hold(oneRow, "__row", comment, output)
+            : null;
         if (array is null || loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: var local }
             || !TypeClassifier.TryScalar(local.Type, out ScalarKind elementKind) || local.RefKind != RefKind.None)
         {
             Report(DiagnosticDescriptors.UnsupportedStatement, loop.Syntax.GetLocation(), comment, "foreach over this collection",
-                "iterate over an array or span parameter or local array, with a scalar loop variable (not a ref one), or over the rows of a jagged array");
+                "iterate over an array or span parameter or local array, with a scalar loop variable (not a ref one), over the rows of a jagged array, or over one row");
             return;
         }
 

@@ -127,7 +127,13 @@ internal sealed partial class MethodParser
             return;
         }
 
-        string stem = symbol.Name.TrimStart('@');
+        _variables[symbol] = view.Base;
+        _views[symbol] = Hold(view, symbol.Name.TrimStart('@'), comment, output);
+    }
+
+    /// <summary>A view whose start and length (and counts) are read once, here, into fresh int locals named from <paramref name="stem"/>.</summary>
+    private ArrayView Hold(ArrayView view, string stem, string comment, List<Stmt> output)
+    {
         Expr Keep(string name, Expr value)
         {
             var local = new VarInfo(_names.Fresh(stem + name), ScalarKind.Int, ShapeKind.Scalar, VarRole.Local, false);
@@ -136,12 +142,11 @@ internal sealed partial class MethodParser
             return new VarExpr(ScalarKind.Int, local.Name);
         }
 
-        Expr start = Keep("Start", view.Start);
+        Expr? start = view.Start is null ? null : Keep("Start", view.Start);
         Expr length = Keep("Length", view.Length);
         Expr? rows = view.Rows is null ? null : Keep("Rows", view.Rows);
         Expr? columns = view.Columns is null ? null : Keep("Columns", view.Columns);
-        _variables[symbol] = view.Base;
-        _views[symbol] = new ArrayView(view.Base, start, length, rows, columns);
+        return new ArrayView(view.Base, start, length, rows, columns);
     }
 
     /// <summary>
