@@ -177,6 +177,104 @@ public class MatrixTests
             new object[] { new[] { 0.5, -0.3 }, new[] { new[] { 0.1, 0.7 }, new[] { 1.2, -0.5, 0.25 }, new[] { -0.4 } } });
 
     [Fact]
+    public void SecondOrder_WithAMatrixAndAJaggedArray_HessianIsTheGradientsJacobian_AndHvpItsProduct()
+    {
+        Type type = GeneratorHarness.CompileAndLoad("""
+            using System; using System.Linq; using Autodiff;
+            public static partial class S
+            {
+                [Differentiable(SecondOrder = true)]
+                public static double Quad(double[,] a, double[] x, double k)
+                {
+                    double s = 0;
+                    for (int i = 0; i < a.GetLength(0); i++)
+                        for (int j = 0; j < a.GetLength(1); j++)
+                            s += a[i, j] * x[i] * x[j] * k + Math.Sin(a[i, j] * k);
+                    return s;
+                }
+
+                [Differentiable(SecondOrder = true)]
+                public static double Rows(double[][] rows, double k)
+                {
+                    double s = 0;
+                    foreach (double[] row in rows)
+                        for (int j = 0; j < row.Length; j++) s += Math.Exp(k * row[j]) * row[0];
+                    return s;
+                }
+
+                static double[,] M(double[] p) { var a = new double[2, 2]; for (int e = 0; e < 4; e++) a[e / 2, e % 2] = p[e]; return a; }
+                static double[][] J(double[] p) => new[] { p[0..2], p[2..3] };
+
+                public static double[] QuadGradientA(double[] p)
+                {
+                    var da = new double[2, 2];
+                    var dx = new double[2];
+                    QuadGradient(M(p), p[4..6], p[6], da, dx, out double dk);
+                    return da.Cast<double>().Concat(dx).Append(dk).ToArray();
+                }
+
+                public static double QuadHessianA(double[] p, double[,] h) => QuadHessian(M(p), p[4..6], p[6], h);
+                public static double[] QuadHvpA(double[] p, double[] v)
+                {
+                    var ha = new double[2, 2];
+                    var hx = new double[2];
+                    QuadHvp(M(p), p[4..6], p[6], M(v), v[4..6], v[6], ha, hx, out double hk);
+                    return ha.Cast<double>().Concat(hx).Append(hk).ToArray();
+                }
+
+                public static double[] RowsGradientA(double[] p)
+                {
+                    double[][] d = { new double[2], new double[1] };
+                    RowsGradient(J(p), p[3], d, out double dk);
+                    return d.SelectMany(r => r).Append(dk).ToArray();
+                }
+
+                public static double RowsHessianA(double[] p, double[,] h) => RowsHessian(J(p), p[3], h);
+                public static double[] RowsHvpA(double[] p, double[] v)
+                {
+                    double[][] h = { new double[2], new double[1] };
+                    RowsHvp(J(p), p[3], J(v), v[3], h, out double hk);
+                    return h.SelectMany(r => r).Append(hk).ToArray();
+                }
+
+                public static double QuadA(double[] p) => Quad(M(p), p[4..6], p[6]);
+                public static double RowsA(double[] p) => Rows(J(p), p[3]);
+            }
+            """).GetType("S")!;
+
+        foreach ((string name, double[] point) in new[] { ("Quad", new[] { 0.3, -0.7, 1.1, 0.4, 0.9, -1.2, 0.6 }), ("Rows", new[] { 0.2, -0.5, 0.8, 0.7 }) })
+        {
+            int n = point.Length;
+            var hessian = new double[n, n];
+            double value = (double)GradientChecker.Invoke(type, name + "HessianA", point, hessian)!;
+            Assert.Equal((double)GradientChecker.Invoke(type, name + "A", point)!, value, 12);
+            for (int column = 0; column < n; column++)
+            {
+                // Column j of the Hessian: central differences of the generated gradient along value j.
+                const double h = 1e-6;
+                double[] plus = (double[])point.Clone(), minus = (double[])point.Clone();
+                plus[column] += h;
+                minus[column] -= h;
+                double[] up = (double[])GradientChecker.Invoke(type, name + "GradientA", plus)!;
+                double[] down = (double[])GradientChecker.Invoke(type, name + "GradientA", minus)!;
+                for (int row = 0; row < n; row++)
+                {
+                    double difference = (up[row] - down[row]) / (2 * h);
+                    Assert.True(Math.Abs(difference - hessian[row, column]) <= 1e-6 * (1 + Math.Abs(difference)), $"{name}: H[{row}, {column}] = {hessian[row, column]}, differences of the gradient give {difference}");
+                    Assert.Equal(hessian[row, column], hessian[column, row], 10);
+                }
+            }
+
+            double[] v = Enumerable.Range(0, n).Select(k => Math.Cos(k + 0.3)).ToArray();
+            double[] hv = (double[])GradientChecker.Invoke(type, name + "HvpA", point, v)!;
+            for (int row = 0; row < n; row++)
+            {
+                Assert.Equal(Enumerable.Range(0, n).Sum(column => hessian[row, column] * v[column]), hv[row], 10);
+            }
+        }
+    }
+
+    [Fact]
     public void MatricesOfAnArrayOfMatrices()
         => Check("""
                 double s = 0;
@@ -209,9 +307,6 @@ public class MatrixTests
     }
 
     [Theory]
-    [InlineData("[Differentiable(SecondOrder = true)] public static double F(double[,] a) => a[0, 0];", "AD0004", "a",
-        "a two-dimensional array is not yet supported in a method with SecondOrder = true; store the matrix by rows")]
-    [InlineData("[Differentiable(SecondOrder = true)] public static double F(double[][] a) => a[0][0];", "AD0004", "a", "a jagged array is not yet supported in a method with SecondOrder = true")]
     [InlineData("[Differentiable] public static double F(double[][][] a) => a[0][0][0];", "AD0004", "a", "store the rows one after another in a one-dimensional array")]
     [InlineData("[Differentiable] public static double F(double[,,] a) => a[0, 0, 0];", "AD0004", "a", "use a two-dimensional array T[,], or store the elements in a one-dimensional array")]
     [InlineData("[Differentiable] public static double F(double[,] a) => a[0, 0] * a.GetLength(2);", "AD0102", "a.GetLength(2)", "GetLength of a dimension that a two-dimensional array does not have")]

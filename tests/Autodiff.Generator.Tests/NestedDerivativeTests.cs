@@ -130,6 +130,7 @@ public class NestedDerivativeTests
     [InlineData("[Differentiable] public static double F(double q) => EGradient(q, out double d) * d;", "AD0115", "EGradient(q, out double d)", "statement of its own")]
     [InlineData("[Differentiable] public static double F(double q) { var j = EJvp(q, 1.0); return j.Value; }", "AD0115", "EJvp(q, 1.0)", ".Value or .Tangent")]
     [InlineData("[Differentiable] public static double F(double q, double[] w) { double e = AGradient(w, new double[2]); return e; }", "AD0115", "AGradient(w, new double[2])", "array adjoints")]
+    [InlineData("[Differentiable] public static double F(double q) => MJvp(new double[1, 1], q, new double[1, 1], 1.0).Tangent;", "AD0115", "MJvp(new double[1, 1], q, new double[1, 1], 1.0)", "a method that takes a T[,], a jagged array or a struct")]
     public void WhatStaysOut_IsReportedAtTheCall(string method, string id, string at, string fix)
     {
         string source = """
@@ -140,6 +141,7 @@ public class NestedDerivativeTests
                 [Differentiable(SecondOrder = true)] public static double E(double q) => q * q * q;
                 [Differentiable] public static double P(double q) => q * q * q;
                 [Differentiable(SecondOrder = true)] public static double A(double[] w) => w[0] * w[1];
+                [Differentiable(SecondOrder = true)] public static double M(double[,] m, double q) => m[0, 0] * q * q;
             """ + method + "\n}\n";
         GeneratorHarness.Run(source).AssertSingle(id, at, fix);
     }

@@ -134,14 +134,8 @@ internal static class SignatureRules
             }
             else if (TypeClassifier.TryMatrix(parameter.Type, out _) || TypeClassifier.TryJagged(parameter.Type, out _, out _))
             {
-                // T[,], T[][], T[][,]: their elements in order in the IR; the public derivatives take and give those shapes.
-                if (TypeClassifier.SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder"))
-                {
-                    bool matrix = TypeClassifier.TryMatrix(parameter.Type, out _);
-                    problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, parameterLocation, parameter.Name, SymbolText.TypeName(parameter.Type),
-                        (matrix ? "a two-dimensional array" : "a jagged array") + " is not yet supported in a method with SecondOrder = true"
-                        + (matrix ? "; store the matrix by rows in a one-dimensional array (element [i, j] at [i * columns + j])" : "; store the rows one after another in a one-dimensional array")));
-                }
+                // T[,], T[][], T[][,]: their elements in order in the IR; the public derivatives take and give those shapes
+                // (the second derivatives too).
             }
             else if (!TypeClassifier.TryClassify(parameter.Type, out _, out _))
             {

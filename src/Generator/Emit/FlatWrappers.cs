@@ -3,6 +3,7 @@ using System.Linq;
 using Autodiff.Generator.Analysis;
 using Autodiff.Generator.Helpers;
 using Autodiff.Generator.Ir;
+using Autodiff.Generator.Transforms;
 
 namespace Autodiff.Generator.Emit;
 
@@ -62,10 +63,59 @@ internal static class FlatWrappers
             $"/// <summary>Forward mode of <see cref=\"{method.Name}\"/>: its value and its directional derivative along the tangents {string.Join(", ", names.Select(n => $"<paramref name=\"{n}\"/>"))}.</summary>",
         });
 
+        if (method.SecondOrder)
+        {
+            WriteSecondOrder(method, spans, vectors, analysis, wrapper, forward, output, work);
+        }
+
         if (!work.IsEmpty)
         {
             DerivativeEmitter.AppendOnSpans(output, work, "The derivatives over spans that the methods above call: each T[,], T[][] or T[][,] as its elements in order, and where they are.");
         }
+    }
+
+    // FDirectional, FHvp and FHessian in the user's shapes over the second derivatives over spans (SecondOrderEmitter,
+    // written into `work`); FDirectionalVjp, which only second-order callers call, stays over spans.
+    private static void WriteSecondOrder(DifferentiableMethod method, DifferentiableMethod spans, VectorSupport vectors, MethodAnalysis analysis, Wrapper wrapper,
+        MethodContext forward, CodeBlock output, CodeBlock work)
+    {
+        string t = TypeClassifier.Keyword(method.ReturnKind);
+        if (!method.IsStub)
+        {
+            work.Line(string.Empty);
+            foreach (CodeBlock lane in SecondOrderEmitter.Emit(spans, vectors, work, analysis, overSpans: true))
+            {
+                work.Line(string.Empty);
+                work.Append(lane);
+            }
+        }
+
+        // The tangents and products as SecondOrderEmitter names them.
+        List<string> tangentNames = TangentProgram.TangentNames(spans);
+        var differentiable = spans.Parameters.Where(p => p.Differentiable).ToList();
+        var tangents = differentiable.Select((p, i) => (Declaration: DerivativeEmitter.TangentType(p) + " " + tangentNames[i], Name: tangentNames[i], Parameter: p)).ToList();
+        DifferentiableMethod program = TangentProgram.Build(spans, analysis.Activity, spans.Name + "Hvp", tangentsDifferentiable: false);
+        var products = DerivativeEmitter.Adjoints(program, new MethodContext(program, "h", vectors, MethodAnalysis.Run(program)))
+            .Select(p => (p.Declaration, p.Name, Parameter: differentiable.First(d => d.Name == p.Parameter.Name))).ToList();
+
+        output.Line(string.Empty);
+        wrapper.Write(output, forward, $"{method.Accessibility} static {t} {method.Name}Directional", t, "Directional", tangents, isAdjoint: false, seed: null, names => new[]
+        {
+            $"/// <summary>The directional derivative of <see cref=\"{method.Name}\"/> along {string.Join(", ", names.Select(n => $"<paramref name=\"{n}\"/>"))}: the gradient dotted with them.</summary>",
+        });
+        output.Line(string.Empty);
+        wrapper.Write(output, forward, $"{method.Accessibility} static {t} {method.Name}Hvp", t, "Hvp", tangents.Concat(products).ToList(), isAdjoint: false, seed: null, names => new[]
+        {
+            $"/// <summary>Hessian-vector product of <see cref=\"{method.Name}\"/>: writes H·v to {string.Join(", ", products.Select(p => $"<paramref name=\"{p.Name}\"/>"))} (overwritten), v being",
+            $"/// {string.Join(", ", tangents.Select(p => $"<paramref name=\"{p.Name}\"/>"))}, by reverse mode over forward mode in one pass; returns the directional derivative ∇f·v.</summary>",
+        }, outputs: new HashSet<string>(products.Select(p => p.Name)));
+        output.Line(string.Empty);
+        string hessian = new NameSet(method.Parameters.Select(p => p.Name)).Fresh("hessian");
+        wrapper.Write(output, forward, $"{method.Accessibility} static {t} {method.Name}Hessian", t, "Hessian", new List<(string, string, VarInfo)>(), isAdjoint: false, seed: null, _ => new[]
+        {
+            $"/// <summary>Value of <see cref=\"{method.Name}\"/> and its Hessian, written to <paramref name=\"{hessian}\"/>: n × n, n the differentiable values in",
+            "/// parameter order (a matrix's elements row by row, a jagged array's rows one after another).</summary>",
+        }, trailing: ($"{t}[,] {hessian}", hessian));
     }
 
     /// <summary>
@@ -208,9 +258,13 @@ internal static class FlatWrappers
         public void Write(CodeBlock output, MethodContext context, string head, string returnType, string suffix,
             List<(string Declaration, string Name, VarInfo Parameter)> derivatives, bool isAdjoint, string? seed,
             System.Func<IReadOnlyList<string>, IEnumerable<string>> documentation, string? seedType = null, (string Declaration, string Name)? trailing = null,
-            Results? results = null)
+            Results? results = null, ISet<string>? outputs = null)
         {
             bool returns = returnType != "void";
+
+            // Which derivatives the span method writes (adjoints, products) and which it reads (tangents): all of one kind
+            // unless outputs names them (a Hessian-vector product reads tangents and writes products).
+            bool Writes(string name) => outputs?.Contains(name) ?? isAdjoint;
             // A struct's fields, and the derivatives of its fields, stand for one parameter of the user's: named once.
             var structs = _method.Arrays.Where(a => a.Shape == FlatShape.Struct).ToList();
             var fieldOf = new Dictionary<string, (FlatParameter Struct, int Index)>();
@@ -261,7 +315,7 @@ internal static class FlatWrappers
                 }
                 else
                 {
-                    declarations.Add(_flat.TryGetValue(parameter.Name, out FlatParameter? f) ? UserType(parameter.Kind, f, derivative: isAdjoint || seed is not null ? "Span" : "ReadOnlySpan") + " " + name : declaration);
+                    declarations.Add(_flat.TryGetValue(parameter.Name, out FlatParameter? f) ? UserType(parameter.Kind, f, derivative: Writes(name) || seed is not null ? "Span" : "ReadOnlySpan") + " " + name : declaration);
                 }
             }
 
@@ -315,8 +369,8 @@ internal static class FlatWrappers
 
                 foreach ((_, string name, VarInfo parameter) in derivatives.Where(d => _flat.TryGetValue(d.Parameter.Name, out FlatParameter? f) && f.Shape is FlatShape.Jagged or FlatShape.JaggedMatrices))
                 {
-                    packs[name] = Pack(output, context, parameter, name, copy: !isAdjoint);
-                    if (isAdjoint)
+                    packs[name] = Pack(output, context, parameter, name, copy: !Writes(name));
+                    if (Writes(name))
                     {
                         written.Add((packs[name], name));
                     }

@@ -16,7 +16,9 @@ namespace Autodiff.Generator.Emit;
 internal static class SecondOrderEmitter
 {
     /// <summary>Writes the four methods; returns the lane methods their vector loops call.</summary>
-    public static List<CodeBlock> Emit(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
+    /// <param name="overSpans">The method is the private span form of one with matrices or jagged arrays
+    /// (<see cref="FlatWrappers"/>), which has no primal of its own: the Hessian takes its value from the JVP.</param>
+    public static List<CodeBlock> Emit(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis, bool overSpans = false)
     {
         var lanes = new List<CodeBlock>();
         List<string> tangents = TangentProgram.TangentNames(method);
@@ -49,7 +51,7 @@ internal static class SecondOrderEmitter
         }
 
         output.Line(string.Empty);
-        EmitHessian(method, output, attributes, tangents);
+        EmitHessian(method, output, attributes, tangents, overSpans);
         return lanes;
     }
 
@@ -80,7 +82,7 @@ internal static class SecondOrderEmitter
     }
 
     // The Hessian, one Hessian-vector product per unit vector: row j is H·eⱼ (H is symmetric).
-    private static void EmitHessian(DifferentiableMethod method, CodeBlock output, CodeBlock attributes, List<string> tangents)
+    private static void EmitHessian(DifferentiableMethod method, CodeBlock output, CodeBlock attributes, List<string> tangents, bool overSpans)
     {
         var names = new NameSet(method.Parameters.Select(p => p.Name).Concat(tangents));
         string hessian = names.Fresh("hessian");
@@ -112,8 +114,21 @@ internal static class SecondOrderEmitter
                 flat.ClearUnit(output, vectors, j);
             }
 
-            flat.ReturnBuffers(output);
-            output.Line($"return {DerivativeEmitter.Qualified(method, method.Name)}({string.Join(", ", method.Parameters.Select(p => p.Name))});");
+            string primalArguments = string.Join(", ", method.Parameters.Select(p => p.Name));
+            if (overSpans)
+            {
+                // The value from the JVP along zero tangents (the array ones are all zero again after the loop).
+                string zeros = string.Join(", ", differentiable.Select((p, i) => p.Shape == ShapeKind.Scalar ? Literal.Number(0, p.Kind) : vectors[i]));
+                string value = names.Fresh("__value");
+                output.Line($"{t} {value} = {DerivativeEmitter.Qualified(method, method.Name + "Jvp")}({primalArguments}, {zeros}).Value;");
+                flat.ReturnBuffers(output);
+                output.Line($"return {value};");
+            }
+            else
+            {
+                flat.ReturnBuffers(output);
+                output.Line($"return {DerivativeEmitter.Qualified(method, method.Name)}({primalArguments});");
+            }
         }
     }
 }

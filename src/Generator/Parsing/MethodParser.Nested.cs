@@ -472,6 +472,9 @@ internal sealed partial class MethodParser
         string name = primal.Name + suffix;
         string fix = primal.ReturnsVoid
             ? "the derivatives of a vector-valued method are not differentiated; call the method itself, whose Jacobian is then part of this one's derivatives"
+            : primal.Parameters.Any(p => TypeClassifier.TryMatrix(p.Type, out _) || TypeClassifier.TryJagged(p.Type, out _, out _) || StructShape.Of(p.Type) is not null || StructShape.ArrayOf(p.Type) is not null)
+                ? "the derivatives of a method that takes a T[,], a jagged array or a struct are not differentiated through yet; call " + primal.Name
+                    + " itself here and differentiate this method, or give " + primal.Name + " arrays and scalars"
             : suffix == "Directional" && !TypeClassifier.SetsNamedArgument(primal, WellKnownNames.DifferentiableAttribute, "SecondOrder")
                 ? primal.Name + " has no directional derivative: mark it [Differentiable(SecondOrder = true)]"
                 : ThirdOrderFix(primal);
