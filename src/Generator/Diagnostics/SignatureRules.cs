@@ -111,21 +111,11 @@ internal static class SignatureRules
             else if (StructShape.ArrayOf(parameter.Type) is not null)
             {
                 // An array or span of structs of one kind: a flat array of that kind in the IR, viewed in place.
-                if (TypeClassifier.SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder"))
-                {
-                    problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, parameterLocation, parameter.Name, SymbolText.TypeName(parameter.Type),
-                        "an array of structs is not yet supported in a method with SecondOrder = true; pass the fields in arrays of their own"));
-                }
             }
             else if (StructShape.Of(parameter.Type) is { } shape)
             {
                 // A struct of reals: one parameter per field in the IR; the public derivatives take and give the struct.
-                if (TypeClassifier.SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder"))
-                {
-                    problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, parameterLocation, parameter.Name, SymbolText.TypeName(parameter.Type),
-                        "a struct is not yet supported in a method with SecondOrder = true; pass its fields as double or float parameters"));
-                }
-                else if (!helper && shape.InaccessibleMember() is { } member)
+                if (!helper && shape.InaccessibleMember() is { } member)
                 {
                     problems.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, parameterLocation, parameter.Name, SymbolText.TypeName(parameter.Type),
                         "the derivatives take and give '" + shape.Type.Name + "', read member by member and built with 'with { ... }', so its member '" + member

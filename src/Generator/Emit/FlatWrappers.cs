@@ -276,13 +276,15 @@ internal static class FlatWrappers
                 }
             }
 
-            var structDerivatives = new Dictionary<FlatParameter, string>();
+            // One derivative of the struct's type per struct and kind (an HVP reads a tangent of it and writes a product),
+            // named with its fields' derivatives' prefix (d, t, h).
+            var structDerivatives = new Dictionary<(FlatParameter Struct, bool Writes), string>();
             foreach ((_, string name, VarInfo parameter) in derivatives.Where(d => fieldOf.ContainsKey(d.Parameter.Name)))
             {
-                FlatParameter s = fieldOf[parameter.Name].Struct;
-                if (!structDerivatives.ContainsKey(s))
+                var key = (fieldOf[parameter.Name].Struct, Writes(name));
+                if (!structDerivatives.ContainsKey(key))
                 {
-                    structDerivatives[s] = context.Fresh((isAdjoint || seed is not null ? "d" : "t") + s.Name.TrimStart('@'));
+                    structDerivatives[key] = context.Fresh((seed is not null ? "d" : name.Substring(0, 1)) + key.Struct.Name.TrimStart('@'));
                 }
             }
 
@@ -308,9 +310,9 @@ internal static class FlatWrappers
             {
                 if (fieldOf.TryGetValue(parameter.Name, out var field))
                 {
-                    if (derivatives.First(d => fieldOf.TryGetValue(d.Parameter.Name, out var first) && first.Struct == field.Struct).Name == name)
+                    if (derivatives.First(d => fieldOf.TryGetValue(d.Parameter.Name, out var first) && first.Struct == field.Struct && Writes(d.Name) == Writes(name)).Name == name)
                     {
-                        declarations.Add((isAdjoint ? "out " : string.Empty) + TypeOf(field.Struct) + " " + structDerivatives[field.Struct]);
+                        declarations.Add((Writes(name) ? "out " : string.Empty) + TypeOf(field.Struct) + " " + structDerivatives[(field.Struct, Writes(name))]);
                     }
                 }
                 else
@@ -323,7 +325,7 @@ internal static class FlatWrappers
                 string.Join(", ", declarations), trailing?.Declaration ?? string.Empty);
 
             // The documentation names the derivatives as the signature does (a struct's once, not its fields').
-            var documented = derivatives.Select(d => fieldOf.TryGetValue(d.Parameter.Name, out var f) ? structDerivatives[f.Struct] : d.Name).Distinct().ToList();
+            var documented = derivatives.Select(d => fieldOf.TryGetValue(d.Parameter.Name, out var f) ? structDerivatives[(f.Struct, Writes(d.Name))] : d.Name).Distinct().ToList();
             foreach (string line in documentation(documented))
             {
                 output.Line(line);
@@ -334,12 +336,9 @@ internal static class FlatWrappers
             {
                 if (_method.IsStub)
                 {
-                    if (isAdjoint)
+                    foreach (KeyValuePair<(FlatParameter Struct, bool Writes), string> adjoint in structDerivatives.Where(d => d.Key.Writes))
                     {
-                        foreach (string structDerivative in structDerivatives.Values)
-                        {
-                            output.Line(structDerivative + " = default;");
-                        }
+                        output.Line(adjoint.Value + " = default;");
                     }
 
                     output.Line(DerivativeEmitter.Stub(_method));
@@ -377,12 +376,9 @@ internal static class FlatWrappers
                 }
 
                 // A struct's adjoint: one local per field, then the struct built from them.
-                if (isAdjoint)
+                foreach ((_, string name, VarInfo parameter) in derivatives.Where(d => fieldOf.ContainsKey(d.Parameter.Name) && Writes(d.Name)))
                 {
-                    foreach ((_, string name, VarInfo parameter) in derivatives.Where(d => fieldOf.ContainsKey(d.Parameter.Name)))
-                    {
-                        output.Line($"{TypeClassifier.Keyword(parameter.Kind)} {name};");
-                    }
+                    output.Line($"{TypeClassifier.Keyword(parameter.Kind)} {name};");
                 }
 
                 var arguments = new List<string>();
@@ -407,7 +403,7 @@ internal static class FlatWrappers
                 {
                     if (fieldOf.TryGetValue(parameter.Name, out var field))
                     {
-                        derivativeArguments.Add(isAdjoint ? "out " + name : structDerivatives[field.Struct] + "." + field.Struct.Paths[field.Index]);
+                        derivativeArguments.Add(Writes(name) ? "out " + name : structDerivatives[(field.Struct, false)] + "." + field.Struct.Paths[field.Index]);
                     }
                     else
                     {
@@ -419,20 +415,17 @@ internal static class FlatWrappers
 
                 string call = $"{DerivativeEmitter.Qualified(_method, _spans.Name + suffix)}({DerivativeEmitter.Join(string.Join(", ", arguments), results?.SeedArgument ?? seed ?? string.Empty, string.Join(", ", derivativeArguments), trailing?.Name ?? string.Empty)})";
                 var built = new List<string>();
-                if (isAdjoint)
+                foreach (KeyValuePair<(FlatParameter Struct, bool Writes), string> s in structDerivatives.Where(d => d.Key.Writes))
                 {
-                    foreach (KeyValuePair<FlatParameter, string> s in structDerivatives)
+                    // Fields without a derivative (ints, bools) are left at their defaults.
+                    string value = s.Key.Struct.Template!;
+                    for (int i = 0; i < s.Key.Struct.Companions.Count; i++)
                     {
-                        // Fields without a derivative (ints, bools) are left at their defaults.
-                        string value = s.Key.Template!;
-                        for (int i = 0; i < s.Key.Companions.Count; i++)
-                        {
-                            string? adjoint = derivatives.FirstOrDefault(d => d.Parameter.Name == s.Key.Companions[i]).Name;
-                            value = value.Replace("{" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}", adjoint ?? "default");
-                        }
-
-                        built.Add($"{s.Value} = {value};");
+                        string? adjoint = derivatives.FirstOrDefault(d => d.Parameter.Name == s.Key.Struct.Companions[i] && Writes(d.Name)).Name;
+                        value = value.Replace("{" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}", adjoint ?? "default");
                     }
+
+                    built.Add($"{s.Value} = {value};");
                 }
 
                 if (packs.Count == 0 && built.Count == 0 && results is null)
