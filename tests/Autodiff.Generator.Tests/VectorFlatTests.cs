@@ -137,6 +137,27 @@ public class VectorFlatTests
                 return r;
             }
 
+            // Structs returned from a struct and from a matrix.
+            [Differentiable]
+            public static Vec2 Rotate(Vec2 p, double angle) => new Vec2(p.X * Math.Cos(angle) - p.Y * Math.Sin(angle), p.X * Math.Sin(angle) + p.Y * Math.Cos(angle));
+
+            [Differentiable]
+            public static Vec2 Transform(double[,] m, Vec2 p) => new Vec2(m[0, 0] * p.X + m[0, 1] * p.Y * p.Y, m[1, 0] * p.X * p.Y + m[1, 1]);
+
+            public static double[] RotateA(double[] q) { Vec2 r = Rotate(new Vec2(q[0], q[1]), q[2]); return new[] { r.X, r.Y }; }
+            public static double[] RotateJacobianA(double[] q, double[,] j) { Vec2 r = RotateJacobian(new Vec2(q[0], q[1]), q[2], j); return new[] { r.X, r.Y }; }
+            public static double[] RotateJvpA(double[] q, double[] t) => new[] { RotateJvp(new Vec2(q[0], q[1]), q[2], new Vec2(t[0], t[1]), t[2]).Tangent.X, RotateJvp(new Vec2(q[0], q[1]), q[2], new Vec2(t[0], t[1]), t[2]).Tangent.Y };
+            public static double[] TransformA(double[] q) { Vec2 r = Transform(M(q), new Vec2(q[4], q[5])); return new[] { r.X, r.Y }; }
+            public static void TransformJacobianA(double[] q, double[,] j) => TransformJacobian(M(q), new Vec2(q[4], q[5]), j);
+            public static double[] TransformVjpA(double[] q, double[] seed)
+            {
+                var dm = new double[2, 2];
+                TransformVjp(M(q), new Vec2(q[4], q[5]), new Vec2(seed[0], seed[1]), dm, out Vec2 dp);
+                return dm.Cast<double>().Concat(new[] { dp.X, dp.Y }).ToArray();
+            }
+
+            static double[,] M(double[] q) => new[,] { { q[0], q[1] }, { q[2], q[3] } };
+
             public static double[] ApplyVjpA(double[,] a, double[] x, double[] seed, double[] dx) => ApplyVjp(a, x, seed, dx);
             public static double[] PushA(double[] q) => Push(new Vec2(q[0], q[1]), new[] { q[2..4], q[4..5] });
             public static double[] PushJacobianA(double[] q, double[,] j) => PushJacobian(new Vec2(q[0], q[1]), new[] { q[2..4], q[4..5] }, j);
@@ -342,6 +363,29 @@ public class VectorFlatTests
         AssertJacobian(jp, point, q => (double[])Call("PushA", q)!);
         double[] pushSeed = { 0.5, -1.5 };
         AssertVjp(jp, pushSeed, (double[])Call("PushVjpA", point, pushSeed)!);
+    }
+
+    [Fact]
+    public void MethodsThatReturnAStruct_FromAStructOrAMatrix_TakeTheSameShapes()
+    {
+        double[] q = { 0.8, -0.3, 0.6 };
+        var jacobian = new double[2, 3];
+        Assert.Equal((double[])Call("RotateA", q)!, (double[])Call("RotateJacobianA", q, jacobian)!);
+        double c = Math.Cos(0.6), s = Math.Sin(0.6);
+        double[,] expected = { { c, -s, -0.8 * s + 0.3 * c }, { s, c, 0.8 * c + 0.3 * s } };
+        for (int row = 0; row < 2; row++)
+            for (int column = 0; column < 3; column++)
+                Assert.Equal(expected[row, column], jacobian[row, column], 12);
+        double[] jvp = (double[])Call("RotateJvpA", q, new[] { 0.0, 0.0, 1.0 })!;
+        Assert.Equal(expected[0, 2], jvp[0], 12);
+        Assert.Equal(expected[1, 2], jvp[1], 12);
+
+        double[] point = { 0.5, -1.2, 0.7, 2.0, 0.9, -0.4 }; // the matrix row by row, then the point
+        var jt = new double[2, 6];
+        Call("TransformJacobianA", point, jt);
+        AssertJacobian(jt, point, p => (double[])Call("TransformA", p)!);
+        double[] seed = { 1.5, -0.5 };
+        AssertVjp(jt, seed, (double[])Call("TransformVjpA", point, seed)!);
     }
 
     [Fact]

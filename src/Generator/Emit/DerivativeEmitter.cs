@@ -33,7 +33,9 @@ internal static class DerivativeEmitter
         if (method.Output is not null)
         {
             List<CodeBlock> vectorMethods = method.ArrayResult
-                ? !method.Arrays.IsEmpty ? FlatWrappers.EmitArrayResult(method, vectors, body, analysis) : ArrayResultWrappers.Emit(method, vectors, body, analysis)
+                ? method.Arrays.IsEmpty ? ArrayResultWrappers.Emit(method, vectors, body, analysis)
+                    : method.Result is { Shape: FlatShape.Struct } ? FlatWrappers.EmitStructResult(method, vectors, body, analysis)
+                    : FlatWrappers.EmitArrayResult(method, vectors, body, analysis)
                 : !method.Arrays.IsEmpty ? FlatWrappers.EmitVectorValued(method, vectors, body, analysis)
                 : VectorEmitter.Emit(method, vectors, body, analysis);
             foreach (CodeBlock vectorLanes in vectorMethods)

@@ -74,6 +74,72 @@ internal static class FlatWrappers
         }
     }
 
+    /// <summary>
+    /// A method that returns a struct of reals and takes such parameters: as <see cref="EmitArrayResult"/>, the results
+    /// the struct's fields on the stack (the method need not run first), the seed and the tangent structs too.
+    /// </summary>
+    public static List<CodeBlock> EmitStructResult(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
+    {
+        DifferentiableMethod spans = DerivativeEmitter.OnSpans(method);
+        var work = new CodeBlock();
+        List<CodeBlock> lanes = method.IsStub ? new List<CodeBlock>() : VectorEmitter.Emit(spans, vectors, work, analysis);
+        var wrapper = new Wrapper(method, spans);
+        FlatParameter result = method.Result!;
+        string t = TypeClassifier.Keyword(method.ReturnKind);
+        string type = result.Name;
+        int count = result.Paths.Count;
+        string results = method.OutputParameter!;
+        string Build(string span)
+        {
+            string value = result.Template!;
+            for (int k = 0; k < count; k++)
+            {
+                value = value.Replace("{" + k.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}", span + "[" + k.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]");
+            }
+
+            return value;
+        }
+
+        string stack = $"global::System.Span<{t}> {results} = stackalloc {t}[{count}];";
+        var reverse = new MethodContext(spans, "d", vectors, analysis);
+        (string seed, List<(string Declaration, string Name, VarInfo Parameter)> adjoints) = VectorEmitter.VjpNames(spans, vectors);
+        string seedFields = reverse.Fresh(seed + "Fields");
+        wrapper.Write(output, reverse, $"{method.Accessibility} static {type} {method.Name}Vjp", type, "Vjp", adjoints, isAdjoint: true, seed, names => new[]
+        {
+            $"/// <summary>Reverse mode of <see cref=\"{method.Name}\"/>: returns its value and writes <paramref name=\"{seed}\"/>ᵀ J, a seed per field, to",
+            $"/// {string.Join(", ", names.Select(n => $"<paramref name=\"{n}\"/>"))} (spans and arrays are overwritten).</summary>",
+        }, seedType: type, results: new Results(
+            new[] { stack, $"global::System.ReadOnlySpan<{t}> {seedFields} = stackalloc {t}[] {{ {string.Join(", ", result.Paths.Select(p => seed + "." + p))} }};" },
+            null, Build(results), results, seedFields));
+        output.Line(string.Empty);
+
+        var forward = new MethodContext(spans, "t", VectorSupport.None with { SkipLocalsInit = vectors.SkipLocalsInit }, analysis);
+        string resultTangent = forward.Fresh("t" + results.TrimStart('@'));
+        var tangents = DerivativeEmitter.Tangents(spans, forward);
+        wrapper.Write(output, forward, $"{method.Accessibility} static ({type} Value, {type} Tangent) {method.Name}Jvp", $"({type} Value, {type} Tangent)", "Jvp", tangents, isAdjoint: false, seed: null, names => new[]
+        {
+            $"/// <summary>Forward mode of <see cref=\"{method.Name}\"/>: its value, and its directional derivative along",
+            $"/// {string.Join(", ", names.Select(n => $"<paramref name=\"{n}\"/>"))}, J·v, as a value of the same type.</summary>",
+        }, trailing: (string.Empty, resultTangent),
+            results: new Results(new[] { stack, $"global::System.Span<{t}> {resultTangent} = stackalloc {t}[{count}];" }, null, $"({Build(results)}, {Build(resultTangent)})", results));
+        output.Line(string.Empty);
+
+        string jacobian = new NameSet(method.Parameters.Select(p => p.Name)).Fresh("jacobian");
+        wrapper.Write(output, forward, $"{method.Accessibility} static {type} {method.Name}Jacobian", type, "Jacobian", new List<(string, string, VarInfo)>(), isAdjoint: false, seed: null, _ => new[]
+        {
+            $"/// <summary>Returns the value of <see cref=\"{method.Name}\"/> and writes its Jacobian to <paramref name=\"{jacobian}\"/>: a row per field of the value in",
+            "/// declaration order, a column per differentiable value in parameter order (a matrix's elements row by row, a jagged array's rows one",
+            "/// after another, a struct's fields in declaration order).</summary>",
+        }, trailing: ($"{t}[,] {jacobian}", jacobian), results: new Results(new[] { stack }, null, Build(results), results));
+
+        if (!work.IsEmpty)
+        {
+            DerivativeEmitter.AppendOnSpans(output, work, "The derivatives over spans that the methods above call: each T[,], T[][] or T[][,] as its elements in order, and where they are.");
+        }
+
+        return lanes;
+    }
+
     // FDirectional, FHvp and FHessian in the user's shapes over the second derivatives over spans (SecondOrderEmitter,
     // written into `work`); FDirectionalVjp, which only second-order callers call, stays over spans.
     private static void WriteSecondOrder(DifferentiableMethod method, DifferentiableMethod spans, VectorSupport vectors, MethodAnalysis analysis, Wrapper wrapper,

@@ -94,9 +94,9 @@ internal static class TypeClassifier
             && method.MethodKind == MethodKind.Ordinary
             && method.Parameters.All(p => p.RefKind == RefKind.None && !HasAttribute(p, WellKnownNames.OutputAttribute)
                 && (TryClassify(p.Type, out _, out _)
-                    // An array or a matrix it returns may come from T[,], jagged, struct and struct-array parameters too
-                    // (their public derivatives take those shapes); a struct it returns, from scalars and arrays only.
-                    || (method.ReturnType is IArrayTypeSymbol && (TryMatrix(p.Type, out _) || TryJagged(p.Type, out _, out _) || StructShape.Of(p.Type) is not null || StructShape.ArrayOf(p.Type) is not null))))
+                    // The results may come from T[,], jagged, struct and struct-array parameters too (their public
+                    // derivatives take those shapes).
+                    || TryMatrix(p.Type, out _) || TryJagged(p.Type, out _, out _) || StructShape.Of(p.Type) is not null || StructShape.ArrayOf(p.Type) is not null))
             && !SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder");
 
     /// <summary>C# keyword of a scalar kind.</summary>
