@@ -129,6 +129,18 @@ internal static class ArrayResultWrappers
         output.Line("}");
     }
 
+    /// <summary>A struct of reals built from its fields, element k of <paramref name="span"/> its k-th (the result's template).</summary>
+    internal static string StructValue(FlatParameter result, string span)
+    {
+        string value = result.Template!;
+        for (int k = 0; k < result.Paths.Count; k++)
+        {
+            value = value.Replace("{" + k.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}", span + "[" + k.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]");
+        }
+
+        return value;
+    }
+
     private static void AppendWork(CodeBlock output, CodeBlock work)
         => DerivativeEmitter.AppendOnSpans(output, work, "The derivatives over a span of the results that the methods above call.");
 
@@ -144,16 +156,7 @@ internal static class ArrayResultWrappers
         string parameters = string.Join(", ", user.Select(p => TypeClassifier.TypeText(p.Kind, p.Shape) + " " + p.Name));
         string arguments = string.Join(", ", user.Select(p => p.Name));
         string Call(string suffix, params string[] more) => $"{DerivativeEmitter.Qualified(method, spans.Name + suffix)}({DerivativeEmitter.Join(arguments, results, string.Join(", ", more.Where(m => m.Length > 0)))});";
-        string Build(string span)
-        {
-            string value = result.Template!;
-            for (int k = 0; k < count; k++)
-            {
-                value = value.Replace("{" + k.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}", span + "[" + k.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]");
-            }
-
-            return value;
-        }
+        string Build(string span) => StructValue(result, span);
 
         string stack = $"global::System.Span<{t}> {results} = stackalloc {t}[{count}];";
         (string seed, List<(string Declaration, string Name, VarInfo Parameter)> adjoints) = VectorEmitter.VjpNames(spans, vectors);

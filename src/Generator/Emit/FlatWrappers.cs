@@ -69,10 +69,7 @@ internal static partial class FlatWrappers
             WriteSecondOrder(method, spans, vectors, analysis, wrapper, forward, output, work);
         }
 
-        if (!work.IsEmpty)
-        {
-            DerivativeEmitter.AppendOnSpans(output, work, "The derivatives over spans that the methods above call: each T[,], T[][] or T[][,] as its elements in order, and where they are.");
-        }
+        AppendWork(output, work);
     }
 
     /// <summary>
@@ -81,25 +78,13 @@ internal static partial class FlatWrappers
     /// </summary>
     public static List<CodeBlock> EmitStructResult(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
     {
-        DifferentiableMethod spans = DerivativeEmitter.OnSpans(method);
-        var work = new CodeBlock();
-        List<CodeBlock> lanes = method.IsStub ? new List<CodeBlock>() : VectorEmitter.Emit(spans, vectors, work, analysis);
-        var wrapper = new Wrapper(method, spans);
+        (DifferentiableMethod spans, CodeBlock work, List<CodeBlock> lanes, Wrapper wrapper) = BeginVectorValued(method, vectors, analysis);
         FlatParameter result = method.Result!;
         string t = TypeClassifier.Keyword(method.ReturnKind);
         string type = result.Name;
         int count = result.Paths.Count;
         string results = method.OutputParameter!;
-        string Build(string span)
-        {
-            string value = result.Template!;
-            for (int k = 0; k < count; k++)
-            {
-                value = value.Replace("{" + k.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}", span + "[" + k.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]");
-            }
-
-            return value;
-        }
+        string Build(string span) => ArrayResultWrappers.StructValue(result, span);
 
         string stack = $"global::System.Span<{t}> {results} = stackalloc {t}[{count}];";
         var reverse = new MethodContext(spans, "d", vectors, analysis);
@@ -133,12 +118,25 @@ internal static partial class FlatWrappers
             "/// after another, a struct's fields in declaration order).</summary>",
         }, trailing: ($"{t}[,] {jacobian}", jacobian), results: new Results(new[] { stack }, null, Build(results), results));
 
+        AppendWork(output, work);
+        return lanes;
+    }
+
+    // The span derivatives of a vector-valued method (VectorEmitter, into `work`) and the frame of its public ones.
+    private static (DifferentiableMethod Spans, CodeBlock Work, List<CodeBlock> Lanes, Wrapper Wrapper) BeginVectorValued(DifferentiableMethod method, VectorSupport vectors, MethodAnalysis analysis)
+    {
+        DifferentiableMethod spans = DerivativeEmitter.OnSpans(method);
+        var work = new CodeBlock();
+        List<CodeBlock> lanes = method.IsStub ? new List<CodeBlock>() : VectorEmitter.Emit(spans, vectors, work, analysis);
+        return (spans, work, lanes, new Wrapper(method, spans));
+    }
+
+    private static void AppendWork(CodeBlock output, CodeBlock work)
+    {
         if (!work.IsEmpty)
         {
             DerivativeEmitter.AppendOnSpans(output, work, "The derivatives over spans that the methods above call: each T[,], T[][] or T[][,] as its elements in order, and where they are.");
         }
-
-        return lanes;
     }
 
     // FDirectional, FHvp and FHessian in the user's shapes over the second derivatives over spans (SecondOrderEmitter,
@@ -193,10 +191,7 @@ internal static partial class FlatWrappers
     /// </summary>
     public static List<CodeBlock> EmitVectorValued(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
     {
-        DifferentiableMethod spans = DerivativeEmitter.OnSpans(method);
-        var work = new CodeBlock();
-        List<CodeBlock> lanes = method.IsStub ? new List<CodeBlock>() : VectorEmitter.Emit(spans, vectors, work, analysis);
-        var wrapper = new Wrapper(method, spans);
+        (DifferentiableMethod spans, CodeBlock work, List<CodeBlock> lanes, Wrapper wrapper) = BeginVectorValued(method, vectors, analysis);
         string t = TypeClassifier.Keyword(method.ReturnKind);
         string results = method.OutputParameter!;
 
@@ -227,11 +222,7 @@ internal static partial class FlatWrappers
             "/// array's rows one after another, a struct's fields in declaration order). By columns when n &lt; m, else by rows.</summary>",
         }, trailing: ($"{t}[,] {jacobian}", jacobian));
 
-        if (!work.IsEmpty)
-        {
-            DerivativeEmitter.AppendOnSpans(output, work, "The derivatives over spans that the methods above call: each T[,], T[][] or T[][,] as its elements in order, and where they are.");
-        }
-
+        AppendWork(output, work);
         return lanes;
     }
 
@@ -243,10 +234,7 @@ internal static partial class FlatWrappers
     /// </summary>
     public static List<CodeBlock> EmitArrayResult(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
     {
-        DifferentiableMethod spans = DerivativeEmitter.OnSpans(method);
-        var work = new CodeBlock();
-        List<CodeBlock> lanes = method.IsStub ? new List<CodeBlock>() : VectorEmitter.Emit(spans, vectors, work, analysis);
-        var wrapper = new Wrapper(method, spans);
+        (DifferentiableMethod spans, CodeBlock work, List<CodeBlock> lanes, Wrapper wrapper) = BeginVectorValued(method, vectors, analysis);
         string t = TypeClassifier.Keyword(method.ReturnKind);
         string results = method.OutputParameter!;
         bool matrix = method.Result is { Shape: FlatShape.Matrix };
@@ -289,11 +277,7 @@ internal static partial class FlatWrappers
             "/// jagged array's rows one after another, a struct's fields in declaration order). By columns when n &lt; m, else by rows.</summary>",
         }, trailing: ($"{t}[,] {jacobian}", jacobian), results: jacobianResults);
 
-        if (!work.IsEmpty)
-        {
-            DerivativeEmitter.AppendOnSpans(output, work, "The derivatives over spans that the methods above call: each T[,], T[][] or T[][,] as its elements in order, and where they are.");
-        }
-
+        AppendWork(output, work);
         return lanes;
     }
 }
