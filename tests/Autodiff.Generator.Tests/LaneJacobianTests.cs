@@ -67,6 +67,15 @@ public class LaneJacobianTests
                 }
             }
 
+            // A value of the other floating type: its tangent would be cast too, so no lanes.
+            [Differentiable]
+            public static void Rounded(double[] w, [Output] Span<double> r)
+            {
+                for (int i = 0; i < r.Length; i++) r[i] = (float)(w[i % w.Length] * (i + 1)) * w[0];
+            }
+
+            public static void RoundedJacobianArrays(double[] w, double[] r, double[,] j) => RoundedJacobian(w, r, j);
+
             public static void SpiralValue(double[] p, double[] t, double[] r) => Spiral(p[0], p[1..^1], p[^1], t, r);
             public static void SpiralJacobianArrays(double[] p, double[] t, double[] r, double[,] j) => SpiralJacobian(p[0], p[1..^1], p[^1], t, r, j);
             public static void SpiralJvpColumn(double[] p, double[] t, double[] tp, double[] tr) => SpiralJvp(p[0], p[1..^1], p[^1], t, new double[t.Length], tp[0], tp[1..^1], tp[^1], tr);
@@ -192,6 +201,11 @@ public class LaneJacobianTests
         Assert.Contains("__SpiralJacobianColumns<global::Autodiff.Generated.AutodiffLanes512<double>>", spiral, StringComparison.Ordinal);
         Assert.Contains("__SpiralFJvpLanes<__TLanes>", Generated.Value.Source("L.SpiralF."), StringComparison.Ordinal);
         Assert.DoesNotContain("JvpLanes", Generated.Value.Source("L.Soft."), StringComparison.Ordinal);
+        Assert.DoesNotContain("JvpLanes", Generated.Value.Source("L.Rounded."), StringComparison.Ordinal);
+        var rounded = new double[5, 2];
+        Call("RoundedJacobianArrays", new[] { 0.5, -0.25 }, new double[5], rounded);
+        Assert.Equal(2 * 0.5, rounded[0, 0], 6); // r[0] = (float)(w0) * w0
+        Assert.Equal(0.5 * 2, rounded[1, 1], 6); // r[1] = (float)(2 w1) * w0
 
         double[] w = { 0.4, -0.3, 0.9 };
         var r = new double[7];

@@ -29,7 +29,12 @@ internal static class LaneJacobian
     public static bool Applies(DifferentiableMethod method, VectorSupport vectors)
         => vectors.Lanes && method.Vectorize && !method.IsStub && TypeClassifier.IsFloating(method.ReturnKind)
            && method.Parameters.Concat(method.Locals).All(v => !TypeClassifier.IsFloating(v.Kind) || v.Kind == method.ReturnKind)
-           && ExprFacts.Flatten(method.Body).All(s => Expressions(s.Statement).All(e => !ExprFacts.ContainsCall(e)));
+           && ExprFacts.Flatten(method.Body).All(s => Expressions(s.Statement).All(e => Fits(e, method.ReturnKind)));
+
+    // No call of another differentiable method, and no value of the other floating type (a cast to float in a double
+    // method would cast its tangent, a lane vector, too).
+    private static bool Fits(Expr expr, ScalarKind kind)
+        => expr is not CallExpr && (!TypeClassifier.IsFloating(expr.Kind) || expr.Kind == kind) && ExprFacts.Children(expr).All(e => Fits(e, kind));
 
     private static IEnumerable<Expr> Expressions(Stmt statement) => statement switch
     {
