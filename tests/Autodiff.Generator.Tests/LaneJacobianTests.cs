@@ -74,6 +74,14 @@ public class LaneJacobianTests
                 for (int i = 0; i < r.Length; i++) r[i] = (float)(w[i % w.Length] * (i + 1)) * w[0];
             }
 
+            // Two names that differ only in a leading underscore get lane methods of two names (a name built by trimming
+            // the underscores would be one, and the class would not compile).
+            [Differentiable]
+            public static void Twin(double[] w, [Output] Span<double> r) { for (int i = 0; i < r.Length; i++) r[i] = w[i % w.Length] * w[0]; }
+
+            [Differentiable]
+            public static void _Twin(double[] w, [Output] Span<double> r) { for (int i = 0; i < r.Length; i++) r[i] = 2 * w[i % w.Length] * w[0]; }
+
             public static void RoundedJacobianArrays(double[] w, double[] r, double[,] j) => RoundedJacobian(w, r, j);
 
             public static void SpiralValue(double[] p, double[] t, double[] r) => Spiral(p[0], p[1..^1], p[^1], t, r);

@@ -49,9 +49,10 @@ internal static class LaneJacobian
     private static string Constraint(DifferentiableMethod method)
         => $"where {LaneType} : struct, global::Autodiff.Generated.IAutodiffLanes<{LaneType}, {TypeClassifier.Keyword(method.ReturnKind)}>";
 
-    private static string JvpName(DifferentiableMethod method) => "__" + method.Name.TrimStart('_') + "JvpLanes";
+    // "__" + the name as it is: two methods whose names differ only in leading underscores get two names.
+    private static string JvpName(DifferentiableMethod method) => "__" + method.Name + "JvpLanes";
 
-    private static string ColumnsName(DifferentiableMethod method) => "__" + method.Name.TrimStart('_') + "JacobianColumns";
+    private static string ColumnsName(DifferentiableMethod method) => "__" + method.Name + "JacobianColumns";
 
     /// <summary>
     /// The JVP over lanes: writes the results to the output span and, lane by lane, their directional derivatives
