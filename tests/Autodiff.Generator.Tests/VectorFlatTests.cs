@@ -389,6 +389,38 @@ public class VectorFlatTests
     }
 
     [Fact]
+    public void AStructWithPrivateMembers_KeepsTheMethodAHelper_ThatCompilesAndIsDifferentiatedWhereCalled()
+    {
+        // Public derivatives read a struct member by member and build one with `with`: a private member rules them out,
+        // and the method stays a helper (its derivatives once referenced Opaque._x and did not compile).
+        GeneratorHarness.Result result = GeneratorHarness.Run("""
+            using System; using Autodiff;
+            public struct Opaque { private double _x; public Opaque(double x) { _x = x; } public double X => _x; }
+            public record struct Open(double X, double Y);
+            public static partial class Q
+            {
+                [Differentiable]
+                public static double[] F(Opaque o, double k) { double x = o.X; var r = new double[2]; r[0] = x * k; r[1] = k; return r; }
+
+                [Differentiable]
+                public static Opaque Make(Open p) => new Opaque(p.X * p.Y);
+
+                [Differentiable]
+                public static double G(double k) { double[] f = F(new Opaque(k), k); Opaque m = Make(new Open(k, 2)); return f[0] * m.X; }
+            }
+            """);
+        Assert.Empty(result.CompilerErrors());
+        Assert.Empty(result.AutodiffDiagnostics());
+        Assert.DoesNotContain("FVjp", result.Source("Q.F."), StringComparison.Ordinal);
+        Assert.Contains("it is differentiated where it is called", result.Source("Q.Make."), StringComparison.Ordinal);
+        // G(k) = (k·k)·(2k) = 2k³, G'(k) = 6k².
+        object?[] arguments = { 0.7, null };
+        double value = (double)GeneratorHarness.Load(result).GetType("Q")!.GetMethod("GGradient")!.Invoke(null, arguments)!;
+        Assert.Equal(2 * 0.343, value, 12);
+        Assert.Equal(6 * 0.49, (double)arguments[1]!, 12);
+    }
+
+    [Fact]
     public void AnArrayOfStructs_ItsFieldsAreColumnsStructByStruct()
     {
         double[] point = { 0.5, 1.5, -0.7, 0.2, 1.1, -0.9 };

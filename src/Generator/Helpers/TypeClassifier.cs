@@ -90,13 +90,16 @@ internal static class TypeClassifier
     /// vector-valued method of its own (its results the array it returns), with a VJP, a JVP and a Jacobian.
     /// </summary>
     public static bool IsVectorResult(IMethodSymbol method)
-        => ((method.ReturnType is IArrayTypeSymbol { Rank: 1 or 2 } && ReturnsArray(method)) || StructShape.Of(method.ReturnType) is { UniformKind: ScalarKind.Double or ScalarKind.Float })
+        => ((method.ReturnType is IArrayTypeSymbol { Rank: 1 or 2 } && ReturnsArray(method))
+                || StructShape.Of(method.ReturnType) is { UniformKind: ScalarKind.Double or ScalarKind.Float } returned && returned.InaccessibleMember() is null)
             && method.MethodKind == MethodKind.Ordinary
             && method.Parameters.All(p => p.RefKind == RefKind.None && !HasAttribute(p, WellKnownNames.OutputAttribute)
                 && (TryClassify(p.Type, out _, out _)
                     // The results may come from T[,], jagged, struct and struct-array parameters too (their public
-                    // derivatives take those shapes).
-                    || TryMatrix(p.Type, out _) || TryJagged(p.Type, out _, out _) || StructShape.Of(p.Type) is not null || StructShape.ArrayOf(p.Type) is not null))
+                    // derivatives take those shapes); a struct the public derivatives read and build member by member
+                    // needs those members open, else the method stays a helper differentiated where it is called.
+                    || TryMatrix(p.Type, out _) || TryJagged(p.Type, out _, out _) || StructShape.ArrayOf(p.Type) is not null
+                    || StructShape.Of(p.Type) is { } shape && shape.InaccessibleMember() is null))
             && !SetsNamedArgument(method, WellKnownNames.DifferentiableAttribute, "SecondOrder");
 
     /// <summary>C# keyword of a scalar kind.</summary>
