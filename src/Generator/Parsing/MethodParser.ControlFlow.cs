@@ -195,33 +195,23 @@ internal sealed partial class MethodParser
             && loop.LoopControlVariable is IVariableDeclaratorOperation { Symbol: { RefKind: RefKind.None } item })
         {
             // foreach (Particle p in ps): p is a copy of each element in turn.
-            string k = AddSynthetic("__i", ScalarKind.Int);
-            var kRead = new VarExpr(ScalarKind.Int, k);
-            output.Add(new AssignStmt(comment, k, null, Int(0), IsDeclaration: true));
-            var itemBody = new List<Stmt>();
-            var start = new BinaryExpr(ScalarKind.Int, BinaryOp.Multiply, kRead, Int(elementShape.LeafCount));
-            _structs[item] = LoadElement(new ElementPath(structs, start, 0, elementShape, default), comment, itemBody);
-            _nesting++;
-            ParseStatement(loop.Body, itemBody);
-            _nesting--;
-            var itemStep = new Stmt[] { new AssignStmt(comment, k, null, new BinaryExpr(ScalarKind.Int, BinaryOp.Add, kRead, Int(1)), IsDeclaration: false) };
-            output.Add(new LoopStmt(comment, new BinaryExpr(ScalarKind.Bool, BinaryOp.Less, kRead, StructArrayLength(collection)!), itemBody.ToEquatableArray(), itemStep.ToEquatableArray(), TestAtEnd: false));
+            CountedLoop("__i", comment, StructArrayLength(collection)!, output, (k, itemBody) =>
+            {
+                var start = new BinaryExpr(ScalarKind.Int, BinaryOp.Multiply, k, Int(elementShape.LeafCount));
+                _structs[item] = LoadElement(new ElementPath(structs, start, 0, elementShape, default), comment, itemBody);
+                ParseLoopBody(loop.Body, itemBody);
+            });
             return;
         }
 
         if (JaggedOf(collection) is { } jagged && !IsPartialView(collection) && loop.LoopControlVariable is IVariableDeclaratorOperation { Symbol: { RefKind: RefKind.None } row })
         {
             // foreach (double[] row in xs): row is a view of each row in turn.
-            string k = AddSynthetic("__i", ScalarKind.Int);
-            var kRead = new VarExpr(ScalarKind.Int, k);
-            output.Add(new AssignStmt(comment, k, null, Int(0), IsDeclaration: true));
-            var rowBody = new List<Stmt>();
-            BindView(row, RowView(jagged.Array, jagged.Info, kRead), comment, rowBody);
-            _nesting++;
-            ParseStatement(loop.Body, rowBody);
-            _nesting--;
-            var rowStep = new Stmt[] { new AssignStmt(comment, k, null, new BinaryExpr(ScalarKind.Int, BinaryOp.Add, kRead, Int(1)), IsDeclaration: false) };
-            output.Add(new LoopStmt(comment, new BinaryExpr(ScalarKind.Bool, BinaryOp.Less, kRead, jagged.Info.Count), rowBody.ToEquatableArray(), rowStep.ToEquatableArray(), TestAtEnd: false));
+            CountedLoop("__i", comment, jagged.Info.Count, output, (k, rowBody) =>
+            {
+                BindView(row, RowView(jagged.Array, jagged.Info, k), comment, rowBody);
+                ParseLoopBody(loop.Body, rowBody);
+            });
             return;
         }
 
@@ -239,19 +229,19 @@ internal sealed partial class MethodParser
         }
 
         VarInfo element = DeclareLocal(local, elementKind, ShapeKind.Scalar);
-        string index = AddSynthetic("__i", ScalarKind.Int);
-        var indexRead = new VarExpr(ScalarKind.Int, index);
-        output.Add(new AssignStmt(comment, index, null, new ConstExpr(ScalarKind.Int, "0"), IsDeclaration: true));
-        var body = new List<Stmt>
+        CountedLoop("__i", comment, array.Length, output, (index, body) =>
         {
-            new AssignStmt(comment, element.Name, null, ConvertTo(new ElemExpr(array.Base.Kind, array.Base.Name, array.At(indexRead)), elementKind), IsDeclaration: true),
-        };
+            body.Add(new AssignStmt(comment, element.Name, null, ConvertTo(new ElemExpr(array.Base.Kind, array.Base.Name, array.At(index)), elementKind), IsDeclaration: true));
+            ParseLoopBody(loop.Body, body);
+        });
+    }
+
+    // A loop's body, one level deeper.
+    private void ParseLoopBody(IOperation body, List<Stmt> output)
+    {
         _nesting++;
-        ParseStatement(loop.Body, body);
+        ParseStatement(body, output);
         _nesting--;
-        var step = new Stmt[] { new AssignStmt(comment, index, null, new BinaryExpr(ScalarKind.Int, BinaryOp.Add, indexRead, new ConstExpr(ScalarKind.Int, "1")), IsDeclaration: false) };
-        Expr condition = new BinaryExpr(ScalarKind.Bool, BinaryOp.Less, indexRead, array.Length);
-        output.Add(new LoopStmt(comment, condition, body.ToEquatableArray(), step.ToEquatableArray(), TestAtEnd: false));
     }
 
     private static readonly Expr True = new ConstExpr(ScalarKind.Bool, "true");

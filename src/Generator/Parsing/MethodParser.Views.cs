@@ -164,13 +164,8 @@ internal sealed partial class MethodParser
             string text = $"global::Autodiff.Generated.AutodiffHelpers.ThrowResultLength({returned.Name}.Length, {_output.Name}.Length);";
             var reads = new EquatableArray<string>(new[] { returned.Name, _output.Name });
             output.Add(new IfStmt(comment, lengths, new EquatableArray<Stmt>(new Stmt[] { new GuardStmt(comment, text, reads) }), EquatableArray<Stmt>.Empty));
-            string k = AddSynthetic("__k", ScalarKind.Int);
-            var counter = new VarExpr(ScalarKind.Int, k);
-            output.Add(new AssignStmt(comment, k, null, Int(0), IsDeclaration: true));
-            output.Add(new LoopStmt(comment, new BinaryExpr(ScalarKind.Bool, BinaryOp.Less, counter, new LengthExpr(_output.Name)),
-                new EquatableArray<Stmt>(new Stmt[] { new AssignStmt(comment, _output.Name, counter, new ElemExpr(returned.Kind, returned.Name, counter), IsDeclaration: false) }),
-                new EquatableArray<Stmt>(new Stmt[] { new AssignStmt(comment, k, null, new BinaryExpr(ScalarKind.Int, BinaryOp.Add, counter, Int(1)), IsDeclaration: false) }),
-                TestAtEnd: false));
+            CountedLoop("__k", comment, new LengthExpr(_output.Name), output,
+                (counter, copy) => copy.Add(new AssignStmt(comment, _output.Name, counter, new ElemExpr(returned.Kind, returned.Name, counter), IsDeclaration: false)));
         }
 
         output.Add(new ReturnStmt(comment, new ConstExpr(_returnKind, Literal.Of(0, _returnKind))));

@@ -189,13 +189,8 @@ internal sealed partial class MethodParser
 
             // Starting from what the caller's span holds, as the method itself does: a result it does not write keeps
             // its value (with a zero derivative), and one it reads before writing reads the caller's.
-            string k = AddSynthetic("__k", ScalarKind.Int);
-            var counter = new VarExpr(ScalarKind.Int, k);
-            body.Add(new AssignStmt(comment, k, null, new ConstExpr(ScalarKind.Int, "0"), IsDeclaration: true));
-            body.Add(new LoopStmt(comment, new BinaryExpr(ScalarKind.Bool, BinaryOp.Less, counter, new LengthExpr(outputParameter.Name)),
-                new EquatableArray<Stmt>(new Stmt[] { new AssignStmt(comment, values.Name, counter, new ElemExpr(outputParameter.Kind, outputParameter.Name, counter), IsDeclaration: false) }),
-                new EquatableArray<Stmt>(new Stmt[] { new AssignStmt(comment, k, null, new BinaryExpr(ScalarKind.Int, BinaryOp.Add, counter, new ConstExpr(ScalarKind.Int, "1")), IsDeclaration: false) }),
-                TestAtEnd: false));
+            CountedLoop("__k", comment, new LengthExpr(outputParameter.Name), body,
+                (counter, copy) => copy.Add(new AssignStmt(comment, values.Name, counter, new ElemExpr(outputParameter.Kind, outputParameter.Name, counter), IsDeclaration: false)));
         }
 
         // Code that does not bind is the compiler's to report (CS0103 and its kin): an AD diagnostic beside it would give
@@ -302,6 +297,21 @@ internal sealed partial class MethodParser
                 ? new FlatParameter(_structResult.Shape.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), FlatShape.Struct, EquatableArray<string>.Empty,
                     _structResult.Shape.Template(), _structResult.Shape.Leaves().Select(l => l.Path).ToEquatableArray())
                 : null);
+    }
+
+    /// <summary>
+    /// <c>for (int k = 0; k &lt; count; k++) { body }</c> over a fresh synthetic counter named from <paramref name="stem"/>:
+    /// <paramref name="body"/> writes the loop's statements, given the counter.
+    /// </summary>
+    private void CountedLoop(string stem, string comment, Expr count, List<Stmt> output, System.Action<VarExpr, List<Stmt>> body)
+    {
+        string k = AddSynthetic(stem, ScalarKind.Int);
+        var counter = new VarExpr(ScalarKind.Int, k);
+        output.Add(new AssignStmt(comment, k, null, Int(0), IsDeclaration: true));
+        var statements = new List<Stmt>();
+        body(counter, statements);
+        var step = new Stmt[] { new AssignStmt(comment, k, null, new BinaryExpr(ScalarKind.Int, BinaryOp.Add, counter, Int(1)), IsDeclaration: false) };
+        output.Add(new LoopStmt(comment, new BinaryExpr(ScalarKind.Bool, BinaryOp.Less, counter, count), statements.ToEquatableArray(), step.ToEquatableArray(), TestAtEnd: false));
     }
 
     private string AddSynthetic(string name, ScalarKind kind)
