@@ -33,9 +33,7 @@ internal static class DerivativeEmitter
         if (method.Output is not null)
         {
             List<CodeBlock> vectorMethods = method.ArrayResult
-                ? method.Arrays.IsEmpty ? ArrayResultWrappers.Emit(method, vectors, body, analysis)
-                    : method.Result is { Shape: FlatShape.Struct } ? FlatWrappers.EmitStructResult(method, vectors, body, analysis)
-                    : FlatWrappers.EmitArrayResult(method, vectors, body, analysis)
+                ? method.Result is { Shape: FlatShape.Struct } ? FlatWrappers.EmitStructResult(method, vectors, body, analysis) : FlatWrappers.EmitArrayResult(method, vectors, body, analysis)
                 : !method.Arrays.IsEmpty ? FlatWrappers.EmitVectorValued(method, vectors, body, analysis)
                 : VectorEmitter.Emit(method, vectors, body, analysis);
             foreach (CodeBlock vectorLanes in vectorMethods)
@@ -349,7 +347,7 @@ internal static class DerivativeEmitter
 
     /// <summary>
     /// The method under the private name (<c>__FOnSpans</c>) that its derivatives over spans take, for the wrappers whose
-    /// public derivatives take the user's shapes (<see cref="FlatWrappers"/>, <see cref="ArrayResultWrappers"/>).
+    /// public derivatives take the user's shapes (<see cref="FlatWrappers"/>).
     /// </summary>
     internal static DifferentiableMethod OnSpans(DifferentiableMethod method) => method with { Name = "__" + method.Name + OnSpansSuffix, Accessibility = "private" };
 

@@ -15,6 +15,36 @@ internal static partial class FlatWrappers
     /// </summary>
     internal sealed record Results(IReadOnlyList<string> Prologue, (string Name, string Per)? SizedBy, string Value, string Argument, string? SeedArgument = null);
 
+    /// <summary>
+    /// The call of a span derivative on results sized from <paramref name="argument"/> (a seed's length, a Jacobian's rows),
+    /// so that the method need not run first to tell their count: the span derivative checks what the method returns
+    /// against them (<c>AutodiffResultLengthException</c>), and the error names the argument.
+    /// </summary>
+    private static void CallSizedBy(CodeBlock output, DifferentiableMethod method, string call, string argument, string per)
+    {
+        output.Line("try");
+        output.Line("{");
+        output.Line("    " + call);
+        output.Line("}");
+        string error = new NameSet(method.Parameters.Select(p => p.Name)).Fresh("__error");
+        output.Line($"catch (global::Autodiff.Generated.AutodiffResultLengthException {error})");
+        output.Line("{");
+        output.Line($"    throw new global::System.ArgumentException(\"'{argument}' must have {per} per result of {method.Name} (\" + {error}.Returned + \"), but has \" + {error}.Expected + \".\", \"{argument}\");");
+        output.Line("}");
+    }
+
+    /// <summary>A struct of reals built from its fields, element k of <paramref name="span"/> its k-th (the result's template).</summary>
+    private static string StructValue(FlatParameter result, string span)
+    {
+        string value = result.Template!;
+        for (int k = 0; k < result.Paths.Count; k++)
+        {
+            value = value.Replace("{" + k.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}", span + "[" + k.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]");
+        }
+
+        return value;
+    }
+
     /// <summary>One public derivative: the user's shapes in, the span method called.</summary>
     private sealed class Wrapper
     {
@@ -225,7 +255,7 @@ internal static partial class FlatWrappers
 
                     if (made.SizedBy is { } argument)
                     {
-                        ArrayResultWrappers.CallSizedBy(body, _method, call + ";", argument.Name, argument.Per);
+                        CallSizedBy(body, _method, call + ";", argument.Name, argument.Per);
                     }
                     else
                     {

@@ -69,12 +69,13 @@ internal static partial class FlatWrappers
             WriteSecondOrder(method, spans, vectors, analysis, wrapper, forward, output, work);
         }
 
-        AppendWork(output, work);
+        AppendWork(output, work, method);
     }
 
     /// <summary>
-    /// A method that returns a struct of reals and takes such parameters: as <see cref="EmitArrayResult"/>, the results
-    /// the struct's fields on the stack (the method need not run first), the seed and the tangent structs too.
+    /// A method that returns a struct of reals, whatever its parameters: as <see cref="EmitArrayResult"/>, the results the
+    /// struct's fields on the stack (their count is fixed, so the method need not run first), the seed and the tangent
+    /// structs too.
     /// </summary>
     public static List<CodeBlock> EmitStructResult(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
     {
@@ -84,7 +85,7 @@ internal static partial class FlatWrappers
         string type = result.Name;
         int count = result.Paths.Count;
         string results = method.OutputParameter!;
-        string Build(string span) => ArrayResultWrappers.StructValue(result, span);
+        string Build(string span) => StructValue(result, span);
 
         string stack = $"global::System.Span<{t}> {results} = stackalloc {t}[{count}];";
         var reverse = new MethodContext(spans, "d", vectors, analysis);
@@ -118,7 +119,7 @@ internal static partial class FlatWrappers
             "/// after another, a struct's fields in declaration order).</summary>",
         }, trailing: ($"{t}[,] {jacobian}", jacobian), results: new Results(new[] { stack }, null, Build(results), results));
 
-        AppendWork(output, work);
+        AppendWork(output, work, method);
         return lanes;
     }
 
@@ -131,11 +132,13 @@ internal static partial class FlatWrappers
         return (spans, work, lanes, new Wrapper(method, spans));
     }
 
-    private static void AppendWork(CodeBlock output, CodeBlock work)
+    private static void AppendWork(CodeBlock output, CodeBlock work, DifferentiableMethod method)
     {
         if (!work.IsEmpty)
         {
-            DerivativeEmitter.AppendOnSpans(output, work, "The derivatives over spans that the methods above call: each T[,], T[][] or T[][,] as its elements in order, and where they are.");
+            DerivativeEmitter.AppendOnSpans(output, work, method.Arrays.IsEmpty
+                ? "The derivatives over a span of the results that the methods above call."
+                : "The derivatives over spans that the methods above call: each T[,], T[][] or T[][,] as its elements in order, and where they are.");
         }
     }
 
@@ -222,15 +225,15 @@ internal static partial class FlatWrappers
             "/// array's rows one after another, a struct's fields in declaration order). By columns when n &lt; m, else by rows.</summary>",
         }, trailing: ($"{t}[,] {jacobian}", jacobian));
 
-        AppendWork(output, work);
+        AppendWork(output, work, method);
         return lanes;
     }
 
     /// <summary>
-    /// A method that returns a <c>T[]</c> or <c>T[,]</c> and takes such parameters: <see cref="VectorEmitter"/> writes the
-    /// derivatives over spans, privately, and the public ones take and give the user's shapes and return the results as
-    /// <see cref="ArrayResultWrappers"/> does (sized by the seed or the Jacobian's rows for a <c>T[]</c>; the method run
-    /// first for the JVP and for a matrix, whose shape only running it tells).
+    /// A method that returns a <c>T[]</c> or <c>T[,]</c>, whatever its parameters: <see cref="VectorEmitter"/> writes the
+    /// derivatives over the IR's results span, privately, and the public ones take and give the user's shapes and return
+    /// the results, in an array sized by the seed or the Jacobian's rows for a <c>T[]</c>, or the method's own (run first)
+    /// for the JVP and for a matrix, whose count or shape only running it tells.
     /// </summary>
     public static List<CodeBlock> EmitArrayResult(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
     {
@@ -277,7 +280,7 @@ internal static partial class FlatWrappers
             "/// jagged array's rows one after another, a struct's fields in declaration order). By columns when n &lt; m, else by rows.</summary>",
         }, trailing: ($"{t}[,] {jacobian}", jacobian), results: jacobianResults);
 
-        AppendWork(output, work);
+        AppendWork(output, work, method);
         return lanes;
     }
 }
