@@ -149,8 +149,8 @@ internal static class VectorEmitter
         var differentiable = method.Parameters.Where(p => p.Differentiable).ToList();
         string order = string.Join(", ", differentiable.Select(p => p.Shape == ShapeKind.Scalar ? p.Name : p.Name + "[0..]"));
         output.Line($"/// <summary>Writes the results of <see cref=\"{method.Name}\"/> to <paramref name=\"{results}\"/> and its Jacobian to <paramref name=\"{jacobian}\"/>: m × n, row i");
-        output.Line($"/// the derivatives of result i with respect to the n differentiable values in the order {order}. Takes one JVP per column when");
-        output.Line("/// n &lt; m, else one VJP per row.</summary>");
+        output.Line($"/// the derivatives of result i with respect to the n differentiable values in the order {order}. By columns (forward mode,");
+        output.Line("/// several columns per sweep where the machine has vectors) when n &lt; m, else one VJP per row.</summary>");
         DerivativeEmitter.WriteAttributes(output, vectors.SkipLocalsInit);
 
         using (output.Block($"{method.Accessibility} static void {method.Name}Jacobian({DerivativeEmitter.Join(DerivativeEmitter.Parameters(method), t + "[,] " + jacobian)})"))
