@@ -4,6 +4,7 @@ using BenchmarkDotNet.Running;
 // --profile-mlp: a plain loop of MLP steps at 1 and 2 threads, for profilers (not a measurement).
 // --profile-generated: the generated step alone at one thread, for perf.
 // --host-check: whether the machine's two CPUs are two right now (an FMA loop alone, twice at once, beside a spinning thread).
+// --scaling [maxThreads] [shape ...]: the whole training step's samples/s against the thread count, and its serial fraction.
 // --profile-parts: the hand-written step's parts timed one by one (mean and minimum µs), with the worker pool's counters.
 if (args.Length > 0 && args[0] == "--profile-mlp")
 {
@@ -50,6 +51,15 @@ if (args.Length > 0 && args[0] == "--profile-parts")
         Autodiff.Benchmarks.PartsProfile.Run(threads);
     }
 
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--scaling")
+{
+    // --scaling [maxThreads] [shape ...]: samples/s of the whole training step against threads 1..max (bench/scaling.sh).
+    int most = args.Length > 1 ? int.Parse(args[1]) : Autodiff.Tensor.PhysicalCores;
+    string[] shapes = args.Length > 2 ? args[2..] : new[] { "32x784x256", "256x784x256", "256x784x1024" };
+    Autodiff.Benchmarks.Scaling.Run(most, shapes);
     return;
 }
 

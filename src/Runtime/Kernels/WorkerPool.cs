@@ -48,6 +48,9 @@ internal static class WorkerPool
     /// <summary>Jobs posted to the workers, the times a worker went to sleep waiting for one, and parts run by workers (for benchmarks).</summary>
     internal static long Jobs, Sleeps, WorkerParts;
 
+    /// <summary>Stopwatch ticks the calling thread spent in jobs run by the pool (for the serial fraction of a step).</summary>
+    internal static long ParallelTicks;
+
     /// <summary>Runs <paramref name="job"/> for every index in [0, <paramref name="count"/>) on up to <paramref name="threads"/> threads.</summary>
     public static void Run(IParallelJob job, int count, int threads)
     {
@@ -82,6 +85,7 @@ internal static class WorkerPool
             return;
         }
 
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             Jobs++;
@@ -110,6 +114,7 @@ internal static class WorkerPool
         }
         finally
         {
+            ParallelTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
             Volatile.Write(ref _busy, 0);
         }
     }

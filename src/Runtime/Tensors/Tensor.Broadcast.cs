@@ -1,4 +1,5 @@
 using System;
+using Autodiff.Kernels;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Autodiff;
@@ -69,28 +70,59 @@ public sealed partial class Tensor
         Broadcast mode = Classify(a, b, kind);
         Tensor big = mode is Broadcast.RowA or Broadcast.ScalarA ? b : a;
         Tensor y = ReuseLike(mode == Broadcast.Same ? into : Alias(into, a, b), big);
-        int columns = big.Columns;
-        for (int r = 0; r < big.Rows; r++)
+        if (mode == Broadcast.Same)
         {
-            int o = r * columns;
-            ReadOnlySpan<float> ar = mode switch { Broadcast.RowA => a.Span, Broadcast.ScalarA => a.Span, _ => a.Span.Slice(o, columns) };
-            ReadOnlySpan<float> br = mode switch { Broadcast.RowB => b.Span, Broadcast.ScalarB => b.Span, _ => b.Span.Slice(o, columns) };
-            Span<float> yr = y.Span.Slice(o, columns);
-            if (mode == Broadcast.ScalarA)
+            // Elementwise over the whole tensor, split over the kernel threads.
+            Elementwise.Run(
+                kind switch
+                {
+                    BinaryKind.Add => static (x, z, r) => TensorPrimitives.Add(x, z, r),
+                    BinaryKind.Subtract => static (x, z, r) => TensorPrimitives.Subtract(x, z, r),
+                    BinaryKind.Multiply => static (x, z, r) => TensorPrimitives.Multiply(x, z, r),
+                    _ => static (x, z, r) => TensorPrimitives.Divide(x, z, r),
+                },
+                a.Span, b.Span, y.Span);
+            return y;
+        }
+
+        // Broadcast: by rows of the larger operand, split over the kernel threads.
+        int columns = big.Columns;
+        unsafe
+        {
+            fixed (float* pa = a.Span, pb = b.Span, py = y.Span)
             {
-                Apply(kind, ar[0], br, yr);
-            }
-            else if (mode == Broadcast.ScalarB)
-            {
-                Apply(kind, ar, br[0], yr);
-            }
-            else
-            {
-                Apply(kind, ar, br, yr);
+                Ranges.Run(new BroadcastRows(kind, mode, pa, pb, py, columns), big.Rows, Math.Max(1, Ranges.ElementGrain / Math.Max(1, columns)), 1);
             }
         }
 
         return y;
+    }
+
+    /// <summary>Rows [start, end) of a broadcast binary op.</summary>
+    private readonly unsafe struct BroadcastRows(BinaryKind kind, Broadcast mode, float* a, float* b, float* y, int columns) : IRangeKernel
+    {
+        public void Run(int start, int end)
+        {
+            for (int r = start; r < end; r++)
+            {
+                long o = (long)r * columns;
+                var ar = new ReadOnlySpan<float>(mode is Broadcast.RowA or Broadcast.ScalarA ? a : a + o, mode == Broadcast.ScalarA ? 1 : columns);
+                var br = new ReadOnlySpan<float>(mode is Broadcast.RowB or Broadcast.ScalarB ? b : b + o, mode == Broadcast.ScalarB ? 1 : columns);
+                var yr = new Span<float>(y + o, columns);
+                if (mode == Broadcast.ScalarA)
+                {
+                    Apply(kind, ar[0], br, yr);
+                }
+                else if (mode == Broadcast.ScalarB)
+                {
+                    Apply(kind, ar, br[0], yr);
+                }
+                else
+                {
+                    Apply(kind, ar, br, yr);
+                }
+            }
+        }
     }
 
     private static void Apply(BinaryKind kind, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)

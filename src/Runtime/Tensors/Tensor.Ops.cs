@@ -8,8 +8,21 @@ namespace Autodiff;
 // is large enough (what generated code calls). Derivatives: TensorDerivatives.cs.
 public sealed partial class Tensor
 {
-    /// <summary>Threads the kernels may use (matrix products split over rows of the result). Default: all cores.</summary>
-    public static int Threads { get; set; } = Environment.ProcessorCount;
+    /// <summary>
+    /// Threads the kernels may use: matrix products, elementwise ops, losses, reductions and optimizer updates split
+    /// their work over this many. Default: <see cref="PhysicalCores"/>. Results do not depend on it: every kernel
+    /// splits its output into parts whose arithmetic is the same on any thread.
+    /// </summary>
+    public static int Threads
+    {
+        get => _threads;
+        set => _threads = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Threads must be at least 1.");
+    }
+
+    private static int _threads = Cores.Physical;
+
+    /// <summary>Physical cores this process may use (hardware threads of one core counted once; the affinity and a container's CPU limit honoured).</summary>
+    public static int PhysicalCores => Cores.Physical;
 
     /// <summary>Matrix product: a (m, k) · b (k, n) = (m, n).</summary>
     public static Tensor MatMul(Tensor a, Tensor b) => MatMul(a, b, null);
@@ -323,12 +336,10 @@ public sealed partial class Tensor
     /// <summary>Ops whose kernels read inputs after writing outputs must not write into an input.</summary>
     private static Tensor? Alias(Tensor? into, Tensor a, Tensor? b = null) => ReferenceEquals(into, a) || ReferenceEquals(into, b) ? null : into;
 
-    private static Tensor Unary(Tensor x, Tensor? into, SpanAction action)
+    private static Tensor Unary(Tensor x, Tensor? into, Elementwise.UnaryOp action)
     {
         Tensor y = ReuseLike(into, x);
-        action(x.Span, y.Span);
+        Elementwise.Run(action, x.Span, y.Span);
         return y;
     }
-
-    private delegate void SpanAction(ReadOnlySpan<float> x, Span<float> y);
 }

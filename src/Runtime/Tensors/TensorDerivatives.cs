@@ -109,7 +109,7 @@ public static partial class TensorDerivatives
         if (dx is not null)
         {
             Span<float> target = dx.AccumulationTarget(out bool overwrite);
-            Ops.Relu.Backward(x.Span, dy.Span, target, accumulate: !overwrite);
+            Elementwise.Run(overwrite ? static (x, dy, dx) => Ops.Relu.Backward(x, dy, dx, accumulate: false) : static (x, dy, dx) => Ops.Relu.Backward(x, dy, dx, accumulate: true), x.Span, dy.Span, target);
         }
     }
 
@@ -127,7 +127,7 @@ public static partial class TensorDerivatives
     {
         if (dx is not null)
         {
-            Ops.Sigmoid.Backward(y.Span, dy.Span, dx.Span);
+            Elementwise.Run(static (y, dy, dx) => Ops.Sigmoid.Backward(y, dy, dx), y.Span, dy.Span, dx.Span);
         }
     }
 
@@ -136,7 +136,7 @@ public static partial class TensorDerivatives
     {
         if (dx is not null)
         {
-            Ops.Tanh.Backward(y.Span, dy.Span, dx.Span);
+            Elementwise.Run(static (y, dy, dx) => Ops.Tanh.Backward(y, dy, dx), y.Span, dy.Span, dx.Span);
         }
     }
 
@@ -296,11 +296,11 @@ public static partial class TensorDerivatives
             Span<float> target = da.AccumulationTarget(out bool overwrite);
             if (overwrite)
             {
-                g.CopyTo(target);
+                Elementwise.Copy(g, target);
             }
             else
             {
-                TensorPrimitives.Add(target, g, target);
+                Elementwise.Run(static (t, dy, d) => TensorPrimitives.Add(t, dy, d), target, g, target);
             }
         }
 
@@ -317,36 +317,33 @@ public static partial class TensorDerivatives
             return;
         }
 
-        int columns = mode == Broadcast.Same ? g.Length : d.Length;
-        for (int r = 0; r < g.Length; r += columns)
+        if (g.Length == 0)
         {
-            ReadOnlySpan<float> row = g.Slice(r, columns);
-            if (r == 0 && fresh)
+            if (fresh)
             {
-                // The first row initialises a deferred-cleared adjoint instead of being added to zeros.
-                if (subtract)
-                {
-                    TensorPrimitives.Negate(row, d);
-                }
-                else
-                {
-                    row.CopyTo(d);
-                }
+                d.Clear();
             }
-            else if (subtract)
+
+            return;
+        }
+
+        // A bias (one row of sums over the batch's rows), or equal shapes (one row: the sums are dy itself).
+        int columns = mode == Broadcast.Same ? g.Length : d.Length;
+        if (columns == g.Length)
+        {
+            if (fresh)
             {
-                TensorPrimitives.Subtract(d, row, d);
+                Elementwise.Run(subtract ? static (s, t) => TensorPrimitives.Negate(s, t) : static (s, t) => s.CopyTo(t), g, d);
             }
             else
             {
-                TensorPrimitives.Add(d, row, d);
+                Elementwise.Run(subtract ? static (t, s, y) => TensorPrimitives.Subtract(t, s, y) : static (t, s, y) => TensorPrimitives.Add(t, s, y), d, g, d);
             }
+
+            return;
         }
 
-        if (g.Length == 0 && fresh)
-        {
-            d.Clear();
-        }
+        Elementwise.ColumnSums(g, columns, d, overwrite: fresh, negate: subtract);
     }
 
     private static void BinaryVjp(BinaryKind kind, Tensor a, Tensor b, Tensor y, Tensor dy, Tensor? da, Tensor? db)

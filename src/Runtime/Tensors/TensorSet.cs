@@ -58,8 +58,7 @@ public static class TensorSetExtensions
     {
         foreach (NamedTensor tensor in tensors)
         {
-            // MaxMagnitude is NaN when any value is NaN and infinite when any is infinite (it throws on empty spans).
-            if (tensor.Value.Length > 0 && !float.IsFinite(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(tensor.Value.Span)))
+            if (!Kernels.Elementwise.AllFinite(tensor.Value.Span))
             {
                 return tensor.Name;
             }

@@ -34,11 +34,11 @@ internal sealed class ParameterAveraging(List<NamedTensor> parameters)
             ReadOnlySpan<float> current = parameters[i].Value.Span;
             if (!started)
             {
-                current.CopyTo(average);
+                Kernels.Elementwise.Copy(current, average);
             }
             else
             {
-                TensorPrimitives.Lerp(average, current, (float)(1 - decay), average);
+                Kernels.Elementwise.Lerp(average, current, (float)(1 - decay), average);
             }
         }
     }
