@@ -14,6 +14,14 @@ internal static class Scaling
     public static void Run(int maxThreads, string[] shapes)
     {
         Console.WriteLine($"# {Environment.ProcessorCount} logical CPUs, {Tensor.PhysicalCores} physical cores; steps of the Digits network (Adam), median of 5 rounds");
+        Console.Write("# worker pool overhead (a job of one 5 µs part per thread, its time less 5 µs, median of 20,000):");
+        for (int threads = 2; threads <= maxThreads; threads *= 2)
+        {
+            Console.Write($" {threads} threads {RoundTrip(threads):F2} µs;");
+        }
+
+        Console.WriteLine();
+        Measure(shapes[0], 1); // a throwaway pass: the process's first measurement runs while tiering still replaces code
         foreach (string shape in shapes)
         {
             Console.WriteLine($"\n## batch x inputs x hidden = {shape}");
@@ -44,7 +52,38 @@ internal static class Scaling
         }
     }
 
-    // Median of five rounds of enough steps for about 0.3 s each, after a warm-up of the same length.
+    /// <summary>µs a job of one 5 µs part per thread takes beyond 5 µs: the pool's wake-up, claims and join.</summary>
+    public static double RoundTrip(int threads)
+    {
+        var job = new SpinJob();
+        var times = new double[20_000];
+        for (int i = -2_000; i < times.Length; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            WorkerPool.Run(job, threads, threads);
+            if (i >= 0)
+            {
+                times[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds - 5;
+            }
+        }
+
+        Array.Sort(times);
+        return times[times.Length / 2];
+    }
+
+    private sealed class SpinJob : IParallelJob
+    {
+        public void Run(int index)
+        {
+            long start = Stopwatch.GetTimestamp();
+            while (Stopwatch.GetElapsedTime(start).Ticks < 50)
+            {
+            }
+        }
+    }
+
+    // Median of five rounds of enough steps for about 0.3 s each, after a warm-up of a second (the first shape's first
+    // thread count otherwise measures code that tiered compilation has not finished optimising).
     private static (double Us, double SerialUs, double Jobs) Measure(string shape, int threads)
     {
         var workload = new StepWorkload(shape, threads);
@@ -58,6 +97,12 @@ internal static class Scaling
             }
 
             steps *= 2;
+        }
+
+        steps /= 2;
+        while (clock.Elapsed.TotalSeconds < 1.0)
+        {
+            workload.Step();
         }
 
         var rounds = new List<(double Us, double SerialUs, double Jobs)>();

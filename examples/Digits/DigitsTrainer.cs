@@ -22,7 +22,8 @@ public sealed record TrainingOptions
     public double WeightDecay { get; init; } = 0.05;
     /// <summary>"none", "cosine" (to 0 over --epochs) or "step" (x0.1 every third of --epochs).</summary>
     public string Schedule { get; init; } = "none";
-    public int Threads { get; init; } = Math.Min(2, Environment.ProcessorCount);
+    /// <summary>Kernel threads; default: the physical cores (<see cref="Tensor.PhysicalCores"/>).</summary>
+    public int Threads { get; init; } = Tensor.PhysicalCores;
     public string? OutputDirectory { get; init; }
     public string? DataPath { get; init; }
     /// <summary>Checkpoint written after every epoch and on Ctrl+C (parameters, optimizer state, position).</summary>

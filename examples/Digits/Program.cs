@@ -96,7 +96,7 @@ try
         _ => "all epochs done",
     };
     Console.WriteLine($"Stopped after {run.History.Count} epoch{(run.History.Count == 1 ? string.Empty : "s")} ({why}); restored the best validation loss from epoch {run.BestEpoch}.");
-    Console.WriteLine($"Training throughput: {run.SamplesPerSecond:N0} samples/s (forward + generated backward + fused optimizer step).");
+    Console.WriteLine($"Training throughput: {run.SamplesPerSecond:N0} samples/s (forward + generated backward + fused optimizer step), after a {run.WarmUpSeconds:0.00} s warm-up step that compiled it.");
     Console.WriteLine();
     PrintPerClass(result.Confusion);
     Console.WriteLine();
@@ -380,7 +380,7 @@ partial class Program
           --augment on|off     add 1-pixel shifted copies of the training images (default on)
           --schedule NAME      learning-rate schedule: none (default), cosine (default on 10,000+ images) or step
           --weight-decay X     decoupled weight decay (AdamW), default 0.05 (0.01 on 10,000+ images)
-          --threads N          worker threads (default: 2 or fewer cores)
+          --threads N          kernel threads (default: the physical cores)
           --out DIR            where model.adck, history.csv/.json and learning-curve.png go (default out/digits)
           --checkpoint PATH    checkpoint written after every epoch and on Ctrl+C (default DIR/checkpoint.adck)
           --resume PATH        continue a run from its checkpoint (same data and flags)

@@ -169,7 +169,7 @@ public class TrainerTests
                     return 0.5f;
                 },
                 logits: x => new Tensor(x.Rows, 2),
-                options: new TrainerOptions { Epochs = 10, BatchSize = 2, CheckpointPath = path });
+                options: new TrainerOptions { Epochs = 10, BatchSize = 2, CheckpointPath = path, WarmUp = false }); // counts the calls
             float[] before = null!;
             trainer.BatchEnded += b => before = model.W.Span.ToArray();
             var error = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(Four));
@@ -188,6 +188,50 @@ public class TrainerTests
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void The_warm_up_step_is_undone_exactly()
+    {
+        // Adam with clipping and EMA: the warm-up's update, moments and step counts must all be rolled back.
+        LabeledData data = Blobs(90, seed: 4);
+        (float[] Parameters, TrainingResult Result) Run(bool warmUp)
+        {
+            var model = new TinyMlp(6, 16, 3, seed: 9);
+            var trainer = new Trainer<TinyMlp.Gradient>(model, model.CreateGradient(), new Adam(0.01) { ClipNorm = 0.5 },
+                model.LossGradient, model.Forward, model.Step, new TrainerOptions { Epochs = 3, BatchSize = 16, EmaDecay = 0.9, WarmUp = warmUp });
+            TrainingResult result = trainer.Fit(data);
+            return (model.W1.Span.ToArray().Concat(model.B1.Span.ToArray()).Concat(model.W2.Span.ToArray()).Concat(model.B2.Span.ToArray()).ToArray(), result);
+        }
+
+        (float[] with, TrainingResult withResult) = Run(true);
+        (float[] without, TrainingResult withoutResult) = Run(false);
+        Assert.Equal(without, with);
+        Assert.Equal(withoutResult.Steps, withResult.Steps);
+        Assert.Equal(withoutResult.History.Select(h => h.TrainLoss), withResult.History.Select(h => h.TrainLoss));
+        Assert.True(withResult.WarmUpSeconds > 0);
+        Assert.Equal(0, withoutResult.WarmUpSeconds);
+    }
+
+    [Fact]
+    public void A_warm_up_step_that_throws_leaves_the_model_as_it_was()
+    {
+        var model = new ScriptedSet("W", 2);
+        model.W.Span.Fill(3f);
+        var trainer = new Trainer<ScriptedSet>(model, new ScriptedSet("W", 2), new Sgd(1.0),
+            (x, labels, g) =>
+            {
+                g.W.Span.Fill(1f);
+                return 0.5f;
+            },
+            x => new Tensor(x.Rows, 2),
+            step: (optimizer, g) =>
+            {
+                optimizer.Step<float>(model.W.Span, g.W.Span); // applied, then the step fails
+                throw new InvalidOperationException("bad batch");
+            });
+        Assert.Equal("bad batch", Assert.Throws<InvalidOperationException>(() => trainer.Fit(Four)).Message);
+        Assert.Equal(new[] { 3f, 3f }, model.W.Span.ToArray());
     }
 
     [Fact]
@@ -215,7 +259,7 @@ public class TrainerTests
 
                     return 0.5f;
                 },
-                x => new Tensor(x.Rows, 2), options: new TrainerOptions { Epochs = 2, BatchSize = 5, Seed = seed, FlatTolerance = null });
+                x => new Tensor(x.Rows, 2), options: new TrainerOptions { Epochs = 2, BatchSize = 5, Seed = seed, FlatTolerance = null, WarmUp = false }); // records every call's rows
             trainer.EpochEnded += _ => epochs.Add(new List<int>());
             trainer.Fit(data);
             epochs.RemoveAt(epochs.Count - 1);

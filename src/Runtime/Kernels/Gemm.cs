@@ -44,8 +44,8 @@ internal static unsafe class Gemm
     /// <summary>Bytes spanned by the rows of Aᵀ a tile reads, above which AVX2 packs its tile rows (see the narrow loop).</summary>
     private const long PackedColumnsSpan = 128 << 10;
 
-    /// <summary>Products with fewer multiply-adds than this run on one thread.</summary>
-    private const long ParallelThreshold = 1L << 18;
+    /// <summary>Multiply-adds per thread at least: products with fewer than twice this run on one thread.</summary>
+    private const long ParallelThreshold = 1L << 19;
 
     [ThreadStatic] private static float* _packA;
     [ThreadStatic] private static float* _packB;
@@ -92,7 +92,9 @@ internal static unsafe class Gemm
             // the rows made every thread pack all of B (the forward product's two-thread speed-up was 1.4-1.5).
             bool byColumns = m <= 2 * MC && n >= 2 * NR;
             int units = byColumns ? (n + NR - 1) / NR : (m + MR - 1) / MR;
-            int parts = work < ParallelThreshold ? 1 : Math.Min(Math.Max(threads, 1), units);
+            // A part gets at least ParallelThreshold multiply-adds (a few µs; waking and joining a worker costs about one),
+            // so a small product on many threads uses a few of them, not all.
+            int parts = (int)Math.Clamp(work / ParallelThreshold, 1, Math.Min(Math.Max(threads, 1), units));
             job.Parts = parts;
             job.ByColumns = byColumns;
             if (parts <= 1)

@@ -50,6 +50,13 @@ public sealed record TrainerOptions
     /// <summary>Training accuracy and loss at the end of each epoch are measured on at most this many training rows (a fixed, seeded sample).</summary>
     public int TrainMetricRows { get; init; } = 10_000;
 
+    /// <summary>
+    /// Before the first epoch, take one step on the first rows and undo it (parameters copied back, optimizer state
+    /// restored exactly), so the step's code is compiled before epoch 1's clock starts; the run's result is the same
+    /// bitwise. Turn it off when the loss function has side effects of its own (a call counter, say).
+    /// </summary>
+    public bool WarmUp { get; init; } = true;
+
     /// <summary>Rows per forward pass when evaluating.</summary>
     public int EvaluationBatchSize { get; init; } = 1024;
 }

@@ -155,6 +155,7 @@ public sealed partial class Trainer<TGradient>
         long rowsTrained = 0;
         double trainingSeconds = 0;
         StopReason? reason = null;
+        double warmUpSeconds = Options.WarmUp && _state.Epoch < Options.Epochs ? WarmUp(features, train) : 0;
         while (_state.Epoch < Options.Epochs && reason is null)
         {
             int epoch = _state.Epoch + 1;
@@ -203,7 +204,10 @@ public sealed partial class Trainer<TGradient>
             _copies.Restore(_copies.Ema); // with EMA on, the averaged parameters are the result
         }
 
-        return new TrainingResult(_state.History.ToArray(), _state.Stopping.BestEpoch, _state.Stopping.BestLoss, reason ?? StopReason.Completed, _state.Steps, rowsTrained / Math.Max(1e-9, trainingSeconds));
+        return new TrainingResult(_state.History.ToArray(), _state.Stopping.BestEpoch, _state.Stopping.BestLoss, reason ?? StopReason.Completed, _state.Steps, rowsTrained / Math.Max(1e-9, trainingSeconds))
+        {
+            WarmUpSeconds = warmUpSeconds,
+        };
     }
 
     private void SetLearningRate()
@@ -216,6 +220,57 @@ public sealed partial class Trainer<TGradient>
         {
             _optimizer.LearningRate = plateau.Rate;
         }
+    }
+
+    /// <summary>
+    /// One whole step (gather, loss and gradient, divergence check, update) on the first rows, undone afterwards: the
+    /// parameters are copied back and the optimizer's state restored from what <see cref="Optimizer.SaveState"/> wrote
+    /// (exact, as a resume is), so the run is bitwise the one without it. It compiles the step's code before the first
+    /// epoch's clock starts: epoch 1 then measures training, not the JIT. Returns its seconds.
+    /// </summary>
+    private double WarmUp(float[] features, LabeledData train)
+    {
+        var clock = Stopwatch.StartNew();
+        var saved = new float[_parameters.Count][];
+        for (int i = 0; i < saved.Length; i++)
+        {
+            saved[i] = _parameters[i].Value.Span.ToArray();
+        }
+
+        var state = new MemoryStream();
+        using (var writer = new BinaryWriter(state, Encoding.UTF8, leaveOpen: true))
+        {
+            _optimizer.SaveState(writer);
+        }
+
+        int count = Math.Min(Options.BatchSize, train.Count);
+        int[] rows = new int[count];
+        for (int r = 0; r < count; r++)
+        {
+            rows[r] = r;
+        }
+
+        try
+        {
+            int[] labels = FillBatch(features, train.FeatureCount, train.Labels, rows);
+            _lossGradient(_batch!, labels, _gradient);
+            _ = TensorSetExtensions.FirstNonFinite(_gradients);
+            _step(_optimizer, _gradient);
+        }
+        finally
+        {
+            // Also when the step threw (the first real step then throws the same, with the model untouched).
+            for (int i = 0; i < saved.Length; i++)
+            {
+                saved[i].CopyTo(_parameters[i].Value.Span);
+            }
+
+            state.Position = 0;
+            using var reader = new BinaryReader(state, Encoding.UTF8);
+            _optimizer.LoadState(reader);
+        }
+
+        return clock.Elapsed.TotalSeconds;
     }
 
     /// <summary>One step exactly as <see cref="Fit"/> takes it (gather, loss and gradient, divergence check, update,

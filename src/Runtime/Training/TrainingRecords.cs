@@ -47,7 +47,11 @@ public readonly record struct BatchProgress(int Epoch, int Batch, int Batches, d
 /// <param name="StopReason">Why it ended.</param>
 /// <param name="Steps">Optimizer steps in total.</param>
 /// <param name="SamplesPerSecond">Training rows per second over this call's batches.</param>
-public sealed record TrainingResult(IReadOnlyList<EpochMetrics> History, int BestEpoch, double BestLoss, StopReason StopReason, long Steps, double SamplesPerSecond);
+public sealed record TrainingResult(IReadOnlyList<EpochMetrics> History, int BestEpoch, double BestLoss, StopReason StopReason, long Steps, double SamplesPerSecond)
+{
+    /// <summary>Seconds of the warm-up step before the first epoch (<see cref="TrainerOptions.WarmUp"/>; 0 when off), not counted in any epoch.</summary>
+    public double WarmUpSeconds { get; init; }
+}
 
 /// <summary>
 /// A NaN or infinity in the loss, a gradient or the parameters. The message names the epoch, the batch and the
