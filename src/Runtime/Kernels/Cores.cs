@@ -8,7 +8,8 @@ namespace Autodiff.Kernels;
 /// <remarks>
 /// Two hardware threads of one core share its FMA units, and the kernels keep those busy: a second thread per core
 /// adds synchronisation, not arithmetic. On Linux the topology under /sys gives the distinct (package, core) pairs of
-/// the online CPUs; elsewhere, or when it cannot be read, every logical CPU counts. Never more than
+/// the CPUs the process may run on (Cpus_allowed_list, else the online CPUs); elsewhere, or when it cannot be read,
+/// every logical CPU counts. Never more than
 /// <see cref="Environment.ProcessorCount"/>, which already honours the process's affinity and a container's CPU limit.
 /// </remarks>
 internal static class Cores
@@ -26,9 +27,27 @@ internal static class Cores
                 return logical;
             }
 
-            var cores = new HashSet<(string Package, string Core)>();
-            foreach (int cpu in CpuList(File.ReadAllText(Path.Combine(root, "online"))))
+            // The CPUs this process may run on (its affinity), else all online ones.
+            string cpus = File.ReadAllText(Path.Combine(root, "online"));
+            if (File.Exists("/proc/self/status"))
             {
+                foreach (string line in File.ReadLines("/proc/self/status"))
+                {
+                    if (line.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal))
+                    {
+                        cpus = line["Cpus_allowed_list:".Length..];
+                    }
+                }
+            }
+
+            var cores = new HashSet<(string Package, string Core)>();
+            foreach (int cpu in CpuList(cpus))
+            {
+                if (!Directory.Exists(Path.Combine(root, "cpu" + cpu, "topology")))
+                {
+                    continue; // allowed but offline
+                }
+
                 string topology = Path.Combine(root, "cpu" + cpu, "topology");
                 string core = File.ReadAllText(Path.Combine(topology, "core_id")).Trim();
                 string package = File.ReadAllText(Path.Combine(topology, "physical_package_id")).Trim();
