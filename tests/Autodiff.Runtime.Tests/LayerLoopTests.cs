@@ -233,15 +233,24 @@ public class LayerLoopTests
             model.Step(adam, gradient);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
+        // Up to three rounds of 100 steps, the last of which must allocate nothing: a step that allocates does so in
+        // every round, while a one-off allocation of the runtime's on this thread (3.8 KB in one CI run, as in
+        // ModelTests' zero-allocation check) lands in one round only.
         float last = 0;
-        for (int i = 0; i < 100; i++)
+        var rounds = new List<long>();
+        for (int round = 0; round < 3 && (rounds.Count == 0 || rounds[^1] != 0); round++)
         {
-            last = model.LossGradient(x, labels, 1e-4f, gradient);
-            model.Step(adam, gradient);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++)
+            {
+                last = model.LossGradient(x, labels, 1e-4f, gradient);
+                model.Step(adam, gradient);
+            }
+
+            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(rounds[^1] == 0, $"bytes allocated by 100 steps, round by round: {string.Join(", ", rounds)}");
         Assert.True(last < first / 3, $"loss {first} -> {last}");
     }
 
