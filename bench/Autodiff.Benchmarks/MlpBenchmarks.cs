@@ -6,7 +6,10 @@ using BenchmarkDotNet.Attributes;
 
 namespace Autodiff.Benchmarks;
 
-/// <summary>The README's MLP, 784-128-10, ReLU, softmax cross-entropy: generated gradient + fused step.</summary>
+/// <summary>
+/// The README's MLP, 784-128-10 unless sized otherwise (the training-step suite uses the Digits widths), ReLU, softmax
+/// cross-entropy: generated gradient + fused step.
+/// </summary>
 [Model]
 public sealed partial class BenchMlp
 {
@@ -14,11 +17,20 @@ public sealed partial class BenchMlp
     public Dense Output;
 
     public BenchMlp(int seed)
+        : this(784, 128, seed)
+    {
+    }
+
+    public BenchMlp(int inputs, int hidden, int seed)
     {
         var random = new Random(seed);
-        Hidden = new Dense(784, 128, random);
-        Output = new Dense(128, 10, random, xavier: true);
+        Hidden = new Dense(inputs, hidden, random);
+        Output = new Dense(hidden, 10, random, xavier: true);
     }
+
+    /// <summary>Class scores, for evaluation.</summary>
+    [Differentiable]
+    public Tensor Forward(Tensor x) => Output.Forward(Tensor.Relu(Hidden.Forward(x)));
 
     [Differentiable]
     public float Loss(Tensor x, int[] labels) => Tensor.SoftmaxCrossEntropy(Output.Forward(Tensor.Relu(Hidden.Forward(x))), labels);

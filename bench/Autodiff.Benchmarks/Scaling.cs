@@ -28,7 +28,7 @@ internal static class Scaling
             Console.WriteLine($"{"threads",7} {"samples/s",12} {"µs/step",10} {"speed-up",9} {"serial µs",10} {"jobs/step",10}");
             double one = 0;
             double serialOne = double.NaN;
-            for (int threads = 1; threads <= maxThreads; threads = threads < 2 ? threads + 1 : threads * 2 > maxThreads && threads != maxThreads ? maxThreads : threads * 2)
+            foreach (int threads in Counts(maxThreads))
             {
                 (double us, double serialUs, double jobs) = Measure(shape, threads);
                 int batch = int.Parse(shape.Split('x')[0]);
@@ -50,6 +50,18 @@ internal static class Scaling
                 Console.WriteLine($"serial fraction (time outside parallel jobs at 2 threads / step at 1 thread): {s:P1}; Amdahl's bound at 16 threads: {1 / (s + (1 - s) / 16):F1}x");
             }
         }
+    }
+
+    /// <summary>1, 2, 4, ... and <paramref name="most"/> itself.</summary>
+    private static IEnumerable<int> Counts(int most)
+    {
+        int threads = 1;
+        for (; threads < most; threads *= 2)
+        {
+            yield return threads;
+        }
+
+        yield return most;
     }
 
     /// <summary>µs a job of one 5 µs part per thread takes beyond 5 µs: the pool's wake-up, claims and join.</summary>

@@ -1,36 +1,14 @@
 using Autodiff.Data;
-using Autodiff.Layers;
 using Autodiff.Optimizers;
 using Autodiff.Training;
 using BenchmarkDotNet.Attributes;
 
 namespace Autodiff.Benchmarks;
 
-/// <summary>The Digits network with any input and hidden width: Dense → ReLU → Dense → 10 scores, softmax cross-entropy.</summary>
-[Model]
-public sealed partial class StepMlp
-{
-    public Dense Hidden;
-    public Dense Output;
-
-    public StepMlp(int inputs, int hidden, int seed)
-    {
-        var random = new Random(seed);
-        Hidden = new Dense(inputs, hidden, random);
-        Output = new Dense(hidden, 10, random, xavier: true);
-    }
-
-    [Differentiable]
-    public Tensor Forward(Tensor x) => Output.Forward(Tensor.Relu(Hidden.Forward(x)));
-
-    [Differentiable]
-    public float Loss(Tensor x, int[] labels) => Tensor.SoftmaxCrossEntropy(Forward(x), labels);
-}
-
 /// <summary>
 /// One whole training step as <see cref="Trainer{TGradient}.Fit"/> takes it: the batch gathered from shuffled rows,
-/// forward and backward (generated), the divergence check, the fused Adam step (weight decay 0.05, as the Digits job)
-/// and, where the shape says so, the EMA of the parameters. MNIST-shaped synthetic data (784 features) and the
+/// forward and backward of <see cref="BenchMlp"/> at the given widths (generated), the divergence check, the fused
+/// Adam step (weight decay 0.05, as the Digits job) and, where the shape says so, the EMA of the parameters. MNIST-shaped synthetic data (784 features) and the
 /// optdigits shape of the main job (64 features).
 /// </summary>
 [MemoryDiagnoser]
@@ -58,7 +36,7 @@ public class TrainingStepBenchmarks
 /// <summary>A trainer over synthetic data that takes one step per call on the next batch of a shuffled epoch.</summary>
 public sealed class StepWorkload
 {
-    private readonly Trainer<StepMlp.Gradient> _trainer;
+    private readonly Trainer<BenchMlp.Gradient> _trainer;
     private readonly LabeledData _data;
     private readonly float[] _features;
     private readonly int[] _order;
@@ -85,10 +63,10 @@ public sealed class StepWorkload
         }
 
         _data = new LabeledData(features, labels, Inputs, 10);
-        _features = Trainer<StepMlp.Gradient>.ToFloat(features);
+        _features = Trainer<BenchMlp.Gradient>.ToFloat(features);
         _order = Enumerable.Range(0, rows).OrderBy(_ => random.Next()).ToArray();
-        var model = new StepMlp(Inputs, Hidden, 1);
-        _trainer = new Trainer<StepMlp.Gradient>(
+        var model = new BenchMlp(Inputs, Hidden, 1);
+        _trainer = new Trainer<BenchMlp.Gradient>(
             model, model.CreateGradient(), new Adam(1e-3, weightDecay: 0.05),
             lossGradient: model.LossGradient, logits: model.Forward, step: model.Step,
             new TrainerOptions { BatchSize = Batch, EmaDecay = ema ? 0.999 : null });

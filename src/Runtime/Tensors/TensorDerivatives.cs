@@ -327,23 +327,8 @@ public static partial class TensorDerivatives
             return;
         }
 
-        // A bias (one row of sums over the batch's rows), or equal shapes (one row: the sums are dy itself).
-        int columns = mode == Broadcast.Same ? g.Length : d.Length;
-        if (columns == g.Length)
-        {
-            if (fresh)
-            {
-                Elementwise.Run(subtract ? static (s, t) => TensorPrimitives.Negate(s, t) : static (s, t) => s.CopyTo(t), g, d);
-            }
-            else
-            {
-                Elementwise.Run(subtract ? static (t, s, y) => TensorPrimitives.Subtract(t, s, y) : static (t, s, y) => TensorPrimitives.Add(t, s, y), d, g, d);
-            }
-
-            return;
-        }
-
-        Elementwise.ColumnSums(g, columns, d, overwrite: fresh, negate: subtract);
+        // A bias (sums over the batch's rows), or equal shapes (one row: the sums are dy itself, split by columns).
+        Elementwise.ColumnSums(g, mode == Broadcast.Same ? g.Length : d.Length, d, overwrite: fresh, negate: subtract);
     }
 
     private static void BinaryVjp(BinaryKind kind, Tensor a, Tensor b, Tensor y, Tensor dy, Tensor? da, Tensor? db)

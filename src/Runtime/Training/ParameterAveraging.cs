@@ -72,11 +72,17 @@ internal sealed class ParameterAveraging(List<NamedTensor> parameters)
     public T Evaluated<T>(Func<T> evaluate) => Ema is null ? evaluate() : With(Ema, evaluate);
 
     /// <summary>Runs <paramref name="use"/> with <paramref name="values"/> in place of the parameters, then puts the parameters back.</summary>
-    public T With<T>(Tensor[] values, Func<T> use)
+    public T With<T>(Tensor[] values, Func<T> use) => Undone(() =>
+    {
+        Restore(values);
+        return use();
+    });
+
+    /// <summary>Runs <paramref name="use"/>, then puts the parameters back as they were before it (also when it throws).</summary>
+    public T Undone<T>(Func<T> use)
     {
         _backup ??= Allocate();
         Copy(parameters, _backup);
-        Restore(values);
         try
         {
             return use();

@@ -231,43 +231,28 @@ public sealed partial class Trainer<TGradient>
     private double WarmUp(float[] features, LabeledData train)
     {
         var clock = Stopwatch.StartNew();
-        var saved = new float[_parameters.Count][];
-        for (int i = 0; i < saved.Length; i++)
-        {
-            saved[i] = _parameters[i].Value.Span.ToArray();
-        }
-
-        var state = new MemoryStream();
-        using (var writer = new BinaryWriter(state, Encoding.UTF8, leaveOpen: true))
-        {
-            _optimizer.SaveState(writer);
-        }
-
-        int count = Math.Min(Options.BatchSize, train.Count);
-        int[] rows = new int[count];
-        for (int r = 0; r < count; r++)
+        byte[] optimizerState = Bytes(_optimizer.SaveState);
+        int[] rows = new int[Math.Min(Options.BatchSize, train.Count)];
+        for (int r = 0; r < rows.Length; r++)
         {
             rows[r] = r;
         }
 
         try
         {
-            int[] labels = FillBatch(features, train.FeatureCount, train.Labels, rows);
-            _lossGradient(_batch!, labels, _gradient);
-            _ = TensorSetExtensions.FirstNonFinite(_gradients);
-            _step(_optimizer, _gradient);
+            // Also when the step throws (the first real step then throws the same, with the model untouched).
+            _copies.Undone(() =>
+            {
+                int[] labels = FillBatch(features, train.FeatureCount, train.Labels, rows);
+                _lossGradient(_batch!, labels, _gradient);
+                _ = TensorSetExtensions.FirstNonFinite(_gradients);
+                _step(_optimizer, _gradient);
+                return true;
+            });
         }
         finally
         {
-            // Also when the step threw (the first real step then throws the same, with the model untouched).
-            for (int i = 0; i < saved.Length; i++)
-            {
-                saved[i].CopyTo(_parameters[i].Value.Span);
-            }
-
-            state.Position = 0;
-            using var reader = new BinaryReader(state, Encoding.UTF8);
-            _optimizer.LoadState(reader);
+            _optimizer.LoadState(Reader(optimizerState));
         }
 
         return clock.Elapsed.TotalSeconds;
