@@ -78,19 +78,7 @@ internal static class LaneJacobian
         output.Line($"private static void {JvpName(method)}<{LaneType}>({DerivativeEmitter.Join(DerivativeEmitter.Parameters(method), string.Join(", ", tangents.Select(x => x.Declaration)), $"global::System.Span<{LaneType}> {resultTangent}")})");
         using (output.Block("    " + Constraint(method)))
         {
-            DerivativeEmitter.EmitLengthChecks(output, tangents.Select(x => (x.Name, x.Parameter)));
-            CodeBlock forward = new ForwardEmitter(context).EmitSequence(method.Body);
-            DerivativeEmitter.DeclareLocals(output, context);
-            output.Line(string.Empty);
-            output.Line("// ---- the primal, with a lane vector of tangents beside each active value");
-            output.Append(forward);
-            output.Line($"{method.Output}.CopyTo({results});");
-            if (!context.HasDerivative(method.Output!))
-            {
-                output.Line($"{resultTangent}.Clear();");
-            }
-
-            DerivativeEmitter.EmitCleanup(output, context);
+            VectorEmitter.EmitForwardBody(output, context, tangents.Select(x => (x.Name, x.Parameter)), "a lane vector of tangents beside each active value", resultTangent, tangentInPlace: true);
         }
     }
 

@@ -125,16 +125,36 @@ internal static class VectorEmitter
                 return;
             }
 
-            DerivativeEmitter.EmitLengthChecks(output, tangents.Select(x => (x.Name, x.Parameter)).Append((resultTangent, OutputParameter(method))));
-            CodeBlock forward = new ForwardEmitter(context).EmitSequence(method.Body);
-            DerivativeEmitter.DeclareLocals(output, context);
-            output.Line(string.Empty);
-            output.Line("// ---- the primal, with a tangent beside each active value");
-            output.Append(forward);
-            output.Line($"{method.Output}.CopyTo({results});");
-            output.Line(context.HasDerivative(method.Output!) ? $"{context.Derivative(method.Output!)}.CopyTo({resultTangent});" : $"{resultTangent}.Clear();");
-            DerivativeEmitter.EmitCleanup(output, context);
+            EmitForwardBody(output, context, tangents.Select(x => (x.Name, x.Parameter)).Append((resultTangent, OutputParameter(method))), "a tangent beside each active value", resultTangent, tangentInPlace: false);
         }
+    }
+
+    /// <summary>
+    /// The body of a vector-valued method's forward mode (scalar tangents here, lane vectors in
+    /// <see cref="LaneJacobian"/>): the length checks, the primal with its tangents, the results copied out and the
+    /// results' tangent written to <paramref name="resultTangent"/> (cleared when the results are constant; copied
+    /// from the output's tangent unless the context already writes that in place).
+    /// </summary>
+    internal static void EmitForwardBody(CodeBlock output, MethodContext context, IEnumerable<(string Name, VarInfo Parameter)> lengthChecks, string beside, string resultTangent, bool tangentInPlace)
+    {
+        DifferentiableMethod method = context.Method;
+        DerivativeEmitter.EmitLengthChecks(output, lengthChecks);
+        CodeBlock forward = new ForwardEmitter(context).EmitSequence(method.Body);
+        DerivativeEmitter.DeclareLocals(output, context);
+        output.Line(string.Empty);
+        output.Line("// ---- the primal, with " + beside);
+        output.Append(forward);
+        output.Line($"{method.Output}.CopyTo({method.OutputParameter});");
+        if (!context.HasDerivative(method.Output!))
+        {
+            output.Line($"{resultTangent}.Clear();");
+        }
+        else if (!tangentInPlace)
+        {
+            output.Line($"{context.Derivative(method.Output!)}.CopyTo({resultTangent});");
+        }
+
+        DerivativeEmitter.EmitCleanup(output, context);
     }
 
     private static VarInfo OutputParameter(DifferentiableMethod method) => method.Parameters.First(p => p.Name == method.OutputParameter);
