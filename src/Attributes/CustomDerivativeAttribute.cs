@@ -30,6 +30,9 @@ namespace Autodiff
         /// <summary>Optional name of a JVP method in the same type.</summary>
         public string? Jvp { get; set; }
 
+        /// <summary>Optional, for tensor functions: the VJP's tangent, for Hessian-vector products (see <see cref="RegisterDerivativeAttribute.VjpTangent"/>).</summary>
+        public string? VjpTangent { get; set; }
+
         /// <summary>Optional, for tensor functions: an overload with a trailing destination tensor (see <see cref="RegisterDerivativeAttribute.Into"/>).</summary>
         public string? Into { get; set; }
     }

@@ -37,6 +37,15 @@ namespace Autodiff
         public string? Jvp { get; set; }
 
         /// <summary>
+        /// Optional, for tensor functions: name of the VJP's tangent in <see cref="Derivatives"/> (forward mode of the
+        /// VJP), which Hessian-vector products of model methods (<c>{Method}Hvp</c>) need. For a VJP
+        /// <c>FVjp(a, b, y, dy, da, db)</c> it is <c>FVjpTangent(a, b, y, dy, ta, tb, tdy, tda, tdb)</c>: the VJP's own
+        /// parameters up to <c>dy</c>, then a tangent per tensor parameter, the tangent of <c>dy</c>, and where to add
+        /// the tangent of each tensor parameter's adjoint.
+        /// </summary>
+        public string? VjpTangent { get; set; }
+
+        /// <summary>
         /// Optional, for tensor functions: name of an overload in <see cref="Target"/> that takes the same
         /// parameters plus a trailing destination tensor and writes its result there when it is large enough.
         /// Generated training code calls it so that every step reuses the same buffers.

@@ -5,9 +5,45 @@ using Autodiff.Generator.Ir;
 
 namespace Autodiff.Generator.Emit;
 
-/// <content>The backward pass: adjoints declared, then the statements in reverse, loops frame by frame and ifs by the recorded branch.</content>
+/// <content>
+/// The backward pass: adjoints declared, then the statements in reverse, loops frame by frame and ifs by the recorded
+/// branch. With <see cref="_second"/> set (<c>{Name}BackwardTangent</c>, forward over reverse), every adjoint has a
+/// tangent beside it (<c>e{slot}</c>, <c>es{slot}</c>), and every line that adds to an adjoint is followed by the line
+/// that adds its derivative along the tangents (<see cref="Tangents"/>) to the adjoint's tangent.
+/// </content>
 internal sealed partial class TensorMethodEmitter
 {
+    // Set while writing {Name}BackwardTangent: the adjoints' tangents are written beside the adjoints.
+    private Tangents? _second;
+
+    /// <summary>The names of a backward pass's tangents: of the primal values (written by <c>{Name}Tangent</c>) and of the adjoints.</summary>
+    private sealed class Tangents
+    {
+        public Tangents(System.Func<TValue, string> value, Dictionary<string, string> adjointParameters)
+        {
+            Value = value;
+            AdjointParameters = adjointParameters;
+        }
+
+        /// <summary>The tangent of a primal value ("null" or "0f" for none).</summary>
+        public System.Func<TValue, string> Value { get; }
+
+        /// <summary>Per tensor parameter, the name of its adjoint's tangent parameter.</summary>
+        public Dictionary<string, string> AdjointParameters { get; }
+
+        /// <summary>Per slot, the adjoint tangent's expression.</summary>
+        public Dictionary<int, string> Adjoints { get; } = new();
+
+        /// <summary>The tangent of a value's adjoint.</summary>
+        public string Adjoint(TValue value) => !value.Active ? "null" : value.Source switch
+        {
+            TSource.Parameter => AdjointParameters[value.Code],
+            TSource.Field => "hv." + value.Code,
+            TSource.Temp => Adjoints[value.Slot],
+            _ => "null",
+        };
+    }
+
     private void EmitBackward(TensorMethod method, CodeBlock body)
     {
         _tapeType = method.TapeType;
@@ -18,7 +54,7 @@ internal sealed partial class TensorMethodEmitter
         bool alias = result is { Source: TSource.Temp, Kind: TKind.Tensor, Active: true } && !used.Contains(result.Slot);
         var adjoint = new Dictionary<int, string>();
         Comment(body, "adjoints of the intermediates start at zero (deferred: the first kernel to write one overwrites it)");
-        DeclareAdjoints(body, method.Body.SelectMany(TargetsOf), adjoint, alias ? new Dictionary<int, string> { [result.Slot] = "dResult" } : null);
+        DeclareAdjoints(body, method.Body.SelectMany(TargetsOf), adjoint, alias ? new Dictionary<int, (string, string)> { [result.Slot] = ("dResult", "tdResult") } : null);
 
         string Adjoint(TValue value) => !value.Active ? "null" : value.Source switch
         {
@@ -32,12 +68,17 @@ internal sealed partial class TensorMethodEmitter
         if (result.Active && !alias)
         {
             body.Line(result.Kind == TKind.Float ? $"{Adjoint(result)} += dResult;" : $"global::Autodiff.TensorDerivatives.Accumulate({Adjoint(result)}, dResult);");
+            if (_second is { } second)
+            {
+                body.Line(result.Kind == TKind.Float ? $"{second.Adjoint(result)} += tdResult;" : $"if (tdResult is not null) global::Autodiff.TensorDerivatives.Accumulate({second.Adjoint(result)}, tdResult);");
+            }
         }
 
         EmitReverse(body, method.Body, Adjoint, adjoint);
     }
 
-    private void DeclareAdjoints(CodeBlock body, IEnumerable<TValue> targets, Dictionary<int, string> adjoint, Dictionary<int, string>? aliases)
+    /// <summary>Zero adjoints for the active targets (and their tangents, in a second-order pass), or the incoming ones they alias.</summary>
+    private void DeclareAdjoints(CodeBlock body, IEnumerable<TValue> targets, Dictionary<int, string> adjoint, Dictionary<int, (string D, string E)>? aliases)
     {
         foreach (TValue target in targets.Where(t => t.Active))
         {
@@ -46,16 +87,31 @@ internal sealed partial class TensorMethodEmitter
             {
                 adjoint[target.Slot] = "ds" + slot;
                 body.Line($"float ds{slot} = 0f;");
+                if (_second is { } second)
+                {
+                    second.Adjoints[target.Slot] = "es" + slot;
+                    body.Line($"float es{slot} = 0f;");
+                }
             }
-            else if (aliases is not null && aliases.TryGetValue(target.Slot, out string? alias))
+            else if (aliases is not null && aliases.TryGetValue(target.Slot, out (string D, string E) alias))
             {
-                adjoint[target.Slot] = alias;
+                adjoint[target.Slot] = alias.D;
+                if (_second is { } second)
+                {
+                    second.Adjoints[target.Slot] = alias.E;
+                }
             }
             else
             {
                 adjoint[target.Slot] = $"{owner}d{slot}!";
                 body.Line($"{owner}d{slot} = {Tensor}.ReuseLike({owner}d{slot}, {owner}t{slot}!);");
                 body.Line($"{owner}d{slot}.ClearDeferred();");
+                if (_second is { } second)
+                {
+                    second.Adjoints[target.Slot] = $"{owner}e{slot}!";
+                    body.Line($"{owner}e{slot} = {Tensor}.ReuseLike({owner}e{slot}, {owner}t{slot}!);");
+                    body.Line($"{owner}e{slot}.ClearDeferred();");
+                }
             }
         }
     }
@@ -114,6 +170,12 @@ internal sealed partial class TensorMethodEmitter
             body.Line(result.Kind == TKind.Tensor
                 ? $"{Tensor}? __d{k}_{S(j)} = {(result.Active ? adjoint(result) : "null")};"
                 : $"float __d{k}_{S(j)} = {(result.Active ? adjoint(result) : "0f")};");
+            if (_second is { } second)
+            {
+                body.Line(result.Kind == TKind.Tensor
+                    ? $"{Tensor}? __e{k}_{S(j)} = {(result.Active ? second.Adjoint(result) : "null")};"
+                    : $"float __e{k}_{S(j)} = {(result.Active ? second.Adjoint(result) : "0f")};");
+            }
         }
 
         using (body.Block($"for (int {loop.Index} = {owner}n{k} - 1; {loop.Index} >= 0; {loop.Index}--)"))
@@ -121,8 +183,8 @@ internal sealed partial class TensorMethodEmitter
             body.Line($"{_tapeType}.Frame{k} {frame} = {owner}f{k}![{loop.Index}]!;");
             using (EnterFrame(loop))
             {
-                Dictionary<int, string> aliases = IncomingAliases(loop.Outputs, loop.Results, o => loop.FrameSlots.Contains(o.Slot) && !loop.Inputs.Contains(o),
-                    ReadSlots(loop.Body), j => $"__d{k}_{S(j)}!");
+                Dictionary<int, (string, string)> aliases = IncomingAliases(loop.Outputs, loop.Results, o => loop.FrameSlots.Contains(o.Slot) && !loop.Inputs.Contains(o),
+                    ReadSlots(loop.Body), j => ($"__d{k}_{S(j)}!", $"__e{k}_{S(j)}!"));
                 DeclareAdjoints(body, loop.Inputs.Concat(loop.Body.SelectMany(TargetsOf)), adjoints, aliases);
 
                 // The first frame's input adjoints are wanted only when the loop's initial value needs one: for an
@@ -137,13 +199,24 @@ internal sealed partial class TensorMethodEmitter
                         adjoints[input.Slot] = initial.Active
                             ? $"({loop.Index} == 0 && d{initial.Code} is null ? null : {own})"
                             : $"({loop.Index} == 0 ? null : {own})";
+                        if (_second is { } second)
+                        {
+                            string ownTangent = $"{Prefix(input.Slot)}e{S(input.Slot)}";
+                            second.Adjoints[input.Slot] = initial.Active
+                                ? $"({loop.Index} == 0 && {second.AdjointParameters[initial.Code]} is null ? null : {ownTangent})"
+                                : $"({loop.Index} == 0 ? null : {ownTangent})";
+                        }
                     }
                 }
-                HandIncoming(body, loop.Outputs, loop.Results, aliases, adjoint, j => $"__d{k}_{S(j)}");
+                HandIncoming(body, loop.Outputs, loop.Results, aliases, adjoint, j => ($"__d{k}_{S(j)}", $"__e{k}_{S(j)}"));
                 EmitReverse(body, loop.Body, adjoint, adjoints);
                 for (int j = 0; j < loop.Inputs.Count; j++)
                 {
                     body.Line($"__d{k}_{S(j)} = {adjoint(loop.Inputs[j])};");
+                    if (_second is { } second)
+                    {
+                        body.Line($"__e{k}_{S(j)} = {second.Adjoint(loop.Inputs[j])};");
+                    }
                 }
             }
         }
@@ -157,6 +230,10 @@ internal sealed partial class TensorMethodEmitter
             }
 
             body.Line(AddAdjoint(initial, adjoint(initial), $"__d{k}_{S(j)}"));
+            if (_second is { } second)
+            {
+                body.Line(AddAdjoint(initial, second.Adjoint(initial), $"__e{k}_{S(j)}"));
+            }
         }
     }
 
@@ -169,9 +246,10 @@ internal sealed partial class TensorMethodEmitter
         void Side(IReadOnlyList<TStmt> statements, IReadOnlyList<TValue> outputs)
         {
             var targets = statements.SelectMany(TargetsOf).ToList();
-            Dictionary<int, string> aliases = IncomingAliases(outputs, branch.Results, targets.Contains, ReadSlots(statements), j => adjoint(branch.Results[j]));
+            (string, string) Incoming(int j) => (adjoint(branch.Results[j]), _second?.Adjoint(branch.Results[j]) ?? string.Empty);
+            Dictionary<int, (string, string)> aliases = IncomingAliases(outputs, branch.Results, targets.Contains, ReadSlots(statements), Incoming);
             DeclareAdjoints(body, targets, adjoints, aliases);
-            HandIncoming(body, outputs, branch.Results, aliases, adjoint, j => adjoint(branch.Results[j]));
+            HandIncoming(body, outputs, branch.Results, aliases, adjoint, Incoming);
             EmitReverse(body, statements, adjoint, adjoints);
         }
 
@@ -190,10 +268,10 @@ internal sealed partial class TensorMethodEmitter
     /// The outputs of a loop frame or of an if's branch that take the adjoint coming in for them as is (no copy):
     /// active tensors computed there (<paramref name="computedHere"/>), read nowhere there, each listed once.
     /// </summary>
-    private Dictionary<int, string> IncomingAliases(IReadOnlyList<TValue> outputs, IReadOnlyList<TValue> results, System.Func<TValue, bool> computedHere,
-        HashSet<int> read, System.Func<int, string> incoming)
+    private Dictionary<int, (string, string)> IncomingAliases(IReadOnlyList<TValue> outputs, IReadOnlyList<TValue> results, System.Func<TValue, bool> computedHere,
+        HashSet<int> read, System.Func<int, (string, string)> incoming)
     {
-        var aliases = new Dictionary<int, string>();
+        var aliases = new Dictionary<int, (string, string)>();
         for (int j = 0; j < outputs.Count; j++)
         {
             TValue output = outputs[j];
@@ -208,14 +286,18 @@ internal sealed partial class TensorMethodEmitter
     }
 
     /// <summary>Adds the adjoint coming in for each active result into its (not aliased, active) output's adjoint.</summary>
-    private void HandIncoming(CodeBlock body, IReadOnlyList<TValue> outputs, IReadOnlyList<TValue> results, Dictionary<int, string> aliases,
-        System.Func<TValue, string> adjoint, System.Func<int, string> incoming)
+    private void HandIncoming(CodeBlock body, IReadOnlyList<TValue> outputs, IReadOnlyList<TValue> results, Dictionary<int, (string, string)> aliases,
+        System.Func<TValue, string> adjoint, System.Func<int, (string D, string E)> incoming)
     {
         for (int j = 0; j < outputs.Count; j++)
         {
             if (results[j].Active && outputs[j].Active && !aliases.ContainsKey(outputs[j].Slot))
             {
-                body.Line(AddAdjoint(outputs[j], adjoint(outputs[j]), incoming(j)));
+                body.Line(AddAdjoint(outputs[j], adjoint(outputs[j]), incoming(j).D));
+                if (_second is { } second)
+                {
+                    body.Line(AddAdjoint(outputs[j], second.Adjoint(outputs[j]), incoming(j).E));
+                }
             }
         }
     }
@@ -226,6 +308,15 @@ internal sealed partial class TensorMethodEmitter
         {
             case TOpStmt op:
                 body.Line($"{op.Vjp}({Join(Args(op.Args), Read(op.Target), adjoint(op.Target), PerTensorArgument(op, adjoint))});");
+                if (_second is { } tangents)
+                {
+                    body.Line($"{op.VjpTangent}({Join(Args(op.Args), Read(op.Target), adjoint(op.Target), PerTensorArgument(op, tangents.Value), tangents.Adjoint(op.Target), PerTensorArgument(op, tangents.Adjoint))});");
+                }
+
+                break;
+            case TCallStmt call when _second is { } second:
+                body.Line($"{Receiver(call)}.{call.Method}BackwardTangent({Join($"{TapeSlot(call.TapeSlot)}!", Args(call.Args), adjoint(call.Target), second.Adjoint(call.Target), Part("tangent", call), PerDifferentiableArgument(call, second.Value),
+                    Part("gradient", call), Part("hv", call), PerDifferentiableArgument(call, adjoint), PerDifferentiableArgument(call, second.Adjoint))});");
                 break;
             case TCallStmt call:
                 body.Line($"{Receiver(call)}.{call.Method}Backward({Join($"{TapeSlot(call.TapeSlot)}!", Args(call.Args), adjoint(call.Target), Part("gradient", call), PerDifferentiableArgument(call, adjoint))});");
@@ -268,6 +359,49 @@ internal sealed partial class TensorMethodEmitter
             case TScalarOp.Multiply: Add(left, $"{d} * {Read(right!)}"); Add(right!, $"{d} * {Read(left)}"); break;
             case TScalarOp.Divide: Add(left, $"{d} / {Read(right!)}"); Add(right!, $"-{d} * {Read(s.Target)} / {Read(right!)}"); break;
             default: Add(left, "-" + d); break;
+        }
+
+        if (_second is { } second)
+        {
+            EmitScalarBackwardTangent(body, s, second, d);
+        }
+    }
+
+    /// <summary>
+    /// The tangents of a float statement's adjoint terms: the product rule on each term above, with e the adjoint's
+    /// tangent and j the values' (terms of inactive values or with a zero tangent left out).
+    /// </summary>
+    private void EmitScalarBackwardTangent(CodeBlock body, TScalarStmt s, Tangents second, string d)
+    {
+        string e = second.Adjoint(s.Target);
+        TValue left = s.Left;
+        TValue? right = s.Right;
+        void Add(TValue value, params string?[] terms)
+        {
+            var kept = terms.Where(t => t is not null).ToList();
+            if (value.Active && kept.Count > 0)
+            {
+                body.Line($"{second.Adjoint(value)} += {string.Join(" + ", kept)};");
+            }
+        }
+
+        string? Times(string factor, TValue value, string sign = "")
+            => value.Active && value.Kind == TKind.Float ? $"{sign}{factor} * {second.Value(value)}" : null;
+
+        switch (s.Op)
+        {
+            case TScalarOp.Add: Add(left, e); Add(right!, e); break;
+            case TScalarOp.Subtract: Add(left, e); Add(right!, "-" + e); break;
+            case TScalarOp.Multiply:
+                Add(left, $"{e} * {Read(right!)}", Times(d, right!));
+                Add(right!, $"{e} * {Read(left)}", Times(d, left));
+                break;
+            case TScalarOp.Divide:
+                string r = Read(right!), y = Read(s.Target);
+                Add(left, $"{e} / {r}", Times($"{d} / ({r} * {r})", right!, "-"));
+                Add(right!, $"-{e} * {y} / {r}", Times($"{d} / {r}", s.Target, "-"), Times($"{d} * {y} / ({r} * {r})", right!));
+                break;
+            default: Add(left, "-" + e); break;
         }
     }
 }

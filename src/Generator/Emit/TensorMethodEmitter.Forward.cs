@@ -14,18 +14,7 @@ internal sealed partial class TensorMethodEmitter
     private void EmitForwardMode(TensorMethod method, CodeBlock body, string ret, string parameters, string arguments, string gradientType, string tapeType)
     {
         var differentiable = method.Parameters.Where(p => p.Differentiable).ToList();
-        var names = new HashSet<string>(method.Parameters.Select(p => p.Name)) { "tangent", "tape" };
-        var tangentNames = new Dictionary<string, string>();
-        foreach (TParam parameter in differentiable)
-        {
-            string name = "t" + parameter.Name;
-            while (!names.Add(name))
-            {
-                name = "_" + name;
-            }
-
-            tangentNames[parameter.Name] = name;
-        }
+        Dictionary<string, string> tangentNames = TangentNames(method).Values;
 
         string tangentParameters = string.Join(", ", differentiable.Select(p => $"{Tensor}? {tangentNames[p.Name]}"));
         string tangentArguments = string.Join(", ", differentiable.Select(p => tangentNames[p.Name]));
@@ -90,6 +79,53 @@ internal sealed partial class TensorMethodEmitter
         }
     }
 
+    /// <summary>
+    /// Per differentiable tensor parameter x, the names of its tangent (<c>tx</c>) and of its adjoint's tangent
+    /// (<c>tdx</c>) in generated forward-mode and second-order methods, made unique against the method's parameters and
+    /// the generated ones.
+    /// </summary>
+    private static (Dictionary<string, string> Values, Dictionary<string, string> Adjoints) TangentNames(TensorMethod method)
+    {
+        var names = new HashSet<string>(method.Parameters.Select(p => p.Name)) { "tangent", "tape", "gradient", "hv", "dResult", "tdResult" };
+        foreach (TParam parameter in method.Parameters.Where(p => p.Differentiable))
+        {
+            names.Add("d" + parameter.Name);
+        }
+
+        string Unique(string name)
+        {
+            while (!names.Add(name))
+            {
+                name = "_" + name;
+            }
+
+            return name;
+        }
+
+        var values = new Dictionary<string, string>();
+        var adjoints = new Dictionary<string, string>();
+        foreach (TParam parameter in method.Parameters.Where(p => p.Differentiable))
+        {
+            values[parameter.Name] = Unique("t" + parameter.Name);
+        }
+
+        foreach (TParam parameter in method.Parameters.Where(p => p.Differentiable))
+        {
+            adjoints[parameter.Name] = Unique("td" + parameter.Name);
+        }
+
+        return (values, adjoints);
+    }
+
+    /// <summary>The tangent of a value in a forward-mode or second-order pass: the parameter's tangent, the tangent's part, or the tape's slot.</summary>
+    private string ValueTangent(TValue value, Dictionary<string, string> tangentNames) => !value.Active ? Zero(value) : value.Source switch
+    {
+        TSource.Parameter when tangentNames.TryGetValue(value.Code, out string? name) => name,
+        TSource.Field => "tangent." + value.Code,
+        TSource.Temp => value.Kind == TKind.Tensor ? $"{Prefix(value.Slot)}j{S(value.Slot)}" : $"{Prefix(value.Slot)}js{S(value.Slot)}",
+        _ => Zero(value),
+    };
+
     /// <summary>Every value the statements compute, loop inputs and the bodies of loops and branches included.</summary>
     private IEnumerable<TValue> AllTargets(IEnumerable<TStmt> statements)
         => statements.SelectMany(s => s switch
@@ -102,20 +138,10 @@ internal sealed partial class TensorMethodEmitter
     private void EmitTangent(TensorMethod method, CodeBlock body, Dictionary<string, string> tangentNames)
     {
         _tapeType = method.TapeType;
-        string Tangent(TValue value) => !value.Active ? Zero(value) : value.Source switch
-        {
-            TSource.Parameter when tangentNames.TryGetValue(value.Code, out string? name) => name,
-            TSource.Field => "tangent." + value.Code,
-            TSource.Temp => "__j" + S(value.Slot),
-            _ => Zero(value),
-        };
+        string Tangent(TValue value) => ValueTangent(value, tangentNames);
 
-        Comment(body, "tangents of the intermediates (a null tensor tangent is zero)");
-        foreach (TValue target in AllTargets(method.Body).Where(t => t.Active).Distinct())
-        {
-            body.Line(target.Kind == TKind.Tensor ? $"{Tensor}? __j{S(target.Slot)} = null;" : $"float __j{S(target.Slot)} = 0f;");
-        }
-
+        // The tangents stay on the tape beside the values (j{slot}; a null tensor tangent is zero), where a
+        // second-order backward pass reads them.
         EmitTangentStatements(body, method.Body, Tangent);
         Comment(body, "return");
         body.Line($"return {Tangent(method.Result!)};");

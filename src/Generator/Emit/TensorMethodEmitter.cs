@@ -12,7 +12,8 @@ namespace Autodiff.Generator.Emit;
 /// calls, so a training step allocates nothing once shapes repeat), <c>{Name}Record</c> (the forward pass onto the
 /// tape), <c>{Name}Backward</c> (the chain rule in reverse over the tape, accumulating into a gradient) and, for
 /// float results, <c>{Name}Gradient</c> (value and gradient of a batch in one call). Forward mode:
-/// <c>{Name}Tangent</c> (tangents pushed forward over a recorded tape) and <c>{Name}Jvp</c> (record, then tangents).
+/// <c>{Name}Tangent</c> (tangents pushed forward over a recorded tape, kept on it) and <c>{Name}Jvp</c> (record, then
+/// tangents). Second order: <c>{Name}BackwardTangent</c> and, for float results, <c>{Name}Hvp</c>.
 /// </summary>
 internal sealed partial class TensorMethodEmitter
 {
@@ -99,6 +100,7 @@ internal sealed partial class TensorMethodEmitter
 
         body.Line(string.Empty);
         EmitForwardMode(method, body, ret, parameters, arguments, gradientType, tapeType);
+        EmitSecondOrder(method, body, ret, parameters, arguments, gradientType, tapeType);
 
         string title = "Reverse and forward mode of " + method.ModelType.Replace("global::", string.Empty) + "." + method.Name;
         return GeneratedFile.Write(GeneratedFile.Preamble(title, method.Usings), method.Namespace, method.Types, body);
@@ -186,17 +188,24 @@ internal sealed partial class TensorMethodEmitter
 
     private void DeclareTarget(CodeBlock body, TValue target)
     {
+        // t: the value, d: its adjoint, j: its tangent, e: its adjoint's tangent (s and js for floats).
         if (target.Kind == TKind.Tensor)
         {
             body.Line($"internal {Tensor}? t{S(target.Slot)};");
             if (target.Active)
             {
                 body.Line($"internal {Tensor}? d{S(target.Slot)};");
+                body.Line($"internal {Tensor}? j{S(target.Slot)};");
+                body.Line($"internal {Tensor}? e{S(target.Slot)};");
             }
         }
         else
         {
             body.Line($"internal float s{S(target.Slot)};");
+            if (target.Active)
+            {
+                body.Line($"internal float js{S(target.Slot)};");
+            }
         }
     }
 

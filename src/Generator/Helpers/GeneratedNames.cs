@@ -14,7 +14,7 @@ namespace Autodiff.Generator.Helpers;
 internal static class GeneratedNames
 {
     /// <summary>The names generated model methods give their own parameters and locals.</summary>
-    public static readonly string[] ModelReserved = { "gradient", "tape", "tangent", "dResult", "value" };
+    public static readonly string[] ModelReserved = { "gradient", "tape", "tangent", "dResult", "tdResult", "hv", "value" };
 
     /// <summary>FNV-1a over the text: stable across runs and processes, unlike string.GetHashCode.</summary>
     public static string StableHash(string text)
@@ -101,9 +101,11 @@ internal static class GeneratedNames
             // Extra parameters: (before the method's own, after them); "inputs" is one per differentiable tensor parameter.
             int inputs = method.Parameters.Count(p => p.Type.Name == "Tensor" && !TypeClassifier.HasAttribute(p, WellKnownNames.NoDerivativeAttribute));
             yield return (name + "Gradient", other => HasParametersOf(other, method, 0, 1));
+            yield return (name + "Hvp", other => HasParametersOf(other, method, 0, 3));
             yield return (name + "Record", other => HasParametersOf(other, method, 1, 0));
             yield return (name + "Backward", other => HasParametersOf(other, method, 1, 2 + inputs));
             yield return (name + "Tangent", other => HasParametersOf(other, method, 1, 1 + inputs));
+            yield return (name + "BackwardTangent", other => HasParametersOf(other, method, 1, 5 + 3 * inputs));
             yield return (name + "Jvp", other => HasParametersOf(other, method, 0, 1 + inputs));
 
             yield break;

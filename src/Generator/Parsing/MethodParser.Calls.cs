@@ -316,7 +316,7 @@ internal sealed partial class MethodParser
                 secondOrder ? typeName + "." + target.Name + "Directional" : null);
         }
 
-        foreach ((INamedTypeSymbol derivatives, string vjp, string? jvp, _) in Registrations.Find(_semanticModel.Compilation, target))
+        foreach ((INamedTypeSymbol derivatives, string vjp, string? jvp, _, _) in Registrations.Find(_semanticModel.Compilation, target))
         {
             string derivativesName = derivatives.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
             if (!CheckVjpShape(invocation, target, derivatives, vjp, parameters, returnKind) || (jvp is not null && !CheckJvpShape(invocation, target, derivatives, jvp, parameters, returnKind)))

@@ -6,7 +6,7 @@ using Microsoft.CodeAnalysis;
 namespace Autodiff.Generator.Parsing;
 
 /// <summary>One registered derivative: <c>[CustomDerivative]</c> on the function or <c>[assembly: RegisterDerivative]</c>.</summary>
-internal readonly record struct Registration(INamedTypeSymbol Derivatives, string Vjp, string? Jvp, string? Into);
+internal readonly record struct Registration(INamedTypeSymbol Derivatives, string Vjp, string? Jvp, string? Into, string? VjpTangent);
 
 /// <summary>Finds the registered derivatives of a function; scalar and model parsers share it.</summary>
 internal static class Registrations
@@ -19,7 +19,7 @@ internal static class Registrations
             if (attribute.AttributeClass?.ToDisplayString() == WellKnownNames.CustomDerivativeAttribute
                 && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string vjp)
             {
-                yield return new Registration(target.ContainingType, vjp, NamedString(attribute, "Jvp"), NamedString(attribute, "Into"));
+                yield return new Registration(target.ContainingType, vjp, NamedString(attribute, "Jvp"), NamedString(attribute, "Into"), NamedString(attribute, "VjpTangent"));
             }
         }
 
@@ -34,7 +34,7 @@ internal static class Registrations
                     && method == target.Name
                     && SymbolEqualityComparer.Default.Equals(registered.OriginalDefinition, target.ContainingType.OriginalDefinition))
                 {
-                    yield return new Registration(derivatives, vjp, NamedString(attribute, "Jvp"), NamedString(attribute, "Into"));
+                    yield return new Registration(derivatives, vjp, NamedString(attribute, "Jvp"), NamedString(attribute, "Into"), NamedString(attribute, "VjpTangent"));
                 }
             }
         }

@@ -85,7 +85,7 @@ internal sealed partial class TensorMethodParser
             return null;
         }
 
-        (string Vjp, string? Jvp, string? Into)? registration = FindRegistration(target, syntax);
+        (string Vjp, string? Jvp, string? Into, string? VjpTangent)? registration = FindRegistration(target, syntax);
         if (registration is null)
         {
             return null;
@@ -103,7 +103,7 @@ internal sealed partial class TensorMethodParser
 
         var result = new TValue(tensorResult ? TKind.Tensor : TKind.Float, TSource.Temp, string.Empty, _slots++, active);
         Add(new TOpStmt(TakeComment(), result, type + "." + target.Name, registration.Value.Into is { } into ? type + "." + into : null,
-            registration.Value.Vjp, registration.Value.Jvp, args.ToEquatableArray()));
+            registration.Value.Vjp, registration.Value.Jvp, args.ToEquatableArray(), registration.Value.VjpTangent));
         return result;
     }
 
@@ -221,11 +221,11 @@ internal sealed partial class TensorMethodParser
         return result;
     }
 
-    private (string Vjp, string? Jvp, string? Into)? FindRegistration(IMethodSymbol target, SyntaxNode syntax)
+    private (string Vjp, string? Jvp, string? Into, string? VjpTangent)? FindRegistration(IMethodSymbol target, SyntaxNode syntax)
     {
         string display = target.ContainingType.Name + "." + target.Name;
         string? firstProblem = null;
-        foreach ((INamedTypeSymbol derivatives, string vjp, string? jvp, string? into) in Registrations.Find(_scope.Model.Compilation, target))
+        foreach ((INamedTypeSymbol derivatives, string vjp, string? jvp, string? into, string? vjpTangent) in Registrations.Find(_scope.Model.Compilation, target))
         {
             string derivativesName = derivatives.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
             if (!HasVjp(target, derivatives, vjp))
@@ -248,7 +248,13 @@ internal sealed partial class TensorMethodParser
                 return null;
             }
 
-            return (derivativesName + "." + vjp, jvp is null ? null : derivativesName + "." + jvp, into);
+            if (vjpTangent is not null && !HasVjpTangent(target, derivatives, vjpTangent))
+            {
+                Report(DiagnosticDescriptors.BadCustomDerivative, syntax.GetLocation(), derivatives.Name + "." + vjpTangent, display, VjpTangentText(target, vjpTangent));
+                return null;
+            }
+
+            return (derivativesName + "." + vjp, jvp is null ? null : derivativesName + "." + jvp, into, vjpTangent is null ? null : derivativesName + "." + vjpTangent);
         }
 
         if (firstProblem is not null)
@@ -278,6 +284,24 @@ internal sealed partial class TensorMethodParser
         List<ITypeSymbol> expected = DerivativeTypes(target, JvpResults.Length);
         return derivatives.GetMembers(name).OfType<IMethodSymbol>()
             .Any(m => m.IsStatic && SymbolEqualityComparer.Default.Equals(m.ReturnType, target.ReturnType) && SameTypes(m.Parameters, expected));
+    }
+
+    // VJP tangent: (params..., R result, R dResult, Tensor? t per Tensor parameter, R tdResult, Tensor? td per Tensor parameter) -> void
+    private static bool HasVjpTangent(IMethodSymbol target, INamedTypeSymbol derivatives, string name)
+    {
+        List<ITypeSymbol> expected = DerivativeTypes(target, VjpResults.Length);
+        expected.Add(target.ReturnType);
+        expected.AddRange(target.Parameters.Where(p => ModelParser.IsTensor(p.Type)).Select(p => p.Type));
+        return derivatives.GetMembers(name).OfType<IMethodSymbol>().Any(m => m.IsStatic && m.ReturnsVoid && SameTypes(m.Parameters, expected));
+    }
+
+    /// <summary>The expected signature of a VJP's tangent, for AD0302.</summary>
+    private static string VjpTangentText(IMethodSymbol target, string name)
+    {
+        var tensors = target.Parameters.Where(p => ModelParser.IsTensor(p.Type)).ToList();
+        string result = target.ReturnType.ToDisplayString() + (ModelParser.IsTensor(target.ReturnType) ? "?" : string.Empty);
+        return "static void " + name + "(" + string.Join(", ", target.Parameters.Select(p => p.Type.ToDisplayString()).Concat(VjpResults)
+            .Concat(tensors.Select(p => "Tensor? t" + p.Name)).Append(result + " tdResult").Concat(tensors.Select(p => "Tensor? td" + p.Name))) + ")";
     }
 
     /// <summary>A derivative's parameter types: the op's own, then <paramref name="results"/> of its return type, then one per tensor parameter (its adjoint or tangent).</summary>
