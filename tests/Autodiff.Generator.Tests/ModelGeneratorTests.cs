@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Xunit;
 
@@ -324,6 +325,14 @@ public class ModelGeneratorTests
             }
 
             public static Tensor? SquareJvp(Tensor x, Tensor y, Tensor? tx) => tx is null ? null : 2f * x * tx;
+
+            // dx = 2 x dy: its tangent is 2 (tx dy + x tdy)
+            public static void SquareVjpTangent(Tensor x, Tensor y, Tensor dy, Tensor? tx, Tensor? tdy, Tensor? tdx)
+            {
+                if (tdx is null) return;
+                if (tx is not null) TensorDerivatives.Accumulate(tdx, 2f * tx * dy);
+                if (tdy is not null) TensorDerivatives.Accumulate(tdx, 2f * x * tdy);
+            }
         }
 
         [Model]
@@ -405,5 +414,87 @@ public class ModelGeneratorTests
         Assert.Equal("AD0302", diagnostic.Id);
         Assert.Contains("MyOps.SquareVjp", diagnostic.GetMessage(), StringComparison.Ordinal);
         Assert.Contains("Tensor? SquareVjp(Autodiff.Tensor, result, Tensor? tx)", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_users_tensor_op_with_a_vjp_tangent_gets_hessian_vector_products_through_layers()
+    {
+        var assembly = GeneratorHarness.CompileAndLoad(CustomOp.Replace("JVP", ", Jvp = nameof(SquareJvp), VjpTangent = nameof(SquareVjpTangent)", StringComparison.Ordinal));
+        Type type = assembly.GetType("Models.Outer")!;
+        object model = Activator.CreateInstance(type)!;
+        MethodInfo create = type.GetMethod("CreateGradient")!;
+        object direction = create.Invoke(model, null)!, hv = create.Invoke(model, null)!, plus = create.Invoke(model, null)!, minus = create.Invoke(model, null)!;
+        var random = new Random(2);
+        foreach (NamedTensor t in ((ITensorSet)direction).Tensors())
+        {
+            for (int i = 0; i < t.Value.Length; i++)
+            {
+                t.Value[i] = (float)random.NextDouble() - 0.5f;
+            }
+        }
+
+        var x = Tensor.FromArray(new[] { 0.3f, -0.7f, 1.1f, 0.2f, -0.4f, 0.9f }, 3, 2);
+        float value = (float)type.GetMethod("LossHvp")!.Invoke(model, new[] { x, direction, hv, null })!;
+        Assert.Equal((float)type.GetMethod("Loss")!.Invoke(model, new object[] { x })!, value, 5);
+
+        // The loss is a quartic in W: central differences of the gradient are exact up to h² times its fourth derivative.
+        const float h = 1e-2f;
+        Tensor w = ((ITensorSet)model).Tensors().Single().Value, d = ((ITensorSet)direction).Tensors().Single().Value;
+        Tensor original = w.Clone();
+        (w + d * h).CopyTo(w);
+        type.GetMethod("LossGradient")!.Invoke(model, new[] { x, plus });
+        (original - d * h).CopyTo(w);
+        type.GetMethod("LossGradient")!.Invoke(model, new[] { x, minus });
+        original.CopyTo(w);
+        Tensor product = ((ITensorSet)hv).Tensors().Single().Value, up = ((ITensorSet)plus).Tensors().Single().Value, down = ((ITensorSet)minus).Tensors().Single().Value;
+        for (int i = 0; i < product.Length; i++)
+        {
+            double fd = (up[i] - (double)down[i]) / (2 * h);
+            Assert.True(Math.Abs(fd - product[i]) <= 3e-3 * Math.Max(1, Math.Abs(fd)), $"W[{i}]: Hv {product[i]} vs finite difference {fd}");
+        }
+    }
+
+    [Fact]
+    public void A_tensor_op_without_a_vjp_tangent_makes_hvp_a_compile_error_and_a_clear_exception_through_a_layer()
+    {
+        string source = CustomOp.Replace("JVP", ", Jvp = nameof(SquareJvp)", StringComparison.Ordinal);
+        // An op right in the float method: calling its Hvp does not compile, and the error names the op.
+        string direct = """
+            namespace Models;
+            [Autodiff.Model]
+            public sealed partial class Direct
+            {
+                public Autodiff.Tensor W = Autodiff.Tensor.Full(0.5f, 2, 2);
+
+                [Autodiff.Differentiable]
+                public float Loss(Autodiff.Tensor x) => Autodiff.Tensor.Sum(MyOps.Square(Autodiff.Tensor.MatMul(x, W)));
+            }
+
+            public static class Use { public static float M(Direct n, Autodiff.Tensor x) => n.LossHvp(x, n.CreateGradient(), n.CreateGradient()); }
+            """;
+        var calling = GeneratorHarness.Run(source, direct);
+        Diagnostic error = Assert.Single(calling.CompilerErrors());
+        Assert.Equal("CS0619", error.Id);
+        Assert.Contains("Hessian-vector products of 'Loss' need a JVP and a VJP tangent for 'Models.MyOps.Square'", error.GetMessage(), StringComparison.Ordinal);
+
+        // Through a model method or a layer the caller cannot know at compile time: its Hvp throws, naming the op.
+        var assembly = GeneratorHarness.CompileAndLoad(source);
+        Type type = assembly.GetType("Models.Outer")!;
+        object model = Activator.CreateInstance(type)!;
+        MethodInfo create = type.GetMethod("CreateGradient")!;
+        var thrown = Assert.Throws<TargetInvocationException>(() => type.GetMethod("LossHvp")!.Invoke(model, new[] { Tensor.Full(1f, 1, 2), create.Invoke(model, null), create.Invoke(model, null), null }));
+        Assert.IsType<NotSupportedException>(thrown.InnerException);
+        Assert.Contains("VJP tangent for 'Models.MyOps.Square'", thrown.InnerException!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_vjp_tangent_of_the_wrong_shape_is_AD0302_at_the_call()
+    {
+        var result = GeneratorHarness.Run(CustomOp.Replace("JVP", ", Jvp = nameof(SquareJvp), VjpTangent = nameof(SquareJvp)", StringComparison.Ordinal));
+        Assert.Empty(result.CompilerErrors());
+        Diagnostic diagnostic = Assert.Single(result.AutodiffDiagnostics());
+        Assert.Equal("AD0302", diagnostic.Id);
+        Assert.Contains("MyOps.SquareJvp", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("static void SquareJvp(Autodiff.Tensor, result, dResult, Tensor? tx, Autodiff.Tensor? tdResult, Tensor? tdx)", diagnostic.GetMessage(), StringComparison.Ordinal);
     }
 }

@@ -11,9 +11,9 @@ namespace Autodiff.Generator.Tests;
 /// The randomized differential test for model code: random [Model] classes whose Loss method mixes tensor ops,
 /// tensor locals reassigned over time, float arithmetic, if/else (on a bool parameter, a bool field and float
 /// comparisons), loops over a list of layers, counted loops and while loops (with branches and loops inside, and inside
-/// branches) and calls to random tensor functions, compiled
-/// with the generator; every parameter's and the
-/// input's gradient is checked against central finite differences. AUTODIFF_RANDOM_SEED replays a run.
+/// branches) and calls to random tensor functions, compiled with the generator; every parameter's and the input's
+/// gradient is checked against central finite differences, the JVP against the gradient, and the Hessian-vector
+/// product against finite differences of the gradient. AUTODIFF_RANDOM_SEED replays a run.
 /// </summary>
 public class RandomModelTests(ITestOutputHelper output)
 {
@@ -69,7 +69,7 @@ public class RandomModelTests(ITestOutputHelper output)
             output.WriteLine(failure);
         }
 
-        Assert.True(failures.Count == 0, $"{failures.Count} of {ModelsPerBatch} random models (seed {seed}) have wrong gradients or JVPs:\n{string.Join("\n", failures.Take(2))}");
+        Assert.True(failures.Count == 0, $"{failures.Count} of {ModelsPerBatch} random models (seed {seed}) have wrong gradients, JVPs or HVPs:\n{string.Join("\n", failures.Take(2))}");
     }
 
     /// <summary>Every model tensor's and the input's gradient against central differences, every entry (the runtime tests' checker).</summary>
@@ -98,7 +98,59 @@ public class RandomModelTests(ITestOutputHelper output)
             return failure.Message;
         }
 
-        return CheckForwardMode(type, model, (ITensorSet)gradient, x, dx, p, plain);
+        return CheckForwardMode(type, model, (ITensorSet)gradient, x, dx, p, plain) ?? CheckHvp(type, model, x, p, plain);
+    }
+
+    /// <summary>
+    /// The Hessian-vector product (LossHvp, forward over reverse) along a random parameter direction against central
+    /// differences of the (just checked) gradient along it, as whole vectors: |Hv - fd| within 2e-2 · max(1, |fd|), h =
+    /// 1e-3 (ModelHvpTests' reasoning: a smaller step than the first-order checks, so that kinks are rarely crossed).
+    /// </summary>
+    private static string? CheckHvp(Type type, object model, Tensor x, bool p, float value)
+    {
+        var random = new Random(x.Length + (int)(2000 * x[1]));
+        MethodInfo create = type.GetMethod("CreateGradient")!;
+        object direction = create.Invoke(model, null)!, hv = create.Invoke(model, null)!, plus = create.Invoke(model, null)!, minus = create.Invoke(model, null)!;
+        foreach (NamedTensor t in ((ITensorSet)direction).Tensors())
+        {
+            Init.Uniform(0.5f, random, t.Value.Shape.ToArray()).CopyTo(t.Value);
+        }
+
+        float hvpValue = (float)type.GetMethod("LossHvp")!.Invoke(model, new object?[] { x, p, direction, hv, null })!;
+        const float h = 1e-3f;
+        void Shift(float by)
+        {
+            foreach ((_, Tensor parameter, Tensor d) in FiniteDifferences.Pairs((ITensorSet)model, (ITensorSet)direction))
+            {
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(d.Span, by, parameter.Span, parameter.Span);
+            }
+        }
+
+        MethodInfo gradientOf = type.GetMethod("LossGradient")!;
+        Shift(h);
+        gradientOf.Invoke(model, new object[] { x, p, plus });
+        Shift(-2 * h);
+        gradientOf.Invoke(model, new object[] { x, p, minus });
+        Shift(h);
+        double error = 0, norm = 0;
+        foreach (((_, Tensor up, Tensor product), (_, _, Tensor down)) in FiniteDifferences.Pairs((ITensorSet)plus, (ITensorSet)hv).Zip(FiniteDifferences.Pairs((ITensorSet)plus, (ITensorSet)minus)))
+        {
+            for (int i = 0; i < up.Length; i++)
+            {
+                double fd = (up[i] - (double)down[i]) / (2 * h);
+                error += (fd - product[i]) * (fd - product[i]);
+                norm += fd * fd;
+            }
+        }
+
+        error = Math.Sqrt(error);
+        norm = Math.Sqrt(norm);
+        if (Math.Abs(hvpValue - value) > 1e-5 * Math.Max(1, Math.Abs(value)) || error > 2e-2 * Math.Max(1, norm))
+        {
+            return $"LossHvp gave {hvpValue} (Loss {value}) and |Hv - fd| = {error:G4} against |fd| = {norm:G4}";
+        }
+
+        return null;
     }
 
     /// <summary>
