@@ -2,7 +2,8 @@ using SecondOrder;
 
 // Second-order methods with generated derivatives: Newton's method with FHessian against gradient descent and Adam
 // (Rosenbrock, logistic regression), and Levenberg-Marquardt with FJacobian for a curve fit. Prints iterations and
-// time to f - f* < 1e-10 and writes a PNG of the convergence curves per problem.
+// time to f - f* < 1e-10 and writes a PNG of the convergence curves per problem; then Hessian-free training (conjugate
+// gradients on the model's generated LossHvp) of the Digits classifier against Adam.
 string output = args.Length > 0 ? args[0] : Path.Combine("out", "second-order");
 try
 {
@@ -34,8 +35,15 @@ Console.WriteLine(FormattableString.Invariant($"  start   η = {tuned.StartRate:
 Console.WriteLine(FormattableString.Invariant($"  tuned   η = {tuned.Rate:E2}  f after the steps = {tuned.Loss:E3}  ({tuned.Evaluations} evaluations)"));
 Console.WriteLine(FormattableString.Invariant($"  grid    η = {tuned.GridRate:E2}  f after the steps = {tuned.GridLoss:E3}  (best of 60)"));
 Console.WriteLine();
+
+// Hessian-free training of the Digits classifier with the model's generated LossHvp, against Adam for as long.
+HessianFree.Compare(steps: 2, seconds: 60);
+(TrainingTrace hessianFree, TrainingTrace adam) = HessianFree.Compare(steps: 1000, seconds: 10);
+HessianFree.Print(new[] { hessianFree, adam }, Console.Out);
 try
 {
+    HessianFree.Draw(new[] { hessianFree, adam }, Path.Combine(output, "hessian-free.png"));
+    Console.WriteLine($"picture: {Path.GetFullPath(Path.Combine(output, "hessian-free.png"))}");
     foreach ((string name, string title, List<Trace> traces) in new[] { ("rosenbrock", "Rosenbrock", rosenbrock), ("logistic", "Logistic regression", logistic), ("curve-fit", "Curve fit (least squares)", fit) })
     {
         string png = Path.Combine(output, name + ".png");
