@@ -46,12 +46,20 @@ public static class HessianFree
 {
     public const float Decay = 1e-5f;
 
-    /// <summary>Trains with Hessian-free steps for <paramref name="seconds"/> (or <paramref name="steps"/> steps), then with Adam as long.</summary>
+    /// <summary>
+    /// Trains with Hessian-free steps for <paramref name="seconds"/> (or <paramref name="steps"/> steps), then with Adam
+    /// as long, on the first <paramref name="rows"/> training rows (all by default).
+    /// </summary>
     public const int Hidden = 64;
 
-    public static (TrainingTrace HessianFree, TrainingTrace Adam) Compare(int steps, double seconds)
+    public static (TrainingTrace HessianFree, TrainingTrace Adam) Compare(int steps, double seconds, int rows = int.MaxValue)
     {
         LabeledData train = Datasets.OptDigitsTrain(), test = Datasets.OptDigitsTest();
+        if (rows < train.Count)
+        {
+            train = train.Select(Enumerable.Range(0, rows).ToArray());
+        }
+
         (Tensor x, int[] labels) = Batch(train);
         (Tensor testX, int[] testLabels) = Batch(test);
         TrainingTrace hf = Run("Hessian-free (CG on LossHvp)", Hidden, x, labels, testX, testLabels, steps, seconds, HessianFreeSteps);

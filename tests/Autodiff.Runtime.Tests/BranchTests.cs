@@ -209,13 +209,21 @@ public class BranchTests
             model.Step(sgd, gradient);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
+        // Up to three rounds of steps, the last of which must allocate nothing (as LayerLoopTests' check: a one-off
+        // runtime allocation on this thread, seen once in a CI run with AVX-512 off, lands in one round only).
+        var rounds = new List<long>();
+        for (int round = 0; round < 3 && (rounds.Count == 0 || rounds[^1] != 0); round++)
         {
-            model.LossGradient(x, labels, i % 2 == 0, 1f, gradient);
-            model.Step(sgd, gradient);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                model.LossGradient(x, labels, i % 2 == 0, 1f, gradient);
+                model.Step(sgd, gradient);
+            }
+
+            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(rounds[^1] == 0, $"bytes allocated by 10 steps, round by round: {string.Join(", ", rounds)}");
     }
 }
