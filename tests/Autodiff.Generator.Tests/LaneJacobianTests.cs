@@ -117,17 +117,24 @@ public class LaneJacobianTests
     /// With a and b, 3 to 19 columns: fewer than 8 (one chunk of the widest lanes, a part of it), 8 and 16 (whole chunks),
     /// and 17 and 19 (a last chunk of one or three columns, the array's columns on both sides of a chunk's edge).
     /// </param>
+    /// <param name="points">
+    /// The rows: 40 (tall: by columns everywhere), or fewer rows than columns, where the columns are taken over lanes
+    /// while ⌈n / lanes⌉ ≤ m (8 columns, 2 rows: with 8 or 4 lanes; 19 columns, 3 rows: with 8) and by rows otherwise.
+    /// </param>
     [Theory]
-    [InlineData(1)]
-    [InlineData(6)]
-    [InlineData(14)]
-    [InlineData(15)]
-    [InlineData(17)]
-    public void Spiral_JacobianEqualsOneJvpPerColumn_AndCentralDifferences(int weights)
+    [InlineData(1, 40)]
+    [InlineData(6, 40)]
+    [InlineData(14, 40)]
+    [InlineData(15, 40)]
+    [InlineData(17, 40)]
+    [InlineData(6, 2)]
+    [InlineData(17, 3)]
+    [InlineData(17, 2)]
+    public void Spiral_JacobianEqualsOneJvpPerColumn_AndCentralDifferences(int weights, int points)
     {
         var random = new Random(weights);
         double[] p = Enumerable.Range(0, weights + 2).Select(_ => random.NextDouble() * 1.2 - 0.6).ToArray();
-        double[] t = Enumerable.Range(0, 40).Select(i => 0.05 * i).ToArray();
+        double[] t = Enumerable.Range(0, points).Select(i => 0.05 * i).ToArray();
         int n = p.Length, m = t.Length;
         var r = new double[m];
         var j = new double[m, n];

@@ -222,7 +222,7 @@ internal static partial class FlatWrappers
         {
             $"/// <summary>Writes the results of <see cref=\"{method.Name}\"/> to <paramref name=\"{results}\"/> and its Jacobian to <paramref name=\"{jacobian}\"/>: m × n, row i",
             "/// the derivatives of result i with respect to the n differentiable values in parameter order (a matrix's elements row by row, a jagged",
-            "/// array's rows one after another, a struct's fields in declaration order). By columns when n &lt; m, else by rows.</summary>",
+            "/// array's rows one after another, a struct's fields in declaration order). By columns when n &lt; m or the sweeps over lane vectors are no more than m, else by rows.</summary>",
         }, trailing: ($"{t}[,] {jacobian}", jacobian));
 
         AppendWork(output, work, method);
@@ -277,7 +277,7 @@ internal static partial class FlatWrappers
         {
             $"/// <summary>Returns the results of <see cref=\"{method.Name}\"/> and writes its Jacobian to <paramref name=\"{jacobian}\"/>: m × n, row i the derivatives",
             $"/// of result i{(matrix ? " (the matrix row by row)" : string.Empty)} with respect to the n differentiable values in parameter order (a matrix's elements row by row, a",
-            "/// jagged array's rows one after another, a struct's fields in declaration order). By columns when n &lt; m, else by rows.</summary>",
+            "/// jagged array's rows one after another, a struct's fields in declaration order). By columns when n &lt; m or the sweeps over lane vectors are no more than m, else by rows.</summary>",
         }, trailing: ($"{t}[,] {jacobian}", jacobian), results: jacobianResults);
 
         AppendWork(output, work, method);

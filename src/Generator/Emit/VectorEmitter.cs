@@ -159,7 +159,8 @@ internal static class VectorEmitter
 
     private static VarInfo OutputParameter(DifferentiableMethod method) => method.Parameters.First(p => p.Name == method.OutputParameter);
 
-    // The Jacobian, m × n: a column per JVP when there are fewer inputs (n) than outputs (m), else a row per VJP.
+    // The Jacobian, m × n: by columns when there are fewer inputs (n) than outputs (m), or no more sweeps over lane vectors
+    // than outputs; else a row per VJP.
     private static void EmitJacobian(DifferentiableMethod method, CodeBlock output, VectorSupport vectors, string seed)
     {
         var names = new NameSet(method.Parameters.Concat(method.Locals).Select(p => p.Name));
@@ -170,7 +171,7 @@ internal static class VectorEmitter
         string order = string.Join(", ", differentiable.Select(p => p.Shape == ShapeKind.Scalar ? p.Name : p.Name + "[0..]"));
         output.Line($"/// <summary>Writes the results of <see cref=\"{method.Name}\"/> to <paramref name=\"{results}\"/> and its Jacobian to <paramref name=\"{jacobian}\"/>: m × n, row i");
         output.Line($"/// the derivatives of result i with respect to the n differentiable values in the order {order}. By columns (forward mode,");
-        output.Line("/// several columns per sweep where the machine has vectors) when n &lt; m, else one VJP per row.</summary>");
+        output.Line("/// several columns per sweep where the machine has vectors) when n &lt; m or when those sweeps are no more than m, else one VJP per row.</summary>");
         DerivativeEmitter.WriteAttributes(output, vectors.SkipLocalsInit);
 
         using (output.Block($"{method.Accessibility} static void {method.Name}Jacobian({DerivativeEmitter.Join(DerivativeEmitter.Parameters(method), t + "[,] " + jacobian)})"))
@@ -195,8 +196,19 @@ internal static class VectorEmitter
             output.Line($"((global::System.ReadOnlySpan<{t}>){results}).CopyTo({initial});");
 
             // Forward: a unit tangent per differentiable value, the column J eⱼ; several columns per sweep where the
-            // machine has lane vectors (LaneJacobian).
-            using (output.Block($"if ({n} < {m})"))
+            // machine has lane vectors (LaneJacobian). A sweep over lanes costs about one VJP (0.9 of one, measured by
+            // JacobianModeBenchmarks at 16 and 32 columns), so with lanes the columns win while the sweeps, ⌈n / lanes⌉,
+            // are no more than the rows; one JVP a column wins while n < m.
+            bool lanes = LaneJacobian.Applies(method, vectors);
+            string test = $"{n} < {m}";
+            if (lanes)
+            {
+                string count = names.Fresh("__lanes");
+                output.Line($"int {count} = {LaneJacobian.LaneCount(t)};");
+                test = $"{n} < {m} || ({count} > 1 && ({n} + {count} - 1) / {count} <= {m})";
+            }
+
+            using (output.Block($"if ({test})"))
             {
                 var columns = new CodeBlock();
                 int mark = flat.BufferCount;
@@ -213,7 +225,7 @@ internal static class VectorEmitter
                 }
 
                 flat.ReturnBuffers(columns, mark);
-                if (LaneJacobian.Applies(method, vectors))
+                if (lanes)
                 {
                     LaneJacobian.Dispatch(method, output, initial, jacobian, columns);
                 }
