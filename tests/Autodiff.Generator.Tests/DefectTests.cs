@@ -93,12 +93,23 @@ public class DefectTests
     [InlineData("Tensor x, float tangent", "tangent")]
     [InlineData("Tensor x, float dResult", "dResult")]
     [InlineData("Tensor x, Tensor dx", "dx")]
+    [InlineData("Tensor x, float hv", "hv")]
+    [InlineData("Tensor x, float tdResult", "tdResult")]
     public void A_model_parameter_named_like_a_generated_one_is_AD0007_at_the_parameter(string parameters, string name)
     {
         string first = parameters.Split(' ')[1].TrimEnd(',');
         var result = Run(ModelHeader + "[Model] public sealed partial class M { public Tensor W = Tensor.Full(1f, 4); [Differentiable] public float Loss(" + parameters + ") => Tensor.Sum(" + first + " * W); }");
         var d = OnlyAutodiff(result, "AD0007");
         Assert.Equal(name, At(d));
+        Assert.Empty(result.CompilerErrors());
+    }
+
+    [Fact]
+    public void Model_parameters_named_like_generated_tangents_are_fine_the_tangents_take_other_names()
+    {
+        // tx and tdx would be the tangent and the adjoint's tangent of x: the generated methods name theirs _tx and _tdx.
+        var result = Run(ModelHeader + "[Model] public sealed partial class M { public Tensor W = Tensor.Full(1f, 4); [Differentiable] public float Loss(Tensor x, Tensor tx, Tensor tdx) => Tensor.Sum(x * W * tx * tdx); }");
+        Assert.Empty(result.AutodiffDiagnostics());
         Assert.Empty(result.CompilerErrors());
     }
 

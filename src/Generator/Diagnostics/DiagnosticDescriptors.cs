@@ -51,7 +51,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NameClash = Make(
         "AD0007", "Name used by generated code", "The name '{0}' clashes with {1}; rename it",
         "Autodiff.Declaration", DiagnosticSeverity.Error,
-        "The generator adds {Name}Gradient, {Name}Vjp and {Name}Jvp beside a [Differentiable] method ({Name}Record, {Name}Backward, {Name}Tangent, {Name}BackwardTangent, {Name}Hvp and a {Name}Tape class for model methods), and generated model methods name their own parameters gradient, tape, tangent, value, dResult, tdResult, hv, and d and td plus a tensor parameter's name. Rename your member or parameter.");
+        "The generator adds {Name}Gradient, {Name}Vjp and {Name}Jvp beside a [Differentiable] method ({Name}Record, {Name}Backward, {Name}Tangent, {Name}BackwardTangent, {Name}Hvp and a {Name}Tape class for model methods), and generated model methods name their own parameters gradient, tape, tangent, value, dResult, tdResult, hv, and d plus a tensor parameter's name. Rename your member or parameter.");
 
     /// <summary>AD0108: "Cannot differentiate '{0}': {1}" (a statement model code does not support).</summary>
     public static readonly DiagnosticDescriptor UnsupportedModelCode = Make(

@@ -75,11 +75,11 @@ internal static class ModelRules
             var tensors = method.Parameters.Where(p => ModelParser.IsTensor(p.Type)).Select(p => p.Name).ToList();
             foreach (IParameterSymbol parameter in method.Parameters)
             {
-                bool adjoint = tensors.Any(t => parameter.Name == "d" + t || parameter.Name == "td" + t);
+                bool adjoint = tensors.Any(t => parameter.Name == "d" + t);
                 if (System.Array.IndexOf(GeneratedNames.ModelReserved, parameter.Name) >= 0 || adjoint)
                 {
                     problems.Add(Diagnostic.Create(DiagnosticDescriptors.NameClash, parameter.Locations.Length > 0 ? parameter.Locations[0] : location, parameter.Name,
-                        "a parameter of the methods the generator adds for model method '" + method.Name + "'" + (adjoint ? " (the adjoint of a tensor parameter, or its tangent)" : string.Empty)));
+                        "a parameter of the methods the generator adds for model method '" + method.Name + "'" + (adjoint ? " (the adjoint of a tensor parameter)" : string.Empty)));
                 }
             }
 
