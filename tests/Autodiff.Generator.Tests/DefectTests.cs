@@ -174,6 +174,25 @@ public class DefectTests
         Assert.Equal(0.0, GradientChecker.Grad(type, "F", new[] { 1.5 }, new[] { double.PositiveInfinity }).Scalars[0]);
     }
 
+    [Fact]
+    public void A_branch_on_the_counter_of_the_final_loop_replays_as_it_ran()
+    {
+        // The final loop is fused (each iteration's reverse right after it), so no reverse puts its counter back; the
+        // branch before it, replayed on its condition in the reverse sweep, read the counter after the loop (i = 4), took
+        // the other side and left sin(x)·e^w₀'s derivative out (found in session 25 by the hoisting pass).
+        Type type = Compile("""
+            [Differentiable] public static double F(double x, double[] w)
+            {
+                double total = 0;
+                int i = 0;
+                if (i < w.Length) total = Math.Sin(x) * Math.Exp(w[0]);
+                for (; i < w.Length; i++) total += Math.Exp(w[i]) * (i + 1);
+                return total;
+            }
+            """, "F", 1);
+        GradientChecker.AssertCorrect(type, "F", new[] { 0.7 }, new[] { 0.3, -0.2, 0.5, 0.1 });
+    }
+
     // ---- fuzz defects: crashes ----
 
     [Fact]

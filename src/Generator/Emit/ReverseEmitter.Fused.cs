@@ -63,9 +63,44 @@ internal sealed partial class ReverseEmitter
         }
 
         iteration.Append(stepForward);
+        List<(VarExpr Variable, VarExpr Saved)> kept = KeepForTheHead(loop, accumulator, headReverse);
+        foreach ((VarExpr variable, VarExpr saved) in kept)
+        {
+            forward.Add(new AssignCode(saved, variable));
+        }
+
         forward.Add(new WhileCode(loop.Condition, iteration, loop.TestAtEnd));
         forward.Append(after);
+        foreach ((VarExpr variable, VarExpr saved) in kept)
+        {
+            forward.Add(new AssignCode(variable, saved));
+        }
+
         return forward;
+    }
+
+    /// <summary>
+    /// The scalars the fused loop writes (its counter above all, which no iteration's reverse puts back) that the
+    /// reverse sweep of the code before the loop reads, each with a local keeping its value from before the loop: the
+    /// reverse sweep runs after the whole loop, and must see them as the code before the loop left them (an if whose
+    /// condition reads the counter, replayed on it).
+    /// </summary>
+    private List<(VarExpr Variable, VarExpr Saved)> KeepForTheHead(LoopStmt loop, string accumulator, CodeBlock headReverse)
+    {
+        var written = new HashSet<string>();
+        ExprFacts.CollectWrites(loop.Body.Concat(loop.Step), written);
+        var kept = new List<(VarExpr, VarExpr)>();
+        foreach (string name in written.OrderBy(n => n, System.StringComparer.Ordinal))
+        {
+            if (name != accumulator && _c.Variables.TryGetValue(name, out VarInfo? variable) && variable.Shape == ShapeKind.Scalar && CodeFacts.Mentions(headReverse, name))
+            {
+                string saved = _c.Temp("__before");
+                _c.Declarations.Add(new DeclareCode(TypeClassifier.Keyword(variable.Kind), saved, new OpaqueExpr(variable.Kind, "default")));
+                kept.Add((Build.Var(variable.Kind, name), Build.Var(variable.Kind, saved)));
+            }
+        }
+
+        return kept;
     }
 
     /// <summary>

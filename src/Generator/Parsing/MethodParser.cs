@@ -223,7 +223,8 @@ internal sealed partial class MethodParser
         string result = AddSynthetic("__result", _returnKind);
         var lowering = new ControlFlowLowering(result, (name, kind) => AddSynthetic(name, kind));
         List<Stmt> lifted = CallLifting.Lift(ConditionalCallLifting.Lift(body), (name, kind) => AddSynthetic(name, kind));
-        EquatableArray<Stmt> lowered = lowering.Lower(lifted).ToEquatableArray();
+        EquatableArray<Stmt> lowered = InvariantHoisting.Hoist(lowering.Lower(lifted), (name, kind) => AddSynthetic(name, kind), (stem, kind) => AddLocalArray(stem, kind).Name)
+            .ToEquatableArray();
 
         bool hasErrors = _diagnostics.Any(d => d.IsError);
         DifferentiableMethod model = BuildModel(hasErrors ? EquatableArray<Stmt>.Empty : lowered, result, hasErrors);
