@@ -15,22 +15,7 @@ public static partial class TensorDerivatives
 {
     /// <summary>tda += tdy · bᵀ + dy · tbᵀ, tdb += aᵀ · tdy + taᵀ · dy</summary>
     public static void MatMulVjpTangent(Tensor a, Tensor b, Tensor y, Tensor dy, Tensor? ta, Tensor? tb, Tensor? tdy, Tensor? tda, Tensor? tdb)
-    {
-        if (tdy is not null)
-        {
-            MatMulVjp(a, b, y, tdy, tda, tdb);
-        }
-
-        if (tb is not null && tda is not null)
-        {
-            MatMulVjp(a, tb, y, dy, tda, null);
-        }
-
-        if (ta is not null && tdb is not null)
-        {
-            MatMulVjp(ta, b, y, dy, null, tdb);
-        }
-    }
+        => BilinearVjpTangent(MatMulVjp, a, b, y, dy, ta, tb, tdy, tda, tdb);
 
     /// <summary>tda += tdy, tdb += tdy (summed over broadcast rows): the VJP is linear</summary>
     public static void AddVjpTangent(Tensor a, Tensor b, Tensor y, Tensor dy, Tensor? ta, Tensor? tb, Tensor? tdy, Tensor? tda, Tensor? tdb)
@@ -52,22 +37,7 @@ public static partial class TensorDerivatives
 
     /// <summary>tda += tdy · b + dy · tb, tdb += tdy · a + dy · ta (summed over broadcast rows)</summary>
     public static void MultiplyVjpTangent(Tensor a, Tensor b, Tensor y, Tensor dy, Tensor? ta, Tensor? tb, Tensor? tdy, Tensor? tda, Tensor? tdb)
-    {
-        if (tdy is not null)
-        {
-            MultiplyVjp(a, b, y, tdy, tda, tdb);
-        }
-
-        if (tb is not null && tda is not null)
-        {
-            MultiplyVjp(a, tb, y, dy, tda, null);
-        }
-
-        if (ta is not null && tdb is not null)
-        {
-            MultiplyVjp(ta, b, y, dy, null, tdb);
-        }
-    }
+        => BilinearVjpTangent(MultiplyVjp, a, b, y, dy, ta, tb, tdy, tda, tdb);
 
     /// <summary>tda += tdy / b - dy · tb / b², tdb += -tdy · y / b - dy · ta / b² + 2 dy · y · tb / b² (summed over broadcast rows)</summary>
     public static void DivideVjpTangent(Tensor a, Tensor b, Tensor y, Tensor dy, Tensor? ta, Tensor? tb, Tensor? tdy, Tensor? tda, Tensor? tdb)
@@ -336,6 +306,29 @@ public static partial class TensorDerivatives
 
     /// <summary>tdx += tdmean / n</summary>
     public static void MeanVjpTangent(Tensor x, float mean, float dmean, Tensor? tx, float tdmean, Tensor? tdx) => MeanVjp(x, mean, tdmean, tdx);
+
+    /// <summary>
+    /// The VJP tangent of a bilinear op (a product): its VJP is linear in dy and in each operand, so the tangent is the
+    /// VJP of tdy, plus the VJP of dy with b's tangent in b's place (into tda) and with a's tangent in a's place (into tdb).
+    /// </summary>
+    private static void BilinearVjpTangent(Action<Tensor, Tensor, Tensor, Tensor, Tensor?, Tensor?> vjp, Tensor a, Tensor b, Tensor y, Tensor dy,
+        Tensor? ta, Tensor? tb, Tensor? tdy, Tensor? tda, Tensor? tdb)
+    {
+        if (tdy is not null)
+        {
+            vjp(a, b, y, tdy, tda, tdb);
+        }
+
+        if (tb is not null && tda is not null)
+        {
+            vjp(a, tb, y, dy, tda, null);
+        }
+
+        if (ta is not null && tdb is not null)
+        {
+            vjp(ta, b, y, dy, null, tdb);
+        }
+    }
 
     /// <summary>tdx += dy · rule(v, tx) elementwise, v being x or y as the rule needs: the curvature term of a unary op.</summary>
     private static void Curvature(Tensor v, Tensor dy, Tensor? tx, Tensor? tdx, Func<float, float, float> rule)
