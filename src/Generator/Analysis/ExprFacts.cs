@@ -171,6 +171,31 @@ internal static class ExprFacts
         }
     }
 
+    /// <summary>
+    /// A counted loop: <c>k = start</c> just before it (<paramref name="before"/>), a whole step <c>k = k + 1</c> on an
+    /// int, a test at the top, and a body that does not write k. The bound is that of a condition <c>k &lt; bound</c>,
+    /// else null. Null when the loop is not one.
+    /// </summary>
+    public static (string Counter, Expr Start, Expr? Bound, AssignStmt Step)? CountedLoop(LoopStmt loop, Stmt? before)
+    {
+        if (loop.TestAtEnd || loop.Step.Count != 1 || loop.Step[0] is not AssignStmt step
+            || !IsInvertibleIncrement(step, out BinaryOp inverse, out Expr? amount) || inverse != BinaryOp.Subtract || amount is not ConstExpr { Text: "1" }
+            || before is not AssignStmt { Index: null } init || init.Target != step.Target)
+        {
+            return null;
+        }
+
+        var bodyWrites = new HashSet<string>();
+        CollectWrites(loop.Body, bodyWrites);
+        if (bodyWrites.Contains(step.Target))
+        {
+            return null;
+        }
+
+        Expr? bound = loop.Condition is BinaryExpr { Op: BinaryOp.Less, Left: VarExpr counter, Right: var limit } && counter.Name == step.Target ? limit : null;
+        return (step.Target, init.Value, bound, step);
+    }
+
     /// <summary>The counter of a loop whose whole step is <c>i = i + 1</c>, else null.</summary>
     public static string? UnitStepCounter(LoopStmt loop)
         => loop.Step.Count == 1 && loop.Step[0] is AssignStmt { Index: null, Value: BinaryExpr { Op: BinaryOp.Add, Left: VarExpr read, Right: ConstExpr { Text: "1" } } } step

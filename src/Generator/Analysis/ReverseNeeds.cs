@@ -245,20 +245,10 @@ internal sealed class ReverseNeeds
         foreach (KeyValuePair<Stmt, Position> placed in _positions)
         {
             Position at = placed.Value;
-            if (placed.Key is LoopStmt { TestAtEnd: false } loop && loop.Step.Count == 1 && loop.Step[0] is AssignStmt step && at.Index > 0
-                && at.Block[at.Index - 1] is AssignStmt { Index: null, Value: var start } init && init.Target == step.Target && Invariant(start)
-                && ExprFacts.IsInvertibleIncrement(step, out BinaryOp inverse, out Expr? amount) && inverse == BinaryOp.Subtract && amount is ConstExpr { Text: "1" })
+            if (placed.Key is LoopStmt loop && at.Index > 0 && ExprFacts.CountedLoop(loop, at.Block[at.Index - 1]) is { } counted && Invariant(counted.Start))
             {
-                var bodyWrites = new HashSet<string>();
-                ExprFacts.CollectWrites(loop.Body, bodyWrites);
-                if (bodyWrites.Contains(step.Target))
-                {
-                    continue;
-                }
-
-                Expr? bound = loop.Condition is BinaryExpr { Op: BinaryOp.Less, Left: VarExpr counter, Right: var limit } && counter.Name == step.Target && Invariant(limit) ? limit : null;
-                _counters[loop] = new LoopCounter(step.Target, start, bound, step);
-                _counterSteps.Add(step);
+                _counters[loop] = new LoopCounter(counted.Counter, counted.Start, counted.Bound is { } bound && Invariant(bound) ? bound : null, counted.Step);
+                _counterSteps.Add(counted.Step);
             }
         }
     }

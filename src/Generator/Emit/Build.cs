@@ -31,6 +31,21 @@ internal static class Build
     public static Expr Offset(Expr start, int offset)
         => offset == 0 ? start : new BinaryExpr(ScalarKind.Int, offset > 0 ? BinaryOp.Add : BinaryOp.Subtract, start, Int(System.Math.Abs(offset)));
 
+    /// <summary>
+    /// <c>k = 0; while (k &lt; count) { body; k = k + 1; }</c> on the int variable <paramref name="k"/> (the first
+    /// statement declares it): the counted loop of the IR, as a <c>for</c> over 0 .. count - 1 is parsed.
+    /// </summary>
+    public static Stmt[] CountedLoop(string comment, string k, Expr count, System.Collections.Generic.IEnumerable<Stmt> body)
+    {
+        VarExpr counter = Var(ScalarKind.Int, k);
+        var step = new Stmt[] { new AssignStmt(comment, k, null, new BinaryExpr(ScalarKind.Int, BinaryOp.Add, counter, Int(1)), IsDeclaration: false) };
+        return new Stmt[]
+        {
+            new AssignStmt(comment, k, null, Int(0), IsDeclaration: true),
+            new LoopStmt(comment, Compare(BinaryOp.Less, counter, count), body.ToEquatableArray(), step.ToEquatableArray(), TestAtEnd: false),
+        };
+    }
+
     /// <summary><c>Max(0, value)</c> on ints.</summary>
     public static Expr AtLeastZero(Expr value) => new MathCallExpr(ScalarKind.Int, "global::System.Math", "Max", new EquatableArray<Expr>(new[] { Int(0), value }));
 

@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Text;
 using Autodiff.Generator.Ir;
 
@@ -13,13 +14,20 @@ internal static class LaneTypes
 {
     public const string HintName = "Autodiff.LaneTypes.g.cs";
 
-    /// <summary>The struct of each width, widest first, with the <c>IsHardwareAccelerated</c> test that selects it.</summary>
-    public static readonly (string Struct, string Test)[] Widths =
+    /// <summary>The struct of each width, widest first, with the vector type whose <c>IsHardwareAccelerated</c> selects it.</summary>
+    public static readonly LaneWidth[] Widths =
     {
-        ("global::Autodiff.Generated.AutodiffLanes512", "global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated"),
-        ("global::Autodiff.Generated.AutodiffLanes256", "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated"),
-        ("global::Autodiff.Generated.AutodiffLanes128", "global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated"),
+        new("global::Autodiff.Generated.AutodiffLanes512", "global::System.Runtime.Intrinsics.Vector512"),
+        new("global::Autodiff.Generated.AutodiffLanes256", "global::System.Runtime.Intrinsics.Vector256"),
+        new("global::Autodiff.Generated.AutodiffLanes128", "global::System.Runtime.Intrinsics.Vector128"),
     };
+
+    /// <summary>
+    /// The number of <paramref name="t"/> lanes of the widest accelerated vectors at run time, 1 with none: the width
+    /// the tests of <see cref="Widths"/>, tried in order, pick.
+    /// </summary>
+    public static string LaneCount(string t)
+        => string.Concat(Widths.Select(w => w.Test + " ? " + w.Vector + "<" + t + ">.Count : ")) + "1";
 
     public static string Source(VectorSupport support)
     {
@@ -219,4 +227,11 @@ internal static class LaneTypes
         text.Append("    }\n");
         return text.ToString();
     }
+}
+
+/// <summary>A lane width: the generated struct and the vector type it wraps.</summary>
+internal sealed record LaneWidth(string Struct, string Vector)
+{
+    /// <summary>The run-time test that selects this width.</summary>
+    public string Test => Vector + ".IsHardwareAccelerated";
 }

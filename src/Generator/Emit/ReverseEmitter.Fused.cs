@@ -336,10 +336,10 @@ internal sealed partial class ReverseEmitter
         arguments.AddRange(lanes.Reductions.Select(r => new RefExpr(kind, r)));
         var total = Build.Var(kind, accumulator);
         IfCode? chain = null;
-        foreach ((string lane, string test) in LaneTypes.Widths.Reverse())
+        foreach (LaneWidth width in LaneTypes.Widths.Reverse())
         {
-            var call = new AssignCode(total, Build.Add(total, new InvokeExpr(kind, $"{name}<{lane}<{t}>>", new EquatableArray<Expr>(arguments))));
-            chain = new IfCode(new OpaqueExpr(ScalarKind.Bool, test), new CodeBlock(new Code[] { call }), chain is null ? new CodeBlock() : new CodeBlock(new Code[] { chain }));
+            var call = new AssignCode(total, Build.Add(total, new InvokeExpr(kind, $"{name}<{width.Struct}<{t}>>", new EquatableArray<Expr>(arguments))));
+            chain = new IfCode(new OpaqueExpr(ScalarKind.Bool, width.Test), new CodeBlock(new Code[] { call }), chain is null ? new CodeBlock() : new CodeBlock(new Code[] { chain }));
         }
 
         dispatch.Add(chain!);

@@ -16,32 +16,55 @@ internal sealed partial class TensorMethodEmitter
     // Set while writing {Name}BackwardTangent: the adjoints' tangents are written beside the adjoints.
     private Tangents? _second;
 
+    /// <summary>
+    /// The adjoints of a backward pass (or their tangents), by value: a tensor parameter's is a parameter of the
+    /// generated method, a model tensor's its part of a gradient-shaped object (<c>gradient</c> or <c>hv</c>), an
+    /// intermediate's what <see cref="DeclareAdjoints"/> made for its slot.
+    /// </summary>
+    private sealed class AdjointNames
+    {
+        private readonly System.Func<string, string> _parameter;
+        private readonly string _root;
+
+        public AdjointNames(System.Func<string, string> parameter, string root)
+        {
+            _parameter = parameter;
+            _root = root;
+        }
+
+        /// <summary>Per slot of an intermediate, its adjoint's expression.</summary>
+        public Dictionary<int, string> Slots { get; } = new();
+
+        /// <summary>The adjoint of the tensor parameter named <paramref name="name"/>.</summary>
+        public string Parameter(string name) => _parameter(name);
+
+        /// <summary>The adjoint of a value ("null" for an inactive one).</summary>
+        public string Of(TValue value) => !value.Active ? "null" : value.Source switch
+        {
+            TSource.Parameter => _parameter(value.Code),
+            TSource.Field => _root + "." + value.Code,
+            TSource.Temp => Slots[value.Slot],
+            _ => "null",
+        };
+    }
+
     /// <summary>The names of a backward pass's tangents: of the primal values (written by <c>{Name}Tangent</c>) and of the adjoints.</summary>
     private sealed class Tangents
     {
         public Tangents(System.Func<TValue, string> value, Dictionary<string, string> adjointParameters)
         {
             Value = value;
-            AdjointParameters = adjointParameters;
+            Adjoints = new AdjointNames(name => adjointParameters[name], "hv");
         }
 
         /// <summary>The tangent of a primal value ("null" or "0f" for none).</summary>
         public System.Func<TValue, string> Value { get; }
 
-        /// <summary>Per tensor parameter, the name of its adjoint's tangent parameter.</summary>
-        public Dictionary<string, string> AdjointParameters { get; }
-
-        /// <summary>Per slot, the adjoint tangent's expression.</summary>
-        public Dictionary<int, string> Adjoints { get; } = new();
+        /// <summary>The adjoints' tangents.</summary>
+        public AdjointNames Adjoints { get; }
 
         /// <summary>The tangent of a value's adjoint.</summary>
-        public string Adjoint(TValue value) => !value.Active ? "null" : value.Source switch
-        {
-            TSource.Parameter => AdjointParameters[value.Code],
-            TSource.Field => "hv." + value.Code,
-            TSource.Temp => Adjoints[value.Slot],
-            _ => "null",
-        };
+        public string Adjoint(TValue value) => Adjoints.Of(value);
     }
 
     private void EmitBackward(TensorMethod method, CodeBlock body)
@@ -52,29 +75,21 @@ internal sealed partial class TensorMethodEmitter
 
         // The result's adjoint is dResult itself when nothing else reads the result (no copy).
         bool alias = result is { Source: TSource.Temp, Kind: TKind.Tensor, Active: true } && !used.Contains(result.Slot);
-        var adjoint = new Dictionary<int, string>();
+        var names = new AdjointNames(name => "d" + name, "gradient");
         Comment(body, "adjoints of the intermediates start at zero (deferred: the first kernel to write one overwrites it)");
-        DeclareAdjoints(body, method.Body.SelectMany(TargetsOf), adjoint, alias ? new Dictionary<int, (string, string)> { [result.Slot] = ("dResult", "tdResult") } : null);
-
-        string Adjoint(TValue value) => !value.Active ? "null" : value.Source switch
-        {
-            TSource.Parameter => "d" + value.Code,
-            TSource.Field => "gradient." + value.Code,
-            TSource.Temp => adjoint[value.Slot],
-            _ => "null",
-        };
+        DeclareAdjoints(body, method.Body.SelectMany(TargetsOf), names.Slots, alias ? new Dictionary<int, (string, string)> { [result.Slot] = ("dResult", "tdResult") } : null);
 
         Comment(body, "seed: the result's adjoint is dResult");
         if (result.Active && !alias)
         {
-            body.Line(result.Kind == TKind.Float ? $"{Adjoint(result)} += dResult;" : $"global::Autodiff.TensorDerivatives.Accumulate({Adjoint(result)}, dResult);");
+            body.Line(result.Kind == TKind.Float ? $"{names.Of(result)} += dResult;" : $"global::Autodiff.TensorDerivatives.Accumulate({names.Of(result)}, dResult);");
             if (_second is { } second)
             {
                 body.Line(result.Kind == TKind.Float ? $"{second.Adjoint(result)} += tdResult;" : $"if (tdResult is not null) global::Autodiff.TensorDerivatives.Accumulate({second.Adjoint(result)}, tdResult);");
             }
         }
 
-        EmitReverse(body, method.Body, Adjoint, adjoint);
+        EmitReverse(body, method.Body, names.Of, names.Slots);
     }
 
     /// <summary>Zero adjoints for the active targets (and their tangents, in a second-order pass), or the incoming ones they alias.</summary>
@@ -89,7 +104,7 @@ internal sealed partial class TensorMethodEmitter
                 body.Line($"float ds{slot} = 0f;");
                 if (_second is { } second)
                 {
-                    second.Adjoints[target.Slot] = "es" + slot;
+                    second.Adjoints.Slots[target.Slot] = "es" + slot;
                     body.Line($"float es{slot} = 0f;");
                 }
             }
@@ -98,7 +113,7 @@ internal sealed partial class TensorMethodEmitter
                 adjoint[target.Slot] = alias.D;
                 if (_second is { } second)
                 {
-                    second.Adjoints[target.Slot] = alias.E;
+                    second.Adjoints.Slots[target.Slot] = alias.E;
                 }
             }
             else
@@ -108,7 +123,7 @@ internal sealed partial class TensorMethodEmitter
                 body.Line($"{owner}d{slot}.ClearDeferred();");
                 if (_second is { } second)
                 {
-                    second.Adjoints[target.Slot] = $"{owner}e{slot}!";
+                    second.Adjoints.Slots[target.Slot] = $"{owner}e{slot}!";
                     body.Line($"{owner}e{slot} = {Tensor}.ReuseLike({owner}e{slot}, {owner}t{slot}!);");
                     body.Line($"{owner}e{slot}.ClearDeferred();");
                 }
@@ -202,8 +217,8 @@ internal sealed partial class TensorMethodEmitter
                         if (_second is { } second)
                         {
                             string ownTangent = $"{Prefix(input.Slot)}e{S(input.Slot)}";
-                            second.Adjoints[input.Slot] = initial.Active
-                                ? $"({loop.Index} == 0 && {second.AdjointParameters[initial.Code]} is null ? null : {ownTangent})"
+                            second.Adjoints.Slots[input.Slot] = initial.Active
+                                ? $"({loop.Index} == 0 && {second.Adjoints.Parameter(initial.Code)} is null ? null : {ownTangent})"
                                 : $"({loop.Index} == 0 ? null : {ownTangent})";
                         }
                     }

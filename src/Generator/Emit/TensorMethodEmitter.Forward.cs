@@ -16,32 +16,18 @@ internal sealed partial class TensorMethodEmitter
         var differentiable = method.Parameters.Where(p => p.Differentiable).ToList();
         Dictionary<string, string> tangentNames = TangentNames(method).Values;
 
-        string tangentParameters = string.Join(", ", differentiable.Select(p => $"{Tensor}? {tangentNames[p.Name]}"));
+        string tangentParameters = TensorParameters(method, p => tangentNames[p.Name]);
         string tangentArguments = string.Join(", ", differentiable.Select(p => tangentNames[p.Name]));
-        string tangentType = method.ReturnKind == TKind.Tensor ? Tensor + "?" : "float";
-        TOpStmt? missing = method.IsStub ? null : AllStatements(method.Body).OfType<TOpStmt>().FirstOrDefault(op => op.Target.Active && op.Jvp is null);
-        string? missingMessage = missing is null ? null
-            : $"\"Forward mode of '{method.Name}' needs a JVP for '{missing.Primal.Replace("global::", string.Empty)}': register one with Jvp = ... on its [RegisterDerivative] or [CustomDerivative].\"";
-        string? missingText = missingMessage is null ? null : $"throw new global::System.NotSupportedException({missingMessage});";
+        string? missing = MissingRule(method, op => op.Jvp is null,
+            op => $"Forward mode of '{method.Name}' needs a JVP for '{op}': register one with Jvp = ... on its [RegisterDerivative] or [CustomDerivative].");
 
         body.Line($"/// <summary>Forward mode of <see cref=\"{method.Name}\"/> after <see cref=\"{method.Name}Record\"/> on the same tape and arguments: the");
         body.Line($"/// derivative of the result along <paramref name=\"tangent\"/> (a direction in parameter space){(differentiable.Count > 0 ? " and the tensor arguments' tangents (null: zero)" : string.Empty)}.");
         body.Line($"/// {(method.ReturnKind == TKind.Tensor ? "Null when the result depends on no tangent (zero)." : "A float.")}</summary>");
         body.Line(GeneratedFile.GeneratedCode);
-        using (body.Block($"{method.Accessibility} {tangentType} {method.Name}Tangent({Join(tapeType + " tape", parameters, gradientType + " tangent", tangentParameters)})"))
+        using (body.Block($"{method.Accessibility} {TangentType(method)} {method.Name}Tangent({Join(tapeType + " tape", parameters, gradientType + " tangent", tangentParameters)})"))
         {
-            if (method.IsStub)
-            {
-                body.Line(Stub(method));
-            }
-            else if (missingText is not null)
-            {
-                body.Line(missingText);
-            }
-            else
-            {
-                EmitTangent(method, body, tangentNames);
-            }
+            MemberBody(method, body, missing, () => EmitTangent(method, body, tangentNames));
         }
 
         body.Line(string.Empty);
@@ -50,24 +36,12 @@ internal sealed partial class TensorMethodEmitter
         body.Line($"/// one tensor per trainable parameter, shaped like the model's gradient (<c>CreateGradient()</c>){(differentiable.Count > 0 ? ", and along the tensor arguments' tangents (null: zero)" : string.Empty)}.");
         body.Line($"/// Records on a new tape, so the value is the caller's; allocates (use <c>{method.Name}{(method.ReturnKind == TKind.Float ? "Gradient" : "Record")}</c> in training loops).");
         body.Line($"/// </summary>");
-        if (missingMessage is not null)
-        {
-            body.Line($"[global::System.Obsolete({missingMessage}, true)]");
-        }
-
+        ObsoleteWhen(body, missing);
         body.Line(GeneratedFile.GeneratedCode);
         string optional = string.Join(", ", differentiable.Select(p => $"{Tensor}? {tangentNames[p.Name]} = null"));
         using (body.Block($"{method.Accessibility} ({ret} Value, {ret} Tangent) {method.Name}Jvp({Join(parameters, gradientType + " tangent", optional)})"))
         {
-            if (method.IsStub)
-            {
-                body.Line(Stub(method));
-            }
-            else if (missingText is not null)
-            {
-                body.Line(missingText);
-            }
-            else
+            MemberBody(method, body, missing, () =>
             {
                 body.Line($"{tapeType} tape = new {tapeType}();");
                 body.Line($"{ret} value = {method.Name}Record({Join("tape", arguments)});");
@@ -75,9 +49,12 @@ internal sealed partial class TensorMethodEmitter
                 body.Line(method.ReturnKind == TKind.Tensor
                     ? $"return (value, global::Autodiff.TensorDerivatives.TangentOrZeros({tangent}, value));"
                     : $"return (value, {tangent});");
-            }
+            });
         }
     }
+
+    /// <summary>The type of a result's tangent: a tensor that may be null (zero), or a float.</summary>
+    private static string TangentType(TensorMethod method) => method.ReturnKind == TKind.Tensor ? Tensor + "?" : "float";
 
     /// <summary>
     /// Per differentiable tensor parameter x, the names of its tangent (<c>tx</c>) and of its adjoint's tangent

@@ -14,32 +14,20 @@ internal sealed partial class TensorMethodEmitter
     {
         (var tangentNames, var adjointTangentNames) = TangentNames(method);
         var differentiable = method.Parameters.Where(p => p.Differentiable).ToList();
-        string tangentType = method.ReturnKind == TKind.Tensor ? Tensor + "?" : "float";
-        string tangentParameters = string.Join(", ", differentiable.Select(p => $"{Tensor}? {tangentNames[p.Name]}"));
-        string adjointParameters = string.Join(", ", differentiable.Select(p => $"{Tensor}? d{p.Name}"));
-        string adjointTangentParameters = string.Join(", ", differentiable.Select(p => $"{Tensor}? {adjointTangentNames[p.Name]}"));
-        TOpStmt? missing = method.IsStub ? null
-            : AllStatements(method.Body).OfType<TOpStmt>().FirstOrDefault(op => op.Target.Active && (op.Jvp is null || op.VjpTangent is null));
-        string? missingMessage = missing is null ? null
-            : $"\"Hessian-vector products of '{method.Name}' need a JVP and a VJP tangent for '{missing.Primal.Replace("global::", string.Empty)}': register them with Jvp = ... and VjpTangent = ... on its [RegisterDerivative] or [CustomDerivative].\"";
-        string? missingText = missingMessage is null ? null : $"throw new global::System.NotSupportedException({missingMessage});";
+        string tangentParameters = TensorParameters(method, p => tangentNames[p.Name]);
+        string adjointParameters = TensorParameters(method, p => "d" + p.Name);
+        string adjointTangentParameters = TensorParameters(method, p => adjointTangentNames[p.Name]);
+        string? missing = MissingRule(method, op => op.Jvp is null || op.VjpTangent is null,
+            op => $"Hessian-vector products of '{method.Name}' need a JVP and a VJP tangent for '{op}': register them with Jvp = ... and VjpTangent = ... on its [RegisterDerivative] or [CustomDerivative].");
 
         body.Line(string.Empty);
         body.Line($"/// <summary>The backward pass of <see cref=\"{method.Name}\"/> and its tangent (forward over reverse), after <see cref=\"{method.Name}Record\"/> and");
         body.Line($"/// <see cref=\"{method.Name}Tangent\"/> on the same tape and arguments: adds <paramref name=\"dResult\"/> times the derivatives to <paramref name=\"gradient\"/>{(differentiable.Count > 0 ? " and the non-null input adjoints" : string.Empty)},");
         body.Line($"/// and their derivatives along <paramref name=\"tangent\"/>{(differentiable.Count > 0 ? " and the inputs' tangents" : string.Empty)} (with <paramref name=\"tdResult\"/> the tangent of dResult) to <paramref name=\"hv\"/>{(differentiable.Count > 0 ? " and the non-null input adjoints' tangents" : string.Empty)}.</summary>");
         body.Line(GeneratedFile.GeneratedCode);
-        using (body.Block($"{method.Accessibility} void {method.Name}BackwardTangent({Join(tapeType + " tape", parameters, ret + " dResult", tangentType + " tdResult", gradientType + " tangent", tangentParameters, gradientType + " gradient", gradientType + " hv", adjointParameters, adjointTangentParameters)})"))
+        using (body.Block($"{method.Accessibility} void {method.Name}BackwardTangent({Join(tapeType + " tape", parameters, ret + " dResult", TangentType(method) + " tdResult", gradientType + " tangent", tangentParameters, gradientType + " gradient", gradientType + " hv", adjointParameters, adjointTangentParameters)})"))
         {
-            if (method.IsStub)
-            {
-                body.Line(Stub(method));
-            }
-            else if (missingText is not null)
-            {
-                body.Line(missingText);
-            }
-            else
+            MemberBody(method, body, missing, () =>
             {
                 _second = new Tangents(value => ValueTangent(value, tangentNames), adjointTangentNames);
                 try
@@ -50,7 +38,7 @@ internal sealed partial class TensorMethodEmitter
                 {
                     _second = null;
                 }
-            }
+            });
         }
 
         if (method.ReturnKind != TKind.Float)
@@ -66,23 +54,11 @@ internal sealed partial class TensorMethodEmitter
         body.Line($"/// reverse, exact, for about the cost of three gradients. The gradient comes out too, in <paramref name=\"gradient\"/> (overwritten) when one is");
         body.Line($"/// given. Reuses the tape of <c>{method.Name}Gradient</c>; the tangents allocate (for Newton-CG steps and curvature checks, not every step).");
         body.Line($"/// </summary>");
-        if (missingMessage is not null)
-        {
-            body.Line($"[global::System.Obsolete({missingMessage}, true)]");
-        }
-
+        ObsoleteWhen(body, missing);
         body.Line(GeneratedFile.GeneratedCode);
         using (body.Block($"{method.Accessibility} float {method.Name}Hvp({Join(parameters, gradientType + " tangent", gradientType + " hv", gradientType + "? gradient = null")})"))
         {
-            if (method.IsStub)
-            {
-                body.Line(Stub(method));
-            }
-            else if (missingText is not null)
-            {
-                body.Line(missingText);
-            }
-            else
+            MemberBody(method, body, missing, () =>
             {
                 body.Line($"{tapeType} tape = __{tapeType} ??= new {tapeType}();");
                 body.Line($"gradient ??= new {gradientType}(this);");
@@ -92,7 +68,7 @@ internal sealed partial class TensorMethodEmitter
                 body.Line($"{method.Name}Tangent({Join("tape", arguments, "tangent", nulls)});");
                 body.Line($"{method.Name}BackwardTangent({Join("tape", arguments, "1f", "0f", "tangent", nulls, "gradient", "hv", nulls, nulls)});");
                 body.Line("return value;");
-            }
+            });
         }
     }
 }

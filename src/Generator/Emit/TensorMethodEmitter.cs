@@ -34,7 +34,8 @@ internal sealed partial class TensorMethodEmitter
         string tapeType = method.TapeType;
         string parameters = string.Join(", ", method.Parameters.Select(p => p.TypeText + " " + p.Name));
         string arguments = string.Join(", ", method.Parameters.Select(p => p.Name));
-        var adjointParameters = method.Parameters.Where(p => p.Differentiable).Select(p => $"{Tensor}? d{p.Name}").ToList();
+        string adjointParameters = TensorParameters(method, p => "d" + p.Name);
+        bool inputs = method.Parameters.Any(p => p.Differentiable);
 
         EmitTape(method, body, tapeType);
         body.Line(string.Empty);
@@ -50,18 +51,14 @@ internal sealed partial class TensorMethodEmitter
             body.Line(GeneratedFile.GeneratedCode);
             using (body.Block($"{method.Accessibility} float {method.Name}Gradient({Join(parameters, gradientType + " gradient")})"))
             {
-                if (method.IsStub)
-                {
-                    body.Line(Stub(method));
-                }
-                else
+                MemberBody(method, body, null, () =>
                 {
                     body.Line($"{tapeType} tape = {field} ??= new {tapeType}();");
                     body.Line("gradient.ClearDeferred();");
                     body.Line($"float value = {method.Name}Record({Join("tape", arguments)});");
-                    body.Line($"{method.Name}Backward({Join("tape", arguments, "1f", "gradient", string.Join(", ", adjointParameters.Select(_ => "null")))});");
+                    body.Line($"{method.Name}Backward({Join("tape", arguments, "1f", "gradient", string.Join(", ", method.Parameters.Where(p => p.Differentiable).Select(_ => "null")))});");
                     body.Line("return value;");
-                }
+                });
             }
 
             body.Line(string.Empty);
@@ -72,30 +69,16 @@ internal sealed partial class TensorMethodEmitter
         body.Line(GeneratedFile.GeneratedCode);
         using (body.Block($"{method.Accessibility} {ret} {method.Name}Record({Join(tapeType + " tape", parameters)})"))
         {
-            if (method.IsStub)
-            {
-                body.Line(Stub(method));
-            }
-            else
-            {
-                EmitForward(method, body);
-            }
+            MemberBody(method, body, null, () => EmitForward(method, body));
         }
 
         body.Line(string.Empty);
         body.Line($"/// <summary>The backward pass of <see cref=\"{method.Name}\"/> after <see cref=\"{method.Name}Record\"/> on the same tape and arguments:");
-        body.Line($"/// adds <paramref name=\"dResult\"/> times the derivatives to <paramref name=\"gradient\"/>{(adjointParameters.Count > 0 ? " and to the non-null input adjoints" : string.Empty)}.</summary>");
+        body.Line($"/// adds <paramref name=\"dResult\"/> times the derivatives to <paramref name=\"gradient\"/>{(inputs ? " and to the non-null input adjoints" : string.Empty)}.</summary>");
         body.Line(GeneratedFile.GeneratedCode);
-        using (body.Block($"{method.Accessibility} void {method.Name}Backward({Join(tapeType + " tape", parameters, ret + " dResult", gradientType + " gradient", string.Join(", ", adjointParameters))})"))
+        using (body.Block($"{method.Accessibility} void {method.Name}Backward({Join(tapeType + " tape", parameters, ret + " dResult", gradientType + " gradient", adjointParameters)})"))
         {
-            if (method.IsStub)
-            {
-                body.Line(Stub(method));
-            }
-            else
-            {
-                EmitBackward(method, body);
-            }
+            MemberBody(method, body, null, () => EmitBackward(method, body));
         }
 
         body.Line(string.Empty);
@@ -462,6 +445,51 @@ internal sealed partial class TensorMethodEmitter
     }
 
     private string Stub(TensorMethod method) => TypeRefs.StubThrow(method.Name);
+
+    /// <summary>
+    /// A generated member's body: the stub's throw when the method could not be parsed, the throw of
+    /// <paramref name="missing"/> (see <see cref="MissingRule"/>) when one of its ops lacks a rule the member needs, else
+    /// what <paramref name="write"/> writes.
+    /// </summary>
+    private void MemberBody(TensorMethod method, CodeBlock body, string? missing, System.Action write)
+    {
+        if (method.IsStub)
+        {
+            body.Line(Stub(method));
+        }
+        else if (missing is not null)
+        {
+            body.Line($"throw new global::System.NotSupportedException({missing});");
+        }
+        else
+        {
+            write();
+        }
+    }
+
+    /// <summary>
+    /// The message, as a C# string literal, naming the first active op that <paramref name="lacks"/> a rule (given the
+    /// op's name, <paramref name="message"/> says which and how to register it); null when none does. Members that need
+    /// the rule throw it, and public ones are <c>[Obsolete]</c> errors with it (<see cref="ObsoleteWhen"/>).
+    /// </summary>
+    private string? MissingRule(TensorMethod method, System.Func<TOpStmt, bool> lacks, System.Func<string, string> message)
+    {
+        TOpStmt? missing = method.IsStub ? null : AllStatements(method.Body).OfType<TOpStmt>().FirstOrDefault(op => op.Target.Active && lacks(op));
+        return missing is null ? null : "\"" + message(missing.Primal.Replace("global::", string.Empty)) + "\"";
+    }
+
+    /// <summary>Marks the public member that follows a compile error with <paramref name="missing"/>'s message, when there is one.</summary>
+    private void ObsoleteWhen(CodeBlock body, string? missing)
+    {
+        if (missing is not null)
+        {
+            body.Line($"[global::System.Obsolete({missing}, true)]");
+        }
+    }
+
+    /// <summary>A <c>Tensor?</c> parameter per differentiable tensor parameter, named by <paramref name="name"/>.</summary>
+    private static string TensorParameters(TensorMethod method, System.Func<TParam, string> name)
+        => string.Join(", ", method.Parameters.Where(p => p.Differentiable).Select(p => $"{Tensor}? {name(p)}"));
 
     private string Join(params string[] parts) => string.Join(", ", parts.Where(p => p.Length > 0));
 

@@ -65,11 +65,8 @@ internal static class VectorEmitter
         const string comment = "the outputs weighted by the seed";
         var body = method.Body.ToList();
         body.Add(new AssignStmt(comment, method.ResultName, null, Build.Lit(0, kind), IsDeclaration: false));
-        body.Add(new AssignStmt(comment, k, null, Build.Int(0), IsDeclaration: true));
-        body.Add(new LoopStmt(comment, Build.Compare(BinaryOp.Less, counter, new LengthExpr(values)),
-            new EquatableArray<Stmt>(new Stmt[] { new AssignStmt(comment, method.ResultName, null, Build.Add(result, Build.Mul(new ElemExpr(kind, seed, counter), new ElemExpr(kind, values, counter))), IsDeclaration: false) }),
-            new EquatableArray<Stmt>(new Stmt[] { new AssignStmt(comment, k, null, Build.Offset(counter, 1), IsDeclaration: false) }),
-            TestAtEnd: false));
+        body.AddRange(Build.CountedLoop(comment, k, new LengthExpr(values),
+            new Stmt[] { new AssignStmt(comment, method.ResultName, null, Build.Add(result, Build.Mul(new ElemExpr(kind, seed, counter), new ElemExpr(kind, values, counter))), IsDeclaration: false) }));
         return method with
         {
             Parameters = method.Parameters.Append(new VarInfo(seed, kind, ShapeKind.ReadOnlySpan, VarRole.Parameter, false)).ToEquatableArray(),
@@ -204,7 +201,7 @@ internal static class VectorEmitter
             if (lanes)
             {
                 string count = names.Fresh("__lanes");
-                output.Line($"int {count} = {LaneJacobian.LaneCount(t)};");
+                output.Line($"int {count} = {LaneTypes.LaneCount(t)};");
                 test = $"{n} < {m} || ({count} > 1 && ({n} + {count} - 1) / {count} <= {m})";
             }
 

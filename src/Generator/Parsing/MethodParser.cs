@@ -307,12 +307,9 @@ internal sealed partial class MethodParser
     private void CountedLoop(string stem, string comment, Expr count, List<Stmt> output, System.Action<VarExpr, List<Stmt>> body)
     {
         string k = AddSynthetic(stem, ScalarKind.Int);
-        var counter = new VarExpr(ScalarKind.Int, k);
-        output.Add(new AssignStmt(comment, k, null, Int(0), IsDeclaration: true));
         var statements = new List<Stmt>();
-        body(counter, statements);
-        var step = new Stmt[] { new AssignStmt(comment, k, null, new BinaryExpr(ScalarKind.Int, BinaryOp.Add, counter, Int(1)), IsDeclaration: false) };
-        output.Add(new LoopStmt(comment, new BinaryExpr(ScalarKind.Bool, BinaryOp.Less, counter, count), statements.ToEquatableArray(), step.ToEquatableArray(), TestAtEnd: false));
+        body(new VarExpr(ScalarKind.Int, k), statements);
+        output.AddRange(Emit.Build.CountedLoop(comment, k, count, statements));
     }
 
     private string AddSynthetic(string name, ScalarKind kind)

@@ -77,20 +77,13 @@ internal static class InvariantHoisting
         var body = outer.Body.ToList();
         for (int q = 1; q < body.Count; q++)
         {
-            if (body[q] is not LoopStmt { TestAtEnd: false } inner || ExprFacts.UnitStepCounter(inner) is not { } counter
-                || body[q - 1] is not AssignStmt { Index: null, Value: ConstExpr { Text: "0" } } start || start.Target != counter
-                || inner.Condition is not BinaryExpr { Op: BinaryOp.Less, Left: VarExpr { Name: var tested }, Right: var bound } || tested != counter
+            if (body[q] is not LoopStmt inner || ExprFacts.CountedLoop(inner, body[q - 1]) is not { Start: ConstExpr { Text: "0" }, Bound: { } bound } counted
                 || !ExprFacts.IsPure(bound) || ExprFacts.Reads(bound).Any(written.Contains))
             {
                 continue;
             }
 
-            var innerWrites = new HashSet<string>();
-            ExprFacts.CollectWrites(inner.Body, innerWrites);
-            if (innerWrites.Contains(counter))
-            {
-                continue;
-            }
+            string counter = counted.Counter, comment = body[q - 1].Comment;
 
             bool Invariant(Expr e) => ExprFacts.Reads(e).All(name => name == counter || !written.Contains(name));
             Expr? Replace(Expr e)
@@ -112,21 +105,15 @@ internal static class InvariantHoisting
                     array = newArray("__hoisted", e.Kind);
                     hoisted.Add((canonical, bound, array));
                     string k = newScalar("__h", ScalarKind.Int);
-                    var fill = new AssignStmt(start.Comment, array, Build.Var(ScalarKind.Int, k), Rename(e, counter, k), IsDeclaration: false);
-                    var step = new AssignStmt(start.Comment, k, null, new BinaryExpr(ScalarKind.Int, BinaryOp.Add, Build.Var(ScalarKind.Int, k), Build.Int(1)), IsDeclaration: false);
-                    before.Add(new ArrayDeclStmt(start.Comment, array, Build.AtLeastZero(bound)));
+                    var fill = new AssignStmt(comment, array, Build.Var(ScalarKind.Int, k), Rename(e, counter, k), IsDeclaration: false);
+                    before.Add(new ArrayDeclStmt(comment, array, Build.AtLeastZero(bound)));
                     if (entered is null)
                     {
                         entered = newScalar("__enters", ScalarKind.Bool);
-                        before.Insert(0, new AssignStmt(start.Comment, entered, null, outer.Condition, IsDeclaration: true));
+                        before.Insert(0, new AssignStmt(comment, entered, null, outer.Condition, IsDeclaration: true));
                     }
 
-                    before.Add(new IfStmt(start.Comment, Build.Var(ScalarKind.Bool, entered), new Stmt[]
-                    {
-                        new AssignStmt(start.Comment, k, null, Build.Int(0), IsDeclaration: true),
-                        new LoopStmt(start.Comment, new BinaryExpr(ScalarKind.Bool, BinaryOp.Less, Build.Var(ScalarKind.Int, k), bound), new Stmt[] { fill }.ToEquatableArray(),
-                            new Stmt[] { step }.ToEquatableArray(), TestAtEnd: false),
-                    }.ToEquatableArray(), EquatableArray<Stmt>.Empty));
+                    before.Add(new IfStmt(comment, Build.Var(ScalarKind.Bool, entered), Build.CountedLoop(comment, k, bound, new[] { fill }).ToEquatableArray(), EquatableArray<Stmt>.Empty));
                 }
 
                 return new ElemExpr(e.Kind, array, Build.Var(ScalarKind.Int, counter));
