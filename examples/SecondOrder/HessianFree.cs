@@ -120,7 +120,7 @@ public static class HessianFree
             Axpy(product, lambda, step);
             Copy(gradient, residual, -1);
             Axpy(residual, -1, product);
-            Copy(residual, direction, 1);
+            residual.CopyTo(direction);
             double rr = Dot(residual, residual), start = Dot(gradient, gradient);
             for (int k = 0; k < 50 && rr > 1e-10 * start; k++)
             {
@@ -151,13 +151,13 @@ public static class HessianFree
             model.LossHvp(x, labels, Decay, step, product);
             products++;
             double predicted = Dot(gradient, step) + 0.5 * (Dot(step, product) + lambda * Dot(step, step));
-            Copy(ParametersOf(model), saved, 1);
-            Axpy(ParametersOf(model), 1, step);
+            model.CopyTo(saved);
+            Axpy(model, 1, step);
             double actual = model.Loss(x, labels, Decay) - loss;
             double ratio = predicted < 0 ? actual / predicted : -1;
             if (actual > 0 || double.IsNaN(actual))
             {
-                Copy(saved, ParametersOf(model), 1); // rejected: back to where we were, more damping, no warm start
+                saved.CopyTo(model); // rejected: back to where we were, more damping, no warm start
                 Fill(step, 0);
             }
 
@@ -197,9 +197,6 @@ public static class HessianFree
         plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         plot.SavePng(path, 800, 550);
     }
-
-    /// <summary>The model's trainable tensors, seen as a gradient-shaped set (same names and order).</summary>
-    private static ITensorSet ParametersOf(DigitsNet model) => model;
 
     /// <summary>The fraction of rows whose largest score is the label.</summary>
     public static double Accuracy(DigitsNet model, Tensor x, int[] labels)

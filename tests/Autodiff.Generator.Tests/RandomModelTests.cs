@@ -118,13 +118,7 @@ public class RandomModelTests(ITestOutputHelper output)
 
         float hvpValue = (float)type.GetMethod("LossHvp")!.Invoke(model, new object?[] { x, p, direction, hv, null })!;
         const float h = 1e-3f;
-        void Shift(float by)
-        {
-            foreach ((_, Tensor parameter, Tensor d) in FiniteDifferences.Pairs((ITensorSet)model, (ITensorSet)direction))
-            {
-                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(d.Span, by, parameter.Span, parameter.Span);
-            }
-        }
+        void Shift(float by) => FiniteDifferences.Shift((ITensorSet)model, (ITensorSet)direction, by);
 
         MethodInfo gradientOf = type.GetMethod("LossGradient")!;
         Shift(h);

@@ -58,6 +58,15 @@ internal static class FiniteDifferences
         }
     }
 
+    /// <summary>parameters += h · direction: a step along a gradient-shaped direction, for differences along it.</summary>
+    public static void Shift(ITensorSet model, ITensorSet direction, float h)
+    {
+        foreach ((_, Tensor value, Tensor d) in Pairs(model, direction))
+        {
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(d.Span, h, value.Span, value.Span);
+        }
+    }
+
     /// <summary>Every tensor of a model with its gradient, by dotted name (the two structures must match).</summary>
     public static IEnumerable<(string Name, Tensor Value, Tensor Gradient)> Pairs(ITensorSet model, ITensorSet gradient)
         => model.Tensors().Zip(gradient.Tensors(), (p, g) =>

@@ -47,11 +47,11 @@ public class ForwardModeTests
         Assert.Equal(model.Forward(x).Span.ToArray(), value.Span.ToArray());
 
         const float h = 1e-2f;
-        Shift(model, direction, h);
+        FiniteDifferences.Shift(model, direction, h);
         Tensor plus = model.Forward(x + tx * h);
-        Shift(model, direction, -2 * h);
+        FiniteDifferences.Shift(model, direction, -2 * h);
         Tensor minus = model.Forward(x - tx * h);
-        Shift(model, direction, h);
+        FiniteDifferences.Shift(model, direction, h);
         for (int i = 0; i < tangent.Length; i++)
         {
             double fd = (plus[i] - (double)minus[i]) / (2 * h);
@@ -238,25 +238,16 @@ public class ForwardModeTests
     private static void Check(string name, ITensorSet model, ITensorSet direction, ITensorSet gradient, float tangent, Func<float> loss)
     {
         const float h = 1e-2f;
-        Shift(model, direction, h);
+        FiniteDifferences.Shift(model, direction, h);
         double plus = loss();
-        Shift(model, direction, -2 * h);
+        FiniteDifferences.Shift(model, direction, -2 * h);
         double minus = loss();
-        Shift(model, direction, h);
+        FiniteDifferences.Shift(model, direction, h);
         double fd = (plus - minus) / (2 * h);
         double rounding = 8 * Math.Pow(2, -24) * Math.Max(Math.Abs(plus), Math.Abs(minus)) / (2 * h);
         Assert.True(Math.Abs(fd - tangent) <= 3e-3 * Math.Max(1, Math.Abs(fd)) + rounding, $"{name}: JVP {tangent:G6} vs finite difference {fd:G6}");
         double reverse = FiniteDifferences.Pairs(gradient, direction).Sum(p => TensorOpTests.Dot(p.Value, p.Gradient));
         Assert.True(Math.Abs(reverse - tangent) <= 1e-3 * Math.Max(1, Math.Abs(reverse)), $"{name}: JVP {tangent:G8} vs gradient · direction {reverse:G8}");
-    }
-
-    /// <summary>parameters += h · direction</summary>
-    private static void Shift(ITensorSet model, ITensorSet direction, float h)
-    {
-        foreach ((_, Tensor value, Tensor d) in FiniteDifferences.Pairs(model, direction))
-        {
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(d.Span, h, value.Span, value.Span);
-        }
     }
 }
 

@@ -165,11 +165,11 @@ public class ModelHvpTests
 
         const float h = 1e-3f;
         TG plus = create(), minus = create();
-        Shift(model, v, h);
+        FiniteDifferences.Shift(model, v, h);
         gradientOf(plus);
-        Shift(model, v, -2 * h);
+        FiniteDifferences.Shift(model, v, -2 * h);
         gradientOf(minus);
-        Shift(model, v, h);
+        FiniteDifferences.Shift(model, v, h);
         double errorSquared = 0, normSquared = 0;
         var entries = new List<(string Name, int Index, double Fd, float Hv)>();
         foreach ((string tensor, Tensor p, Tensor product) in FiniteDifferences.Pairs(plus, hv))
@@ -196,14 +196,5 @@ public class ModelHvpTests
         double uHv = FiniteDifferences.Pairs(u, hv).Sum(t => TensorOpTests.Dot(t.Value, t.Gradient));
         double vHu = FiniteDifferences.Pairs(v, hu).Sum(t => TensorOpTests.Dot(t.Value, t.Gradient));
         Assert.True(Math.Abs(uHv - vHu) <= 1e-3 * Math.Max(1, Math.Abs(uHv)), $"{name}: u·Hv = {uHv:G8} but v·Hu = {vHu:G8}");
-    }
-
-    /// <summary>parameters += h · direction</summary>
-    private static void Shift(ITensorSet model, ITensorSet direction, float h)
-    {
-        foreach ((_, Tensor value, Tensor d) in FiniteDifferences.Pairs(model, direction))
-        {
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(d.Span, h, value.Span, value.Span);
-        }
     }
 }
