@@ -116,6 +116,13 @@ public class SecondOrderTests
             [Differentiable(SecondOrder = true)]
             public static double Recursive(double x, double y, double[] w) => Power(x * y, 3) + Math.Tanh(w[0] * x);
 
+            // A continued fraction (1 / (x + 1.1 / (x + 1.2 / ... (x + y)))), twelve levels of recursion.
+            [Differentiable(SecondOrder = true)]
+            public static double Continued(double x, double y, int i) => i == 12 ? y : (1 + 0.1 * i) / (x + Continued(x, y, i + 1));
+
+            [Differentiable(SecondOrder = true)]
+            public static double Fraction(double x, double y, double[] w) => Continued(x * w[0], y, 0) + w[1] * Continued(y, x, 6);
+
             [Differentiable(SecondOrder = true)]
             public static double Branches(double x, double y, double[] w)
             {
@@ -183,7 +190,7 @@ public class SecondOrderTests
     private static readonly Lazy<Type> Compiled = new(() =>
     {
         string wrappers = string.Join("\n",
-            new[] { ("Rosenbrock", 0), ("CrossEntropy", 0), ("LogSumExp", 0), ("Product", 0), ("Beale", 2), ("Calls", 2), ("Recursive", 2), ("Branches", 2), ("Nearest", 2), ("SoftTop", 2) }
+            new[] { ("Rosenbrock", 0), ("CrossEntropy", 0), ("LogSumExp", 0), ("Product", 0), ("Beale", 2), ("Calls", 2), ("Recursive", 2), ("Fraction", 2), ("Branches", 2), ("Nearest", 2), ("SoftTop", 2) }
                 .Select(f => SecondOrderChecker.Wrappers(f.Item1, f.Item2)));
         wrappers += "\n" + SecondOrderChecker.Wrappers("RosenbrockF", 0, "float");
         string source = Functions + "\npublic static partial class S\n{\n" + wrappers + "\n}\n";
@@ -281,6 +288,24 @@ public class SecondOrderTests
         foreach (double[] p in new[] { new[] { 0.8, 1.3 }, new[] { -0.6, 0.4 }, new[] { 1.1, -0.9 } })
         {
             AssertChecks(name, p, new[] { 0.4, -0.3, 0.9 });
+        }
+    }
+
+    [Fact]
+    public void RecursiveSecondDerivatives_CallOneDirectionalVjpPerLevel()
+    {
+        // The tangent program needs both the callee's value and its directional derivative; the directional VJP gives
+        // both (its out value), so a level calls the next level once: linear in the depth, not quadratic.
+        string code = GeneratorHarness.Run(Functions).Source("S.Continued.");
+        int start = code.IndexOf(" ContinuedDirectionalVjp(", StringComparison.Ordinal);
+        string directionalVjp = code[start..code.IndexOf(" ContinuedHvp(", StringComparison.Ordinal)];
+        Assert.Contains("ContinuedDirectionalVjp(x, y, i + 1, tx, ty, 1.0, out ", directionalVjp, StringComparison.Ordinal);
+        Assert.DoesNotContain("ContinuedVjp(", directionalVjp, StringComparison.Ordinal);
+        string hvp = code[code.IndexOf(" ContinuedHvp(", StringComparison.Ordinal)..code.IndexOf(" ContinuedHessian(", StringComparison.Ordinal)];
+        Assert.DoesNotContain("ContinuedVjp(", hvp, StringComparison.Ordinal);
+        foreach (double[] p in new[] { new[] { 0.8, 1.3 }, new[] { 1.6, 0.4 }, new[] { 1.1, 2.9 } })
+        {
+            AssertChecks("Fraction", p, new[] { 0.9, -0.3 });
         }
     }
 

@@ -112,16 +112,21 @@ internal static class DerivativeEmitter
             Parameter: p));
 
     // Returns the lane method when the body has a vectorised loop (the gradient's body calls the same one).
-    internal static CodeBlock? EmitVjp(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis)
+    /// <param name="alsoWrites">A local of the method written to an <c>out</c> parameter of its own after the forward
+    /// sweep, with that parameter's documentation (a directional derivative's VJP gives the primal's value so).</param>
+    internal static CodeBlock? EmitVjp(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis,
+        (string Local, string Parameter, string Summary)? alsoWrites = null)
     {
         var context = new MethodContext(method, "d", vectors, analysis);
         string t = context.T;
         string seed = context.Fresh("seed");
         var adjoints = Adjoints(method, context).ToList();
+        string? extra = alsoWrites is { } written ? context.Fresh(written.Parameter) : null;
         output.Line($"/// <summary>Reverse mode of <see cref=\"{method.Name}\"/>: returns its value and writes <paramref name=\"{seed}\"/> times its partial derivatives");
-        output.Line($"/// to {string.Join(", ", adjoints.Select(a => $"<paramref name=\"{a.Name}\"/>"))} (spans are overwritten).</summary>");
+        output.Line($"/// to {string.Join(", ", adjoints.Select(a => $"<paramref name=\"{a.Name}\"/>"))} (spans are overwritten){(extra is null ? "" : $", and to <paramref name=\"{extra}\"/> {alsoWrites!.Value.Summary}")}.</summary>");
         WriteAttributes(output, context);
-        using (output.Block($"{method.Accessibility} static {t} {method.Name}Vjp({Join(Parameters(method), $"{t} {seed}", string.Join(", ", adjoints.Select(a => a.Declaration)))})"))
+        string extraDeclaration = extra is null ? "" : $"out {t} {extra}";
+        using (output.Block($"{method.Accessibility} static {t} {method.Name}Vjp({Join(Parameters(method), $"{t} {seed}", string.Join(", ", adjoints.Select(a => a.Declaration)), extraDeclaration)})"))
         {
             if (method.IsStub)
             {
@@ -129,7 +134,8 @@ internal static class DerivativeEmitter
                 return null;
             }
 
-            output.Append(AccumulationMerger.Merge(VjpBody(method, context, Build.Var(method.ReturnKind, seed), adjoints)));
+            CodeBlock? afterForward = extra is null ? null : new CodeBlock().Add(new AssignCode(Build.Var(method.ReturnKind, extra), Build.Var(method.ReturnKind, alsoWrites!.Value.Local)));
+            output.Append(AccumulationMerger.Merge(VjpBody(method, context, Build.Var(method.ReturnKind, seed), adjoints, afterForward)));
         }
 
         return context.LaneMethod;

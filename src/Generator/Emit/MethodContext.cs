@@ -32,6 +32,7 @@ internal sealed class MethodContext
         Needs = analysis.Needs;
         Reruns = analysis.Reruns;
         AssignmentCounts = analysis.AssignmentCounts;
+        Pairs = analysis.Pairs;
         Variables = method.Parameters.Concat(method.Locals).ToDictionary(v => v.Name);
         _names = new NameSet(Variables.Keys);
         Prefix = prefix;
@@ -74,6 +75,9 @@ internal sealed class MethodContext
     public Dictionary<string, int> AssignmentCounts { get; }
 
     public Recomputation Recomputation { get; }
+
+    /// <summary>The calls that reuse a directional call's value and partials (see <see cref="PairedCalls"/>).</summary>
+    public PairedCalls Pairs { get; }
 
     public Dictionary<string, VarInfo> Variables { get; }
 

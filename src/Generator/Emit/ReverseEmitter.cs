@@ -36,6 +36,9 @@ internal sealed partial class ReverseEmitter
     // that iteration's locals, so nothing in it is saved or stored.
     private bool _noSaves;
 
+    // The split directional calls emitted so far whose value a later call of their method reads (see PairedCalls).
+    private readonly Dictionary<AssignStmt, DirectionalValue> _directionalValues = new(ReferenceComparer<AssignStmt>.Instance);
+
     public ReverseEmitter(MethodContext context) => _c = context;
 
     /// <summary>The method's body: like <see cref="EmitSequence"/>, but a final accumulation loop is fused (see <see cref="LoopFusion"/>).</summary>
@@ -112,7 +115,9 @@ internal sealed partial class ReverseEmitter
             && _c.Activity.IsActive(assign.Target) && _c.Activity.IsActive(call))
         {
             forward.Append(saving);
-            return EmitSplitCall(assign, call, forward, restore, variable);
+            return _c.Pairs.DirectionalOf(assign) is { } directional && _directionalValues.TryGetValue(directional, out DirectionalValue? paired)
+                ? EmitPairedCall(assign, call, forward, restore, variable, paired)
+                : EmitSplitCall(assign, call, forward, restore, variable);
         }
 
         // Inside a loop (not a fused iteration, whose reverse runs right after its forward), a transcendental value the
@@ -248,10 +253,10 @@ internal sealed partial class ReverseEmitter
     /// </summary>
     private (CodeBlock, CodeBlock) EmitSplitCall(AssignStmt assign, CallExpr call, CodeBlock forward, Code? restore, VarInfo variable)
     {
-        string keyword = TypeClassifier.Keyword(variable.Kind);
         var arguments = new List<Expr>();
         var partials = new List<(Expr Argument, VarExpr Partial)>();
         var outputs = new List<Expr>();
+        var slots = new VarExpr?[call.Args.Count];
         for (int i = 0; i < call.Args.Count; i++)
         {
             arguments.Add(call.Args[i]);
@@ -261,9 +266,50 @@ internal sealed partial class ReverseEmitter
                 VarExpr partial = DeclareSlot("__p", parameter.Kind);
                 outputs.Add(new OutExpr(parameter.Kind, partial.Name, Declare: false));
                 partials.Add((call.Args[i], partial));
+                slots[i] = partial;
             }
         }
 
+        if (_c.Pairs.GivesValue(assign))
+        {
+            // The value of the method the directional derivative is of, for a later call of it (see PairedCalls).
+            VarExpr value = DeclareSlot("__pv", call.Kind);
+            outputs.Add(new OutExpr(call.Kind, value.Name, Declare: false));
+            _directionalValues[assign] = new DirectionalValue(value, slots);
+        }
+
+        // The partials' own forward code reads the arguments before the call may overwrite one (x = G(x)).
+        CodeBlock reverse = ScaledPartials(assign, forward, restore, variable, partials);
+        arguments.Add(Build.Lit(1, call.Kind));
+        forward.Add(new AssignCode(Build.Var(variable.Kind, assign.Target), new InvokeExpr(call.Kind, call.Callee.Vjp, new EquatableArray<Expr>(arguments.Concat(outputs)))));
+        return (forward, reverse);
+    }
+
+    /// <summary>
+    /// <c>c = G(a)</c> after <c>v = GDirectional(a, ta)</c> (see <see cref="PairedCalls"/>): the value is the one that
+    /// call wrote, and G's partials with respect to a are the directional derivative's with respect to ta.
+    /// </summary>
+    private (CodeBlock, CodeBlock) EmitPairedCall(AssignStmt assign, CallExpr call, CodeBlock forward, Code? restore, VarInfo variable, DirectionalValue paired)
+    {
+        var partials = new List<(Expr Argument, VarExpr Partial)>();
+        int tangent = call.Args.Count;
+        for (int i = 0; i < call.Args.Count; i++)
+        {
+            if (call.Callee.Parameters[i].Differentiable)
+            {
+                partials.Add((call.Args[i], paired.Partials[tangent++]!));
+            }
+        }
+
+        CodeBlock reverse = ScaledPartials(assign, forward, restore, variable, partials);
+        forward.Add(new AssignCode(Build.Var(variable.Kind, assign.Target), paired.Value));
+        return (forward, reverse);
+    }
+
+    // The reverse of a split call: the result's adjoint times each partial kept from the forward sweep.
+    private CodeBlock ScaledPartials(AssignStmt assign, CodeBlock forward, Code? restore, VarInfo variable, List<(Expr Argument, VarExpr Partial)> partials)
+    {
+        string keyword = TypeClassifier.Keyword(variable.Kind);
         var reverse = new CodeBlock().Comment(assign.Comment + "   (partials from the forward sweep)");
         var adjoint = Build.Var(variable.Kind, _c.Derivative(assign.Target));
         string g = _c.Temp("__g");
@@ -283,10 +329,11 @@ internal sealed partial class ReverseEmitter
         scope.FlushAccumulations();
         reverse.Append(scope.Body);
         forward.Append(scope.OwnPre);
-        arguments.Add(Build.Lit(1, call.Kind));
-        forward.Add(new AssignCode(Build.Var(variable.Kind, assign.Target), new InvokeExpr(call.Kind, call.Callee.Vjp, new EquatableArray<Expr>(arguments.Concat(outputs)))));
-        return (forward, reverse);
+        return reverse;
     }
+
+    /// <summary>What a split directional call kept for a later call of its method: the value and the partial per argument.</summary>
+    private sealed record DirectionalValue(VarExpr Value, VarExpr?[] Partials);
 
     /// <summary>Whether the variable is assigned by more than one statement (so one definition may replace another).</summary>
     private bool IsOverwritten(string variable)

@@ -46,10 +46,12 @@ internal sealed class TangentProgram
     /// <see cref="TangentNames"/> says), differentiable when <paramref name="tangentsDifferentiable"/>; it returns the
     /// tangent of the result. <paramref name="activity"/> is the method's own.
     /// </summary>
-    public static DifferentiableMethod Build(DifferentiableMethod method, ActivityAnalysis activity, string name, bool tangentsDifferentiable)
-        => new TangentProgram(method, activity).Run(name, tangentsDifferentiable);
+    /// <param name="keepValue">Keep the primal's result too (the method's <see cref="DifferentiableMethod.ResultName"/>,
+    /// a local of the program), for a VJP that gives the primal value beside the directional derivative.</param>
+    public static DifferentiableMethod Build(DifferentiableMethod method, ActivityAnalysis activity, string name, bool tangentsDifferentiable, bool keepValue = false)
+        => new TangentProgram(method, activity).Run(name, tangentsDifferentiable, keepValue);
 
-    private DifferentiableMethod Run(string name, bool tangentsDifferentiable)
+    private DifferentiableMethod Run(string name, bool tangentsDifferentiable, bool keepValue)
     {
         var parameters = new List<VarInfo>(_method.Parameters);
         List<string> tangentNames = TangentNames(_method);
@@ -93,7 +95,7 @@ internal sealed class TangentProgram
             Name = name,
             Parameters = parameters.ToEquatableArray(),
             Locals = _method.Locals.Concat(_locals).ToEquatableArray(),
-            Body = PlaceZeros(WithoutDeadPrimal(body, result)).ToEquatableArray(),
+            Body = PlaceZeros(WithoutDeadPrimal(body, result, keepValue ? _method.ResultName : null)).ToEquatableArray(),
             ResultName = result,
             SecondOrder = false,
         };
@@ -105,10 +107,15 @@ internal sealed class TangentProgram
     /// reduction is not: its tangent reads the terms, never the sum). Flow-insensitive, to a fixpoint: a variable read
     /// anywhere by what is needed keeps every assignment to it.
     /// </summary>
-    private List<Stmt> WithoutDeadPrimal(List<Stmt> body, string result)
+    private List<Stmt> WithoutDeadPrimal(List<Stmt> body, string result, string? value)
     {
         var tangentNames = new HashSet<string>(_tangents.Values) { result };
         var needed = new HashSet<string> { result };
+        if (value is not null)
+        {
+            needed.Add(value);
+        }
+
         bool changed = true;
         while (changed)
         {
