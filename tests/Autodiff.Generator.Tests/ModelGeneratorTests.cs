@@ -383,6 +383,38 @@ public class ModelGeneratorTests
     }
 
     [Fact]
+    public void A_jvp_with_an_into_overload_writes_into_the_tangent_on_the_tape()
+    {
+        // Without the overload the JVP is called as registered; with it, the op's tangent slot is passed as the
+        // destination (the tangent the previous call left there), and forward mode still matches gradient · direction.
+        string plain = GeneratorHarness.Run(CustomOp.Replace("JVP", ", Jvp = nameof(SquareJvp)", StringComparison.Ordinal)).Source("Models.Net.Forward.");
+        Assert.Contains("= global::Models.MyOps.SquareJvp(tape.t0!, tape.t1!, tape.j0);", plain, StringComparison.Ordinal);
+        string withInto = CustomOp.Replace("JVP", ", Jvp = nameof(SquareJvp)", StringComparison.Ordinal).Replace(
+            "public static Tensor? SquareJvp(Tensor x, Tensor y, Tensor? tx) => tx is null ? null : 2f * x * tx;",
+            "public static Tensor? SquareJvp(Tensor x, Tensor y, Tensor? tx) => SquareJvp(x, y, tx, null);\n"
+            + "public static Tensor? SquareJvp(Tensor x, Tensor y, Tensor? tx, Tensor? into) => tx is null ? null : Tensor.Multiply(2f * x, tx, ReferenceEquals(into, tx) ? null : into);",
+            StringComparison.Ordinal);
+        Assert.Contains("SquareJvp(Tensor x, Tensor y, Tensor? tx, Tensor? into)", withInto, StringComparison.Ordinal);
+        GeneratorHarness.Result result = GeneratorHarness.Run(withInto);
+        Assert.Empty(result.CompilerErrors());
+        Assert.Contains("tape.j1 = global::Models.MyOps.SquareJvp(tape.t0!, tape.t1!, tape.j0, tape.j1);", result.Source("Models.Net.Forward."), StringComparison.Ordinal);
+
+        Type type = GeneratorHarness.Load(result).GetType("Models.Net")!;
+        object model = Activator.CreateInstance(type)!;
+        object gradient = type.GetMethod("CreateGradient")!.Invoke(model, null)!;
+        object direction = type.GetMethod("CreateGradient")!.Invoke(model, null)!;
+        ((ITensorSet)direction).Tensors().First().Value[1] = 0.75f;
+        var x = Tensor.FromArray(new[] { 0.3f, -0.7f, 1.1f, 0.2f }, 2, 2);
+        type.GetMethod("LossGradient")!.Invoke(model, new[] { x, gradient });
+        float expected = 0.75f * ((ITensorSet)gradient).Tensors().First().Value[1];
+        for (int call = 0; call < 2; call++)
+        {
+            var (_, tangent) = ((float, float))type.GetMethod("LossJvp")!.Invoke(model, new object?[] { x, direction, null })!;
+            Assert.Equal(expected, tangent, 4);
+        }
+    }
+
+    [Fact]
     public void A_tensor_op_without_a_jvp_makes_jvp_a_compile_error_at_its_call_and_a_clear_exception_through_a_layer()
     {
         // The model compiles (reverse mode works); only calling its Jvp is an error, which names the op.

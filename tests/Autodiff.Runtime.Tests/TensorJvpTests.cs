@@ -75,6 +75,56 @@ public class TensorJvpTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
+    public void Jvps_write_into_the_tensor_they_are_given_and_never_into_their_inputs(int rows, int columns)
+    {
+        var random = new Random(rows * 71 + columns);
+        int[] matrix = { rows, columns };
+        Tensor a = TensorOpTests.RandomTensor(random, matrix, awayFromZero: true, positive: true);
+        Tensor ta = TensorOpTests.RandomTensor(random, matrix, awayFromZero: false, positive: false);
+        Tensor row = TensorOpTests.RandomTensor(random, new[] { 1, columns }, awayFromZero: true, positive: true);
+        Tensor trow = TensorOpTests.RandomTensor(random, new[] { 1, columns }, awayFromZero: false, positive: false);
+        Tensor square = TensorOpTests.RandomTensor(random, new[] { columns, columns }, awayFromZero: true, positive: false);
+        Tensor tsquare = TensorOpTests.RandomTensor(random, new[] { columns, columns }, awayFromZero: false, positive: false);
+        var rules = new (string Name, Tensor Y, Func<Tensor?, Tensor?> Jvp)[]
+        {
+            ("MatMul", Tensor.MatMul(a, square), into => TensorDerivatives.MatMulJvp(a, square, Tensor.MatMul(a, square), ta, tsquare, into)),
+            ("MatMul (ta only)", Tensor.MatMul(a, square), into => TensorDerivatives.MatMulJvp(a, square, Tensor.MatMul(a, square), ta, null, into)),
+            ("Add (row)", Tensor.Add(a, row), into => TensorDerivatives.AddJvp(a, row, Tensor.Add(a, row), ta, trow, into)),
+            ("Add (row, its tangent only)", Tensor.Add(a, row), into => TensorDerivatives.AddJvp(a, row, Tensor.Add(a, row), null, trow, into == ta ? null : into)),
+            ("Subtract", Tensor.Subtract(row, a), into => TensorDerivatives.SubtractJvp(row, a, Tensor.Subtract(row, a), trow, ta, into)),
+            ("Multiply (row)", Tensor.Multiply(a, row), into => TensorDerivatives.MultiplyJvp(a, row, Tensor.Multiply(a, row), ta, trow, into)),
+            ("Multiply", Tensor.Multiply(a, a), into => TensorDerivatives.MultiplyJvp(a, a, Tensor.Multiply(a, a), ta, ta, into)),
+            ("Divide (row)", Tensor.Divide(a, row), into => TensorDerivatives.DivideJvp(a, row, Tensor.Divide(a, row), ta, trow, into)),
+            ("Scale", Tensor.Scale(a, 2f), into => TensorDerivatives.ScaleJvp(a, 2f, Tensor.Scale(a, 2f), ta, into)),
+            ("Negate", Tensor.Negate(a), into => TensorDerivatives.NegateJvp(a, Tensor.Negate(a), ta, into)),
+            ("Relu", Tensor.Relu(a), into => TensorDerivatives.ReluJvp(a, Tensor.Relu(a), ta, into)),
+            ("Sigmoid", Tensor.Sigmoid(a), into => TensorDerivatives.SigmoidJvp(a, Tensor.Sigmoid(a), ta, into)),
+            ("Tanh", Tensor.Tanh(a), into => TensorDerivatives.TanhJvp(a, Tensor.Tanh(a), ta, into)),
+            ("Exp", Tensor.Exp(a), into => TensorDerivatives.ExpJvp(a, Tensor.Exp(a), ta, into)),
+            ("Log", Tensor.Log(a), into => TensorDerivatives.LogJvp(a, Tensor.Log(a), ta, into)),
+            ("Softmax", Tensor.Softmax(a), into => TensorDerivatives.SoftmaxJvp(a, Tensor.Softmax(a), ta, into)),
+            ("LogSoftmax", Tensor.LogSoftmax(a), into => TensorDerivatives.LogSoftmaxJvp(a, Tensor.LogSoftmax(a), ta, into)),
+            ("Transpose", Tensor.Transpose(a), into => TensorDerivatives.TransposeJvp(a, Tensor.Transpose(a), ta, into)),
+            ("Reshape", Tensor.Reshape(a, columns, rows), into => TensorDerivatives.ReshapeJvp(a, columns, rows, Tensor.Reshape(a, columns, rows), ta, into)),
+            ("Dropout", Tensor.Dropout(a, 0.3f, 5, true), into => TensorDerivatives.DropoutJvp(a, 0.3f, 5, true, Tensor.Dropout(a, 0.3f, 5, true), ta, into)),
+        };
+        float[] taBefore = ta.Span.ToArray(), trowBefore = trow.Span.ToArray();
+        foreach ((string name, Tensor y, Func<Tensor?, Tensor?> jvp) in rules)
+        {
+            Tensor expected = jvp(null)!;
+            var into = Tensor.Full(float.NaN, y.Rows, y.Columns);
+            Tensor got = jvp(into)!;
+            Assert.Same(into, got);
+            Assert.True(got.Span.SequenceEqual(expected.Span), $"{name}: the tangent written into a tensor differs from a new one");
+            Assert.False(ReferenceEquals(ta, jvp(ta)), $"{name}: wrote into the tangent it was given");
+        }
+
+        Assert.Equal(taBefore, ta.Span.ToArray());
+        Assert.Equal(trowBefore, trow.Span.ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
     public void Float_valued_op_jvps_are_the_gradient_along_the_tangent(int rows, int columns)
     {
         var random = new Random(rows * 13 + columns);

@@ -23,7 +23,7 @@ internal sealed partial class TensorMethodEmitter
 
         body.Line($"/// <summary>Forward mode of <see cref=\"{method.Name}\"/> after <see cref=\"{method.Name}Record\"/> on the same tape and arguments: the");
         body.Line($"/// derivative of the result along <paramref name=\"tangent\"/> (a direction in parameter space){(differentiable.Count > 0 ? " and the tensor arguments' tangents (null: zero)" : string.Empty)}.");
-        body.Line($"/// {(method.ReturnKind == TKind.Tensor ? "Null when the result depends on no tangent (zero)." : "A float.")}</summary>");
+        body.Line($"/// {(method.ReturnKind == TKind.Tensor ? "Null when the result depends on no tangent (zero). A tensor tangent belongs to the tape: the next call overwrites it." : "A float.")}</summary>");
         body.Line(GeneratedFile.GeneratedCode);
         using (body.Block($"{method.Accessibility} {TangentType(method)} {method.Name}Tangent({Join(tapeType + " tape", parameters, gradientType + " tangent", tangentParameters)})"))
         {
@@ -139,7 +139,8 @@ internal sealed partial class TensorMethodEmitter
             switch (statement)
             {
                 case TOpStmt op:
-                    body.Line($"{tangent(op.Target)} = {op.Jvp}({Join(Args(op.Args), Read(op.Target), PerTensorArgument(op, tangent))});");
+                    // A JVP with a destination writes into the tangent this op made on the previous call (kept on the tape).
+                    body.Line($"{tangent(op.Target)} = {op.Jvp}({Join(Args(op.Args), Read(op.Target), PerTensorArgument(op, tangent), op.JvpInto ? tangent(op.Target) : string.Empty)});");
                     break;
                 case TCallStmt call:
                     body.Line($"{tangent(call.Target)} = {Receiver(call)}.{call.Method}Tangent({Join($"{TapeSlot(call.TapeSlot)}!", Args(call.Args), Part("tangent", call), PerDifferentiableArgument(call, tangent))});");

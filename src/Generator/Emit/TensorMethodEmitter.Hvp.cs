@@ -47,12 +47,15 @@ internal sealed partial class TensorMethodEmitter
         }
 
         string nulls = string.Join(", ", differentiable.Select(_ => "null"));
+        string gradientField = "__" + tapeType + "Gradient";
+        body.Line(string.Empty);
+        body.Line($"private {gradientType}? {gradientField};");
         body.Line(string.Empty);
         body.Line($"/// <summary>");
         body.Line($"/// Value of <see cref=\"{method.Name}\"/> for a batch and the product of its Hessian (with respect to the model's trainable tensors) with");
         body.Line($"/// <paramref name=\"tangent\"/>, a direction shaped like the gradient, written into <paramref name=\"hv\"/> (overwritten): forward over");
         body.Line($"/// reverse, exact, for about the cost of three gradients. The gradient comes out too, in <paramref name=\"gradient\"/> (overwritten) when one is");
-        body.Line($"/// given. Reuses the tape of <c>{method.Name}Gradient</c>; the tangents allocate (for Newton-CG steps and curvature checks, not every step).");
+        body.Line($"/// given. Reuses the tape of <c>{method.Name}Gradient</c>, the tangents on it and a gradient of its own: nothing is allocated once shapes repeat.");
         body.Line($"/// </summary>");
         ObsoleteWhen(body, missing);
         body.Line(GeneratedFile.GeneratedCode);
@@ -61,7 +64,7 @@ internal sealed partial class TensorMethodEmitter
             MemberBody(method, body, missing, () =>
             {
                 body.Line($"{tapeType} tape = __{tapeType} ??= new {tapeType}();");
-                body.Line($"gradient ??= new {gradientType}(this);");
+                body.Line($"gradient ??= {gradientField} ??= new {gradientType}(this);");
                 body.Line("gradient.ClearDeferred();");
                 body.Line("hv.ClearDeferred();");
                 body.Line($"float value = {method.Name}Record({Join("tape", arguments)});");

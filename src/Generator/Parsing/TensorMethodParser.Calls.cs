@@ -85,7 +85,7 @@ internal sealed partial class TensorMethodParser
             return null;
         }
 
-        (string Vjp, string? Jvp, string? Into, string? VjpTangent)? registration = FindRegistration(target, syntax);
+        (string Vjp, string? Jvp, string? Into, string? VjpTangent, bool JvpInto)? registration = FindRegistration(target, syntax);
         if (registration is null)
         {
             return null;
@@ -103,7 +103,7 @@ internal sealed partial class TensorMethodParser
 
         var result = new TValue(tensorResult ? TKind.Tensor : TKind.Float, TSource.Temp, string.Empty, _slots++, active);
         Add(new TOpStmt(TakeComment(), result, type + "." + target.Name, registration.Value.Into is { } into ? type + "." + into : null,
-            registration.Value.Vjp, registration.Value.Jvp, args.ToEquatableArray(), registration.Value.VjpTangent));
+            registration.Value.Vjp, registration.Value.Jvp, args.ToEquatableArray(), registration.Value.VjpTangent, registration.Value.JvpInto));
         return result;
     }
 
@@ -221,7 +221,7 @@ internal sealed partial class TensorMethodParser
         return result;
     }
 
-    private (string Vjp, string? Jvp, string? Into, string? VjpTangent)? FindRegistration(IMethodSymbol target, SyntaxNode syntax)
+    private (string Vjp, string? Jvp, string? Into, string? VjpTangent, bool JvpInto)? FindRegistration(IMethodSymbol target, SyntaxNode syntax)
     {
         string display = target.ContainingType.Name + "." + target.Name;
         string? firstProblem = null;
@@ -254,7 +254,8 @@ internal sealed partial class TensorMethodParser
                 return null;
             }
 
-            return (derivativesName + "." + vjp, jvp is null ? null : derivativesName + "." + jvp, into, vjpTangent is null ? null : derivativesName + "." + vjpTangent);
+            return (derivativesName + "." + vjp, jvp is null ? null : derivativesName + "." + jvp, into, vjpTangent is null ? null : derivativesName + "." + vjpTangent,
+                jvp is not null && HasJvpInto(target, derivatives, jvp));
         }
 
         if (firstProblem is not null)
@@ -282,6 +283,20 @@ internal sealed partial class TensorMethodParser
     private static bool HasJvp(IMethodSymbol target, INamedTypeSymbol derivatives, string name)
     {
         List<ITypeSymbol> expected = DerivativeTypes(target, JvpResults.Length);
+        return derivatives.GetMembers(name).OfType<IMethodSymbol>()
+            .Any(m => m.IsStatic && SymbolEqualityComparer.Default.Equals(m.ReturnType, target.ReturnType) && SameTypes(m.Parameters, expected));
+    }
+
+    // JVP into a reused tensor, optional beside a tensor-valued op's JVP: (the JVP's parameters..., Tensor? into) -> Tensor?
+    private static bool HasJvpInto(IMethodSymbol target, INamedTypeSymbol derivatives, string name)
+    {
+        if (!ModelParser.IsTensor(target.ReturnType))
+        {
+            return false;
+        }
+
+        List<ITypeSymbol> expected = DerivativeTypes(target, JvpResults.Length);
+        expected.Add(target.ReturnType);
         return derivatives.GetMembers(name).OfType<IMethodSymbol>()
             .Any(m => m.IsStatic && SymbolEqualityComparer.Default.Equals(m.ReturnType, target.ReturnType) && SameTypes(m.Parameters, expected));
     }

@@ -10,7 +10,7 @@ namespace Autodiff;
 // adds to tda and tdb the derivative, along the tangents ta and tb of the inputs and tdy of the adjoint dy, of what
 // FVjp adds to da and db. A null tangent is zero and a null destination is skipped. Every VJP is linear in dy, so
 // each rule is the VJP applied to tdy plus a curvature term in dy and the input tangents (zero for linear ops).
-// Like the JVPs, the curvature terms allocate: Hessian-vector products are for second-order steps and checks.
+// The curvature terms work in scratch tensors kept per thread, so that they allocate nothing after the first call.
 public static partial class TensorDerivatives
 {
     /// <summary>tda += tdy · bᵀ + dy · tbᵀ, tdb += aᵀ · tdy + taᵀ · dy</summary>
@@ -53,14 +53,15 @@ public static partial class TensorDerivatives
         }
 
         // The curvature terms, with every operand broadcast to the result's shape, then summed back as the VJP does.
-        ReadOnlySpan<float> g = dy.Span, ys = y.Span, bs = Expand(b, y).Span;
-        ReadOnlySpan<float> tas = ta is null ? default : Expand(ta, y).Span, tbs = tb is null ? default : Expand(tb, y).Span;
-        Tensor fromA = Tensor.ZerosLike(y), fromB = Tensor.ZerosLike(y);
+        ReadOnlySpan<float> g = dy.Span, ys = y.Span, bs = b.Span;
+        ReadOnlySpan<float> tas = ta is null ? default : ta.Span, tbs = tb is null ? default : tb.Span;
+        Tensor fromA = Scratch(ref s_first, y), fromB = Scratch(ref s_second, y);
         Span<float> fa = fromA.Span, fb = fromB.Span;
+        int columns = y.Columns;
         for (int i = 0; i < fa.Length; i++)
         {
-            float inverse = 1f / bs[i], squared = inverse * inverse;
-            float tbv = tb is null ? 0f : tbs[i], tav = ta is null ? 0f : tas[i];
+            float inverse = 1f / bs[At(b, y, i, columns)], squared = inverse * inverse;
+            float tbv = tb is null ? 0f : tbs[At(tb, y, i, columns)], tav = ta is null ? 0f : tas[At(ta, y, i, columns)];
             fa[i] = -g[i] * tbv * squared;
             fb[i] = (-g[i] * tav + 2f * g[i] * ys[i] * tbv) * squared;
         }
@@ -165,7 +166,7 @@ public static partial class TensorDerivatives
             return;
         }
 
-        Tensor ty = SoftmaxJvp(x, y, tx)!;
+        Tensor ty = SoftmaxJvp(x, y, tx, Scratch(ref s_first, y))!;
         int columns = y.Columns;
         ReadOnlySpan<float> ys = y.Span, g = dy.Span, ts = ty.Span;
         Span<float> d = tdx.Span;
@@ -265,8 +266,8 @@ public static partial class TensorDerivatives
             return;
         }
 
-        Tensor p = Tensor.Softmax(logits);
-        Tensor tp = SoftmaxJvp(logits, p, tlogits)!;
+        Tensor p = Tensor.Softmax(logits, Scratch(ref s_first, logits));
+        Tensor tp = SoftmaxJvp(logits, p, tlogits, Scratch(ref s_second, logits))!;
         TensorPrimitives.MultiplyAdd(tp.Span, dloss / labels.Length, tdlogits.Span, tdlogits.Span);
     }
 
@@ -346,6 +347,11 @@ public static partial class TensorDerivatives
         }
     }
 
-    /// <summary>t broadcast to the shape of y (a copy when the shapes are equal).</summary>
-    private static Tensor Expand(Tensor t, Tensor y) => Tensor.Add(Tensor.ZerosLike(y), t);
+    // Scratch tensors of the curvature terms, one pair per thread, grown to the largest shape seen: the VJP tangents
+    // allocate nothing after the first call (a model HVP runs them on the calling thread).
+    [ThreadStatic]
+    private static Tensor? s_first, s_second;
+
+    /// <summary>A scratch tensor shaped like <paramref name="like"/> (its values are not cleared).</summary>
+    private static Tensor Scratch(ref Tensor? scratch, Tensor like) => scratch = Tensor.ReuseLike(scratch, like);
 }

@@ -67,10 +67,10 @@ internal abstract record TStmt(string Comment);
 
 /// <summary>
 /// <c>t{Slot} = Primal(Args)</c> for an op with a registered VJP; <see cref="Into"/> is the buffer-reusing overload,
-/// <see cref="Jvp"/> the forward-mode rule when one is registered, <see cref="VjpTangent"/> the VJP's forward mode (for
-/// Hessian-vector products) when one is.
+/// <see cref="Jvp"/> the forward-mode rule when one is registered (<see cref="JvpInto"/>: it has an overload that writes
+/// into a reused tensor), <see cref="VjpTangent"/> the VJP's forward mode (for Hessian-vector products) when one is.
 /// </summary>
-internal sealed record TOpStmt(string Comment, TValue Target, string Primal, string? Into, string Vjp, string? Jvp, EquatableArray<TValue> Args, string? VjpTangent = null) : TStmt(Comment);
+internal sealed record TOpStmt(string Comment, TValue Target, string Primal, string? Into, string Vjp, string? Jvp, EquatableArray<TValue> Args, string? VjpTangent = null, bool JvpInto = false) : TStmt(Comment);
 
 /// <summary><c>t{Slot} = Receiver.Method(Args)</c> for a <c>[Differentiable]</c> method of a model (this one or a layer).</summary>
 /// <param name="Receiver">Member name of the layer, or empty for <c>this</c>.</param>
