@@ -253,6 +253,21 @@ public class EverydayCSharpTests
     }
 
     [Theory]
+    [InlineData("V2 p", "new V2(p.Y, p.X * 0.5)", "p.X * p.Y", "a method that takes a struct")]
+    [InlineData("double[,] p", "p", "p[0, 0]", "a method that takes a two-dimensional array")]
+    [InlineData("double[][] p", "p", "p[0][0]", "a method that takes a jagged array")]
+    [InlineData("V2[] p", "p", "p[0].X", "a method that takes an array of structs")]
+    public void RecursionThroughAShapeDifferentiatedInPlace_SaysWhichShape(string parameter, string argument, string value, string reason)
+    {
+        // Such methods are differentiated through their bodies where they are called, so they cannot call themselves;
+        // the message names the parameter's shape that makes it so.
+        GeneratorHarness.Result result = GeneratorHarness.Run("using System; using Autodiff;\npublic record struct V2(double X, double Y);\npublic static partial class D\n{\n"
+            + $"[Differentiable] public static double F({parameter}, int n) {{ if (n == 0) return {value}; double t = F({argument}, n - 1); return t * 2; }}\n}}\n");
+        result.AssertSingle("AD0101", "F(" + argument + ", n - 1)", reason + " is differentiated through its body, so it cannot call itself");
+        Assert.Empty(result.CompilerErrors());
+    }
+
+    [Theory]
     [InlineData(0.7, -1.3)]
     [InlineData(2.4, 0.9)]
     public void StopGradient_AroundAnyCall_IsAConstant_WithoutAD0104OrAD0301(double x0, double x1)

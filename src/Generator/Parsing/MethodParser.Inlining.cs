@@ -37,6 +37,36 @@ internal sealed partial class MethodParser
     private string? Inline(IInvocationOperation invocation, string comment, List<Stmt> output, ScalarKind? result = null)
         => InlineCall(invocation.TargetMethod, invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => a.Value).ToArray(), invocation, comment, output, result);
 
+    /// <summary>What makes a method that returns a scalar differentiated through its body: the first parameter of a shape
+    /// its derivatives do not take in a call (a matrix, a jagged array, a struct, an array of structs).</summary>
+    private static string InlinedFor(IMethodSymbol helper)
+    {
+        foreach (IParameterSymbol parameter in helper.Parameters)
+        {
+            if (TypeClassifier.TryMatrix(parameter.Type, out _))
+            {
+                return "a method that takes a two-dimensional array";
+            }
+
+            if (TypeClassifier.TryJagged(parameter.Type, out _, out bool matrices))
+            {
+                return matrices ? "a method that takes an array of matrices" : "a method that takes a jagged array";
+            }
+
+            if (StructShape.Of(parameter.Type) is not null)
+            {
+                return "a method that takes a struct";
+            }
+
+            if (parameter.Type is IArrayTypeSymbol { ElementType: { } element } && StructShape.Of(element) is not null)
+            {
+                return "a method that takes an array of structs";
+            }
+        }
+
+        return "a method differentiated through its body";
+    }
+
     /// <summary>
     /// <see cref="Inline"/> for any method with a body in source: a helper, a local function, or a struct's constructor,
     /// operator, method or property getter, with <paramref name="self"/> the value <c>this</c> is (by reference: a
@@ -65,7 +95,7 @@ internal sealed partial class MethodParser
 
         if (SymbolEqualityComparer.Default.Equals(helper, _method) || _inlining.Any(h => SymbolEqualityComparer.Default.Equals(h, helper)))
         {
-            string what = helper.MethodKind == MethodKind.LocalFunction ? "a local function" : StructShape.Of(helper.ContainingType) is not null ? "a member of a struct" : helper.ReturnsVoid ? "a helper that returns void" : arrayResult ? "a helper that returns an array" : "a method that takes a two-dimensional array";
+            string what = helper.MethodKind == MethodKind.LocalFunction ? "a local function" : StructShape.Of(helper.ContainingType) is not null ? "a member of a struct" : helper.ReturnsVoid ? "a helper that returns void" : arrayResult ? "a helper that returns an array" : InlinedFor(helper);
             Report(DiagnosticDescriptors.UnsupportedStatement, invocation.Syntax.GetLocation(), comment, localFunction ? "recursive local function" : helper.ReturnsVoid ? "recursive void call" : "recursive call",
                 what + " is differentiated through its body, so it cannot call itself; write the recursion as a loop"
                 + (localFunction || helper.ReturnsVoid ? ", or as a [Differentiable] static method" : string.Empty));
