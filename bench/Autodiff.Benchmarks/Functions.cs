@@ -7,6 +7,10 @@ namespace Autodiff.Benchmarks;
 /// <summary>The functions whose generated gradients are measured, written as a user would write them.</summary>
 public static partial class Functions
 {
+    /// <summary>A polynomial by Horner's scheme written recursively: c[i] + x · (the rest), one level per coefficient.</summary>
+    [Differentiable]
+    public static double Horner(double[] c, double x, int i) => i == c.Length ? 0.0 : c[i] + x * Horner(c, x, i + 1);
+
     /// <summary>Rosenbrock in N dimensions: Σ (1 - xᵢ)² + 100 (xᵢ₊₁ - xᵢ²)².</summary>
     [Differentiable(SecondOrder = true)]
     public static double Rosenbrock(double[] x)

@@ -149,6 +149,11 @@ public class ConstructTests
         new("CallChain", "return Helper.Outer(x, y);"),
         new("CallInLoop", "double s = 0; for (int i = 0; i < w.Length; i++) s += Helper.Square(w[i] - x) * y; return s;"),
         new("Recursion", "return Helper.Power(x, 4) * y;", (x, y, w) => (4 * x * x * x * y, x * x * x * x)),
+        // Calls with array arguments outside loops: evaluated once, by the VJP with seed 1 in the forward sweep; the
+        // partials with respect to each array come back in a pooled array that the reverse sweep scales into its adjoint.
+        new("CallArrayArguments", "double[] scaled = new double[w.Length]; for (int i = 0; i < w.Length; i++) scaled[i] = w[i] * x; double p = Helper.Poly(y, scaled); return p * Helper.Poly(x, w) + Helper.Poly(y * y, w);"),
+        new("CallPassiveArrayArgument", "double[] k = new double[3]; k[0] = 1; k[1] = -2; k[2] = 0.5; return Helper.Poly(x * y, k) + Helper.Poly(x, k) * y;"),
+        new("RecursionOverArray", "return Helper.Horner(w, x, 0) * y + Helper.Horner(w, y, 1);"),
         new("CallWithNoDerivativeArg", "return Helper.Scaled(x, y) + y;", (x, y, w) => (y, 1), FiniteDifferences: false),
 
         // Custom derivatives
@@ -173,6 +178,7 @@ public class ConstructTests
             [Differentiable] public static double Inner(double a, double b) => Math.Sin(a) * b;
             [Differentiable] public static double Outer(double a, double b) => Inner(a * b, b) + Square(Inner(b, a));
             [Differentiable] public static double Power(double a, int n) => n == 0 ? 1.0 : a * Power(a, n - 1);
+            [Differentiable] public static double Horner(double[] c, double a, int i) => i == c.Length ? 0.0 : c[i] + a * Horner(c, a, i + 1);
             [Differentiable] public static double Scaled(double a, [NoDerivative] double k) => a * k;
         }
 
@@ -210,6 +216,20 @@ public class ConstructTests
     });
 
     public static IEnumerable<object[]> CaseNames() => Cases.Select(c => new object[] { c.Name });
+
+    [Fact]
+    public void ACallWithArrayArgumentsOutsideLoops_RunsItsVjpOnce_NotItsPrimalToo()
+    {
+        // The forward sweep calls the VJP seeded with 1 (value and partials together); the reverse sweep only scales
+        // the partials. Before, the forward sweep ran the callee and the reverse sweep its VJP, which runs it again: a
+        // recursion over an array did that at every level.
+        string code = GeneratorHarness.Run("using System; using Autodiff;\n" + Support + "\npublic static partial class Use\n{\n"
+            + "[Differentiable] public static double F(double x, double[] w) => Helper.Horner(w, x, 0) * x;\n}\n").Source("Helper.Horner.");
+        string vjp = code[code.IndexOf(" HornerVjp(", StringComparison.Ordinal)..code.IndexOf(" HornerGradient(", StringComparison.Ordinal)];
+        Assert.Contains("global::Helper.HornerVjp(c, a, i + 1, 1.0, new global::System.Span<double>(", vjp, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(vjp, @"HornerVjp\(c"));
+        Assert.DoesNotContain("global::Helper.Horner(", vjp, StringComparison.Ordinal);
+    }
 
     private static readonly (double X, double Y, double[] W)[] Points =
     {

@@ -13,7 +13,7 @@ namespace Autodiff.Generator.Analysis;
 /// with respect to the tangents are G's partials (∇G·t is linear in t), so the second call costs nothing. The tangent
 /// program of a second-order method makes this pair for every call it differentiates (<see cref="TangentProgram"/>);
 /// without it, a recursive method's Hessian-vector product called its VJP beside its directional VJP at every level,
-/// O(depth²). Only split calls (outside loops, every differentiable parameter a scalar) are paired.
+/// O(depth²). Only split calls over scalars (outside loops, every differentiable parameter a scalar) are paired.
 /// </summary>
 internal sealed class PairedCalls
 {
@@ -39,7 +39,7 @@ internal sealed class PairedCalls
         {
             switch (statements[i])
             {
-                case AssignStmt { Index: null, Value: CallExpr call } assign when call.Callee.Directional is not null && CallLifting.IsSplittable(call):
+                case AssignStmt { Index: null, Value: CallExpr call } assign when call.Callee.Directional is not null && CallLifting.IsSplittable(call) && CallLifting.OverScalars(call):
                     if (Find(statements, i, call) is { } directional)
                     {
                         _directionalOf[assign] = directional;

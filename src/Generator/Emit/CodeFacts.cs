@@ -42,6 +42,11 @@ internal static class CodeFacts
                 reads.Add(a.Target);
                 reads.Add(a.Buffer);
                 ExprFacts.CollectReads(a.Length, reads);
+                if (a.Scale is not null)
+                {
+                    ExprFacts.CollectReads(a.Scale, reads);
+                }
+
                 break;
             case ReturnCode r:
                 reads.Add(r.Buffer);

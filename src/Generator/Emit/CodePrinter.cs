@@ -95,7 +95,7 @@ internal static class CodePrinter
         CallCode c => ExprPrinter.Print(c.Call) + ";",
         ClearCode c => c.Span + ".Clear();",
         IncrementCode i => i.Name + "++;",
-        AddSpanCode a => $"{TypeRefs.Helpers}.AddTo({a.Target}, {ExprPrinter.Print(new SpanExpr(a.Kind, a.Buffer, a.Length, ReadOnly: true))});",
+        AddSpanCode a => $"{TypeRefs.Helpers}.AddTo({a.Target}, {(a.Scale is null ? string.Empty : ExprPrinter.Print(a.Scale) + ", ")}{ExprPrinter.Print(new SpanExpr(a.Kind, a.Buffer, a.Length, ReadOnly: true))});",
         ReturnCode r => (r.IfRented ? $"if ({r.Buffer} is not null) " : string.Empty) + $"{MethodContext.Pool}<{TypeClassifier.Keyword(r.Kind)}>.Shared.Return({r.Buffer});",
         _ => null,
     };

@@ -255,13 +255,28 @@ internal sealed partial class ReverseEmitter
     {
         var arguments = new List<Expr>();
         var partials = new List<(Expr Argument, VarExpr Partial)>();
+        var arrayPartials = new List<ArrayPartial>();
         var outputs = new List<Expr>();
         var slots = new VarExpr?[call.Args.Count];
+        var rent = new CodeBlock();
         for (int i = 0; i < call.Args.Count; i++)
         {
             arguments.Add(call.Args[i]);
             CalleeParam parameter = call.Callee.Parameters[i];
-            if (parameter.Differentiable)
+            if (parameter.Differentiable && parameter.Shape != ShapeKind.Scalar)
+            {
+                // An array's partials: a pooled array of its length, written by the VJP, scaled into its adjoint and
+                // given back by the reverse sweep.
+                string keyword = TypeClassifier.Keyword(parameter.Kind);
+                var buffer = Build.Var(parameter.Kind, _c.Temp("__pbuffer"));
+                VarExpr length = DeclareSlot("__plength", ScalarKind.Int);
+                _c.Declarations.Add(new DeclareCode(keyword + "[]?", buffer.Name, new OpaqueExpr(parameter.Kind, "null")));
+                rent.Add(new AssignCode(length, new LengthExpr(((VarExpr)call.Args[i]).Name)));
+                rent.Add(new AssignCode(buffer, new RentExpr(parameter.Kind, length)));
+                outputs.Add(new SpanExpr(parameter.Kind, buffer.Name, length, ReadOnly: false));
+                arrayPartials.Add(new ArrayPartial(((VarExpr)call.Args[i]).Name, parameter.Kind, buffer.Name, length));
+            }
+            else if (parameter.Differentiable)
             {
                 VarExpr partial = DeclareSlot("__p", parameter.Kind);
                 outputs.Add(new OutExpr(parameter.Kind, partial.Name, Declare: false));
@@ -279,7 +294,8 @@ internal sealed partial class ReverseEmitter
         }
 
         // The partials' own forward code reads the arguments before the call may overwrite one (x = G(x)).
-        CodeBlock reverse = ScaledPartials(assign, forward, restore, variable, partials);
+        CodeBlock reverse = ScaledPartials(assign, forward, restore, variable, partials, arrayPartials);
+        forward.Append(rent);
         arguments.Add(Build.Lit(1, call.Kind));
         forward.Add(new AssignCode(Build.Var(variable.Kind, assign.Target), new InvokeExpr(call.Kind, call.Callee.Vjp, new EquatableArray<Expr>(arguments.Concat(outputs)))));
         return (forward, reverse);
@@ -307,7 +323,8 @@ internal sealed partial class ReverseEmitter
     }
 
     // The reverse of a split call: the result's adjoint times each partial kept from the forward sweep.
-    private CodeBlock ScaledPartials(AssignStmt assign, CodeBlock forward, Code? restore, VarInfo variable, List<(Expr Argument, VarExpr Partial)> partials)
+    private CodeBlock ScaledPartials(AssignStmt assign, CodeBlock forward, Code? restore, VarInfo variable, List<(Expr Argument, VarExpr Partial)> partials,
+        List<ArrayPartial>? arrayPartials = null)
     {
         string keyword = TypeClassifier.Keyword(variable.Kind);
         var reverse = new CodeBlock().Comment(assign.Comment + "   (partials from the forward sweep)");
@@ -329,8 +346,21 @@ internal sealed partial class ReverseEmitter
         scope.FlushAccumulations();
         reverse.Append(scope.Body);
         forward.Append(scope.OwnPre);
+        foreach (ArrayPartial array in arrayPartials ?? new List<ArrayPartial>())
+        {
+            if (_c.Activity.IsActive(array.Name) && _c.HasDerivative(array.Name))
+            {
+                reverse.Add(new AddSpanCode(_c.Derivative(array.Name), array.Kind, array.Buffer, array.Length, Scale: Build.Var(variable.Kind, g)));
+            }
+
+            reverse.Add(new ReturnCode(array.Kind, array.Buffer, IfRented: true));
+        }
+
         return reverse;
     }
+
+    /// <summary>A split call's partials with respect to an array argument, in a pooled buffer of the array's length.</summary>
+    private sealed record ArrayPartial(string Name, ScalarKind Kind, string Buffer, VarExpr Length);
 
     /// <summary>What a split directional call kept for a later call of its method: the value and the partial per argument.</summary>
     private sealed record DirectionalValue(VarExpr Value, VarExpr?[] Partials);

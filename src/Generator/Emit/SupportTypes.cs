@@ -255,6 +255,18 @@ internal static class SupportTypes
                     for (int i = 0; i < source.Length; i++) destination[i] += source[i];
                 }
 
+                /// <summary>destination[i] += scale * source[i].</summary>
+                public static void AddTo(global::System.Span<double> destination, double scale, global::System.ReadOnlySpan<double> source)
+                {
+                    for (int i = 0; i < source.Length; i++) destination[i] += scale * source[i];
+                }
+
+                /// <summary>destination[i] += scale * source[i].</summary>
+                public static void AddTo(global::System.Span<float> destination, float scale, global::System.ReadOnlySpan<float> source)
+                {
+                    for (int i = 0; i < source.Length; i++) destination[i] += scale * source[i];
+                }
+
                 /// <summary>Σ a[i] b[i].</summary>
                 public static double Dot(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> b)
                 {

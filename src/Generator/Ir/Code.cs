@@ -44,8 +44,9 @@ internal sealed record CallCode(Expr Call) : Code;
 /// <summary><c>Span.Clear();</c>: every element of a span set to zero.</summary>
 internal sealed record ClearCode(string Span) : Code;
 
-/// <summary><c>Helpers.AddTo(Target, new ReadOnlySpan&lt;T&gt;(Buffer, 0, Length));</c>: a pooled buffer added into an adjoint span.</summary>
-internal sealed record AddSpanCode(string Target, ScalarKind Kind, string Buffer, Expr Length) : Code;
+/// <summary><c>Helpers.AddTo(Target, new ReadOnlySpan&lt;T&gt;(Buffer, 0, Length));</c>: a pooled buffer added into an adjoint span
+/// (times <see cref="Scale"/> when there is one: <c>Helpers.AddTo(Target, Scale, ...)</c>).</summary>
+internal sealed record AddSpanCode(string Target, ScalarKind Kind, string Buffer, Expr Length, Expr? Scale = null) : Code;
 
 /// <summary><c>ArrayPool&lt;T&gt;.Shared.Return(Buffer);</c>, guarded by <c>if (Buffer is not null)</c> when <see cref="IfRented"/>.</summary>
 internal sealed record ReturnCode(ScalarKind Kind, string Buffer, bool IfRented) : Code;

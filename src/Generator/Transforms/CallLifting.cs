@@ -8,8 +8,8 @@ using Autodiff.Generator.Ir;
 namespace Autodiff.Generator.Transforms;
 
 /// <summary>
-/// Outside loops, a call to a differentiable function whose differentiable parameters are all scalars becomes a
-/// statement of its own, <c>__call = G(a, b);</c>, which the reverse emitter evaluates with G's VJP seeded with 1:
+/// Outside loops, a call to a differentiable function whose differentiable parameters are scalars or arrays passed by
+/// name becomes a statement of its own, <c>__call = G(a, b);</c>, which the reverse emitter evaluates with G's VJP seeded with 1:
 /// one call gives both the value and the partials, kept for the reverse sweep (<see cref="Emit.ReverseEmitter"/>).
 /// The plain scheme called G in the forward sweep and G's VJP in the reverse, and that VJP calls G again inside:
 /// through recursion, O(depth²) calls. Split, a recursive VJP costs one VJP per level. Only calls that are always
@@ -44,9 +44,16 @@ internal static class CallLifting
         return output;
     }
 
-    /// <summary>Whether the reverse emitter can evaluate the call by its VJP with seed 1: every differentiable parameter a scalar.</summary>
+    /// <summary>
+    /// Whether the reverse emitter can evaluate the call by its VJP with seed 1: every differentiable parameter a scalar,
+    /// or an array passed by name (its partials are then a pooled array of its length, kept for the reverse sweep).
+    /// </summary>
     public static bool IsSplittable(CallExpr call)
-        => TypeClassifier.IsFloating(call.Kind) && call.Callee.Parameters.All(p => !p.Differentiable || p.Shape == ShapeKind.Scalar);
+        => TypeClassifier.IsFloating(call.Kind)
+            && call.Callee.Parameters.Select((p, i) => !p.Differentiable || p.Shape == ShapeKind.Scalar || (p.Shape == ShapeKind.Array && p.Kind == call.Kind && call.Args[i] is VarExpr)).All(ok => ok);
+
+    /// <summary>Whether every differentiable parameter of the call is a scalar (its partials are scalars).</summary>
+    public static bool OverScalars(CallExpr call) => call.Callee.Parameters.All(p => !p.Differentiable || p.Shape == ShapeKind.Scalar);
 
     private static Expr LiftCalls(Expr expr, string comment, List<Stmt> output, Func<string, ScalarKind, string> newVariable)
     {
