@@ -154,6 +154,8 @@ public class ConstructTests
         new("CallArrayArguments", "double[] scaled = new double[w.Length]; for (int i = 0; i < w.Length; i++) scaled[i] = w[i] * x; double p = Helper.Poly(y, scaled); return p * Helper.Poly(x, w) + Helper.Poly(y * y, w);"),
         new("CallPassiveArrayArgument", "double[] k = new double[3]; k[0] = 1; k[1] = -2; k[2] = 0.5; return Helper.Poly(x * y, k) + Helper.Poly(x, k) * y;"),
         new("RecursionOverArray", "return Helper.Horner(w, x, 0) * y + Helper.Horner(w, y, 1);"),
+        new("ArrayCallBeforeAFinalLoop", "double p = Helper.Poly(x, w); double s = 0; for (int i = 0; i < w.Length; i++) s += w[i] * y; return s * p;"),
+        new("ArrayCallAfterAWriteLoop", "double[] t = new double[w.Length]; for (int i = 0; i < w.Length; i++) t[i] = w[i] * w[i]; double s = 0; for (int i = 0; i < w.Length; i++) s += t[i] * x; return s + Helper.Poly(y, t) + Helper.Poly(s, w);"),
         new("CallWithNoDerivativeArg", "return Helper.Scaled(x, y) + y;", (x, y, w) => (y, 1), FiniteDifferences: false),
 
         // Custom derivatives
