@@ -36,9 +36,6 @@ internal sealed partial class ReverseEmitter
     // that iteration's locals, so nothing in it is saved or stored.
     private bool _noSaves;
 
-    // The split directional calls emitted so far whose value a later call of their method reads (see PairedCalls).
-    private readonly Dictionary<AssignStmt, DirectionalValue> _directionalValues = new(ReferenceComparer<AssignStmt>.Instance);
-
     public ReverseEmitter(MethodContext context) => _c = context;
 
     /// <summary>The method's body: like <see cref="EmitSequence"/>, but a final accumulation loop is fused (see <see cref="LoopFusion"/>).</summary>
@@ -244,126 +241,6 @@ internal sealed partial class ReverseEmitter
 
         return (forward, reverse);
     }
-
-    /// <summary>
-    /// <c>t = G(a, b)</c> outside loops (see <see cref="CallLifting"/>): the forward sweep calls G's VJP with seed 1,
-    /// which returns the value and writes the partials ∂G/∂a, ∂G/∂b into locals; the reverse sweep only scales them,
-    /// <c>da += dt * ∂G/∂a</c>. One call where the plain scheme made two (G forward, G's VJP backward, which runs G
-    /// again), and so linear, not quadratic, through recursion.
-    /// </summary>
-    private (CodeBlock, CodeBlock) EmitSplitCall(AssignStmt assign, CallExpr call, CodeBlock forward, Code? restore, VarInfo variable)
-    {
-        var arguments = new List<Expr>();
-        var partials = new List<(Expr Argument, VarExpr Partial)>();
-        var arrayPartials = new List<ArrayPartial>();
-        var outputs = new List<Expr>();
-        var slots = new VarExpr?[call.Args.Count];
-        var rent = new CodeBlock();
-        for (int i = 0; i < call.Args.Count; i++)
-        {
-            arguments.Add(call.Args[i]);
-            CalleeParam parameter = call.Callee.Parameters[i];
-            if (parameter.Differentiable && parameter.Shape != ShapeKind.Scalar)
-            {
-                // An array's partials: a pooled array of its length, written by the VJP, scaled into its adjoint and
-                // given back by the reverse sweep.
-                string keyword = TypeClassifier.Keyword(parameter.Kind);
-                var buffer = Build.Var(parameter.Kind, _c.Temp("__pbuffer"));
-                VarExpr length = DeclareSlot("__plength", ScalarKind.Int);
-                _c.Declarations.Add(new DeclareCode(keyword + "[]?", buffer.Name, new OpaqueExpr(parameter.Kind, "null")));
-                rent.Add(new AssignCode(length, new LengthExpr(((VarExpr)call.Args[i]).Name)));
-                rent.Add(new AssignCode(buffer, new RentExpr(parameter.Kind, length)));
-                outputs.Add(new SpanExpr(parameter.Kind, buffer.Name, length, ReadOnly: false));
-                arrayPartials.Add(new ArrayPartial(((VarExpr)call.Args[i]).Name, parameter.Kind, buffer.Name, length));
-            }
-            else if (parameter.Differentiable)
-            {
-                VarExpr partial = DeclareSlot("__p", parameter.Kind);
-                outputs.Add(new OutExpr(parameter.Kind, partial.Name, Declare: false));
-                partials.Add((call.Args[i], partial));
-                slots[i] = partial;
-            }
-        }
-
-        if (_c.Pairs.GivesValue(assign))
-        {
-            // The value of the method the directional derivative is of, for a later call of it (see PairedCalls).
-            VarExpr value = DeclareSlot("__pv", call.Kind);
-            outputs.Add(new OutExpr(call.Kind, value.Name, Declare: false));
-            _directionalValues[assign] = new DirectionalValue(value, slots);
-        }
-
-        // The partials' own forward code reads the arguments before the call may overwrite one (x = G(x)).
-        CodeBlock reverse = ScaledPartials(assign, forward, restore, variable, partials, arrayPartials);
-        forward.Append(rent);
-        arguments.Add(Build.Lit(1, call.Kind));
-        forward.Add(new AssignCode(Build.Var(variable.Kind, assign.Target), new InvokeExpr(call.Kind, call.Callee.Vjp, new EquatableArray<Expr>(arguments.Concat(outputs)))));
-        return (forward, reverse);
-    }
-
-    /// <summary>
-    /// <c>c = G(a)</c> after <c>v = GDirectional(a, ta)</c> (see <see cref="PairedCalls"/>): the value is the one that
-    /// call wrote, and G's partials with respect to a are the directional derivative's with respect to ta.
-    /// </summary>
-    private (CodeBlock, CodeBlock) EmitPairedCall(AssignStmt assign, CallExpr call, CodeBlock forward, Code? restore, VarInfo variable, DirectionalValue paired)
-    {
-        var partials = new List<(Expr Argument, VarExpr Partial)>();
-        int tangent = call.Args.Count;
-        for (int i = 0; i < call.Args.Count; i++)
-        {
-            if (call.Callee.Parameters[i].Differentiable)
-            {
-                partials.Add((call.Args[i], paired.Partials[tangent++]!));
-            }
-        }
-
-        CodeBlock reverse = ScaledPartials(assign, forward, restore, variable, partials);
-        forward.Add(new AssignCode(Build.Var(variable.Kind, assign.Target), paired.Value));
-        return (forward, reverse);
-    }
-
-    // The reverse of a split call: the result's adjoint times each partial kept from the forward sweep.
-    private CodeBlock ScaledPartials(AssignStmt assign, CodeBlock forward, Code? restore, VarInfo variable, List<(Expr Argument, VarExpr Partial)> partials,
-        List<ArrayPartial>? arrayPartials = null)
-    {
-        string keyword = TypeClassifier.Keyword(variable.Kind);
-        var reverse = new CodeBlock().Comment(assign.Comment + "   (partials from the forward sweep)");
-        var adjoint = Build.Var(variable.Kind, _c.Derivative(assign.Target));
-        string g = _c.Temp("__g");
-        reverse.Add(new DeclareCode(keyword, g, adjoint));
-        reverse.Add(new AssignCode(adjoint, Build.Lit(0, variable.Kind)));
-        if (restore is not null)
-        {
-            reverse.Add(restore);
-        }
-
-        var scope = new ValueScope(null, hoistedDeclarations: _c.Declarations);
-        foreach ((Expr argument, VarExpr partial) in partials)
-        {
-            Child(argument, new Adjoint(Build.Mul(Build.Var(variable.Kind, g), partial)), scope);
-        }
-
-        scope.FlushAccumulations();
-        reverse.Append(scope.Body);
-        forward.Append(scope.OwnPre);
-        foreach (ArrayPartial array in arrayPartials ?? new List<ArrayPartial>())
-        {
-            if (_c.Activity.IsActive(array.Name) && _c.HasDerivative(array.Name))
-            {
-                reverse.Add(new AddSpanCode(_c.Derivative(array.Name), array.Kind, array.Buffer, array.Length, Scale: Build.Var(variable.Kind, g)));
-            }
-
-            reverse.Add(new ReturnCode(array.Kind, array.Buffer, IfRented: true));
-        }
-
-        return reverse;
-    }
-
-    /// <summary>A split call's partials with respect to an array argument, in a pooled buffer of the array's length.</summary>
-    private sealed record ArrayPartial(string Name, ScalarKind Kind, string Buffer, VarExpr Length);
-
-    /// <summary>What a split directional call kept for a later call of its method: the value and the partial per argument.</summary>
-    private sealed record DirectionalValue(VarExpr Value, VarExpr?[] Partials);
 
     /// <summary>Whether the variable is assigned by more than one statement (so one definition may replace another).</summary>
     private bool IsOverwritten(string variable)
