@@ -11,6 +11,39 @@ public static partial class Functions
     [Differentiable]
     public static double Horner(double[] c, double x, int i) => i == c.Length ? 0.0 : c[i] + x * Horner(c, x, i + 1);
 
+    /// <summary>The determinant of an n x n matrix (row by row in <paramref name="a"/>) by cofactor expansion along the first row.</summary>
+    [Differentiable]
+    public static double Determinant(double[] a, int n)
+    {
+        if (n == 1)
+        {
+            return a[0];
+        }
+
+        double total = 0, sign = 1;
+        for (int j = 0; j < n; j++)
+        {
+            double[] minor = new double[(n - 1) * (n - 1)];
+            for (int r = 1; r < n; r++)
+            {
+                int k = 0;
+                for (int c = 0; c < n; c++)
+                {
+                    if (c != j)
+                    {
+                        minor[(r - 1) * (n - 1) + k] = a[r * n + c];
+                        k++;
+                    }
+                }
+            }
+
+            total += sign * a[j] * Determinant(minor, n - 1);
+            sign = -sign;
+        }
+
+        return total;
+    }
+
     /// <summary>Rosenbrock in N dimensions: Σ (1 - xᵢ)² + 100 (xᵢ₊₁ - xᵢ²)².</summary>
     [Differentiable(SecondOrder = true)]
     public static double Rosenbrock(double[] x)

@@ -60,3 +60,45 @@ public class RecursionBenchmarks
         return value;
     }
 }
+
+/// <summary>
+/// Recursion inside a loop: the determinant by cofactor expansion (n calls of the (n - 1) x (n - 1) determinant per
+/// level, each on a minor made in the loop). Its generated gradient against the function; the adjugate (the gradient
+/// of a determinant is its cofactor matrix) checks it.
+/// </summary>
+[MemoryDiagnoser]
+public class DeterminantBenchmarks
+{
+    private double[] _a = null!, _da = null!;
+
+    [Params(5, 7)]
+    public int N { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new System.Random(4);
+        _a = new double[N * N];
+        for (int i = 0; i < _a.Length; i++)
+        {
+            _a[i] = random.NextDouble() - 0.5;
+        }
+
+        _da = new double[N * N];
+        Functions.DeterminantGradient(_a, N, _da);
+        // ∂det/∂a[i, j] = the (i, j) cofactor: check one entry by a finite difference.
+        const double h = 1e-6;
+        double[] plus = (double[])_a.Clone(), minus = (double[])_a.Clone();
+        plus[N + 1] += h;
+        minus[N + 1] -= h;
+        double fd = (Functions.Determinant(plus, N) - Functions.Determinant(minus, N)) / (2 * h);
+        if (System.Math.Abs(fd - _da[N + 1]) > 1e-6)
+        {
+            throw new System.InvalidOperationException("the determinant's gradient disagrees with a finite difference");
+        }
+    }
+
+    [Benchmark(Baseline = true)] public double Function() => Functions.Determinant(_a, N);
+
+    [Benchmark] public double GeneratedGradient() => Functions.DeterminantGradient(_a, N, _da);
+}

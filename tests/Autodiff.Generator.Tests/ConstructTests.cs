@@ -154,6 +154,9 @@ public class ConstructTests
         new("CallArrayArguments", "double[] scaled = new double[w.Length]; for (int i = 0; i < w.Length; i++) scaled[i] = w[i] * x; double p = Helper.Poly(y, scaled); return p * Helper.Poly(x, w) + Helper.Poly(y * y, w);"),
         new("CallPassiveArrayArgument", "double[] k = new double[3]; k[0] = 1; k[1] = -2; k[2] = 0.5; return Helper.Poly(x * y, k) + Helper.Poly(x, k) * y;"),
         new("RecursionOverArray", "return Helper.Horner(w, x, 0) * y + Helper.Horner(w, y, 1);"),
+        // In a loop's body, a call with an array argument is split too: its partials go on the tapes.
+        new("ArrayCallsInALoop", "double s = 0; for (int i = 0; i < 3; i++) { double[] t = new double[w.Length]; for (int k = 0; k < w.Length; k++) t[k] = w[k] * (x + i); s += Helper.Poly(y, t) * x + Helper.Poly(x * i, w); } return s;"),
+        new("DeterminantByCofactors", "double[] m = new double[9]; for (int i = 0; i < 9; i++) m[i] = Math.Sin(x * (i + 1)) + y * w[i % w.Length]; return Helper.Determinant(m, 3) + Helper.Determinant(w, 1);"),
         new("ArrayCallBeforeAFinalLoop", "double p = Helper.Poly(x, w); double s = 0; for (int i = 0; i < w.Length; i++) s += w[i] * y; return s * p;"),
         new("ArrayCallAfterAWriteLoop", "double[] t = new double[w.Length]; for (int i = 0; i < w.Length; i++) t[i] = w[i] * w[i]; double s = 0; for (int i = 0; i < w.Length; i++) s += t[i] * x; return s + Helper.Poly(y, t) + Helper.Poly(s, w);"),
         new("CallWithNoDerivativeArg", "return Helper.Scaled(x, y) + y;", (x, y, w) => (y, 1), FiniteDifferences: false),
@@ -181,6 +184,29 @@ public class ConstructTests
             [Differentiable] public static double Outer(double a, double b) => Inner(a * b, b) + Square(Inner(b, a));
             [Differentiable] public static double Power(double a, int n) => n == 0 ? 1.0 : a * Power(a, n - 1);
             [Differentiable] public static double Horner(double[] c, double a, int i) => i == c.Length ? 0.0 : c[i] + a * Horner(c, a, i + 1);
+            [Differentiable]
+            public static double Determinant(double[] a, int n)
+            {
+                if (n == 1) return a[0];
+                double total = 0, sign = 1;
+                for (int j = 0; j < n; j++)
+                {
+                    double[] minor = new double[(n - 1) * (n - 1)];
+                    for (int r = 1; r < n; r++)
+                    {
+                        int k = 0;
+                        for (int c = 0; c < n; c++)
+                        {
+                            if (c != j) { minor[(r - 1) * (n - 1) + k] = a[r * n + c]; k++; }
+                        }
+                    }
+
+                    total += sign * a[j] * Determinant(minor, n - 1);
+                    sign = -sign;
+                }
+
+                return total;
+            }
             [Differentiable] public static double Scaled(double a, [NoDerivative] double k) => a * k;
         }
 

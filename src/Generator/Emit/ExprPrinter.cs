@@ -31,7 +31,7 @@ internal static class ExprPrinter
             MathCallExpr m => ($"{m.Class}.{m.Function}({string.Join(", ", m.Args.Select(a => Print(a, 0)))})", Primary),
             CallExpr c => ($"{c.Callee.Primal}({string.Join(", ", c.Args.Select(a => Print(a, 0)))})", Primary),
             StopGradientExpr s => (Print(s.Operand, context), Primary),
-            TapePopExpr p => ($"{p.Tape}.Pop()", Primary),
+            TapePopExpr p => ($"{p.Tape}.Pop(){(p.NotNull ? "!" : string.Empty)}", Primary),
             OutExpr o => (o.Declare ? $"out {TypeClassifier.Keyword(o.Kind)} {o.Name}" : "out " + o.Name, Primary),
             SpanExpr s => ($"new global::System.{(s.ReadOnly ? "ReadOnlySpan" : "Span")}<{TypeClassifier.Keyword(s.Kind)}>({s.Buffer}, 0, {Print(s.Length, 0)})", Primary),
             RentExpr r => ($"{MethodContext.Pool}<{TypeClassifier.Keyword(r.Kind)}>.Shared.Rent({Print(r.Length, 0)})", Primary),

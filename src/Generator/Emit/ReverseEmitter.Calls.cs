@@ -22,7 +22,9 @@ internal sealed partial class ReverseEmitter
     /// (G forward, G's VJP backward, which runs G again), and so linear, not quadratic, through recursion over scalars
     /// (over an array, each level still keeps partials of the array's length).
     /// </summary>
-    private (CodeBlock, CodeBlock) EmitSplitCall(AssignStmt assign, CallExpr call, CodeBlock forward, Code? restore, VarInfo variable)
+    /// <param name="onTape">In a loop: the partials are pushed after the call (scalars on the tape of their kind, an
+    /// array's pooled storage on the array tape and its length on the int tape) and popped by the reverse sweep.</param>
+    private (CodeBlock, CodeBlock) EmitSplitCall(AssignStmt assign, CallExpr call, CodeBlock forward, Code? restore, VarInfo variable, bool onTape = false)
     {
         var arguments = new List<Expr>();
         var partials = new List<(Expr Argument, VarExpr Partial)>();
@@ -64,11 +66,48 @@ internal sealed partial class ReverseEmitter
             _directionalValues[assign] = new DirectionalValue(value, slots);
         }
 
+        // In a loop the partials go on the tapes after the call and come back, in the reverse order, before the restore
+        // of the statement's old value (pushed before the call).
+        var pushes = new CodeBlock();
+        CodeBlock? pops = null;
+        if (onTape)
+        {
+            pops = new CodeBlock();
+            var popped = new List<(Expr Argument, VarExpr Partial)>();
+            foreach ((Expr argument, VarExpr partial) in partials)
+            {
+                pushes.Add(new PushCode(_c.TapeFor(partial.Kind), partial));
+                popped.Add((argument, Build.Var(partial.Kind, _c.Temp("__pr"))));
+            }
+
+            var poppedArrays = new List<ArrayPartial>();
+            foreach (ArrayPartial array in arrayPartials)
+            {
+                pushes.Add(new PushCode(_c.ArrayTapeFor(array.Kind), Build.Var(array.Kind, array.Buffer)));
+                pushes.Add(new PushCode(_c.TapeFor(ScalarKind.Int), array.Length));
+                poppedArrays.Add(array with { Buffer = _c.Temp("__pbr"), Length = Build.Var(ScalarKind.Int, _c.Temp("__plr")) });
+            }
+
+            for (int k = poppedArrays.Count - 1; k >= 0; k--)
+            {
+                pops.Add(new DeclareCode("int", poppedArrays[k].Length.Name, new TapePopExpr(ScalarKind.Int, _c.TapeFor(ScalarKind.Int))));
+                pops.Add(new DeclareCode(TypeClassifier.Keyword(poppedArrays[k].Kind) + "[]?", poppedArrays[k].Buffer, new TapePopExpr(poppedArrays[k].Kind, _c.ArrayTapeFor(poppedArrays[k].Kind))));
+            }
+
+            for (int k = popped.Count - 1; k >= 0; k--)
+            {
+                pops.Add(new DeclareCode(TypeClassifier.Keyword(popped[k].Partial.Kind), popped[k].Partial.Name, new TapePopExpr(popped[k].Partial.Kind, _c.TapeFor(popped[k].Partial.Kind))));
+            }
+
+            (partials, arrayPartials) = (popped, poppedArrays);
+        }
+
         // The partials' own forward code reads the arguments before the call may overwrite one (x = G(x)).
-        CodeBlock reverse = ScaledPartials(assign, forward, restore, variable, partials, arrayPartials);
+        CodeBlock reverse = ScaledPartials(assign, forward, restore, variable, partials, arrayPartials, pops);
         forward.Append(rent);
         arguments.Add(Build.Lit(1, call.Kind));
         forward.Add(new AssignCode(Build.Var(variable.Kind, assign.Target), new InvokeExpr(call.Kind, call.Callee.Vjp, new EquatableArray<Expr>(arguments.Concat(outputs)))));
+        forward.Append(pushes);
         return (forward, reverse);
     }
 
@@ -95,7 +134,7 @@ internal sealed partial class ReverseEmitter
 
     // The reverse of a split call: the result's adjoint times each partial kept from the forward sweep.
     private CodeBlock ScaledPartials(AssignStmt assign, CodeBlock forward, Code? restore, VarInfo variable, List<(Expr Argument, VarExpr Partial)> partials,
-        List<ArrayPartial>? arrayPartials = null)
+        List<ArrayPartial>? arrayPartials = null, CodeBlock? pops = null)
     {
         string keyword = TypeClassifier.Keyword(variable.Kind);
         var reverse = new CodeBlock().Comment(assign.Comment + "   (partials from the forward sweep)");
@@ -103,6 +142,11 @@ internal sealed partial class ReverseEmitter
         string g = _c.Temp("__g");
         reverse.Add(new DeclareCode(keyword, g, adjoint));
         reverse.Add(new AssignCode(adjoint, Build.Lit(0, variable.Kind)));
+        if (pops is not null)
+        {
+            reverse.Append(pops);
+        }
+
         if (restore is not null)
         {
             reverse.Add(restore);

@@ -53,8 +53,11 @@ internal sealed partial class ReverseEmitter
         }
 
         bool noSaves = _noSaves;
+        int splitDepth = _splitDepth;
         _noSaves |= checkpoint;
+        _splitDepth = depth + 1;
         (CodeBlock bodyForward, CodeBlock bodyReverse) = EmitSequence(loop.Body, depth + 1);
+        _splitDepth = splitDepth;
         (CodeBlock stepForward, CodeBlock stepReverse) = EmitSequence(loop.Step, depth + 1);
         _noSaves = noSaves;
         if (checkpoint)

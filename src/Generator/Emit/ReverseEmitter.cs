@@ -36,6 +36,9 @@ internal sealed partial class ReverseEmitter
     // that iteration's locals, so nothing in it is saved or stored.
     private bool _noSaves;
 
+    // The loop depth of the ordinary loop body being written, where calls with array arguments are split (0: none).
+    private int _splitDepth;
+
     public ReverseEmitter(MethodContext context) => _c = context;
 
     /// <summary>The method's body: like <see cref="EmitSequence"/>, but a final accumulation loop is fused (see <see cref="LoopFusion"/>).</summary>
@@ -115,6 +118,15 @@ internal sealed partial class ReverseEmitter
             return _c.Pairs.DirectionalOf(assign) is { } directional && _directionalValues.TryGetValue(directional, out DirectionalValue? paired)
                 ? EmitPairedCall(assign, call, forward, restore, variable, paired)
                 : EmitSplitCall(assign, call, forward, restore, variable);
+        }
+
+        // In the body of an ordinary loop (not fused, checkpointed, run again or a selection), a call with an array
+        // argument the lifting took out of its statement (CallLifting.InLoops) is split with its partials on the tapes.
+        if (depth > 0 && depth == _splitDepth && !_fusedIteration && !_noSaves && assign.Index is null && assign.Value is CallExpr inLoop
+            && CallLifting.IsSplittable(inLoop) && !CallLifting.OverScalars(inLoop) && _c.Activity.IsActive(assign.Target) && _c.Activity.IsActive(inLoop))
+        {
+            forward.Append(saving);
+            return EmitSplitCall(assign, inLoop, forward, restore, variable, onTape: true);
         }
 
         // Inside a loop (not a fused iteration, whose reverse runs right after its forward), a transcendental value the
@@ -367,7 +379,8 @@ internal sealed partial class ReverseEmitter
             // A new T[] in every iteration (passed where an array is expected): the one before is kept by reference.
             string heapArrays = _c.ArrayTapeFor(kind);
             forward.Add(new PushCode(heapArrays, Build.Var(kind, name)));
-            return new CodeBlock().Add(new AssignCode(Build.Var(kind, name), new TapePopExpr(kind, heapArrays)));
+            // The tape holds T[]? (pooled storage may be null); what a heap array's push kept is never null.
+            return new CodeBlock().Add(new AssignCode(Build.Var(kind, name), new TapePopExpr(kind, heapArrays, NotNull: true)));
         }
 
         string buffer = BufferOf(name);

@@ -41,8 +41,9 @@ internal sealed record StopGradientExpr(ScalarKind Kind, Expr Operand, string Fu
 /// <summary>A passive value the IR does not look into (a static field or property read), printed as is.</summary>
 internal sealed record OpaqueExpr(ScalarKind Kind, string Text) : Expr(Kind);
 
-/// <summary><c>Tape.Pop()</c>: the next value of a tape, in the reverse order of the pushes (derivative code only).</summary>
-internal sealed record TapePopExpr(ScalarKind Kind, string Tape) : Expr(Kind);
+/// <summary><c>Tape.Pop()</c>: the next value of a tape, in the reverse order of the pushes (derivative code only); <c>Tape.Pop()!</c>
+/// when <see cref="NotNull"/> (a tape of nullable storage popped into a variable that is never null).</summary>
+internal sealed record TapePopExpr(ScalarKind Kind, string Tape, bool NotNull = false) : Expr(Kind);
 
 /// <summary><c>out T Name</c> (<see cref="Declare"/>) or <c>out Name</c>: an argument the call writes (derivative code only).</summary>
 internal sealed record OutExpr(ScalarKind Kind, string Name, bool Declare) : Expr(Kind);
