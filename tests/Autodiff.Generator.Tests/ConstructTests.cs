@@ -156,6 +156,7 @@ public class ConstructTests
         new("RecursionOverArray", "return Helper.Horner(w, x, 0) * y + Helper.Horner(w, y, 1);"),
         // In a loop's body, a call with an array argument is split too: its partials go on the tapes.
         new("ArrayCallsInALoop", "double s = 0; for (int i = 0; i < 3; i++) { double[] t = new double[w.Length]; for (int k = 0; k < w.Length; k++) t[k] = w[k] * (x + i); s += Helper.Poly(y, t) * x + Helper.Poly(x * i, w); } return s;"),
+        new("ArrayCallsInALoopOnExpressions", "double s = 0; for (int i = 0; i < 3; i++) { double[] t = new double[w.Length]; for (int k = 0; k < w.Length; k++) t[k] = Math.Sin(w[k] * (x + i)); double e = Math.Exp(x * 0.5) * y; s += Helper.Poly(Math.Tanh(e + i) * x, t) * Math.Cos(y * i); } return s;"),
         new("DeterminantByCofactors", "double[] m = new double[9]; for (int i = 0; i < 9; i++) m[i] = Math.Sin(x * (i + 1)) + y * w[i % w.Length]; return Helper.Determinant(m, 3) + Helper.Determinant(w, 1);"),
         new("ArrayCallBeforeAFinalLoop", "double p = Helper.Poly(x, w); double s = 0; for (int i = 0; i < w.Length; i++) s += w[i] * y; return s * p;"),
         new("ArrayCallAfterAWriteLoop", "double[] t = new double[w.Length]; for (int i = 0; i < w.Length; i++) t[i] = w[i] * w[i]; double s = 0; for (int i = 0; i < w.Length; i++) s += t[i] * x; return s + Helper.Poly(y, t) + Helper.Poly(s, w);"),

@@ -152,15 +152,21 @@ internal sealed partial class ReverseEmitter
             reverse.Add(restore);
         }
 
-        var scope = new ValueScope(null, hoistedDeclarations: _c.Declarations);
+        // Outside loops the values the arguments' chain rule reads are computed by the forward sweep and kept; in a loop
+        // (pops given) a later iteration would overwrite them, so the reverse sweep computes them, as for any statement.
+        bool inLoop = pops is not null;
+        var scope = new ValueScope(null, hoistedDeclarations: inLoop ? null : _c.Declarations);
         foreach ((Expr argument, VarExpr partial) in partials)
         {
             Child(argument, new Adjoint(Build.Mul(Build.Var(variable.Kind, g), partial)), scope);
         }
 
         scope.FlushAccumulations();
-        reverse.Append(scope.Body);
-        forward.Append(scope.OwnPre);
+        reverse.Append(inLoop ? scope.Flatten() : scope.Body);
+        if (!inLoop)
+        {
+            forward.Append(scope.OwnPre);
+        }
         foreach (ArrayPartial array in arrayPartials ?? new List<ArrayPartial>())
         {
             if (_c.Activity.IsActive(array.Name) && _c.HasDerivative(array.Name))
