@@ -34,6 +34,32 @@ public sealed partial class RandomProgramGenerator
     }
 
     /// <summary>
+    /// Helpers <c>A0..A{n-1}</c> that reduce an array to a scalar: Σₖ of a random expression of <c>a</c> and the
+    /// argument's element k (calls of the scalar helpers among them). Called, not inlined: the array-call test's.
+    /// </summary>
+    public string ReductionHelpers(string prefix, int count, int helpers)
+    {
+        var text = new StringBuilder();
+        for (int i = 0; i < count; i++)
+        {
+            BeginHelper(helpers, "a", "b");
+            text.AppendLine(CultureInfo.InvariantCulture, $"[Differentiable] public static double {prefix}A{i}(double[] v, double a)");
+            text.AppendLine("{");
+            text.AppendLine("    double s = 0;");
+            text.AppendLine("    for (int k = 0; k < v.Length; k++)");
+            text.AppendLine("    {");
+            text.AppendLine("        double b = v[k];");
+            text.AppendLine(CultureInfo.InvariantCulture, $"        s += {Expr(3, prefix)};");
+            text.AppendLine("    }");
+            text.AppendLine();
+            text.AppendLine("    return s;");
+            text.AppendLine("}");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>
     /// Helpers <c>M0..M{n-1}</c> that return a new array, element k a random expression of <c>a</c> and the argument's
     /// element k (calls of the scalar helpers H0..H{helpers-1} among them). Only the array-helper test calls this.
     /// </summary>
