@@ -274,29 +274,22 @@ public static partial class TensorDerivatives
     private static int At(Tensor operand, Tensor y, int i, int columns)
         => operand.Length == y.Length ? i : operand.Length == 1 ? 0 : i % columns;
 
-    // ta ± tb, each broadcast to y's shape (a missing one is zero).
+    // ta ± tb, each broadcast to y's shape: both there, the op itself on the tangents (they line up as a and b do);
+    // one missing (zero), the other broadcast.
     private static Tensor? Linear(Tensor a, Tensor b, Tensor y, Tensor? ta, Tensor? tb, float sign, Tensor? into)
     {
+        Tensor? owned = Own(into, a, b, y, ta, tb);
+        if (ta is not null && tb is not null)
+        {
+            return sign > 0f ? Tensor.Add(ta, tb, owned) : Tensor.Subtract(ta, tb, owned);
+        }
+
         if (ta is null && tb is null)
         {
             return null;
         }
 
-        Tensor t = Tensor.ReuseLike(Own(into, a, b, y, ta, tb), y);
-        if (ta is not null && tb is not null && ta.Length == y.Length && tb.Length == y.Length)
-        {
-            if (sign > 0f)
-            {
-                TensorPrimitives.Add(ta.Span, tb.Span, t.Span);
-            }
-            else
-            {
-                TensorPrimitives.Subtract(ta.Span, tb.Span, t.Span);
-            }
-
-            return t;
-        }
-
+        Tensor t = Tensor.ReuseLike(owned, y);
         Broadcasting(y, ta is null ? null : (ta, null, 1f), tb is null ? null : (tb, null, sign), t);
         return t;
     }
