@@ -113,7 +113,8 @@ internal static class DerivativeEmitter
 
     // Returns the lane method when the body has a vectorised loop (the gradient's body calls the same one).
     /// <param name="alsoWrites">A local of the method written to an <c>out</c> parameter of its own after the forward
-    /// sweep, with that parameter's documentation (a directional derivative's VJP gives the primal's value so).</param>
+    /// sweep, with that parameter's documentation (a directional derivative's VJP gives the primal's value so); the
+    /// overload without it, which discards it, is written after.</param>
     internal static CodeBlock? EmitVjp(DifferentiableMethod method, VectorSupport vectors, CodeBlock output, MethodAnalysis analysis,
         (string Local, string Parameter, string Summary)? alsoWrites = null)
     {
@@ -122,23 +123,39 @@ internal static class DerivativeEmitter
         string seed = context.Fresh("seed");
         var adjoints = Adjoints(method, context).ToList();
         string? extra = alsoWrites is { } written ? context.Fresh(written.Parameter) : null;
-        output.Line($"/// <summary>Reverse mode of <see cref=\"{method.Name}\"/>: returns its value and writes <paramref name=\"{seed}\"/> times its partial derivatives");
-        output.Line($"/// to {string.Join(", ", adjoints.Select(a => $"<paramref name=\"{a.Name}\"/>"))} (spans are overwritten){(extra is null ? "" : $", and to <paramref name=\"{extra}\"/> {alsoWrites!.Value.Summary}")}.</summary>");
+        string summary = $"/// <summary>Reverse mode of <see cref=\"{method.Name}\"/>: returns its value and writes <paramref name=\"{seed}\"/> times its partial derivatives";
+        string targets = $"/// to {string.Join(", ", adjoints.Select(a => $"<paramref name=\"{a.Name}\"/>"))} (spans are overwritten)";
+        string signature = Join(Parameters(method), $"{t} {seed}", string.Join(", ", adjoints.Select(a => a.Declaration)));
+        output.Line(summary);
+        output.Line($"{targets}{(extra is null ? "" : $", and to <paramref name=\"{extra}\"/> {alsoWrites!.Value.Summary}")}.</summary>");
         WriteAttributes(output, context);
-        string extraDeclaration = extra is null ? "" : $"out {t} {extra}";
-        using (output.Block($"{method.Accessibility} static {t} {method.Name}Vjp({Join(Parameters(method), $"{t} {seed}", string.Join(", ", adjoints.Select(a => a.Declaration)), extraDeclaration)})"))
+        CodeBlock? lanes = null;
+        using (output.Block($"{method.Accessibility} static {t} {method.Name}Vjp({Join(signature, extra is null ? "" : $"out {t} {extra}")})"))
         {
             if (method.IsStub)
             {
                 output.Line(Stub(method));
-                return null;
             }
-
-            CodeBlock? afterForward = extra is null ? null : new CodeBlock().Add(new AssignCode(Build.Var(method.ReturnKind, extra), Build.Var(method.ReturnKind, alsoWrites!.Value.Local)));
-            output.Append(AccumulationMerger.Merge(VjpBody(method, context, Build.Var(method.ReturnKind, seed), adjoints, afterForward)));
+            else
+            {
+                CodeBlock? afterForward = extra is null ? null : new CodeBlock().Add(new AssignCode(Build.Var(method.ReturnKind, extra), Build.Var(method.ReturnKind, alsoWrites!.Value.Local)));
+                output.Append(AccumulationMerger.Merge(VjpBody(method, context, Build.Var(method.ReturnKind, seed), adjoints, afterForward)));
+                lanes = context.LaneMethod;
+            }
         }
 
-        return context.LaneMethod;
+        if (extra is not null)
+        {
+            output.Line(string.Empty);
+            output.Line(summary);
+            output.Line(targets + ".</summary>");
+            WriteAttributes(output, context);
+            string arguments = string.Join(", ", method.Parameters.Select(p => p.Name).Append(seed).Concat(adjoints.Select(a => (a.Parameter.Shape == ShapeKind.Scalar ? "out " : "") + a.Name)));
+            output.Line($"{method.Accessibility} static {t} {method.Name}Vjp({signature})");
+            output.Line($"    => {Qualified(method, method.Name + "Vjp")}({arguments}, out _);");
+        }
+
+        return lanes;
     }
 
     internal static CodeBlock VjpBody(DifferentiableMethod method, MethodContext context, Expr seed, List<(string Declaration, string Name, VarInfo Parameter)> adjoints,

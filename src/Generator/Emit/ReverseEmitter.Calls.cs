@@ -167,7 +167,8 @@ internal sealed partial class ReverseEmitter
         {
             forward.Append(scope.OwnPre);
         }
-        foreach (ArrayPartial array in arrayPartials ?? new List<ArrayPartial>())
+
+        foreach (ArrayPartial array in arrayPartials ?? Enumerable.Empty<ArrayPartial>())
         {
             if (_c.Activity.IsActive(array.Name) && _c.HasDerivative(array.Name))
             {

@@ -111,22 +111,16 @@ internal sealed partial class ReverseEmitter
             }
         }
 
-        if (depth == 0 && assign.Index is null && assign.Value is CallExpr call && CallLifting.IsSplittable(call)
+        // A call the lifting took out of its statement (CallLifting.Liftable): outside loops, or in the body of an ordinary
+        // loop (not fused, checkpointed, run again or a selection), where its partials go on the tapes.
+        bool splits = depth == 0 || (depth == _splitDepth && !_fusedIteration && !_noSaves);
+        if (splits && assign.Index is null && assign.Value is CallExpr call && CallLifting.Liftable(call, inLoop: depth > 0)
             && _c.Activity.IsActive(assign.Target) && _c.Activity.IsActive(call))
         {
             forward.Append(saving);
             return _c.Pairs.DirectionalOf(assign) is { } directional && _directionalValues.TryGetValue(directional, out DirectionalValue? paired)
                 ? EmitPairedCall(assign, call, forward, restore, variable, paired)
-                : EmitSplitCall(assign, call, forward, restore, variable);
-        }
-
-        // In the body of an ordinary loop (not fused, checkpointed, run again or a selection), a call with an array
-        // argument the lifting took out of its statement (CallLifting.InLoops) is split with its partials on the tapes.
-        if (depth > 0 && depth == _splitDepth && !_fusedIteration && !_noSaves && assign.Index is null && assign.Value is CallExpr inLoop
-            && CallLifting.IsSplittable(inLoop) && !CallLifting.OverScalars(inLoop) && _c.Activity.IsActive(assign.Target) && _c.Activity.IsActive(inLoop))
-        {
-            forward.Append(saving);
-            return EmitSplitCall(assign, inLoop, forward, restore, variable, onTape: true);
+                : EmitSplitCall(assign, call, forward, restore, variable, onTape: depth > 0);
         }
 
         // Inside a loop (not a fused iteration, whose reverse runs right after its forward), a transcendental value the

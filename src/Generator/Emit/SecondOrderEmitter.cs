@@ -42,16 +42,10 @@ internal static class SecondOrderEmitter
         output.Line(string.Empty);
         bool givesValue = !overSpans && differentiable.All(p => p.Shape == ShapeKind.Scalar);
         DifferentiableMethod directional = TangentProgram.Build(method, analysis.Activity, method.Name + "Directional", tangentsDifferentiable: true, keepValue: givesValue);
-        var directionalAnalysis = MethodAnalysis.Run(directional);
         (string, string, string)? value = givesValue ? (method.ResultName, "value", $"the value of <see cref=\"{method.Name}\"/>") : null;
-        if (DerivativeEmitter.EmitVjp(directional, vectors, output, directionalAnalysis, value) is { } directionalLanes)
+        if (DerivativeEmitter.EmitVjp(directional, vectors, output, MethodAnalysis.Run(directional), value) is { } directionalLanes)
         {
             lanes.Add(directionalLanes);
-        }
-
-        if (givesValue)
-        {
-            EmitDirectionalVjpForwarder(directional, output, attributes, directionalAnalysis);
         }
 
         output.Line(string.Empty);
@@ -63,22 +57,6 @@ internal static class SecondOrderEmitter
         output.Line(string.Empty);
         EmitHessian(method, output, attributes, tangents, overSpans);
         return lanes;
-    }
-
-    // FDirectionalVjp without the value: the one above, its value discarded.
-    private static void EmitDirectionalVjpForwarder(DifferentiableMethod directional, CodeBlock output, CodeBlock attributes, MethodAnalysis analysis)
-    {
-        var context = new MethodContext(directional, "d", VectorSupport.None, analysis);
-        string t = context.T;
-        string seed = context.Fresh("seed");
-        var adjoints = DerivativeEmitter.Adjoints(directional, context).ToList();
-        output.Line(string.Empty);
-        output.Line($"/// <summary>Reverse mode of <see cref=\"{directional.Name}\"/>: returns its value and writes <paramref name=\"{seed}\"/> times its partial derivatives");
-        output.Line($"/// to {Refs(adjoints.Select(a => a.Name))}.</summary>");
-        output.Append(attributes);
-        output.Line($"{directional.Accessibility} static {t} {directional.Name}Vjp({DerivativeEmitter.Join(DerivativeEmitter.Parameters(directional), $"{t} {seed}", string.Join(", ", adjoints.Select(a => a.Declaration)))})");
-        string arguments = string.Join(", ", directional.Parameters.Select(p => p.Name).Append(seed).Concat(adjoints.Select(a => (a.Parameter.Shape == ShapeKind.Scalar ? "out " : "") + a.Name)));
-        output.Line($"    => {DerivativeEmitter.Qualified(directional, directional.Name + "Vjp")}({arguments}, out _);");
     }
 
     private static string Refs(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"<paramref name=\"{n}\"/>"));

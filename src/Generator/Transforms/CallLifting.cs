@@ -50,7 +50,10 @@ internal static class CallLifting
         return output;
     }
 
-    private static bool Liftable(CallExpr call, bool inLoop) => IsSplittable(call) && !(inLoop && OverScalars(call));
+    /// <summary>Whether the call is taken out of its statement and split: outside loops every splittable call, in a loop's
+    /// body one with an array argument (the reverse emitter splits exactly these; see <paramref name="inLoop"/> of
+    /// <see cref="Lift"/>).</summary>
+    public static bool Liftable(CallExpr call, bool inLoop) => IsSplittable(call) && !(inLoop && OverScalars(call));
 
     /// <summary>
     /// Whether the reverse emitter can evaluate the call by its VJP with seed 1: every differentiable parameter a scalar,
