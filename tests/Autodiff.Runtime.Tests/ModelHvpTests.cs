@@ -218,17 +218,7 @@ public class ModelHvpTests
         (Tensor x, int[] labels) = LayerLoopTests.Batch(5, 7, 4, 2);
         var v = ForwardModeTests.Direction(model.CreateGradient(), seed: 3);
         var hv = model.CreateGradient();
-        var rounds = new List<long>();
-        for (int round = 0; round < 3 && (rounds.Count == 0 || rounds[^1] != 0); round++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 5; i++)
-            {
-                model.LossHvp(x, labels, 0.01f, v, hv);
-            }
-
-            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
-        }
+        List<long> rounds = Allocation.ByRound(5, _ => model.LossHvp(x, labels, 0.01f, v, hv));
 
         Assert.True(rounds[^1] == 0, $"bytes allocated by 5 HVPs, round by round: {string.Join(", ", rounds)}");
     }
