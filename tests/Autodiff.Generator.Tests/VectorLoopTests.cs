@@ -17,11 +17,16 @@ public class VectorLoopTests(ITestOutputHelper output)
 {
     private static readonly int[] Lengths = { 0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 19, 24, 31, 32, 33, 40, 47, 64, 100 };
 
-    public static IEnumerable<object[]> Batches() => new[] { new object[] { 0, "double" }, new object[] { 1, "double" }, new object[] { 2, "float" } };
+    public static IEnumerable<object[]> Batches() => new[]
+    {
+        new object[] { 0, "double", false }, new object[] { 1, "double", false }, new object[] { 2, "float", false },
+        new object[] { 3, "double", true }, new object[] { 4, "float", true },
+    };
 
+    /// <param name="middle">Two loops with scalar work between them and after (<see cref="MiddleProgram"/>), instead of one final loop.</param>
     [Theory]
     [MemberData(nameof(Batches))]
-    public void VectorLoopsAgreeWithScalarLoops(int batch, string type)
+    public void VectorLoopsAgreeWithScalarLoops(int batch, string type, bool middle)
     {
         int seed = RandomProgramTests.BaseSeed() + 100 + batch;
         var random = new Random(seed);
@@ -30,7 +35,7 @@ public class VectorLoopTests(ITestOutputHelper output)
         var bodies = new List<string>();
         for (int k = 0; k < Programs; k++)
         {
-            string body = LoopProgram(random, type);
+            string body = middle ? MiddleProgram(random, type) : LoopProgram(random, type);
             bodies.Add(body);
             source.Append(Function($"V{k}", body, type, vectorize: true)).Append(Function($"S{k}", body, type, vectorize: false));
         }
@@ -40,8 +45,11 @@ public class VectorLoopTests(ITestOutputHelper output)
         Assert.Empty(result.CompilerErrors());
         Assert.Empty(result.AutodiffDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
 
-        // every one of these loops is of the vectorisable form: the rewriter must not have given up on any
-        var scalar = Enumerable.Range(0, Programs).Where(k => !result.Source($"Lanes{batch}.V{k}.").Contains($"__V{k}Lanes_", StringComparison.Ordinal)).ToList();
+        // every one of these loops is of the vectorisable form: the rewriter must not have given up on any (in the middle
+        // programs, on the forward or the reverse part of either loop; a loop local calling Exp or Log is kept on the tape
+        // there, not recomputed, and that loop stays scalar)
+        var scalar = Enumerable.Range(0, Programs).Where(k => !result.Source($"Lanes{batch}.V{k}.").Contains($"__V{k}Lanes{(middle ? "4" : string.Empty)}_", StringComparison.Ordinal)
+            && !(middle && (bodies[k].Contains(".Exp(", StringComparison.Ordinal) || bodies[k].Contains(".Log(", StringComparison.Ordinal)))).ToList();
         Assert.DoesNotContain(Enumerable.Range(0, Programs), k => result.Source($"Lanes{batch}.S{k}.").Contains("Lanes_", StringComparison.Ordinal));
         Assert.True(scalar.Count == 0, $"{scalar.Count} of {Programs} loops stayed scalar, e.g.\n{(scalar.Count > 0 ? bodies[scalar[0]] + "\n" + result.Source($"Lanes{batch}.V{scalar[0]}.") : string.Empty)}");
 
@@ -252,19 +260,42 @@ public class VectorLoopTests(ITestOutputHelper output)
 
     // for (i = lo; i < x.Length - hi; i++) { locals; s += ...; }: offsets in [-lo, hi], both arrays, p and q.
     private static string LoopProgram(Random random, string type)
+        => $"{type} s = 0;\n" + Loop(random, type, "s", "i", new List<string>()) + "\n        return s;";
+
+    // Reductions in the middle: a loop, scalar work on its sum, a second loop reading that, and a result that is not the
+    // last loop's sum alone, so no loop is the fused final one: each loop's forward and reverse are vector loops of their own.
+    private static string MiddleProgram(Random random, string type)
+    {
+        string math = type == "float" ? "MathF" : "Math";
+        string one = type == "float" ? "1f" : "1.0";
+        var body = new StringBuilder($"{type} s = 0;\n");
+        body.Append(Loop(random, type, "s", "i", new List<string>()));
+        body.Append(random.Next(2) == 0
+            ? $"        {type} m = {math}.Sqrt({one} + s * s) * p;\n"
+            : $"        {type} m = s / ({one} + q * q) - p;\n");
+        body.Append($"        {type} r = 0;\n");
+        body.Append(Loop(random, type, "r", "j", new List<string> { "m" }));
+        body.Append(random.Next(2) == 0 ? "        return r * m + s;" : "        return r * r - m;");
+        return body.ToString();
+    }
+
+    // One accumulation loop over counter from lo to x.Length - hi, adding to sum; the body may read the given scalars.
+    private static string Loop(Random random, string type, string sum, string counter, List<string> scalars)
     {
         int lo = random.Next(0, 3), hi = random.Next(0, 4);
         string math = type == "float" ? "MathF" : "Math";
         var locals = new List<string>();
+        string At(int offset) => offset == 0 ? counter : offset > 0 ? $"{counter} + {offset}" : $"{counter} - {-offset}";
         string Leaf()
         {
-            int pick = random.Next(locals.Count > 0 ? 6 : 5);
+            int pick = random.Next(locals.Count > 0 ? 7 : 6);
             return pick switch
             {
-                0 or 1 => $"x[{Index(random.Next(-lo, hi + 1))}]",
-                2 => $"y[{Index(random.Next(-lo, hi + 1))}]",
+                0 or 1 => $"x[{At(random.Next(-lo, hi + 1))}]",
+                2 => $"y[{At(random.Next(-lo, hi + 1))}]",
                 3 => random.Next(2) == 0 ? "p" : "q",
                 4 => (Math.Round(random.NextDouble() * 3 - 1.5, 2) + (type == "float" ? "f" : string.Empty)).ToString(CultureInfo.InvariantCulture),
+                5 => scalars.Count > 0 ? scalars[random.Next(scalars.Count)] : "p",
                 _ => locals[random.Next(locals.Count)],
             };
         }
@@ -289,25 +320,24 @@ public class VectorLoopTests(ITestOutputHelper output)
             };
         }
 
-        var body = new StringBuilder($"{type} s = 0;\n        for (int i = {lo}; i < x.Length - {hi}; i++)\n        {{\n");
+        var body = new StringBuilder($"        for (int {counter} = {lo}; {counter} < x.Length - {hi}; {counter}++)\n        {{\n");
         int count = random.Next(0, 3);
         for (int k = 0; k < count; k++)
         {
-            string local = "a" + k;
+            string local = $"a{counter}{k}";
             body.Append($"            {type} {local} = {Expr(2)};\n");
             locals.Add(local);
         }
 
         // the sum always depends on the arrays (else it is not active and there is no loop to vectorise)
-        body.Append($"            s {(random.Next(4) == 0 ? "-=" : "+=")} {Expr(3)} * x[{Index(random.Next(-lo, hi + 1))}];\n");
+        body.Append($"            {sum} {(random.Next(4) == 0 ? "-=" : "+=")} {Expr(3)} * x[{At(random.Next(-lo, hi + 1))}];\n");
         if (random.Next(3) == 0)
         {
-            body.Append($"            s += {Expr(2)};\n");
+            body.Append($"            {sum} += {Expr(2)};\n");
         }
 
-        body.Append("        }\n\n        return s;");
+        body.Append("        }\n");
         return body.ToString();
     }
 
-    private static string Index(int offset) => offset == 0 ? "i" : offset > 0 ? $"i + {offset}" : $"i - {-offset}";
 }

@@ -6,13 +6,14 @@ using Autodiff.Generator.Ir;
 namespace Autodiff.Generator.Analysis;
 
 /// <summary>
-/// Which fused accumulation loops (see <see cref="LoopFusion"/>) can also run a whole vector of iterations at once:
-/// a counter stepped by one against a bound the loop does not change, and a body of straight-line floating-point
-/// arithmetic on the iteration's own locals, values the loop does not change, and array elements at the counter
-/// plus or minus a constant (<c>x[i]</c>, <c>x[i + 1]</c>). No branch, no call other than the math functions
-/// that have vector forms, no conversion, nothing carried from one iteration to the next except the accumulator.
-/// Then each iteration's forward and reverse code is the same for every lane, and the only cross-lane work is
-/// the accumulator's sum at the end and the adjoint updates of neighbouring elements, which are additions.
+/// Which accumulation loops can run a whole vector of iterations at once (the fused final loop of
+/// <see cref="LoopFusion"/>, or the forward and the reverse part of any other loop whose iterations commute): a counter
+/// stepped by one against a bound the loop does not change, and a body of straight-line floating-point arithmetic on
+/// the iteration's own locals, values the loop does not change, and array elements at the counter plus or minus a
+/// constant (<c>x[i]</c>, <c>x[i + 1]</c>). No branch, no call other than the math functions that have vector forms,
+/// no conversion, nothing carried from one iteration to the next except the accumulators. Then each iteration's
+/// forward and reverse code is the same for every lane, and the only cross-lane work is the accumulators' sums at the
+/// end and the adjoint updates of neighbouring elements, which are additions.
 /// </summary>
 internal static class LoopVectorisation
 {
@@ -34,11 +35,13 @@ internal static class LoopVectorisation
     public static IEnumerable<string> Functions => AlwaysVector.Concat(Net9Vector);
 
     /// <summary>The plan for <paramref name="loop"/>, or null when it must stay scalar.</summary>
-    public static Plan? Analyse(LoopStmt loop, string accumulator, MethodContext context, VectorSupport support)
+    /// <param name="accumulators">The variables the loop carries from one iteration to the next, each only accumulated
+    /// (<c>s = s ± e</c>, read nowhere else in the body); every other variable the body assigns is the iteration's own.</param>
+    public static Plan? Analyse(LoopStmt loop, IReadOnlyCollection<string> accumulators, MethodContext context, VectorSupport support)
     {
         ScalarKind kind = context.Method.ReturnKind;
         if (!support.Lanes || loop.TestAtEnd || kind is not (ScalarKind.Double or ScalarKind.Float)
-            || context.Variables[accumulator].Kind != kind)
+            || accumulators.Any(a => !context.Variables.TryGetValue(a, out VarInfo? variable) || variable.Kind != kind || variable.Shape != ShapeKind.Scalar))
         {
             return null;
         }
@@ -62,7 +65,7 @@ internal static class LoopVectorisation
         Expr end = condition.Op == BinaryOp.Less
             ? condition.Right
             : new BinaryExpr(ScalarKind.Int, BinaryOp.Add, condition.Right, new ConstExpr(ScalarKind.Int, "1"));
-        var walker = new Walker(counter.Name, kind, targets, accumulator, context, support);
+        var walker = new Walker(counter.Name, kind, targets, accumulators, context, support);
         foreach (Stmt statement in loop.Body)
         {
             if (statement is not AssignStmt { Index: null } assign || !context.Variables.TryGetValue(assign.Target, out VarInfo? target)
@@ -71,14 +74,15 @@ internal static class LoopVectorisation
                 return null;
             }
 
-            // s = s ± e: only e is looked at (s is the one value carried between iterations)
-            Expr value = assign.Target == accumulator ? ExprFacts.AccumulatedTerm(assign)! : assign.Value;
+            // s = s ± e: only e is looked at (the accumulators are the only values carried between iterations)
+            bool accumulates = accumulators.Contains(assign.Target);
+            Expr? value = accumulates ? ExprFacts.AccumulatedTerm(assign) : assign.Value;
             if (value is null || !walker.Ok(value))
             {
                 return null;
             }
 
-            if (assign.Target != accumulator)
+            if (!accumulates)
             {
                 walker.Assigned.Add(assign.Target);
             }
@@ -94,16 +98,16 @@ internal static class LoopVectorisation
         private readonly string _counter;
         private readonly ScalarKind _kind;
         private readonly HashSet<string> _targets;
-        private readonly string _accumulator;
+        private readonly IReadOnlyCollection<string> _accumulators;
         private readonly MethodContext _context;
         private readonly VectorSupport _support;
 
-        public Walker(string counter, ScalarKind kind, HashSet<string> targets, string accumulator, MethodContext context, VectorSupport support)
+        public Walker(string counter, ScalarKind kind, HashSet<string> targets, IReadOnlyCollection<string> accumulators, MethodContext context, VectorSupport support)
         {
             _counter = counter;
             _kind = kind;
             _targets = targets;
-            _accumulator = accumulator;
+            _accumulators = accumulators;
             _context = context;
             _support = support;
         }
@@ -122,7 +126,7 @@ internal static class LoopVectorisation
                     return c.Kind == _kind;
 
                 case VarExpr v:
-                    if (v.Kind != _kind || v.Name == _accumulator || v.Name == _counter)
+                    if (v.Kind != _kind || _accumulators.Contains(v.Name) || v.Name == _counter)
                     {
                         return false;
                     }

@@ -235,10 +235,13 @@ internal sealed class ReverseNeeds
             }
         }
 
+        // arithmetic on such values (x.Length - 1, n * m) has one value too: evaluated again, it gives the same
         bool Invariant(Expr expr) => expr switch
         {
             ConstExpr or LengthExpr => true, // an array's length never changes (arrays are declared once)
             VarExpr v => !written.Contains(v.Name),
+            BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply } b => Invariant(b.Left) && Invariant(b.Right),
+            UnaryExpr { Op: UnaryOp.Negate or UnaryOp.Plus } u => Invariant(u.Operand),
             _ => false,
         };
 

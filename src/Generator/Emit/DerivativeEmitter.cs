@@ -361,10 +361,13 @@ internal static class DerivativeEmitter
         }
     }
 
-    internal static string Stub(DifferentiableMethod method)
-        => TypeRefs.StubThrow(method.Name.StartsWith("__", System.StringComparison.Ordinal) && method.Name.EndsWith(OnSpansSuffix, System.StringComparison.Ordinal)
+    internal static string Stub(DifferentiableMethod method) => TypeRefs.StubThrow(UserName(method));
+
+    /// <summary>The method's name as the user wrote it: <c>F</c> of the span form <c>__FOnSpans</c> too.</summary>
+    internal static string UserName(DifferentiableMethod method)
+        => method.Name.StartsWith("__", System.StringComparison.Ordinal) && method.Name.EndsWith(OnSpansSuffix, System.StringComparison.Ordinal)
             ? method.Name.Substring(2, method.Name.Length - 2 - OnSpansSuffix.Length)
-            : method.Name);
+            : method.Name;
 
     private const string OnSpansSuffix = "OnSpans";
 

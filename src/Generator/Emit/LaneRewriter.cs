@@ -7,8 +7,8 @@ using Autodiff.Generator.Ir;
 namespace Autodiff.Generator.Emit;
 
 /// <summary>
-/// A pass over the derivative IR that turns one iteration of a fused accumulation loop (its forward and reverse code,
-/// built for a scalar counter) into the body of a generic lane method: every floating local becomes a vector of lanes
+/// A pass over the derivative IR that turns one iteration of an accumulation loop, built for a scalar counter (its
+/// forward code, its reverse code, or both: a fused loop), into the body of a generic lane method: every floating local becomes a vector of lanes
 /// <c>TL</c>, <c>x[i + c]</c> a vector load of the lanes' elements, <c>dx[i + c] += e</c> a vector read-modify-write,
 /// and <c>Math.Sqrt</c> its lane form. <see cref="LoopVectorisation"/> has checked the primal; this pass checks the
 /// derivative code as well (every node, and that each local is assigned before it is read in the iteration), and
@@ -35,8 +35,8 @@ internal static class LaneRewriter
     /// <summary>What the iteration may name, and what it has named so far.</summary>
     private sealed class Names
     {
-        public Names(HashSet<string> locals, HashSet<string> readable, HashSet<string> adjoints, HashSet<string> invariants, HashSet<string> reductions, string accumulator, string counter)
-            => (Locals, Readable, Adjoints, Invariants, Reductions, Accumulator, Counter) = (locals, readable, adjoints, invariants, reductions, accumulator, counter);
+        public Names(HashSet<string> locals, HashSet<string> readable, HashSet<string> adjoints, HashSet<string> invariants, HashSet<string> reductions, string counter)
+            => (Locals, Readable, Adjoints, Invariants, Reductions, Counter) = (locals, readable, adjoints, invariants, reductions, counter);
 
         public HashSet<string> Locals { get; }
 
@@ -47,8 +47,6 @@ internal static class LaneRewriter
         public HashSet<string> Invariants { get; }
 
         public HashSet<string> Reductions { get; }
-
-        public string Accumulator { get; }
 
         public string Counter { get; }
 
@@ -62,7 +60,9 @@ internal static class LaneRewriter
     }
 
     /// <summary>The rewritten iteration, or null when any statement is not of the forms above.</summary>
-    public static Lanes? Rewrite(CodeBlock iteration, LoopVectorisation.Plan plan, string accumulator, MethodContext context)
+    /// <param name="sums">The accumulators the iteration adds to (<c>s = s ± e</c>), each summed in lanes: the forward part of an iteration.</param>
+    /// <param name="seeded">The accumulators whose adjoints the iteration reads, which the loop does not change: the reverse part.</param>
+    public static Lanes? Rewrite(CodeBlock iteration, LoopVectorisation.Plan plan, IReadOnlyCollection<string> sums, IReadOnlyCollection<string> seeded, MethodContext context)
     {
         string keyword = TypeClassifier.Keyword(context.Method.ReturnKind);
         var locals = new HashSet<string>(plan.Locals);
@@ -73,7 +73,7 @@ internal static class LaneRewriter
 
         var readable = new HashSet<string>(plan.Accesses.Select(a => a.Array));
         var invariants = new HashSet<string>(plan.Invariants);
-        if (context.HasDerivative(accumulator))
+        foreach (string accumulator in seeded.Where(context.HasDerivative))
         {
             invariants.Add(context.Derivative(accumulator));
         }
@@ -81,7 +81,7 @@ internal static class LaneRewriter
         // adjoints of the invariants: sums over the iterations, like the accumulator (only ever added to)
         var names = new Names(
             locals, readable, new HashSet<string>(readable.Where(context.HasDerivative).Select(context.Derivative)), invariants,
-            new HashSet<string>(plan.Invariants.Where(context.HasDerivative).Select(context.Derivative)), accumulator, plan.Counter);
+            new HashSet<string>(plan.Invariants.Where(context.HasDerivative).Select(context.Derivative)), plan.Counter);
         var outputs = new List<string>();
         var accesses = new List<(string Array, int Offset)>(plan.Accesses);
         var updates = new Dictionary<(string Array, int Offset), VarExpr>();
@@ -144,17 +144,18 @@ internal static class LaneRewriter
                     continue;
                 }
 
-                // v = e, v += e on a local, s = s ± e on the accumulator, d += e on an invariant's adjoint
-                case AssignCode { Note: null, Target: VarExpr { Name: var target } } assign:
+                // v = e, v += e on a local (a local recomputed for the reverse has a note), s = s ± e on an accumulator,
+                // d += e on an invariant's adjoint
+                case AssignCode { Target: VarExpr { Name: var target } } assign:
                 {
                     Expr? lanes;
-                    if (target == accumulator)
+                    if (sums.Contains(target))
                     {
                         lanes = !assign.Add && assign.Value is BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract, Left: VarExpr { Name: var first } } step
-                            && first == accumulator && Lane(step.Right, names) is { } e
+                            && first == target && Lane(step.Right, names) is { } e
                             ? step with { Right = e }
                             : null;
-                        names.Used.Add(accumulator);
+                        names.Used.Add(target);
                     }
                     else if (names.Reductions.Contains(target))
                     {

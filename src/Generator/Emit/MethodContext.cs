@@ -59,8 +59,11 @@ internal sealed class MethodContext
     /// <summary>What vector loops may use (<see cref="VectorSupport.None"/> when the method opted out).</summary>
     public VectorSupport Vectors { get; }
 
-    /// <summary>The generic lane method a vectorised loop calls, written once beside the three derivatives; null when none.</summary>
+    /// <summary>The generic lane methods the vectorised loops call, written once beside the three derivatives; null when none.</summary>
     public CodeBlock? LaneMethod { get; set; }
+
+    /// <summary>How many lane methods <see cref="LaneMethod"/> has (each loop's is named by its place in that order).</summary>
+    public int LaneMethodCount { get; set; }
 
     /// <summary>Adjoint arrays the fused loop writes once per element, in full (<c>dx[i] = ...</c>): not cleared first.</summary>
     public HashSet<string> WrittenOnce { get; } = new();

@@ -52,10 +52,11 @@ internal sealed partial class ReverseEmitter
             iteration.Append(straightReverse);
         }
 
-        if (LoopVectorisation.Analyse(loop, accumulator, _c, _c.Vectors) is { } plan
-            && LaneRewriter.Rewrite(AccumulationMerger.Merge(iteration), plan, accumulator, _c) is { } lanes)
+        string[] sums = { accumulator };
+        if (LoopVectorisation.Analyse(loop, sums, _c, _c.Vectors) is { } plan
+            && LaneRewriter.Rewrite(AccumulationMerger.Merge(iteration), plan, sums, sums, _c) is { } lanes)
         {
-            EmitLaneCall(forward, plan, lanes, accumulator);
+            EmitLaneCall(forward, plan, lanes, sums, $"The final loop of <see cref=\"{DerivativeEmitter.UserName(_c.Method)}\"/>, forward and reverse of each iteration");
         }
         else if (WriteOnce(iteration, loop, zeroed, headForward, headReverse, after) is { } once)
         {
@@ -291,132 +292,5 @@ internal sealed partial class ReverseEmitter
         }
 
         return output;
-    }
-
-    /// <summary>
-    /// Runs the loop's whole vectors of iterations in the lane method (written into <see cref="MethodContext.LaneMethod"/>)
-    /// before the scalar loop, which then does the rest. The vector loop's bound keeps every element it touches
-    /// inside its array, so an index the scalar loop would find out of range is left to the scalar loop to throw on.
-    /// </summary>
-    private void EmitLaneCall(CodeBlock forward, LoopVectorisation.Plan plan, LaneRewriter.Lanes lanes, string accumulator)
-    {
-        string t = _c.T;
-        string name = LaneMethodName(_c.Method);
-        var bounds = new List<Expr> { plan.End };
-        foreach (IGrouping<string, (string Array, int Offset)> array in lanes.Accesses.GroupBy(a => a.Array))
-        {
-            // the highest element the block of iterations below the bound touches in each array is inside it
-            int offset = array.Max(a => a.Offset);
-            Expr bound = Build.Offset(new LengthExpr(array.Key), -offset);
-            if (!bounds.Contains(bound))
-            {
-                bounds.Add(bound);
-            }
-        }
-
-        Expr end = bounds[bounds.Count - 1];
-        for (int k = bounds.Count - 2; k >= 0; k--)
-        {
-            end = new MathCallExpr(ScalarKind.Int, "global::System.Math", "Min", new EquatableArray<Expr>(new[] { bounds[k], end }));
-        }
-
-        int lowest = lanes.Accesses.Min(a => a.Offset);
-        var parameters = new List<string> { "ref int __index", "int __end" };
-        parameters.AddRange(lanes.Inputs.Select(a => $"global::System.ReadOnlySpan<{t}> {a}"));
-        parameters.AddRange(lanes.Outputs.Select(a => $"global::System.Span<{t}> {a}"));
-        parameters.AddRange(lanes.Invariants.Select(v => $"{t} {v}"));
-        parameters.AddRange(lanes.Reductions.Select((r, k) => $"ref {t} __total{k + 1}"));
-        string endName = _c.Fresh("__end");
-        forward.Comment($"(vectorised: whole vectors of iterations run in {name}, one iteration per lane; the loop below does the rest)");
-        var dispatch = new CodeBlock();
-        dispatch.Add(new DeclareCode("int", endName, Build.AtLeastZero(end)));
-        ScalarKind kind = _c.Method.ReturnKind;
-        var arguments = new List<Expr> { new RefExpr(ScalarKind.Int, plan.Counter), Build.Var(ScalarKind.Int, endName) };
-        arguments.AddRange(lanes.Inputs.Concat(lanes.Outputs).Concat(lanes.Invariants).Select(a => Build.Var(kind, a)));
-        arguments.AddRange(lanes.Reductions.Select(r => new RefExpr(kind, r)));
-        var total = Build.Var(kind, accumulator);
-        IfCode? chain = null;
-        foreach (LaneWidth width in LaneTypes.Widths.Reverse())
-        {
-            var call = new AssignCode(total, Build.Add(total, new InvokeExpr(kind, $"{name}<{width.Struct}<{t}>>", new EquatableArray<Expr>(arguments))));
-            chain = new IfCode(new OpaqueExpr(ScalarKind.Bool, width.Test), new CodeBlock(new Code[] { call }), chain is null ? new CodeBlock() : new CodeBlock(new Code[] { chain }));
-        }
-
-        dispatch.Add(chain!);
-        forward.Add(new IfCode(Build.Compare(BinaryOp.GreaterOrEqual, Build.Var(ScalarKind.Int, plan.Counter), Build.Int(-lowest)), dispatch, new CodeBlock()));
-
-        var method = new CodeBlock();
-        method.Line($"/// <summary>The final loop of <see cref=\"{_c.Method.Name}\"/>, forward and reverse of each iteration, on whole vectors of lanes of");
-        method.Line($"/// <typeparamref name=\"TL\"/> (one iteration per lane) from <paramref name=\"__index\"/> while all of them are below");
-        if (lanes.Reductions.Count > 0)
-        {
-            method.Line($"/// <paramref name=\"__end\"/>; advances <paramref name=\"__index\"/>, adds the lanes' sums of the adjoints of values the loop");
-            method.Line($"/// does not change to the totals passed by reference, and returns the lanes' sum of {accumulator}.</summary>");
-        }
-        else
-        {
-            method.Line($"/// <paramref name=\"__end\"/>; advances <paramref name=\"__index\"/> and returns the lanes' sum of {accumulator}.</summary>");
-        }
-
-        DerivativeEmitter.WriteAttributes(method, _c);
-        // Never inlined: inlined into its caller (AggressiveInlining until session 10) it ran 13x slower as soon as the
-        // caller lost its inline throw (Rosenbrock N = 10 000: 48 µs against 3.5), the lane structs no longer kept in
-        // registers; as a call it costs nothing measurable (3.50 µs, 3.60 inlined in the run before).
-        method.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
-        method.Line($"private static {t} {name}<TL>({string.Join(", ", parameters)})");
-        using (method.Block($"    where TL : struct, {TypeRefs.LanesInterface}<TL, {t}>"))
-        {
-            method.Line($"TL {accumulator} = default;");
-            foreach (string local in lanes.Locals.Concat(lanes.Reductions))
-            {
-                method.Line($"TL {local} = default;");
-            }
-
-            foreach (LaneRewriter.Carry carry in lanes.Carries)
-            {
-                method.Line($"TL {carry.Name} = default;");
-            }
-
-            if (lanes.Carries.Count > 0)
-            {
-                // an update k elements ahead moves k lanes: with fewer lanes than that, the scalar loop does it all
-                method.Line($"if (TL.Count <= {lanes.Carries.Max(c => c.Lanes)}) return default;");
-            }
-
-            method.Line($"int {plan.Counter} = __index;");
-            using (method.Block($"for (; {plan.Counter} <= __end - TL.Count; {plan.Counter} += TL.Count)"))
-            {
-                method.Append(lanes.Body);
-            }
-
-            if (lanes.Carries.Count > 0)
-            {
-                method.Line("// what the last block carried out, when there was one");
-                using (method.Block($"if ({plan.Counter} != __index)"))
-                {
-                    foreach (LaneRewriter.Carry carry in lanes.Carries)
-                    {
-                        method.Line($"TL.AddCarry({carry.Array}, {LaneRewriter.IndexText(plan.Counter, carry.Lowest)}, {carry.Name}, {carry.Lanes});");
-                    }
-                }
-            }
-
-            for (int k = 0; k < lanes.Reductions.Count; k++)
-            {
-                method.Line($"__total{k + 1} += TL.Sum({lanes.Reductions[k]});");
-            }
-
-            method.Line($"__index = {plan.Counter};");
-            method.Line($"return TL.Sum({accumulator});");
-        }
-
-        _c.LaneMethod = method;
-    }
-
-    /// <summary><c>__{Name}Lanes_{hash}</c>: unique among overloads (the hash of the signature, as in the file name).</summary>
-    public static string LaneMethodName(DifferentiableMethod method)
-    {
-        string[] parts = method.HintName.Split('.');
-        return $"__{method.Name}Lanes_{(parts.Length >= 4 ? parts[parts.Length - 4] : "0")}";
     }
 }

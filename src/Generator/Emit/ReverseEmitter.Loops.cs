@@ -85,9 +85,17 @@ internal sealed partial class ReverseEmitter
             iteration.Add(new IncrementCode(trips.Name));
         }
 
-        iteration.Append(bodyForward);
-        iteration.Append(stepForward);
-        forward.Add(new WhileCode(loop.Condition, iteration, loop.TestAtEnd));
+        if (trips is null && !checkpoint && VectorForward(loop, bodyForward, stepForward) is { } vectorForward)
+        {
+            forward.Append(vectorForward);
+        }
+        else
+        {
+            iteration.Append(bodyForward);
+            iteration.Append(stepForward);
+            forward.Add(new WhileCode(loop.Condition, iteration, loop.TestAtEnd));
+        }
+
         if (!record)
         {
             return (forward, reverse);
@@ -131,13 +139,20 @@ internal sealed partial class ReverseEmitter
         }
 
         // Locals of the iteration are recomputed from its (restored) inputs rather than read off a tape.
+        var inner = new CodeBlock();
         foreach (AssignStmt local in _c.Recomputation.RecomputedIn(loop.Body).Where(a => _c.Needs.IsNeeded(a.Target)))
         {
-            Recompute(back, local);
+            Recompute(inner, local);
         }
 
-        ZeroIterationAdjoints(back, loop);
-        back.Append(bodyReverse);
+        ZeroIterationAdjoints(inner, loop);
+        inner.Append(bodyReverse);
+        if (counter is not null && VectorReverse(loop, counter, inner, loop.Comment) is { } inOrder)
+        {
+            return (forward, inOrder);
+        }
+
+        back.Append(inner);
         reverse.Add(new CountdownCode(k, count, back));
         return (forward, reverse);
     }
