@@ -252,7 +252,13 @@ public class ArrayResultTests(ITestOutputHelper output)
         var dv = new double[vjpSplit ? n - 1 : n];
         var da = new double[1];
         double[] vjpValue = (double[])GradientChecker.Invoke(type, prefix + "Vjp", p, seed, dv, da);
-        Assert.Equal(value, vjpValue);
+        // the VJP's forward sweep may sum a loop in vector lanes (another order): the same values but for the last bits
+        Assert.Equal(value.Length, vjpValue.Length);
+        for (int i = 0; i < m; i++)
+        {
+            Assert.True(Math.Abs(value[i] - vjpValue[i]) <= 1e-13 * (1 + Math.Abs(value[i])), $"value {i}: {vjpValue[i]:R} against {value[i]:R}");
+        }
+
         double[] vjp = vjpSplit ? dv.Append(da[0]).ToArray() : dv;
         double[] tangent = Enumerable.Range(0, n).Select(j => Math.Cos(j + 0.5)).ToArray();
         double[] jvp = (double[])GradientChecker.Invoke(type, prefix + "Jvp", p, tangent);

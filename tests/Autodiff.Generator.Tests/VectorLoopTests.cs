@@ -19,15 +19,18 @@ public class VectorLoopTests(ITestOutputHelper output)
 
     public static IEnumerable<object[]> Batches() => new[]
     {
-        new object[] { 0, "double", false }, new object[] { 1, "double", false }, new object[] { 2, "float", false },
-        new object[] { 3, "double", true }, new object[] { 4, "float", true },
+        new object[] { 0, "double", "final" }, new object[] { 1, "double", "final" }, new object[] { 2, "float", "final" },
+        new object[] { 3, "double", "middle" }, new object[] { 4, "float", "middle" },
+        new object[] { 5, "double", "rows" }, new object[] { 6, "float", "rows" },
     };
 
-    /// <param name="middle">Two loops with scalar work between them and after (<see cref="MiddleProgram"/>), instead of one final loop.</param>
+    /// <param name="shape">"final": one final loop (<see cref="LoopProgram"/>); "middle": two loops with scalar work between
+    /// them and after (<see cref="MiddleProgram"/>); "rows": a loop over a matrix row's elements (<see cref="RowsProgram"/>).</param>
     [Theory]
     [MemberData(nameof(Batches))]
-    public void VectorLoopsAgreeWithScalarLoops(int batch, string type, bool middle)
+    public void VectorLoopsAgreeWithScalarLoops(int batch, string type, string shape)
     {
+        bool middle = shape == "middle";
         int seed = RandomProgramTests.BaseSeed() + 100 + batch;
         var random = new Random(seed);
         const int Programs = 40;
@@ -35,7 +38,7 @@ public class VectorLoopTests(ITestOutputHelper output)
         var bodies = new List<string>();
         for (int k = 0; k < Programs; k++)
         {
-            string body = middle ? MiddleProgram(random, type) : LoopProgram(random, type);
+            string body = shape switch { "middle" => MiddleProgram(random, type), "rows" => RowsProgram(random, type), _ => LoopProgram(random, type) };
             bodies.Add(body);
             source.Append(Function($"V{k}", body, type, vectorize: true)).Append(Function($"S{k}", body, type, vectorize: false));
         }
@@ -48,7 +51,7 @@ public class VectorLoopTests(ITestOutputHelper output)
         // every one of these loops is of the vectorisable form: the rewriter must not have given up on any (in the middle
         // programs, on the forward or the reverse part of either loop; a loop local calling Exp or Log is kept on the tape
         // there, not recomputed, and that loop stays scalar)
-        var scalar = Enumerable.Range(0, Programs).Where(k => !result.Source($"Lanes{batch}.V{k}.").Contains($"__V{k}Lanes{(middle ? "4" : string.Empty)}_", StringComparison.Ordinal)
+        var scalar = Enumerable.Range(0, Programs).Where(k => !result.Source($"Lanes{batch}.V{k}.").Contains($"__V{k}Lanes{(middle ? "4" : shape == "rows" ? "2" : string.Empty)}_", StringComparison.Ordinal)
             && !(middle && (bodies[k].Contains(".Exp(", StringComparison.Ordinal) || bodies[k].Contains(".Log(", StringComparison.Ordinal)))).ToList();
         Assert.DoesNotContain(Enumerable.Range(0, Programs), k => result.Source($"Lanes{batch}.S{k}.").Contains("Lanes_", StringComparison.Ordinal));
         Assert.True(scalar.Count == 0, $"{scalar.Count} of {Programs} loops stayed scalar, e.g.\n{(scalar.Count > 0 ? bodies[scalar[0]] + "\n" + result.Source($"Lanes{batch}.V{scalar[0]}.") : string.Empty)}");
@@ -121,7 +124,24 @@ public class VectorLoopTests(ITestOutputHelper output)
                     return s;
                 }
 
+                [Differentiable]
+                public static double Rows(double[] x, int m)
+                {
+                    double s = 0;
+                    for (int r = 0; r < 2; r++)
+                    {
+                        for (int j = 0; j < m; j++)
+                        {
+                            s += x[r * m + j] * x[r * m + j];
+                        }
+                    }
+
+                    return s * s;
+                }
+
                 public static double RunShifted(double[] x, int n, double[] dx) => ShiftedGradient(x, n, dx);
+
+                public static double RunRows(double[] x, int m, double[] dx) => RowsGradient(x, m, dx);
 
                 public static double RunFromMinusOne(double[] x, double[] dx) => FromMinusOneGradient(x, dx);
             }
@@ -144,6 +164,16 @@ public class VectorLoopTests(ITestOutputHelper output)
         var e = Assert.Throws<TargetInvocationException>(() => bounds.GetMethod("RunShifted")!.Invoke(null, new object[] { x, 40, new double[40] }));
         Assert.IsType<IndexOutOfRangeException>(e.InnerException);
         e = Assert.Throws<TargetInvocationException>(() => bounds.GetMethod("RunFromMinusOne")!.Invoke(null, new object[] { x, new double[40] }));
+        Assert.IsType<IndexOutOfRangeException>(e.InnerException);
+
+        // a row from a base (r * m): in range, the formula; a row running past the array, the scalar loop's exception
+        Assert.Contains("__RowsLanes2_", result.Source("Bounds.Rows."), StringComparison.Ordinal);
+        dx = new double[40];
+        double squares = x.Sum(v => v * v);
+        value = (double)bounds.GetMethod("RunRows")!.Invoke(null, new object[] { x, 20, dx })!;
+        Assert.Equal(squares * squares, value, 10);
+        Assert.Equal(4 * squares * x[33], dx[33], 10);
+        e = Assert.Throws<TargetInvocationException>(() => bounds.GetMethod("RunRows")!.Invoke(null, new object[] { x, 21, new double[40] }));
         Assert.IsType<IndexOutOfRangeException>(e.InnerException);
     }
 
@@ -277,6 +307,38 @@ public class VectorLoopTests(ITestOutputHelper output)
         body.Append(Loop(random, type, "r", "j", new List<string> { "m" }));
         body.Append(random.Next(2) == 0 ? "        return r * m + s;" : "        return r * r - m;");
         return body.ToString();
+    }
+
+    // Matrix rows: x read as three rows of m (x[r * m + j + c], one offset a program, so that the row's adjoint is one
+    // block), y and the scalars as elsewhere, in a loop over the columns inside a loop over the rows; the result is not
+    // the sum alone, so the loop over rows is not fused and the inner loop's forward and reverse are vector loops.
+    private static string RowsProgram(Random random, string type)
+    {
+        string math = type == "float" ? "MathF" : "Math";
+        int lo = random.Next(0, 3), hi = random.Next(0, 3);
+        int c = random.Next(-lo, hi + 1);
+        string row = c == 0 ? "x[r * m + j]" : c > 0 ? $"x[r * m + j + {c}]" : $"x[r * m + j - {-c}]";
+        string y = $"y[j{(random.Next(2) == 0 ? string.Empty : " + " + random.Next(0, hi + 1))}]";
+        string term = random.Next(4) switch
+        {
+            0 => $"{row} * {y}",
+            1 => $"{row} * {row} * p - {y} * q",
+            2 => $"{math}.Sqrt(1 + {row} * {row}) * ({y} + p)",
+            _ => $"({row} - {y}) * ({row} + p) / (1.5{(type == "float" ? "f" : string.Empty)} + q * q)",
+        };
+        return $$"""
+            int m = x.Length / 3;
+                    {{type}} s = 0;
+                    for (int r = 0; r < 3; r++)
+                    {
+                        for (int j = {{lo}}; j < m - {{hi}}; j++)
+                        {
+                            s += {{term}};
+                        }
+                    }
+
+                    return s * s + p;
+            """;
     }
 
     // One accumulation loop over counter from lo to x.Length - hi, adding to sum; the body may read the given scalars.

@@ -23,7 +23,47 @@ internal static class LoopVectorisation
     /// <param name="Accesses">Every array read in the body with its offset from the counter.</param>
     /// <param name="Locals">Locals assigned in the body (each assigned before it is read in an iteration).</param>
     /// <param name="Invariants">Floating scalars the body reads and the loop does not assign.</param>
-    internal sealed record Plan(string Counter, Expr End, IReadOnlyList<(string Array, int Offset)> Accesses, IReadOnlyList<string> Locals, IReadOnlyList<string> Invariants);
+    /// <param name="Integers">Int scalars the indices' bases read, which the loop does not assign.</param>
+    internal sealed record Plan(string Counter, Expr End, IReadOnlyList<Access> Accesses, IReadOnlyList<string> Locals, IReadOnlyList<string> Invariants, IReadOnlyList<string> Integers);
+
+    /// <summary>
+    /// An element the iteration reads or writes: <c>Array[Base + counter + Offset]</c>, the base (null for none) an int
+    /// value the loop does not change (a row's start, <c>i * n</c>, in a loop over its columns), the offset a constant.
+    /// Consecutive iterations touch consecutive elements, so a block of lanes is one vector load or store.
+    /// </summary>
+    internal sealed record Access(string Array, Expr? Base, int Offset);
+
+    /// <summary>
+    /// The base and offset of <paramref name="index"/> from <paramref name="counter"/>: <c>i</c>, <c>i ± c</c>,
+    /// <c>b + i</c>, <c>i + b</c>, <c>b + i ± c</c>, with <c>c</c> an int literal and <c>b</c> arithmetic (<c>+ - *</c>)
+    /// on int literals and on the ints <paramref name="invariant"/> accepts; null for any other index.
+    /// </summary>
+    public static (Expr? Base, int Offset)? Index(Expr index, string counter, System.Func<string, bool> invariant)
+    {
+        switch (index)
+        {
+            case VarExpr v when v.Name == counter:
+                return (null, 0);
+            case BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract, Right: ConstExpr c } b
+                when int.TryParse(c.Text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int k) && k < 1 << 20
+                && Index(b.Left, counter, invariant) is { } inner:
+                return (inner.Base, inner.Offset + (b.Op == BinaryOp.Subtract ? -k : k));
+            case BinaryExpr { Op: BinaryOp.Add, Right: VarExpr v } b when v.Name == counter && IsBase(b.Left, counter, invariant):
+                return (b.Left, 0);
+            case BinaryExpr { Op: BinaryOp.Add, Left: VarExpr v } b when v.Name == counter && IsBase(b.Right, counter, invariant):
+                return (b.Right, 0);
+            default:
+                return null;
+        }
+    }
+
+    private static bool IsBase(Expr expr, string counter, System.Func<string, bool> invariant) => expr switch
+    {
+        ConstExpr { Kind: ScalarKind.Int } => true,
+        VarExpr { Kind: ScalarKind.Int } v => v.Name != counter && invariant(v.Name),
+        BinaryExpr { Kind: ScalarKind.Int, Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply } b => IsBase(b.Left, counter, invariant) && IsBase(b.Right, counter, invariant),
+        _ => false,
+    };
 
     /// <summary>Math functions with a vector form in every supported runtime (<c>Vector128/256/512.Sqrt</c>).</summary>
     private static readonly HashSet<string> AlwaysVector = new() { "Sqrt" };
@@ -90,7 +130,7 @@ internal static class LoopVectorisation
 
         return walker.Accesses.Count == 0
             ? null
-            : new Plan(counter.Name, end, walker.Accesses.ToList(), walker.Assigned.ToList(), walker.Invariants.ToList());
+            : new Plan(counter.Name, end, walker.Accesses.ToList(), walker.Assigned.ToList(), walker.Invariants.ToList(), walker.Integers.ToList());
     }
 
     private sealed class Walker
@@ -116,7 +156,9 @@ internal static class LoopVectorisation
 
         public List<string> Invariants { get; } = new();
 
-        public List<(string Array, int Offset)> Accesses { get; } = new();
+        public List<Access> Accesses { get; } = new();
+
+        public List<string> Integers { get; } = new();
 
         public bool Ok(Expr expr)
         {
@@ -151,14 +193,23 @@ internal static class LoopVectorisation
 
                 case ElemExpr e:
                     if (e.Kind != _kind || !_context.Variables.TryGetValue(e.Array, out VarInfo? array) || array.Shape == ShapeKind.Scalar
-                        || Offset(e.Index) is not int offset)
+                        || Index(e.Index, _counter, IsInvariantInt) is not { } at)
                     {
                         return false;
                     }
 
-                    if (!Accesses.Contains((e.Array, offset)))
+                    var access = new Access(e.Array, at.Base, at.Offset);
+                    if (!Accesses.Contains(access))
                     {
-                        Accesses.Add((e.Array, offset));
+                        Accesses.Add(access);
+                    }
+
+                    foreach (string name in at.Base is null ? Enumerable.Empty<string>() : ExprFacts.Reads(at.Base).OrderBy(n => n, System.StringComparer.Ordinal))
+                    {
+                        if (!Integers.Contains(name))
+                        {
+                            Integers.Add(name);
+                        }
                     }
 
                     return true;
@@ -180,13 +231,8 @@ internal static class LoopVectorisation
             }
         }
 
-        // i, i + c, i - c (c an int literal)
-        private int? Offset(Expr index) => index switch
-        {
-            VarExpr v when v.Name == _counter => 0,
-            BinaryExpr { Op: BinaryOp.Add, Left: VarExpr v, Right: ConstExpr c } when v.Name == _counter && int.TryParse(c.Text, out int k) && k >= 0 && k < 1 << 20 => k,
-            BinaryExpr { Op: BinaryOp.Subtract, Left: VarExpr v, Right: ConstExpr c } when v.Name == _counter && int.TryParse(c.Text, out int k) && k >= 0 && k < 1 << 20 => -k,
-            _ => null,
-        };
+        // an int scalar the loop does not write (a base of an index)
+        private bool IsInvariantInt(string name)
+            => !_targets.Contains(name) && _context.Variables.TryGetValue(name, out VarInfo? info) && info.Kind == ScalarKind.Int && info.Shape == ShapeKind.Scalar;
     }
 }

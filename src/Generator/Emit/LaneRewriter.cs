@@ -23,7 +23,8 @@ internal static class LaneRewriter
         IReadOnlyList<string> Inputs,
         IReadOnlyList<string> Outputs,
         IReadOnlyList<string> Invariants,
-        IReadOnlyList<(string Array, int Offset)> Accesses,
+        IReadOnlyList<string> Integers,
+        IReadOnlyList<LoopVectorisation.Access> Accesses,
         IReadOnlyList<Carry> Carries,
         IReadOnlyList<string> Reductions);
 
@@ -35,8 +36,27 @@ internal static class LaneRewriter
     /// <summary>What the iteration may name, and what it has named so far.</summary>
     private sealed class Names
     {
-        public Names(HashSet<string> locals, HashSet<string> readable, HashSet<string> adjoints, HashSet<string> invariants, HashSet<string> reductions, string counter)
-            => (Locals, Readable, Adjoints, Invariants, Reductions, Counter) = (locals, readable, adjoints, invariants, reductions, counter);
+        public Names(HashSet<string> locals, HashSet<string> readable, HashSet<string> adjoints, HashSet<string> invariants, HashSet<string> reductions, HashSet<string> integers, string counter)
+            => (Locals, Readable, Adjoints, Invariants, Reductions, Integers, Counter) = (locals, readable, adjoints, invariants, reductions, integers, counter);
+
+        /// <summary>The ints an index's base may read (see <see cref="LoopVectorisation.Index"/>).</summary>
+        public HashSet<string> Integers { get; }
+
+        /// <summary>The element <paramref name="index"/> names, or null; the ints its base reads are then used.</summary>
+        public (Expr? Base, int Offset)? Index(Expr index)
+        {
+            if (LoopVectorisation.Index(index, Counter, Integers.Contains) is not { } at)
+            {
+                return null;
+            }
+
+            if (at.Base is not null)
+            {
+                Used.UnionWith(ExprFacts.Reads(at.Base));
+            }
+
+            return at;
+        }
 
         public HashSet<string> Locals { get; }
 
@@ -81,10 +101,10 @@ internal static class LaneRewriter
         // adjoints of the invariants: sums over the iterations, like the accumulator (only ever added to)
         var names = new Names(
             locals, readable, new HashSet<string>(readable.Where(context.HasDerivative).Select(context.Derivative)), invariants,
-            new HashSet<string>(plan.Invariants.Where(context.HasDerivative).Select(context.Derivative)), plan.Counter);
+            new HashSet<string>(plan.Invariants.Where(context.HasDerivative).Select(context.Derivative)), new HashSet<string>(plan.Integers), plan.Counter);
         var outputs = new List<string>();
-        var accesses = new List<(string Array, int Offset)>(plan.Accesses);
-        var updates = new Dictionary<(string Array, int Offset), VarExpr>();
+        var accesses = new List<LoopVectorisation.Access>(plan.Accesses);
+        var updates = new Dictionary<LoopVectorisation.Access, VarExpr>();
         var body = new CodeBlock();
         foreach (Code code in iteration.Items)
         {
@@ -96,8 +116,9 @@ internal static class LaneRewriter
 
                 // dx[i + c] += e: collected per element offset and written once at the end of the iteration (see WriteUpdates)
                 case AssignCode { Add: true, Note: null, Target: ElemExpr { Array: var array, Index: var index }, Value: var term }
-                    when names.Adjoints.Contains(array) && Offset(index, plan.Counter) is int offset:
+                    when names.Adjoints.Contains(array) && names.Index(index) is { } at:
                 {
+                    var access = new LoopVectorisation.Access(array, at.Base, at.Offset);
                     if (Lane(term, names) is not { } amount)
                     {
                         return null;
@@ -108,19 +129,19 @@ internal static class LaneRewriter
                         outputs.Add(array);
                     }
 
-                    if (!accesses.Contains((array, offset)))
+                    if (!accesses.Contains(access))
                     {
-                        accesses.Add((array, offset));
+                        accesses.Add(access);
                     }
 
-                    if (updates.TryGetValue((array, offset), out VarExpr? sum))
+                    if (updates.TryGetValue(access, out VarExpr? sum))
                     {
                         body.Add(new AssignCode(sum, Build.Add(sum, amount)));
                     }
                     else
                     {
                         sum = Build.Var(term.Kind, $"__add{updates.Count + 1}");
-                        updates[(array, offset)] = sum;
+                        updates[access] = sum;
                         names.Temps.Add(sum.Name);
                         body.Add(new DeclareCode(LaneType, sum.Name, amount));
                     }
@@ -188,9 +209,14 @@ internal static class LaneRewriter
             }
         }
 
-        List<Carry> carries = WriteUpdates(body, updates, outputs, plan.Counter);
+        if (WriteUpdates(body, updates, outputs, plan.Counter) is not { } carries)
+        {
+            return null;
+        }
+
         return new Lanes(body, locals.Where(names.Used.Contains).OrderBy(n => n, System.StringComparer.Ordinal).ToList(), names.Inputs, outputs,
-            invariants.Where(names.Used.Contains).OrderBy(n => n, System.StringComparer.Ordinal).ToList(), accesses, carries,
+            invariants.Where(names.Used.Contains).OrderBy(n => n, System.StringComparer.Ordinal).ToList(),
+            plan.Integers.Where(names.Used.Contains).ToList(), accesses, carries,
             names.Reductions.Where(names.Used.Contains).OrderBy(n => n, System.StringComparer.Ordinal).ToList());
     }
 
@@ -211,7 +237,7 @@ internal static class LaneRewriter
                 bool known = names.Locals.Contains(name) || names.Temps.Contains(name) ? names.Assigned.Contains(name) : names.Invariants.Contains(name);
                 return known ? expr : null;
 
-            case ElemExpr { Array: var array, Index: var index } when names.Readable.Contains(array) && Offset(index, names.Counter) is not null:
+            case ElemExpr { Array: var array, Index: var index } when names.Readable.Contains(array) && names.Index(index) is not null:
                 if (!names.Inputs.Contains(array))
                 {
                     names.Inputs.Add(array);
@@ -251,23 +277,31 @@ internal static class LaneRewriter
     /// <c>dx[i]</c> and then <c>dx[i + 1]</c> as two overlapping vectors instead made every load wait for the store
     /// before it (no store forwarding between overlapping vectors): the Rosenbrock gradient ran at the scalar loop's speed.
     /// </summary>
-    private static List<Carry> WriteUpdates(CodeBlock body, Dictionary<(string Array, int Offset), VarExpr> updates, List<string> outputs, string counter)
+    private static List<Carry>? WriteUpdates(CodeBlock body, Dictionary<LoopVectorisation.Access, VarExpr> updates, List<string> outputs, string counter)
     {
         var carries = new List<Carry>();
         foreach (string array in outputs)
         {
-            var offsets = updates.Keys.Where(u => u.Array == array).Select(u => u.Offset).OrderBy(o => o).ToList();
-            int lowest = offsets[0];
-            VarExpr first = updates[(array, lowest)];
-            Expr sum = first;
-            foreach (int offset in offsets.Skip(1))
+            var at = updates.Keys.Where(u => u.Array == array).OrderBy(u => u.Offset).ToList();
+            Expr? start = at[0].Base;
+            if (at.Any(u => !Equals(u.Base, start)) || (start is not null && at.Count > 1))
             {
-                var carry = new Carry(array, lowest, offset - lowest, $"__carry{carries.Count + 1}");
-                carries.Add(carry);
-                sum = Build.Add(sum, Build.Invoke(first.Kind, LaneType + ".ShiftIn", updates[(array, offset)], new RefExpr(first.Kind, carry.Name), Build.Int(carry.Lanes)));
+                // one block per array: elements from a base (a row) are updated at one offset only
+                return null;
             }
 
-            body.Add(new CallCode(Build.Invoke(first.Kind, LaneType + ".AddTo", Build.Var(first.Kind, array), Build.Offset(Build.Var(ScalarKind.Int, counter), lowest), sum)));
+            int lowest = at[0].Offset;
+            VarExpr first = updates[at[0]];
+            Expr sum = first;
+            foreach (LoopVectorisation.Access update in at.Skip(1))
+            {
+                var carry = new Carry(array, lowest, update.Offset - lowest, $"__carry{carries.Count + 1}");
+                carries.Add(carry);
+                sum = Build.Add(sum, Build.Invoke(first.Kind, LaneType + ".ShiftIn", updates[update], new RefExpr(first.Kind, carry.Name), Build.Int(carry.Lanes)));
+            }
+
+            Expr index = Build.Offset(Build.Var(ScalarKind.Int, counter), lowest);
+            body.Add(new CallCode(Build.Invoke(first.Kind, LaneType + ".AddTo", Build.Var(first.Kind, array), start is null ? index : Build.Add(start, index), sum)));
         }
 
         return carries;
@@ -275,10 +309,4 @@ internal static class LaneRewriter
 
     /// <summary><c>v</c>, <c>v + c</c> or <c>v - c</c> as text (the lane method's frame, an index from the counter or a bound from an array's length).</summary>
     internal static string IndexText(string start, int offset) => offset == 0 ? start : offset > 0 ? $"{start} + {offset}" : $"{start} - {-offset}";
-
-    /// <summary>The offset of <c>i</c>, <c>i + c</c> or <c>i - c</c> from the counter (at most 7 digits), or null.</summary>
-    private static int? Offset(Expr index, string counter)
-        => AccumulationMerger.IndexOffset(index) is { } parsed && parsed.Variable == counter && parsed.Offset is > -10_000_000 and < 10_000_000
-            ? parsed.Offset
-            : null;
 }

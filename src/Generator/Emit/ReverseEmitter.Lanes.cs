@@ -103,15 +103,32 @@ internal sealed partial class ReverseEmitter
         string t = _c.T;
         string name = LaneMethodName(_c.Method, ++_c.LaneMethodCount);
         var bounds = new List<Expr> { plan.End };
-        foreach (IGrouping<string, (string Array, int Offset)> array in lanes.Accesses.GroupBy(a => a.Array))
+        var starts = new List<Expr>();
+        foreach (IGrouping<(string Array, Expr? Base), LoopVectorisation.Access> block in lanes.Accesses.GroupBy(a => (a.Array, a.Base)))
         {
-            // the highest element the block of iterations below the bound touches in each array is inside it
-            int offset = array.Max(a => a.Offset);
-            Expr bound = Build.Offset(new LengthExpr(array.Key), -offset);
+            // the highest element the block of iterations below the bound touches in each array is inside it ...
+            Expr bound = Build.Offset(new LengthExpr(block.Key.Array), -block.Max(a => a.Offset));
+            bound = block.Key.Base is { } rowStart ? Build.Sub(bound, rowStart) : bound;
             if (!bounds.Contains(bound))
             {
                 bounds.Add(bound);
             }
+
+            // ... and so is the lowest the first block touches in a row
+            if (block.Key.Base is { } first)
+            {
+                Expr low = Build.Compare(BinaryOp.GreaterOrEqual, Build.Add(first, Build.Offset(Build.Var(ScalarKind.Int, plan.Counter), block.Min(a => a.Offset))), Build.Int(0));
+                if (!starts.Contains(low))
+                {
+                    starts.Add(low);
+                }
+            }
+        }
+
+        if (lanes.Accesses.Where(a => a.Base is null).Select(a => (int?)a.Offset).Min() is int lowest)
+        {
+            // the lowest element the first block touches in an array indexed from the counter alone
+            starts.Insert(0, Build.Compare(BinaryOp.GreaterOrEqual, Build.Var(ScalarKind.Int, plan.Counter), Build.Int(-lowest)));
         }
 
         Expr end = bounds[bounds.Count - 1];
@@ -120,12 +137,12 @@ internal sealed partial class ReverseEmitter
             end = new MathCallExpr(ScalarKind.Int, "global::System.Math", "Min", new EquatableArray<Expr>(new[] { bounds[k], end }));
         }
 
-        int lowest = lanes.Accesses.Min(a => a.Offset);
         List<string> totals = lanes.Reductions.Concat(sums.Skip(1)).ToList();
         var parameters = new List<string> { "ref int __index", "int __end" };
         parameters.AddRange(lanes.Inputs.Select(a => $"global::System.ReadOnlySpan<{t}> {a}"));
         parameters.AddRange(lanes.Outputs.Select(a => $"global::System.Span<{t}> {a}"));
         parameters.AddRange(lanes.Invariants.Select(v => $"{t} {v}"));
+        parameters.AddRange(lanes.Integers.Select(v => $"int {v}"));
         parameters.AddRange(totals.Select((r, k) => $"ref {t} __total{k + 1}"));
         string endName = _c.Fresh("__end");
         output.Comment($"(vectorised: whole vectors of iterations run in {name}, one iteration per lane; the loop below does the rest)");
@@ -134,6 +151,7 @@ internal sealed partial class ReverseEmitter
         ScalarKind kind = _c.Method.ReturnKind;
         var arguments = new List<Expr> { new RefExpr(ScalarKind.Int, plan.Counter), Build.Var(ScalarKind.Int, endName) };
         arguments.AddRange(lanes.Inputs.Concat(lanes.Outputs).Concat(lanes.Invariants).Select(a => Build.Var(kind, a)));
+        arguments.AddRange(lanes.Integers.Select(v => Build.Var(ScalarKind.Int, v)));
         arguments.AddRange(totals.Select(r => new RefExpr(kind, r)));
         IfCode? chain = null;
         foreach (LaneWidth width in LaneTypes.Widths.Reverse())
@@ -148,7 +166,13 @@ internal sealed partial class ReverseEmitter
         }
 
         dispatch.Add(chain!);
-        output.Add(new IfCode(Build.Compare(BinaryOp.GreaterOrEqual, Build.Var(ScalarKind.Int, plan.Counter), Build.Int(-lowest)), dispatch, new CodeBlock()));
+        Expr inRange = starts[0];
+        foreach (Expr low in starts.Skip(1))
+        {
+            inRange = new BinaryExpr(ScalarKind.Bool, BinaryOp.ConditionalAnd, inRange, low);
+        }
+
+        output.Add(new IfCode(inRange, dispatch, new CodeBlock()));
 
         var method = new CodeBlock();
         var does = new List<string> { "advances <paramref name=\"__index\"/>" };
