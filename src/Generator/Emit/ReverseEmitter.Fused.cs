@@ -284,6 +284,12 @@ internal sealed partial class ReverseEmitter
         }
 
         (CodeBlock iteration, CodeBlock step) = FusedIteration(loop, depth + 1);
+        if (VectorAccumulators(loop) is { } sums && LoopVectorisation.Analyse(loop, sums, _c, _c.Vectors) is { } plan
+            && LaneRewriter.Rewrite(AccumulationMerger.Merge(iteration), plan, sums, sums, _c) is { } lanes)
+        {
+            EmitLaneCall(output, plan, lanes, sums, $"A loop of <see cref=\"{DerivativeEmitter.UserName(_c.Method)}\"/>, forward and reverse of each iteration");
+        }
+
         iteration.Append(step);
         output.Add(new WhileCode(loop.Condition, iteration, loop.TestAtEnd));
         foreach ((VarExpr variable, Expr value) in restores)
