@@ -8,9 +8,10 @@ namespace Autodiff.Generator.Emit;
 
 /// <summary>
 /// A pass over the derivative IR that turns one iteration of an accumulation loop, built for a scalar counter (its
-/// forward code, its reverse code, or both: a fused loop), into the body of a generic lane method: every floating local becomes a vector of lanes
-/// <c>TL</c>, <c>x[i + c]</c> a vector load of the lanes' elements, <c>dx[i + c] += e</c> a vector read-modify-write,
-/// and <c>Math.Sqrt</c> its lane form. <see cref="LoopVectorisation"/> has checked the primal; this pass checks the
+/// forward code, its reverse code, or both: a fused loop), into the body of a generic lane method: every floating
+/// local becomes a vector of lanes <c>TL</c>, <c>x[i + c]</c> (or <c>a[b + i + c]</c>, a row from a start the loop
+/// does not change) a vector load of the lanes' elements, <c>dx[i + c] += e</c> a vector read-modify-write, and
+/// <c>Math.Sqrt</c> its lane form. <see cref="LoopVectorisation"/> has checked the primal; this pass checks the
 /// derivative code as well (every node, and that each local is assigned before it is read in the iteration), and
 /// gives up, leaving the loop scalar, on anything it does not recognise. It never guesses.
 /// </summary>

@@ -53,12 +53,8 @@ internal sealed partial class ReverseEmitter
         }
 
         string[] sums = { accumulator };
-        if (LoopVectorisation.Analyse(loop, sums, _c, _c.Vectors) is { } plan
-            && LaneRewriter.Rewrite(AccumulationMerger.Merge(iteration), plan, sums, sums, _c) is { } lanes)
-        {
-            EmitLaneCall(forward, plan, lanes, sums, $"The final loop of <see cref=\"{DerivativeEmitter.UserName(_c.Method)}\"/>, forward and reverse of each iteration");
-        }
-        else if (WriteOnce(iteration, loop, zeroed, headForward, headReverse, after) is { } once)
+        if (VectorLoop(forward, loop, iteration, sums, sums, "The final loop", "forward and reverse of each iteration") is null
+            && WriteOnce(iteration, loop, zeroed, headForward, headReverse, after) is { } once)
         {
             iteration = once;
         }
@@ -284,10 +280,9 @@ internal sealed partial class ReverseEmitter
         }
 
         (CodeBlock iteration, CodeBlock step) = FusedIteration(loop, depth + 1);
-        if (VectorAccumulators(loop) is { } sums && LoopVectorisation.Analyse(loop, sums, _c, _c.Vectors) is { } plan
-            && LaneRewriter.Rewrite(AccumulationMerger.Merge(iteration), plan, sums, sums, _c) is { } lanes)
+        if (VectorAccumulators(loop) is { } sums)
         {
-            EmitLaneCall(output, plan, lanes, sums, $"A loop of <see cref=\"{DerivativeEmitter.UserName(_c.Method)}\"/>, forward and reverse of each iteration");
+            VectorLoop(output, loop, iteration, sums, sums, "A loop", "forward and reverse of each iteration");
         }
 
         iteration.Append(step);

@@ -21,15 +21,13 @@ internal sealed partial class ReverseEmitter
     /// </summary>
     private CodeBlock? VectorForward(LoopStmt loop, CodeBlock bodyForward, CodeBlock stepForward)
     {
+        var output = new CodeBlock();
         if (_noSaves || VectorAccumulators(loop) is not { } accumulators
-            || LoopVectorisation.Analyse(loop, accumulators, _c, _c.Vectors) is not { } plan
-            || LaneRewriter.Rewrite(AccumulationMerger.Merge(bodyForward), plan, accumulators, new string[0], _c) is not { } lanes)
+            || VectorLoop(output, loop, bodyForward, accumulators, new string[0], "A loop", "the forward part of each iteration") is null)
         {
             return null;
         }
 
-        var output = new CodeBlock();
-        EmitLaneCall(output, plan, lanes, accumulators, $"A loop of <see cref=\"{DerivativeEmitter.UserName(_c.Method)}\"/>, the forward part of each iteration");
         var iteration = new CodeBlock();
         iteration.Append(bodyForward);
         iteration.Append(stepForward);
@@ -46,25 +44,41 @@ internal sealed partial class ReverseEmitter
     /// </summary>
     private CodeBlock? VectorReverse(LoopStmt loop, LoopCounter counter, CodeBlock iteration, string comment)
     {
-        if (_noSaves || counter.Bound is null || loop.Step.Count != 1 || !ReferenceEquals(loop.Step[0], counter.Step)
-            || !_c.Needs.NeedsRestoreAt(counter.Step) || VectorAccumulators(loop) is not { } accumulators
-            || LoopVectorisation.Analyse(loop, accumulators, _c, _c.Vectors) is not { } plan || plan.Counter != counter.Name
-            || LaneRewriter.Rewrite(AccumulationMerger.Merge(iteration), plan, new string[0], accumulators, _c) is not { } lanes)
-        {
-            return null;
-        }
-
         var output = new CodeBlock();
         output.Comment(comment + "   (reverse: the iterations commute, so they run in order)");
         var counterValue = Build.Var(ScalarKind.Int, counter.Name);
         output.Add(new AssignCode(counterValue, counter.Start));
-        EmitLaneCall(output, plan, lanes, new string[0], $"A loop of <see cref=\"{DerivativeEmitter.UserName(_c.Method)}\"/>, the reverse part of each iteration");
+        if (_noSaves || counter.Bound is null || loop.Step.Count != 1 || !ReferenceEquals(loop.Step[0], counter.Step)
+            || !_c.Needs.NeedsRestoreAt(counter.Step) || VectorAccumulators(loop) is not { } accumulators
+            || VectorLoop(output, loop, iteration, new string[0], accumulators, "A loop", "the reverse part of each iteration") is not { } plan)
+        {
+            return null;
+        }
+
         var scalar = new CodeBlock();
         scalar.Append(iteration);
         scalar.Add(new AssignCode(counterValue, Build.Add(counterValue, Build.Int(1))));
         output.Add(new WhileCode(Build.Compare(BinaryOp.Less, counterValue, plan.End), scalar, TestAtEnd: false));
         output.Add(new AssignCode(counterValue, counter.Start));
         return output;
+    }
+
+    /// <summary>
+    /// When the loop and one iteration's code (<paramref name="iteration"/>) are of the vector forms
+    /// (<see cref="LoopVectorisation"/>, <see cref="LaneRewriter"/>), writes into <paramref name="output"/> the call of
+    /// a lane method that runs whole vectors of its iterations, and returns the plan; else writes nothing and returns
+    /// null. <paramref name="loopName"/> and <paramref name="part"/> say what the lane method runs, for its doc comment.
+    /// </summary>
+    private LoopVectorisation.Plan? VectorLoop(CodeBlock output, LoopStmt loop, CodeBlock iteration, IReadOnlyList<string> sums, IReadOnlyList<string> seeded, string loopName, string part)
+    {
+        if (LoopVectorisation.Analyse(loop, sums.Count > 0 ? sums : seeded, _c, _c.Vectors) is not { } plan
+            || LaneRewriter.Rewrite(AccumulationMerger.Merge(iteration), plan, sums, seeded, _c) is not { } lanes)
+        {
+            return null;
+        }
+
+        EmitLaneCall(output, plan, lanes, sums, $"{loopName} of <see cref=\"{DerivativeEmitter.UserName(_c.Method)}\"/>, {part}");
+        return plan;
     }
 
     /// <summary>
