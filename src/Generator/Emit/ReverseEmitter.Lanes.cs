@@ -82,6 +82,14 @@ internal sealed partial class ReverseEmitter
     }
 
     /// <summary>
+    /// Whether vector loops will run the loop's forward and reverse parts (its primal is of their forms): then the
+    /// values of Exp, Log and Sqrt its reverse needs are computed again there, in lanes, rather than stored (recompute
+    /// or store: a vector Exp costs about what a push and a pop cost per element, and a push keeps the loop scalar).
+    /// </summary>
+    private bool IsVectorLoop(LoopStmt loop)
+        => VectorAccumulators(loop) is { } accumulators && LoopVectorisation.Analyse(loop, accumulators, _c, _c.Vectors) is not null;
+
+    /// <summary>
     /// The variables a loop carries from one iteration to the next (<see cref="LoopReruns.Carried"/>) when each is only
     /// accumulated, <c>s = s ± e</c> with nothing else in the loop reading it, and its iterations commute; else null.
     /// Every other variable the body writes is declared in it, so nothing after the loop reads what the lanes computed.

@@ -54,10 +54,13 @@ internal sealed partial class ReverseEmitter
 
         bool noSaves = _noSaves;
         int splitDepth = _splitDepth;
+        bool inVectorLoop = _inVectorLoop;
+        _inVectorLoop = !checkpoint && !_noSaves && IsVectorLoop(loop);
         _noSaves |= checkpoint;
         _splitDepth = depth + 1;
         (CodeBlock bodyForward, CodeBlock bodyReverse) = EmitSequence(loop.Body, depth + 1);
         _splitDepth = splitDepth;
+        _inVectorLoop = inVectorLoop;
         (CodeBlock stepForward, CodeBlock stepReverse) = EmitSequence(loop.Step, depth + 1);
         _noSaves = noSaves;
         if (checkpoint)

@@ -39,6 +39,11 @@ internal sealed partial class ReverseEmitter
     // The loop depth of the ordinary loop body being written, where calls with array arguments are split (0: none).
     private int _splitDepth;
 
+    // Set while the body of a loop that vector loops will run is written (IsVectorLoop): a transcendental value its chain
+    // rule needs is computed again in the reverse part's lanes, not stored, since a push per iteration would keep both
+    // parts scalar.
+    private bool _inVectorLoop;
+
     public ReverseEmitter(MethodContext context) => _c = context;
 
     /// <summary>The method's body: like <see cref="EmitSequence"/>, but a final accumulation loop is fused (see <see cref="LoopFusion"/>).</summary>
@@ -123,9 +128,10 @@ internal sealed partial class ReverseEmitter
                 : EmitSplitCall(assign, call, forward, restore, variable, onTape: depth > 0);
         }
 
-        // Inside a loop (not a fused iteration, whose reverse runs right after its forward), a transcendental value the
-        // chain rule needs is stored on the tape when the forward sweep computes it, not recomputed in the reverse.
-        List<(Expr Node, string Name)>? stored = depth > 0 && !_fusedIteration && !_noSaves ? new() : null;
+        // Inside a loop (not a fused iteration, whose reverse runs right after its forward, nor a vector loop), a
+        // transcendental value the chain rule needs is stored on the tape when the forward sweep computes it, not
+        // recomputed in the reverse.
+        List<(Expr Node, string Name)>? stored = depth > 0 && !_fusedIteration && !_noSaves && !_inVectorLoop ? new() : null;
 
         var reverse = new CodeBlock();
         ValueScope? scope = null;
