@@ -181,6 +181,76 @@ public class VectorLoopTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ExponentialsAreComputedAgainInLanesOnlyWhereBothPartsAreVectorLoops()
+    {
+        // Recompute or store: an Exp the reverse needs is computed again in a vector loop's lanes (no tape), but a loop
+        // whose reverse cannot run forwards (its bound n may change, so the trip count is recorded) keeps storing it.
+        string source = """
+            using System; using Autodiff;
+            public static partial class Stores
+            {
+                [Differentiable]
+                public static double Lanes(double[] x)
+                {
+                    double s = 0;
+                    for (int i = 0; i < x.Length; i++)
+                    {
+                        s += Math.Exp(x[i] * 0.5);
+                    }
+
+                    return Math.Log(s);
+                }
+
+                [Differentiable]
+                public static double Recorded(double[] x)
+                {
+                    int n = x.Length;
+                    if (x[0] > 100)
+                    {
+                        n = 1;
+                    }
+
+                    double s = 0;
+                    for (int i = 0; i < n; i++)
+                    {
+                        s += Math.Exp(x[i] * 0.5);
+                    }
+
+                    return Math.Log(s);
+                }
+
+                public static double RunLanes(double[] x, double[] dx) => LanesGradient(x, dx);
+
+                public static double RunRecorded(double[] x, double[] dx) => RecordedGradient(x, dx);
+            }
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run(source);
+        Assert.Empty(result.CompilerErrors());
+        string lanes = result.Source("Stores.Lanes."), recorded = result.Source("Stores.Recorded.");
+        Assert.Contains("__LanesLanes2_", lanes, StringComparison.Ordinal);
+        Assert.DoesNotContain(".Push(", lanes, StringComparison.Ordinal);
+        Assert.DoesNotContain("__RecordedLanes2_", recorded, StringComparison.Ordinal);
+        Assert.Contains(".Push(", recorded, StringComparison.Ordinal);
+
+        Type type = GeneratorHarness.Load(result).GetType("Stores")!;
+        foreach (string name in new[] { "RunLanes", "RunRecorded" })
+        {
+            foreach (int n in new[] { 1, 3, 8, 13, 40 })
+            {
+                double[] x = Enumerable.Range(0, n).Select(i => Math.Sin(i + 1.0)).ToArray();
+                var dx = new double[n];
+                double value = (double)type.GetMethod(name)!.Invoke(null, new object[] { x, dx })!;
+                double total = x.Sum(v => Math.Exp(v * 0.5));
+                Assert.Equal(Math.Log(total), value, 12);
+                for (int i = 0; i < n; i++)
+                {
+                    Assert.Equal(0.5 * Math.Exp(x[i] * 0.5) / total, dx[i], 12);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void OptingOutOrAnOlderLanguageKeepsTheScalarLoop()
     {
         string rosenbrock = """

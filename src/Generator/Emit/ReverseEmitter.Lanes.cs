@@ -48,8 +48,7 @@ internal sealed partial class ReverseEmitter
         output.Comment(comment + "   (reverse: the iterations commute, so they run in order)");
         var counterValue = Build.Var(ScalarKind.Int, counter.Name);
         output.Add(new AssignCode(counterValue, counter.Start));
-        if (_noSaves || counter.Bound is null || loop.Step.Count != 1 || !ReferenceEquals(loop.Step[0], counter.Step)
-            || !_c.Needs.NeedsRestoreAt(counter.Step) || VectorAccumulators(loop) is not { } accumulators
+        if (_noSaves || !RunsForwards(loop, counter) || VectorAccumulators(loop) is not { } accumulators
             || VectorLoop(output, loop, iteration, new string[0], accumulators, "A loop", "the reverse part of each iteration") is not { } plan)
         {
             return null;
@@ -82,12 +81,21 @@ internal sealed partial class ReverseEmitter
     }
 
     /// <summary>
-    /// Whether vector loops will run the loop's forward and reverse parts (its primal is of their forms): then the
-    /// values of Exp, Log and Sqrt its reverse needs are computed again there, in lanes, rather than stored (recompute
-    /// or store: a vector Exp costs about what a push and a pop cost per element, and a push keeps the loop scalar).
+    /// Whether vector loops will run the loop's forward and reverse parts (its primal and its counter are of their
+    /// forms): then the values of Exp, Log and Sqrt its reverse needs are computed again there, in lanes, rather than
+    /// stored (recompute or store: a vector Exp costs about what a push and a pop cost per element, and a push keeps
+    /// the loop scalar).
     /// </summary>
     private bool IsVectorLoop(LoopStmt loop)
-        => VectorAccumulators(loop) is { } accumulators && LoopVectorisation.Analyse(loop, accumulators, _c, _c.Vectors) is not null;
+        => _c.Needs.CounterOf(loop) is { } counter && RunsForwards(loop, counter)
+            && VectorAccumulators(loop) is { } accumulators && LoopVectorisation.Analyse(loop, accumulators, _c, _c.Vectors) is not null;
+
+    /// <summary>
+    /// Whether the reverse part of a counted loop can run its iterations forwards: its counter is its only step, the bound
+    /// is one the loop does not change (the trip count is known again), and the reverse reads the counter.
+    /// </summary>
+    private bool RunsForwards(LoopStmt loop, LoopCounter counter)
+        => counter.Bound is not null && loop.Step.Count == 1 && ReferenceEquals(loop.Step[0], counter.Step) && _c.Needs.NeedsRestoreAt(counter.Step);
 
     /// <summary>
     /// The variables a loop carries from one iteration to the next (<see cref="LoopReruns.Carried"/>) when each is only
