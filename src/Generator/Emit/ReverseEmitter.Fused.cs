@@ -53,7 +53,7 @@ internal sealed partial class ReverseEmitter
         }
 
         string[] sums = { accumulator };
-        if (VectorLoop(forward, loop, iteration, sums, sums, "The final loop", "forward and reverse of each iteration") is null
+        if (!VectorLoop(forward, LoopVectorisation.Analyse(loop, sums, _c, _c.Vectors), iteration, sums, sums, "The final loop", "forward and reverse of each iteration")
             && WriteOnce(iteration, loop, zeroed, headForward, headReverse, after) is { } once)
         {
             iteration = once;
@@ -280,9 +280,9 @@ internal sealed partial class ReverseEmitter
         }
 
         (CodeBlock iteration, CodeBlock step) = FusedIteration(loop, depth + 1);
-        if (VectorAccumulators(loop) is { } sums)
+        if (VectorPlanOf(loop) is { } vector)
         {
-            VectorLoop(output, loop, iteration, sums, sums, "A loop", "forward and reverse of each iteration");
+            VectorLoop(output, vector.Plan, iteration, vector.Accumulators, vector.Accumulators, "A loop", "forward and reverse of each iteration");
         }
 
         iteration.Append(step);

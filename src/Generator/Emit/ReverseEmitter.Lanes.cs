@@ -14,16 +14,18 @@ namespace Autodiff.Generator.Emit;
 /// </content>
 internal sealed partial class ReverseEmitter
 {
+    /// <summary>A loop whose primal vector loops can run (<see cref="VectorPlanOf"/>): what it carries, all accumulators, and the plan.</summary>
+    private sealed record VectorPlan(string[] Accumulators, LoopVectorisation.Plan Plan);
+
     /// <summary>
     /// The forward part of a counted loop (not fused) as a vector loop: the loop's carried values are all accumulators,
     /// summed in lanes. Returns the code that runs it (the dispatch, then the scalar loop for the rest), or null when
-    /// the loop or its code is not of the vector forms.
+    /// its code is not of the vector forms.
     /// </summary>
-    private CodeBlock? VectorForward(LoopStmt loop, CodeBlock bodyForward, CodeBlock stepForward)
+    private CodeBlock? VectorForward(LoopStmt loop, VectorPlan vector, CodeBlock bodyForward, CodeBlock stepForward)
     {
         var output = new CodeBlock();
-        if (_noSaves || VectorAccumulators(loop) is not { } accumulators
-            || VectorLoop(output, loop, bodyForward, accumulators, new string[0], "A loop", "the forward part of each iteration") is null)
+        if (!VectorLoop(output, vector.Plan, bodyForward, vector.Accumulators, new string[0], "A loop", "the forward part of each iteration"))
         {
             return null;
         }
@@ -40,16 +42,16 @@ internal sealed partial class ReverseEmitter
     /// loop: the counter runs forwards from its start (each iteration's reverse reads no adjoint another one writes,
     /// so any order gives the same adjoints), whole vectors of iterations in a lane method, the rest in a scalar loop,
     /// and the counter ends at its start, where a backward replay leaves it. <paramref name="iteration"/> is one
-    /// iteration's reverse without the counter's restore. Null when the loop or the code is not of the vector forms.
+    /// iteration's reverse without the counter's restore. Null when the counter or the code is not of the vector forms.
     /// </summary>
-    private CodeBlock? VectorReverse(LoopStmt loop, LoopCounter counter, CodeBlock iteration, string comment)
+    private CodeBlock? VectorReverse(LoopStmt loop, LoopCounter counter, VectorPlan vector, CodeBlock iteration)
     {
         var output = new CodeBlock();
-        output.Comment(comment + "   (reverse: the iterations commute, so they run in order)");
+        output.Comment(loop.Comment + "   (reverse: the iterations commute, so they run in order)");
         var counterValue = Build.Var(ScalarKind.Int, counter.Name);
         output.Add(new AssignCode(counterValue, counter.Start));
-        if (_noSaves || !RunsForwards(loop, counter) || VectorAccumulators(loop) is not { } accumulators
-            || VectorLoop(output, loop, iteration, new string[0], accumulators, "A loop", "the reverse part of each iteration") is not { } plan)
+        if (!RunsForwards(loop, counter)
+            || !VectorLoop(output, vector.Plan, iteration, new string[0], vector.Accumulators, "A loop", "the reverse part of each iteration"))
         {
             return null;
         }
@@ -57,52 +59,45 @@ internal sealed partial class ReverseEmitter
         var scalar = new CodeBlock();
         scalar.Append(iteration);
         scalar.Add(new AssignCode(counterValue, Build.Add(counterValue, Build.Int(1))));
-        output.Add(new WhileCode(Build.Compare(BinaryOp.Less, counterValue, plan.End), scalar, TestAtEnd: false));
+        output.Add(new WhileCode(Build.Compare(BinaryOp.Less, counterValue, vector.Plan.End), scalar, TestAtEnd: false));
         output.Add(new AssignCode(counterValue, counter.Start));
         return output;
     }
 
     /// <summary>
-    /// When the loop and one iteration's code (<paramref name="iteration"/>) are of the vector forms
-    /// (<see cref="LoopVectorisation"/>, <see cref="LaneRewriter"/>), writes into <paramref name="output"/> the call of
-    /// a lane method that runs whole vectors of its iterations, and returns the plan; else writes nothing and returns
-    /// null. <paramref name="loopName"/> and <paramref name="part"/> say what the lane method runs, for its doc comment.
+    /// When one iteration's code (<paramref name="iteration"/>) is of the vector forms (<see cref="LaneRewriter"/>) and
+    /// the loop has a plan (<see cref="LoopVectorisation"/>), writes into <paramref name="output"/> the call of a lane
+    /// method that runs whole vectors of its iterations and returns true; else writes nothing and returns false.
+    /// <paramref name="loopName"/> and <paramref name="part"/> say what the lane method runs, for its doc comment.
     /// </summary>
-    private LoopVectorisation.Plan? VectorLoop(CodeBlock output, LoopStmt loop, CodeBlock iteration, IReadOnlyList<string> sums, IReadOnlyList<string> seeded, string loopName, string part)
+    private bool VectorLoop(CodeBlock output, LoopVectorisation.Plan? plan, CodeBlock iteration, IReadOnlyList<string> sums, IReadOnlyList<string> seeded, string loopName, string part)
     {
-        if (LoopVectorisation.Analyse(loop, sums.Count > 0 ? sums : seeded, _c, _c.Vectors) is not { } plan
-            || LaneRewriter.Rewrite(AccumulationMerger.Merge(iteration), plan, sums, seeded, _c) is not { } lanes)
+        if (plan is null || LaneRewriter.Rewrite(AccumulationMerger.Merge(iteration), plan, sums, seeded, _c) is not { } lanes)
         {
-            return null;
+            return false;
         }
 
         EmitLaneCall(output, plan, lanes, sums, $"{loopName} of <see cref=\"{DerivativeEmitter.UserName(_c.Method)}\"/>, {part}");
-        return plan;
+        return true;
     }
 
     /// <summary>
-    /// Whether vector loops will run the loop's forward and reverse parts (its primal and its counter are of their
-    /// forms): then the values of Exp, Log and Sqrt its reverse needs are computed again there, in lanes, rather than
-    /// stored (recompute or store: a vector Exp costs about what a push and a pop cost per element, and a push keeps
-    /// the loop scalar).
-    /// </summary>
-    private bool IsVectorLoop(LoopStmt loop)
-        => _c.Needs.CounterOf(loop) is { } counter && RunsForwards(loop, counter)
-            && VectorAccumulators(loop) is { } accumulators && LoopVectorisation.Analyse(loop, accumulators, _c, _c.Vectors) is not null;
-
-    /// <summary>
     /// Whether the reverse part of a counted loop can run its iterations forwards: its counter is its only step, the bound
-    /// is one the loop does not change (the trip count is known again), and the reverse reads the counter.
+    /// is one the loop does not change (the trip count is known again), and the reverse reads the counter. Where the
+    /// primal has a <see cref="VectorPlan"/> too, vector loops will run both parts, so the values of Exp, Log and Sqrt
+    /// the reverse needs are computed again there, in lanes, rather than stored (recompute or store: a vector Exp costs
+    /// about what a push and a pop cost per element, and a push keeps the loop scalar).
     /// </summary>
     private bool RunsForwards(LoopStmt loop, LoopCounter counter)
         => counter.Bound is not null && loop.Step.Count == 1 && ReferenceEquals(loop.Step[0], counter.Step) && _c.Needs.NeedsRestoreAt(counter.Step);
 
     /// <summary>
-    /// The variables a loop carries from one iteration to the next (<see cref="LoopReruns.Carried"/>) when each is only
-    /// accumulated, <c>s = s ± e</c> with nothing else in the loop reading it, and its iterations commute; else null.
-    /// Every other variable the body writes is declared in it, so nothing after the loop reads what the lanes computed.
+    /// The plan of a loop whose iterations commute and whose carried values (<see cref="LoopReruns.Carried"/>) are each
+    /// only accumulated, <c>s = s ± e</c> with nothing else in the loop reading it, when its primal is of the vector
+    /// forms; else null. Every other variable the body writes is declared in it, so nothing after the loop reads what
+    /// the lanes computed.
     /// </summary>
-    private string[]? VectorAccumulators(LoopStmt loop)
+    private VectorPlan? VectorPlanOf(LoopStmt loop)
     {
         if (!_c.Vectors.Lanes || !LoopReruns.Commutes(loop, _c.Activity))
         {
@@ -118,7 +113,7 @@ internal sealed partial class ReverseEmitter
             }
         }
 
-        return carried;
+        return LoopVectorisation.Analyse(loop, carried, _c, _c.Vectors) is { } plan ? new VectorPlan(carried, plan) : null;
     }
 
     /// <summary>

@@ -54,8 +54,10 @@ internal sealed partial class ReverseEmitter
 
         bool noSaves = _noSaves;
         int splitDepth = _splitDepth;
+        // Whether vector loops may run the loop's parts: its primal analysed once, for the body, the forward and the reverse.
+        VectorPlan? vector = !checkpoint && !_noSaves ? VectorPlanOf(loop) : null;
         bool inVectorLoop = _inVectorLoop;
-        _inVectorLoop = !checkpoint && !_noSaves && IsVectorLoop(loop);
+        _inVectorLoop = vector is not null && _c.Needs.CounterOf(loop) is { } counted && RunsForwards(loop, counted);
         _noSaves |= checkpoint;
         _splitDepth = depth + 1;
         (CodeBlock bodyForward, CodeBlock bodyReverse) = EmitSequence(loop.Body, depth + 1);
@@ -88,7 +90,7 @@ internal sealed partial class ReverseEmitter
             iteration.Add(new IncrementCode(trips.Name));
         }
 
-        if (trips is null && !checkpoint && VectorForward(loop, bodyForward, stepForward) is { } vectorForward)
+        if (trips is null && vector is not null && VectorForward(loop, vector, bodyForward, stepForward) is { } vectorForward)
         {
             forward.Append(vectorForward);
         }
@@ -150,7 +152,7 @@ internal sealed partial class ReverseEmitter
 
         ZeroIterationAdjoints(inner, loop);
         inner.Append(bodyReverse);
-        if (counter is not null && VectorReverse(loop, counter, inner, loop.Comment) is { } inOrder)
+        if (counter is not null && vector is not null && VectorReverse(loop, counter, vector, inner) is { } inOrder)
         {
             return (forward, inOrder);
         }

@@ -39,9 +39,9 @@ internal sealed partial class ReverseEmitter
     // The loop depth of the ordinary loop body being written, where calls with array arguments are split (0: none).
     private int _splitDepth;
 
-    // Set while the body of a loop that vector loops will run is written (IsVectorLoop): a transcendental value its chain
-    // rule needs is computed again in the reverse part's lanes, not stored, since a push per iteration would keep both
-    // parts scalar.
+    // Set while the body of a loop that vector loops will run is written (a VectorPlan, a counter that RunsForwards): a
+    // transcendental value its chain rule needs is computed again in the reverse part's lanes, not stored, since a push
+    // per iteration would keep both parts scalar.
     private bool _inVectorLoop;
 
     public ReverseEmitter(MethodContext context) => _c = context;
