@@ -10,7 +10,7 @@ namespace Autodiff.Generator.Tests;
 public class TieTests
 {
     private static readonly Lazy<Type> Functions = new(() => GeneratorHarness.CompileAndLoad("""
-        using System; using Autodiff;
+        using System; using System.Collections.Generic; using Autodiff;
         namespace Ties;
         public static partial class F
         {
@@ -27,6 +27,39 @@ public class TieTests
                 "Min" => new[] { MinGradient(a, b, out double da, out double db), da, db, MinJvp(a, b, 1, 0).Tangent, MinJvp(a, b, 0, 1).Tangent },
                 _ => new[] { (double)MaxFGradient((float)a, (float)b, out float fa, out float fb), fa, fb, MaxFJvp((float)a, (float)b, 1, 0).Tangent, MaxFJvp((float)a, (float)b, 0, 1).Tangent },
             };
+
+            // Running minima and maxima over an array (selection loops: only the picked iteration is differentiated).
+            [Differentiable] public static double RunMin(double[] x, double s)
+            {
+                double best = double.PositiveInfinity;
+                for (int i = 0; i < x.Length; i++) best = Math.Min(best, s * x[i]);
+                return best;
+            }
+
+            [Differentiable] public static double RunMax(double[] x, double s)
+            {
+                double best = double.NegativeInfinity;
+                for (int i = 0; i < x.Length; i++) best = Math.Max(best, s * x[i]);
+                return best;
+            }
+
+            // The value, then the gradient, then the JVP along each parameter.
+            public static double[] Running(bool min, double[] x)
+            {
+                var dx = new double[x.Length];
+                double value = min ? RunMinGradient(x, 1.0, dx, out double ds) : RunMaxGradient(x, 1.0, dx, out ds);
+                var r = new List<double> { min ? RunMin(x, 1.0) : RunMax(x, 1.0), value };
+                r.AddRange(dx);
+                r.Add(ds);
+                for (int i = 0; i <= x.Length; i++)
+                {
+                    var t = new double[x.Length];
+                    if (i < x.Length) t[i] = 1;
+                    r.Add(min ? RunMinJvp(x, 1.0, t, i == x.Length ? 1 : 0).Tangent : RunMaxJvp(x, 1.0, t, i == x.Length ? 1 : 0).Tangent);
+                }
+
+                return r.ToArray();
+            }
 
             public static double[] One(string name, double a) => name == "Relu"
                 ? new[] { ReluGradient(a, out double da), da, ReluJvp(a, 1).Tangent }
@@ -85,5 +118,24 @@ public class TieTests
         double[] r = Call("Three", v, 1.0, 2.0);
         Assert.Equal(new[] { dv, dlo, dhi }, r[1..4]);
         Assert.Equal(new[] { dv, dlo, dhi }, r[4..]);
+    }
+
+    // A running minimum's forward sweep takes a strictly better candidate without calling Math.Min and skips a strictly
+    // worse one; ties, signed zeros and NaN go through Math.Min and the rule's own test. The value must be the
+    // function's to the bit (Math.Min(0, -0) is -0, a NaN stays), and the gradient the JVPs.
+    [Theory]
+    [InlineData(true, new[] { 3.0, 1.0, 2.0, 1.0 })]
+    [InlineData(false, new[] { 3.0, 1.0, 3.0, 2.0 })]
+    [InlineData(true, new[] { 0.0, -0.0, 0.0 })]
+    [InlineData(false, new[] { -0.0, 0.0, -0.0 })]
+    [InlineData(true, new[] { 2.0, double.NaN, 1.0 })]
+    [InlineData(false, new[] { double.NaN, 2.0, 5.0 })]
+    [InlineData(true, new[] { double.PositiveInfinity, double.PositiveInfinity })]
+    public void Running_minima_and_maxima_keep_the_functions_value_and_its_derivative_at_ties(bool min, double[] x)
+    {
+        double[] r = (double[])Functions.Value.GetMethod("Running")!.Invoke(null, new object[] { min, x })!;
+        Assert.Equal(BitConverter.DoubleToInt64Bits(r[0]), BitConverter.DoubleToInt64Bits(r[1]));
+        int n = x.Length + 1;
+        Assert.Equal(r[2..(2 + n)], r[(2 + n)..]);
     }
 }

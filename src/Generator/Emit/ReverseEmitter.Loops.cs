@@ -204,18 +204,32 @@ internal sealed partial class ReverseEmitter
 
         var rule = new DerivativeRules.Context(2, i => i == 0 ? bestValue : candidateValue, () => bestValue, selection.Call.Class, best.Kind);
         Expr keepsBest = DerivativeRules.Selection(selection.Call.Function, rule)![0].Condition!;
-        // A choice, not a branch: which candidate wins is data-dependent, and a mispredicted jump per pick cost more
-        // than the rest of the iteration (the nearest-centre cost).
-        iteration.Comment(final.Comment);
-        iteration.Add(new AssignCode(picked, new CondExpr(ScalarKind.Int, keepsBest, picked, counter)));
-        foreach ((AssignStmt statement, _) in selection.Selected.Where(c => !ReferenceEquals(c.Statement, final)))
+
+        // Three cases, tested by the comparison Math.Min itself makes. A strictly better candidate is picked: the
+        // counter is noted and the candidate taken, with no call (Math.Min(b, v) is v when v < b). A strictly worse one
+        // changes nothing. Only a tie or a NaN runs the general code: the rule's own test and Math.Min, which decide
+        // signed zeros and NaN as before. The common case, a worse candidate, is one compare and a predicted jump.
+        BinaryOp better = selection.Call.Function == "Min" ? BinaryOp.Less : BinaryOp.Greater;
+        var picks = new CodeBlock();
+        picks.Add(new AssignCode(picked, counter));
+        var general = new CodeBlock();
+        general.Add(new AssignCode(picked, new CondExpr(ScalarKind.Int, keepsBest, picked, counter)));
+        foreach ((AssignStmt statement, Expr candidate) in selection.Selected.Where(c => !ReferenceEquals(c.Statement, final)))
         {
-            iteration.Comment(statement.Comment);
-            iteration.Add(new AssignCode(Build.Var(_c.Variables[statement.Target].Kind, statement.Target), statement.Value));
+            var target = Build.Var(_c.Variables[statement.Target].Kind, statement.Target);
+            picks.Comment(statement.Comment);
+            picks.Add(new AssignCode(target, candidate));
+            general.Comment(statement.Comment);
+            general.Add(new AssignCode(target, statement.Value));
         }
 
+        picks.Add(new AssignCode(bestValue, candidateValue));
+        general.Add(new AssignCode(bestValue, new MathCallExpr(best.Kind, selection.Call.Class, selection.Call.Function, new EquatableArray<Expr>(new Expr[] { bestValue, candidateValue }))));
+        var worse = Build.Compare(better, bestValue, candidateValue);
+        var tie = new CodeBlock();
+        tie.Add(new IfCode(new UnaryExpr(ScalarKind.Bool, UnaryOp.Not, worse), general, new CodeBlock()));
         iteration.Comment(final.Comment);
-        iteration.Add(new AssignCode(bestValue, new MathCallExpr(best.Kind, selection.Call.Class, selection.Call.Function, new EquatableArray<Expr>(new Expr[] { bestValue, candidateValue }))));
+        iteration.Add(new IfCode(Build.Compare(better, candidateValue, bestValue), picks, tie));
         iteration.Append(stepForward);
         forward.Add(new WhileCode(loop.Condition, iteration, TestAtEnd: false));
 
