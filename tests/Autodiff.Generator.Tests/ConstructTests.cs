@@ -252,12 +252,20 @@ public class ConstructTests
         // The forward sweep calls the VJP seeded with 1 (value and partials together); the reverse sweep only scales
         // the partials. Before, the forward sweep ran the callee and the reverse sweep its VJP, which runs it again: a
         // recursion over an array did that at every level.
-        string code = GeneratorHarness.Run("using System; using Autodiff;\n" + Support + "\npublic static partial class Use\n{\n"
-            + "[Differentiable] public static double F(double x, double[] w) => Helper.Horner(w, x, 0) * x;\n}\n").Source("Helper.Horner.");
-        string vjp = code[code.IndexOf(" HornerVjp(", StringComparison.Ordinal)..code.IndexOf(" HornerGradient(", StringComparison.Ordinal)];
-        Assert.Contains("global::Helper.HornerVjp(c, a, i + 1, 1.0, new global::System.Span<double>(", vjp, StringComparison.Ordinal);
-        Assert.Single(System.Text.RegularExpressions.Regex.Matches(vjp, @"HornerVjp\(c"));
+        GeneratorHarness.Result result = GeneratorHarness.Run("using System; using Autodiff;\n" + Support + "\npublic static partial class Use\n{\n"
+            + "[Differentiable] public static double F(double x, double[] w) => Helper.Horner(w, x, 0) * x;\n}\n");
+        string code = result.Source("Use.F.");
+        string vjp = code[code.IndexOf(" FVjp(", StringComparison.Ordinal)..code.IndexOf(" FGradient(", StringComparison.Ordinal)];
+        Assert.Contains("global::Helper.HornerVjp(w, x, 0, 1.0, new global::System.Span<double>(", vjp, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(vjp, @"HornerVjp\("));
         Assert.DoesNotContain("global::Helper.Horner(", vjp, StringComparison.Ordinal);
+
+        // Horner's own recursion (an int steps up, the array passed on) runs as two loops: no call of itself, no
+        // partials of the array per level.
+        string horner = result.Source("Helper.Horner.");
+        string hornerVjp = horner[horner.IndexOf(" HornerVjp(", StringComparison.Ordinal)..horner.IndexOf(" HornerGradient(", StringComparison.Ordinal)];
+        Assert.DoesNotContain("HornerVjp(c", hornerVjp, StringComparison.Ordinal);
+        Assert.Contains("the recursion as a loop", hornerVjp, StringComparison.Ordinal);
     }
 
     private static readonly (double X, double Y, double[] W)[] Points =

@@ -120,8 +120,12 @@ public class SecondOrderTests
             [Differentiable(SecondOrder = true)]
             public static double Continued(double x, double y, int i) => i == 12 ? y : (1 + 0.1 * i) / (x + Continued(x, y, i + 1));
 
+            // The same with x shrinking at each level: a double argument that changes keeps it recursion.
             [Differentiable(SecondOrder = true)]
-            public static double Fraction(double x, double y, double[] w) => Continued(x * w[0], y, 0) + w[1] * Continued(y, x, 6);
+            public static double Shrinking(double x, double y, int i) => i == 12 ? y : (1 + 0.1 * i) / (x + Shrinking(0.9 * x, y, i + 1));
+
+            [Differentiable(SecondOrder = true)]
+            public static double Fraction(double x, double y, double[] w) => Continued(x * w[0], y, 0) + w[1] * Continued(y, x, 6) + Shrinking(x, y * w[0], 4);
 
             [Differentiable(SecondOrder = true)]
             public static double Branches(double x, double y, double[] w)
@@ -295,14 +299,21 @@ public class SecondOrderTests
     public void RecursiveSecondDerivatives_CallOneDirectionalVjpPerLevel()
     {
         // The tangent program needs both the callee's value and its directional derivative; the directional VJP gives
-        // both (its out value), so a level calls the next level once: linear in the depth, not quadratic.
-        string code = GeneratorHarness.Run(Functions).Source("S.Continued.");
-        int start = code.IndexOf(" ContinuedDirectionalVjp(", StringComparison.Ordinal);
-        string directionalVjp = code[start..code.IndexOf(" ContinuedHvp(", StringComparison.Ordinal)];
-        Assert.Contains("ContinuedDirectionalVjp(x, y, i + 1, tx, ty, 1.0, out ", directionalVjp, StringComparison.Ordinal);
-        Assert.DoesNotContain("ContinuedVjp(", directionalVjp, StringComparison.Ordinal);
-        string hvp = code[code.IndexOf(" ContinuedHvp(", StringComparison.Ordinal)..code.IndexOf(" ContinuedHessian(", StringComparison.Ordinal)];
-        Assert.DoesNotContain("ContinuedVjp(", hvp, StringComparison.Ordinal);
+        // both (its out value), so a level calls the next level once: linear in the depth, not quadratic. Continued
+        // steps an int only, so its derivatives run the recursion as loops and call nothing.
+        GeneratorHarness.Result result = GeneratorHarness.Run(Functions);
+        string code = result.Source("S.Shrinking.");
+        int start = code.IndexOf(" ShrinkingDirectionalVjp(", StringComparison.Ordinal);
+        string directionalVjp = code[start..code.IndexOf(" ShrinkingHvp(", StringComparison.Ordinal)];
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(directionalVjp, @"ShrinkingDirectionalVjp\(__v, y, i \+ 1, 0\.9 \* tx, ty, 1\.0, (out __p\w+, ){4}out __pv"));
+        Assert.DoesNotContain("ShrinkingVjp(", directionalVjp, StringComparison.Ordinal);
+        string hvp = code[code.IndexOf(" ShrinkingHvp(", StringComparison.Ordinal)..code.IndexOf(" ShrinkingHessian(", StringComparison.Ordinal)];
+        Assert.DoesNotContain("ShrinkingVjp(", hvp, StringComparison.Ordinal);
+        string continued = result.Source("S.Continued.");
+        string loops = continued[continued.IndexOf(" ContinuedDirectionalVjp(", StringComparison.Ordinal)..continued.IndexOf(" ContinuedHvp(", StringComparison.Ordinal)];
+        Assert.DoesNotMatch(@"ContinuedDirectionalVjp\([^)]*i \+ 1", loops);
+        Assert.Contains("the recursion as a loop", loops, StringComparison.Ordinal);
+        Assert.DoesNotContain("ContinuedVjp(", loops, StringComparison.Ordinal);
         foreach (double[] p in new[] { new[] { 0.8, 1.3 }, new[] { 1.6, 0.4 }, new[] { 1.1, 2.9 } })
         {
             AssertChecks("Fraction", p, new[] { 0.9, -0.3 });

@@ -312,8 +312,14 @@ internal sealed partial class MethodParser
                 Report(DiagnosticDescriptors.NoSecondDerivative, invocation.Syntax.GetLocation(), _method.Name, display, "mark it [Differentiable(SecondOrder = true)]");
             }
 
-            return new CalleeInfo(display, typeName + "." + target.Name, typeName + "." + target.Name + "Vjp", typeName + "." + target.Name + "Jvp", returnKind, signature,
+            var callee = new CalleeInfo(display, typeName + "." + target.Name, typeName + "." + target.Name + "Vjp", typeName + "." + target.Name + "Jvp", returnKind, signature,
                 secondOrder ? typeName + "." + target.Name + "Directional" : null);
+            if (SymbolEqualityComparer.Default.Equals(target.OriginalDefinition, _method.OriginalDefinition))
+            {
+                _selfCallee = callee;
+            }
+
+            return callee;
         }
 
         foreach ((INamedTypeSymbol derivatives, string vjp, string? jvp, _, _) in Registrations.Find(_semanticModel.Compilation, target))

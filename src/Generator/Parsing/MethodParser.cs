@@ -40,6 +40,9 @@ internal sealed partial class MethodParser
     // [Differentiable(SecondOrder = true)]: every call needs a callee with second derivatives (AD0114).
     private bool _secondOrder;
 
+    // The callee of this method's calls of itself, once one is parsed (LinearRecursion may turn the recursion into loops).
+    private CalleeInfo? _selfCallee;
+
     // Calls of functions without a derivative taken as constants: their arguments, where they are, and their names.
     private readonly List<(EquatableArray<Expr> Arguments, Location Location, string Display)> _constantCalls = new();
 
@@ -218,6 +221,13 @@ internal sealed partial class MethodParser
         else
         {
             Report(DiagnosticDescriptors.UnsupportedStatement, syntax.Identifier.GetLocation(), _method.Name, "this method's", "give it a block or expression body");
+        }
+
+        if (_selfCallee is not null && !_diagnostics.Any(d => d.IsError) && _extraParameters.Count == 0 && _outputParameter is null
+            && TypeClassifier.IsFloating(_returnKind) && _method.Parameters.All(p => p.RefKind == RefKind.None && _variables.ContainsKey(p))
+            && LinearRecursion.Loop(body, _selfCallee, _method.Parameters.Select(p => _variables[p]).ToList(), _returnKind, (name, kind) => AddSynthetic(name, kind)) is { } loops)
+        {
+            body = loops;
         }
 
         string result = AddSynthetic("__result", _returnKind);
